@@ -1,0 +1,72 @@
+// What a migration directory is once loaded, resolved and split: the input of the
+// planner and of the bundle staged on each node. Pure data, no I/O.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal {
+
+// A place in a migration file, for every message a user reads.
+struct SourceLocation {
+    std::string file;  // path as the user would type it (relative to the migration dir's parent)
+    int line = 0;      // 1-based; 0 when the problem concerns the whole file
+};
+
+std::string to_string(const SourceLocation &where);  // "file:line" or "file"
+
+// A problem found while loading; loading reports all of them at once.
+struct Problem {
+    SourceLocation where;
+    std::string message;
+};
+
+// Per-version settings from `-- $name=value` comments. A value of -1 means
+// "not set": the run's default applies.
+struct Directives {
+    int parallelism_per_host = -1;
+    int parallelism_global = -1;
+    int delay_ms = -1;
+    bool run_alone = false;
+    int lock_timeout_ms = -1;
+    int statement_timeout_ms = -1;
+    int retries = -1;
+};
+
+// One SQL statement of a resolved script, with where it came from (an included
+// file's own name and line when it came through \i / \ir).
+struct Statement {
+    std::string sql;
+    SourceLocation where;
+    bool nontransactional = false;  // cannot run inside a transaction block
+};
+
+// One resolved file: up, dn, before.sql or after.sql.
+struct Script {
+    std::string path;                   // the file as named in the directory
+    std::string body;                   // resolved text (includes and variables expanded)
+    std::vector<Statement> statements;  // body split by PostgreSQL's own parser
+    std::string checksum;               // SHA-256 hex of body
+    Directives directives;
+    bool solo = false;  // holds nontransactional statements: runs outside a transaction
+};
+
+// TIMESTAMP.title.prefix, with its up and dn scripts.
+struct Version {
+    std::string name;       // "20241107201239.add-users.sh"
+    std::string timestamp;  // "20241107201239"
+    std::string title;      // "add-users"
+    std::string prefix;     // "sh"
+    Script up;
+    Script dn;
+};
+
+struct MigrationDir {
+    std::string path;
+    std::vector<Version> versions;  // sorted by name
+    std::optional<Script> before;
+    std::optional<Script> after;
+};
+
+}  // namespace shoal

@@ -1,0 +1,67 @@
+// The planner: a pure function from (migration directory, what each node has)
+// to what each schema on each node must run. No I/O; the fleet code feeds it the
+// state it read and executes what it returns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migration.h"
+
+namespace shoal {
+
+// One version as a schema's stamp records it.
+struct AppliedVersion {
+    std::string name;
+    std::string checksum;  // empty: applied by pg-mig or by hand, checksum unknown
+};
+
+// A candidate schema on a node (every schema but pg_* and information_schema),
+// with its stamp; `applied` is empty for a schema never migrated.
+struct SchemaState {
+    std::string schema;
+    std::vector<AppliedVersion> applied;
+};
+
+struct NodeState {
+    std::string node;  // display name, e.g. "127.0.0.1:5433/app"
+    std::vector<SchemaState> schemas;
+};
+
+struct SchemaPlan {
+    std::string schema;
+    std::vector<const Version *> steps;  // in order; for undo, the one version to undo
+};
+
+struct NodePlan {
+    std::string node;
+    std::vector<SchemaPlan> schemas;  // only schemas with something to do
+};
+
+enum class PlanProblemKind {
+    TimelineViolation,   // a version older than the schema's newest applied one is missing
+    MissingOnDisk,       // the schema has a version the directory does not
+    ChecksumDrift,       // an applied version's file changed since it ran
+    UndoNotLatest,       // undo asked for a version that is not the schema's newest
+};
+
+struct PlanProblem {
+    PlanProblemKind kind;
+    std::string node;
+    std::string schema;
+    std::string version;
+    std::string other_version;  // timeline: the newer applied version; empty otherwise
+    std::string message;        // complete sentence, says what to do
+};
+
+struct Plan {
+    std::vector<NodePlan> nodes;
+    std::vector<PlanProblem> errors;    // any error: nothing may run
+    std::vector<PlanProblem> warnings;  // e.g. drift when allowed
+};
+
+struct PlanOptions {
+    bool drift_is_error = true;
+};
+
+}  // namespace shoal

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL servers for tests and demos. Source this file, then:
+#
+#   pgserver_start NAME       initdb + start a server; sets PGSERVER_PORT,
+#                             PGSERVER_DIR, PGSERVER_SOCK and records it for cleanup
+#   pgserver_stop NAME        stop one server (fast shutdown)
+#   pgserver_kill NAME        stop one server with -m immediate (crash simulation)
+#   pgserver_restart NAME     start a stopped server again on the same port
+#   pgserver_cleanup          stop every server this shell started and delete them
+#
+# Each server lives in its own directory under $PGSERVER_ROOT (a fresh mktemp dir
+# unless set), listens on 127.0.0.1 on a free port and on a private Unix socket
+# in that directory, trusts local connections, and runs with fsync=off because
+# a test's data is worth nothing after the test. As root the server runs as the
+# `postgres` OS user, since initdb refuses to run as root.
+#
+# pgserver_cleanup is installed as an EXIT trap by pgserver_start, so servers are
+# stopped when the test ends, passes or fails. Never points at a server it did
+# not start.
+
+PGSERVER_BIN=${PGSERVER_BIN:-$(pg_config --bindir)}
+PGSERVER_ROOT=${PGSERVER_ROOT:-}
+declare -gA PGSERVER_PORTS=()
+
+_pgserver_as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+_pgserver_port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+_pgserver_ctl() {
+  local name=$1; shift
+  _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$PGSERVER_ROOT/$name/data" \
+    -l "$PGSERVER_ROOT/$name/server.log" -w -t 60 "$@" >/dev/null
+}
+
+pgserver_start() {
+  local name=$1
+  if [ -z "$PGSERVER_ROOT" ]; then
+    PGSERVER_ROOT=$(mktemp -d /tmp/shoal-pg.XXXXXX)
+    chmod 755 "$PGSERVER_ROOT"
+    trap pgserver_cleanup EXIT
+  fi
+  local dir="$PGSERVER_ROOT/$name"
+  mkdir -p "$dir/sock"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+  _pgserver_as_owner "$PGSERVER_BIN/initdb" -D "$dir/data" -U postgres \
+    --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+      echo "pgserver: initdb failed for $name:" >&2; cat "$dir/initdb.log" >&2; return 1; }
+  local attempt port
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    _pgserver_port_free "$port" || continue
+    cat >>"$dir/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir/sock'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+shared_buffers = 128MB
+max_locks_per_transaction = 256
+log_min_messages = warning
+log_statement = none
+CONF
+    if _pgserver_ctl "$name" start; then
+      PGSERVER_PORTS[$name]=$port
+      PGSERVER_PORT=$port PGSERVER_DIR=$dir PGSERVER_SOCK=$dir/sock
+      export PGSERVER_ROOT
+      return 0
+    fi
+    # Lost a race for the port: drop our lines and try another one.
+    sed -i '/^port = /,$d' "$dir/data/postgresql.conf"
+  done
+  echo "pgserver: could not start $name; log:" >&2
+  cat "$dir/server.log" >&2
+  return 1
+}
+
+pgserver_stop() { _pgserver_ctl "$1" stop -m fast; }
+pgserver_kill() { _pgserver_ctl "$1" stop -m immediate; }
+pgserver_restart() { _pgserver_ctl "$1" start; }
+
+pgserver_cleanup() {
+  [ -n "$PGSERVER_ROOT" ] && [ -d "$PGSERVER_ROOT" ] || return 0
+  local dir
+  for dir in "$PGSERVER_ROOT"/*/data; do
+    [ -f "$dir/postmaster.pid" ] && _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$dir" stop -m immediate >/dev/null 2>&1
+  done
+  [ -z "${PGSERVER_KEEP:-}" ] && rm -rf "$PGSERVER_ROOT"
+  return 0
+}

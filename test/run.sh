@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every test suite of shoal against servers it starts itself, and prints one
+# closing line "tests: N passed, M failed". Called by `make test` after the build
+# and the extension's install; exits non-zero when anything failed.
+#
+# Suites and how their results are counted:
+#   unit        build/shoal_unit_tests (GoogleTest)          its "[  PASSED  ]" / "[  FAILED  ]" lines
+#   regress     pg_regress + pg_isolation_regress            "ok"/"FAILED" per test
+#   extension   test/extension/*.sh against one server       TAP lines "ok - …" / "not ok - …"
+#   cluster     test/cluster/*.sh, each starting its nodes   TAP lines
+# SUITES="unit regress" limits the run to some of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+source test/lib/pgserver.sh
+
+SUITES=${SUITES:-"unit regress extension cluster"}
+BUILD_DIR=${BUILD_DIR:-build}
+log_dir=$BUILD_DIR/test-logs
+mkdir -p "$log_dir"
+passed=0 failed=0
+
+count_tap() {  # file → adds its ok / not ok lines to the totals
+  local ok bad
+  ok=$(grep -c '^ok ' "$1")
+  bad=$(grep -c '^not ok ' "$1")
+  passed=$((passed + ok)) failed=$((failed + bad))
+  [ "$bad" -eq 0 ]
+}
+
+run_tap_script() {  # script → runs it, shows its output, counts it
+  local script=$1 out
+  out="$log_dir/$(basename "$(dirname "$script")")-$(basename "$script" .sh).log"
+  echo "--- $script"
+  bash "$script" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  count_tap "$out" || true
+  if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+    echo "not ok - $script exited $rc"; failed=$((failed + 1))
+  fi
+}
+
+for suite in $SUITES; do
+  case $suite in
+  unit)
+    echo "=== unit (GoogleTest)"
+    "$BUILD_DIR/shoal_unit_tests" --gtest_brief=1 2>&1 | tee "$log_dir/unit.log"
+    n=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log_dir/unit.log")
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log_dir/unit.log")
+    passed=$((passed + ${n:-0})) failed=$((failed + ${f:-0}))
+    [ -z "$n" ] && [ -z "$f" ] && failed=$((failed + 1)) && echo "not ok - unit suite did not run"
+    ;;
+  regress)
+    echo "=== regress (pg_regress, pg_isolation_regress)"
+    pgserver_start regress || { failed=$((failed + 1)); continue; }
+    PGHOST=127.0.0.1 PGPORT=$PGSERVER_PORT PGUSER=postgres \
+      make --no-print-directory installcheck 2>&1 | tee "$log_dir/regress.log"
+    ok=$(grep -Ec '^(ok|test) .* ok( |$)|^ok [0-9]+ ' "$log_dir/regress.log")
+    bad=$(grep -Ec 'FAILED|^not ok ' "$log_dir/regress.log")
+    passed=$((passed + ok)) failed=$((failed + bad))
+    if grep -q 'diffs' "$log_dir/regress.log"; then
+      find "$BUILD_DIR" -name regression.diffs -exec cat {} \; | head -200
+    fi
+    pgserver_stop regress
+    ;;
+  extension|cluster)
+    echo "=== $suite"
+    for script in test/$suite/[0-9]*.sh; do
+      [ -e "$script" ] || continue
+      run_tap_script "$script"
+    done
+    ;;
+  *) echo "unknown suite $suite"; failed=$((failed + 1)) ;;
+  esac
+done
+
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
