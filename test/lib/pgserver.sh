@@ -14,12 +14,16 @@
 # a test's data is worth nothing after the test. As root the server runs as the
 # `postgres` OS user, since initdb refuses to run as root.
 #
+# PGSERVER_EXTRA_CONF holds more postgresql.conf lines (later lines win), e.g. the
+# benchmark turns fsync back on.
+#
 # pgserver_cleanup is installed as an EXIT trap by pgserver_start, so servers are
 # stopped when the test ends, passes or fails. Never points at a server it did
 # not start.
 
 PGSERVER_BIN=${PGSERVER_BIN:-$(pg_config --bindir)}
 PGSERVER_ROOT=${PGSERVER_ROOT:-}
+PGSERVER_EXTRA_CONF=${PGSERVER_EXTRA_CONF:-}
 declare -gA PGSERVER_PORTS=()
 
 _pgserver_as_owner() {
@@ -69,6 +73,7 @@ shared_buffers = 128MB
 max_locks_per_transaction = 256
 log_min_messages = warning
 log_statement = none
+$PGSERVER_EXTRA_CONF
 CONF
     if _pgserver_ctl "$name" start; then
       PGSERVER_PORTS[$name]=$port
