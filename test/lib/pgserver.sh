@@ -102,3 +102,18 @@ pgserver_cleanup() {
   [ -z "${PGSERVER_KEEP:-}" ] && rm -rf "$PGSERVER_ROOT"
   return 0
 }
+
+# Command form, for callers that are not bash (the benchmark):
+#   PGSERVER_ROOT=DIR test/lib/pgserver.sh start NAME     prints the port
+#   PGSERVER_ROOT=DIR test/lib/pgserver.sh stop|kill|restart NAME | cleanup
+# Here the caller owns DIR and must call `cleanup` itself; no trap is set.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  : "${PGSERVER_ROOT:?set PGSERVER_ROOT to a directory the caller cleans up}"
+  case ${1:-} in
+  start) pgserver_start "$2"; echo "$PGSERVER_PORT" ;;
+  stop | kill | restart) "pgserver_$1" "$2" ;;
+  cleanup) pgserver_cleanup ;;
+  *) echo "usage: pgserver.sh start|stop|kill|restart NAME | cleanup" >&2; exit 2 ;;
+  esac
+fi
