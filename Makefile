@@ -4,6 +4,7 @@
 #   make setup      install the system packages the project needs (apt-get, idempotent)
 #   make test       setup + build + install the extension + every test suite
 #   make demo       a throwaway local fleet migrated by shoal
+#   make bench      benchmark against raw psql (BENCH_ARGS=--quick: scenario 1 only)
 #   make install    install the extension into the PostgreSQL found by pg_config
 #
 # The extension is built with PGXS, so PG_CONFIG=/path/to/pg_config picks the
@@ -35,7 +36,7 @@ include $(PGXS)
 all: coordinator
 endif
 
-.PHONY: setup coordinator test test-run demo
+.PHONY: setup coordinator test demo bench
 
 setup:
 	@bash scripts/setup.sh
@@ -51,3 +52,8 @@ test: setup
 
 demo: setup
 	@echo "make demo: the coordinator cannot apply yet; the demo arrives with 'shoal apply'."
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@python3 bench/run.py $(BENCH_ARGS)
