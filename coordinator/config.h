@@ -4,6 +4,8 @@
 // (.pgpass, service files, sslmode) and we never re-implement it.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,40 @@ struct Config {
     bool install_extension = false;
     bool allow_drift = false;
     std::vector<std::string> lint_args;  // reserved for lint options
+    std::string ini_path;                // the shoal.ini that was read, "" when none
+    Command help_for = Command::Help;    // with Command::Help: which command's help
 };
+
+// The ini file found upward from the working directory, with its text.
+struct IniFile {
+    std::string path;
+    std::string text;
+};
+
+struct ConfigResult {
+    Config config;
+    std::vector<std::string> errors;  // usage errors; non-empty means exit code Usage
+    bool ok() const { return errors.empty(); }
+};
+
+// Merges command line (argv without the program name) > `env` > `ini`.
+// Subcommands (`shoal apply …`) and pg-mig's flags (`--make=`, `--undo=`,
+// `--list`, `--list=digest`, `--chain`, `--pass`, `--dry`) are both accepted.
+ConfigResult parse_config(const std::vector<std::string> &args,
+                          const std::map<std::string, std::string> &env,
+                          const std::optional<IniFile> &ini);
+
+// True when the command line asks not to read shoal.ini (--skip-config, as pg-mig).
+bool skips_ini(const std::vector<std::string> &args);
+
+// `shoal.ini` in `start_dir` or the nearest parent that has one (reads files).
+std::optional<IniFile> find_ini(const std::string &start_dir);
+
+// The complete --help text of `command` (Command::Help: the overview), with
+// the options it takes and the exit codes.
+std::string help_text(Command command);
+
+// "apply", "undo", …
+std::string command_name(Command command);
 
 }  // namespace shoal

@@ -50,6 +50,8 @@ struct Script {
     std::string checksum;               // SHA-256 hex of body
     Directives directives;
     bool solo = false;  // holds nontransactional statements: runs outside a transaction
+    std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
+    std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
 };
 
 // TIMESTAMP.title.prefix, with its up and dn scripts.
@@ -68,5 +70,12 @@ struct MigrationDir {
     std::optional<Script> before;
     std::optional<Script> after;
 };
+
+// The version named `name` (a version name, or a file name that starts with
+// one, e.g. "20241107201239.add-users.sh.up.sql", as pg-mig accepts), or null.
+const Version *find_version(const MigrationDir &dir, const std::string &name);
+
+// The distinct schema prefixes of the directory, longest first.
+std::vector<std::string> prefixes(const MigrationDir &dir);
 
 }  // namespace shoal

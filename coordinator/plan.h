@@ -28,6 +28,8 @@ struct NodeState {
     std::vector<SchemaState> schemas;
 };
 
+enum class Direction { Up, Down };
+
 struct SchemaPlan {
     std::string schema;
     std::vector<const Version *> steps;  // in order; for undo, the one version to undo
@@ -43,6 +45,7 @@ enum class PlanProblemKind {
     MissingOnDisk,       // the schema has a version the directory does not
     ChecksumDrift,       // an applied version's file changed since it ran
     UndoNotLatest,       // undo asked for a version that is not the schema's newest
+    UnknownVersion,      // undo asked for a version the directory does not hold
 };
 
 struct PlanProblem {
@@ -55,6 +58,7 @@ struct PlanProblem {
 };
 
 struct Plan {
+    Direction direction = Direction::Up;
     std::vector<NodePlan> nodes;
     std::vector<PlanProblem> errors;    // any error: nothing may run
     std::vector<PlanProblem> warnings;  // e.g. drift when allowed
@@ -63,5 +67,20 @@ struct Plan {
 struct PlanOptions {
     bool drift_is_error = true;
 };
+
+// What each candidate schema lacks, in chain order. Schemas that match no
+// prefix are left alone. Timeline violations and versions missing on disk are
+// errors; checksum drift is an error or a warning as `options` says.
+Plan plan_apply(const MigrationDir &dir, const std::vector<NodeState> &nodes,
+                const PlanOptions &options);
+
+// Undo of `version` (a version name, or a file name starting with one): every
+// schema whose newest version it is gets one step; schemas that never had it are
+// skipped; a schema that has it with newer versions after it is UndoNotLatest.
+Plan plan_undo(const MigrationDir &dir, const std::vector<NodeState> &nodes,
+               const std::string &version);
+
+// Number of steps over all nodes and schemas.
+size_t step_count(const Plan &plan);
 
 }  // namespace shoal

@@ -1,0 +1,62 @@
+// How results reach people and scripts: exit codes, `file:line: message`
+// problems, schema lists collapsed into ranges (sh0001-0003,0008, as pg-mig's
+// collapse), identical errors grouped across schemas, and the plan summary.
+// Formats strings; printing them is the caller's business.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migration.h"
+#include "plan.h"
+
+namespace shoal {
+
+// The process exit codes, documented in --help and README.
+enum class ExitCode : int {
+    Ok = 0,
+    MigrationFailed = 1,  // a schema's version failed; other schemas went on
+    Usage = 2,            // bad command line or configuration
+    BadMigrations = 3,    // directory or plan problems: nothing ran
+    LockHeld = 4,         // another shoal run holds the run lock
+    Unreachable = 5,      // a node could not be reached or dropped out: partial run
+    NotUpToDate = 6,      // check: the database digest is behind the code; verify: schemas differ
+    Interrupted = 130,    // SIGINT/SIGTERM: in-flight work was cancelled and rolled back
+};
+
+int to_int(ExitCode code);
+
+// The exit-code table, one "  N  meaning" line each, for --help and the README.
+std::string exit_code_table();
+
+// "file:line: message".
+std::string format_problem(const Problem &problem);
+// Every problem, one per line, sorted by file and line.
+std::string format_problems(std::vector<Problem> problems);
+
+// pg-mig's collapse: names ending in digits that share the rest are merged into
+// ranges, keeping zero padding: {node1:sh0001, node1:sh0002, node1:sh0003,
+// node1:sh0008} → {"node1:sh0001-0003,0008"}. Other names are kept as they are.
+std::vector<std::string> collapse(std::vector<std::string> names);
+std::string join(const std::vector<std::string> &parts, const std::string &separator);
+
+// One failure of one schema, as the fleet layer collects them.
+struct SchemaError {
+    std::string node;
+    std::string schema;
+    std::string version;
+    std::string message;  // PostgreSQL's message, with file:line context
+};
+
+// Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
+// node1:sh0001-0012", one entry per distinct error, the most frequent first.
+std::vector<std::string> group_errors(const std::vector<SchemaError> &errors);
+
+// A plan problem as a line: "node:schema: message".
+std::string format_plan_problem(const PlanProblem &problem);
+
+// What a plan will do, grouped by version and collapsed by schema:
+// "20241107201239.add-users.sh (up): 40 schemas: node1:sh0001-0020, node2:sh0021-0040".
+std::string format_plan(const Plan &plan);
+
+}  // namespace shoal
