@@ -47,9 +47,9 @@ std::string lint_help();
 
 // The `shoal lint` command: parses config.lint_args (the raw arguments after
 // `lint`), lints the chosen versions' up scripts, prints the findings (text, or
-// JSON with --json or config.json) and returns the exit code: 0 when no
-// unwaived error was found, 1 otherwise (errors in the findings or in the
-// arguments).
+// JSON with --json or config.json) and returns an ExitCode (report.h) as int:
+// Ok when no unwaived error was found (warnings allowed), BadMigrations when one
+// was, Usage for bad arguments or an unknown version.
 int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out);
 
 }  // namespace shoal

@@ -1,0 +1,838 @@
+// `shoal lint`: parses each statement of a version's up script with libpg_query
+// (PostgreSQL's own parser), walks the protobuf parse tree and reports what would
+// lock, rewrite or break a live fleet. One rule table holds every rule's name,
+// severity, reason and recipe; the checks below only say which rule fires where.
+// No I/O except the ostream run_lint is given; no database; the script is never
+// modified. Every libpg_query allocation is owned by an RAII holder.
+//
+// The loader already refuses stray BEGIN/COMMIT and CONCURRENTLY mixed with
+// other statements; the two rules for them are kept so that lint judges any
+// Script, whoever built it.
+#include "lint.h"
+
+#include "report.h"
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <utility>
+
+namespace shoal {
+namespace {
+
+// In the order of kRules and docs/lint.md.
+enum class RuleId {
+    RequireConcurrentIndexCreation,
+    RequireConcurrentIndexDeletion,
+    ConstraintMissingNotValid,
+    AddingForeignKeyConstraint,
+    AddingNotNullableField,
+    AddingFieldWithDefault,
+    ChangingColumnType,
+    SettingNotNull,
+    DisallowedUniqueConstraint,
+    RenamingColumn,
+    RenamingTable,
+    BanDropColumn,
+    BanDropTable,
+    BanDropNotNull,
+    PreferRobustStmts,
+    BanConcurrentIndexCreationInTransaction,
+    TransactionNesting,
+    PreferBigintOverInt,
+    PreferTimestamptz,
+    PreferTextField,
+    IdentifierTooLong,
+    RequireSchemaUnqualified,
+    InvalidWaiver,
+    SyntaxError,
+};
+
+struct Rule {
+    const char *name;
+    Severity severity;
+    bool existing_tables_only;  // a table created earlier in the same script is exempt
+    bool waivable;
+    const char *why;
+    const char *recipe;
+};
+
+constexpr Severity E = Severity::Error;
+constexpr Severity W = Severity::Warning;
+
+const Rule kRules[] = {
+    {"require-concurrent-index-creation", E, true, true,
+     "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build: every "
+     "INSERT, UPDATE and DELETE on it waits, on every shard in turn.",
+     "Put CREATE INDEX CONCURRENTLY IF NOT EXISTS ... alone in a version of its own (shoal runs it "
+     "outside a transaction and drops an invalid leftover index before a retry)."},
+    {"require-concurrent-index-deletion", E, false, true,
+     "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table: reads and "
+     "writes queue behind it, and behind every long query it waits for.",
+     "Put DROP INDEX CONCURRENTLY IF EXISTS ... alone in a version of its own."},
+    {"constraint-missing-not-valid", E, true, true,
+     "Adding a CHECK or FOREIGN KEY constraint checks every row while holding a lock that blocks "
+     "writes (ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE on both tables for a foreign key). "
+     "VALIDATE in the same version as the NOT VALID add runs in the same transaction, so the lock "
+     "is held through the scan all the same.",
+     "Add the constraint with NOT VALID in one version (instant), then ALTER TABLE ... VALIDATE "
+     "CONSTRAINT ... in a later version (it scans under SHARE UPDATE EXCLUSIVE, which lets reads "
+     "and writes through)."},
+    {"adding-foreign-key-constraint", E, true, true,
+     "ADD COLUMN ... REFERENCES adds a foreign key that cannot be NOT VALID: it is validated at once "
+     "under a SHARE ROW EXCLUSIVE lock on both tables, blocking writes to both.",
+     "Add the column without REFERENCES, add the constraint with ADD CONSTRAINT ... FOREIGN KEY ... "
+     "NOT VALID, and VALIDATE CONSTRAINT in a later version."},
+    {"adding-not-nullable-field", E, true, true,
+     "ADD COLUMN ... NOT NULL without a default fails on every shard whose table has rows: the "
+     "version applies on empty shards and fails on the others, splitting the fleet.",
+     "Add the column with a constant DEFAULT (instant since PostgreSQL 11), or add it nullable, "
+     "backfill, and set NOT NULL later through a validated CHECK (see setting-not-null)."},
+    {"adding-field-with-default", E, true, true,
+     "A volatile default (random(), gen_random_uuid(), nextval(), clock_timestamp(), any function "
+     "not known to be stable), a serial or identity column, or a stored generated column rewrites "
+     "the whole table under an ACCESS EXCLUSIVE lock. Constant and stable defaults are instant "
+     "since PostgreSQL 11.",
+     "Add the column without a default (or with a constant one), give new rows the default with "
+     "ALTER COLUMN ... SET DEFAULT, and backfill existing rows in batches outside the migration."},
+    {"changing-column-type", E, true, true,
+     "ALTER COLUMN ... TYPE usually rewrites the table and rebuilds its indexes under an ACCESS "
+     "EXCLUSIVE lock, and code still running may break on the new type.",
+     "Add a column of the new type, write both from the application, backfill in batches, move "
+     "readers, then drop the old column in a later version. Waive with a reason only for a "
+     "binary-compatible change (varchar(n) to text or to a longer varchar)."},
+    {"setting-not-null", E, true, true,
+     "SET NOT NULL scans the whole table for NULLs under an ACCESS EXCLUSIVE lock, blocking reads "
+     "and writes meanwhile.",
+     "Version 1: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID. Version 2: VALIDATE CONSTRAINT "
+     "c. Version 3: SET NOT NULL (PostgreSQL 12+ sees the valid constraint and skips the scan; "
+     "waive this rule there, naming version 2) and DROP CONSTRAINT c."},
+    {"disallowed-unique-constraint", E, true, true,
+     "ADD CONSTRAINT ... UNIQUE or PRIMARY KEY, or a UNIQUE or PRIMARY KEY column added to an "
+     "existing table, builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes "
+     "for the whole build.",
+     "Build the index in its own version with CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON "
+     "t (...), then ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX i (or PRIMARY KEY USING "
+     "INDEX i) in a later version."},
+    {"renaming-column", E, false, true,
+     "Code deployed before the migration still uses the old name: on every shard the run has "
+     "reached, and during the whole rolling deploy, its queries fail.",
+     "Add the new column, write both, backfill, move readers, and drop the old column in a later "
+     "release. Waive with a reason when no running code uses the column."},
+    {"renaming-table", E, false, true,
+     "Code deployed before the migration still uses the old name: on every shard the run has "
+     "reached, and during the whole rolling deploy, its queries fail.",
+     "Create the new table and move the data and the code over in steps, or leave a view with the "
+     "old name until no code uses it. Waive with a reason when no running code uses the table."},
+    {"ban-drop-column", E, false, true,
+     "Running code that still names the column fails as soon as its shard has the version, and the "
+     "data is gone: undo cannot bring it back.",
+     "First release code that no longer uses the column, then drop it in a version that says why "
+     "it is safe now: -- shoal:ignore ban-drop-column <reason>."},
+    {"ban-drop-table", E, false, true,
+     "Running code that still names the table fails as soon as its shard has the version, and the "
+     "data is gone: undo cannot bring it back.",
+     "First release code that no longer uses the table, then drop it in a version that says why it "
+     "is safe now: -- shoal:ignore ban-drop-table <reason>."},
+    {"ban-drop-not-null", W, false, true,
+     "Code that assumes the column is never NULL (older releases, other services) may break once "
+     "NULLs appear, and undoing the version fails as soon as a NULL was written.",
+     "Make sure every reader handles NULL first, then waive with the reason."},
+    {"prefer-robust-stmts", W, false, true,
+     "A solo version (CONCURRENTLY ...) runs outside a transaction: when the connection drops after "
+     "the statement but before shoal records the version, the retry runs it again and fails on the "
+     "object that already exists, or no longer does.",
+     "Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ... and DROP INDEX CONCURRENTLY IF EXISTS ...."},
+    {"ban-concurrent-index-creation-in-transaction", E, false, true,
+     "CONCURRENTLY, like every statement that cannot run in a transaction block, fails inside one, "
+     "and shoal runs a version that holds any ordinary statement in a single transaction.",
+     "Move the statement to a version of its own, alone (pg-mig's COMMIT; ... CONCURRENTLY ...; "
+     "BEGIN; wrapper around it is accepted)."},
+    {"transaction-nesting", E, false, true,
+     "shoal applies each version in one transaction and records it in that same transaction: a "
+     "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in the file ends or splits it, so the version is no longer "
+     "atomic and its record can disagree with what ran.",
+     "Remove the statement. A statement that must run outside a transaction goes alone in a version "
+     "of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; wrapper is "
+     "accepted)."},
+    {"prefer-bigint-over-int", W, false, true,
+     "integer, smallint and serial ids and counters run out (2^31, 2^15) on a busy table, and "
+     "widening the column later rewrites the table on every shard.",
+     "Use bigint (bigserial, or bigint GENERATED ALWAYS AS IDENTITY)."},
+    {"prefer-timestamptz", W, false, true,
+     "timestamp without time zone stores wall-clock values with no zone: their meaning changes with "
+     "the session's TimeZone, and converting the column later rewrites the table.",
+     "Use timestamptz."},
+    {"prefer-text-field", W, false, true,
+     "The limit of varchar(n) can only be raised with ALTER COLUMN ... TYPE, a locking change on "
+     "every shard, and text costs the same.",
+     "Use text, with CHECK (length(col) <= n) if the limit matters (added NOT VALID on an existing "
+     "table)."},
+    {"identifier-too-long", E, false, true,
+     "PostgreSQL silently truncates identifiers to 63 bytes: two long names with the same first 63 "
+     "bytes become one object (a second CREATE ... IF NOT EXISTS then silently does nothing), and "
+     "tools comparing names see another name than the file's.",
+     "Use a name of at most 63 bytes."},
+    {"require-schema-unqualified", E, false, true,
+     "This version runs once in every schema matching its prefix, with search_path set to that "
+     "schema; a DDL target qualified with a schema (public.t, sh0001.t) is the same object in every "
+     "run, so it is changed once per shard (thousands of times) or the second run fails.",
+     "Leave the target unqualified so it lands in each schema of its own, and change shared objects "
+     "in a public version, which runs once per node. Qualified references (REFERENCES public.users, "
+     "public.f()) are fine."},
+    {"invalid-waiver", E, false, false,
+     "A waiver must name a rule and say why the finding is safe, so the next reader can judge it.",
+     "Write -- shoal:ignore RULE reason, with RULE one of the rules in docs/lint.md."},
+    {"syntax-error", E, false, false,
+     "PostgreSQL's parser rejects this statement, so it fails on every schema.",
+     "Fix the statement."},
+};
+
+static_assert(sizeof kRules / sizeof kRules[0] == static_cast<std::size_t>(RuleId::SyntaxError) + 1,
+              "kRules must list every RuleId, in order");
+
+const Rule &rule_of(RuleId id) { return kRules[static_cast<std::size_t>(id)]; }
+
+const Rule *find_rule(const std::string &name) {
+    for (const Rule &r : kRules)
+        if (name == r.name) return &r;
+    return nullptr;
+}
+
+// PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated.
+constexpr std::size_t kMaxIdentifierBytes = 63;
+
+// ---- libpg_query, owned ------------------------------------------------------
+
+struct FreeParseResult {
+    void operator()(PgQuery__ParseResult *p) const { pg_query__parse_result__free_unpacked(p, nullptr); }
+};
+struct FreeScanResult {
+    void operator()(PgQuery__ScanResult *p) const { pg_query__scan_result__free_unpacked(p, nullptr); }
+};
+using ParseTree = std::unique_ptr<PgQuery__ParseResult, FreeParseResult>;
+using TokenList = std::unique_ptr<PgQuery__ScanResult, FreeScanResult>;
+
+struct Parsed {
+    ParseTree tree;     // null when the parser rejected the text
+    std::string error;  // the parser's message when it did
+    int error_offset = 0;
+};
+
+Parsed parse(const std::string &sql) {
+    struct Raw {
+        PgQueryProtobufParseResult result;
+        ~Raw() { pg_query_free_protobuf_parse_result(result); }
+    } raw{pg_query_parse_protobuf(sql.c_str())};
+    Parsed out;
+    if (raw.result.error) {
+        out.error = raw.result.error->message;
+        out.error_offset = raw.result.error->cursorpos > 0 ? raw.result.error->cursorpos - 1 : 0;
+        return out;
+    }
+    // unpack copies everything it needs, so the raw buffer can go right after.
+    out.tree.reset(pg_query__parse_result__unpack(
+        nullptr, raw.result.parse_tree.len, reinterpret_cast<const uint8_t *>(raw.result.parse_tree.data)));
+    if (!out.tree) out.error = "libpg_query returned a parse tree that could not be read";
+    return out;
+}
+
+// Null when the scanner fails (an unterminated quote, say); the parser reports that.
+TokenList scan(const std::string &sql) {
+    struct Raw {
+        PgQueryScanResult result;
+        ~Raw() { pg_query_free_scan_result(result); }
+    } raw{pg_query_scan(sql.c_str())};
+    if (raw.result.error) return nullptr;
+    return TokenList(pg_query__scan_result__unpack(nullptr, raw.result.pbuf.len,
+                                                   reinterpret_cast<const uint8_t *>(raw.result.pbuf.data)));
+}
+
+bool is_comment(const PgQuery__ScanToken &t) {
+    return t.token == PG_QUERY__TOKEN__SQL_COMMENT || t.token == PG_QUERY__TOKEN__C_COMMENT;
+}
+
+// ---- parse tree helpers --------------------------------------------------------
+
+// Calls visit on every Node below msg (msg included), following the protobuf-c
+// descriptors so that no node kind is missed: expressions, column definitions and
+// constraints nest in many places.
+void for_each_node(const ProtobufCMessage *msg, const std::function<void(const PgQuery__Node &)> &visit) {
+    if (!msg) return;
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    if (desc == &pg_query__node__descriptor) visit(*reinterpret_cast<const PgQuery__Node *>(msg));
+    const char *base = reinterpret_cast<const char *>(msg);
+    for (unsigned i = 0; i < desc->n_fields; ++i) {
+        const ProtobufCFieldDescriptor &field = desc->fields[i];
+        if (field.type != PROTOBUF_C_TYPE_MESSAGE) continue;
+        if ((field.flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *reinterpret_cast<const uint32_t *>(base + field.quantifier_offset) != field.id)
+            continue;
+        if (field.label == PROTOBUF_C_LABEL_REPEATED) {
+            const std::size_t n = *reinterpret_cast<const std::size_t *>(base + field.quantifier_offset);
+            ProtobufCMessage *const *items = *reinterpret_cast<ProtobufCMessage *const *const *>(base + field.offset);
+            for (std::size_t k = 0; k < n; ++k) for_each_node(items[k], visit);
+        } else {
+            for_each_node(*reinterpret_cast<ProtobufCMessage *const *>(base + field.offset), visit);
+        }
+    }
+}
+
+bool has_text(const char *s) { return s && *s; }
+
+std::string string_of(const PgQuery__Node *n) {
+    return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : "";
+}
+
+// A qualified name as the parser gives it: a list of String nodes, schema before name.
+std::string last_name(PgQuery__Node *const *names, std::size_t n) { return n ? string_of(names[n - 1]) : ""; }
+std::string qualifier(PgQuery__Node *const *names, std::size_t n) { return n >= 2 ? string_of(names[n - 2]) : ""; }
+
+std::string type_name_of(const PgQuery__TypeName *t) { return t ? last_name(t->names, t->n_names) : ""; }
+
+bool is_serial(const std::string &type) {
+    static const std::set<std::string> kSerial = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"};
+    return kSerial.count(type) > 0;
+}
+
+// PostgreSQL 11 adds a column with a non-volatile default without a rewrite. We
+// cannot look up volatility offline, so any function call not on this list of
+// stable or immutable functions counts as volatile; a waiver covers the rest.
+bool may_be_volatile(const PgQuery__Node *expr) {
+    static const std::set<std::string> kNonVolatile = {
+        "now", "transaction_timestamp", "statement_timestamp", "lower", "upper",
+        "json_build_object", "json_build_array", "jsonb_build_object", "jsonb_build_array"};
+    bool volatile_call = false;
+    for_each_node(&expr->base, [&](const PgQuery__Node &n) {
+        if (n.node_case == PG_QUERY__NODE__NODE_FUNC_CALL &&
+            !kNonVolatile.count(last_name(n.func_call->funcname, n.func_call->n_funcname)))
+            volatile_call = true;
+        if (n.node_case == PG_QUERY__NODE__NODE_SUB_LINK) volatile_call = true;
+    });
+    return volatile_call;
+}
+
+bool is_concurrent_reindex(const PgQuery__ReindexStmt &r) {
+    for (std::size_t i = 0; i < r.n_params; ++i)
+        if (r.params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && std::string(r.params[i]->def_elem->defname) == "concurrently")
+            return true;
+    return false;
+}
+
+// The splitter marks nontransactional statements; the CONCURRENTLY forms are
+// recognised here too so that lint_script works on scripts not built by it.
+bool is_nontransactional(const PgQuery__Node &n) {
+    switch (n.node_case) {
+    case PG_QUERY__NODE__NODE_INDEX_STMT: return n.index_stmt->concurrent;
+    case PG_QUERY__NODE__NODE_DROP_STMT: return n.drop_stmt->concurrent;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT: return is_concurrent_reindex(*n.reindex_stmt);
+    default: return false;
+    }
+}
+
+// ---- one script ----------------------------------------------------------------
+
+enum class Kind { Empty, Control, NonTransactional, Transactional };
+
+struct ParsedStatement {
+    const Statement *source = nullptr;
+    Parsed parsed;
+    TokenList tokens;
+    int start = 0;  // byte offset of the first token after leading comments
+    Kind kind = Kind::Empty;
+    PgQuery__TransactionStmtKind transaction = PG_QUERY__TRANSACTION_STMT_KIND__TRANSACTION_STMT_KIND_UNDEFINED;
+};
+
+ParsedStatement prepare(const Statement &statement) {
+    ParsedStatement p;
+    p.source = &statement;
+    p.parsed = parse(statement.sql);
+    p.tokens = scan(statement.sql);
+    if (p.tokens)
+        for (std::size_t i = 0; i < p.tokens->n_tokens; ++i)
+            if (!is_comment(*p.tokens->tokens[i])) {
+                p.start = p.tokens->tokens[i]->start;
+                break;
+            }
+    if (!p.parsed.tree) {
+        p.kind = Kind::Transactional;
+        return p;
+    }
+    for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) {
+        const PgQuery__Node &node = *p.parsed.tree->stmts[i]->stmt;
+        if (node.node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
+            p.kind = Kind::Control;
+            p.transaction = node.transaction_stmt->kind;
+        } else if (statement.nontransactional || is_nontransactional(node)) {
+            p.kind = Kind::NonTransactional;
+        } else if (p.kind != Kind::NonTransactional) {
+            p.kind = Kind::Transactional;
+        }
+    }
+    return p;
+}
+
+struct Hit {
+    RuleId rule;
+    int offset;         // byte offset in the statement's SQL
+    std::string table;  // the table it concerns, for existing_tables_only
+};
+
+// Walks one script's statements in order, remembering what earlier statements
+// created, and collects hits for the statement at hand.
+class Checker {
+public:
+    Checker(const LintOptions &options, bool script_has_transactional)
+        : options_(options), script_has_transactional_(script_has_transactional) {}
+
+    std::vector<Hit> check(const std::vector<ParsedStatement> &all, std::size_t index) {
+        hits_.clear();
+        const ParsedStatement &p = all[index];
+        offset_ = p.start;
+        if (!p.parsed.tree) {
+            add(RuleId::SyntaxError, p.parsed.error_offset);
+            return hits_;
+        }
+        check_transaction_placement(all, index);
+        check_identifiers(p);
+        for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) check_statement(*p.parsed.tree->stmts[i]->stmt);
+        return hits_;
+    }
+
+private:
+    void add(RuleId id, int offset, std::string table = {}) {
+        if (id == RuleId::RequireSchemaUnqualified && options_.prefix == "public") return;
+        if (rule_of(id).existing_tables_only && !table.empty() && created_tables_.count(table)) return;
+        hits_.push_back({id, offset >= 0 ? offset : offset_, std::move(table)});
+    }
+
+    // BEGIN/COMMIT end shoal's transaction, except in pg-mig's wrapper around a
+    // nontransactional statement: COMMIT right before it, BEGIN right after it.
+    void check_transaction_placement(const std::vector<ParsedStatement> &all, std::size_t index) {
+        const ParsedStatement &p = all[index];
+        auto neighbour = [&](std::ptrdiff_t step) {
+            const auto n = static_cast<std::ptrdiff_t>(all.size());
+            for (auto i = static_cast<std::ptrdiff_t>(index) + step; i >= 0 && i < n; i += step)
+                if (all[i].kind != Kind::Empty) return all[i].kind;
+            return Kind::Empty;
+        };
+        if (p.kind == Kind::Control) {
+            const bool begins = p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ||
+                                p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START;
+            const bool commits = p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT;
+            const bool wrapper = (commits && neighbour(1) == Kind::NonTransactional) ||
+                                 (begins && neighbour(-1) == Kind::NonTransactional);
+            if (!wrapper) add(RuleId::TransactionNesting, -1);
+            if (begins) in_explicit_transaction_ = true;
+            if (commits || p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK)
+                in_explicit_transaction_ = false;
+        }
+        if (p.kind == Kind::NonTransactional && (script_has_transactional_ || in_explicit_transaction_))
+            add(RuleId::BanConcurrentIndexCreationInTransaction, -1);
+    }
+
+    // The parse tree holds identifiers already truncated, so long ones are found
+    // in the scanner's tokens.
+    void check_identifiers(const ParsedStatement &p) {
+        if (!p.tokens) return;
+        const std::string &sql = p.source->sql;
+        for (std::size_t i = 0; i < p.tokens->n_tokens; ++i) {
+            const PgQuery__ScanToken &t = *p.tokens->tokens[i];
+            if (t.token != PG_QUERY__TOKEN__IDENT) continue;
+            std::string name = sql.substr(t.start, t.end - t.start);
+            if (name.size() >= 2 && name.front() == '"') {
+                name = name.substr(1, name.size() - 2);
+                for (std::size_t q = name.find("\"\""); q != std::string::npos; q = name.find("\"\"", q + 1))
+                    name.erase(q, 1);
+            }
+            if (name.size() > kMaxIdentifierBytes) add(RuleId::IdentifierTooLong, t.start);
+        }
+    }
+
+    void qualified_target(const PgQuery__RangeVar *rv) {
+        if (rv && has_text(rv->schemaname)) add(RuleId::RequireSchemaUnqualified, rv->location);
+    }
+
+    void qualified_target(PgQuery__Node *const *names, std::size_t n) {
+        if (!qualifier(names, n).empty()) add(RuleId::RequireSchemaUnqualified, -1);
+    }
+
+    void check_statement(const PgQuery__Node &node) {
+        switch (node.node_case) {
+        case PG_QUERY__NODE__NODE_CREATE_STMT:
+            qualified_target(node.create_stmt->relation);
+            created_tables_.insert(node.create_stmt->relation->relname);
+            break;
+        case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+            qualified_target(node.create_table_as_stmt->into->rel);
+            created_tables_.insert(node.create_table_as_stmt->into->rel->relname);
+            break;
+        case PG_QUERY__NODE__NODE_VIEW_STMT: qualified_target(node.view_stmt->view); break;
+        case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: qualified_target(node.create_seq_stmt->sequence); break;
+        case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+            qualified_target(node.create_function_stmt->funcname, node.create_function_stmt->n_funcname);
+            break;
+        case PG_QUERY__NODE__NODE_INDEX_STMT: check_index(*node.index_stmt); break;
+        case PG_QUERY__NODE__NODE_DROP_STMT: check_drop(*node.drop_stmt); break;
+        case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: check_alter_table(*node.alter_table_stmt); break;
+        case PG_QUERY__NODE__NODE_RENAME_STMT: check_rename(*node.rename_stmt); break;
+        default: break;
+        }
+        for_each_node(&node.base, [this](const PgQuery__Node &n) {
+            if (n.node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) check_column_type(*n.column_def);
+        });
+    }
+
+    void check_index(const PgQuery__IndexStmt &s) {
+        qualified_target(s.relation);
+        if (!s.concurrent) add(RuleId::RequireConcurrentIndexCreation, s.relation->location, s.relation->relname);
+        if (s.concurrent && !s.if_not_exists) add(RuleId::PreferRobustStmts, -1);
+    }
+
+    void check_drop(const PgQuery__DropStmt &s) {
+        for (std::size_t i = 0; i < s.n_objects; ++i) {
+            const PgQuery__Node &o = *s.objects[i];
+            if (o.node_case == PG_QUERY__NODE__NODE_LIST) qualified_target(o.list->items, o.list->n_items);
+            if (o.node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+                qualified_target(o.object_with_args->objname, o.object_with_args->n_objname);
+            if (o.node_case == PG_QUERY__NODE__NODE_TYPE_NAME) qualified_target(o.type_name->names, o.type_name->n_names);
+        }
+        if (s.remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) add(RuleId::BanDropTable, -1);
+        if (s.remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_INDEX) return;
+        if (!s.concurrent) add(RuleId::RequireConcurrentIndexDeletion, -1);
+        if (s.concurrent && !s.missing_ok) add(RuleId::PreferRobustStmts, -1);
+    }
+
+    void check_rename(const PgQuery__RenameStmt &s) {
+        qualified_target(s.relation);
+        const int at = s.relation ? s.relation->location : -1;
+        if (s.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN) add(RuleId::RenamingColumn, at);
+        if (s.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) add(RuleId::RenamingTable, at);
+    }
+
+    void check_alter_table(const PgQuery__AlterTableStmt &s) {
+        qualified_target(s.relation);
+        const std::string table = s.relation->relname;
+        const int at = s.relation->location;
+        for (std::size_t i = 0; i < s.n_cmds; ++i) {
+            if (s.cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) continue;
+            const PgQuery__AlterTableCmd &cmd = *s.cmds[i]->alter_table_cmd;
+            switch (cmd.subtype) {
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn: check_add_column(*cmd.def->column_def, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: check_add_constraint(*cmd.def->constraint, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
+                if (not_valid_constraints_.count(cmd.name)) add(RuleId::ConstraintMissingNotValid, at, table);
+                break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: add(RuleId::ChangingColumnType, at, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull: add(RuleId::SettingNotNull, at, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: add(RuleId::BanDropNotNull, at, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn: add(RuleId::BanDropColumn, at, table); break;
+            default: break;
+            }
+        }
+    }
+
+    void check_add_column(const PgQuery__ColumnDef &c, const std::string &table) {
+        bool not_null = c.is_not_null, has_default = false, rewrites = is_serial(type_name_of(c.type_name));
+        for (std::size_t i = 0; i < c.n_constraints; ++i) {
+            if (c.constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT) continue;
+            const PgQuery__Constraint &k = *c.constraints[i]->constraint;
+            switch (k.contype) {
+            case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL: not_null = true; break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+                not_null = true;
+                add(RuleId::DisallowedUniqueConstraint, k.location, table);
+                break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE: add(RuleId::DisallowedUniqueConstraint, k.location, table); break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: add(RuleId::AddingForeignKeyConstraint, k.location, table); break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
+                has_default = true;
+                rewrites = rewrites || may_be_volatile(k.raw_expr);
+                break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+            case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED: rewrites = true; break;
+            default: break;
+            }
+        }
+        if (rewrites) add(RuleId::AddingFieldWithDefault, c.location, table);
+        else if (not_null && !has_default) add(RuleId::AddingNotNullableField, c.location, table);
+    }
+
+    void check_add_constraint(const PgQuery__Constraint &k, const std::string &table) {
+        switch (k.contype) {
+        case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+        case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+            if (k.skip_validation) not_valid_constraints_.insert(k.conname);
+            else add(RuleId::ConstraintMissingNotValid, k.location, table);
+            break;
+        case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+        case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+            if (!has_text(k.indexname)) add(RuleId::DisallowedUniqueConstraint, k.location, table);
+            break;
+        default: break;
+        }
+    }
+
+    void check_column_type(const PgQuery__ColumnDef &c) {
+        if (!c.type_name) return;
+        static const std::set<std::string> kNarrowInts = {"int2", "int4", "serial", "serial4", "smallserial", "serial2"};
+        const std::string type = type_name_of(c.type_name);
+        const int at = c.type_name->location;
+        if (kNarrowInts.count(type)) add(RuleId::PreferBigintOverInt, at);
+        if (type == "timestamp") add(RuleId::PreferTimestamptz, at);
+        if (type == "varchar" && c.type_name->n_typmods > 0) add(RuleId::PreferTextField, at);
+    }
+
+    const LintOptions &options_;
+    const bool script_has_transactional_;
+    std::set<std::string> created_tables_;
+    std::set<std::string> not_valid_constraints_;
+    bool in_explicit_transaction_ = false;
+    int offset_ = 0;  // where a hit without a node location points: the statement's first token
+    std::vector<Hit> hits_;
+};
+
+// Lines between byte offsets from and to of text (0 when to is not after from).
+int lines_between(const std::string &text, int from, int to) {
+    int lines = 0;
+    for (int i = from; i < to && i < static_cast<int>(text.size()); ++i)
+        if (text[i] == '\n') ++lines;
+    return lines;
+}
+
+std::string trim(const std::string &s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return "";
+    return s.substr(first, s.find_last_not_of(" \t\r\n;") - first + 1);
+}
+
+LintFinding make_finding(RuleId id, SourceLocation where, std::string statement) {
+    const Rule &r = rule_of(id);
+    return {r.name, r.severity, std::move(where), std::move(statement), r.why, r.recipe, false, {}};
+}
+
+// `-- shoal:ignore RULE reason` comments anywhere in the resolved body, as
+// rule → reason. A waiver with no reason or an unknown rule is itself a finding.
+std::map<std::string, std::string> read_waivers(const Script &script, std::vector<LintFinding> &findings) {
+    std::map<std::string, std::string> waivers;
+    const TokenList tokens = scan(script.body);
+    if (!tokens) return waivers;
+    const std::string marker = "shoal:ignore";
+    for (std::size_t i = 0; i < tokens->n_tokens; ++i) {
+        const PgQuery__ScanToken &t = *tokens->tokens[i];
+        if (t.token != PG_QUERY__TOKEN__SQL_COMMENT) continue;
+        const std::string comment = script.body.substr(t.start, t.end - t.start);
+        const std::string text = trim(comment.substr(2));
+        if (text.compare(0, marker.size(), marker) != 0) continue;
+        const std::string rest = trim(text.substr(marker.size()));
+        const std::string name = rest.substr(0, rest.find_first_of(" \t"));
+        const std::string reason = trim(rest.substr(name.size()));
+        const Rule *r = find_rule(name);
+        if (r && r->waivable && !reason.empty()) {
+            waivers.emplace(name, reason);
+            continue;
+        }
+        findings.push_back(make_finding(RuleId::InvalidWaiver, {script.path, 1 + lines_between(script.body, 0, t.start)},
+                                        trim(comment)));
+        findings.back().why = !r || !r->waivable ? "\"" + name + "\" is not a rule that can be waived. " + findings.back().why
+                                                 : "The waiver gives no reason. " + findings.back().why;
+    }
+    return waivers;
+}
+
+// ---- run_lint ------------------------------------------------------------------
+
+std::string json_string(const std::string &s) {
+    std::string out = "\"";
+    for (const unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+// The statement on one line, shortened, for the text report.
+std::string one_line(const std::string &sql) {
+    constexpr std::size_t kMax = 160;
+    std::string out;
+    for (const char c : sql) {
+        const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+        if (space && (out.empty() || out.back() == ' ')) continue;
+        out += space ? ' ' : c;
+    }
+    return out.size() > kMax ? out.substr(0, kMax) + "..." : out;
+}
+
+int exit_code(ExitCode code) { return static_cast<int>(code); }
+
+struct LintArgs {
+    bool all = false;
+    bool json = false;
+    bool help = false;
+    std::vector<std::string> versions;
+    std::string error;
+};
+
+LintArgs parse_args(const std::vector<std::string> &args) {
+    LintArgs a;
+    for (const std::string &arg : args) {
+        if (arg == "--all") a.all = true;
+        else if (arg == "--json") a.json = true;
+        else if (arg == "--help" || arg == "-h") a.help = true;
+        else if (!arg.empty() && arg[0] == '-') a.error = "unknown option " + arg;
+        else a.versions.push_back(arg);
+    }
+    if (a.all && !a.versions.empty()) a.error = "give version names or --all, not both";
+    return a;
+}
+
+}  // namespace
+
+std::string to_string(Severity severity) { return severity == Severity::Error ? "error" : "warning"; }
+
+std::vector<LintFinding> lint_script(const Script &script, const LintOptions &options) {
+    std::vector<ParsedStatement> parsed;
+    parsed.reserve(script.statements.size());
+    bool has_transactional = false;
+    for (const Statement &s : script.statements) {
+        parsed.push_back(prepare(s));
+        has_transactional = has_transactional || parsed.back().kind == Kind::Transactional;
+    }
+
+    std::vector<LintFinding> findings;
+    const std::map<std::string, std::string> waivers = read_waivers(script, findings);
+    Checker checker(options, has_transactional);
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+        const Statement &s = *parsed[i].source;
+        const std::string statement = trim(s.sql.substr(parsed[i].start));
+        for (const Hit &hit : checker.check(parsed, i)) {
+            SourceLocation where = s.where;
+            // Statement::where is the line of the statement's first token.
+            if (where.line > 0) where.line += lines_between(s.sql, parsed[i].start, hit.offset);
+            findings.push_back(make_finding(hit.rule, where, statement));
+            const auto waiver = waivers.find(findings.back().rule);
+            if (waiver != waivers.end()) {
+                findings.back().waived = true;
+                findings.back().waiver_reason = waiver->second;
+            }
+        }
+    }
+    return findings;
+}
+
+std::vector<std::string> lint_rule_names() {
+    std::vector<std::string> names;
+    for (const Rule &r : kRules) names.emplace_back(r.name);
+    return names;
+}
+
+std::string lint_help() {
+    return "Usage: shoal lint [VERSION...] [--all] [--json]\n"
+           "\n"
+           "Checks the up scripts of migration versions, offline, for statements that would\n"
+           "lock, rewrite or break a live fleet: non-concurrent index builds, constraints\n"
+           "validated under a write lock, NOT NULL columns without a default, renames and\n"
+           "drops, BEGIN/COMMIT inside a version, schema-qualified targets in shard versions.\n"
+           "\n"
+           "  VERSION   a version name (20241107201239.add-users.sh) or its up file's\n"
+           "            name: lint only these versions\n"
+           "  --all     lint every version in the directory (also the default when no\n"
+           "            VERSION is given)\n"
+           "  --json    print the findings as one JSON object\n"
+           "\n"
+           "Each finding names its rule, file:line, the statement, why it is dangerous and\n"
+           "the safe recipe. Waive a rule for one file with a comment in it:\n"
+           "  -- shoal:ignore RULE reason\n"
+           "(a waiver without a reason is itself an error). The rules: docs/lint.md.\n"
+           "\n"
+           "Exit status: 0 no errors (warnings allowed), 3 errors found, 2 bad arguments.\n";
+}
+
+int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
+    const LintArgs args = parse_args(config.lint_args);
+    if (args.help) {
+        out << lint_help();
+        return exit_code(ExitCode::Ok);
+    }
+    if (!args.error.empty()) {
+        out << "shoal lint: " << args.error << "\n\n" << lint_help();
+        return exit_code(ExitCode::Usage);
+    }
+
+    std::vector<const Version *> chosen;
+    for (const std::string &name : args.versions) {
+        const Version *match = find_version(dir, name);
+        if (!match) {
+            out << "shoal lint: no version " << name << " in " << dir.path << "\n";
+            return exit_code(ExitCode::Usage);
+        }
+        chosen.push_back(match);
+    }
+    if (args.versions.empty())
+        for (const Version &v : dir.versions) chosen.push_back(&v);
+
+    std::vector<LintFinding> findings;
+    for (const Version *v : chosen) {
+        std::vector<LintFinding> f = lint_script(v->up, {v->prefix});
+        findings.insert(findings.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+    }
+
+    int errors = 0, warnings = 0, waived = 0;
+    for (const LintFinding &f : findings) {
+        if (f.waived) ++waived;
+        else if (f.severity == Severity::Error) ++errors;
+        else ++warnings;
+    }
+
+    if (args.json || config.json) {
+        out << "{\"versions\":" << chosen.size() << ",\"errors\":" << errors << ",\"warnings\":" << warnings
+            << ",\"waived\":" << waived << ",\"findings\":[";
+        for (std::size_t i = 0; i < findings.size(); ++i) {
+            const LintFinding &f = findings[i];
+            out << (i ? "," : "") << "{\"rule\":" << json_string(f.rule)
+                << ",\"severity\":" << json_string(to_string(f.severity)) << ",\"file\":" << json_string(f.where.file)
+                << ",\"line\":" << f.where.line << ",\"statement\":" << json_string(f.statement)
+                << ",\"why\":" << json_string(f.why) << ",\"recipe\":" << json_string(f.recipe)
+                << ",\"waived\":" << (f.waived ? "true" : "false")
+                << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
+        }
+        out << "]}\n";
+    } else {
+        for (const LintFinding &f : findings) {
+            if (f.waived) {
+                out << to_string(f.where) << ": waived [" << f.rule << "]: " << f.waiver_reason << "\n";
+                continue;
+            }
+            out << to_string(f.where) << ": " << to_string(f.severity) << " [" << f.rule << "] "
+                << one_line(f.statement) << "\n"
+                << "    why: " << f.why << "\n"
+                << "    fix: " << f.recipe << "\n";
+        }
+        out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s") << ", " << errors
+            << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning" << (warnings == 1 ? "" : "s")
+            << ", " << waived << " waived\n";
+    }
+    return exit_code(errors > 0 ? ExitCode::BadMigrations : ExitCode::Ok);
+}
+
+}  // namespace shoal

@@ -1,0 +1,318 @@
+// Tests of `shoal lint` (coordinator/lint.h): every rule fires on one statement
+// and stays quiet on its safe counterpart; waivers, line mapping, version
+// selection, JSON and exit codes. Scripts are built here from SQL text; no files,
+// no database.
+#include <gtest/gtest.h>
+#include <pg_query.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "lint.h"
+#include "report.h"
+
+namespace shoal {
+namespace {
+
+// A Script as the loader would build it: statements split by libpg_query, each
+// with the file line of its first token (leading blank lines and -- comments
+// skipped).
+Script script_of(const std::string &sql, const std::string &path = "mig/20240101000000.t.sh.up.sql") {
+    Script script;
+    script.path = path;
+    script.body = sql;
+    // The parser cannot split what it cannot parse; the scanner can.
+    PgQuerySplitResult split = pg_query_split_with_parser(sql.c_str());
+    if (split.error) {
+        pg_query_free_split_result(split);
+        split = pg_query_split_with_scanner(sql.c_str());
+    }
+    EXPECT_EQ(split.error, nullptr) << sql;
+    for (int i = 0; !split.error && i < split.n_stmts; ++i) {
+        Statement s;
+        s.sql = sql.substr(split.stmts[i]->stmt_location, split.stmts[i]->stmt_len);
+        std::size_t first = s.sql.find_first_not_of(" \t\r\n");
+        while (first != std::string::npos && s.sql.compare(first, 2, "--") == 0)
+            first = s.sql.find_first_not_of(" \t\r\n", s.sql.find('\n', first));
+        first = std::min(first, s.sql.size());
+        const std::size_t at = split.stmts[i]->stmt_location + first;
+        s.where = {path, 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + at, '\n'))};
+        script.statements.push_back(s);
+    }
+    pg_query_free_split_result(split);
+    return script;
+}
+
+std::vector<LintFinding> lint(const std::string &sql, const std::string &prefix = "sh") {
+    return lint_script(script_of(sql), {prefix});
+}
+
+const LintFinding *find(const std::vector<LintFinding> &findings, const std::string &rule) {
+    for (const LintFinding &f : findings)
+        if (f.rule == rule) return &f;
+    return nullptr;
+}
+
+std::string rules_of(const std::vector<LintFinding> &findings) {
+    std::string all;
+    for (const LintFinding &f : findings) all += f.rule + " ";
+    return all;
+}
+
+struct RuleCase {
+    std::string rule;
+    std::string fires;  // a script on which the rule fires
+    std::string quiet;  // the safe form: the rule does not fire
+};
+
+void PrintTo(const RuleCase &c, std::ostream *os) { *os << c.rule; }
+
+const std::string kLongName(64, 'x');
+
+const RuleCase kCases[] = {
+    {"require-concurrent-index-creation", "CREATE INDEX i ON users (email);",
+     "CREATE TABLE t (id bigint);\nCREATE INDEX i ON t (id);"},
+    {"require-concurrent-index-deletion", "DROP INDEX i;", "DROP INDEX CONCURRENTLY IF EXISTS i;"},
+    {"constraint-missing-not-valid", "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0);",
+     "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;"},
+    {"adding-foreign-key-constraint", "ALTER TABLE t ADD COLUMN user_id bigint REFERENCES users (id);",
+     "ALTER TABLE t ADD COLUMN user_id bigint;"},
+    {"adding-not-nullable-field", "ALTER TABLE t ADD COLUMN x text NOT NULL;",
+     "ALTER TABLE t ADD COLUMN x text NOT NULL DEFAULT '';"},
+    {"adding-field-with-default", "ALTER TABLE t ADD COLUMN x uuid DEFAULT gen_random_uuid();",
+     "ALTER TABLE t ADD COLUMN x timestamptz DEFAULT now();"},
+    {"changing-column-type", "ALTER TABLE t ALTER COLUMN x TYPE bigint;",
+     "CREATE TABLE t (x bigint);\nALTER TABLE t ALTER COLUMN x TYPE text;"},
+    {"setting-not-null", "ALTER TABLE t ALTER COLUMN x SET NOT NULL;",
+     "ALTER TABLE t ADD CONSTRAINT x_not_null CHECK (x IS NOT NULL) NOT VALID;"},
+    {"disallowed-unique-constraint", "ALTER TABLE t ADD CONSTRAINT u UNIQUE (x);",
+     "ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX i;"},
+    {"renaming-column", "ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t RENAME CONSTRAINT a TO b;"},
+    {"renaming-table", "ALTER TABLE t RENAME TO u;", "ALTER INDEX i RENAME TO j;"},
+    {"ban-drop-column", "ALTER TABLE t DROP COLUMN x;", "ALTER TABLE t DROP CONSTRAINT c;"},
+    {"ban-drop-table", "DROP TABLE t;", "DROP VIEW v;"},
+    {"ban-drop-not-null", "ALTER TABLE t ALTER COLUMN x DROP NOT NULL;",
+     "ALTER TABLE t ALTER COLUMN x SET DEFAULT 0;"},
+    {"prefer-robust-stmts", "CREATE INDEX CONCURRENTLY i ON t (x);",
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);"},
+    {"ban-concurrent-index-creation-in-transaction",
+     "CREATE TABLE a (id bigint);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);",
+     "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\nBEGIN;"},
+    {"transaction-nesting", "BEGIN;\nCREATE TABLE a (id bigint);\nCOMMIT;",
+     "COMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS i;\nBEGIN;"},
+    {"prefer-bigint-over-int", "CREATE TABLE a (id int);", "CREATE TABLE a (id bigint);"},
+    {"prefer-timestamptz", "CREATE TABLE a (at timestamp);", "CREATE TABLE a (at timestamptz);"},
+    {"prefer-text-field", "CREATE TABLE a (s varchar(20));", "CREATE TABLE a (s text);"},
+    {"identifier-too-long", "CREATE TABLE a (" + kLongName + " bigint);",
+     "CREATE TABLE a (" + kLongName.substr(1) + " bigint);"},
+    {"require-schema-unqualified", "ALTER TABLE public.users ADD COLUMN x text;",
+     "CREATE TABLE a (user_id bigint REFERENCES public.users (id));"},
+    {"invalid-waiver", "-- shoal:ignore ban-drop-table\nDROP TABLE t;",
+     "-- shoal:ignore ban-drop-table unused since release 42\nDROP TABLE t;"},
+    {"syntax-error", "CREATE TABEL t (id bigint);", "CREATE TABLE t (id bigint);"},
+};
+
+class LintRule : public testing::TestWithParam<RuleCase> {};
+
+TEST_P(LintRule, FiresOnTheDangerousForm) {
+    const std::vector<LintFinding> findings = lint(GetParam().fires);
+    const LintFinding *f = find(findings, GetParam().rule);
+    ASSERT_NE(f, nullptr) << GetParam().fires << "\nfound: " << rules_of(findings);
+    EXPECT_FALSE(f->waived);
+    EXPECT_FALSE(f->why.empty());
+    EXPECT_FALSE(f->recipe.empty());
+    EXPECT_EQ(f->where.file, "mig/20240101000000.t.sh.up.sql");
+    EXPECT_GT(f->where.line, 0);
+}
+
+TEST_P(LintRule, QuietOnTheSafeForm) {
+    const std::vector<LintFinding> findings = lint(GetParam().quiet);
+    const LintFinding *f = find(findings, GetParam().rule);
+    EXPECT_TRUE(f == nullptr || f->waived) << GetParam().quiet << "\nfound: " << rules_of(findings);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, LintRule, testing::ValuesIn(kCases), [](const auto &info) {
+    std::string name = info.param.rule;
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+});
+
+TEST(LintRules, EveryRuleHasATestCase) {
+    for (const std::string &rule : lint_rule_names())
+        EXPECT_TRUE(std::any_of(std::begin(kCases), std::end(kCases), [&](const RuleCase &c) { return c.rule == rule; }))
+            << rule;
+}
+
+TEST(LintRules, EveryRuleIsDocumented) {
+    std::ifstream file(std::string(SHOAL_SOURCE_DIR) + "/docs/lint.md");
+    std::stringstream doc;
+    doc << file.rdbuf();
+    for (const std::string &rule : lint_rule_names())
+        EXPECT_NE(doc.str().find("### `" + rule + "`"), std::string::npos) << rule;
+}
+
+TEST(LintRules, SafeMigrationIsClean) {
+    const std::vector<LintFinding> findings = lint(
+        "CREATE TABLE orders (\n"
+        "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  user_id bigint NOT NULL REFERENCES public.users (id),\n"
+        "  note text,\n"
+        "  created_at timestamptz NOT NULL DEFAULT now()\n"
+        ");\n"
+        "CREATE INDEX orders_user ON orders (user_id);\n"
+        "ALTER TABLE users ADD COLUMN nickname text;\n"
+        "ALTER TABLE users ADD CONSTRAINT users_nick CHECK (length(nickname) < 100) NOT VALID;\n");
+    EXPECT_TRUE(findings.empty()) << rules_of(findings);
+}
+
+TEST(LintRules, ForeignKeyWithoutNotValidIsMissingNotValid) {
+    const auto findings = lint("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id);");
+    EXPECT_NE(find(findings, "constraint-missing-not-valid"), nullptr) << rules_of(findings);
+}
+
+TEST(LintRules, ValidateInTheSameVersionAsNotValidIsMissingNotValid) {
+    const auto findings = lint("ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\n"
+                               "ALTER TABLE t VALIDATE CONSTRAINT c;");
+    ASSERT_NE(find(findings, "constraint-missing-not-valid"), nullptr) << rules_of(findings);
+    EXPECT_EQ(find(findings, "constraint-missing-not-valid")->where.line, 2);
+    EXPECT_EQ(lint("ALTER TABLE t VALIDATE CONSTRAINT c;").size(), 0u);
+}
+
+TEST(LintRules, RewritingColumnsCountAsDefaults) {
+    for (const char *sql : {"ALTER TABLE t ADD COLUMN n bigserial;",
+                            "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;",
+                            "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS (a * 2) STORED;",
+                            "ALTER TABLE t ADD COLUMN n bigint DEFAULT nextval('s');"}) {
+        const auto findings = lint(sql);
+        EXPECT_NE(find(findings, "adding-field-with-default"), nullptr) << sql;
+        EXPECT_EQ(find(findings, "adding-not-nullable-field"), nullptr) << sql;
+    }
+    EXPECT_EQ(lint("ALTER TABLE t ADD COLUMN n bigint NOT NULL DEFAULT 0;").size(), 0u);
+}
+
+TEST(LintRules, PublicVersionsMayQualifyTargets) {
+    EXPECT_TRUE(lint("ALTER TABLE public.users ADD COLUMN x text;", "public").empty());
+    EXPECT_NE(find(lint("CREATE TABLE sh0001.t (id bigint);"), "require-schema-unqualified"), nullptr);
+    EXPECT_NE(find(lint("DROP VIEW public.v;"), "require-schema-unqualified"), nullptr);
+    EXPECT_NE(find(lint("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+                   "require-schema-unqualified"),
+              nullptr);
+}
+
+TEST(LintRules, QuotedIdentifiersAreMeasuredWithoutQuotes) {
+    EXPECT_EQ(lint("CREATE TABLE \"" + kLongName.substr(1) + "\" (id bigint);").size(), 0u);
+    EXPECT_NE(find(lint("CREATE TABLE \"" + kLongName + "\" (id bigint);"), "identifier-too-long"), nullptr);
+}
+
+TEST(LintRules, SoloVersionFlaggedByTheSplitterIsNotMixed) {
+    Script script = script_of("VACUUM t;");
+    script.statements[0].nontransactional = true;
+    EXPECT_TRUE(lint_script(script).empty());
+    script = script_of("CREATE TABLE a (id bigint);\nVACUUM t;");
+    script.statements[1].nontransactional = true;
+    EXPECT_NE(find(lint_script(script), "ban-concurrent-index-creation-in-transaction"), nullptr);
+}
+
+TEST(LintFindings, PointAtTheOffendingLineInsideTheStatement) {
+    const auto findings = lint("-- the orders table\n"
+                               "\n"
+                               "CREATE TABLE orders (\n"
+                               "  id bigint,\n"
+                               "  placed timestamp\n"
+                               ");\n");
+    ASSERT_EQ(findings.size(), 1u) << rules_of(findings);
+    EXPECT_EQ(findings[0].rule, "prefer-timestamptz");
+    EXPECT_EQ(findings[0].where.line, 5);
+    EXPECT_EQ(findings[0].severity, Severity::Warning);
+    EXPECT_EQ(findings[0].statement.rfind("CREATE TABLE orders (", 0), 0u) << findings[0].statement;
+}
+
+TEST(LintFindings, WaiverCoversTheRuleInItsFileWithItsReason) {
+    const auto findings = lint("-- shoal:ignore ban-drop-column   the app stopped reading it in 3.2\n"
+                               "ALTER TABLE t DROP COLUMN a;\n"
+                               "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n");
+    ASSERT_EQ(findings.size(), 2u) << rules_of(findings);
+    EXPECT_TRUE(findings[0].waived);
+    EXPECT_EQ(findings[0].waiver_reason, "the app stopped reading it in 3.2");
+    EXPECT_EQ(findings[1].rule, "setting-not-null");
+    EXPECT_FALSE(findings[1].waived);
+}
+
+TEST(LintFindings, WaiverOfAnUnknownRuleIsAnError) {
+    const auto findings = lint("SELECT 1;\n-- shoal:ignore no-such-rule because\n");
+    ASSERT_EQ(findings.size(), 1u) << rules_of(findings);
+    EXPECT_EQ(findings[0].rule, "invalid-waiver");
+    EXPECT_EQ(findings[0].where.line, 2);
+    EXPECT_NE(findings[0].why.find("no-such-rule"), std::string::npos);
+}
+
+TEST(LintFindings, WaiverInsideAStringIsNotAWaiver) {
+    const auto findings = lint("DROP TABLE t;\nSELECT '-- shoal:ignore ban-drop-table because';\n");
+    ASSERT_NE(find(findings, "ban-drop-table"), nullptr);
+    EXPECT_FALSE(find(findings, "ban-drop-table")->waived);
+}
+
+MigrationDir dir_of(const std::vector<std::pair<std::string, std::string>> &versions) {
+    MigrationDir dir;
+    dir.path = "mig";
+    for (const auto &[name, sql] : versions) {
+        Version v;
+        v.name = name;
+        v.timestamp = name.substr(0, name.find('.'));
+        v.prefix = name.substr(name.rfind('.') + 1);
+        v.up = script_of(sql, "mig/" + name + ".up.sql");
+        dir.versions.push_back(v);
+    }
+    return dir;
+}
+
+int run(const MigrationDir &dir, std::vector<std::string> args, std::string *output = nullptr) {
+    Config config;
+    config.command = Command::Lint;
+    config.lint_args = std::move(args);
+    std::ostringstream out;
+    const int code = run_lint(config, dir, out);
+    if (output) *output = out.str();
+    return code;
+}
+
+const MigrationDir kDir = dir_of({{"20240101000000.users.sh", "CREATE TABLE users (id bigint);"},
+                                  {"20240102000000.index.sh", "CREATE INDEX users_id ON users (id);"},
+                                  {"20240103000000.stamp.sh", "ALTER TABLE users ADD COLUMN at timestamp;"}});
+
+TEST(LintCommand, ExitCodeIsBadMigrationsOnErrorsOnly) {
+    std::string output;
+    EXPECT_EQ(run(kDir, {}, &output), static_cast<int>(ExitCode::BadMigrations));
+    EXPECT_NE(output.find("mig/20240102000000.index.sh.up.sql:1: error [require-concurrent-index-creation]"),
+              std::string::npos)
+        << output;
+    EXPECT_NE(output.find("3 versions, 1 error, 1 warning, 0 waived"), std::string::npos) << output;
+    EXPECT_EQ(run(kDir, {"20240103000000.stamp.sh"}), static_cast<int>(ExitCode::Ok));
+    EXPECT_EQ(run(kDir, {"20240101000000.users.sh", "--json"}), static_cast<int>(ExitCode::Ok));
+    EXPECT_EQ(run(kDir, {"--all"}), static_cast<int>(ExitCode::BadMigrations));
+}
+
+TEST(LintCommand, BadArgumentsAreUsageErrors) {
+    EXPECT_EQ(run(kDir, {"20990101000000.nope.sh"}), static_cast<int>(ExitCode::Usage));
+    EXPECT_EQ(run(kDir, {"--all", "20240101000000.users.sh"}), static_cast<int>(ExitCode::Usage));
+    EXPECT_EQ(run(kDir, {"--frobnicate"}), static_cast<int>(ExitCode::Usage));
+    std::string output;
+    EXPECT_EQ(run(kDir, {"--help"}, &output), static_cast<int>(ExitCode::Ok));
+    EXPECT_EQ(output, lint_help());
+}
+
+TEST(LintCommand, JsonHoldsEveryField) {
+    std::string output;
+    run(kDir, {"20240102000000.index.sh.up.sql", "--json"}, &output);
+    EXPECT_EQ(output.rfind("{\"versions\":1,\"errors\":1,\"warnings\":0,\"waived\":0,\"findings\":[{", 0), 0u)
+        << output;
+    for (const char *field : {"\"rule\":\"require-concurrent-index-creation\"", "\"severity\":\"error\"",
+                              "\"file\":\"mig/20240102000000.index.sh.up.sql\"", "\"line\":1",
+                              "\"statement\":\"CREATE INDEX users_id ON users (id)\"", "\"why\":", "\"recipe\":",
+                              "\"waived\":false", "\"waiver_reason\":\"\""})
+        EXPECT_NE(output.find(field), std::string::npos) << field << "\n" << output;
+}
+
+}  // namespace
+}  // namespace shoal
