@@ -17,6 +17,7 @@ namespace shoal {
 struct Resolved {
     std::string body;                   // resolved text
     std::vector<SourceLocation> lines;  // origin of each line of `body` (index 0 = line 1)
+    std::vector<size_t> line_starts;    // byte offset in `body` where each line starts
     std::vector<std::string> includes;  // included files, in the order first met
     std::vector<std::string> echoes;
     std::vector<Problem> problems;

@@ -1,0 +1,165 @@
+// Loading a migration directory: pg-mig's naming and pairing rules, then every
+// file resolved, checked for directives, split and checksummed. Every problem
+// is collected, none stops the others from being found. Reads only through
+// SourceFiles.
+#include "migration_dir.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "checksum.h"
+#include "directives.h"
+#include "resolve.h"
+#include "schema_prefix.h"
+#include "split.h"
+
+namespace shoal {
+namespace {
+
+bool all_digits(const std::string &text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
+    to.insert(to.end(), from.begin(), from.end());
+}
+
+// One file fully prepared; problems go to `problems`.
+Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
+                   std::vector<Problem> &problems) {
+    Script script;
+    script.path = path;
+    std::optional<std::string> text = files.read_file(path);
+    if (!text) {
+        problems.push_back({{path, 0}, "cannot read file"});
+        return script;
+    }
+    DirectivesResult directives = parse_directives(path, *text);
+    script.directives = directives.directives;
+    append(problems, directives.problems);
+
+    Resolved resolved = resolve_script(path, cwd, files);
+    append(problems, resolved.problems);
+    script.includes = resolved.includes;
+    script.echoes = resolved.echoes;
+    script.body = resolved.body;
+    script.checksum = sha256_hex(script.body);
+    // A file that did not resolve would only add parse errors caused by that.
+    if (!resolved.problems.empty()) return script;
+
+    SplitResult split = split_script(resolved);
+    append(problems, split.problems);
+    script.statements = std::move(split.statements);
+    script.solo = split.solo;
+    return script;
+}
+
+}  // namespace
+
+bool parse_version_file_name(const std::string &file_name, VersionFileName &out) {
+    // ^((\d+\.[^.]+)\.([^.]+))\.(up|dn)\.sql$ : exactly five dot-separated parts.
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+        size_t dot = file_name.find('.', start);
+        parts.push_back(file_name.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    if (parts.size() != 5 || !all_digits(parts[0]) || parts[1].empty() || parts[2].empty() ||
+        (parts[3] != "up" && parts[3] != "dn") || parts[4] != "sql") {
+        return false;
+    }
+    out.timestamp = parts[0];
+    out.title = parts[1];
+    out.prefix = parts[2];
+    out.version = parts[0] + "." + parts[1] + "." + parts[2];
+    out.up = parts[3] == "up";
+    return true;
+}
+
+LoadResult load_migration_dir(const std::string &path, const SourceFiles &files) {
+    LoadResult result;
+    std::string root = std::filesystem::path(path).lexically_normal().string();
+    if (root.size() > 1 && root.back() == '/') root.pop_back();
+    result.dir.path = root;
+    std::optional<std::vector<std::string>> names = files.list_files(root);
+    if (!names) {
+        result.problems.push_back({{root, 0}, "cannot read the migration directory"});
+        return result;
+    }
+    std::sort(names->begin(), names->end());
+    auto file_path = [&](const std::string &name) {
+        return (std::filesystem::path(root) / name).lexically_normal().string();
+    };
+
+    std::set<std::string> ups, dns;
+    for (const std::string &name : *names) {
+        if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
+        if (name == "before.sql") {
+            result.dir.before = load_script(file_path(name), root, files, result.problems);
+            continue;
+        }
+        if (name == "after.sql") {
+            result.dir.after = load_script(file_path(name), root, files, result.problems);
+            continue;
+        }
+        VersionFileName parsed;
+        if (!parse_version_file_name(name, parsed)) {
+            result.problems.push_back(
+                {{file_path(name), 0},
+                 "a migration file must be named TIMESTAMP.title.prefix.up.sql or "
+                 "TIMESTAMP.title.prefix.dn.sql (title and prefix without dots), or be "
+                 "before.sql/after.sql"});
+            continue;
+        }
+        (parsed.up ? ups : dns).insert(parsed.version);
+        if (!parsed.up) continue;
+        Version version;
+        version.name = parsed.version;
+        version.timestamp = parsed.timestamp;
+        version.title = parsed.title;
+        version.prefix = parsed.prefix;
+        version.up = load_script(file_path(name), root, files, result.problems);
+        result.dir.versions.push_back(std::move(version));
+    }
+    for (Version &version : result.dir.versions) {
+        std::string dn_name = version.name + ".dn.sql";
+        if (dns.count(version.name)) {
+            version.dn = load_script(file_path(dn_name), root, files, result.problems);
+        } else {
+            result.problems.push_back({{version.up.path, 0},
+                                       "has no undo file: create " + file_path(dn_name) +
+                                           " (it may be empty)"});
+        }
+    }
+    for (const std::string &orphan : dns) {
+        if (!ups.count(orphan)) {
+            result.problems.push_back({{file_path(orphan + ".dn.sql"), 0},
+                                       "undo file without its " + orphan + ".up.sql"});
+        }
+    }
+    std::sort(result.dir.versions.begin(), result.dir.versions.end(),
+              [](const Version &a, const Version &b) { return a.name < b.name; });
+    std::stable_sort(result.problems.begin(), result.problems.end(),
+                     [](const Problem &a, const Problem &b) {
+                         return std::tie(a.where.file, a.where.line) <
+                                std::tie(b.where.file, b.where.line);
+                     });
+    return result;
+}
+
+std::vector<const Version *> chain_for_schema(const MigrationDir &dir, const std::string &schema) {
+    std::vector<const Version *> chain;
+    // Prefixes are never empty, so "" means the schema matches none.
+    std::string prefix = is_candidate_schema(schema) ? best_prefix(schema, prefixes(dir)) : "";
+    if (prefix.empty()) return chain;
+    for (const Version &version : dir.versions) {
+        if (version.prefix == prefix) chain.push_back(&version);
+    }
+    return chain;
+}
+
+}  // namespace shoal

@@ -1,0 +1,167 @@
+// Turning results into text: exit codes, problems, collapsed schema lists,
+// grouped errors and plan summaries. Builds strings only; the caller prints.
+#include "report.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace shoal {
+namespace {
+
+struct CodeDoc {
+    ExitCode code;
+    const char *meaning;
+};
+
+const std::vector<CodeDoc> &code_docs() {
+    static const std::vector<CodeDoc> docs = {
+        {ExitCode::Ok, "success (check: the database is up to date)"},
+        {ExitCode::MigrationFailed, "a version failed on some schema; the other schemas went on"},
+        {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini"},
+        {ExitCode::BadMigrations,
+         "the migration directory or the plan has problems; nothing ran"},
+        {ExitCode::LockHeld, "another shoal run holds the run lock"},
+        {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
+        {ExitCode::NotUpToDate,
+         "check: the database digest is behind the code; verify: schemas differ"},
+        {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
+    };
+    return docs;
+}
+
+std::string pad_number(long n, const std::map<long, size_t> &widths) {
+    std::string digits = std::to_string(n);
+    auto width = widths.find(n);
+    if (width != widths.end() && digits.size() < width->second) {
+        digits.insert(0, width->second - digits.size(), '0');
+    }
+    return digits;
+}
+
+// "1-3,8" for {1,2,3,8} (multi-integer-range's notation), each end zero-padded
+// to the width it had.
+std::string ranges(const std::set<long> &numbers, const std::map<long, size_t> &widths) {
+    std::string out;
+    for (auto it = numbers.begin(); it != numbers.end();) {
+        long first = *it, last = *it;
+        for (++it; it != numbers.end() && *it == last + 1; ++it) last = *it;
+        if (!out.empty()) out += ',';
+        out += pad_number(first, widths);
+        if (last != first) out += "-" + pad_number(last, widths);
+    }
+    return out;
+}
+
+std::string schemas_phrase(size_t count) {
+    return std::to_string(count) + (count == 1 ? " schema" : " schemas");
+}
+
+}  // namespace
+
+int to_int(ExitCode code) { return static_cast<int>(code); }
+
+std::string exit_code_table() {
+    std::string table;
+    for (const CodeDoc &doc : code_docs()) {
+        std::string number = std::to_string(to_int(doc.code));
+        table += std::string(5 - number.size(), ' ') + number + "  " + doc.meaning + "\n";
+    }
+    return table;
+}
+
+std::string format_problem(const Problem &problem) {
+    return to_string(problem.where) + ": " + problem.message;
+}
+
+std::string format_problems(std::vector<Problem> problems) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem &a, const Problem &b) {
+        return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
+    });
+    std::string out;
+    for (const Problem &problem : problems) out += format_problem(problem) + "\n";
+    return out;
+}
+
+std::vector<std::string> collapse(std::vector<std::string> names) {
+    std::sort(names.begin(), names.end());
+    std::vector<std::string> out;
+    struct Group {
+        std::set<long> numbers;
+        std::map<long, size_t> widths;
+    };
+    std::vector<std::pair<std::string, Group>> groups;  // in order of first appearance
+    for (const std::string &name : names) {
+        size_t digits_start = name.size();
+        while (digits_start > 0 && name[digits_start - 1] >= '0' && name[digits_start - 1] <= '9') {
+            --digits_start;
+        }
+        size_t digit_count = name.size() - digits_start;
+        // Too long to be a counter: keep it whole rather than overflow.
+        if (digit_count == 0 || digit_count > 15) {
+            out.push_back(name);
+            continue;
+        }
+        std::string stem = name.substr(0, digits_start);
+        auto group = std::find_if(groups.begin(), groups.end(),
+                                  [&](const auto &g) { return g.first == stem; });
+        if (group == groups.end()) group = groups.insert(groups.end(), {stem, Group{}});
+        long number = std::stol(name.substr(digits_start));
+        group->second.numbers.insert(number);
+        group->second.widths[number] = digit_count;
+    }
+    for (const auto &[stem, group] : groups) out.push_back(stem + ranges(group.numbers, group.widths));
+    return out;
+}
+
+std::string join(const std::vector<std::string> &parts, const std::string &separator) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+    return out;
+}
+
+std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
+    for (const SchemaError &error : errors) {
+        groups[{error.version, error.message}].push_back(error.node + ":" + error.schema);
+    }
+    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> sorted(
+        groups.begin(), groups.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
+        return a.second.size() > b.second.size();
+    });
+    std::vector<std::string> out;
+    for (const auto &[key, where] : sorted) {
+        const auto &[version, message] = key;
+        out.push_back((version.empty() ? "" : version + ": ") + message + " — " +
+                      schemas_phrase(where.size()) + ": " + join(collapse(where), ", "));
+    }
+    return out;
+}
+
+std::string format_plan_problem(const PlanProblem &problem) {
+    std::string where = problem.node;
+    if (!problem.schema.empty()) where += (where.empty() ? "" : ":") + problem.schema;
+    return where.empty() ? problem.message : where + ": " + problem.message;
+}
+
+std::string format_plan(const Plan &plan) {
+    std::map<std::string, std::vector<std::string>> by_version;
+    for (const NodePlan &node : plan.nodes) {
+        for (const SchemaPlan &schema : node.schemas) {
+            for (const Version *step : schema.steps) {
+                by_version[step->name].push_back(node.node + ":" + schema.schema);
+            }
+        }
+    }
+    if (by_version.empty()) return "Nothing to do.\n";
+    const char *direction = plan.direction == Direction::Up ? "apply" : "undo";
+    std::string out;
+    for (const auto &[version, where] : by_version) {
+        out += std::string(direction) + " " + version + ": " + schemas_phrase(where.size()) + ": " +
+               join(collapse(where), ", ") + "\n";
+    }
+    return out;
+}
+
+}  // namespace shoal
