@@ -306,6 +306,7 @@ bool is_serial(const std::string &type) {
 // cannot look up volatility offline, so any function call not on this list of
 // stable or immutable functions counts as volatile; a waiver covers the rest.
 bool may_be_volatile(const PgQuery__Node *expr) {
+    if (!expr) return false;
     static const std::set<std::string> kNonVolatile = {
         "now", "transaction_timestamp", "statement_timestamp", "lower", "upper",
         "json_build_object", "json_build_array", "jsonb_build_object", "jsonb_build_array"};
@@ -460,6 +461,32 @@ private:
         if (rv && has_text(rv->schemaname)) add(RuleId::RequireSchemaUnqualified, rv->location);
     }
 
+    // A DDL statement's own RangeVar fields name what it creates or changes
+    // (CREATE/ALTER TABLE, CREATE INDEX ... ON, views, sequences, triggers,
+    // policies, renames); RangeVars deeper in the tree are references
+    // (REFERENCES, INHERITS, queries), which may name shared schemas. DML may
+    // name them too: writing a shared table once per shard is its business.
+    void qualified_targets(const PgQuery__Node &node) {
+        switch (node.node_case) {
+        case PG_QUERY__NODE__NODE_SELECT_STMT:
+        case PG_QUERY__NODE__NODE_INSERT_STMT:
+        case PG_QUERY__NODE__NODE_UPDATE_STMT:
+        case PG_QUERY__NODE__NODE_DELETE_STMT:
+        case PG_QUERY__NODE__NODE_MERGE_STMT:
+        case PG_QUERY__NODE__NODE_COPY_STMT: return;
+        default: break;
+        }
+        const ProtobufCFieldDescriptor *which = protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, node.node_case);
+        if (!which) return;
+        const auto *stmt = *reinterpret_cast<const ProtobufCMessage *const *>(reinterpret_cast<const char *>(&node) + which->offset);
+        const ProtobufCMessageDescriptor *desc = stmt->descriptor;
+        for (unsigned i = 0; i < desc->n_fields; ++i) {
+            const ProtobufCFieldDescriptor &field = desc->fields[i];
+            if (field.descriptor == &pg_query__range_var__descriptor && field.label != PROTOBUF_C_LABEL_REPEATED)
+                qualified_target(*reinterpret_cast<const PgQuery__RangeVar *const *>(reinterpret_cast<const char *>(stmt) + field.offset));
+        }
+    }
+
     void qualified_target(PgQuery__Node *const *names, std::size_t n) {
         if (!qualifier(names, n).empty()) add(RuleId::RequireSchemaUnqualified, -1);
     }
@@ -467,15 +494,12 @@ private:
     void check_statement(const PgQuery__Node &node) {
         switch (node.node_case) {
         case PG_QUERY__NODE__NODE_CREATE_STMT:
-            qualified_target(node.create_stmt->relation);
             created_tables_.insert(node.create_stmt->relation->relname);
             break;
         case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
             qualified_target(node.create_table_as_stmt->into->rel);
             created_tables_.insert(node.create_table_as_stmt->into->rel->relname);
             break;
-        case PG_QUERY__NODE__NODE_VIEW_STMT: qualified_target(node.view_stmt->view); break;
-        case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: qualified_target(node.create_seq_stmt->sequence); break;
         case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
             qualified_target(node.create_function_stmt->funcname, node.create_function_stmt->n_funcname);
             break;
@@ -485,14 +509,17 @@ private:
         case PG_QUERY__NODE__NODE_RENAME_STMT: check_rename(*node.rename_stmt); break;
         default: break;
         }
+        qualified_targets(node);
         for_each_node(&node.base, [this](const PgQuery__Node &n) {
             if (n.node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) check_column_type(*n.column_def);
         });
     }
 
     void check_index(const PgQuery__IndexStmt &s) {
-        qualified_target(s.relation);
-        if (!s.concurrent) add(RuleId::RequireConcurrentIndexCreation, s.relation->location, s.relation->relname);
+        // ON ONLY a partitioned table builds nothing: the partitions' indexes are
+        // built (concurrently) and attached one by one.
+        if (!s.concurrent && s.relation->inh)
+            add(RuleId::RequireConcurrentIndexCreation, s.relation->location, s.relation->relname);
         if (s.concurrent && !s.if_not_exists) add(RuleId::PreferRobustStmts, -1);
     }
 
@@ -511,22 +538,24 @@ private:
     }
 
     void check_rename(const PgQuery__RenameStmt &s) {
-        qualified_target(s.relation);
         const int at = s.relation ? s.relation->location : -1;
         if (s.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN) add(RuleId::RenamingColumn, at);
         if (s.rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) add(RuleId::RenamingTable, at);
     }
 
     void check_alter_table(const PgQuery__AlterTableStmt &s) {
-        qualified_target(s.relation);
         const std::string table = s.relation->relname;
         const int at = s.relation->location;
         for (std::size_t i = 0; i < s.n_cmds; ++i) {
             if (s.cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) continue;
             const PgQuery__AlterTableCmd &cmd = *s.cmds[i]->alter_table_cmd;
             switch (cmd.subtype) {
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn: check_add_column(*cmd.def->column_def, table); break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: check_add_constraint(*cmd.def->constraint, table); break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+                if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) check_add_column(*cmd.def->column_def, table);
+                break;
+            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+                if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) check_add_constraint(*cmd.def->constraint, table);
+                break;
             case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
                 if (not_valid_constraints_.count(cmd.name)) add(RuleId::ConstraintMissingNotValid, at, table);
                 break;

@@ -200,6 +200,22 @@ TEST(LintRules, PublicVersionsMayQualifyTargets) {
               nullptr);
 }
 
+TEST(LintRules, OnlyDdlTargetsMustBeUnqualified) {
+    for (const char *sql : {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (x);",
+                            "CREATE TRIGGER tr AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();",
+                            "ALTER TABLE public.t RENAME TO u;", "CREATE TABLE public.t AS SELECT 1 AS x;"})
+        EXPECT_NE(find(lint(sql), "require-schema-unqualified"), nullptr) << sql;
+    for (const char *sql : {"INSERT INTO public.shards (name) SELECT current_schema();",
+                            "CREATE VIEW v AS SELECT * FROM public.settings;",
+                            "CREATE TABLE a (id bigint) INHERITS (public.base);",
+                            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES public.users (id) NOT VALID;"})
+        EXPECT_EQ(find(lint(sql), "require-schema-unqualified"), nullptr) << sql;
+}
+
+TEST(LintRules, IndexOnOnlyThePartitionedParentBuildsNothing) {
+    EXPECT_EQ(find(lint("CREATE INDEX i ON ONLY events (at);"), "require-concurrent-index-creation"), nullptr);
+}
+
 TEST(LintRules, QuotedIdentifiersAreMeasuredWithoutQuotes) {
     EXPECT_EQ(lint("CREATE TABLE \"" + kLongName.substr(1) + "\" (id bigint);").size(), 0u);
     EXPECT_NE(find(lint("CREATE TABLE \"" + kLongName + "\" (id bigint);"), "identifier-too-long"), nullptr);
