@@ -1,0 +1,165 @@
+// Loading a whole migration directory (migration_dir.h) from an in-memory tree.
+#include "migration_dir.h"
+
+#include <gtest/gtest.h>
+
+#include "memory_files.h"
+
+namespace shoal {
+namespace {
+
+using test::MemoryFiles;
+
+void add_version(MemoryFiles &files, const std::string &name, const std::string &up = "SELECT 1;\n",
+                 const std::string &dn = "") {
+    files.files["mig/" + name + ".up.sql"] = up;
+    files.files["mig/" + name + ".dn.sql"] = dn;
+}
+
+bool has_problem(const LoadResult &r, const std::string &file, const std::string &text) {
+    for (const Problem &p : r.problems) {
+        if (p.where.file == file && p.message.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
+TEST(FileName, AcceptsPgMigNames) {
+    VersionFileName f;
+    ASSERT_TRUE(parse_version_file_name("20241107201239.add-users.sh.up.sql", f));
+    EXPECT_EQ(f.version, "20241107201239.add-users.sh");
+    EXPECT_EQ(f.timestamp, "20241107201239");
+    EXPECT_EQ(f.title, "add-users");
+    EXPECT_EQ(f.prefix, "sh");
+    EXPECT_TRUE(f.up);
+    ASSERT_TRUE(parse_version_file_name("1.x.sh0000.dn.sql", f));
+    EXPECT_FALSE(f.up);
+    EXPECT_EQ(f.prefix, "sh0000");
+}
+
+TEST(FileName, RejectsOtherNames) {
+    VersionFileName f;
+    for (const char *name : {"20241107.add.users.sh.up.sql", "abc.add.sh.up.sql",
+                             "20241107.add.sh.sql", "20241107.add.sh.down.sql",
+                             "20241107..sh.up.sql", "20241107.add..up.sql", "20241107.add.sh.up.SQL",
+                             "before.sql"}) {
+        EXPECT_FALSE(parse_version_file_name(name, f)) << name;
+    }
+}
+
+TEST(LoadDir, LoadsSortedVersionsWithBeforeAfter) {
+    MemoryFiles files;
+    add_version(files, "20240102000000.b.public");
+    add_version(files, "20240101000000.a.sh", "CREATE TABLE t(id int);\n", "DROP TABLE t;\n");
+    files.files["mig/before.sql"] = "SELECT 'before';\n";
+    files.files["mig/after.sql"] = "SELECT 'after';\n";
+    files.files["mig/chain.txt"] = "ignored\n";
+    files.files["mig/README.md"] = "ignored\n";
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_TRUE(r.ok()) << r.problems[0].message;
+    ASSERT_EQ(r.dir.versions.size(), 2u);
+    EXPECT_EQ(r.dir.versions[0].name, "20240101000000.a.sh");
+    EXPECT_EQ(r.dir.versions[0].up.path, "mig/20240101000000.a.sh.up.sql");
+    EXPECT_EQ(r.dir.versions[0].dn.statements.size(), 1u);
+    EXPECT_EQ(r.dir.versions[1].prefix, "public");
+    ASSERT_TRUE(r.dir.before.has_value());
+    ASSERT_TRUE(r.dir.after.has_value());
+    EXPECT_EQ(r.dir.after->statements[0].sql, "SELECT 'after'");
+}
+
+TEST(LoadDir, MissingDnIsProblem) {
+    MemoryFiles files;
+    files.files["mig/20240101000000.a.sh.up.sql"] = "SELECT 1;\n";
+    LoadResult r = load_migration_dir("mig", files);
+    EXPECT_TRUE(has_problem(r, "mig/20240101000000.a.sh.up.sql", "no undo file"));
+}
+
+TEST(LoadDir, OrphanDnIsProblem) {
+    MemoryFiles files;
+    files.files["mig/20240101000000.a.sh.dn.sql"] = "";
+    EXPECT_TRUE(has_problem(load_migration_dir("mig", files), "mig/20240101000000.a.sh.dn.sql",
+                            "without its"));
+}
+
+TEST(LoadDir, BadSqlFileNameIsProblem) {
+    MemoryFiles files;
+    files.files["mig/add-users.sql"] = "SELECT 1;\n";
+    EXPECT_TRUE(has_problem(load_migration_dir("mig", files), "mig/add-users.sql",
+                            "must be named"));
+}
+
+TEST(LoadDir, EveryProblemIsReportedAtOnceSortedByFile) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "-- $nope=1\nSELECT 1;\n");
+    add_version(files, "20240102000000.b.sh", "SELEC 1;\n");
+    add_version(files, "20240103000000.c.sh", "\\copy t from x\n");
+    files.files["mig/20240104000000.d.sh.up.sql"] = "";
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 4u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:1");
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/20240102000000.b.sh.up.sql:1");
+    EXPECT_EQ(to_string(r.problems[2].where), "mig/20240103000000.c.sh.up.sql:1");
+    EXPECT_EQ(r.problems[3].where.file, "mig/20240104000000.d.sh.up.sql");
+}
+
+TEST(LoadDir, UnreadableDirectoryIsProblem) {
+    MemoryFiles files;
+    LoadResult r = load_migration_dir("nowhere", files);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].where.file, "nowhere");
+}
+
+TEST(LoadDir, DirectivesComeFromEachFile) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "-- $run_alone=1\nSELECT 1;\n",
+                "-- $delay=50\nSELECT 2;\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r.dir.versions[0].up.directives.run_alone);
+    EXPECT_EQ(r.dir.versions[0].dn.directives.delay_ms, 50);
+    EXPECT_FALSE(r.dir.versions[0].dn.directives.run_alone);
+}
+
+TEST(Checksum, SameBodySameHashIncludeChangeNewHash) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "\\ir lib/f.sql\n");
+    files.files["mig/lib/f.sql"] = "CREATE TABLE t(id int);\n";
+    std::string first = load_migration_dir("mig", files).dir.versions[0].up.checksum;
+    EXPECT_EQ(first.size(), 64u);
+    EXPECT_EQ(load_migration_dir("mig", files).dir.versions[0].up.checksum, first);
+    files.files["mig/lib/f.sql"] = "CREATE TABLE t(id bigint);\n";
+    EXPECT_NE(load_migration_dir("mig", files).dir.versions[0].up.checksum, first);
+}
+
+TEST(LoadDir, FindVersionAcceptsFileNames) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_NE(find_version(r.dir, "20240101000000.a.sh"), nullptr);
+    ASSERT_NE(find_version(r.dir, "20240101000000.a.sh.up.sql"), nullptr);
+    EXPECT_EQ(find_version(r.dir, "20240101000000.a"), nullptr);
+}
+
+TEST(ChainForSchema, LongestPrefixChainOnly) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh");
+    add_version(files, "20240102000000.b.sh0000");
+    add_version(files, "20240103000000.c.public");
+    add_version(files, "20240104000000.d.sh");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_TRUE(r.ok());
+    auto names = [&](const std::string &schema) {
+        std::vector<std::string> out;
+        for (const Version *v : chain_for_schema(r.dir, schema)) out.push_back(v->name);
+        return out;
+    };
+    EXPECT_EQ(names("sh0001"),
+              (std::vector<std::string>{"20240101000000.a.sh", "20240104000000.d.sh"}));
+    EXPECT_EQ(names("sh0000"), std::vector<std::string>{"20240102000000.b.sh0000"});
+    EXPECT_EQ(names("public"), std::vector<std::string>{"20240103000000.c.public"});
+    EXPECT_TRUE(names("sharding").empty());
+    EXPECT_TRUE(names("pg_temp_1").empty());
+    EXPECT_EQ(prefixes(r.dir).back(), "sh");  // longest first
+}
+
+}  // namespace
+}  // namespace shoal

@@ -1,0 +1,60 @@
+// Output helpers (report.h): exit codes, problems, collapse, grouping.
+#include "report.h"
+
+#include <gtest/gtest.h>
+
+namespace shoal {
+namespace {
+
+// pg-mig's collapse.test.ts cases.
+TEST(Collapse, MatchesPgMig) {
+    EXPECT_EQ(collapse({"host:sh0000"}), std::vector<std::string>{"host:sh0000"});
+    EXPECT_EQ(collapse({"host:sh0001", "host:sh0002", "host:sh0003"}),
+              std::vector<std::string>{"host:sh0001-0003"});
+    EXPECT_EQ(collapse({"host:sh0001", "host:sh0003"}),
+              std::vector<std::string>{"host:sh0001,0003"});
+    EXPECT_EQ(collapse({"host:sh0001", "host:sh0002", "host:sh0003", "host:sh0008", "host:sh0009",
+                        "other:01", "other:02", "other:03"}),
+              (std::vector<std::string>{"host:sh0001-0003,0008-0009", "other:01-03"}));
+    EXPECT_EQ(collapse({"host:public", "host:some"}),
+              (std::vector<std::string>{"host:public", "host:some"}));
+}
+
+TEST(Collapse, UnsortedInputAndMixedNames) {
+    EXPECT_EQ(collapse({"n1:sh0008", "n1:public", "n1:sh0002", "n1:sh0001", "n1:sh0003"}),
+              (std::vector<std::string>{"n1:public", "n1:sh0001-0003,0008"}));
+}
+
+TEST(Report, ProblemFormatAndSorting) {
+    EXPECT_EQ(format_problem({{"mig/a.up.sql", 3}, "boom"}), "mig/a.up.sql:3: boom");
+    EXPECT_EQ(format_problem({{"mig/a.up.sql", 0}, "boom"}), "mig/a.up.sql: boom");
+    EXPECT_EQ(format_problems({{{"b", 1}, "x"}, {{"a", 9}, "y"}, {{"a", 2}, "z"}}),
+              "a:2: z\na:9: y\nb:1: x\n");
+}
+
+TEST(Report, GroupsIdenticalErrorsAcrossSchemas) {
+    std::vector<SchemaError> errors;
+    for (int i = 1; i <= 12; ++i) {
+        char schema[8];
+        std::snprintf(schema, sizeof schema, "sh%04d", i);
+        errors.push_back({"node1", schema, "v1", "relation \"x\" already exists"});
+    }
+    errors.push_back({"node2", "sh0100", "v1", "deadlock detected"});
+    std::vector<std::string> lines = group_errors(errors);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0], "v1: relation \"x\" already exists — 12 schemas: node1:sh0001-0012");
+    EXPECT_EQ(lines[1], "v1: deadlock detected — 1 schema: node2:sh0100");
+}
+
+TEST(Report, ExitCodesAreDistinctAndDocumented) {
+    EXPECT_EQ(to_int(ExitCode::Ok), 0);
+    std::string table = exit_code_table();
+    for (ExitCode code : {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations,
+                          ExitCode::LockHeld, ExitCode::Unreachable, ExitCode::NotUpToDate,
+                          ExitCode::Interrupted}) {
+        EXPECT_NE(table.find(" " + std::to_string(to_int(code)) + "  "), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace shoal
