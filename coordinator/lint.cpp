@@ -16,6 +16,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -327,20 +328,48 @@ bool is_concurrent_reindex(const PgQuery__ReindexStmt &r) {
     return false;
 }
 
-// The splitter marks nontransactional statements; the CONCURRENTLY forms are
-// recognised here too so that lint_script works on scripts not built by it.
-bool is_nontransactional(const PgQuery__Node &n) {
-    switch (n.node_case) {
-    case PG_QUERY__NODE__NODE_INDEX_STMT: return n.index_stmt->concurrent;
-    case PG_QUERY__NODE__NODE_DROP_STMT: return n.drop_stmt->concurrent;
-    case PG_QUERY__NODE__NODE_REINDEX_STMT: return is_concurrent_reindex(*n.reindex_stmt);
-    default: return false;
-    }
-}
-
 // ---- one script ----------------------------------------------------------------
 
-enum class Kind { Empty, Control, NonTransactional, Transactional };
+// What a statement is to the transaction shoal runs a version in. The loader
+// (split.cpp) classifies the same way and marks Statement::nontransactional; the
+// CONCURRENTLY forms are recognised here too so that lint_script judges scripts
+// built otherwise alike.
+enum class Kind { Empty, Neutral, Begin, Commit, OtherControl, NonTransactional, Transactional };
+
+Kind kind_of(const PgQuery__Node &n, bool marked_nontransactional) {
+    switch (n.node_case) {
+    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+        switch (n.transaction_stmt->kind) {
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: return Kind::Begin;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: return Kind::Commit;
+        default: return Kind::OtherControl;
+        }
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+        if (n.index_stmt->concurrent) return Kind::NonTransactional;
+        break;
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+        if (n.drop_stmt->concurrent) return Kind::NonTransactional;
+        // pg-mig's solo versions drop an invalid leftover index first: fine either way.
+        if (n.drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX && n.drop_stmt->missing_ok)
+            return Kind::Neutral;
+        break;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT:
+        if (is_concurrent_reindex(*n.reindex_stmt)) return Kind::NonTransactional;
+        break;
+    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: return Kind::Neutral;
+    default: break;
+    }
+    return marked_nontransactional ? Kind::NonTransactional : Kind::Transactional;
+}
+
+// Where a script has pg-mig's wrapper, COMMIT first and BEGIN last around what
+// must run outside a transaction (the loader accepts only that placement).
+struct Shape {
+    bool has_transactional = false;
+    std::size_t wrapper_commit = SIZE_MAX;
+    std::size_t wrapper_begin = SIZE_MAX;
+};
 
 struct ParsedStatement {
     const Statement *source = nullptr;
@@ -348,7 +377,6 @@ struct ParsedStatement {
     TokenList tokens;
     int start = 0;  // byte offset of the first token after leading comments
     Kind kind = Kind::Empty;
-    PgQuery__TransactionStmtKind transaction = PG_QUERY__TRANSACTION_STMT_KIND__TRANSACTION_STMT_KIND_UNDEFINED;
 };
 
 ParsedStatement prepare(const Statement &statement) {
@@ -366,16 +394,11 @@ ParsedStatement prepare(const Statement &statement) {
         p.kind = Kind::Transactional;
         return p;
     }
+    // One statement, normally; should a span hold several, any that is not
+    // neutral decides.
     for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) {
-        const PgQuery__Node &node = *p.parsed.tree->stmts[i]->stmt;
-        if (node.node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
-            p.kind = Kind::Control;
-            p.transaction = node.transaction_stmt->kind;
-        } else if (statement.nontransactional || is_nontransactional(node)) {
-            p.kind = Kind::NonTransactional;
-        } else if (p.kind != Kind::NonTransactional) {
-            p.kind = Kind::Transactional;
-        }
+        const Kind kind = kind_of(*p.parsed.tree->stmts[i]->stmt, statement.nontransactional);
+        if (p.kind == Kind::Empty || p.kind == Kind::Neutral) p.kind = kind;
     }
     return p;
 }
@@ -390,18 +413,16 @@ struct Hit {
 // created, and collects hits for the statement at hand.
 class Checker {
 public:
-    Checker(const LintOptions &options, bool script_has_transactional)
-        : options_(options), script_has_transactional_(script_has_transactional) {}
+    Checker(const LintOptions &options, Shape shape) : options_(options), shape_(shape) {}
 
-    std::vector<Hit> check(const std::vector<ParsedStatement> &all, std::size_t index) {
+    std::vector<Hit> check(const ParsedStatement &p, std::size_t index) {
         hits_.clear();
-        const ParsedStatement &p = all[index];
         offset_ = p.start;
         if (!p.parsed.tree) {
             add(RuleId::SyntaxError, p.parsed.error_offset);
             return hits_;
         }
-        check_transaction_placement(all, index);
+        check_transaction_placement(p.kind, index);
         check_identifiers(p);
         for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) check_statement(*p.parsed.tree->stmts[i]->stmt);
         return hits_;
@@ -414,28 +435,14 @@ private:
         hits_.push_back({id, offset >= 0 ? offset : offset_, std::move(table)});
     }
 
-    // BEGIN/COMMIT end shoal's transaction, except in pg-mig's wrapper around a
-    // nontransactional statement: COMMIT right before it, BEGIN right after it.
-    void check_transaction_placement(const std::vector<ParsedStatement> &all, std::size_t index) {
-        const ParsedStatement &p = all[index];
-        auto neighbour = [&](std::ptrdiff_t step) {
-            const auto n = static_cast<std::ptrdiff_t>(all.size());
-            for (auto i = static_cast<std::ptrdiff_t>(index) + step; i >= 0 && i < n; i += step)
-                if (all[i].kind != Kind::Empty) return all[i].kind;
-            return Kind::Empty;
-        };
-        if (p.kind == Kind::Control) {
-            const bool begins = p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ||
-                                p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START;
-            const bool commits = p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT;
-            const bool wrapper = (commits && neighbour(1) == Kind::NonTransactional) ||
-                                 (begins && neighbour(-1) == Kind::NonTransactional);
-            if (!wrapper) add(RuleId::TransactionNesting, -1);
-            if (begins) in_explicit_transaction_ = true;
-            if (commits || p.transaction == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK)
-                in_explicit_transaction_ = false;
-        }
-        if (p.kind == Kind::NonTransactional && (script_has_transactional_ || in_explicit_transaction_))
+    // BEGIN/COMMIT end or split shoal's transaction, except as pg-mig's wrapper.
+    void check_transaction_placement(Kind kind, std::size_t index) {
+        const bool control = kind == Kind::Begin || kind == Kind::Commit || kind == Kind::OtherControl;
+        if (control && index != shape_.wrapper_commit && index != shape_.wrapper_begin)
+            add(RuleId::TransactionNesting, -1);
+        if (kind == Kind::Begin) in_explicit_transaction_ = true;
+        if (kind == Kind::Commit) in_explicit_transaction_ = false;
+        if (kind == Kind::NonTransactional && (shape_.has_transactional || in_explicit_transaction_))
             add(RuleId::BanConcurrentIndexCreationInTransaction, -1);
     }
 
@@ -620,7 +627,7 @@ private:
     }
 
     const LintOptions &options_;
-    const bool script_has_transactional_;
+    const Shape shape_;
     std::set<std::string> created_tables_;
     std::set<std::string> not_valid_constraints_;
     bool in_explicit_transaction_ = false;
@@ -742,19 +749,26 @@ std::string to_string(Severity severity) { return severity == Severity::Error ? 
 std::vector<LintFinding> lint_script(const Script &script, const LintOptions &options) {
     std::vector<ParsedStatement> parsed;
     parsed.reserve(script.statements.size());
-    bool has_transactional = false;
+    Shape shape;
+    std::vector<std::size_t> nonempty;
     for (const Statement &s : script.statements) {
         parsed.push_back(prepare(s));
-        has_transactional = has_transactional || parsed.back().kind == Kind::Transactional;
+        shape.has_transactional = shape.has_transactional || parsed.back().kind == Kind::Transactional;
+        if (parsed.back().kind != Kind::Empty) nonempty.push_back(parsed.size() - 1);
+    }
+    if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == Kind::Commit &&
+        parsed[nonempty.back()].kind == Kind::Begin) {
+        shape.wrapper_commit = nonempty.front();
+        shape.wrapper_begin = nonempty.back();
     }
 
     std::vector<LintFinding> findings;
     const std::map<std::string, std::string> waivers = read_waivers(script, findings);
-    Checker checker(options, has_transactional);
+    Checker checker(options, shape);
     for (std::size_t i = 0; i < parsed.size(); ++i) {
         const Statement &s = *parsed[i].source;
         const std::string statement = trim(s.sql.substr(parsed[i].start));
-        for (const Hit &hit : checker.check(parsed, i)) {
+        for (const Hit &hit : checker.check(parsed[i], i)) {
             SourceLocation where = s.where;
             // Statement::where is the line of the statement's first token.
             if (where.line > 0) where.line += lines_between(s.sql, parsed[i].start, hit.offset);

@@ -3,44 +3,34 @@
 // selection, JSON and exit codes. Scripts are built here from SQL text; no files,
 // no database.
 #include <gtest/gtest.h>
-#include <pg_query.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "lint.h"
+#include "memory_files.h"
 #include "report.h"
+#include "resolve.h"
+#include "split.h"
 
 namespace shoal {
 namespace {
 
-// A Script as the loader would build it: statements split by libpg_query, each
-// with the file line of its first token (leading blank lines and -- comments
-// skipped).
+// A Script as the loader builds it: resolved and split by the core (resolve.h,
+// split.h). The loader refuses a file PostgreSQL cannot parse, so for the
+// syntax-error rule the whole text becomes one statement.
 Script script_of(const std::string &sql, const std::string &path = "mig/20240101000000.t.sh.up.sql") {
+    test::MemoryFiles files;
+    files.files[path] = sql;
+    const Resolved resolved = resolve_script(path, "mig", files);
+    SplitResult split = split_script(resolved);
     Script script;
     script.path = path;
-    script.body = sql;
-    // The parser cannot split what it cannot parse; the scanner can.
-    PgQuerySplitResult split = pg_query_split_with_parser(sql.c_str());
-    if (split.error) {
-        pg_query_free_split_result(split);
-        split = pg_query_split_with_scanner(sql.c_str());
-    }
-    EXPECT_EQ(split.error, nullptr) << sql;
-    for (int i = 0; !split.error && i < split.n_stmts; ++i) {
-        Statement s;
-        s.sql = sql.substr(split.stmts[i]->stmt_location, split.stmts[i]->stmt_len);
-        std::size_t first = s.sql.find_first_not_of(" \t\r\n");
-        while (first != std::string::npos && s.sql.compare(first, 2, "--") == 0)
-            first = s.sql.find_first_not_of(" \t\r\n", s.sql.find('\n', first));
-        first = std::min(first, s.sql.size());
-        const std::size_t at = split.stmts[i]->stmt_location + first;
-        s.where = {path, 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + at, '\n'))};
-        script.statements.push_back(s);
-    }
-    pg_query_free_split_result(split);
+    script.body = resolved.body;
+    script.solo = split.solo;
+    script.statements = std::move(split.statements);
+    if (script.statements.empty() && !split.problems.empty()) script.statements.push_back({sql, {path, 1}});
     return script;
 }
 
@@ -221,13 +211,23 @@ TEST(LintRules, QuotedIdentifiersAreMeasuredWithoutQuotes) {
     EXPECT_NE(find(lint("CREATE TABLE \"" + kLongName + "\" (id bigint);"), "identifier-too-long"), nullptr);
 }
 
-TEST(LintRules, SoloVersionFlaggedByTheSplitterIsNotMixed) {
-    Script script = script_of("VACUUM t;");
-    script.statements[0].nontransactional = true;
-    EXPECT_TRUE(lint_script(script).empty());
-    script = script_of("CREATE TABLE a (id bigint);\nVACUUM t;");
-    script.statements[1].nontransactional = true;
-    EXPECT_NE(find(lint_script(script), "ban-concurrent-index-creation-in-transaction"), nullptr);
+TEST(LintRules, SoloVersionsFollowTheLoadersClassification) {
+    EXPECT_TRUE(lint("VACUUM t;").empty());
+    EXPECT_NE(find(lint("CREATE TABLE a (id bigint);\nVACUUM t;"), "ban-concurrent-index-creation-in-transaction"),
+              nullptr);
+    EXPECT_TRUE(lint("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);").empty());
+}
+
+TEST(LintRules, WrapperIsOnlyTheFirstCommitAndTheLastBegin) {
+    const std::string wrapped = "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\nBEGIN;";
+    // The loader drops the wrapper; a Script built from the raw statements is judged alike.
+    Script raw;
+    raw.body = wrapped;
+    raw.statements = {{"COMMIT", {"v", 1}}, {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x)", {"v", 2}},
+                      {"BEGIN", {"v", 3}}};
+    EXPECT_TRUE(lint_script(raw).empty()) << rules_of(lint_script(raw));
+    raw.statements.insert(raw.statements.begin() + 2, {"COMMIT", {"v", 3}});
+    EXPECT_NE(find(lint_script(raw), "transaction-nesting"), nullptr);
 }
 
 TEST(LintFindings, PointAtTheOffendingLineInsideTheStatement) {
