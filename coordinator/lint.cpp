@@ -654,6 +654,23 @@ LintFinding make_finding(RuleId id, SourceLocation where, std::string statement)
     return {r.name, r.severity, std::move(where), std::move(statement), r.why, r.recipe, false, {}};
 }
 
+// Where byte `offset` of the resolved body came from. A Script keeps no line
+// map, but each statement's text is a piece of the body with a known location:
+// count lines from the last statement before the offset. Before the first
+// statement, body lines are taken for the file's own.
+SourceLocation body_location(const Script &script, std::size_t offset) {
+    SourceLocation where{script.path, 1 + lines_between(script.body, 0, static_cast<int>(offset))};
+    std::size_t from = 0;
+    for (const Statement &s : script.statements) {
+        const std::size_t at = script.body.find(s.sql, from);
+        if (at == std::string::npos || at > offset) break;
+        from = at + s.sql.size();
+        if (s.where.line > 0)
+            where = {s.where.file, s.where.line + lines_between(script.body, static_cast<int>(at), static_cast<int>(offset))};
+    }
+    return where;
+}
+
 // `-- shoal:ignore RULE reason` comments anywhere in the resolved body, as
 // rule → reason. A waiver with no reason or an unknown rule is itself a finding.
 std::map<std::string, std::string> read_waivers(const Script &script, std::vector<LintFinding> &findings) {
@@ -675,8 +692,7 @@ std::map<std::string, std::string> read_waivers(const Script &script, std::vecto
             waivers.emplace(name, reason);
             continue;
         }
-        findings.push_back(make_finding(RuleId::InvalidWaiver, {script.path, 1 + lines_between(script.body, 0, t.start)},
-                                        trim(comment)));
+        findings.push_back(make_finding(RuleId::InvalidWaiver, body_location(script, t.start), trim(comment)));
         findings.back().why = !r || !r->waivable ? "\"" + name + "\" is not a rule that can be waived. " + findings.back().why
                                                  : "The waiver gives no reason. " + findings.back().why;
     }

@@ -263,6 +263,20 @@ TEST(LintFindings, WaiverOfAnUnknownRuleIsAnError) {
     EXPECT_NE(findings[0].why.find("no-such-rule"), std::string::npos);
 }
 
+TEST(LintFindings, InvalidWaiverAfterAnIncludeHasItsFileLine) {
+    test::MemoryFiles files;
+    files.files["mig/v.sh.up.sql"] = "\\ir common.sql\nSELECT 1;\n-- shoal:ignore ban-drop-table\n";
+    files.files["mig/common.sql"] = "SELECT 2;\nSELECT 3;\n";
+    const Resolved resolved = resolve_script("mig/v.sh.up.sql", "mig", files);
+    Script script;
+    script.path = "mig/v.sh.up.sql";
+    script.body = resolved.body;
+    script.statements = split_script(resolved).statements;
+    const auto findings = lint_script(script);
+    ASSERT_EQ(findings.size(), 1u) << rules_of(findings);
+    EXPECT_EQ(to_string(findings[0].where), "mig/v.sh.up.sql:3");
+}
+
 TEST(LintFindings, WaiverInsideAStringIsNotAWaiver) {
     const auto findings = lint("DROP TABLE t;\nSELECT '-- shoal:ignore ban-drop-table because';\n");
     ASSERT_NE(find(findings, "ban-drop-table"), nullptr);
