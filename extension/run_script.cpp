@@ -1,0 +1,139 @@
+// shoal.run_script(schema, version, statements, locations): the part of mig_apply()
+// and mig_undo() that needs C. It runs a staged script's statements one by one
+// through SPI in the caller's transaction, with search_path set to exactly the
+// target schema, and restores every setting afterwards (a migration's own SET
+// commands included). A failing statement's error gets a context line naming the
+// version and the file:line the statement came from. Locking, stamps and events
+// stay in SQL (sql/shoal--*.sql); this file must not touch them.
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "boundary.hpp"
+#include "pg_calls.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+#include "utils/builtins.h"
+}
+
+namespace {
+
+// What the error context callback needs to name the statement being run. Plain data:
+// the callback runs inside ereport and must not touch C++ objects.
+struct RunPosition {
+  const char *version;
+  const char *statement;  // nullptr between statements
+  const char *location;   // "file:line" of the statement's first line, from stage()
+  int number;             // 1-based
+  int count;
+};
+
+// How many lines into the statement its first token is: the span a coordinator
+// stages starts with the comments above the statement, but the line worth naming
+// is the statement's own.
+int lines_before_first_token(const char *text) {
+  int lines = 0;
+  const char *p = text;
+  while (*p != '\0') {
+    if (*p == '\n') {
+      ++lines;
+      ++p;
+    } else if (isspace(static_cast<unsigned char>(*p))) {
+      ++p;
+    } else if (p[0] == '-' && p[1] == '-') {
+      while (*p != '\0' && *p != '\n') ++p;
+    } else if (p[0] == '/' && p[1] == '*') {
+      // PostgreSQL's block comments nest.
+      int depth = 0;
+      do {
+        if (p[0] == '/' && p[1] == '*') {
+          ++depth;
+          p += 2;
+        } else if (p[0] == '*' && p[1] == '/') {
+          --depth;
+          p += 2;
+        } else {
+          if (*p == '\n') ++lines;
+          ++p;
+        }
+      } while (depth > 0 && *p != '\0');
+    } else {
+      break;
+    }
+  }
+  return lines;
+}
+
+// errcontext callback: "migration V, statement N of M, at FILE:LINE".
+void name_failing_statement(void *arg) {
+  const auto *run = static_cast<const RunPosition *>(arg);
+  if (run->statement == nullptr) return;
+  const char *colon = strrchr(run->location, ':');
+  char *end = nullptr;
+  long line = colon != nullptr ? strtol(colon + 1, &end, 10) : 0;
+  if (colon == nullptr || end == colon + 1 || *end != '\0') {
+    errcontext("migration %s, statement %d of %d, at %s", run->version, run->number, run->count, run->location);
+    return;
+  }
+  errcontext("migration %s, statement %d of %d, at %.*s:%ld", run->version, run->number, run->count,
+             static_cast<int>(colon - run->location), run->location, line + lines_before_first_token(run->statement));
+}
+
+// Keeps name_failing_statement on PostgreSQL's error context stack for one scope,
+// also when the scope is left by a PgError.
+class ErrorContextScope {
+ public:
+  explicit ErrorContextScope(RunPosition *position) {
+    callback_.callback = name_failing_statement;
+    callback_.arg = position;
+    callback_.previous = error_context_stack;
+    error_context_stack = &callback_;
+  }
+  ~ErrorContextScope() { error_context_stack = callback_.previous; }
+  ErrorContextScope(const ErrorContextScope &) = delete;
+  ErrorContextScope &operator=(const ErrorContextScope &) = delete;
+
+ private:
+  ErrorContextCallback callback_{};
+};
+
+}  // namespace
+
+SHOAL_FUNCTION(shoal_run_script) {
+  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+  const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  const char *version = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  ArrayType *statement_array = PG_GETARG_ARRAYTYPE_P(2);
+  ArrayType *location_array = PG_GETARG_ARRAYTYPE_P(3);
+
+  const auto statements = shoal::text_array_elements(statement_array, "statements");
+  const auto locations = shoal::text_array_elements(location_array, "locations");
+  if (statements.size() != locations.size())
+    shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE,
+                        std::to_string(statements.size()) + " statements but " + std::to_string(locations.size()) +
+                            " locations");
+
+  RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
+  shoal::spi_connect();
+  const int guc_level = shoal::enter_schema(schema);
+  {
+    ErrorContextScope context(&position);
+    for (size_t i = 0; i < statements.size(); ++i) {
+      position.statement = statements[i];
+      position.location = locations[i];
+      position.number = static_cast<int>(i) + 1;
+      const int code = shoal::spi_execute(statements[i]);
+      if (code < 0)
+        shoal::report_error(ERRCODE_FEATURE_NOT_SUPPORTED,
+                            std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
+                            "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
+                            "migration run in one transaction.");
+    }
+    position.statement = nullptr;
+  }
+  shoal::leave_schema(guc_level);
+  shoal::spi_finish();
+  PG_RETURN_INT32(static_cast<int32>(statements.size()));
+}
