@@ -10,8 +10,6 @@
 // Script, whoever built it.
 #include "lint.h"
 
-#include "report.h"
-
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
@@ -24,6 +22,8 @@
 #include <ostream>
 #include <set>
 #include <utility>
+
+#include "report.h"
 
 namespace shoal {
 namespace {
@@ -75,7 +75,8 @@ const Rule kRules[] = {
      "Put CREATE INDEX CONCURRENTLY IF NOT EXISTS ... alone in a version of its own (shoal runs it "
      "outside a transaction and drops an invalid leftover index before a retry)."},
     {"require-concurrent-index-deletion", E, false, true,
-     "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table: reads and "
+     "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table: reads "
+     "and "
      "writes queue behind it, and behind every long query it waits for.",
      "Put DROP INDEX CONCURRENTLY IF EXISTS ... alone in a version of its own."},
     {"constraint-missing-not-valid", E, true, true,
@@ -87,9 +88,11 @@ const Rule kRules[] = {
      "CONSTRAINT ... in a later version (it scans under SHARE UPDATE EXCLUSIVE, which lets reads "
      "and writes through)."},
     {"adding-foreign-key-constraint", E, true, true,
-     "ADD COLUMN ... REFERENCES adds a foreign key that cannot be NOT VALID: it is validated at once "
+     "ADD COLUMN ... REFERENCES adds a foreign key that cannot be NOT VALID: it is validated at "
+     "once "
      "under a SHARE ROW EXCLUSIVE lock on both tables, blocking writes to both.",
-     "Add the column without REFERENCES, add the constraint with ADD CONSTRAINT ... FOREIGN KEY ... "
+     "Add the column without REFERENCES, add the constraint with ADD CONSTRAINT ... FOREIGN KEY "
+     "... "
      "NOT VALID, and VALIDATE CONSTRAINT in a later version."},
     {"adding-not-nullable-field", E, true, true,
      "ADD COLUMN ... NOT NULL without a default fails on every shard whose table has rows: the "
@@ -112,7 +115,8 @@ const Rule kRules[] = {
     {"setting-not-null", E, true, true,
      "SET NOT NULL scans the whole table for NULLs under an ACCESS EXCLUSIVE lock, blocking reads "
      "and writes meanwhile.",
-     "Version 1: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID. Version 2: VALIDATE CONSTRAINT "
+     "Version 1: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID. Version 2: VALIDATE "
+     "CONSTRAINT "
      "c. Version 3: SET NOT NULL (PostgreSQL 12+ sees the valid constraint and skips the scan; "
      "waive this rule there, naming version 2) and DROP CONSTRAINT c."},
     {"disallowed-unique-constraint", E, true, true,
@@ -147,10 +151,12 @@ const Rule kRules[] = {
      "NULLs appear, and undoing the version fails as soon as a NULL was written.",
      "Make sure every reader handles NULL first, then waive with the reason."},
     {"prefer-robust-stmts", W, false, true,
-     "A solo version (CONCURRENTLY ...) runs outside a transaction: when the connection drops after "
+     "A solo version (CONCURRENTLY ...) runs outside a transaction: when the connection drops "
+     "after "
      "the statement but before shoal records the version, the retry runs it again and fails on the "
      "object that already exists, or no longer does.",
-     "Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ... and DROP INDEX CONCURRENTLY IF EXISTS ...."},
+     "Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ... and DROP INDEX CONCURRENTLY IF EXISTS "
+     "...."},
     {"ban-concurrent-index-creation-in-transaction", E, false, true,
      "CONCURRENTLY, like every statement that cannot run in a transaction block, fails inside one, "
      "and shoal runs a version that holds any ordinary statement in a single transaction.",
@@ -158,9 +164,11 @@ const Rule kRules[] = {
      "BEGIN; wrapper around it is accepted)."},
     {"transaction-nesting", E, false, true,
      "shoal applies each version in one transaction and records it in that same transaction: a "
-     "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in the file ends or splits it, so the version is no longer "
+     "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in the file ends or splits it, so the version is no "
+     "longer "
      "atomic and its record can disagree with what ran.",
-     "Remove the statement. A statement that must run outside a transaction goes alone in a version "
+     "Remove the statement. A statement that must run outside a transaction goes alone in a "
+     "version "
      "of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; wrapper is "
      "accepted)."},
     {"prefer-bigint-over-int", W, false, true,
@@ -168,7 +176,8 @@ const Rule kRules[] = {
      "widening the column later rewrites the table on every shard.",
      "Use bigint (bigserial, or bigint GENERATED ALWAYS AS IDENTITY)."},
     {"prefer-timestamptz", W, false, true,
-     "timestamp without time zone stores wall-clock values with no zone: their meaning changes with "
+     "timestamp without time zone stores wall-clock values with no zone: their meaning changes "
+     "with "
      "the session's TimeZone, and converting the column later rewrites the table.",
      "Use timestamptz."},
     {"prefer-text-field", W, false, true,
@@ -183,10 +192,13 @@ const Rule kRules[] = {
      "Use a name of at most 63 bytes."},
     {"require-schema-unqualified", E, false, true,
      "This version runs once in every schema matching its prefix, with search_path set to that "
-     "schema; a DDL target qualified with a schema (public.t, sh0001.t) is the same object in every "
+     "schema; a DDL target qualified with a schema (public.t, sh0001.t) is the same object in "
+     "every "
      "run, so it is changed once per shard (thousands of times) or the second run fails.",
-     "Leave the target unqualified so it lands in each schema of its own, and change shared objects "
-     "in a public version, which runs once per node. Qualified references (REFERENCES public.users, "
+     "Leave the target unqualified so it lands in each schema of its own, and change shared "
+     "objects "
+     "in a public version, which runs once per node. Qualified references (REFERENCES "
+     "public.users, "
      "public.f()) are fine."},
     {"invalid-waiver", E, false, false,
      "A waiver must name a rule and say why the finding is safe, so the next reader can judge it.",
@@ -213,10 +225,14 @@ constexpr std::size_t kMaxIdentifierBytes = 63;
 // ---- libpg_query, owned ------------------------------------------------------
 
 struct FreeParseResult {
-    void operator()(PgQuery__ParseResult *p) const { pg_query__parse_result__free_unpacked(p, nullptr); }
+    void operator()(PgQuery__ParseResult *p) const {
+        pg_query__parse_result__free_unpacked(p, nullptr);
+    }
 };
 struct FreeScanResult {
-    void operator()(PgQuery__ScanResult *p) const { pg_query__scan_result__free_unpacked(p, nullptr); }
+    void operator()(PgQuery__ScanResult *p) const {
+        pg_query__scan_result__free_unpacked(p, nullptr);
+    }
 };
 using ParseTree = std::unique_ptr<PgQuery__ParseResult, FreeParseResult>;
 using TokenList = std::unique_ptr<PgQuery__ScanResult, FreeScanResult>;
@@ -240,7 +256,8 @@ Parsed parse(const std::string &sql) {
     }
     // unpack copies everything it needs, so the raw buffer can go right after.
     out.tree.reset(pg_query__parse_result__unpack(
-        nullptr, raw.result.parse_tree.len, reinterpret_cast<const uint8_t *>(raw.result.parse_tree.data)));
+        nullptr, raw.result.parse_tree.len,
+        reinterpret_cast<const uint8_t *>(raw.result.parse_tree.data)));
     if (!out.tree) out.error = "libpg_query returned a parse tree that could not be read";
     return out;
 }
@@ -252,8 +269,8 @@ TokenList scan(const std::string &sql) {
         ~Raw() { pg_query_free_scan_result(result); }
     } raw{pg_query_scan(sql.c_str())};
     if (raw.result.error) return nullptr;
-    return TokenList(pg_query__scan_result__unpack(nullptr, raw.result.pbuf.len,
-                                                   reinterpret_cast<const uint8_t *>(raw.result.pbuf.data)));
+    return TokenList(pg_query__scan_result__unpack(
+        nullptr, raw.result.pbuf.len, reinterpret_cast<const uint8_t *>(raw.result.pbuf.data)));
 }
 
 bool is_comment(const PgQuery__ScanToken &t) {
@@ -265,7 +282,8 @@ bool is_comment(const PgQuery__ScanToken &t) {
 // Calls visit on every Node below msg (msg included), following the protobuf-c
 // descriptors so that no node kind is missed: expressions, column definitions and
 // constraints nest in many places.
-void for_each_node(const ProtobufCMessage *msg, const std::function<void(const PgQuery__Node &)> &visit) {
+void for_each_node(const ProtobufCMessage *msg,
+                   const std::function<void(const PgQuery__Node &)> &visit) {
     if (!msg) return;
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     if (desc == &pg_query__node__descriptor) visit(*reinterpret_cast<const PgQuery__Node *>(msg));
@@ -277,8 +295,10 @@ void for_each_node(const ProtobufCMessage *msg, const std::function<void(const P
             *reinterpret_cast<const uint32_t *>(base + field.quantifier_offset) != field.id)
             continue;
         if (field.label == PROTOBUF_C_LABEL_REPEATED) {
-            const std::size_t n = *reinterpret_cast<const std::size_t *>(base + field.quantifier_offset);
-            ProtobufCMessage *const *items = *reinterpret_cast<ProtobufCMessage *const *const *>(base + field.offset);
+            const std::size_t n =
+                *reinterpret_cast<const std::size_t *>(base + field.quantifier_offset);
+            ProtobufCMessage *const *items =
+                *reinterpret_cast<ProtobufCMessage *const *const *>(base + field.offset);
             for (std::size_t k = 0; k < n; ++k) for_each_node(items[k], visit);
         } else {
             for_each_node(*reinterpret_cast<ProtobufCMessage *const *>(base + field.offset), visit);
@@ -293,13 +313,20 @@ std::string string_of(const PgQuery__Node *n) {
 }
 
 // A qualified name as the parser gives it: a list of String nodes, schema before name.
-std::string last_name(PgQuery__Node *const *names, std::size_t n) { return n ? string_of(names[n - 1]) : ""; }
-std::string qualifier(PgQuery__Node *const *names, std::size_t n) { return n >= 2 ? string_of(names[n - 2]) : ""; }
+std::string last_name(PgQuery__Node *const *names, std::size_t n) {
+    return n ? string_of(names[n - 1]) : "";
+}
+std::string qualifier(PgQuery__Node *const *names, std::size_t n) {
+    return n >= 2 ? string_of(names[n - 2]) : "";
+}
 
-std::string type_name_of(const PgQuery__TypeName *t) { return t ? last_name(t->names, t->n_names) : ""; }
+std::string type_name_of(const PgQuery__TypeName *t) {
+    return t ? last_name(t->names, t->n_names) : "";
+}
 
 bool is_serial(const std::string &type) {
-    static const std::set<std::string> kSerial = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"};
+    static const std::set<std::string> kSerial = {"serial",  "serial4",     "bigserial",
+                                                  "serial8", "smallserial", "serial2"};
     return kSerial.count(type) > 0;
 }
 
@@ -308,9 +335,15 @@ bool is_serial(const std::string &type) {
 // stable or immutable functions counts as volatile; a waiver covers the rest.
 bool may_be_volatile(const PgQuery__Node *expr) {
     if (!expr) return false;
-    static const std::set<std::string> kNonVolatile = {
-        "now", "transaction_timestamp", "statement_timestamp", "lower", "upper",
-        "json_build_object", "json_build_array", "jsonb_build_object", "jsonb_build_array"};
+    static const std::set<std::string> kNonVolatile = {"now",
+                                                       "transaction_timestamp",
+                                                       "statement_timestamp",
+                                                       "lower",
+                                                       "upper",
+                                                       "json_build_object",
+                                                       "json_build_array",
+                                                       "jsonb_build_object",
+                                                       "jsonb_build_array"};
     bool volatile_call = false;
     for_each_node(&expr->base, [&](const PgQuery__Node &n) {
         if (n.node_case == PG_QUERY__NODE__NODE_FUNC_CALL &&
@@ -323,7 +356,8 @@ bool may_be_volatile(const PgQuery__Node *expr) {
 
 bool is_concurrent_reindex(const PgQuery__ReindexStmt &r) {
     for (std::size_t i = 0; i < r.n_params; ++i)
-        if (r.params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && std::string(r.params[i]->def_elem->defname) == "concurrently")
+        if (r.params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+            std::string(r.params[i]->def_elem->defname) == "concurrently")
             return true;
     return false;
 }
@@ -338,27 +372,33 @@ enum class Kind { Empty, Neutral, Begin, Commit, OtherControl, NonTransactional,
 
 Kind kind_of(const PgQuery__Node &n, bool marked_nontransactional) {
     switch (n.node_case) {
-    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-        switch (n.transaction_stmt->kind) {
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: return Kind::Begin;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: return Kind::Commit;
-        default: return Kind::OtherControl;
-        }
-    case PG_QUERY__NODE__NODE_INDEX_STMT:
-        if (n.index_stmt->concurrent) return Kind::NonTransactional;
-        break;
-    case PG_QUERY__NODE__NODE_DROP_STMT:
-        if (n.drop_stmt->concurrent) return Kind::NonTransactional;
-        // pg-mig's solo versions drop an invalid leftover index first: fine either way.
-        if (n.drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX && n.drop_stmt->missing_ok)
+        case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+            switch (n.transaction_stmt->kind) {
+                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+                    return Kind::Begin;
+                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+                    return Kind::Commit;
+                default:
+                    return Kind::OtherControl;
+            }
+        case PG_QUERY__NODE__NODE_INDEX_STMT:
+            if (n.index_stmt->concurrent) return Kind::NonTransactional;
+            break;
+        case PG_QUERY__NODE__NODE_DROP_STMT:
+            if (n.drop_stmt->concurrent) return Kind::NonTransactional;
+            // pg-mig's solo versions drop an invalid leftover index first: fine either way.
+            if (n.drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX &&
+                n.drop_stmt->missing_ok)
+                return Kind::Neutral;
+            break;
+        case PG_QUERY__NODE__NODE_REINDEX_STMT:
+            if (is_concurrent_reindex(*n.reindex_stmt)) return Kind::NonTransactional;
+            break;
+        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
             return Kind::Neutral;
-        break;
-    case PG_QUERY__NODE__NODE_REINDEX_STMT:
-        if (is_concurrent_reindex(*n.reindex_stmt)) return Kind::NonTransactional;
-        break;
-    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: return Kind::Neutral;
-    default: break;
+        default:
+            break;
     }
     return marked_nontransactional ? Kind::NonTransactional : Kind::Transactional;
 }
@@ -412,7 +452,7 @@ struct Hit {
 // Walks one script's statements in order, remembering what earlier statements
 // created, and collects hits for the statement at hand.
 class Checker {
-public:
+  public:
     Checker(const LintOptions &options, Shape shape) : options_(options), shape_(shape) {}
 
     std::vector<Hit> check(const ParsedStatement &p, std::size_t index) {
@@ -424,25 +464,29 @@ public:
         }
         check_transaction_placement(p.kind, index);
         check_identifiers(p);
-        for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) check_statement(*p.parsed.tree->stmts[i]->stmt);
+        for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i)
+            check_statement(*p.parsed.tree->stmts[i]->stmt);
         return hits_;
     }
 
-private:
+  private:
     void add(RuleId id, int offset, std::string table = {}) {
         if (id == RuleId::RequireSchemaUnqualified && options_.prefix == "public") return;
-        if (rule_of(id).existing_tables_only && !table.empty() && created_tables_.count(table)) return;
+        if (rule_of(id).existing_tables_only && !table.empty() && created_tables_.count(table))
+            return;
         hits_.push_back({id, offset >= 0 ? offset : offset_, std::move(table)});
     }
 
     // BEGIN/COMMIT end or split shoal's transaction, except as pg-mig's wrapper.
     void check_transaction_placement(Kind kind, std::size_t index) {
-        const bool control = kind == Kind::Begin || kind == Kind::Commit || kind == Kind::OtherControl;
+        const bool control =
+            kind == Kind::Begin || kind == Kind::Commit || kind == Kind::OtherControl;
         if (control && index != shape_.wrapper_commit && index != shape_.wrapper_begin)
             add(RuleId::TransactionNesting, -1);
         if (kind == Kind::Begin) in_explicit_transaction_ = true;
         if (kind == Kind::Commit) in_explicit_transaction_ = false;
-        if (kind == Kind::NonTransactional && (shape_.has_transactional || in_explicit_transaction_))
+        if (kind == Kind::NonTransactional &&
+            (shape_.has_transactional || in_explicit_transaction_))
             add(RuleId::BanConcurrentIndexCreationInTransaction, -1);
     }
 
@@ -457,7 +501,8 @@ private:
             std::string name = sql.substr(t.start, t.end - t.start);
             if (name.size() >= 2 && name.front() == '"') {
                 name = name.substr(1, name.size() - 2);
-                for (std::size_t q = name.find("\"\""); q != std::string::npos; q = name.find("\"\"", q + 1))
+                for (std::size_t q = name.find("\"\""); q != std::string::npos;
+                     q = name.find("\"\"", q + 1))
                     name.erase(q, 1);
             }
             if (name.size() > kMaxIdentifierBytes) add(RuleId::IdentifierTooLong, t.start);
@@ -475,22 +520,28 @@ private:
     // name them too: writing a shared table once per shard is its business.
     void qualified_targets(const PgQuery__Node &node) {
         switch (node.node_case) {
-        case PG_QUERY__NODE__NODE_SELECT_STMT:
-        case PG_QUERY__NODE__NODE_INSERT_STMT:
-        case PG_QUERY__NODE__NODE_UPDATE_STMT:
-        case PG_QUERY__NODE__NODE_DELETE_STMT:
-        case PG_QUERY__NODE__NODE_MERGE_STMT:
-        case PG_QUERY__NODE__NODE_COPY_STMT: return;
-        default: break;
+            case PG_QUERY__NODE__NODE_SELECT_STMT:
+            case PG_QUERY__NODE__NODE_INSERT_STMT:
+            case PG_QUERY__NODE__NODE_UPDATE_STMT:
+            case PG_QUERY__NODE__NODE_DELETE_STMT:
+            case PG_QUERY__NODE__NODE_MERGE_STMT:
+            case PG_QUERY__NODE__NODE_COPY_STMT:
+                return;
+            default:
+                break;
         }
-        const ProtobufCFieldDescriptor *which = protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, node.node_case);
+        const ProtobufCFieldDescriptor *which =
+            protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, node.node_case);
         if (!which) return;
-        const auto *stmt = *reinterpret_cast<const ProtobufCMessage *const *>(reinterpret_cast<const char *>(&node) + which->offset);
+        const auto *stmt = *reinterpret_cast<const ProtobufCMessage *const *>(
+            reinterpret_cast<const char *>(&node) + which->offset);
         const ProtobufCMessageDescriptor *desc = stmt->descriptor;
         for (unsigned i = 0; i < desc->n_fields; ++i) {
             const ProtobufCFieldDescriptor &field = desc->fields[i];
-            if (field.descriptor == &pg_query__range_var__descriptor && field.label != PROTOBUF_C_LABEL_REPEATED)
-                qualified_target(*reinterpret_cast<const PgQuery__RangeVar *const *>(reinterpret_cast<const char *>(stmt) + field.offset));
+            if (field.descriptor == &pg_query__range_var__descriptor &&
+                field.label != PROTOBUF_C_LABEL_REPEATED)
+                qualified_target(*reinterpret_cast<const PgQuery__RangeVar *const *>(
+                    reinterpret_cast<const char *>(stmt) + field.offset));
         }
     }
 
@@ -500,21 +551,31 @@ private:
 
     void check_statement(const PgQuery__Node &node) {
         switch (node.node_case) {
-        case PG_QUERY__NODE__NODE_CREATE_STMT:
-            created_tables_.insert(node.create_stmt->relation->relname);
-            break;
-        case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-            qualified_target(node.create_table_as_stmt->into->rel);
-            created_tables_.insert(node.create_table_as_stmt->into->rel->relname);
-            break;
-        case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
-            qualified_target(node.create_function_stmt->funcname, node.create_function_stmt->n_funcname);
-            break;
-        case PG_QUERY__NODE__NODE_INDEX_STMT: check_index(*node.index_stmt); break;
-        case PG_QUERY__NODE__NODE_DROP_STMT: check_drop(*node.drop_stmt); break;
-        case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: check_alter_table(*node.alter_table_stmt); break;
-        case PG_QUERY__NODE__NODE_RENAME_STMT: check_rename(*node.rename_stmt); break;
-        default: break;
+            case PG_QUERY__NODE__NODE_CREATE_STMT:
+                created_tables_.insert(node.create_stmt->relation->relname);
+                break;
+            case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+                qualified_target(node.create_table_as_stmt->into->rel);
+                created_tables_.insert(node.create_table_as_stmt->into->rel->relname);
+                break;
+            case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+                qualified_target(node.create_function_stmt->funcname,
+                                 node.create_function_stmt->n_funcname);
+                break;
+            case PG_QUERY__NODE__NODE_INDEX_STMT:
+                check_index(*node.index_stmt);
+                break;
+            case PG_QUERY__NODE__NODE_DROP_STMT:
+                check_drop(*node.drop_stmt);
+                break;
+            case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+                check_alter_table(*node.alter_table_stmt);
+                break;
+            case PG_QUERY__NODE__NODE_RENAME_STMT:
+                check_rename(*node.rename_stmt);
+                break;
+            default:
+                break;
         }
         qualified_targets(node);
         for_each_node(&node.base, [this](const PgQuery__Node &n) {
@@ -533,10 +594,12 @@ private:
     void check_drop(const PgQuery__DropStmt &s) {
         for (std::size_t i = 0; i < s.n_objects; ++i) {
             const PgQuery__Node &o = *s.objects[i];
-            if (o.node_case == PG_QUERY__NODE__NODE_LIST) qualified_target(o.list->items, o.list->n_items);
+            if (o.node_case == PG_QUERY__NODE__NODE_LIST)
+                qualified_target(o.list->items, o.list->n_items);
             if (o.node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
                 qualified_target(o.object_with_args->objname, o.object_with_args->n_objname);
-            if (o.node_case == PG_QUERY__NODE__NODE_TYPE_NAME) qualified_target(o.type_name->names, o.type_name->n_names);
+            if (o.node_case == PG_QUERY__NODE__NODE_TYPE_NAME)
+                qualified_target(o.type_name->names, o.type_name->n_names);
         }
         if (s.remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) add(RuleId::BanDropTable, -1);
         if (s.remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_INDEX) return;
@@ -557,68 +620,97 @@ private:
             if (s.cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) continue;
             const PgQuery__AlterTableCmd &cmd = *s.cmds[i]->alter_table_cmd;
             switch (cmd.subtype) {
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-                if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) check_add_column(*cmd.def->column_def, table);
-                break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-                if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) check_add_constraint(*cmd.def->constraint, table);
-                break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
-                if (not_valid_constraints_.count(cmd.name)) add(RuleId::ConstraintMissingNotValid, at, table);
-                break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: add(RuleId::ChangingColumnType, at, table); break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull: add(RuleId::SettingNotNull, at, table); break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: add(RuleId::BanDropNotNull, at, table); break;
-            case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn: add(RuleId::BanDropColumn, at, table); break;
-            default: break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+                    if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+                        check_add_column(*cmd.def->column_def, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+                    if (cmd.def && cmd.def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+                        check_add_constraint(*cmd.def->constraint, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
+                    if (not_valid_constraints_.count(cmd.name))
+                        add(RuleId::ConstraintMissingNotValid, at, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+                    add(RuleId::ChangingColumnType, at, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+                    add(RuleId::SettingNotNull, at, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+                    add(RuleId::BanDropNotNull, at, table);
+                    break;
+                case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+                    add(RuleId::BanDropColumn, at, table);
+                    break;
+                default:
+                    break;
             }
         }
     }
 
     void check_add_column(const PgQuery__ColumnDef &c, const std::string &table) {
-        bool not_null = c.is_not_null, has_default = false, rewrites = is_serial(type_name_of(c.type_name));
+        bool not_null = c.is_not_null, has_default = false,
+             rewrites = is_serial(type_name_of(c.type_name));
         for (std::size_t i = 0; i < c.n_constraints; ++i) {
             if (c.constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT) continue;
             const PgQuery__Constraint &k = *c.constraints[i]->constraint;
             switch (k.contype) {
-            case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL: not_null = true; break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
-                not_null = true;
-                add(RuleId::DisallowedUniqueConstraint, k.location, table);
-                break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE: add(RuleId::DisallowedUniqueConstraint, k.location, table); break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: add(RuleId::AddingForeignKeyConstraint, k.location, table); break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-                has_default = true;
-                rewrites = rewrites || may_be_volatile(k.raw_expr);
-                break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
-            case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED: rewrites = true; break;
-            default: break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
+                    not_null = true;
+                    break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+                    not_null = true;
+                    add(RuleId::DisallowedUniqueConstraint, k.location, table);
+                    break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+                    add(RuleId::DisallowedUniqueConstraint, k.location, table);
+                    break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+                    add(RuleId::AddingForeignKeyConstraint, k.location, table);
+                    break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
+                    has_default = true;
+                    rewrites = rewrites || may_be_volatile(k.raw_expr);
+                    break;
+                case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+                case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
+                    rewrites = true;
+                    break;
+                default:
+                    break;
             }
         }
-        if (rewrites) add(RuleId::AddingFieldWithDefault, c.location, table);
-        else if (not_null && !has_default) add(RuleId::AddingNotNullableField, c.location, table);
+        if (rewrites)
+            add(RuleId::AddingFieldWithDefault, c.location, table);
+        else if (not_null && !has_default)
+            add(RuleId::AddingNotNullableField, c.location, table);
     }
 
     void check_add_constraint(const PgQuery__Constraint &k, const std::string &table) {
         switch (k.contype) {
-        case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
-        case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
-            if (k.skip_validation) not_valid_constraints_.insert(k.conname);
-            else add(RuleId::ConstraintMissingNotValid, k.location, table);
-            break;
-        case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
-        case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
-            if (!has_text(k.indexname)) add(RuleId::DisallowedUniqueConstraint, k.location, table);
-            break;
-        default: break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+            case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+                if (k.skip_validation)
+                    not_valid_constraints_.insert(k.conname);
+                else
+                    add(RuleId::ConstraintMissingNotValid, k.location, table);
+                break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+            case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+                if (!has_text(k.indexname))
+                    add(RuleId::DisallowedUniqueConstraint, k.location, table);
+                break;
+            default:
+                break;
         }
     }
 
     void check_column_type(const PgQuery__ColumnDef &c) {
         if (!c.type_name) return;
-        static const std::set<std::string> kNarrowInts = {"int2", "int4", "serial", "serial4", "smallserial", "serial2"};
+        static const std::set<std::string> kNarrowInts = {"int2",    "int4",        "serial",
+                                                          "serial4", "smallserial", "serial2"};
         const std::string type = type_name_of(c.type_name);
         const int at = c.type_name->location;
         if (kNarrowInts.count(type)) add(RuleId::PreferBigintOverInt, at);
@@ -666,14 +758,16 @@ SourceLocation body_location(const Script &script, std::size_t offset) {
         if (at == std::string::npos || at > offset) break;
         from = at + s.sql.size();
         if (s.where.line > 0)
-            where = {s.where.file, s.where.line + lines_between(script.body, static_cast<int>(at), static_cast<int>(offset))};
+            where = {s.where.file, s.where.line + lines_between(script.body, static_cast<int>(at),
+                                                                static_cast<int>(offset))};
     }
     return where;
 }
 
 // `-- shoal:ignore RULE reason` comments anywhere in the resolved body, as
 // rule → reason. A waiver with no reason or an unknown rule is itself a finding.
-std::map<std::string, std::string> read_waivers(const Script &script, std::vector<LintFinding> &findings) {
+std::map<std::string, std::string> read_waivers(const Script &script,
+                                                std::vector<LintFinding> &findings) {
     std::map<std::string, std::string> waivers;
     const TokenList tokens = scan(script.body);
     if (!tokens) return waivers;
@@ -692,9 +786,12 @@ std::map<std::string, std::string> read_waivers(const Script &script, std::vecto
             waivers.emplace(name, reason);
             continue;
         }
-        findings.push_back(make_finding(RuleId::InvalidWaiver, body_location(script, t.start), trim(comment)));
-        findings.back().why = !r || !r->waivable ? "\"" + name + "\" is not a rule that can be waived. " + findings.back().why
-                                                 : "The waiver gives no reason. " + findings.back().why;
+        findings.push_back(
+            make_finding(RuleId::InvalidWaiver, body_location(script, t.start), trim(comment)));
+        findings.back().why =
+            !r || !r->waivable
+                ? "\"" + name + "\" is not a rule that can be waived. " + findings.back().why
+                : "The waiver gives no reason. " + findings.back().why;
     }
     return waivers;
 }
@@ -705,19 +802,29 @@ std::string json_string(const std::string &s) {
     std::string out = "\"";
     for (const unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
         }
     }
     return out + "\"";
@@ -748,11 +855,16 @@ struct LintArgs {
 LintArgs parse_args(const std::vector<std::string> &args) {
     LintArgs a;
     for (const std::string &arg : args) {
-        if (arg == "--all") a.all = true;
-        else if (arg == "--json") a.json = true;
-        else if (arg == "--help" || arg == "-h") a.help = true;
-        else if (!arg.empty() && arg[0] == '-') a.error = "unknown option " + arg;
-        else a.versions.push_back(arg);
+        if (arg == "--all")
+            a.all = true;
+        else if (arg == "--json")
+            a.json = true;
+        else if (arg == "--help" || arg == "-h")
+            a.help = true;
+        else if (!arg.empty() && arg[0] == '-')
+            a.error = "unknown option " + arg;
+        else
+            a.versions.push_back(arg);
     }
     if (a.all && !a.versions.empty()) a.error = "give version names or --all, not both";
     return a;
@@ -760,7 +872,9 @@ LintArgs parse_args(const std::vector<std::string> &args) {
 
 }  // namespace
 
-std::string to_string(Severity severity) { return severity == Severity::Error ? "error" : "warning"; }
+std::string to_string(Severity severity) {
+    return severity == Severity::Error ? "error" : "warning";
+}
 
 std::vector<LintFinding> lint_script(const Script &script, const LintOptions &options) {
     std::vector<ParsedStatement> parsed;
@@ -769,7 +883,8 @@ std::vector<LintFinding> lint_script(const Script &script, const LintOptions &op
     std::vector<std::size_t> nonempty;
     for (const Statement &s : script.statements) {
         parsed.push_back(prepare(s));
-        shape.has_transactional = shape.has_transactional || parsed.back().kind == Kind::Transactional;
+        shape.has_transactional =
+            shape.has_transactional || parsed.back().kind == Kind::Transactional;
         if (parsed.back().kind != Kind::Empty) nonempty.push_back(parsed.size() - 1);
     }
     if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == Kind::Commit &&
@@ -853,24 +968,29 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
     std::vector<LintFinding> findings;
     for (const Version *v : chosen) {
         std::vector<LintFinding> f = lint_script(v->up, {v->prefix});
-        findings.insert(findings.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+        findings.insert(findings.end(), std::make_move_iterator(f.begin()),
+                        std::make_move_iterator(f.end()));
     }
 
     int errors = 0, warnings = 0, waived = 0;
     for (const LintFinding &f : findings) {
-        if (f.waived) ++waived;
-        else if (f.severity == Severity::Error) ++errors;
-        else ++warnings;
+        if (f.waived)
+            ++waived;
+        else if (f.severity == Severity::Error)
+            ++errors;
+        else
+            ++warnings;
     }
 
     if (args.json || config.json) {
-        out << "{\"versions\":" << chosen.size() << ",\"errors\":" << errors << ",\"warnings\":" << warnings
-            << ",\"waived\":" << waived << ",\"findings\":[";
+        out << "{\"versions\":" << chosen.size() << ",\"errors\":" << errors
+            << ",\"warnings\":" << warnings << ",\"waived\":" << waived << ",\"findings\":[";
         for (std::size_t i = 0; i < findings.size(); ++i) {
             const LintFinding &f = findings[i];
             out << (i ? "," : "") << "{\"rule\":" << json_string(f.rule)
-                << ",\"severity\":" << json_string(to_string(f.severity)) << ",\"file\":" << json_string(f.where.file)
-                << ",\"line\":" << f.where.line << ",\"statement\":" << json_string(f.statement)
+                << ",\"severity\":" << json_string(to_string(f.severity))
+                << ",\"file\":" << json_string(f.where.file) << ",\"line\":" << f.where.line
+                << ",\"statement\":" << json_string(f.statement)
                 << ",\"why\":" << json_string(f.why) << ",\"recipe\":" << json_string(f.recipe)
                 << ",\"waived\":" << (f.waived ? "true" : "false")
                 << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
@@ -879,7 +999,8 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
     } else {
         for (const LintFinding &f : findings) {
             if (f.waived) {
-                out << to_string(f.where) << ": waived [" << f.rule << "]: " << f.waiver_reason << "\n";
+                out << to_string(f.where) << ": waived [" << f.rule << "]: " << f.waiver_reason
+                    << "\n";
                 continue;
             }
             out << to_string(f.where) << ": " << to_string(f.severity) << " [" << f.rule << "] "
@@ -887,9 +1008,9 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
                 << "    why: " << f.why << "\n"
                 << "    fix: " << f.recipe << "\n";
         }
-        out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s") << ", " << errors
-            << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning" << (warnings == 1 ? "" : "s")
-            << ", " << waived << " waived\n";
+        out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s")
+            << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
+            << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";
     }
     return exit_code(errors > 0 ? ExitCode::BadMigrations : ExitCode::Ok);
 }

@@ -20,13 +20,13 @@ enum class Severity { Warning, Error };
 std::string to_string(Severity severity);  // "warning" or "error"
 
 struct LintFinding {
-    std::string rule;           // e.g. "require-concurrent-index-creation"
+    std::string rule;  // e.g. "require-concurrent-index-creation"
     Severity severity = Severity::Error;
-    SourceLocation where;       // the statement's file:line, moved to the offending line inside it
-    std::string statement;      // the statement's SQL without its leading comments
-    std::string why;            // why it is dangerous on a live fleet
-    std::string recipe;         // the safe way to do the same thing
-    bool waived = false;        // a `-- shoal:ignore RULE reason` comment in the file covers it
+    SourceLocation where;   // the statement's file:line, moved to the offending line inside it
+    std::string statement;  // the statement's SQL without its leading comments
+    std::string why;        // why it is dangerous on a live fleet
+    std::string recipe;     // the safe way to do the same thing
+    bool waived = false;    // a `-- shoal:ignore RULE reason` comment in the file covers it
     std::string waiver_reason;
 };
 

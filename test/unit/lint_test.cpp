@@ -2,13 +2,14 @@
 // and stays quiet on its safe counterpart; waivers, line mapping, version
 // selection, JSON and exit codes. Scripts are built here from SQL text; no files,
 // no database.
+#include "lint.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
-#include "lint.h"
 #include "memory_files.h"
 #include "report.h"
 #include "resolve.h"
@@ -20,7 +21,8 @@ namespace {
 // A Script as the loader builds it: resolved and split by the core (resolve.h,
 // split.h). The loader refuses a file PostgreSQL cannot parse, so for the
 // syntax-error rule the whole text becomes one statement.
-Script script_of(const std::string &sql, const std::string &path = "mig/20240101000000.t.sh.up.sql") {
+Script script_of(const std::string &sql,
+                 const std::string &path = "mig/20240101000000.t.sh.up.sql") {
     test::MemoryFiles files;
     files.files[path] = sql;
     const Resolved resolved = resolve_script(path, "mig", files);
@@ -30,7 +32,8 @@ Script script_of(const std::string &sql, const std::string &path = "mig/20240101
     script.body = resolved.body;
     script.solo = split.solo;
     script.statements = std::move(split.statements);
-    if (script.statements.empty() && !split.problems.empty()) script.statements.push_back({sql, {path, 1}});
+    if (script.statements.empty() && !split.problems.empty())
+        script.statements.push_back({sql, {path, 1}});
     return script;
 }
 
@@ -66,7 +69,8 @@ const RuleCase kCases[] = {
     {"require-concurrent-index-deletion", "DROP INDEX i;", "DROP INDEX CONCURRENTLY IF EXISTS i;"},
     {"constraint-missing-not-valid", "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0);",
      "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;"},
-    {"adding-foreign-key-constraint", "ALTER TABLE t ADD COLUMN user_id bigint REFERENCES users (id);",
+    {"adding-foreign-key-constraint",
+     "ALTER TABLE t ADD COLUMN user_id bigint REFERENCES users (id);",
      "ALTER TABLE t ADD COLUMN user_id bigint;"},
     {"adding-not-nullable-field", "ALTER TABLE t ADD COLUMN x text NOT NULL;",
      "ALTER TABLE t ADD COLUMN x text NOT NULL DEFAULT '';"},
@@ -78,7 +82,8 @@ const RuleCase kCases[] = {
      "ALTER TABLE t ADD CONSTRAINT x_not_null CHECK (x IS NOT NULL) NOT VALID;"},
     {"disallowed-unique-constraint", "ALTER TABLE t ADD CONSTRAINT u UNIQUE (x);",
      "ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX i;"},
-    {"renaming-column", "ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t RENAME CONSTRAINT a TO b;"},
+    {"renaming-column", "ALTER TABLE t RENAME COLUMN a TO b;",
+     "ALTER TABLE t RENAME CONSTRAINT a TO b;"},
     {"renaming-table", "ALTER TABLE t RENAME TO u;", "ALTER INDEX i RENAME TO j;"},
     {"ban-drop-column", "ALTER TABLE t DROP COLUMN x;", "ALTER TABLE t DROP CONSTRAINT c;"},
     {"ban-drop-table", "DROP TABLE t;", "DROP VIEW v;"},
@@ -130,8 +135,9 @@ INSTANTIATE_TEST_SUITE_P(Rules, LintRule, testing::ValuesIn(kCases), [](const au
 
 TEST(LintRules, EveryRuleHasATestCase) {
     for (const std::string &rule : lint_rule_names())
-        EXPECT_TRUE(std::any_of(std::begin(kCases), std::end(kCases), [&](const RuleCase &c) { return c.rule == rule; }))
-            << rule;
+        EXPECT_TRUE(std::any_of(std::begin(kCases), std::end(kCases), [&](const RuleCase &c) {
+            return c.rule == rule;
+        })) << rule;
 }
 
 TEST(LintRules, EveryRuleIsDocumented) {
@@ -157,13 +163,15 @@ TEST(LintRules, SafeMigrationIsClean) {
 }
 
 TEST(LintRules, ForeignKeyWithoutNotValidIsMissingNotValid) {
-    const auto findings = lint("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id);");
+    const auto findings =
+        lint("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id);");
     EXPECT_NE(find(findings, "constraint-missing-not-valid"), nullptr) << rules_of(findings);
 }
 
 TEST(LintRules, ValidateInTheSameVersionAsNotValidIsMissingNotValid) {
-    const auto findings = lint("ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\n"
-                               "ALTER TABLE t VALIDATE CONSTRAINT c;");
+    const auto findings = lint(
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT c;");
     ASSERT_NE(find(findings, "constraint-missing-not-valid"), nullptr) << rules_of(findings);
     EXPECT_EQ(find(findings, "constraint-missing-not-valid")->where.line, 2);
     EXPECT_EQ(lint("ALTER TABLE t VALIDATE CONSTRAINT c;").size(), 0u);
@@ -183,7 +191,8 @@ TEST(LintRules, RewritingColumnsCountAsDefaults) {
 
 TEST(LintRules, PublicVersionsMayQualifyTargets) {
     EXPECT_TRUE(lint("ALTER TABLE public.users ADD COLUMN x text;", "public").empty());
-    EXPECT_NE(find(lint("CREATE TABLE sh0001.t (id bigint);"), "require-schema-unqualified"), nullptr);
+    EXPECT_NE(find(lint("CREATE TABLE sh0001.t (id bigint);"), "require-schema-unqualified"),
+              nullptr);
     EXPECT_NE(find(lint("DROP VIEW public.v;"), "require-schema-unqualified"), nullptr);
     EXPECT_NE(find(lint("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1';"),
                    "require-schema-unqualified"),
@@ -191,39 +200,49 @@ TEST(LintRules, PublicVersionsMayQualifyTargets) {
 }
 
 TEST(LintRules, OnlyDdlTargetsMustBeUnqualified) {
-    for (const char *sql : {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (x);",
-                            "CREATE TRIGGER tr AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();",
-                            "ALTER TABLE public.t RENAME TO u;", "CREATE TABLE public.t AS SELECT 1 AS x;"})
+    for (const char *sql :
+         {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (x);",
+          "CREATE TRIGGER tr AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();",
+          "ALTER TABLE public.t RENAME TO u;", "CREATE TABLE public.t AS SELECT 1 AS x;"})
         EXPECT_NE(find(lint(sql), "require-schema-unqualified"), nullptr) << sql;
     for (const char *sql : {"INSERT INTO public.shards (name) SELECT current_schema();",
                             "CREATE VIEW v AS SELECT * FROM public.settings;",
                             "CREATE TABLE a (id bigint) INHERITS (public.base);",
-                            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES public.users (id) NOT VALID;"})
+                            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES "
+                            "public.users (id) NOT VALID;"})
         EXPECT_EQ(find(lint(sql), "require-schema-unqualified"), nullptr) << sql;
 }
 
 TEST(LintRules, IndexOnOnlyThePartitionedParentBuildsNothing) {
-    EXPECT_EQ(find(lint("CREATE INDEX i ON ONLY events (at);"), "require-concurrent-index-creation"), nullptr);
+    EXPECT_EQ(
+        find(lint("CREATE INDEX i ON ONLY events (at);"), "require-concurrent-index-creation"),
+        nullptr);
 }
 
 TEST(LintRules, QuotedIdentifiersAreMeasuredWithoutQuotes) {
     EXPECT_EQ(lint("CREATE TABLE \"" + kLongName.substr(1) + "\" (id bigint);").size(), 0u);
-    EXPECT_NE(find(lint("CREATE TABLE \"" + kLongName + "\" (id bigint);"), "identifier-too-long"), nullptr);
+    EXPECT_NE(find(lint("CREATE TABLE \"" + kLongName + "\" (id bigint);"), "identifier-too-long"),
+              nullptr);
 }
 
 TEST(LintRules, SoloVersionsFollowTheLoadersClassification) {
     EXPECT_TRUE(lint("VACUUM t;").empty());
-    EXPECT_NE(find(lint("CREATE TABLE a (id bigint);\nVACUUM t;"), "ban-concurrent-index-creation-in-transaction"),
+    EXPECT_NE(find(lint("CREATE TABLE a (id bigint);\nVACUUM t;"),
+                   "ban-concurrent-index-creation-in-transaction"),
               nullptr);
-    EXPECT_TRUE(lint("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);").empty());
+    EXPECT_TRUE(
+        lint("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);")
+            .empty());
 }
 
 TEST(LintRules, WrapperIsOnlyTheFirstCommitAndTheLastBegin) {
-    const std::string wrapped = "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\nBEGIN;";
+    const std::string wrapped =
+        "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\nBEGIN;";
     // The loader drops the wrapper; a Script built from the raw statements is judged alike.
     Script raw;
     raw.body = wrapped;
-    raw.statements = {{"COMMIT", {"v", 1}}, {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x)", {"v", 2}},
+    raw.statements = {{"COMMIT", {"v", 1}},
+                      {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x)", {"v", 2}},
                       {"BEGIN", {"v", 3}}};
     EXPECT_TRUE(lint_script(raw).empty()) << rules_of(lint_script(raw));
     raw.statements.insert(raw.statements.begin() + 2, {"COMMIT", {"v", 3}});
@@ -231,12 +250,13 @@ TEST(LintRules, WrapperIsOnlyTheFirstCommitAndTheLastBegin) {
 }
 
 TEST(LintFindings, PointAtTheOffendingLineInsideTheStatement) {
-    const auto findings = lint("-- the orders table\n"
-                               "\n"
-                               "CREATE TABLE orders (\n"
-                               "  id bigint,\n"
-                               "  placed timestamp\n"
-                               ");\n");
+    const auto findings = lint(
+        "-- the orders table\n"
+        "\n"
+        "CREATE TABLE orders (\n"
+        "  id bigint,\n"
+        "  placed timestamp\n"
+        ");\n");
     ASSERT_EQ(findings.size(), 1u) << rules_of(findings);
     EXPECT_EQ(findings[0].rule, "prefer-timestamptz");
     EXPECT_EQ(findings[0].where.line, 5);
@@ -245,9 +265,10 @@ TEST(LintFindings, PointAtTheOffendingLineInsideTheStatement) {
 }
 
 TEST(LintFindings, WaiverCoversTheRuleInItsFileWithItsReason) {
-    const auto findings = lint("-- shoal:ignore ban-drop-column   the app stopped reading it in 3.2\n"
-                               "ALTER TABLE t DROP COLUMN a;\n"
-                               "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n");
+    const auto findings = lint(
+        "-- shoal:ignore ban-drop-column   the app stopped reading it in 3.2\n"
+        "ALTER TABLE t DROP COLUMN a;\n"
+        "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n");
     ASSERT_EQ(findings.size(), 2u) << rules_of(findings);
     EXPECT_TRUE(findings[0].waived);
     EXPECT_EQ(findings[0].waiver_reason, "the app stopped reading it in 3.2");
@@ -307,15 +328,18 @@ int run(const MigrationDir &dir, std::vector<std::string> args, std::string *out
     return code;
 }
 
-const MigrationDir kDir = dir_of({{"20240101000000.users.sh", "CREATE TABLE users (id bigint);"},
-                                  {"20240102000000.index.sh", "CREATE INDEX users_id ON users (id);"},
-                                  {"20240103000000.stamp.sh", "ALTER TABLE users ADD COLUMN at timestamp;"}});
+const MigrationDir kDir =
+    dir_of({{"20240101000000.users.sh", "CREATE TABLE users (id bigint);"},
+            {"20240102000000.index.sh", "CREATE INDEX users_id ON users (id);"},
+            {"20240103000000.stamp.sh", "ALTER TABLE users ADD COLUMN at timestamp;"}});
 
 TEST(LintCommand, ExitCodeIsBadMigrationsOnErrorsOnly) {
     std::string output;
     EXPECT_EQ(run(kDir, {}, &output), static_cast<int>(ExitCode::BadMigrations));
-    EXPECT_NE(output.find("mig/20240102000000.index.sh.up.sql:1: error [require-concurrent-index-creation]"),
-              std::string::npos)
+    EXPECT_NE(
+        output.find(
+            "mig/20240102000000.index.sh.up.sql:1: error [require-concurrent-index-creation]"),
+        std::string::npos)
         << output;
     EXPECT_NE(output.find("3 versions, 1 error, 1 warning, 0 waived"), std::string::npos) << output;
     EXPECT_EQ(run(kDir, {"20240103000000.stamp.sh"}), static_cast<int>(ExitCode::Ok));
@@ -335,12 +359,15 @@ TEST(LintCommand, BadArgumentsAreUsageErrors) {
 TEST(LintCommand, JsonHoldsEveryField) {
     std::string output;
     run(kDir, {"20240102000000.index.sh.up.sql", "--json"}, &output);
-    EXPECT_EQ(output.rfind("{\"versions\":1,\"errors\":1,\"warnings\":0,\"waived\":0,\"findings\":[{", 0), 0u)
+    EXPECT_EQ(
+        output.rfind("{\"versions\":1,\"errors\":1,\"warnings\":0,\"waived\":0,\"findings\":[{", 0),
+        0u)
         << output;
-    for (const char *field : {"\"rule\":\"require-concurrent-index-creation\"", "\"severity\":\"error\"",
-                              "\"file\":\"mig/20240102000000.index.sh.up.sql\"", "\"line\":1",
-                              "\"statement\":\"CREATE INDEX users_id ON users (id)\"", "\"why\":", "\"recipe\":",
-                              "\"waived\":false", "\"waiver_reason\":\"\""})
+    for (const char *field :
+         {"\"rule\":\"require-concurrent-index-creation\"", "\"severity\":\"error\"",
+          "\"file\":\"mig/20240102000000.index.sh.up.sql\"", "\"line\":1",
+          "\"statement\":\"CREATE INDEX users_id ON users (id)\"",
+          "\"why\":", "\"recipe\":", "\"waived\":false", "\"waiver_reason\":\"\""})
         EXPECT_NE(output.find(field), std::string::npos) << field << "\n" << output;
 }
 
