@@ -1,0 +1,281 @@
+// The non-blocking libpq state machine behind Connection: connect polling, the
+// send / flush / consume / PQisBusy cycle, pipeline mode for multi-query batches,
+// and turning every PGresult into rows or a DbError with all its fields. Every
+// libpq return code is checked; a failure anywhere turns the connection Broken
+// with libpq's message, never into an exception or a crash.
+#include "fleet/connection.h"
+
+#include <poll.h>
+
+#include <utility>
+
+namespace shoal::fleet {
+
+namespace {
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+std::string field(const PGresult *result, int code) {
+    const char *value = PQresultErrorField(result, code);
+    return value ? value : "";
+}
+
+std::string trim_newline(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+DbError error_of(const PGresult *result) {
+    DbError error;
+    error.sqlstate = field(result, PG_DIAG_SQLSTATE);
+    error.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+    if (error.message.empty()) error.message = trim_newline(PQresultErrorMessage(result));
+    error.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+    error.hint = field(result, PG_DIAG_MESSAGE_HINT);
+    error.context = field(result, PG_DIAG_CONTEXT);
+    error.position = field(result, PG_DIAG_STATEMENT_POSITION);
+    return error;
+}
+
+Rows rows_of(const PGresult *result) {
+    Rows rows;
+    const int n_rows = PQntuples(result);
+    const int n_cols = PQnfields(result);
+    rows.rows.reserve(n_rows);
+    for (int r = 0; r < n_rows; ++r) {
+        auto &row = rows.rows.emplace_back();
+        row.reserve(n_cols);
+        for (int c = 0; c < n_cols; ++c) {
+            if (PQgetisnull(result, r, c))
+                row.emplace_back(std::nullopt);
+            else
+                row.emplace_back(std::string(PQgetvalue(result, r, c), PQgetlength(result, r, c)));
+        }
+    }
+    return rows;
+}
+
+// Notices (CREATE … IF NOT EXISTS, hundreds of schemas) would flood stderr and
+// interleave with the progress line; what matters reaches us as errors.
+void ignore_notice(void *, const char *) {}
+
+}  // namespace
+
+std::string DbError::to_string() const {
+    std::string text = message;
+    if (!sqlstate.empty()) text += " (SQLSTATE " + sqlstate + ")";
+    if (!detail.empty()) text += "\nDETAIL: " + detail;
+    if (!hint.empty()) text += "\nHINT: " + hint;
+    return text;
+}
+
+std::string text_array(const std::vector<std::string> &items) {
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += ',';
+        out += '"';
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+const std::string &Rows::value(size_t row, size_t col) const {
+    static const std::string null_text;
+    const auto &cell = rows.at(row).at(col);
+    return cell ? *cell : null_text;
+}
+
+Connection::Connection(const std::string &conninfo, std::string display)
+    : conn_(PQconnectStart(conninfo.c_str()), &PQfinish), display_(std::move(display)) {
+    if (!conn_) {
+        fail("out of memory starting a connection");
+        return;
+    }
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+        fail(trim_newline(PQerrorMessage(conn_.get())));
+        return;
+    }
+    PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+}
+
+int Connection::socket() const { return conn_ ? PQsocket(conn_.get()) : -1; }
+
+short Connection::wanted_events() const {
+    switch (state_) {
+    case State::Connecting:
+        return poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    case State::Busy:
+        return POLLIN | (need_flush_ ? POLLOUT : 0);
+    case State::Idle:
+    case State::Broken:
+        break;
+    }
+    return 0;
+}
+
+std::string Connection::host() const {
+    const char *host = conn_ ? PQhost(conn_.get()) : nullptr;
+    return host ? host : "";
+}
+
+int Connection::server_pid() const { return conn_ ? PQbackendPID(conn_.get()) : 0; }
+
+PGTransactionStatusType Connection::transaction_status() const {
+    return conn_ ? PQtransactionStatus(conn_.get()) : PQTRANS_UNKNOWN;
+}
+
+void Connection::fail(std::string message) {
+    state_ = State::Broken;
+    DbError error;
+    error.message = "connection to " + display_ + " lost: " + trim_newline(std::move(message));
+    broken_reason_ = error;
+    if (!outcome_.error) outcome_.error = error;
+}
+
+void Connection::finish_connecting() {
+    if (PQsetnonblocking(conn_.get(), 1) != 0) {
+        fail(PQerrorMessage(conn_.get()));
+        return;
+    }
+    state_ = State::Idle;
+}
+
+void Connection::step() {
+    if (state_ == State::Connecting) {
+        poll_status_ = PQconnectPoll(conn_.get());
+        if (poll_status_ == PGRES_POLLING_OK)
+            finish_connecting();
+        else if (poll_status_ == PGRES_POLLING_FAILED)
+            fail(PQerrorMessage(conn_.get()));
+        return;
+    }
+    if (state_ != State::Busy) return;
+    if (!PQconsumeInput(conn_.get())) {
+        fail(PQerrorMessage(conn_.get()));
+        return;
+    }
+    if (need_flush_) flush();
+    if (state_ == State::Busy) read_results();
+}
+
+void Connection::flush() {
+    const int rc = PQflush(conn_.get());
+    if (rc < 0)
+        fail(PQerrorMessage(conn_.get()));
+    else
+        need_flush_ = rc == 1;
+}
+
+void Connection::send(Batch batch) {
+    outcome_ = Outcome{};
+    current_.reset();
+    if (state_ != State::Idle) {
+        if (state_ != State::Broken) fail("a batch was sent while another one ran");
+        return;
+    }
+    PGconn *conn = conn_.get();
+    pipelined_ = batch.size() > 1;
+    if (pipelined_ && !PQenterPipelineMode(conn)) {
+        fail(PQerrorMessage(conn));
+        return;
+    }
+    for (const Query &query : batch) {
+        std::vector<const char *> values;
+        values.reserve(query.params.size());
+        for (const auto &param : query.params) values.push_back(param ? param->c_str() : nullptr);
+        if (!PQsendQueryParams(conn, query.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0)) {
+            fail(PQerrorMessage(conn));
+            return;
+        }
+    }
+    if (pipelined_ && !PQpipelineSync(conn)) {
+        fail(PQerrorMessage(conn));
+        return;
+    }
+    state_ = State::Busy;
+    flush();
+}
+
+void Connection::absorb(PGresult *raw) {
+    ResultPtr result(raw, &PQclear);
+    switch (PQresultStatus(raw)) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+        current_ = rows_of(raw);
+        break;
+    case PGRES_FATAL_ERROR:
+        if (!outcome_.error) outcome_.error = error_of(raw);
+        break;
+    case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error in the batch
+        break;
+    case PGRES_PIPELINE_SYNC:
+        if (!PQexitPipelineMode(conn_.get())) {
+            fail(PQerrorMessage(conn_.get()));
+            return;
+        }
+        pipelined_ = false;
+        state_ = State::Idle;
+        break;
+    default:
+        if (!outcome_.error) {
+            DbError error;
+            error.message = std::string("unexpected result ") + PQresStatus(PQresultStatus(raw));
+            outcome_.error = error;
+        }
+        break;
+    }
+}
+
+void Connection::read_results() {
+    PGconn *conn = conn_.get();
+    while (state_ == State::Busy && !PQisBusy(conn)) {
+        PGresult *result = PQgetResult(conn);
+        if (result) {
+            absorb(result);
+            continue;
+        }
+        // One query's results are complete; in a pipeline the next query's follow.
+        if (current_) {
+            outcome_.results.push_back(std::move(*current_));
+            current_.reset();
+        }
+        if (!pipelined_) state_ = State::Idle;
+    }
+    if (state_ == State::Busy && PQstatus(conn) == CONNECTION_BAD) fail(PQerrorMessage(conn));
+}
+
+Outcome Connection::take() {
+    Outcome taken = std::move(outcome_);
+    outcome_ = Outcome{};
+    if (state_ == State::Broken && !taken.error) taken.error = broken_reason_;
+    return taken;
+}
+
+void Connection::cancel() {
+    if (state_ != State::Busy) return;
+    std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> handle(PQgetCancel(conn_.get()), &PQfreeCancel);
+    char error[256];
+    // A failed cancel request only means the statement runs to its end; the
+    // caller waits for the batch either way, so there is nothing to handle.
+    if (handle) (void)PQcancel(handle.get(), error, sizeof error);
+}
+
+std::string Connection::quote_ident(const std::string &name) const {
+    std::unique_ptr<char, decltype(&PQfreemem)> quoted(
+        PQescapeIdentifier(conn_.get(), name.c_str(), name.size()), &PQfreemem);
+    if (!quoted) {
+        // Only an invalid multibyte sequence gets here; the standard quoting rule
+        // is still correct for UTF-8 servers and keeps the name unpasteable.
+        std::string out = "\"";
+        for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return out + "\"";
+    }
+    return quoted.get();
+}
+
+}  // namespace shoal::fleet

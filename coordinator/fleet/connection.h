@@ -1,0 +1,114 @@
+// One non-blocking libpq connection, driven from outside by an event loop: it
+// connects with PQconnectStart/PQconnectPoll, sends a Batch (one query, or several
+// in one pipeline and one round trip), and collects every result without ever
+// blocking. It owns no loop and no policy: it never retries, never decides what a
+// failure means, and never prints (its conninfo may hold a password).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal::fleet {
+
+// A server error with everything PostgreSQL said about it, or a client-side one
+// (lost connection, out of memory) with an empty SQLSTATE.
+struct DbError {
+    std::string sqlstate;
+    std::string message;
+    std::string detail;
+    std::string hint;
+    std::string context;
+    std::string position;
+
+    bool is_lock_timeout() const { return sqlstate == "55P03"; }
+    bool is_retryable() const { return sqlstate == "55P03" || sqlstate == "40P01"; }
+    std::string to_string() const;  // "message (SQLSTATE x)\nDETAIL: …\nHINT: …"
+};
+
+// One statement with text parameters; std::nullopt is SQL NULL. Values always
+// travel as parameters, never inside `sql`.
+struct Query {
+    std::string sql;
+    std::vector<std::optional<std::string>> params;
+};
+
+// The rows one query returned, as text (NULL is std::nullopt).
+struct Rows {
+    std::vector<std::vector<std::optional<std::string>>> rows;
+
+    const std::string &value(size_t row, size_t col) const;  // "" for NULL
+    bool empty() const { return rows.empty(); }
+};
+
+// What a Batch came to: rows per query that ran, and the first error if any.
+// After an error the rest of a pipelined batch was skipped by the server.
+struct Outcome {
+    std::vector<Rows> results;
+    std::optional<DbError> error;
+};
+
+using Batch = std::vector<Query>;
+
+// A text[] literal ("{\"a\",\"b\"}") for sending a list as one parameter.
+std::string text_array(const std::vector<std::string> &items);
+
+class Connection {
+public:
+    enum class State { Connecting, Idle, Busy, Broken };
+
+    // Starts connecting; never blocks on the network. `display` names the node in
+    // messages and never holds a password.
+    Connection(const std::string &conninfo, std::string display);
+
+    State state() const { return state_; }
+    const std::string &display() const { return display_; }
+    const std::optional<DbError> &broken_reason() const { return broken_reason_; }
+    int socket() const;
+    short wanted_events() const;  // for poll(): 0 when nothing is awaited
+    std::string host() const;     // the host libpq resolved, for per-host limits
+    int server_pid() const;
+    PGTransactionStatusType transaction_status() const;
+
+    // Advances connecting or reading as far as possible without blocking; call
+    // when poll() reports the socket (or at any time: it is cheap and safe).
+    void step();
+
+    // Sends a batch; only when Idle. More than one query is pipelined and ends
+    // with a sync, so the whole batch costs one round trip.
+    void send(Batch batch);
+    // The finished batch's outcome; only after the connection went back to Idle
+    // (or Broken, then with the connection's error).
+    Outcome take();
+
+    // Asks the server to cancel what runs now (a short blocking call on a new
+    // socket, as PQcancel always is). The batch then ends with SQLSTATE 57014.
+    void cancel();
+
+    // Quotes an identifier for this connection's encoding.
+    std::string quote_ident(const std::string &name) const;
+
+private:
+    void fail(std::string message);
+    void finish_connecting();
+    void flush();
+    void read_results();
+    void absorb(PGresult *result);
+
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+    std::string display_;
+    State state_ = State::Connecting;
+    PostgresPollingStatusType poll_status_ = PGRES_POLLING_WRITING;
+    std::optional<DbError> broken_reason_;
+
+    bool pipelined_ = false;
+    bool need_flush_ = false;
+    size_t pending_queries_ = 0;  // results still to come, in queries
+    Outcome outcome_;
+    std::optional<Rows> current_;  // rows of the query being read
+};
+
+}  // namespace shoal::fleet

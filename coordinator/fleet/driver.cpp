@@ -1,0 +1,561 @@
+// The chain driver. Two kinds of small state machines, advanced by one loop:
+//
+//   Unit    one schema's chain on one node: Ready (waiting for a worker),
+//           Running, Backoff (a lock timeout, until retry_at), Done, Failed,
+//           Stopped (not finished: interrupt or lost connection).
+//   Worker  one connection of one node: Connecting, Idle, then the phases of a
+//           step (Transaction, RollingBack, Recording; for solo versions
+//           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset),
+//           Delaying ($delay), Closed.
+//
+// Each turn: promote due backoffs, let every worker whose connection is not
+// busy take its next phase (an idle one admits the first ready unit whose next
+// version the semaphores allow), then one poll() over every socket with a
+// timeout from the nearest deadline. Ready units are ordered by version, then
+// schema, so the fleet moves version by version and a waiting $run_alone
+// version is not starved. Durable state is only ever the schema's own stamp,
+// written in the version's transaction: nothing here needs to survive a crash.
+#include "fleet/driver.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <regex>
+#include <set>
+
+#include "fleet/leftover_index.h"
+
+namespace shoal::fleet {
+
+namespace {
+
+constexpr auto kBackoffBase = std::chrono::milliseconds(200);
+constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
+// After an interrupt, how long cancelled statements get to roll back before we
+// stop waiting (closing the connection rolls back what is left anyway).
+constexpr auto kWindDown = std::chrono::seconds(30);
+
+enum class UnitState { Ready, Running, Backoff, Done, Failed, Stopped };
+
+struct Unit {
+    size_t node = 0;
+    const SchemaPlan *plan = nullptr;
+    size_t next = 0;   // index of the step to run next
+    int attempts = 0;  // failed attempts of that step so far
+    UnitState state = UnitState::Ready;
+    Clock::time_point retry_at{};
+};
+
+enum class Phase {
+    Connecting,
+    Idle,
+    Transaction,
+    RollingBack,
+    Recording,
+    SoloPrepare,
+    SoloDrop,
+    SoloStatement,
+    SoloRecord,
+    SoloReset,
+    Delaying,
+    Closed,
+};
+
+struct Worker {
+    size_t node = 0;
+    std::unique_ptr<Connection> connection;
+    Phase phase = Phase::Connecting;
+    Unit *unit = nullptr;
+    std::vector<std::string> slots;  // semaphore keys held for the running step
+    bool alone = false;              // holds the fleet-wide $run_alone section
+    bool counted = false;            // counts in in_flight_
+    Clock::time_point delay_until{};
+    std::vector<std::string> drops;  // solo: leftover indexes still to drop
+    size_t solo_next = 0;            // solo: next statement
+    std::optional<DbError> error;    // the step's failure, while rolling back / resetting
+};
+
+enum class Admission { Yes, SkipVersion, Stop };
+
+// The file:line the extension puts in an error's context, so identical errors
+// of different schemas group together and still say where they come from.
+std::string error_text(const DbError &error) {
+    static const std::regex location(R"(([^\s"]+\.sql:\d+))");
+    std::smatch match;
+    std::string text = error.message;
+    if (std::regex_search(error.context, match, location)) text += " at " + match.str(1);
+    return text;
+}
+
+class Driver {
+public:
+    Driver(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
+           Progress &progress)
+        : nodes_(nodes), dir_(dir), plan_(plan), settings_(settings), progress_(progress), ready_(nodes.size()),
+          random_(std::random_device{}()) {}
+
+    DriveResult run();
+
+private:
+    bool up() const { return plan_.direction == Direction::Up; }
+    const Version &version_of(const Unit &unit) const { return *unit.plan->steps[unit.next]; }
+    const Script &script_of(const Unit &unit) const { return up() ? version_of(unit).up : version_of(unit).dn; }
+    size_t index_of(const Version &version) const { return &version - dir_.versions.data(); }
+    size_t index_of(const Unit &unit) const { return &unit - units_.data(); }
+    size_t remaining(const Unit &unit) const { return unit.plan->steps.size() - unit.next; }
+    std::string where(const Worker &worker) const {
+        return nodes_[worker.node].spec.display + " " + worker.unit->plan->schema + " " + version_of(*worker.unit).name;
+    }
+
+    void build();
+    void make_ready(Unit &unit);
+    void promote_backoffs(Clock::time_point now);
+    Admission admissible(const Version &version, const Script &script, size_t node) const;
+    void admit(Worker &worker);
+    void start_step(Worker &worker);
+    void advance(Worker &worker, Clock::time_point now);
+    void on_batch(Worker &worker, Outcome outcome);
+    void continue_solo(Worker &worker);
+    void reset_solo(Worker &worker, std::optional<DbError> error);
+    void step_succeeded(Worker &worker);
+    void finish_step(Worker &worker);
+    void step_failed(Worker &worker);
+    void release(Worker &worker);
+    void stop(Unit &unit);
+    void close(Worker &worker);
+    bool idle() const;
+    bool work_left() const;
+    Clock::time_point next_deadline(Clock::time_point now) const;
+
+    std::vector<Node> &nodes_;
+    const MigrationDir &dir_;
+    const Plan &plan_;
+    const DriveSettings &settings_;
+    Progress &progress_;
+
+    std::vector<Unit> units_;
+    std::vector<std::set<std::pair<size_t, size_t>>> ready_;  // per node: (version index, unit index)
+    std::vector<Worker> workers_;
+    std::map<std::string, int> slots_;  // semaphore key → steps holding it
+    int in_flight_ = 0;
+    bool alone_ = false;
+    bool cancelled_ = false;
+    std::mt19937 random_;
+    DriveResult result_;
+};
+
+void Driver::build() {
+    std::map<std::string, size_t> node_index;
+    for (size_t i = 0; i < nodes_.size(); ++i) node_index[nodes_[i].spec.display] = i;
+    size_t count = 0;
+    for (const NodePlan &node_plan : plan_.nodes) count += node_plan.schemas.size();
+    units_.reserve(count);  // Units are referenced by pointer: never reallocate
+    std::vector<size_t> units_per_node(nodes_.size());
+    for (const NodePlan &node_plan : plan_.nodes) {
+        const auto found = node_index.find(node_plan.node);
+        if (found == node_index.end() || !nodes_[found->second].usable) continue;
+        for (const SchemaPlan &schema : node_plan.schemas) {
+            if (schema.steps.empty()) continue;
+            Unit unit;
+            unit.node = found->second;
+            unit.plan = &schema;
+            units_.push_back(unit);
+            ++units_per_node[unit.node];
+            progress_.add_total(schema.steps.size());
+        }
+    }
+    for (Unit &unit : units_) make_ready(unit);
+    for (size_t node = 0; node < nodes_.size(); ++node) {
+        const int wanted = settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
+        const size_t count_here = std::min<size_t>(std::max(wanted, 1), units_per_node[node]);
+        for (size_t i = 0; i < count_here; ++i) {
+            Worker worker;
+            worker.node = node;
+            worker.connection = std::make_unique<Connection>(nodes_[node].spec.conninfo, nodes_[node].spec.display);
+            worker.connection->step();
+            workers_.push_back(std::move(worker));
+        }
+    }
+}
+
+void Driver::make_ready(Unit &unit) {
+    unit.state = UnitState::Ready;
+    ready_[unit.node].insert({index_of(version_of(unit)), index_of(unit)});
+}
+
+void Driver::promote_backoffs(Clock::time_point now) {
+    for (Unit &unit : units_)
+        if (unit.state == UnitState::Backoff && unit.retry_at <= now) make_ready(unit);
+}
+
+Admission Driver::admissible(const Version &version, const Script &script, size_t node) const {
+    if (alone_) return Admission::Stop;
+    // A $run_alone version waits for everything in flight to end and lets
+    // nothing start meanwhile, so it cannot be starved.
+    if (script.directives.run_alone) return in_flight_ == 0 ? Admission::Yes : Admission::Stop;
+    const auto full = [this](const std::string &key, int limit) {
+        if (limit <= 0) return false;
+        const auto found = slots_.find(key);
+        return found != slots_.end() && found->second >= limit;
+    };
+    if (full("host\n" + nodes_[node].host + "\n" + version.name, script.directives.parallelism_per_host))
+        return Admission::SkipVersion;
+    if (full("global\n" + version.name, script.directives.parallelism_global)) return Admission::SkipVersion;
+    return Admission::Yes;
+}
+
+void Driver::admit(Worker &worker) {
+    auto &ready = ready_[worker.node];
+    for (auto it = ready.begin(); it != ready.end();) {
+        Unit &unit = units_[it->second];
+        const Version &version = version_of(unit);
+        const Script &script = script_of(unit);
+        switch (admissible(version, script, worker.node)) {
+        case Admission::Stop:
+            return;
+        case Admission::SkipVersion:
+            it = ready.lower_bound({it->first + 1, 0});
+            continue;
+        case Admission::Yes:
+            break;
+        }
+        ready.erase(it);
+        if (script.directives.parallelism_per_host > 0)
+            worker.slots.push_back("host\n" + nodes_[worker.node].host + "\n" + version.name);
+        if (script.directives.parallelism_global > 0) worker.slots.push_back("global\n" + version.name);
+        for (const std::string &key : worker.slots) ++slots_[key];
+        worker.alone = script.directives.run_alone;
+        alone_ = alone_ || worker.alone;
+        worker.counted = true;
+        ++in_flight_;
+        worker.unit = &unit;
+        unit.state = UnitState::Running;
+        start_step(worker);
+        return;
+    }
+}
+
+void Driver::start_step(Worker &worker) {
+    const Unit &unit = *worker.unit;
+    const Version &version = version_of(unit);
+    const Script &script = script_of(unit);
+    const std::string &schema = unit.plan->schema;
+    const int lock_ms = script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms
+                                                                : settings_.lock_timeout_ms;
+    const int statement_ms = script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
+                                                                         : settings_.statement_timeout_ms;
+    worker.error.reset();
+    if (!script.solo) {
+        worker.phase = Phase::Transaction;
+        worker.connection->send(Batch{
+            Query{"BEGIN", {}},
+            Query{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
+                  " pg_catalog.set_config('statement_timeout', $2, true)",
+                  {std::to_string(lock_ms), std::to_string(statement_ms)}},
+            Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
+                  {schema, version.name, script.checksum}},
+            Query{"COMMIT", {}},
+        });
+        return;
+    }
+    // Solo: session settings on this connection (reset at the end), and the
+    // names of leftovers of an earlier attempt: INVALID indexes this script
+    // builds, or any index of such a name when the statement lacks IF NOT
+    // EXISTS (it would fail on it, and the version is not recorded, so the
+    // index is that attempt's).
+    std::vector<std::string> any_state, invalid_only;
+    for (const ConcurrentIndex &index : concurrent_indexes(script))
+        (index.if_not_exists ? invalid_only : any_state).push_back(index.name);
+    worker.phase = Phase::SoloPrepare;
+    worker.solo_next = 0;
+    worker.connection->send(Batch{
+        Query{"SELECT pg_catalog.set_config('search_path', $1, false),"
+              " pg_catalog.set_config('lock_timeout', $2, false),"
+              " pg_catalog.set_config('statement_timeout', $3, false)",
+              {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
+        Query{"SELECT c.relname FROM pg_catalog.pg_class c"
+              " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+              " JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid"
+              " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
+              " AND (c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])"
+              " OR (c.relname OPERATOR(pg_catalog.=) ANY ($3::text[]) AND NOT i.indisvalid))",
+              {schema, text_array(any_state), text_array(invalid_only)}},
+    });
+}
+
+void Driver::continue_solo(Worker &worker) {
+    const Unit &unit = *worker.unit;
+    const Script &script = script_of(unit);
+    const std::string &schema = unit.plan->schema;
+    if (!worker.drops.empty()) {
+        const std::string index = worker.drops.back();
+        worker.drops.pop_back();
+        worker.phase = Phase::SoloDrop;
+        worker.connection->send(Batch{Query{"DROP INDEX CONCURRENTLY IF EXISTS " + worker.connection->quote_ident(schema) +
+                                                "." + worker.connection->quote_ident(index),
+                                            {}}});
+    } else if (worker.solo_next < script.statements.size()) {
+        worker.phase = Phase::SoloStatement;
+        worker.connection->send(Batch{Query{script.statements[worker.solo_next].sql, {}}});
+    } else {
+        worker.phase = Phase::SoloRecord;
+        const Version &version = version_of(unit);
+        worker.connection->send(up() ? Batch{Query{"SELECT shoal.mig_mark($1, $2, $3)",
+                                                   {schema, version.name, script.checksum}}}
+                                     : Batch{Query{"SELECT shoal.mig_forget($1, $2)", {schema, version.name}}});
+    }
+}
+
+void Driver::reset_solo(Worker &worker, std::optional<DbError> error) {
+    worker.error = std::move(error);
+    worker.phase = Phase::SoloReset;
+    worker.connection->send(Batch{Query{"RESET ALL", {}}});
+}
+
+void Driver::on_batch(Worker &worker, Outcome outcome) {
+    switch (worker.phase) {
+    case Phase::Transaction:
+        if (!outcome.error) {
+            step_succeeded(worker);
+        } else {
+            worker.error = outcome.error;
+            if (worker.connection->transaction_status() == PQTRANS_IDLE) {
+                step_failed(worker);
+            } else {
+                worker.phase = Phase::RollingBack;
+                worker.connection->send(Batch{Query{"ROLLBACK", {}}});
+            }
+        }
+        break;
+    case Phase::RollingBack:
+        step_failed(worker);
+        break;
+    case Phase::Recording:  // a failure we cannot record is still reported by this run
+        worker.phase = Phase::Idle;
+        break;
+    case Phase::SoloPrepare:
+        if (outcome.error) return reset_solo(worker, outcome.error);
+        worker.drops.clear();
+        for (const auto &row : outcome.results.at(1).rows) worker.drops.push_back(row.at(0).value_or(""));
+        continue_solo(worker);
+        break;
+    case Phase::SoloDrop:
+        if (outcome.error) return reset_solo(worker, outcome.error);
+        continue_solo(worker);
+        break;
+    case Phase::SoloStatement:
+        if (outcome.error) {
+            const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
+            outcome.error->context = to_string(statement.where) + "\n" + outcome.error->context;
+            return reset_solo(worker, outcome.error);
+        }
+        ++worker.solo_next;
+        continue_solo(worker);
+        break;
+    case Phase::SoloRecord:
+        reset_solo(worker, outcome.error);
+        break;
+    case Phase::SoloReset:
+        if (worker.error)
+            step_failed(worker);
+        else
+            step_succeeded(worker);
+        break;
+    case Phase::Connecting:
+    case Phase::Idle:
+    case Phase::Delaying:
+    case Phase::Closed:
+        break;
+    }
+}
+
+void Driver::step_succeeded(Worker &worker) {
+    Unit &unit = *worker.unit;
+    const int delay = script_of(unit).directives.delay_ms;
+    ++result_.done;
+    progress_.step_done();
+    ++unit.next;
+    unit.attempts = 0;
+    if (delay > 0 && !interrupted()) {
+        worker.phase = Phase::Delaying;  // keeps the version's slots: that is what $delay throttles
+        worker.delay_until = Clock::now() + std::chrono::milliseconds(delay);
+        return;
+    }
+    finish_step(worker);
+}
+
+void Driver::finish_step(Worker &worker) {
+    Unit &unit = *worker.unit;
+    release(worker);
+    if (unit.next == unit.plan->steps.size())
+        unit.state = UnitState::Done;
+    else
+        make_ready(unit);
+    worker.unit = nullptr;
+    worker.phase = Phase::Idle;
+}
+
+void Driver::step_failed(Worker &worker) {
+    Unit &unit = *worker.unit;
+    const DbError &error = *worker.error;
+    release(worker);
+    const int retries = script_of(unit).directives.retries >= 0 ? script_of(unit).directives.retries : settings_.retries;
+    if (interrupted() && (error.sqlstate == "57014" || error.is_retryable())) {
+        // Cancelled by us (or about to be retried): not a failure of the schema.
+        stop(unit);
+        worker.unit = nullptr;
+        worker.phase = Phase::Idle;
+        return;
+    }
+    if (error.is_retryable() && unit.attempts < retries) {
+        ++unit.attempts;
+        auto backoff = kBackoffBase * (1 << std::min(unit.attempts - 1, 16));
+        backoff = std::min<decltype(backoff)>(backoff, kBackoffCap);
+        std::uniform_real_distribution<double> jitter(0.5, 1.0);
+        const auto wait = std::chrono::milliseconds(static_cast<long>(backoff.count() * jitter(random_)));
+        progress_.retried();
+        progress_.note("retry " + std::to_string(unit.attempts) + "/" + std::to_string(retries) + " in " +
+                       std::to_string(wait.count()) + " ms: " + where(worker) + ": " + error.message);
+        unit.state = UnitState::Backoff;
+        unit.retry_at = Clock::now() + wait;
+        worker.unit = nullptr;
+        worker.phase = Phase::Idle;
+        return;
+    }
+    const Version &version = version_of(unit);
+    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name, error_text(error)};
+    progress_.step_failed();
+    progress_.note("failed: " + where(worker) + ": " + failure.message);
+    result_.errors.push_back(failure);
+    result_.not_done += remaining(unit) - 1;
+    unit.state = UnitState::Failed;
+    worker.unit = nullptr;
+    worker.phase = Phase::Recording;
+    worker.connection->send(Batch{Query{"SELECT shoal.record_failure($1, $2, $3, $4)",
+                                        {unit.plan->schema, version.name, script_of(unit).checksum,
+                                         error.to_string() + (error.context.empty() ? "" : "\nCONTEXT: " + error.context)}}});
+}
+
+void Driver::release(Worker &worker) {
+    for (const std::string &key : worker.slots) --slots_[key];
+    worker.slots.clear();
+    if (worker.alone) alone_ = false;
+    worker.alone = false;
+    if (worker.counted) --in_flight_;
+    worker.counted = false;
+}
+
+void Driver::stop(Unit &unit) {
+    if (unit.state == UnitState::Ready) ready_[unit.node].erase({index_of(version_of(unit)), index_of(unit)});
+    unit.state = UnitState::Stopped;
+    result_.not_done += remaining(unit);
+}
+
+void Driver::close(Worker &worker) {
+    worker.phase = Phase::Closed;
+    release(worker);
+    if (worker.unit) {
+        // The step's transaction may or may not have committed: the stamp on
+        // the node says which, and the next run reads it.
+        stop(*worker.unit);
+        worker.unit = nullptr;
+    }
+    const size_t node = worker.node;
+    const bool any_left = std::any_of(workers_.begin(), workers_.end(),
+                                      [&](const Worker &w) { return w.node == node && w.phase != Phase::Closed; });
+    if (any_left) return;
+    Node &lost = nodes_[node];
+    if (lost.usable) {
+        lost.usable = false;
+        lost.problem = worker.connection->broken_reason() ? worker.connection->broken_reason()->message
+                                                          : "connection lost";
+        result_.lost.push_back(lost.spec.display);
+        progress_.note("lost: " + lost.problem);
+    }
+    for (Unit &unit : units_)
+        if (unit.node == node && (unit.state == UnitState::Ready || unit.state == UnitState::Backoff)) stop(unit);
+}
+
+void Driver::advance(Worker &worker, Clock::time_point now) {
+    Connection &connection = *worker.connection;
+    if (connection.state() == Connection::State::Connecting || connection.state() == Connection::State::Busy) return;
+    switch (worker.phase) {
+    case Phase::Closed:
+        return;
+    case Phase::Connecting:
+        if (connection.state() == Connection::State::Broken) return close(worker);
+        worker.phase = Phase::Idle;
+        [[fallthrough]];
+    case Phase::Idle:
+        if (connection.state() == Connection::State::Broken) return close(worker);
+        if (!interrupted()) admit(worker);
+        return;
+    case Phase::Delaying:
+        if (now >= worker.delay_until || interrupted()) finish_step(worker);
+        return;
+    default:
+        break;
+    }
+    Outcome outcome = connection.take();
+    if (connection.state() == Connection::State::Broken) return close(worker);
+    on_batch(worker, std::move(outcome));
+}
+
+bool Driver::idle() const {
+    return std::all_of(workers_.begin(), workers_.end(),
+                       [](const Worker &w) { return w.phase == Phase::Idle || w.phase == Phase::Closed; });
+}
+
+bool Driver::work_left() const {
+    return std::any_of(units_.begin(), units_.end(), [](const Unit &u) {
+        return u.state == UnitState::Ready || u.state == UnitState::Backoff || u.state == UnitState::Running;
+    });
+}
+
+Clock::time_point Driver::next_deadline(Clock::time_point now) const {
+    Clock::time_point deadline = now + std::chrono::seconds(1);
+    for (const Unit &unit : units_)
+        if (unit.state == UnitState::Backoff) deadline = std::min(deadline, unit.retry_at);
+    for (const Worker &worker : workers_)
+        if (worker.phase == Phase::Delaying) deadline = std::min(deadline, worker.delay_until);
+    return deadline;
+}
+
+DriveResult Driver::run() {
+    build();
+    std::vector<Connection *> sockets;
+    for (Worker &worker : workers_) sockets.push_back(worker.connection.get());
+    std::optional<Clock::time_point> give_up;
+    while (true) {
+        const auto now = Clock::now();
+        if (interrupted() && !cancelled_) {
+            cancelled_ = true;
+            result_.interrupted = true;
+            give_up = now + kWindDown;
+            progress_.note("interrupted: cancelling statements in flight and rolling them back");
+            for (Worker &worker : workers_) worker.connection->cancel();
+        }
+        promote_backoffs(now);
+        for (Worker &worker : workers_) advance(worker, now);
+        progress_.tick();
+        if (idle() && (interrupted() || !work_left())) break;
+        if (give_up && now > *give_up) break;
+        wait_and_step(sockets, next_deadline(now));
+    }
+    for (Unit &unit : units_)
+        if (unit.state == UnitState::Ready || unit.state == UnitState::Backoff || unit.state == UnitState::Running)
+            stop(unit);
+    progress_.end();
+    return result_;
+}
+
+}  // namespace
+
+DriveResult drive(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
+                  Progress &progress) {
+    Driver driver(nodes, dir, plan, settings, progress);
+    return driver.run();
+}
+
+}  // namespace shoal::fleet

@@ -1,0 +1,44 @@
+// Drives the chains of a plan across the fleet: one event loop over
+// non-blocking libpq connections (`parallelism` per node), each schema's steps in
+// order, one version per transaction (mig_apply / mig_undo pipelined with BEGIN,
+// timeouts and COMMIT: one round trip), solo versions statement by statement
+// outside a transaction then recorded with mig_mark / mig_forget. Directives are
+// semaphores ($parallelism_per_host, $parallelism_global), $run_alone an
+// exclusive section over the fleet, $delay a pause that keeps the version's
+// slots. Lock timeouts are retried with backoff; any other error stops that
+// schema's chain (recorded with shoal.record_failure) and nothing else.
+// Interrupts cancel in-flight statements and stop cleanly. No threads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fleet/node.h"
+#include "fleet/progress.h"
+#include "migration.h"
+#include "plan.h"
+#include "report.h"
+
+namespace shoal::fleet {
+
+struct DriveSettings {
+    int parallelism = 0;            // per node; 0: each node's default_parallelism
+    int lock_timeout_ms = 5000;     // when the version sets no $lock_timeout
+    int statement_timeout_ms = 0;   // when the version sets no $statement_timeout; 0 = none
+    int retries = 5;                // lock-timeout retries, when the version sets no $retries
+};
+
+struct DriveResult {
+    size_t done = 0;                 // steps applied (or undone)
+    size_t not_done = 0;             // steps not attempted: after a failure, interrupt or lost node
+    std::vector<SchemaError> errors;  // one per failed schema
+    std::vector<std::string> lost;    // nodes whose connections broke during the run
+    bool interrupted = false;
+};
+
+// Runs `plan` on `nodes` (NodePlan.node matches Node.spec.display). The
+// scripts must already be staged.
+DriveResult drive(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
+                  Progress &progress);
+
+}  // namespace shoal::fleet

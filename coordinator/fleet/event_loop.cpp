@@ -1,0 +1,95 @@
+// poll() over PQsocket()s and the signal counter. Signal handlers only touch a
+// sig_atomic_t (and _exit on the second signal), so everything else happens in
+// the loops, where libpq may be called safely.
+#include "fleet/event_loop.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+
+#include "report.h"
+
+namespace shoal::fleet {
+
+namespace {
+
+volatile std::sig_atomic_t interrupt_count = 0;
+
+void on_interrupt(int) {
+    if (interrupt_count > 0) _exit(to_int(ExitCode::Interrupted));
+    interrupt_count = interrupt_count + 1;
+}
+
+constexpr auto kMaxWait = std::chrono::milliseconds(1000);
+
+bool in_flight(const Connection *connection) {
+    return connection && (connection->state() == Connection::State::Connecting ||
+                          connection->state() == Connection::State::Busy);
+}
+
+}  // namespace
+
+void install_interrupt_handlers() {
+    struct sigaction action = {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    // No SA_RESTART: poll() must return EINTR so the loop sees the signal now.
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+bool interrupted() { return interrupt_count > 0; }
+
+void wait_and_step(const std::vector<Connection *> &connections, Clock::time_point deadline) {
+    std::vector<pollfd> fds;
+    std::vector<Connection *> owners;
+    for (Connection *connection : connections) {
+        if (!connection) continue;
+        const short events = connection->wanted_events();
+        if (events == 0 || connection->socket() < 0) continue;
+        fds.push_back(pollfd{connection->socket(), events, 0});
+        owners.push_back(connection);
+    }
+    const auto now = Clock::now();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    wait = std::clamp(wait, std::chrono::milliseconds(0), kMaxWait);
+    const int ready = poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+    if (ready <= 0) return;  // timeout, or EINTR: the caller looks at the clock and the signals
+    for (size_t i = 0; i < fds.size(); ++i)
+        if (fds[i].revents != 0) owners[i]->step();
+}
+
+void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline) {
+    bool cancelled = false;
+    while (std::any_of(connections.begin(), connections.end(), in_flight) && Clock::now() < deadline) {
+        if (interrupted() && !cancelled) {
+            for (Connection *connection : connections)
+                if (connection) connection->cancel();
+            cancelled = true;
+        }
+        wait_and_step(connections, deadline);
+    }
+}
+
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches) {
+    for (size_t i = 0; i < connections.size(); ++i)
+        if (connections[i]) connections[i]->send(std::move(batches[i]));
+    wait_all(connections, Clock::time_point::max());
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(connections.size());
+    for (Connection *connection : connections) {
+        if (connection) {
+            outcomes.push_back(connection->take());
+        } else {
+            Outcome none;
+            none.error = DbError{"", "node not connected", "", "", "", ""};
+            outcomes.push_back(none);
+        }
+    }
+    return outcomes;
+}
+
+}  // namespace shoal::fleet

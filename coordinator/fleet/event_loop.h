@@ -1,0 +1,35 @@
+// The pieces every phase of a run shares: the clock, the poll() that waits on
+// many connections at once, SIGINT/SIGTERM as a counter the loops look at, and
+// `exchange`, one batch on each of several connections concurrently (the shape
+// of every setup round: lock, stamps, stage, digest). Nothing here knows what
+// a migration is.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "fleet/connection.h"
+
+namespace shoal::fleet {
+
+using Clock = std::chrono::steady_clock;
+
+// SIGINT and SIGTERM: the first one is counted (loops cancel in-flight work and
+// wind down); a second one exits the process at once with ExitCode::Interrupted.
+void install_interrupt_handlers();
+bool interrupted();
+
+// Waits until one of `connections` can make progress, `deadline` passes, or a
+// signal arrives, but never longer than a second so interrupts are seen; then
+// steps every connection poll() reported. Null entries are skipped.
+void wait_and_step(const std::vector<Connection *> &connections, Clock::time_point deadline);
+
+// Waits until none of `connections` is Connecting or Busy, cancelling in-flight
+// statements once on interrupt, or until `deadline`.
+void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline);
+
+// Sends batches[i] to connections[i] (all at once) and waits for all of them;
+// outcome i is the batch's, or the connection's error when it is not usable.
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches);
+
+}  // namespace shoal::fleet

@@ -1,0 +1,239 @@
+// The online commands, as DESIGN.md's "The coordinator's run" lists the steps:
+// connect to every node at once, check the extension, take the run lock, read
+// the stamps, plan (--dry stops there), stage, before.sql, drive the chains,
+// plan again for schemas the run created, after.sql, and store the digest only
+// after full success. Each step is one round over all nodes (node.h) or the
+// driver's event loop (driver.h); this file only sequences them and decides
+// what a failure at each step means for the run.
+#include "fleet/fleet.h"
+
+#include <iostream>
+#include <set>
+
+#include "digest.h"
+#include "fleet/driver.h"
+#include "fleet/event_loop.h"
+#include "fleet/node.h"
+#include "fleet/status.h"
+#include "fleet/summary.h"
+#include "plan.h"
+#include "report.h"
+
+namespace shoal::fleet {
+
+namespace {
+
+// pg-mig's digest markers while an undo is under way and after it: a deploy
+// gate never mistakes a fleet being undone for one at the code's version.
+constexpr const char *kDigestBeforeUndo = "before-undo";
+constexpr const char *kDigestAfterUndo = "after-undo";
+// A run that creates schemas plans again; bounded in case every round creates more.
+constexpr int kMaxRounds = 10;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<NodeState> states_of(const std::vector<Node *> &nodes) {
+    std::vector<NodeState> states;
+    for (const Node *node : nodes) states.push_back(node->state);
+    return states;
+}
+
+// Per node, each version its plan runs, once.
+std::vector<std::vector<StageItem>> stage_items(const std::vector<Node *> &nodes, const Plan &plan) {
+    std::vector<std::vector<StageItem>> items(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        std::set<const Version *> seen;
+        for (const NodePlan &node_plan : plan.nodes) {
+            if (node_plan.node != nodes[i]->spec.display) continue;
+            for (const SchemaPlan &schema : node_plan.schemas)
+                for (const Version *version : schema.steps)
+                    if (seen.insert(version).second) items[i].push_back(StageItem{version, plan.direction});
+        }
+    }
+    return items;
+}
+
+void add(DriveResult &total, DriveResult round) {
+    total.done += round.done;
+    total.not_done += round.not_done;
+    total.errors.insert(total.errors.end(), round.errors.begin(), round.errors.end());
+    total.lost.insert(total.lost.end(), round.lost.begin(), round.lost.end());
+    total.interrupted = total.interrupted || round.interrupted;
+}
+
+class Migrate {
+public:
+    Migrate(const Config &config, const MigrationDir &dir)
+        : config_(config), dir_(dir), up_(config.command != Command::Undo), progress_(config.json) {
+        summary_.command = up_ ? "apply" : "undo";
+    }
+
+    int run();
+
+private:
+    Plan make_plan();
+    void report_node_problems();
+    bool report_plan_problems(const Plan &plan) const;
+    int finish(int code);
+    int finish_summary();
+    bool before_after(const std::optional<Script> &script);
+
+    const Config &config_;
+    const MigrationDir &dir_;
+    const bool up_;
+    Progress progress_;
+    std::vector<Node> nodes_;
+    RunSummary summary_;
+    std::set<std::string> reported_;  // nodes whose problem was printed
+    Clock::time_point started_ = Clock::now();
+};
+
+Plan Migrate::make_plan() {
+    const auto states = states_of(usable_nodes(nodes_));
+    if (up_) return plan_apply(dir_, states, PlanOptions{!config_.allow_drift});
+    return plan_undo(dir_, states, config_.undo_version);
+}
+
+// Prints, once per node, why a node stopped being usable.
+void Migrate::report_node_problems() {
+    for (const Node &node : nodes_)
+        if (!node.usable && reported_.insert(node.spec.display).second)
+            std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
+}
+
+bool Migrate::report_plan_problems(const Plan &plan) const {
+    for (const PlanProblem &warning : plan.warnings) std::cerr << "warning: " << format_plan_problem(warning) << "\n";
+    for (const PlanProblem &error : plan.errors) std::cerr << "error: " << format_plan_problem(error) << "\n";
+    return !plan.errors.empty();
+}
+
+// Releases the run lock on every node, then returns `code`.
+int Migrate::finish(int code) {
+    unlock_run(nodes_);
+    return code;
+}
+
+int Migrate::finish_summary() {
+    summary_.retries = progress_.retries();
+    summary_.seconds = seconds_since(started_);
+    return finish(print_summary(summary_, config_.json));
+}
+
+bool Migrate::before_after(const std::optional<Script> &script) {
+    if (!script) return true;
+    auto nodes = usable_nodes(nodes_);
+    progress_.note("running " + script->path + " on " + std::to_string(nodes.size()) + " node(s)");
+    return run_public_script(nodes, *script, summary_.script_errors);
+}
+
+int Migrate::run() {
+    nodes_ = connect_nodes(config_.nodes);
+    for (const Node &node : nodes_)
+        if (!node.usable) summary_.unreachable.push_back(node.spec.display);
+    report_node_problems();
+    if (!summary_.unreachable.empty() && !config_.skip_unreachable) {
+        std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on the others)\n";
+        return to_int(ExitCode::Unreachable);
+    }
+    if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
+        report_node_problems();
+        return to_int(ExitCode::Usage);
+    }
+    const std::string digest = code_digest(dir_);
+    const LockResult lock = lock_run(usable_nodes(nodes_), digest);
+    if (!lock.ok) {
+        for (const std::string &message : lock.messages) std::cerr << "shoal: run lock: " << message << "\n";
+        return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
+    }
+    if (!read_stamps(usable_nodes(nodes_))) {
+        report_node_problems();
+        return finish(to_int(ExitCode::Unreachable));
+    }
+    Plan plan = make_plan();
+    if (report_plan_problems(plan)) return finish(to_int(ExitCode::BadMigrations));
+
+    const size_t steps = step_count(plan);
+    if (config_.dry) {
+        std::cout << (steps ? format_plan(plan) : "nothing to do\n") << "dry run: nothing was changed" << std::endl;
+        return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
+    }
+    auto nodes = usable_nodes(nodes_);
+    std::vector<std::string> fingerprints;
+    for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
+    if (steps == 0) {
+        const bool unchanged = !config_.force && read_fingerprints(nodes) == fingerprints;
+        if (!up_ || unchanged) {
+            // Keep pg-mig's invariant: a fleet with nothing to do carries the digest.
+            if (up_) set_digests(nodes, digest);
+            std::cout << "nothing to do" << (up_ ? "; before.sql and after.sql skipped" : "") << std::endl;
+            return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
+        }
+    }
+    if (steps) std::cout << format_plan(plan) << std::flush;
+    // A crash from here on must rerun before.sql and after.sql next time.
+    write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""));
+    if (!up_) set_digests(nodes, kDigestBeforeUndo);
+
+    if (!before_after(dir_.before)) return finish_summary();
+    DriveSettings settings;
+    settings.parallelism = config_.parallelism;
+    for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
+        nodes = usable_nodes(nodes_);
+        // A node that cannot stage is left out of this run; the others go on.
+        if (!stage(nodes, stage_items(nodes, plan)))
+            for (const Node *node : nodes)
+                if (!node->usable) summary_.script_errors.push_back(node->spec.display + ": " + node->problem);
+        add(summary_.drive, drive(nodes_, dir_, plan, settings, progress_));
+        if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty())
+            break;
+        // The run may have created schemas that now match a prefix.
+        if (!read_stamps(usable_nodes(nodes_))) break;
+        plan = make_plan();
+        if (report_plan_problems(plan)) {
+            summary_.script_errors.push_back("the plan for schemas created during the run has problems (above)");
+            break;
+        }
+    }
+    if (summary_.drive.interrupted || interrupted()) {
+        summary_.drive.interrupted = true;
+        return finish_summary();
+    }
+    before_after(dir_.after);
+    const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
+                       summary_.script_errors.empty() && !interrupted();
+    if (clean) {
+        nodes = usable_nodes(nodes_);
+        if (read_stamps(nodes)) {
+            fingerprints.clear();
+            for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
+            write_fingerprints(nodes, fingerprints);
+        }
+        const std::string stored = up_ ? digest : kDigestAfterUndo;
+        if (set_digests(nodes, stored)) summary_.digest = stored;
+    }
+    return finish_summary();
+}
+
+}  // namespace
+
+int run_online_command(const Config &config, const MigrationDir &dir) {
+    install_interrupt_handlers();
+    switch (config.command) {
+    case Command::Apply:
+    case Command::Undo:
+        return Migrate(config, dir).run();
+    case Command::Status:
+        return command_status(config, dir);
+    case Command::Check:
+        return command_check(config, dir);
+    case Command::Verify:
+        return command_verify(config, dir);
+    default:
+        std::cerr << "shoal: " << command_name(config.command) << " is not an online command\n";
+        return to_int(ExitCode::Usage);
+    }
+}
+
+}  // namespace shoal::fleet

@@ -1,0 +1,332 @@
+// The per-node rounds of a run. Each round builds one batch per usable node,
+// sends them all at once through `exchange`, and turns each outcome into node
+// state or a node problem. Values always travel as parameters; the only SQL
+// text built here is fixed, or a migration's own statement.
+#include "fleet/node.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "checksum.h"
+#include "fleet/event_loop.h"
+#include "schema_prefix.h"
+
+namespace shoal::fleet {
+
+namespace {
+
+constexpr auto kConnectTimeout = std::chrono::seconds(30);
+
+std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
+    std::vector<Connection *> out;
+    for (Node *node : nodes) out.push_back(node->control.get());
+    return out;
+}
+
+void lose(Node &node, const std::string &what, const DbError &error) {
+    node.usable = false;
+    node.problem = what + ": " + error.to_string();
+}
+
+// "1.10" > "1.9": dotted numbers compared numerically, part by part.
+bool version_less(const std::string &a, const std::string &b) {
+    std::istringstream left(a), right(b);
+    std::string x, y;
+    while (true) {
+        const bool more_left = static_cast<bool>(std::getline(left, x, '.'));
+        const bool more_right = static_cast<bool>(std::getline(right, y, '.'));
+        if (!more_left || !more_right) return !more_left && more_right;
+        const long nx = std::atol(x.c_str()), ny = std::atol(y.c_str());
+        if (nx != ny) return nx < ny;
+    }
+}
+
+// Default connections per node: the server's max_worker_processes, which is
+// what PostgreSQL sizes to the machine (tuned servers set it to their cores;
+// the stock value is 8), capped at 10 as pg-mig's default, and at half the
+// connection slots still free so the application keeps the rest.
+int choose_parallelism(int max_worker_processes, int free_slots) {
+    int n = std::min(max_worker_processes, 10);
+    n = std::min(n, free_slots / 2);
+    return std::max(n, 1);
+}
+
+std::string holder_name() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    const passwd *user = getpwuid(getuid());
+    return std::string("shoal ") + SHOAL_VERSION + " " + (user ? user->pw_name : "?") + "@" + host +
+           " pid " + std::to_string(getpid());
+}
+
+// A failed explicit transaction stays open after the pipeline's sync; close it
+// so the control connection can be used again.
+void roll_back_where_needed(const std::vector<Node *> &nodes) {
+    std::vector<Connection *> open;
+    std::vector<Batch> batches;
+    for (Node *node : nodes) {
+        if (node->control->state() != Connection::State::Idle) continue;
+        if (node->control->transaction_status() == PQTRANS_IDLE) continue;
+        open.push_back(node->control.get());
+        batches.push_back({Query{"ROLLBACK", {}}});
+    }
+    if (!open.empty()) exchange(open, std::move(batches));
+}
+
+}  // namespace
+
+std::vector<Node *> usable_nodes(std::vector<Node> &nodes) {
+    std::vector<Node *> out;
+    for (Node &node : nodes)
+        if (node.usable) out.push_back(&node);
+    return out;
+}
+
+std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
+    std::vector<Node> nodes;
+    nodes.reserve(specs.size());
+    for (const NodeSpec &spec : specs) {
+        Node node;
+        node.spec = spec;
+        node.control = std::make_unique<Connection>(spec.conninfo, spec.display);
+        node.state.node = spec.display;
+        nodes.push_back(std::move(node));
+    }
+    std::vector<Connection *> all;
+    for (Node &node : nodes) all.push_back(node.control.get());
+    for (Connection *connection : all) connection->step();  // the first PQconnectPoll
+    wait_all(all, Clock::now() + kConnectTimeout);
+    for (Node &node : nodes) {
+        switch (node.control->state()) {
+        case Connection::State::Idle:
+            node.usable = true;
+            node.host = node.control->host();
+            break;
+        case Connection::State::Broken:
+            node.problem = "unreachable: " + node.control->broken_reason()->message;
+            break;
+        default:
+            node.problem = "unreachable: no answer within " + std::to_string(kConnectTimeout.count()) + " s";
+            break;
+        }
+    }
+    return nodes;
+}
+
+bool check_extensions(std::vector<Node *> nodes, bool install) {
+    if (install) {
+        std::vector<Batch> batches(nodes.size(), Batch{Query{"CREATE EXTENSION IF NOT EXISTS shoal", {}},
+                                                       Query{"ALTER EXTENSION shoal UPDATE", {}}});
+        auto outcomes = exchange(controls(nodes), std::move(batches));
+        for (size_t i = 0; i < nodes.size(); ++i)
+            if (outcomes[i].error) lose(*nodes[i], "installing the extension failed", *outcomes[i].error);
+    }
+    const Query probe{
+        "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
+        " pg_catalog.current_setting('max_worker_processes')::int,"
+        " pg_catalog.current_setting('max_connections')::int"
+        " - pg_catalog.current_setting('superuser_reserved_connections')::int"
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
+        {}};
+    std::vector<Node *> reachable;
+    for (Node *node : nodes)
+        if (node->usable) reachable.push_back(node);
+    auto outcomes = exchange(controls(reachable), std::vector<Batch>(reachable.size(), Batch{probe}));
+    bool all_ok = reachable.size() == nodes.size();
+    for (size_t i = 0; i < reachable.size(); ++i) {
+        Node &node = *reachable[i];
+        const Outcome &outcome = outcomes[i];
+        if (outcome.error) {
+            lose(node, "reading the extension's version failed", *outcome.error);
+            all_ok = false;
+            continue;
+        }
+        const Rows &rows = outcome.results.at(0);
+        const auto &installed = rows.rows.at(0).at(0);
+        if (!installed) {
+            node.usable = false;
+            node.problem = "the shoal extension is not installed; run CREATE EXTENSION shoal; there "
+                           "(or pass --install-extension)";
+        } else if (version_less(*installed, kExtensionVersion)) {
+            node.usable = false;
+            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " +
+                           kExtensionVersion + "; run ALTER EXTENSION shoal UPDATE; there (or pass --install-extension)";
+        } else {
+            node.default_parallelism =
+                choose_parallelism(std::atoi(rows.value(0, 1).c_str()), std::atoi(rows.value(0, 2).c_str()));
+            continue;
+        }
+        all_ok = false;
+    }
+    return all_ok;
+}
+
+LockResult lock_run(std::vector<Node *> nodes, const std::string &digest) {
+    LockResult result;
+    const Query take{"SELECT shoal.lock_run($1, $2)", {holder_name(), digest}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{take}));
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (!outcomes[i].error) {
+            nodes[i]->locked = true;
+            continue;
+        }
+        const DbError &error = *outcomes[i].error;
+        result.ok = false;
+        result.held_elsewhere = result.held_elsewhere || error.is_lock_timeout();
+        result.messages.push_back(nodes[i]->spec.display + ": " + error.to_string());
+    }
+    return result;
+}
+
+void unlock_run(std::vector<Node> &nodes) {
+    std::vector<Node *> locked;
+    for (Node &node : nodes)
+        if (node.locked && node.control->state() == Connection::State::Idle) locked.push_back(&node);
+    // The lock is a session lock: a node we cannot tell frees it when our
+    // connection closes, so a failure here needs no handling.
+    exchange(controls(locked), std::vector<Batch>(locked.size(), Batch{Query{"SELECT shoal.unlock_run()", {}}}));
+    for (Node &node : nodes) node.locked = false;
+}
+
+bool read_stamps(std::vector<Node *> nodes) {
+    const Query stamps{
+        "SELECT s.schema, v.version, v.checksum FROM shoal.stamps() s"
+        " LEFT JOIN LATERAL pg_catalog.unnest(s.versions, s.checksums) WITH ORDINALITY AS v(version, checksum, n)"
+        " ON true ORDER BY s.schema, v.n",
+        {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));
+    bool all_ok = true;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        Node &node = *nodes[i];
+        if (outcomes[i].error) {
+            lose(node, "reading the stamps failed", *outcomes[i].error);
+            all_ok = false;
+            continue;
+        }
+        node.state.schemas.clear();
+        for (const auto &row : outcomes[i].results.at(0).rows) {
+            const std::string &schema = *row.at(0);
+            if (node.state.schemas.empty() || node.state.schemas.back().schema != schema)
+                node.state.schemas.push_back(SchemaState{schema, {}});
+            if (row.at(1)) node.state.schemas.back().applied.push_back(AppliedVersion{*row[1], row[2].value_or("")});
+        }
+    }
+    return all_ok;
+}
+
+bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> &items) {
+    std::vector<Batch> batches;
+    for (const auto &node_items : items) {
+        Batch batch;
+        for (const StageItem &item : node_items) {
+            const bool up = item.direction == Direction::Up;
+            const Script &script = up ? item.version->up : item.version->dn;
+            std::vector<std::string> statements, locations;
+            for (const Statement &statement : script.statements) {
+                statements.push_back(statement.sql);
+                locations.push_back(to_string(statement.where));
+            }
+            batch.push_back(Query{"SELECT shoal.stage($1, $2, $3, $4, $5)",
+                                  {item.version->name, up ? "up" : "dn", script.checksum, text_array(statements),
+                                   text_array(locations)}});
+        }
+        batches.push_back(std::move(batch));
+    }
+    auto outcomes = exchange(controls(nodes), std::move(batches));
+    bool all_ok = true;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (!outcomes[i].error) continue;
+        lose(*nodes[i], "staging the migrations failed", *outcomes[i].error);
+        all_ok = false;
+    }
+    return all_ok;
+}
+
+bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors) {
+    constexpr size_t kPrologue = 2;  // BEGIN and search_path before the script's statements
+    Batch batch{Query{"BEGIN", {}}, Query{"SELECT pg_catalog.set_config('search_path', 'public', true)", {}}};
+    for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
+    batch.push_back(Query{"COMMIT", {}});
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch));
+    bool all_ok = true;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (!outcomes[i].error) continue;
+        all_ok = false;
+        // Each query that succeeded left one result: the count is the failing one's index.
+        const size_t failed = outcomes[i].results.size();
+        std::string where = script.path;
+        if (failed >= kPrologue && failed - kPrologue < script.statements.size())
+            where = to_string(script.statements[failed - kPrologue].where);
+        errors.push_back(nodes[i]->spec.display + ": " + where + ": " + outcomes[i].error->to_string());
+        if (nodes[i]->control->state() == Connection::State::Broken)
+            lose(*nodes[i], "running " + script.path + " failed", *outcomes[i].error);
+    }
+    roll_back_where_needed(nodes);
+    return all_ok;
+}
+
+std::string fingerprint_of(const Node &node, const MigrationDir &dir) {
+    std::vector<std::string> parts;
+    for (const SchemaState &schema : node.state.schemas)
+        if (is_candidate_schema(schema.schema)) parts.push_back(schema.schema);
+    std::sort(parts.begin(), parts.end());
+    std::vector<std::string> bodies;
+    if (dir.before) bodies.push_back(dir.before->body);
+    if (dir.after) bodies.push_back(dir.after->body);
+    std::string joined;
+    for (size_t i = 0; i < bodies.size(); ++i) joined += (i ? "\n" : "") + bodies[i];
+    parts.push_back("hash=" + sha256_hex(joined));
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+    return out;
+}
+
+std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
+    const Query read{"SELECT public.mig_rerun_fingerprint_const()", {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{read}));
+    // The function is pg-mig's and exists only after a first full run; a
+    // missing one (or any failure) reads as "never saved", which reruns
+    // before.sql and after.sql: the safe side.
+    std::vector<std::string> values;
+    for (const Outcome &outcome : outcomes)
+        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
+    return values;
+}
+
+bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values) {
+    // The function body must hold the value as a literal; format(%L) builds it
+    // on the server from a parameter, so nothing is pasted on our side.
+    std::vector<Batch> batches;
+    for (const std::string &value : values)
+        batches.push_back(Batch{
+            Query{"BEGIN", {}},
+            Query{"SELECT pg_catalog.set_config('shoal.rerun_fingerprint', $1, true)", {value}},
+            Query{"DO $do$ BEGIN EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION public.mig_rerun_fingerprint_const()"
+                  " RETURNS text LANGUAGE sql SET search_path FROM CURRENT AS %L',"
+                  " pg_catalog.format('SELECT %L', pg_catalog.current_setting('shoal.rerun_fingerprint'))); END $do$",
+                  {}},
+            Query{"COMMIT", {}}});
+    auto outcomes = exchange(controls(nodes), std::move(batches));
+    roll_back_where_needed(nodes);
+    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+}
+
+bool set_digests(std::vector<Node *> nodes, const std::string &digest) {
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
+                                                                 Batch{Query{"SELECT shoal.set_digest($1)", {digest}}}));
+    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+}
+
+std::vector<std::string> read_digests(std::vector<Node *> nodes) {
+    auto outcomes = exchange(controls(nodes),
+                             std::vector<Batch>(nodes.size(), Batch{Query{"SELECT shoal.digest()", {}}}));
+    std::vector<std::string> values;
+    for (const Outcome &outcome : outcomes)
+        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
+    return values;
+}
+
+}  // namespace shoal::fleet

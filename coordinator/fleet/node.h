@@ -1,0 +1,84 @@
+// The fleet's nodes and the setup and wind-down rounds of a run, each one batch
+// per node sent to all nodes at once: connect, check the extension, take and
+// release the run lock, read every stamp, stage scripts, run before.sql and
+// after.sql, read and write the rerun fingerprint and the digest. Every node has
+// one control connection that holds the run lock for the whole run; the chains
+// themselves run on the driver's own connections (driver.h).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "fleet/connection.h"
+#include "migration.h"
+#include "plan.h"
+
+namespace shoal::fleet {
+
+// The extension version this coordinator speaks (docs/architecture.md).
+inline constexpr const char *kExtensionVersion = "1.0";
+
+struct Node {
+    NodeSpec spec;
+    std::unique_ptr<Connection> control;  // holds the run lock while the run lasts
+    bool usable = false;                  // connected, extension checked, not lost since
+    std::string problem;                  // why not usable, for the summary
+    std::string host;                     // as libpq resolved it: per-host limits key on it
+    int default_parallelism = 1;          // see node.cpp, choose_parallelism
+    bool locked = false;
+    NodeState state;                      // schemas and stamps as last read
+};
+
+// Nodes that are usable, in fleet order.
+std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
+
+// Opens every node's control connection at once. Unreachable nodes stay in
+// the list, not usable, with libpq's message in `problem`.
+std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
+
+// Checks (or with `install`, creates or updates) the extension and reads what
+// the default parallelism is derived from. A node without a usable extension
+// gets a problem naming the SQL that fixes it. Returns false when any node failed.
+bool check_extensions(std::vector<Node *> nodes, bool install);
+
+// Outcome of taking the run lock on every node.
+struct LockResult {
+    bool ok = true;
+    bool held_elsewhere = false;       // another coordinator holds it somewhere
+    std::vector<std::string> messages;  // per failing node, with holder, pid, since
+};
+
+// Takes the run lock on every node; on any failure releases the ones it took.
+LockResult lock_run(std::vector<Node *> nodes, const std::string &digest);
+void unlock_run(std::vector<Node> &nodes);
+
+// Reads schemas and stamps of every node (one round trip each) into node.state.
+// A node that fails becomes unusable. Returns false when any failed.
+bool read_stamps(std::vector<Node *> nodes);
+
+// One script to stage: which version it belongs to and which way it runs.
+struct StageItem {
+    const Version *version;
+    Direction direction;
+};
+
+// Stages scripts on nodes: items[i] goes to nodes[i], all at once. A failing
+// node becomes unusable.
+bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> &items);
+
+// Runs before.sql or after.sql on every node in `public`, in one transaction
+// per node. Failures become node problems (the node stays usable).
+bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors);
+
+// pg-mig's rerun fingerprint (public.mig_rerun_fingerprint_const()): the set of
+// schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
+std::string fingerprint_of(const Node &node, const MigrationDir &dir);
+std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
+bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values);
+
+bool set_digests(std::vector<Node *> nodes, const std::string &digest);
+std::vector<std::string> read_digests(std::vector<Node *> nodes);
+
+}  // namespace shoal::fleet

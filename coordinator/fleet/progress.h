@@ -1,0 +1,43 @@
+// What a running command tells people while it runs: on a terminal one live line
+// (percent, done/total, rate, ETA, failures) redrawn at most ten times a second;
+// elsewhere plain lines, with a progress line every ten seconds; with --json
+// nothing on stdout but the final document (notes go to stderr). Retries and
+// failures are always announced as they happen, one line each.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "fleet/event_loop.h"
+
+namespace shoal::fleet {
+
+class Progress {
+public:
+    explicit Progress(bool json);
+
+    void add_total(size_t steps);
+    void step_done();
+    void step_failed();
+    void retried() { ++retries_; }
+    size_t retries() const { return retries_; }
+
+    // A line that must stay on screen (clears the live line first).
+    void note(const std::string &line);
+    // Redraws the live line when it is due; cheap to call on every loop turn.
+    void tick();
+    // Removes the live line for good.
+    void end();
+
+private:
+    void draw();
+
+    std::FILE *out_;
+    bool live_;
+    size_t total_ = 0, done_ = 0, failed_ = 0, retries_ = 0;
+    Clock::time_point started_ = Clock::now();
+    Clock::time_point last_draw_{};
+    bool drawn_ = false;
+};
+
+}  // namespace shoal::fleet

@@ -1,0 +1,216 @@
+// status, check and verify: connect to every node at once, read, compare,
+// print. Unreachable nodes are reported, never waited for; the exit code says
+// whether the answer covers the whole fleet.
+#include "fleet/status.h"
+
+#include <iostream>
+#include <map>
+
+#include "digest.h"
+#include "fleet/event_loop.h"
+#include "fleet/node.h"
+#include "fleet/summary.h"
+#include "migration_dir.h"
+#include "plan.h"
+#include "report.h"
+#include "schema_prefix.h"
+
+namespace shoal::fleet {
+
+namespace {
+
+// Connects and checks the extension; prints why a node is left out.
+std::vector<Node> open_nodes(const Config &config, bool &complete) {
+    std::vector<Node> nodes = connect_nodes(config.nodes);
+    check_extensions(usable_nodes(nodes), false);
+    complete = true;
+    for (const Node &node : nodes) {
+        if (node.usable) continue;
+        complete = false;
+        std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
+    }
+    return nodes;
+}
+
+std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
+    std::vector<Connection *> out;
+    for (Node *node : nodes) out.push_back(node->control.get());
+    return out;
+}
+
+struct NodeStatus {
+    size_t schemas = 0;  // schemas some version applies to
+    size_t behind = 0;
+    std::vector<std::string> failed;  // schemas whose latest event is a failure
+    std::string last_run, digest, lock;
+};
+
+}  // namespace
+
+int command_status(const Config &config, const MigrationDir &dir) {
+    bool complete = false;
+    std::vector<Node> nodes = open_nodes(config, complete);
+    auto usable = usable_nodes(nodes);
+    read_stamps(usable);
+    usable = usable_nodes(nodes);
+    const Batch batch{
+        Query{"SELECT e.schema FROM (SELECT DISTINCT ON (schema) schema, action FROM shoal.event"
+              " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail' ORDER BY 1",
+              {}},
+        Query{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", {}},
+        Query{"SELECT shoal.digest()", {}},
+        Query{"SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since ' ||"
+              " since::text || ')' FROM shoal.run_lock",
+              {}},
+    };
+    auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
+    std::vector<NodeState> states;
+    for (const Node *node : usable) states.push_back(node->state);
+    const Plan plan = plan_apply(dir, states, PlanOptions{false});
+
+    std::string json = "[";
+    for (size_t i = 0; i < usable.size(); ++i) {
+        const Node &node = *usable[i];
+        NodeStatus status;
+        for (const SchemaState &schema : node.state.schemas)
+            if (!chain_for_schema(dir, schema.schema).empty()) ++status.schemas;
+        for (const NodePlan &node_plan : plan.nodes)
+            if (node_plan.node == node.spec.display) status.behind = node_plan.schemas.size();
+        const Outcome &outcome = outcomes[i];
+        if (outcome.error) {
+            std::cerr << "shoal: " << node.spec.display << ": " << outcome.error->to_string() << "\n";
+            complete = false;
+            continue;
+        }
+        for (const auto &row : outcome.results.at(0).rows) status.failed.push_back(row.at(0).value_or(""));
+        status.last_run = outcome.results.at(1).value(0, 0);
+        status.digest = outcome.results.at(2).value(0, 0);
+        if (!outcome.results.at(3).empty()) status.lock = outcome.results.at(3).value(0, 0);
+        const size_t up_to_date = status.schemas - std::min(status.schemas, status.behind);
+        if (config.json) {
+            json += std::string(i ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
+                    ",\"schemas\":" + std::to_string(status.schemas) + ",\"up_to_date\":" + std::to_string(up_to_date) +
+                    ",\"behind\":" + std::to_string(status.behind) + ",\"failed\":" + std::to_string(status.failed.size()) +
+                    ",\"failed_schemas\":[";
+            for (size_t f = 0; f < status.failed.size(); ++f) json += (f ? "," : "") + json_string(status.failed[f]);
+            json += "],\"last_run\":" + json_string(status.last_run) + ",\"digest\":" + json_string(status.digest) +
+                    ",\"lock_holder\":" + json_string(status.lock) + "}";
+            continue;
+        }
+        std::cout << node.spec.display << ": " << status.schemas << " schemas: " << up_to_date << " up to date, "
+                  << status.behind << " behind, " << status.failed.size() << " failed";
+        if (!status.failed.empty()) {
+            std::vector<std::string> names;
+            for (const std::string &schema : status.failed) names.push_back(schema);
+            std::cout << " (" << join(collapse(names), ",") << ")";
+        }
+        std::cout << "\n  last run: " << (status.last_run.empty() ? "never" : status.last_run)
+                  << "\n  digest: " << (status.digest.empty() ? "none" : status.digest)
+                  << "\n  run lock: " << (status.lock.empty() ? "free" : "held by " + status.lock) << "\n";
+    }
+    if (config.json)
+        std::cout << "{\"code_digest\":" << json_string(code_digest(dir)) << ",\"complete\":"
+                  << (complete ? "true" : "false") << ",\"nodes\":" << json << "]}" << std::endl;
+    else
+        std::cout << "code digest: " << code_digest(dir) << std::endl;
+    return to_int(complete ? ExitCode::Ok : ExitCode::Unreachable);
+}
+
+int command_check(const Config &config, const MigrationDir &dir) {
+    bool complete = false;
+    std::vector<Node> nodes = open_nodes(config, complete);
+    auto usable = usable_nodes(nodes);
+    const auto digests = read_digests(usable);
+    const std::string wanted = code_digest(dir);
+    bool up_to_date = true;
+    for (size_t i = 0; i < usable.size(); ++i) {
+        const bool ok = digest_satisfies(digests[i], wanted);
+        up_to_date = up_to_date && ok;
+        if (!config.json)
+            std::cout << usable[i]->spec.display << ": " << (digests[i].empty() ? "no digest" : digests[i])
+                      << (ok ? " (up to date)" : " (behind)") << "\n";
+    }
+    const ExitCode code = !complete ? ExitCode::Unreachable : up_to_date ? ExitCode::Ok : ExitCode::NotUpToDate;
+    if (config.json) {
+        std::string nodes_json = "[";
+        for (size_t i = 0; i < usable.size(); ++i)
+            nodes_json += std::string(i ? "," : "") + "{\"node\":" + json_string(usable[i]->spec.display) +
+                          ",\"digest\":" + json_string(digests[i]) + ",\"up_to_date\":" +
+                          (digest_satisfies(digests[i], wanted) ? "true" : "false") + "}";
+        std::cout << "{\"code_digest\":" << json_string(wanted) << ",\"exit_code\":" << to_int(code)
+                  << ",\"nodes\":" << nodes_json << "]}" << std::endl;
+    } else {
+        std::cout << "code digest: " << wanted << "\n"
+                  << (code == ExitCode::Ok ? "up to date" : "NOT up to date") << std::endl;
+    }
+    return to_int(code);
+}
+
+int command_verify(const Config &config, const MigrationDir &dir) {
+    bool complete = false;
+    std::vector<Node> nodes = open_nodes(config, complete);
+    auto usable = usable_nodes(nodes);
+    read_stamps(usable);
+    usable = usable_nodes(nodes);
+    // One structural fingerprint per schema: relations with their columns,
+    // indexes, constraints and functions, with the schema's own name removed
+    // so that identical shards fingerprint identically. Stamp functions
+    // (mig_*) differ by design and are left out.
+    const char *fingerprint_sql =
+        "SELECT s.nspname, pg_catalog.md5(coalesce(pg_catalog.string_agg(d.item, E'\\n' ORDER BY d.item), ''))"
+        " FROM pg_catalog.pg_namespace s LEFT JOIN LATERAL ("
+        "  SELECT 'relation ' || c.relname || ' ' || c.relkind || ' (' || coalesce((SELECT pg_catalog.string_agg("
+        "    a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
+        "    CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum)"
+        "    FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0"
+        "    AND NOT a.attisdropped), '') || ')'"
+        "  FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) s.oid AND c.relkind <> 'i'"
+        "  UNION ALL SELECT 'index ' || pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid),"
+        "    pg_catalog.quote_ident(s.nspname) || '.', '')"
+        "  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
+        "  WHERE c.relnamespace OPERATOR(pg_catalog.=) s.oid"
+        "  UNION ALL SELECT 'constraint ' || k.conname || ' ' || pg_catalog.replace(pg_catalog.pg_get_constraintdef(k.oid),"
+        "    pg_catalog.quote_ident(s.nspname) || '.', '')"
+        "  FROM pg_catalog.pg_constraint k WHERE k.connamespace OPERATOR(pg_catalog.=) s.oid"
+        "  UNION ALL SELECT 'function ' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'"
+        "  FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) s.oid AND p.proname !~ '^mig_'"
+        " ) d(item) ON true WHERE s.nspname OPERATOR(pg_catalog.=) ANY ($1::text[]) GROUP BY s.nspname";
+    std::vector<Batch> batches;
+    for (const Node *node : usable) {
+        std::vector<std::string> schemas;
+        for (const SchemaState &schema : node->state.schemas)
+            if (!chain_for_schema(dir, schema.schema).empty()) schemas.push_back(schema.schema);
+        batches.push_back(Batch{Query{fingerprint_sql, {text_array(schemas)}}});
+    }
+    auto outcomes = exchange(controls(usable), std::move(batches));
+    // prefix → fingerprint → "node:schema" names
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;
+    const auto all_prefixes = prefixes(dir);
+    for (size_t i = 0; i < usable.size(); ++i) {
+        if (outcomes[i].error) {
+            std::cerr << "shoal: " << usable[i]->spec.display << ": " << outcomes[i].error->to_string() << "\n";
+            complete = false;
+            continue;
+        }
+        for (const auto &row : outcomes[i].results.at(0).rows) {
+            const std::string schema = row.at(0).value_or("");
+            groups[best_prefix(schema, all_prefixes)][row.at(1).value_or("")].push_back(usable[i]->spec.display +
+                                                                                       ":" + schema);
+        }
+    }
+    bool same = true;
+    for (const auto &[prefix, by_fingerprint] : groups) {
+        if (by_fingerprint.size() <= 1) continue;
+        same = false;
+        size_t reference = 0;
+        for (const auto &entry : by_fingerprint) reference = std::max(reference, entry.second.size());
+        std::cout << "prefix " << prefix << ": " << by_fingerprint.size() << " different structures\n";
+        for (const auto &[fingerprint, names] : by_fingerprint)
+            std::cout << "  " << (names.size() == reference ? "majority" : "differs ") << " " << names.size()
+                      << " schema(s): " << join(collapse(names), ", ") << "\n";
+    }
+    if (same) std::cout << "every schema of each prefix has the same structure" << std::endl;
+    return to_int(!complete ? ExitCode::Unreachable : same ? ExitCode::Ok : ExitCode::NotUpToDate);
+}
+
+}  // namespace shoal::fleet

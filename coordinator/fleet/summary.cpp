@@ -1,0 +1,92 @@
+// Summary text and JSON of an apply or undo run. The grouping and collapsing
+// rules live in the core (report.h); this file only arranges and prints them.
+#include "fleet/summary.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace shoal::fleet {
+
+std::string json_string(const std::string &text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+namespace {
+
+std::string json_list(const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
+    return out + "]";
+}
+
+}  // namespace
+
+ExitCode exit_code_of(const RunSummary &summary) {
+    if (summary.drive.interrupted) return ExitCode::Interrupted;
+    if (!summary.drive.errors.empty() || !summary.script_errors.empty()) return ExitCode::MigrationFailed;
+    if (!summary.drive.lost.empty() || !summary.unreachable.empty()) return ExitCode::Unreachable;
+    return ExitCode::Ok;
+}
+
+int print_summary(const RunSummary &summary, bool json) {
+    const ExitCode code = exit_code_of(summary);
+    const DriveResult &drive = summary.drive;
+    if (json) {
+        std::string errors = "[";
+        for (size_t i = 0; i < drive.errors.size(); ++i) {
+            const SchemaError &e = drive.errors[i];
+            errors += std::string(i ? "," : "") + "{\"node\":" + json_string(e.node) + ",\"schema\":" +
+                      json_string(e.schema) + ",\"version\":" + json_string(e.version) +
+                      ",\"message\":" + json_string(e.message) + "}";
+        }
+        errors += "]";
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.3f", summary.seconds);
+        std::cout << "{\"command\":" << json_string(summary.command) << ",\"exit_code\":" << to_int(code)
+                  << ",\"done\":" << drive.done << ",\"failed\":" << drive.errors.size()
+                  << ",\"not_done\":" << drive.not_done << ",\"retries\":" << summary.retries
+                  << ",\"seconds\":" << seconds << ",\"interrupted\":" << (drive.interrupted ? "true" : "false")
+                  << ",\"digest\":" << json_string(summary.digest) << ",\"errors\":" << errors
+                  << ",\"grouped_errors\":" << json_list(group_errors(drive.errors))
+                  << ",\"script_errors\":" << json_list(summary.script_errors)
+                  << ",\"unreachable\":" << json_list(summary.unreachable) << ",\"lost\":" << json_list(drive.lost)
+                  << "}" << std::endl;
+        return to_int(code);
+    }
+    const char *verb = summary.command == "undo" ? "undone" : "applied";
+    char line[200];
+    std::snprintf(line, sizeof line, "%s: %zu %s, %zu failed, %zu not done, %zu retries, in %.1f s", summary.command.c_str(),
+                  drive.done, verb, drive.errors.size(), drive.not_done, summary.retries, summary.seconds);
+    std::cout << line << "\n";
+    if (!drive.errors.empty()) {
+        std::cout << "errors:\n";
+        for (const std::string &group : group_errors(drive.errors)) std::cout << "  " << group << "\n";
+    }
+    for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
+    for (const std::string &node : summary.unreachable) std::cout << "skipped (unreachable): " << node << "\n";
+    for (const std::string &node : drive.lost) std::cout << "lost during the run: " << node << "\n";
+    if (drive.interrupted) std::cout << "interrupted: in-flight versions were rolled back; rerun to finish\n";
+    if (!summary.digest.empty()) std::cout << "digest stored: " << summary.digest << "\n";
+    std::cout << (code == ExitCode::Ok ? "Succeeded." : "Failed.") << std::endl;
+    return to_int(code);
+}
+
+}  // namespace shoal::fleet

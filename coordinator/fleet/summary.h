@@ -1,0 +1,33 @@
+// The end of an online command: what it did, as text for people (identical
+// errors grouped across schemas, schema lists collapsed) or as one JSON document
+// (--json), and the exit code that says the same. Formats and prints; decides
+// nothing about the run itself.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fleet/driver.h"
+#include "report.h"
+
+namespace shoal::fleet {
+
+struct RunSummary {
+    std::string command;                   // "apply", "undo"
+    DriveResult drive;                     // all drive rounds added up
+    std::vector<std::string> unreachable;  // skipped with --skip-unreachable
+    std::vector<std::string> script_errors;  // before.sql / after.sql, "node: file:line: message"
+    size_t retries = 0;
+    double seconds = 0;
+    std::string digest;  // stored on every node, "" when not stored
+};
+
+ExitCode exit_code_of(const RunSummary &summary);
+
+// Prints the summary to stdout (text, or JSON when `json`); returns the exit code.
+int print_summary(const RunSummary &summary, bool json);
+
+// A JSON string literal.
+std::string json_string(const std::string &text);
+
+}  // namespace shoal::fleet
