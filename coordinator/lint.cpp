@@ -70,14 +70,13 @@ constexpr Severity W = Severity::Warning;
 
 const Rule kRules[] = {
     {"require-concurrent-index-creation", E, true, true,
-     "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build: every "
-     "INSERT, UPDATE and DELETE on it waits, on every shard in turn.",
-     "Put CREATE INDEX CONCURRENTLY IF NOT EXISTS ... alone in a version of its own (shoal runs it "
-     "outside a transaction and drops an invalid leftover index before a retry)."},
+     "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build: "
+     "every INSERT, UPDATE and DELETE on it waits, on every shard in turn.",
+     "Put CREATE INDEX CONCURRENTLY IF NOT EXISTS ... alone in a version of its own (shoal runs "
+     "it outside a transaction and drops an invalid leftover index before a retry)."},
     {"require-concurrent-index-deletion", E, false, true,
      "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table: reads "
-     "and "
-     "writes queue behind it, and behind every long query it waits for.",
+     "and writes queue behind it, and behind every long query it waits for.",
      "Put DROP INDEX CONCURRENTLY IF EXISTS ... alone in a version of its own."},
     {"constraint-missing-not-valid", E, true, true,
      "Adding a CHECK or FOREIGN KEY constraint checks every row while holding a lock that blocks "
@@ -89,11 +88,9 @@ const Rule kRules[] = {
      "and writes through)."},
     {"adding-foreign-key-constraint", E, true, true,
      "ADD COLUMN ... REFERENCES adds a foreign key that cannot be NOT VALID: it is validated at "
-     "once "
-     "under a SHARE ROW EXCLUSIVE lock on both tables, blocking writes to both.",
+     "once under a SHARE ROW EXCLUSIVE lock on both tables, blocking writes to both.",
      "Add the column without REFERENCES, add the constraint with ADD CONSTRAINT ... FOREIGN KEY "
-     "... "
-     "NOT VALID, and VALIDATE CONSTRAINT in a later version."},
+     "... NOT VALID, and VALIDATE CONSTRAINT in a later version."},
     {"adding-not-nullable-field", E, true, true,
      "ADD COLUMN ... NOT NULL without a default fails on every shard whose table has rows: the "
      "version applies on empty shards and fails on the others, splitting the fleet.",
@@ -116,15 +113,14 @@ const Rule kRules[] = {
      "SET NOT NULL scans the whole table for NULLs under an ACCESS EXCLUSIVE lock, blocking reads "
      "and writes meanwhile.",
      "Version 1: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID. Version 2: VALIDATE "
-     "CONSTRAINT "
-     "c. Version 3: SET NOT NULL (PostgreSQL 12+ sees the valid constraint and skips the scan; "
-     "waive this rule there, naming version 2) and DROP CONSTRAINT c."},
+     "CONSTRAINT c. Version 3: SET NOT NULL (PostgreSQL 12+ sees the valid constraint and skips "
+     "the scan; waive this rule there, naming version 2) and DROP CONSTRAINT c."},
     {"disallowed-unique-constraint", E, true, true,
      "ADD CONSTRAINT ... UNIQUE or PRIMARY KEY, or a UNIQUE or PRIMARY KEY column added to an "
      "existing table, builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes "
      "for the whole build.",
-     "Build the index in its own version with CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON "
-     "t (...), then ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX i (or PRIMARY KEY USING "
+     "Build the index in its own version with CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i "
+     "ON t (...), then ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX i (or PRIMARY KEY USING "
      "INDEX i) in a later version."},
     {"renaming-column", E, false, true,
      "Code deployed before the migration still uses the old name: on every shard the run has "
@@ -134,72 +130,66 @@ const Rule kRules[] = {
     {"renaming-table", E, false, true,
      "Code deployed before the migration still uses the old name: on every shard the run has "
      "reached, and during the whole rolling deploy, its queries fail.",
-     "Create the new table and move the data and the code over in steps, or leave a view with the "
-     "old name until no code uses it. Waive with a reason when no running code uses the table."},
+     "Create the new table and move the data and the code over in steps, or leave a view with "
+     "the old name until no code uses it. Waive with a reason when no running code uses the "
+     "table."},
     {"ban-drop-column", E, false, true,
-     "Running code that still names the column fails as soon as its shard has the version, and the "
-     "data is gone: undo cannot bring it back.",
+     "Running code that still names the column fails as soon as its shard has the version, and "
+     "the data is gone: undo cannot bring it back.",
      "First release code that no longer uses the column, then drop it in a version that says why "
      "it is safe now: -- shoal:ignore ban-drop-column <reason>."},
     {"ban-drop-table", E, false, true,
      "Running code that still names the table fails as soon as its shard has the version, and the "
      "data is gone: undo cannot bring it back.",
-     "First release code that no longer uses the table, then drop it in a version that says why it "
-     "is safe now: -- shoal:ignore ban-drop-table <reason>."},
+     "First release code that no longer uses the table, then drop it in a version that says why "
+     "it is safe now: -- shoal:ignore ban-drop-table <reason>."},
     {"ban-drop-not-null", W, false, true,
      "Code that assumes the column is never NULL (older releases, other services) may break once "
      "NULLs appear, and undoing the version fails as soon as a NULL was written.",
      "Make sure every reader handles NULL first, then waive with the reason."},
     {"prefer-robust-stmts", W, false, true,
      "A solo version (CONCURRENTLY ...) runs outside a transaction: when the connection drops "
-     "after "
-     "the statement but before shoal records the version, the retry runs it again and fails on the "
-     "object that already exists, or no longer does.",
+     "after the statement but before shoal records the version, the retry runs it again and fails "
+     "on the object that already exists, or no longer does.",
      "Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ... and DROP INDEX CONCURRENTLY IF EXISTS "
      "...."},
     {"ban-concurrent-index-creation-in-transaction", E, false, true,
-     "CONCURRENTLY, like every statement that cannot run in a transaction block, fails inside one, "
-     "and shoal runs a version that holds any ordinary statement in a single transaction.",
+     "CONCURRENTLY, like every statement that cannot run in a transaction block, fails inside "
+     "one, and shoal runs a version that holds any ordinary statement in a single transaction.",
      "Move the statement to a version of its own, alone (pg-mig's COMMIT; ... CONCURRENTLY ...; "
      "BEGIN; wrapper around it is accepted)."},
     {"transaction-nesting", E, false, true,
      "shoal applies each version in one transaction and records it in that same transaction: a "
      "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in the file ends or splits it, so the version is no "
-     "longer "
-     "atomic and its record can disagree with what ran.",
+     "longer atomic and its record can disagree with what ran.",
      "Remove the statement. A statement that must run outside a transaction goes alone in a "
-     "version "
-     "of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; wrapper is "
-     "accepted)."},
+     "version of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; "
+     "wrapper is accepted)."},
     {"prefer-bigint-over-int", W, false, true,
      "integer, smallint and serial ids and counters run out (2^31, 2^15) on a busy table, and "
      "widening the column later rewrites the table on every shard.",
      "Use bigint (bigserial, or bigint GENERATED ALWAYS AS IDENTITY)."},
     {"prefer-timestamptz", W, false, true,
      "timestamp without time zone stores wall-clock values with no zone: their meaning changes "
-     "with "
-     "the session's TimeZone, and converting the column later rewrites the table.",
+     "with the session's TimeZone, and converting the column later rewrites the table.",
      "Use timestamptz."},
     {"prefer-text-field", W, false, true,
      "The limit of varchar(n) can only be raised with ALTER COLUMN ... TYPE, a locking change on "
      "every shard, and text costs the same.",
-     "Use text, with CHECK (length(col) <= n) if the limit matters (added NOT VALID on an existing "
-     "table)."},
+     "Use text, with CHECK (length(col) <= n) if the limit matters (added NOT VALID on an "
+     "existing table)."},
     {"identifier-too-long", E, false, true,
-     "PostgreSQL silently truncates identifiers to 63 bytes: two long names with the same first 63 "
-     "bytes become one object (a second CREATE ... IF NOT EXISTS then silently does nothing), and "
-     "tools comparing names see another name than the file's.",
+     "PostgreSQL silently truncates identifiers to 63 bytes: two long names with the same first "
+     "63 bytes become one object (a second CREATE ... IF NOT EXISTS then silently does nothing), "
+     "and tools comparing names see another name than the file's.",
      "Use a name of at most 63 bytes."},
     {"require-schema-unqualified", E, false, true,
      "This version runs once in every schema matching its prefix, with search_path set to that "
      "schema; a DDL target qualified with a schema (public.t, sh0001.t) is the same object in "
-     "every "
-     "run, so it is changed once per shard (thousands of times) or the second run fails.",
+     "every run, so it is changed once per shard (thousands of times) or the second run fails.",
      "Leave the target unqualified so it lands in each schema of its own, and change shared "
-     "objects "
-     "in a public version, which runs once per node. Qualified references (REFERENCES "
-     "public.users, "
-     "public.f()) are fine."},
+     "objects in a public version, which runs once per node. Qualified references (REFERENCES "
+     "public.users, public.f()) are fine."},
     {"invalid-waiver", E, false, false,
      "A waiver must name a rule and say why the finding is safe, so the next reader can judge it.",
      "Write -- shoal:ignore RULE reason, with RULE one of the rules in docs/lint.md."},
