@@ -231,7 +231,7 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
     case Command::Verify:
         return command_verify(config, dir);
     default:
-        std::cerr << "shoal: " << command_name(config.command) << " is not an online command\n";
+        std::cerr << "shoal: not an online command\n";
         return to_int(ExitCode::Usage);
     }
 }
