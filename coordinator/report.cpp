@@ -25,6 +25,7 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
         {ExitCode::NotUpToDate,
          "check: the database digest is behind the code; verify: schemas differ"},
+        {ExitCode::Internal, "internal error in shoal (please report it)"},
         {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
     };
     return docs;
