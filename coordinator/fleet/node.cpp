@@ -194,7 +194,8 @@ void unlock_run(std::vector<Node> &nodes) {
 bool read_stamps(std::vector<Node *> nodes) {
     const Query stamps{
         "SELECT s.schema, v.version, v.checksum FROM shoal.stamps() s"
-        " LEFT JOIN LATERAL pg_catalog.unnest(s.versions, s.checksums) WITH ORDINALITY AS v(version, checksum, n)"
+        " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
+        " WITH ORDINALITY AS v(version, checksum, n)"
         " ON true ORDER BY s.schema, v.n",
         {}};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));

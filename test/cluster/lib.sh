@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Shared setup of the cluster suite: three throwaway PostgreSQL servers (node1..3,
+# started by test/lib/pgserver.sh and always stopped with the test), one fresh
+# database per test case with `CREATE EXTENSION shoal` and 300 microshards
+# (sh0000…sh0299, round-robin over the nodes: 100 each) plus public, helpers to
+# run build/shoal against it, and TAP assertions. Source it from a test script;
+# call cluster_start once, then fleet_create DB per case, finish with done_testing.
+#
+# Never sleeps to synchronize: wait_for polls an observable condition with a bound.
+
+set -uo pipefail
+CLUSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$CLUSTER_ROOT/test/lib/pgserver.sh"
+SHOAL=${SHOAL:-$CLUSTER_ROOT/build/shoal}
+DIRS=$CLUSTER_ROOT/test/cluster/dirs
+NODES=(node1 node2 node3)
+declare -gA PORT=()
+TAP_N=0
+TAP_FAILED=0
+
+# --- TAP ----------------------------------------------------------------------
+
+ok() {  # CONDITION_EXIT_CODE DESCRIPTION  (use: ok $? "…", or ok "$(test …; echo $?)")
+  TAP_N=$((TAP_N + 1))
+  if [ "$1" -eq 0 ]; then
+    echo "ok - $2"
+  else
+    echo "not ok - $2"
+    TAP_FAILED=$((TAP_FAILED + 1))
+  fi
+}
+
+is() {  # GOT WANT DESCRIPTION
+  if [ "$1" == "$2" ]; then
+    ok 0 "$3"
+  else
+    ok 1 "$3"
+    echo "#   got:  '$1'"
+    echo "#   want: '$2'"
+  fi
+}
+
+like() {  # TEXT REGEX DESCRIPTION
+  if grep -Eq -- "$2" <<<"$1"; then
+    ok 0 "$3"
+  else
+    ok 1 "$3"
+    echo "#   no match for /$2/ in:"
+    sed 's/^/#   /' <<<"$1" | tail -40
+  fi
+}
+
+done_testing() {
+  echo "1..$TAP_N"
+  [ "$TAP_FAILED" -eq 0 ]
+  exit $?
+}
+
+# --- servers and databases ----------------------------------------------------
+
+cluster_start() {
+  local node
+  for node in "${NODES[@]}"; do
+    pgserver_start "$node" || { echo "not ok - could not start $node"; exit 1; }
+    PORT[$node]=$PGSERVER_PORT
+  done
+}
+
+q() {  # NODE DB SQL → rows, unaligned, one per line
+  psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d "$2" -c "$3"
+}
+
+q_all() {  # DB SQL → the rows of every node, concatenated
+  local node
+  for node in "${NODES[@]}"; do q "$node" "$1" "$2"; done
+}
+
+sum_all() {  # DB SQL (returns one number) → the sum over the nodes
+  local node total=0 n
+  for node in "${NODES[@]}"; do
+    n=$(q "$node" "$1" "$2")
+    total=$((total + ${n:-0}))
+  done
+  echo "$total"
+}
+
+hosts() {  # DB → the --hosts value for the three nodes
+  local node out=""
+  for node in "${NODES[@]}"; do out+="${out:+,}127.0.0.1:${PORT[$node]}/$1"; done
+  echo "$out"
+}
+
+# Node k (0-based) holds the shards whose number modulo 3 is k.
+fleet_create() {  # DB [SHARDS_PER_NODE=100]
+  local db=$1 per_node=${2:-100} k
+  for k in 0 1 2; do
+    q "${NODES[$k]}" postgres "CREATE DATABASE \"$db\"" >/dev/null
+    q "${NODES[$k]}" "$db" "CREATE EXTENSION shoal;
+      DO \$\$ BEGIN
+        FOR i IN 0..$((per_node * 3 - 1)) LOOP
+          IF i % 3 = $k THEN EXECUTE format('CREATE SCHEMA %I', 'sh' || lpad(i::text, 4, '0')); END IF;
+        END LOOP;
+      END \$\$;" >/dev/null
+  done
+}
+
+# --- running shoal --------------------------------------------------------------
+
+# run_shoal DB MIGDIR ARGS… → OUT (stdout+stderr) and RC
+run_shoal() {
+  local db=$1 migdir=$2
+  shift 2
+  OUT=$("$SHOAL" "$@" --migdir "$migdir" --hosts "$(hosts "$db")" --user postgres 2>&1)
+  RC=$?
+}
+
+# Starts shoal in the background; SHOAL_PID is its pid, its output goes to FILE.
+start_shoal() {  # DB MIGDIR FILE ARGS…
+  local db=$1 migdir=$2 file=$3
+  shift 3
+  "$SHOAL" "$@" --migdir "$migdir" --hosts "$(hosts "$db")" --user postgres >"$file" 2>&1 &
+  SHOAL_PID=$!
+}
+
+# wait_for SECONDS COMMAND… : polls COMMAND every 50 ms until it succeeds; fails
+# after SECONDS.
+wait_for() {
+  local limit=$1 start=$SECONDS
+  shift
+  until "$@"; do
+    [ $((SECONDS - start)) -ge "$limit" ] && return 1
+    sleep 0.05
+  done
+}
+
+code_digest() {  # MIGDIR
+  "$SHOAL" digest --migdir "$1"
+}
+
+# The versions a schema's stamp holds, comma separated.
+stamp_of() {  # NODE DB SCHEMA
+  q "$1" "$2" "SELECT array_to_string(versions, ',') FROM shoal.stamps() WHERE schema = '$3'"
+}
+
+# Number of schemas (over the fleet) whose stamp ends with VERSION.
+count_at() {  # DB VERSION
+  sum_all "$1" "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$2'"
+}
+
+# shoal.applied agrees with the stamps: same (schema, version) pairs on every node.
+applied_matches_stamps() {  # DB
+  local node diff
+  for node in "${NODES[@]}"; do
+    diff=$(q "$node" "$1" "
+      (SELECT schema, version FROM shoal.applied EXCEPT
+       SELECT s.schema, v FROM shoal.stamps() s, unnest(s.versions) v)
+      UNION ALL
+      (SELECT s.schema, v FROM shoal.stamps() s, unnest(s.versions) v EXCEPT
+       SELECT schema, version FROM shoal.applied)")
+    [ -z "$diff" ] || { echo "# $node: $diff"; return 1; }
+  done
+}
