@@ -374,7 +374,7 @@ BEGIN
   PERFORM shoal.write_stamp(target_schema, stamp.versions || new_version, stamp.checksums || new_checksum,
                             stamp.applied_at || clock_timestamp());
   PERFORM shoal.log_event(target_schema, new_version, action, new_checksum, started,
-                          CASE WHEN action = 'apply' THEN format('%s statements', ran) END);
+                          CASE WHEN action = 'apply' THEN format('statements: %s', ran) END);
   RETURN CASE action WHEN 'apply' THEN 'applied' ELSE 'marked' END;
 END
 $fn$;
@@ -420,7 +420,7 @@ BEGIN
   PERFORM shoal.log_event(target_schema, old_version, action,
                           CASE WHEN action = 'undo' THEN dn_checksum ELSE stamp.checksums[position] END,
                           started,
-                          CASE WHEN action = 'undo' THEN format('%s statements', ran) END);
+                          CASE WHEN action = 'undo' THEN format('statements: %s', ran) END);
   RETURN CASE action WHEN 'undo' THEN 'undone' ELSE 'forgotten' END;
 END
 $fn$;

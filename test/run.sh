@@ -55,9 +55,14 @@ for suite in $SUITES; do
     pgserver_start regress || { failed=$((failed + 1)); continue; }
     PGHOST=127.0.0.1 PGPORT=$PGSERVER_PORT PGUSER=postgres \
       make --no-print-directory installcheck 2>&1 | tee "$log_dir/regress.log"
+    rc=${PIPESTATUS[0]}
     ok=$(grep -Ec '^(ok|test) .* ok( |$)|^ok [0-9]+ ' "$log_dir/regress.log")
     bad=$(grep -Ec 'FAILED|^not ok ' "$log_dir/regress.log")
     passed=$((passed + ok)) failed=$((failed + bad))
+    # pg_regress can stop before reporting a test (a missing expected file, say).
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+      echo "not ok - make installcheck exited $rc"; failed=$((failed + 1))
+    fi
     if grep -q 'diffs' "$log_dir/regress.log"; then
       find "$BUILD_DIR" -name regression.diffs -exec cat {} \; | head -200
     fi

@@ -1,0 +1,38 @@
+-- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE to 1.1; the data
+-- stays and the result is the same extension as a fresh 1.1 install.
+CREATE TEMP TABLE fresh AS
+SELECT p.oid::regprocedure::text AS function, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc') AS comment
+  FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace;
+CREATE TEMP TABLE fresh_constraints AS
+SELECT conrelid::regclass::text AS relation, conname, pg_get_constraintdef(oid) AS definition
+  FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace;
+DROP EXTENSION shoal;
+CREATE EXTENSION shoal VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'shoal';
+SELECT to_regprocedure('shoal.pause(text)') AS pause_in_1_0;
+CREATE SCHEMA t026;
+SELECT shoal.stage('026.a.t026', 'up', 'a', ARRAY['CREATE TABLE a (id int)'], ARRAY['f:1']);
+SELECT shoal.mig_apply('t026', '026.a.t026', 'a');
+ALTER EXTENSION shoal UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'shoal';
+-- Data from 1.0 is still there.
+SELECT version, action, checksum FROM shoal.event WHERE schema = 't026';
+SELECT count(*) AS staged FROM shoal.script WHERE version = '026.a.t026';
+SELECT versions FROM shoal.stamps() WHERE schema = 't026';
+-- Same functions, settings, privileges, comments and constraints as a fresh install.
+(SELECT p.oid::regprocedure::text, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc')
+   FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace
+ EXCEPT SELECT * FROM fresh)
+UNION ALL
+(SELECT * FROM fresh
+ EXCEPT SELECT p.oid::regprocedure::text, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc')
+   FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace);
+(SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace
+ EXCEPT SELECT * FROM fresh_constraints)
+UNION ALL
+(SELECT * FROM fresh_constraints
+ EXCEPT SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace);
+-- 1.1 works on the upgraded install.
+SELECT shoal.pause('after upgrade'), shoal.resume();
+SELECT state FROM shoal.control_state();
+SELECT action FROM shoal.event WHERE schema IS NULL ORDER BY id;
