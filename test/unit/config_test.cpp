@@ -1,0 +1,119 @@
+// Configuration: subcommands, pg-mig aliases, precedence, host specs (config.h).
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+namespace shoal {
+namespace {
+
+ConfigResult parse(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                   std::optional<IniFile> ini = std::nullopt) {
+    return parse_config(args, env, ini);
+}
+
+TEST(Config, SubcommandWithOptions) {
+    ConfigResult r = parse({"apply", "--migdir", "mig", "--hosts", "a,b:5433/app", "--dry-run",
+                            "--parallelism", "4"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.command, Command::Apply);
+    EXPECT_EQ(r.config.migdir, "mig");
+    EXPECT_TRUE(r.config.dry);
+    EXPECT_EQ(r.config.parallelism, 4);
+    ASSERT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='a'");
+    EXPECT_EQ(r.config.nodes[1].conninfo, "host='b' port='5433' dbname='app'");
+    EXPECT_EQ(r.config.nodes[0].display, "a:5432/");
+    EXPECT_EQ(r.config.nodes[1].display, "b:5433/app");
+}
+
+TEST(Config, CommandLineBeatsEnvironmentBeatsIni) {
+    IniFile ini{"/x/shoal.ini", "migdir=ini-mig\nport=1111\nuser=ini-user\ndb=ini-db\n"};
+    ConfigResult r = parse({"status", "--port", "3333"},
+                           {{"PGPORT", "2222"}, {"PGUSER", "env-user"}, {"PGHOST", "h1"}}, ini);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.migdir, "ini-mig");
+    EXPECT_EQ(r.config.ini_path, "/x/shoal.ini");
+    ASSERT_EQ(r.config.nodes.size(), 1u);
+    EXPECT_EQ(r.config.nodes[0].conninfo,
+              "host='h1' port='3333' dbname='ini-db' user='env-user'");
+}
+
+TEST(Config, SkipConfigIgnoresIni) {
+    IniFile ini{"shoal.ini", "migdir=ini-mig\n"};
+    ConfigResult r = parse({"digest", "--skip-config", "--migdir", "m"}, {}, ini);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.config.migdir, "m");
+    EXPECT_EQ(r.config.ini_path, "");
+}
+
+TEST(Config, UnknownIniKeyIsUsageError) {
+    ConfigResult r = parse({"digest"}, {{"PGMIGDIR", "m"}}, IniFile{"shoal.ini", "hostz=x\n"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors[0].find("shoal.ini"), std::string::npos);
+}
+
+TEST(Config, PgMigFlagsAreAliases) {
+    std::map<std::string, std::string> env = {{"PGMIGDIR", "mig"}};
+    EXPECT_EQ(parse({"--make=add-users@sh"}, env).config.command, Command::New);
+    EXPECT_EQ(parse({"--make=add-users@sh"}, env).config.new_name, "add-users@sh");
+    EXPECT_EQ(parse({"--undo=20240101000000.a.sh"}, env).config.undo_version,
+              "20240101000000.a.sh");
+    EXPECT_EQ(parse({"--list"}, env).config.command, Command::List);
+    EXPECT_EQ(parse({"--list=digest"}, env).config.command, Command::Digest);
+    EXPECT_EQ(parse({"--chain"}, env).config.command, Command::Chain);
+    ConfigResult apply = parse({"--migdir=m", "--hosts=h", "--port=5", "--user=u", "--pass=p",
+                                "--db=d", "--parallelism=3", "--dry", "--force"});
+    ASSERT_TRUE(apply.ok()) << apply.errors[0];
+    EXPECT_EQ(apply.config.command, Command::Apply);
+    EXPECT_TRUE(apply.config.dry);
+    EXPECT_TRUE(apply.config.force);
+    EXPECT_EQ(apply.config.nodes[0].conninfo,
+              "host='h' port='5' dbname='d' user='u' password='p'");
+}
+
+TEST(Config, UriHostsKeepTheirOwnPartsAndQuoteValues) {
+    ConfigResult r = parse({"check", "--migdir", "m", "--hosts",
+                            "postgres://al%40ice:p%27w@db1:6432/app?sslmode=require",
+                            "--user", "bob", "--db", "other"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.nodes[0].conninfo,
+              "host='db1' port='6432' dbname='app' user='al@ice' password='p\\'w' "
+              "sslmode='require'");
+    EXPECT_EQ(r.config.nodes[0].display.find("p'w"), std::string::npos);
+}
+
+TEST(Config, UsageErrors) {
+    EXPECT_FALSE(parse({"frobnicate"}).ok());
+    EXPECT_FALSE(parse({"apply", "--nope"}, {{"PGMIGDIR", "m"}}).ok());
+    EXPECT_FALSE(parse({"undo"}, {{"PGMIGDIR", "m"}}).ok());
+    EXPECT_FALSE(parse({"new"}, {{"PGMIGDIR", "m"}}).ok());
+    EXPECT_FALSE(parse({"digest"}).ok());  // no migration directory anywhere
+    EXPECT_FALSE(parse({"apply", "--port", "x"}, {{"PGMIGDIR", "m"}}).ok());
+    EXPECT_FALSE(parse({"apply", "--parallelism", "0"}, {{"PGMIGDIR", "m"}}).ok());
+    EXPECT_FALSE(parse({"new", "--hosts", "h", "x@sh"}, {{"PGMIGDIR", "m"}}).ok());
+}
+
+TEST(Config, HelpPerCommandListsOptionsAndExitCodes) {
+    ConfigResult r = parse({"undo", "--help"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.config.command, Command::Help);
+    EXPECT_EQ(r.config.help_for, Command::Undo);
+    std::string text = help_text(Command::Undo);
+    EXPECT_NE(text.find("shoal undo VERSION"), std::string::npos);
+    EXPECT_NE(text.find("--hosts"), std::string::npos);
+    EXPECT_NE(text.find("Exit codes:"), std::string::npos);
+    EXPECT_EQ(help_text(Command::Digest).find("--hosts"), std::string::npos);
+    EXPECT_EQ(parse({"help", "apply"}).config.help_for, Command::Apply);
+}
+
+TEST(Config, LintKeepsItsOwnArguments) {
+    ConfigResult r = parse({"lint", "--migdir", "m", "--json", "20240101000000.a.sh"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.command, Command::Lint);
+    EXPECT_EQ(r.config.migdir, "m");
+    EXPECT_EQ(r.config.lint_args, (std::vector<std::string>{"--json", "20240101000000.a.sh"}));
+    EXPECT_EQ(parse({"lint", "--help"}).config.help_for, Command::Lint);
+}
+
+}  // namespace
+}  // namespace shoal
