@@ -4,9 +4,8 @@
 // everything we do not pass it (.pgpass, service files, defaults).
 #include "config.h"
 
-#include <boost/program_options.hpp>
-
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -54,23 +53,20 @@ const std::vector<CommandDoc> &command_docs() {
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
          "newest version) and rewrites chain.txt. NAME: lowercase letters, digits, - and _."},
-        {Command::Digest, "digest", "shoal digest [options]",
-         "print the code digest (no database)",
+        {Command::Digest, "digest", "shoal digest [options]", "print the code digest (no database)",
          "Prints the code digest of the migration directory (pg-mig --list=digest). No database."},
-        {Command::List, "list", "shoal list [options]",
-         "list the versions (no database)",
+        {Command::List, "list", "shoal list [options]", "list the versions (no database)",
          "Lists every version in the migration directory (pg-mig --list). No database."},
-        {Command::Chain, "chain", "shoal chain [options]",
-         "rewrite chain.txt (no database)",
+        {Command::Chain, "chain", "shoal chain [options]", "rewrite chain.txt (no database)",
          "Rewrites chain.txt (pg-mig --chain), so versions added on parallel branches\n"
          "conflict in git instead of landing in the middle of the chain."},
         {Command::Lint, "lint", "shoal lint [VERSION...] [--all] [--json] [--migdir DIR]",
          "check versions for statements that would hurt a live fleet (no database)",
          "Checks the up scripts for statements that would lock or break a live fleet."},
-        {Command::Help, "help", "shoal help [COMMAND]",
-         "show help for COMMAND", "Shows help for COMMAND."},
-        {Command::Version, "version", "shoal version",
-         "print shoal's version", "Prints shoal's version."},
+        {Command::Help, "help", "shoal help [COMMAND]", "show help for COMMAND",
+         "Shows help for COMMAND."},
+        {Command::Version, "version", "shoal version", "print shoal's version",
+         "Prints shoal's version."},
     };
     return docs;
 }
@@ -92,8 +88,8 @@ struct Layered {
 };
 const std::vector<Layered> &layered() {
     static const std::vector<Layered> table = {
-        {"migdir", "PGMIGDIR"}, {"hosts", "PGHOST"},  {"port", "PGPORT"},
-        {"user", "PGUSER"},     {"password", "PGPASSWORD"}, {"db", "PGDATABASE"},
+        {"migdir", "PGMIGDIR"},   {"hosts", "PGHOST"},        {"port", "PGPORT"},
+        {"user", "PGUSER"},       {"password", "PGPASSWORD"}, {"db", "PGDATABASE"},
         {"sslmode", "PGSSLMODE"}, {"parallelism", nullptr},
     };
     return table;
@@ -102,6 +98,8 @@ const std::vector<Layered> &layered() {
 // The options a command takes. `pg_mig_style`: no subcommand was given, so
 // every option and pg-mig's action flags are accepted.
 po::options_description options_for(Command command, bool pg_mig_style, bool with_hidden) {
+    // One option per line reads as the table it is.
+    // clang-format off
     po::options_description all;
     po::options_description common("Options");
     common.add_options()
@@ -162,6 +160,7 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         }
         all.add(hidden);
     }
+    // clang-format on
     return all;
 }
 
@@ -200,7 +199,8 @@ std::string conninfo_quote(const std::string &value) {
 std::string percent_decode(const std::string &text) {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
             std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
             out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
             i += 2;
@@ -219,12 +219,14 @@ struct NodeParts {
 
 std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &error) {
     NodeParts parts;
-    static const std::regex uri(R"(^(\w+)://(?:([^@/]*)@)?(\[[^\]]*\]|[^:/?]*)(?::(\d+))?(?:/([^?]*))?(?:\?(.*))?$)");
+    static const std::regex uri(
+        R"(^(\w+)://(?:([^@/]*)@)?(\[[^\]]*\]|[^:/?]*)(?::(\d+))?(?:/([^?]*))?(?:\?(.*))?$)");
     static const std::regex plain(R"(^(.*?)(?::(\d+))?(?:/(.+))?$)");
     std::smatch m;
     if (spec.find("://") != std::string::npos) {
         if (!std::regex_match(spec, m, uri)) {
-            error = "cannot parse \"" + spec + "\" as postgres://[user[:password]@]host[:port][/db]";
+            error =
+                "cannot parse \"" + spec + "\" as postgres://[user[:password]@]host[:port][/db]";
             return std::nullopt;
         }
         std::string userinfo = m[2];
@@ -311,13 +313,14 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
     bool port_matters = differs(&NodeParts::port), db_matters = differs(&NodeParts::db);
     std::vector<NodeSpec> out;
     for (const NodeParts &node : nodes) {
-        out.push_back({display_of(node, port_matters, db_matters),
-                       conninfo_of(node, setting("sslmode"))});
+        out.push_back(
+            {display_of(node, port_matters, db_matters), conninfo_of(node, setting("sslmode"))});
     }
     return out;
 }
 
-void validate(const std::map<std::string, std::string> &settings, std::vector<std::string> &errors) {
+void validate(const std::map<std::string, std::string> &settings,
+              std::vector<std::string> &errors) {
     auto it = settings.find("port");
     static const std::regex port(R"(^\d{1,5}$)");
     if (it != settings.end() && !std::regex_match(it->second, port)) {
@@ -327,8 +330,10 @@ void validate(const std::map<std::string, std::string> &settings, std::vector<st
     static const std::vector<std::string> modes = {"disable", "allow",     "prefer",
                                                    "require", "verify-ca", "verify-full"};
     if (it != settings.end() && std::find(modes.begin(), modes.end(), it->second) == modes.end()) {
-        errors.push_back("sslmode must be one of disable, allow, prefer, require, verify-ca, "
-                         "verify-full, not \"" + it->second + "\"");
+        errors.push_back(
+            "sslmode must be one of disable, allow, prefer, require, verify-ca, "
+            "verify-full, not \"" +
+            it->second + "\"");
     }
 }
 
@@ -455,7 +460,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             settings[l.option] = from_ini[l.option];
         }
     }
-    if (vm.count("pass") && !vm.count("password")) settings["password"] = vm["pass"].as<std::string>();
+    if (vm.count("pass") && !vm.count("password"))
+        settings["password"] = vm["pass"].as<std::string>();
     validate(settings, errors);
 
     config.migdir = settings.count("migdir") ? settings["migdir"] : "";
@@ -476,8 +482,9 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     if (is_online(config.command)) config.nodes = build_nodes(settings, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;
     if (needs_dir && config.migdir.empty()) {
-        errors.push_back("no migration directory: pass --migdir DIR, set PGMIGDIR, or put "
-                         "migdir=DIR in shoal.ini");
+        errors.push_back(
+            "no migration directory: pass --migdir DIR, set PGMIGDIR, or put "
+            "migdir=DIR in shoal.ini");
     }
     return result;
 }

@@ -11,7 +11,20 @@
 
 namespace shoal {
 
-enum class Command { Apply, Undo, Status, New, Digest, Check, Chain, List, Lint, Verify, Help, Version };
+enum class Command {
+    Apply,
+    Undo,
+    Status,
+    New,
+    Digest,
+    Check,
+    Chain,
+    List,
+    Lint,
+    Verify,
+    Help,
+    Version
+};
 
 // One node to connect to, as the user gave it; `conninfo` is what libpq gets
 // (a postgres:// URI or key=value string with host/port/dbname filled in).
@@ -22,13 +35,13 @@ struct NodeSpec {
 
 struct Config {
     Command command = Command::Apply;
-    std::string migdir;                  // PGMIGDIR / --migdir
-    std::vector<NodeSpec> nodes;         // from PGHOST / --hosts, defaults applied
-    std::string undo_version;            // undo VERSION
-    std::string new_name;                // new NAME@PREFIX
-    int parallelism = 0;                 // per node; 0 = default chosen by the fleet layer
+    std::string migdir;           // PGMIGDIR / --migdir
+    std::vector<NodeSpec> nodes;  // from PGHOST / --hosts, defaults applied
+    std::string undo_version;     // undo VERSION
+    std::string new_name;         // new NAME@PREFIX
+    int parallelism = 0;          // per node; 0 = default chosen by the fleet layer
     bool dry = false;
-    bool force = false;                  // run before/after even when nothing is pending
+    bool force = false;  // run before/after even when nothing is pending
     bool json = false;
     bool skip_unreachable = false;
     bool install_extension = false;

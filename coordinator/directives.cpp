@@ -34,7 +34,8 @@ std::optional<long> parse_duration_ms(const std::string &text) {
     }
     std::optional<long> amount = parse_count(text.substr(0, digits));
     if (!amount) return std::nullopt;
-    static const std::map<std::string, long> units = {{"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60000}};
+    static const std::map<std::string, long> units = {
+        {"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60000}};
     auto unit = units.find(trim(text.substr(digits)));
     if (unit == units.end()) return std::nullopt;
     return *amount * unit->second;
@@ -47,7 +48,7 @@ struct Rule {
 
 // Stores a positive count; `minimum` 0 admits zero.
 std::function<bool(const std::string &, Directives &)> count_into(int Directives::*field,
-                                                                   long minimum) {
+                                                                  long minimum) {
     return [field, minimum](const std::string &value, Directives &d) {
         std::optional<long> n = parse_count(value);
         if (!n || *n < minimum) return false;

@@ -7,7 +7,7 @@
 namespace shoal {
 
 class DiskFiles final : public SourceFiles {
-public:
+  public:
     std::optional<std::vector<std::string>> list_files(const std::string &dir) const override;
     std::optional<std::string> read_file(const std::string &path) const override;
     std::optional<std::string> getenv(const std::string &name) const override;

@@ -58,7 +58,8 @@ int run(const std::vector<std::string> &args) {
     const MigrationDir &dir = loaded.dir;
     switch (config.command) {
         case Command::New:
-            return to_int(command_new(dir, config.new_name, std::time(nullptr), std::cout, std::cerr));
+            return to_int(
+                command_new(dir, config.new_name, std::time(nullptr), std::cout, std::cerr));
         case Command::Digest:
             return to_int(command_digest(dir, std::cout));
         case Command::List:

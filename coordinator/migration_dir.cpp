@@ -18,8 +18,8 @@ namespace shoal {
 namespace {
 
 bool all_digits(const std::string &text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; });
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
@@ -130,9 +130,9 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         if (dns.count(version.name)) {
             version.dn = load_script(file_path(dn_name), root, files, result.problems);
         } else {
-            result.problems.push_back({{version.up.path, 0},
-                                       "has no undo file: create " + file_path(dn_name) +
-                                           " (it may be empty)"});
+            result.problems.push_back(
+                {{version.up.path, 0},
+                 "has no undo file: create " + file_path(dn_name) + " (it may be empty)"});
         }
     }
     for (const std::string &orphan : dns) {
@@ -143,11 +143,10 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
     }
     std::sort(result.dir.versions.begin(), result.dir.versions.end(),
               [](const Version &a, const Version &b) { return a.name < b.name; });
-    std::stable_sort(result.problems.begin(), result.problems.end(),
-                     [](const Problem &a, const Problem &b) {
-                         return std::tie(a.where.file, a.where.line) <
-                                std::tie(b.where.file, b.where.line);
-                     });
+    std::stable_sort(
+        result.problems.begin(), result.problems.end(), [](const Problem &a, const Problem &b) {
+            return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
+        });
     return result;
 }
 

@@ -34,8 +34,8 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
                                          Plan &plan) {
     std::vector<const Version *> chain = chain_for_schema(dir, state.schema);
     const std::vector<AppliedVersion> &applied = state.applied;
-    auto problem = [&](PlanProblemKind kind, const std::string &version,
-                       const std::string &other, std::string message) {
+    auto problem = [&](PlanProblemKind kind, const std::string &version, const std::string &other,
+                       std::string message) {
         PlanProblem p{kind, node, state.schema, version, other, std::move(message)};
         bool is_error = kind != PlanProblemKind::ChecksumDrift || options.drift_is_error;
         (is_error ? plan.errors : plan.warnings).push_back(std::move(p));
@@ -74,18 +74,15 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
         if (!have.checksum.empty() && have.checksum != want.up.checksum) {
             problem(PlanProblemKind::ChecksumDrift, want.name, "",
                     "checksum drift: " + want.up.path + " changed since it was applied (" +
-                        have.checksum.substr(0, 12) + " then, " +
-                        want.up.checksum.substr(0, 12) +
+                        have.checksum.substr(0, 12) + " then, " + want.up.checksum.substr(0, 12) +
                         " now). Restore the file, or put the change in a new version.");
         }
     }
-    return std::vector<const Version *>(chain.begin() + static_cast<long>(
-                                                            std::min(applied.size(), chain.size())),
-                                        chain.end());
+    return std::vector<const Version *>(
+        chain.begin() + static_cast<long>(std::min(applied.size(), chain.size())), chain.end());
 }
 
-void add_steps(NodePlan &node_plan, const std::string &schema,
-               std::vector<const Version *> steps) {
+void add_steps(NodePlan &node_plan, const std::string &schema, std::vector<const Version *> steps) {
     if (!steps.empty()) node_plan.schemas.push_back({schema, std::move(steps)});
 }
 

@@ -41,11 +41,11 @@ struct NodePlan {
 };
 
 enum class PlanProblemKind {
-    TimelineViolation,   // a version older than the schema's newest applied one is missing
-    MissingOnDisk,       // the schema has a version the directory does not
-    ChecksumDrift,       // an applied version's file changed since it ran
-    UndoNotLatest,       // undo asked for a version that is not the schema's newest
-    UnknownVersion,      // undo asked for a version the directory does not hold
+    TimelineViolation,  // a version older than the schema's newest applied one is missing
+    MissingOnDisk,      // the schema has a version the directory does not
+    ChecksumDrift,      // an applied version's file changed since it ran
+    UndoNotLatest,      // undo asked for a version that is not the schema's newest
+    UnknownVersion,     // undo asked for a version the directory does not hold
 };
 
 struct PlanProblem {

@@ -19,8 +19,7 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::Ok, "success (check: the database is up to date)"},
         {ExitCode::MigrationFailed, "a version failed on some schema; the other schemas went on"},
         {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini"},
-        {ExitCode::BadMigrations,
-         "the migration directory or the plan has problems; nothing ran"},
+        {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
         {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
         {ExitCode::NotUpToDate,
@@ -111,7 +110,8 @@ std::vector<std::string> collapse(std::vector<std::string> names) {
         group->second.numbers.insert(number);
         group->second.widths[number] = digit_count;
     }
-    for (const auto &[stem, group] : groups) out.push_back(stem + ranges(group.numbers, group.widths));
+    for (const auto &[stem, group] : groups)
+        out.push_back(stem + ranges(group.numbers, group.widths));
     return out;
 }
 

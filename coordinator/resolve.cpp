@@ -65,7 +65,7 @@ std::vector<std::string> split_lines(const std::string &text) {
 enum class LexState { Normal, Quote, EscapeQuote, Identifier, Dollar, BlockComment };
 
 class Resolver {
-public:
+  public:
     Resolver(const SourceFiles &files, std::string cwd, std::map<std::string, std::string> vars)
         : files_(files), cwd_(std::move(cwd)), vars_(std::move(vars)) {}
 
@@ -79,7 +79,7 @@ public:
         return std::move(out_);
     }
 
-private:
+  private:
     void resolve_line(const std::string &path, int number, const std::string &line);
     // Handles `\…` (text after the backslash); `path` is the file it is in.
     void meta_command(const std::string &path, int number, const std::string &text);
@@ -118,7 +118,8 @@ void Resolver::resolve_file(const std::string &path, const std::optional<SourceL
                 from ? "cannot read included file " + path : "cannot read file");
         return;
     }
-    if (from && std::find(out_.includes.begin(), out_.includes.end(), path) == out_.includes.end()) {
+    if (from &&
+        std::find(out_.includes.begin(), out_.includes.end(), path) == out_.includes.end()) {
         out_.includes.push_back(path);
     }
     // Each file gets a fresh lexer, as psql's MainLoop does per \i.
@@ -283,15 +284,16 @@ std::optional<std::vector<std::string>> Resolver::meta_arguments(const std::stri
         while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) {
             char c = text[i];
             if (c == '`') {
-                problem(where, "backtick shell commands are not supported by shoal (use \\getenv "
-                               "to read an environment variable)");
+                problem(where,
+                        "backtick shell commands are not supported by shoal (use \\getenv "
+                        "to read an environment variable)");
                 return std::nullopt;
             }
             if (c == '\'') {
                 // Taken literally, with psql's backslash escapes and '' for a quote.
                 ++i;
-                while (i < text.size() && !(text[i] == '\'' && (i + 1 >= text.size() ||
-                                                                text[i + 1] != '\''))) {
+                while (i < text.size() &&
+                       !(text[i] == '\'' && (i + 1 >= text.size() || text[i + 1] != '\''))) {
                     if (text[i] == '\'') {
                         arg += '\'';
                         i += 2;

@@ -27,8 +27,7 @@ struct Resolved {
 // with the migration directory as its working directory under pg-mig); \ir is
 // relative to the including file. `variables` are the psql variables set before
 // the file starts. Include cycles are problems.
-Resolved resolve_script(const std::string &path, const std::string &cwd,
-                        const SourceFiles &files,
+Resolved resolve_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
                         std::map<std::string, std::string> variables = {});
 
 // Location of byte `offset` of a resolved body.

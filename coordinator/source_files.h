@@ -11,7 +11,7 @@
 namespace shoal {
 
 class SourceFiles {
-public:
+  public:
     virtual ~SourceFiles() = default;
     // Names (not paths) of the regular files directly in `dir`, in any order;
     // nullopt when `dir` cannot be read. Symbolic links are skipped, as pg-mig does.

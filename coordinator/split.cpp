@@ -29,7 +29,8 @@ enum class Kind {
 
 struct ParseTree {
     std::unique_ptr<PgQuery__ParseResult, void (*)(PgQuery__ParseResult *)> tree{
-        nullptr, [](PgQuery__ParseResult *p) { pg_query__parse_result__free_unpacked(p, nullptr); }};
+        nullptr,
+        [](PgQuery__ParseResult *p) { pg_query__parse_result__free_unpacked(p, nullptr); }};
     std::string error;
     int error_position = 0;  // 1-based character position, 0 when unknown
 };
@@ -168,9 +169,8 @@ SplitResult split_script(const Resolved &resolved) {
 
     ParseTree tree = parse(body);
     if (!tree.tree) {
-        size_t offset = tree.error_position > 0
-                            ? byte_offset_of_character(body, tree.error_position)
-                            : 0;
+        size_t offset =
+            tree.error_position > 0 ? byte_offset_of_character(body, tree.error_position) : 0;
         out.problems.push_back({location(offset), tree.error});
         return out;
     }
@@ -189,8 +189,8 @@ SplitResult split_script(const Resolved &resolved) {
         size_t start = first_token(body, begin, end);
         Kind kind = classify(tree.tree->stmts[i]->stmt);
         kinds.push_back(kind);
-        out.statements.push_back({body.substr(start, end - start), location(start),
-                                  kind == Kind::Nontransactional});
+        out.statements.push_back(
+            {body.substr(start, end - start), location(start), kind == Kind::Nontransactional});
     }
 
     // pg-mig's idiom: COMMIT first and BEGIN last around what must run outside
@@ -231,12 +231,12 @@ SplitResult split_script(const Resolved &resolved) {
     }
     out.solo = idiom || first_nontransactional != nullptr;
     if (out.solo && first_transactional != nullptr) {
-        const Statement &reason = first_nontransactional ? *first_nontransactional
-                                                         : out.statements.front();
-        std::string why = first_nontransactional
-                              ? "\"" + first_words(reason.sql) +
-                                    "\" cannot run inside a transaction block"
-                              : "COMMIT; … BEGIN; makes this version run outside a transaction";
+        const Statement &reason =
+            first_nontransactional ? *first_nontransactional : out.statements.front();
+        std::string why =
+            first_nontransactional
+                ? "\"" + first_words(reason.sql) + "\" cannot run inside a transaction block"
+                : "COMMIT; … BEGIN; makes this version run outside a transaction";
         out.problems.push_back(
             {first_transactional->where,
              "\"" + first_words(first_transactional->sql) + "\" is mixed with a statement that " +

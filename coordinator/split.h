@@ -15,7 +15,8 @@ namespace shoal {
 struct SplitResult {
     std::vector<Statement> statements;  // without the idiom's COMMIT/BEGIN
     bool solo = false;                  // runs outside a transaction block
-    std::vector<Problem> problems;      // syntax errors (PostgreSQL's message), mixing, stray BEGIN/COMMIT
+    std::vector<Problem>
+        problems;  // syntax errors (PostgreSQL's message), mixing, stray BEGIN/COMMIT
 };
 
 SplitResult split_script(const Resolved &resolved);

@@ -12,8 +12,8 @@ ConfigResult parse(std::vector<std::string> args, std::map<std::string, std::str
 }
 
 TEST(Config, SubcommandWithOptions) {
-    ConfigResult r = parse({"apply", "--migdir", "mig", "--hosts", "a,b:5433/app", "--dry-run",
-                            "--parallelism", "4"});
+    ConfigResult r = parse(
+        {"apply", "--migdir", "mig", "--hosts", "a,b:5433/app", "--dry-run", "--parallelism", "4"});
     ASSERT_TRUE(r.ok()) << r.errors[0];
     EXPECT_EQ(r.config.command, Command::Apply);
     EXPECT_EQ(r.config.migdir, "mig");
@@ -34,8 +34,7 @@ TEST(Config, CommandLineBeatsEnvironmentBeatsIni) {
     EXPECT_EQ(r.config.migdir, "ini-mig");
     EXPECT_EQ(r.config.ini_path, "/x/shoal.ini");
     ASSERT_EQ(r.config.nodes.size(), 1u);
-    EXPECT_EQ(r.config.nodes[0].conninfo,
-              "host='h1' port='3333' dbname='ini-db' user='env-user'");
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='h1' port='3333' dbname='ini-db' user='env-user'");
 }
 
 TEST(Config, SkipConfigIgnoresIni) {
@@ -67,14 +66,13 @@ TEST(Config, PgMigFlagsAreAliases) {
     EXPECT_EQ(apply.config.command, Command::Apply);
     EXPECT_TRUE(apply.config.dry);
     EXPECT_TRUE(apply.config.force);
-    EXPECT_EQ(apply.config.nodes[0].conninfo,
-              "host='h' port='5' dbname='d' user='u' password='p'");
+    EXPECT_EQ(apply.config.nodes[0].conninfo, "host='h' port='5' dbname='d' user='u' password='p'");
 }
 
 TEST(Config, UriHostsKeepTheirOwnPartsAndQuoteValues) {
     ConfigResult r = parse({"check", "--migdir", "m", "--hosts",
-                            "postgres://al%40ice:p%27w@db1:6432/app?sslmode=require",
-                            "--user", "bob", "--db", "other"});
+                            "postgres://al%40ice:p%27w@db1:6432/app?sslmode=require", "--user",
+                            "bob", "--db", "other"});
     ASSERT_TRUE(r.ok()) << r.errors[0];
     EXPECT_EQ(r.config.nodes[0].conninfo,
               "host='db1' port='6432' dbname='app' user='al@ice' password='p\\'w' "

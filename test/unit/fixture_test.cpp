@@ -12,10 +12,10 @@ namespace shoal {
 namespace {
 
 class FixtureTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        loaded = load_migration_dir(std::string(SHOAL_SOURCE_DIR) + "/test/fixtures/mig",
-                                    DiskFiles());
+        loaded =
+            load_migration_dir(std::string(SHOAL_SOURCE_DIR) + "/test/fixtures/mig", DiskFiles());
         ASSERT_TRUE(loaded.ok()) << format_problems(loaded.problems);
     }
     const Version &version(const std::string &name) {
@@ -62,8 +62,8 @@ TEST_F(FixtureTest, DirectivesParsed) {
 }
 
 TEST_F(FixtureTest, PlansEveryShardAndPublic) {
-    Plan plan = plan_apply(loaded.dir, {{"n1", {{"public", {}}, {"sh0000", {}}, {"sh0001", {}}}}},
-                           {});
+    Plan plan =
+        plan_apply(loaded.dir, {{"n1", {{"public", {}}, {"sh0000", {}}, {"sh0001", {}}}}}, {});
     ASSERT_TRUE(plan.errors.empty());
     size_t public_versions = 0;
     for (const Version &v : loaded.dir.versions) public_versions += v.prefix == "public";

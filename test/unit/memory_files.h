@@ -10,7 +10,7 @@
 namespace shoal::test {
 
 class MemoryFiles final : public SourceFiles {
-public:
+  public:
     std::map<std::string, std::string> files;
     std::map<std::string, std::string> env;
 

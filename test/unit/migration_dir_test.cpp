@@ -38,10 +38,10 @@ TEST(FileName, AcceptsPgMigNames) {
 
 TEST(FileName, RejectsOtherNames) {
     VersionFileName f;
-    for (const char *name : {"20241107.add.users.sh.up.sql", "abc.add.sh.up.sql",
-                             "20241107.add.sh.sql", "20241107.add.sh.down.sql",
-                             "20241107..sh.up.sql", "20241107.add..up.sql", "20241107.add.sh.up.SQL",
-                             "before.sql"}) {
+    for (const char *name :
+         {"20241107.add.users.sh.up.sql", "abc.add.sh.up.sql", "20241107.add.sh.sql",
+          "20241107.add.sh.down.sql", "20241107..sh.up.sql", "20241107.add..up.sql",
+          "20241107.add.sh.up.SQL", "before.sql"}) {
         EXPECT_FALSE(parse_version_file_name(name, f)) << name;
     }
 }
@@ -83,8 +83,8 @@ TEST(LoadDir, OrphanDnIsProblem) {
 TEST(LoadDir, BadSqlFileNameIsProblem) {
     MemoryFiles files;
     files.files["mig/add-users.sql"] = "SELECT 1;\n";
-    EXPECT_TRUE(has_problem(load_migration_dir("mig", files), "mig/add-users.sql",
-                            "must be named"));
+    EXPECT_TRUE(
+        has_problem(load_migration_dir("mig", files), "mig/add-users.sql", "must be named"));
 }
 
 TEST(LoadDir, EveryProblemIsReportedAtOnceSortedByFile) {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "migration_dir.h"
 #include "memory_files.h"
+#include "migration_dir.h"
 #include "report.h"
 
 namespace shoal {
@@ -16,7 +16,7 @@ const char *const C = "20240103000000.c.sh";
 const char *const P = "20240101500000.p.public";
 
 class PlanTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         test::MemoryFiles files;
         for (const char *name : {A, B, C, P}) {
@@ -54,9 +54,10 @@ TEST_F(PlanTest, FreshSchemasGetWholeChain) {
 TEST_F(PlanTest, PartialChainAndResumeAfterFailure) {
     // sh0001 stopped after A (B failed last run); sh0002 finished; sh0003 never started.
     Plan plan = plan_apply(dir,
-                           {{"n1", {{"sh0001", {applied(A)}},
-                                    {"sh0002", {applied(A), applied(B), applied(C)}},
-                                    {"sh0003", {}}}}},
+                           {{"n1",
+                             {{"sh0001", {applied(A)}},
+                              {"sh0002", {applied(A), applied(B), applied(C)}},
+                              {"sh0003", {}}}}},
                            {});
     ASSERT_TRUE(plan.errors.empty());
     ASSERT_EQ(plan.nodes[0].schemas.size(), 2u);
@@ -117,9 +118,10 @@ TEST_F(PlanTest, UnknownChecksumFromPgMigIsNotDrift) {
 
 TEST_F(PlanTest, UndoLatestSkipsSchemasThatNeverHadIt) {
     Plan plan = plan_undo(dir,
-                          {{"n1", {{"sh0001", {applied(A), applied(B)}},
-                                   {"sh0002", {applied(A)}},
-                                   {"public", {applied(P)}}}}},
+                          {{"n1",
+                            {{"sh0001", {applied(A), applied(B)}},
+                             {"sh0002", {applied(A)}},
+                             {"public", {applied(P)}}}}},
                           B);
     ASSERT_TRUE(plan.errors.empty());
     EXPECT_EQ(plan.direction, Direction::Down);
@@ -155,8 +157,8 @@ TEST_F(PlanTest, SeveralNodesAndSummary) {
     ASSERT_EQ(plan.nodes.size(), 2u);
     EXPECT_TRUE(plan.nodes[1].schemas.empty());
     EXPECT_EQ(format_plan(plan), std::string("apply ") + A + ": 3 schemas: n1:sh0001-0003\n" +
-                                     "apply " + B + ": 3 schemas: n1:sh0001-0003\n" + "apply " +
-                                     C + ": 3 schemas: n1:sh0001-0003\n");
+                                     "apply " + B + ": 3 schemas: n1:sh0001-0003\n" + "apply " + C +
+                                     ": 3 schemas: n1:sh0001-0003\n");
 }
 
 }  // namespace

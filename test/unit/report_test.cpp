@@ -49,9 +49,9 @@ TEST(Report, GroupsIdenticalErrorsAcrossSchemas) {
 TEST(Report, ExitCodesAreDistinctAndDocumented) {
     EXPECT_EQ(to_int(ExitCode::Ok), 0);
     std::string table = exit_code_table();
-    for (ExitCode code : {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations,
-                          ExitCode::LockHeld, ExitCode::Unreachable, ExitCode::NotUpToDate,
-                          ExitCode::Interrupted}) {
+    for (ExitCode code :
+         {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations, ExitCode::LockHeld,
+          ExitCode::Unreachable, ExitCode::NotUpToDate, ExitCode::Interrupted}) {
         EXPECT_NE(table.find(" " + std::to_string(to_int(code)) + "  "), std::string::npos);
     }
 }

@@ -155,8 +155,7 @@ TEST(Resolve, BacktickIsRefused) {
 
 TEST(Resolve, BackslashInsideLiteralsIsNotMetaCommand) {
     MemoryFiles files;
-    files.files["mig/v.up.sql"] =
-        "SELECT E'a\\'b \\i x', 'c:\\dir';\nDO $f$ SELECT '\\q' $f$;\n";
+    files.files["mig/v.up.sql"] = "SELECT E'a\\'b \\i x', 'c:\\dir';\nDO $f$ SELECT '\\q' $f$;\n";
     Resolved r = resolve(files);
     EXPECT_TRUE(r.problems.empty()) << r.problems[0].message;
 }

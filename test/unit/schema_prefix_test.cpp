@@ -15,12 +15,18 @@ struct PrefixCase {
 // The table of pg-mig's own schemaNameMatchesPrefix test, plus the edges.
 TEST(SchemaPrefix, MatchesPgMigTable) {
     const PrefixCase cases[] = {
-        {"sh0001", "sh", true},          {"sharding", "sh", false},
-        {"public", "public", true},      {"sh0001old1234", "sh", true},
-        {"sh0000", "sh", true},          {"sh0000", "sh0000", true},
-        {"sh0000old1234", "sh0000", true}, {"sh", "sh", true},
-        {"publicity", "public", false},  {"s", "sh", false},
-        {"sh0001", "sh0000", false},     {"public", "sh", false},
+        {"sh0001", "sh", true},
+        {"sharding", "sh", false},
+        {"public", "public", true},
+        {"sh0001old1234", "sh", true},
+        {"sh0000", "sh", true},
+        {"sh0000", "sh0000", true},
+        {"sh0000old1234", "sh0000", true},
+        {"sh", "sh", true},
+        {"publicity", "public", false},
+        {"s", "sh", false},
+        {"sh0001", "sh0000", false},
+        {"public", "sh", false},
     };
     for (const PrefixCase &c : cases) {
         EXPECT_EQ(schema_matches_prefix(c.schema, c.prefix), c.matches)

@@ -15,7 +15,8 @@ SplitResult split(const std::string &text) {
 }
 
 TEST(Split, StatementsWithLines) {
-    SplitResult r = split("-- header\nCREATE TABLE a(id int);\n\n/* c */ CREATE TABLE b(id int);\n");
+    SplitResult r =
+        split("-- header\nCREATE TABLE a(id int);\n\n/* c */ CREATE TABLE b(id int);\n");
     ASSERT_TRUE(r.problems.empty());
     ASSERT_EQ(r.statements.size(), 2u);
     EXPECT_EQ(r.statements[0].sql, "CREATE TABLE a(id int)");
