@@ -62,8 +62,10 @@ CREATE TABLE shoal.event (
 );
 COMMENT ON TABLE shoal.event IS
   'shoal: append-only history of applies, undos, marks, forgets and failures';
--- History is worth keeping in a pg_dump of the database, unlike the other tables.
+-- History is worth keeping in a pg_dump of the database, unlike the other tables;
+-- its id sequence too, or a restored database would hand out used ids again.
 SELECT pg_catalog.pg_extension_config_dump('shoal.event', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('shoal.event', 'id'), '');
 
 CREATE TABLE shoal.run (
   pid         integer PRIMARY KEY,
