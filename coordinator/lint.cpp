@@ -10,19 +10,18 @@
 // Script, whoever built it.
 #include "lint.h"
 
-#include <pg_query.h>
-#include <pg_query/pg_query.pb-c.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <utility>
 
+#include "pg_parse.h"
 #include "report.h"
 
 namespace shoal {
@@ -212,57 +211,6 @@ const Rule *find_rule(const std::string &name) {
 // PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated.
 constexpr std::size_t kMaxIdentifierBytes = 63;
 
-// ---- libpg_query, owned ------------------------------------------------------
-
-struct FreeParseResult {
-    void operator()(PgQuery__ParseResult *p) const {
-        pg_query__parse_result__free_unpacked(p, nullptr);
-    }
-};
-struct FreeScanResult {
-    void operator()(PgQuery__ScanResult *p) const {
-        pg_query__scan_result__free_unpacked(p, nullptr);
-    }
-};
-using ParseTree = std::unique_ptr<PgQuery__ParseResult, FreeParseResult>;
-using TokenList = std::unique_ptr<PgQuery__ScanResult, FreeScanResult>;
-
-struct Parsed {
-    ParseTree tree;     // null when the parser rejected the text
-    std::string error;  // the parser's message when it did
-    int error_offset = 0;
-};
-
-Parsed parse(const std::string &sql) {
-    struct Raw {
-        PgQueryProtobufParseResult result;
-        ~Raw() { pg_query_free_protobuf_parse_result(result); }
-    } raw{pg_query_parse_protobuf(sql.c_str())};
-    Parsed out;
-    if (raw.result.error) {
-        out.error = raw.result.error->message;
-        out.error_offset = raw.result.error->cursorpos > 0 ? raw.result.error->cursorpos - 1 : 0;
-        return out;
-    }
-    // unpack copies everything it needs, so the raw buffer can go right after.
-    out.tree.reset(pg_query__parse_result__unpack(
-        nullptr, raw.result.parse_tree.len,
-        reinterpret_cast<const uint8_t *>(raw.result.parse_tree.data)));
-    if (!out.tree) out.error = "libpg_query returned a parse tree that could not be read";
-    return out;
-}
-
-// Null when the scanner fails (an unterminated quote, say); the parser reports that.
-TokenList scan(const std::string &sql) {
-    struct Raw {
-        PgQueryScanResult result;
-        ~Raw() { pg_query_free_scan_result(result); }
-    } raw{pg_query_scan(sql.c_str())};
-    if (raw.result.error) return nullptr;
-    return TokenList(pg_query__scan_result__unpack(
-        nullptr, raw.result.pbuf.len, reinterpret_cast<const uint8_t *>(raw.result.pbuf.data)));
-}
-
 bool is_comment(const PgQuery__ScanToken &t) {
     return t.token == PG_QUERY__TOKEN__SQL_COMMENT || t.token == PG_QUERY__TOKEN__C_COMMENT;
 }
@@ -344,53 +292,16 @@ bool may_be_volatile(const PgQuery__Node *expr) {
     return volatile_call;
 }
 
-bool is_concurrent_reindex(const PgQuery__ReindexStmt &r) {
-    for (std::size_t i = 0; i < r.n_params; ++i)
-        if (r.params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-            std::string(r.params[i]->def_elem->defname) == "concurrently")
-            return true;
-    return false;
-}
-
 // ---- one script ----------------------------------------------------------------
 
-// What a statement is to the transaction shoal runs a version in. The loader
-// (split.cpp) classifies the same way and marks Statement::nontransactional; the
-// CONCURRENTLY forms are recognised here too so that lint_script judges scripts
-// built otherwise alike.
-enum class Kind { Empty, Neutral, Begin, Commit, OtherControl, NonTransactional, Transactional };
-
-Kind kind_of(const PgQuery__Node &n, bool marked_nontransactional) {
-    switch (n.node_case) {
-        case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-            switch (n.transaction_stmt->kind) {
-                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
-                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
-                    return Kind::Begin;
-                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
-                    return Kind::Commit;
-                default:
-                    return Kind::OtherControl;
-            }
-        case PG_QUERY__NODE__NODE_INDEX_STMT:
-            if (n.index_stmt->concurrent) return Kind::NonTransactional;
-            break;
-        case PG_QUERY__NODE__NODE_DROP_STMT:
-            if (n.drop_stmt->concurrent) return Kind::NonTransactional;
-            // pg-mig's solo versions drop an invalid leftover index first: fine either way.
-            if (n.drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX &&
-                n.drop_stmt->missing_ok)
-                return Kind::Neutral;
-            break;
-        case PG_QUERY__NODE__NODE_REINDEX_STMT:
-            if (is_concurrent_reindex(*n.reindex_stmt)) return Kind::NonTransactional;
-            break;
-        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-            return Kind::Neutral;
-        default:
-            break;
-    }
-    return marked_nontransactional ? Kind::NonTransactional : Kind::Transactional;
+// What a statement is to the transaction shoal runs a version in: the loader's
+// own classification (pg_parse.h), so lint and the loader never disagree. A
+// statement the loader marked nontransactional for another reason counts as one.
+StatementKind kind_of(const PgQuery__Node &n, bool marked_nontransactional) {
+    const StatementKind kind = classify_statement(n);
+    return kind == StatementKind::Transactional && marked_nontransactional
+               ? StatementKind::Nontransactional
+               : kind;
 }
 
 // Where a script has pg-mig's wrapper, COMMIT first and BEGIN last around what
@@ -403,17 +314,17 @@ struct Shape {
 
 struct ParsedStatement {
     const Statement *source = nullptr;
-    Parsed parsed;
+    ParseTree parsed;
     TokenList tokens;
-    int start = 0;  // byte offset of the first token after leading comments
-    Kind kind = Kind::Empty;
+    int start = 0;                      // byte offset of the first token after leading comments
+    std::optional<StatementKind> kind;  // none for a span without a statement
 };
 
 ParsedStatement prepare(const Statement &statement) {
     ParsedStatement p;
     p.source = &statement;
-    p.parsed = parse(statement.sql);
-    p.tokens = scan(statement.sql);
+    p.parsed = parse_sql(statement.sql);
+    p.tokens = scan_sql(statement.sql);
     if (p.tokens)
         for (std::size_t i = 0; i < p.tokens->n_tokens; ++i)
             if (!is_comment(*p.tokens->tokens[i])) {
@@ -421,14 +332,15 @@ ParsedStatement prepare(const Statement &statement) {
                 break;
             }
     if (!p.parsed.tree) {
-        p.kind = Kind::Transactional;
+        p.kind = StatementKind::Transactional;
         return p;
     }
     // One statement, normally; should a span hold several, any that is not
     // neutral decides.
     for (std::size_t i = 0; i < p.parsed.tree->n_stmts; ++i) {
-        const Kind kind = kind_of(*p.parsed.tree->stmts[i]->stmt, statement.nontransactional);
-        if (p.kind == Kind::Empty || p.kind == Kind::Neutral) p.kind = kind;
+        const StatementKind kind =
+            kind_of(*p.parsed.tree->stmts[i]->stmt, statement.nontransactional);
+        if (!p.kind || p.kind == StatementKind::Harmless) p.kind = kind;
     }
     return p;
 }
@@ -449,7 +361,8 @@ class Checker {
         hits_.clear();
         offset_ = p.start;
         if (!p.parsed.tree) {
-            add(RuleId::SyntaxError, p.parsed.error_offset);
+            add(RuleId::SyntaxError,
+                static_cast<int>(byte_offset_of_character(p.source->sql, p.parsed.error_position)));
             return hits_;
         }
         check_transaction_placement(p.kind, index);
@@ -468,14 +381,14 @@ class Checker {
     }
 
     // BEGIN/COMMIT end or split shoal's transaction, except as pg-mig's wrapper.
-    void check_transaction_placement(Kind kind, std::size_t index) {
-        const bool control =
-            kind == Kind::Begin || kind == Kind::Commit || kind == Kind::OtherControl;
+    void check_transaction_placement(std::optional<StatementKind> kind, std::size_t index) {
+        const bool control = kind == StatementKind::Begin || kind == StatementKind::Commit ||
+                             kind == StatementKind::OtherTransactionControl;
         if (control && index != shape_.wrapper_commit && index != shape_.wrapper_begin)
             add(RuleId::TransactionNesting, -1);
-        if (kind == Kind::Begin) in_explicit_transaction_ = true;
-        if (kind == Kind::Commit) in_explicit_transaction_ = false;
-        if (kind == Kind::NonTransactional &&
+        if (kind == StatementKind::Begin) in_explicit_transaction_ = true;
+        if (kind == StatementKind::Commit) in_explicit_transaction_ = false;
+        if (kind == StatementKind::Nontransactional &&
             (shape_.has_transactional || in_explicit_transaction_))
             add(RuleId::BanConcurrentIndexCreationInTransaction, -1);
     }
@@ -759,7 +672,7 @@ SourceLocation body_location(const Script &script, std::size_t offset) {
 std::map<std::string, std::string> read_waivers(const Script &script,
                                                 std::vector<LintFinding> &findings) {
     std::map<std::string, std::string> waivers;
-    const TokenList tokens = scan(script.body);
+    const TokenList tokens = scan_sql(script.body);
     if (!tokens) return waivers;
     const std::string marker = "shoal:ignore";
     for (std::size_t i = 0; i < tokens->n_tokens; ++i) {
@@ -874,11 +787,11 @@ std::vector<LintFinding> lint_script(const Script &script, const LintOptions &op
     for (const Statement &s : script.statements) {
         parsed.push_back(prepare(s));
         shape.has_transactional =
-            shape.has_transactional || parsed.back().kind == Kind::Transactional;
-        if (parsed.back().kind != Kind::Empty) nonempty.push_back(parsed.size() - 1);
+            shape.has_transactional || parsed.back().kind == StatementKind::Transactional;
+        if (parsed.back().kind.has_value()) nonempty.push_back(parsed.size() - 1);
     }
-    if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == Kind::Commit &&
-        parsed[nonempty.back()].kind == Kind::Begin) {
+    if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == StatementKind::Commit &&
+        parsed[nonempty.back()].kind == StatementKind::Begin) {
         shape.wrapper_commit = nonempty.front();
         shape.wrapper_begin = nonempty.back();
     }
