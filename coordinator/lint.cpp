@@ -701,38 +701,6 @@ std::map<std::string, std::string> read_waivers(const Script &script,
 
 // ---- run_lint ------------------------------------------------------------------
 
-std::string json_string(const std::string &s) {
-    std::string out = "\"";
-    for (const unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
 // The statement on one line, shortened, for the text report.
 std::string one_line(const std::string &sql) {
     constexpr std::size_t kMax = 160;

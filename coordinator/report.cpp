@@ -3,6 +3,7 @@
 #include "report.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -113,6 +114,38 @@ std::vector<std::string> collapse(std::vector<std::string> names) {
     for (const auto &[stem, group] : groups)
         out.push_back(stem + ranges(group.numbers, group.widths));
     return out;
+}
+
+std::string json_string(const std::string &s) {
+    std::string out = "\"";
+    for (const unsigned char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out + "\"";
 }
 
 std::string join(const std::vector<std::string> &parts, const std::string &separator) {

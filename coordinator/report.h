@@ -41,6 +41,9 @@ std::string format_problems(std::vector<Problem> problems);
 std::vector<std::string> collapse(std::vector<std::string> names);
 std::string join(const std::vector<std::string> &parts, const std::string &separator);
 
+// A JSON string literal, quotes included, for every --json output.
+std::string json_string(const std::string &text);
+
 // One failure of one schema, as the fleet layer collects them.
 struct SchemaError {
     std::string node;
