@@ -136,26 +136,27 @@ COMMENT ON FUNCTION shoal.unlock_run() IS
 
 -- Reading stamps ------------------------------------------------------------------
 
--- The text a constant function returns. A function whose body is exactly
--- `SELECT '<literal>';` (what pg-mig and shoal write) is read from pg_proc.prosrc
--- without calling it, which is what makes reading 10 000 stamps one cheap query;
--- anything else written by hand is called.
+-- The text a constant function returns, read from its source: the body must be
+-- `SELECT '<literal>';` as pg-mig and shoal write it. Reading instead of calling
+-- makes 10 000 stamps one cheap query, and never runs code that a schema's owner
+-- put there with the rights of whoever reads the stamps.
 CREATE FUNCTION shoal.const_value(fn_schema name, fn_name name, fn_source text) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   literal text := substring(fn_source FROM
-    '^[[:space:]]*SELECT[[:space:]]+''((?:[^'']|'''')*)''[[:space:]]*;?[[:space:]]*$');
-  result text;
+    '(?i)^[[:space:]]*SELECT[[:space:]]+''((?:[^'']|'''')*)''[[:space:]]*;?[[:space:]]*$');
 BEGIN
-  IF literal IS NOT NULL THEN
-    RETURN replace(literal, '''''', '''');
+  IF literal IS NULL THEN
+    RAISE EXCEPTION 'shoal cannot read %.%(): its body is not a constant', quote_ident(fn_schema), quote_ident(fn_name)
+      USING ERRCODE = 'SH006',
+            DETAIL = 'shoal reads stamps from their source and never runs them; it expects the body SELECT ''<text>''; that pg-mig writes.',
+            HINT = 'Recreate the function in that form with the same value.';
   END IF;
-  EXECUTE format('SELECT %I.%I()::text', fn_schema, fn_name) INTO result;
-  RETURN result;
+  RETURN replace(literal, '''''', '''');
 END
 $fn$;
 COMMENT ON FUNCTION shoal.const_value(name, name, text) IS
-  'shoal (internal): the value of a constant function, read from its source when it is a plain SELECT of a literal';
+  'shoal (internal): the value of a constant function (body SELECT ''<text>'';), read from its source';
 
 -- One row per (schema, applied version), in the stamp's order. A schema counts as
 -- stamped when it has mig_versions_const(); shoal_stamp_const() only adds checksum

@@ -1,7 +1,11 @@
--- A stamp that is not a plain SELECT of a literal (written by hand) is read by
--- calling it; one without the stamp function has no versions.
+-- Stamps are read from their source, never run: pg-mig's form in any spacing or
+-- case is read; a body that is not a constant is an error naming the function
+-- (running it would run its owner's code with the reader's rights).
 CREATE SCHEMA t017_hand;
-CREATE FUNCTION t017_hand.mig_versions_const() RETURNS text LANGUAGE sql AS $$ SELECT '["017.a.t017"]'::text || '' $$;
+CREATE FUNCTION t017_hand.mig_versions_const() RETURNS text LANGUAGE sql
+  AS $$
+  select   '["017.a.t017"]'
+$$;
 CREATE SCHEMA t017_none;
 SELECT * FROM shoal.stamps() WHERE schema LIKE 't017%' ORDER BY schema;
 SELECT shoal.mig_mark('t017_hand', '018.b.t017', 'b');
@@ -12,3 +16,12 @@ SELECT t017_hand.mig_versions_const(), (SELECT versions FROM shoal.stamps() WHER
 -- mig_versions_const() is authoritative: shoal's data without it counts for nothing.
 CREATE FUNCTION t017_none.shoal_stamp_const() RETURNS text LANGUAGE sql AS $$ SELECT '{"017.a.t017": {"checksum": "x"}}'; $$;
 SELECT * FROM shoal.stamps() WHERE schema = 't017_none';
+-- A stamp that computes its value is refused, and is not run.
+CREATE SCHEMA t017_trap;
+CREATE TABLE t017_trap.ran (at timestamptz);
+CREATE FUNCTION t017_trap.mig_versions_const() RETURNS text LANGUAGE sql
+  AS $$ INSERT INTO t017_trap.ran VALUES (now()); SELECT '["017.a.t017"]' $$;
+SELECT error_of($$SELECT * FROM shoal.stamps()$$);
+SELECT error_of($$SELECT shoal.mig_mark('t017_trap', '018.b.t017', 'b')$$);
+SELECT count(*) AS times_run FROM t017_trap.ran;
+DROP SCHEMA t017_trap CASCADE;
