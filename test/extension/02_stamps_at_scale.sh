@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shoal.stamps() reads a node of 10 000 schemas in one query and stays fast: the
+# shoal.stamps() reads a node of 10 000 schemas in one query (its speed is measured by bench/): the
 # coordinator calls it once per node per run. Half the schemas carry pg-mig's
 # stamp only, the other half also shoal's checksums.
 set -uo pipefail
