@@ -1,10 +1,9 @@
-// status, check and verify: connect to every node at once, read, compare,
-// print. Unreachable nodes are reported, never waited for; the exit code says
-// whether the answer covers the whole fleet.
+// status and check (verify is in verify.cpp): connect to every node at once,
+// read, compare, print. Unreachable nodes are reported, never waited for; the
+// exit code says whether the answer covers the whole fleet.
 #include "fleet/status.h"
 
 #include <iostream>
-#include <map>
 
 #include "digest.h"
 #include "fleet/event_loop.h"
@@ -13,13 +12,9 @@
 #include "migration_dir.h"
 #include "plan.h"
 #include "report.h"
-#include "schema_prefix.h"
 
 namespace shoal::fleet {
 
-namespace {
-
-// Connects and checks the extension; prints why a node is left out.
 std::vector<Node> open_nodes(const Config &config, bool &complete) {
     std::vector<Node> nodes = connect_nodes(config.nodes);
     check_extensions(usable_nodes(nodes), false);
@@ -37,6 +32,8 @@ std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
     for (Node *node : nodes) out.push_back(node->control.get());
     return out;
 }
+
+namespace {
 
 struct NodeStatus {
     size_t schemas = 0;  // schemas some version applies to
@@ -144,73 +141,6 @@ int command_check(const Config &config, const MigrationDir &dir) {
                   << (code == ExitCode::Ok ? "up to date" : "NOT up to date") << std::endl;
     }
     return to_int(code);
-}
-
-int command_verify(const Config &config, const MigrationDir &dir) {
-    bool complete = false;
-    std::vector<Node> nodes = open_nodes(config, complete);
-    auto usable = usable_nodes(nodes);
-    read_stamps(usable);
-    usable = usable_nodes(nodes);
-    // One structural fingerprint per schema: relations with their columns,
-    // indexes, constraints and functions, with the schema's own name removed
-    // so that identical shards fingerprint identically. Stamp functions
-    // (mig_*) differ by design and are left out.
-    const char *fingerprint_sql =
-        "SELECT s.nspname, pg_catalog.md5(coalesce(pg_catalog.string_agg(d.item, E'\\n' ORDER BY d.item), ''))"
-        " FROM pg_catalog.pg_namespace s LEFT JOIN LATERAL ("
-        "  SELECT 'relation ' || c.relname || ' ' || c.relkind || ' (' || coalesce((SELECT pg_catalog.string_agg("
-        "    a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) ||"
-        "    CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum)"
-        "    FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0"
-        "    AND NOT a.attisdropped), '') || ')'"
-        "  FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) s.oid AND c.relkind <> 'i'"
-        "  UNION ALL SELECT 'index ' || pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid),"
-        "    pg_catalog.quote_ident(s.nspname) || '.', '')"
-        "  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
-        "  WHERE c.relnamespace OPERATOR(pg_catalog.=) s.oid"
-        "  UNION ALL SELECT 'constraint ' || k.conname || ' ' || pg_catalog.replace(pg_catalog.pg_get_constraintdef(k.oid),"
-        "    pg_catalog.quote_ident(s.nspname) || '.', '')"
-        "  FROM pg_catalog.pg_constraint k WHERE k.connamespace OPERATOR(pg_catalog.=) s.oid"
-        "  UNION ALL SELECT 'function ' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'"
-        "  FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) s.oid AND p.proname !~ '^mig_'"
-        " ) d(item) ON true WHERE s.nspname OPERATOR(pg_catalog.=) ANY ($1::text[]) GROUP BY s.nspname";
-    std::vector<Batch> batches;
-    for (const Node *node : usable) {
-        std::vector<std::string> schemas;
-        for (const SchemaState &schema : node->state.schemas)
-            if (!chain_for_schema(dir, schema.schema).empty()) schemas.push_back(schema.schema);
-        batches.push_back(Batch{Query{fingerprint_sql, {text_array(schemas)}}});
-    }
-    auto outcomes = exchange(controls(usable), std::move(batches));
-    // prefix → fingerprint → "node:schema" names
-    std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;
-    const auto all_prefixes = prefixes(dir);
-    for (size_t i = 0; i < usable.size(); ++i) {
-        if (outcomes[i].error) {
-            std::cerr << "shoal: " << usable[i]->spec.display << ": " << outcomes[i].error->to_string() << "\n";
-            complete = false;
-            continue;
-        }
-        for (const auto &row : outcomes[i].results.at(0).rows) {
-            const std::string schema = row.at(0).value_or("");
-            groups[best_prefix(schema, all_prefixes)][row.at(1).value_or("")].push_back(usable[i]->spec.display +
-                                                                                       ":" + schema);
-        }
-    }
-    bool same = true;
-    for (const auto &[prefix, by_fingerprint] : groups) {
-        if (by_fingerprint.size() <= 1) continue;
-        same = false;
-        size_t reference = 0;
-        for (const auto &entry : by_fingerprint) reference = std::max(reference, entry.second.size());
-        std::cout << "prefix " << prefix << ": " << by_fingerprint.size() << " different structures\n";
-        for (const auto &[fingerprint, names] : by_fingerprint)
-            std::cout << "  " << (names.size() == reference ? "majority" : "differs ") << " " << names.size()
-                      << " schema(s): " << join(collapse(names), ", ") << "\n";
-    }
-    if (same) std::cout << "every schema of each prefix has the same structure" << std::endl;
-    return to_int(!complete ? ExitCode::Unreachable : same ? ExitCode::Ok : ExitCode::NotUpToDate);
 }
 
 }  // namespace shoal::fleet

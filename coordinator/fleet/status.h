@@ -1,14 +1,21 @@
 // The read-only online commands: `status` (per node: schemas up to date,
 // behind, failed; last run; digest; who holds the run lock), `check` (the
 // deploy gate: every node's digest at least the directory's) and `verify`
-// (every schema of a prefix has the same structure across the fleet). None of
-// them takes the run lock or writes anything.
+// (every schema has the structure of the majority of schemas with its applied
+// versions; fleet/verify.cpp). None of them takes the run lock or writes anything.
 #pragma once
 
 #include "config.h"
+#include "fleet/node.h"
 #include "migration.h"
 
 namespace shoal::fleet {
+
+// Connects to every node and checks the extension; prints why a node is left out
+// and clears `complete` when one is.
+std::vector<Node> open_nodes(const Config &config, bool &complete);
+// The nodes' control connections, for exchange().
+std::vector<Connection *> controls(const std::vector<Node *> &nodes);
 
 int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);
