@@ -177,6 +177,7 @@ void Connection::send(Batch batch) {
         if (state_ != State::Broken) fail("a batch was sent while another one ran");
         return;
     }
+    if (batch.empty()) return;  // nothing to wait for: stays Idle with an empty outcome
     PGconn *conn = conn_.get();
     pipelined_ = batch.size() > 1;
     if (pipelined_ && !PQenterPipelineMode(conn)) {
