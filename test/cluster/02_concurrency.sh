@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Runs that meet other sessions: a second coordinator, a table lock held by the
+# application, CONCURRENTLY versions with an earlier attempt's leftover, the
+# parallelism directives (checked from the servers' own timestamps), and a
+# migrating role that is not a superuser.
+source "$(dirname "$0")/lib.sh"
+cluster_start
+BASIC=$DIRS/basic
+WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
+V3=20250101000003.email-idx.sh V4=20250101000004.more.sh
+
+migdir() {  # NAME [FILE CONTENT]…  → a copy of basic plus those files
+  local dir=$WORK/$1
+  shift
+  rm -rf "$dir" && cp -r "$BASIC" "$dir"
+  while [ $# -gt 0 ]; do printf '%s\n' "$2" >"$dir/$1"; shift 2; done
+  echo "$dir"
+}
+
+lock_held_on_all() {  # DB → the run lock is taken on every node
+  [ "$(sum_all "$1" "SELECT count(*) FROM shoal.run_lock")" -eq 3 ]
+}
+
+echo "# 5. a second coordinator while one runs"
+fleet_create locked
+slow=$(migdir slow "$V4.up.sql" "SELECT pg_sleep(0.1); CREATE TABLE slow_done (id int);" "$V4.dn.sql" "DROP TABLE slow_done;")
+start_shoal locked "$slow" "$WORK/first.log" apply --parallelism 2
+first=$SHOAL_PID
+wait_for 30 lock_held_on_all locked
+ok $? "the first run holds the lock on every node"
+run_shoal locked "$slow" apply
+is "$RC" 4 "the second run exits with the lock-held code"
+like "$OUT" "held by shoal .* pid $first" "it names the holder and its pid"
+like "$OUT" "since" "and since when"
+wait "$first"
+is "$?" 0 "the first run is unaffected and succeeds"
+is "$(count_at locked $V4)" 300 "the first run finished every schema"
+is "$(sum_all locked "SELECT count(*) FROM shoal.run_lock")" 0 "the lock is released"
+
+echo "# 6. a table lock held by another session"
+fleet_create tablelock 1
+run_shoal tablelock "$BASIC" apply
+waiting=$(migdir waiting "$V4.up.sql" "-- \$lock_timeout=200
+-- \$retries=20
+ALTER TABLE users ADD COLUMN waited int;" "$V4.dn.sql" "ALTER TABLE users DROP COLUMN waited;")
+psql -X -q -h 127.0.0.1 -p "${PORT[node1]}" -U postgres -d tablelock \
+  -c "BEGIN; LOCK TABLE sh0000.users; SELECT pg_sleep(2); COMMIT;" >/dev/null &
+holder=$!
+lock_taken() {
+  [ "$(q node1 tablelock "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+        WHERE c.relname = 'users' AND l.mode = 'AccessExclusiveLock' AND l.granted")" -eq 1 ]
+}
+wait_for 30 lock_taken
+ok $? "another session holds an exclusive lock on sh0000.users"
+run_shoal tablelock "$waiting" apply
+wait "$holder"
+is "$RC" 0 "apply succeeds once the lock is released"
+retries=$(grep -c "^retry .*sh0000 $V4: canceling statement due to lock timeout" <<<"$OUT")
+ok "$([ "$retries" -ge 1 ]; echo $?)" "the version was retried after lock timeouts ($retries retries)"
+like "$OUT" "$retries retries" "the summary counts the retries"
+is "$(count_at tablelock $V4)" 3 "every schema at head"
+is "$(q node1 tablelock "SELECT count(*) FROM shoal.event WHERE schema = 'sh0000' AND version = '$V4'")" 1 \
+  "one apply event, no failure recorded"
+
+echo "# 7. CONCURRENTLY with an earlier attempt's INVALID leftover"
+fleet_create conc 10
+run_shoal conc "$BASIC" apply
+q node1 conc "INSERT INTO sh0000.users VALUES (2, 'b', 'dup'), (3, 'c', 'dup')"
+q node1 conc "CREATE UNIQUE INDEX CONCURRENTLY users_name_idx ON sh0000.users (name)" 2>/dev/null
+is "$(q node1 conc "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 1 "an INVALID index is left behind"
+q node1 conc "DELETE FROM sh0000.users WHERE id = 3"
+concurrent=$(migdir conc "$V4.up.sql" "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_name_idx ON users (name);" \
+  "$V4.dn.sql" "DROP INDEX CONCURRENTLY IF EXISTS users_name_idx;")
+run_shoal conc "$concurrent" apply
+is "$RC" 0 "the CONCURRENTLY version applies"
+is "$(count_at conc $V4)" 30 "every schema at head"
+is "$(sum_all conc "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE c.relname = 'users_name_idx' AND i.indisvalid")" 30 "every schema has the valid index"
+is "$(sum_all conc "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0 "no INVALID index is left"
+is "$(sum_all conc "SELECT count(*) FROM shoal.event WHERE action = 'mark' AND version = '$V4'")" 30 "recorded with mig_mark"
+run_shoal conc "$concurrent" undo $V4
+is "$RC" 0 "the CONCURRENTLY undo runs"
+is "$(sum_all conc "SELECT count(*) FROM pg_class WHERE relname = 'users_name_idx'")" 0 "the index is gone"
+is "$(count_at conc $V3)" 30 "every schema back on the previous version"
+
+echo "# 8. directives hold, by the servers' clocks"
+fleet_create limits 5
+run_shoal limits "$BASIC" apply
+V5=20250101000005.global.sh V6=20250101000006.alone.sh
+limited=$(migdir limited \
+  "$V4.up.sql" "-- \$parallelism_per_host=1
+SELECT pg_sleep(0.05);" "$V4.dn.sql" "SELECT 1;" \
+  "$V5.up.sql" "-- \$parallelism_global=2
+SELECT pg_sleep(0.05);" "$V5.dn.sql" "SELECT 1;" \
+  "$V6.up.sql" "-- \$run_alone=1
+SELECT pg_sleep(0.05);" "$V6.dn.sql" "SELECT 1;" \
+  20250101000007.after.sh.up.sql "SELECT pg_sleep(0.05);" 20250101000007.after.sh.dn.sql "SELECT 1;")
+run_shoal limits "$limited" apply --parallelism 4
+is "$RC" 0 "apply with directives succeeds"
+is "$(count_at limits 20250101000007.after.sh)" 15 "every schema at head"
+q_all limits "SELECT version, extract(epoch FROM started_at), extract(epoch FROM finished_at)
+  FROM shoal.event WHERE action = 'apply' AND version > '$V3'" >"$WORK/events"
+# The most intervals of VERSION that overlap at one moment, and how many
+# intervals of other versions overlap one of VERSION's.
+overlap() {  # VERSION
+  python3 - "$1" "$WORK/events" <<'PY'
+import sys
+version, path = sys.argv[1], sys.argv[2]
+rows = [l.strip().split("|") for l in open(path) if l.strip()]
+mine = [(float(s), float(f)) for v, s, f in rows if v == version]
+other = [(float(s), float(f)) for v, s, f in rows if v != version]
+points = sorted([(s, 1) for s, f in mine] + [(f, -1) for s, f in mine], key=lambda p: (p[0], p[1]))
+level = peak = 0
+for _, d in points:
+    level += d
+    peak = max(peak, level)
+crossing = sum(1 for s, f in other for s2, f2 in mine if s < f2 and s2 < f)
+print(peak, crossing)
+PY
+}
+read -r peak _ <<<"$(overlap $V4)"
+is "$peak" 1 "\$parallelism_per_host=1: one at a time on the host (all nodes share 127.0.0.1)"
+read -r peak _ <<<"$(overlap $V5)"
+ok "$([ "$peak" -le 2 ] && [ "$peak" -ge 1 ]; echo $?)" "\$parallelism_global=2: at most two at a time over the fleet (saw $peak)"
+read -r peak crossing <<<"$(overlap $V6)"
+is "$peak/$crossing" "1/0" "\$run_alone: one at a time and nothing else meanwhile"
+
+echo "# 12. a role without superuser, granted what docs/operators.md lists"
+fleet_create grants 5
+for node in "${NODES[@]}"; do
+  q "$node" grants "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shoal_migrator') THEN CREATE ROLE shoal_migrator LOGIN; END IF;
+    END \$\$;
+    GRANT USAGE ON SCHEMA shoal TO shoal_migrator;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA shoal TO shoal_migrator;
+    GRANT SELECT ON ALL TABLES IN SCHEMA shoal TO shoal_migrator;
+    GRANT INSERT ON shoal.script, shoal.event TO shoal_migrator;
+    GRANT INSERT, UPDATE, DELETE ON shoal.run TO shoal_migrator;
+    GRANT CREATE ON SCHEMA public TO shoal_migrator;
+    DO \$\$ DECLARE s text; BEGIN
+      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
+        EXECUTE format('ALTER SCHEMA %I OWNER TO shoal_migrator', s);
+      END LOOP;
+    END \$\$;" >/dev/null
+  q "$node" grants "DO \$\$ BEGIN IF EXISTS (SELECT FROM pg_class WHERE relname = 'control' AND relnamespace = 'shoal'::regnamespace)
+      THEN GRANT INSERT, UPDATE, DELETE ON shoal.control TO shoal_migrator; END IF; END \$\$" >/dev/null
+done
+OUT=$("$SHOAL" apply --migdir "$BASIC" --hosts "$(hosts grants)" --user shoal_migrator 2>&1)
+RC=$?
+is "$RC" 0 "apply as shoal_migrator succeeds"
+[ "$RC" -eq 0 ] || sed 's/^/#   /' <<<"$OUT" | tail -20
+is "$(count_at grants $V3)" 15 "every schema at head"
+is "$(q_all grants "SELECT DISTINCT role FROM shoal.event WHERE action = 'apply'" | sort -u)" shoal_migrator \
+  "the events name the migrating role"
+
+done_testing
