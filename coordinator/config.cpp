@@ -60,8 +60,8 @@ const std::vector<CommandDoc> &command_docs() {
         {Command::Chain, "chain", "shoal chain [options]", "rewrite chain.txt (no database)",
          "Rewrites chain.txt (pg-mig --chain), so versions added on parallel branches\n"
          "conflict in git instead of landing in the middle of the chain."},
-        {Command::Lint, "lint", "shoal lint [VERSION...] [--all] [--json] [--migdir DIR]",
-         "check versions for statements that would hurt a live fleet (no database)",
+        {Command::Lint, "lint", "shoal lint [VERSION...] [--all] [--json] [--trace] [--migdir DIR]",
+         "check versions for statements that would hurt a live fleet (--trace: measure them)",
          "Checks the up scripts for statements that would lock or break a live fleet."},
         {Command::Help, "help", "shoal help [COMMAND]", "show help for COMMAND",
          "Shows help for COMMAND."},
@@ -95,6 +95,24 @@ const std::vector<Layered> &layered() {
     return table;
 }
 
+// The libpq settings of every command that connects.
+void add_connection_options(po::options_description &group) {
+    // clang-format off
+    group.add_options()
+        ("hosts", po::value<std::string>()->value_name("LIST"),
+         "nodes, comma separated: host[:port][/db] or postgres://user:pass@host:port/db "
+         "(env PGHOST)")
+        ("port", po::value<std::string>()->value_name("PORT"), "default port (env PGPORT)")
+        ("user", po::value<std::string>()->value_name("USER"), "default user (env PGUSER)")
+        ("password", po::value<std::string>()->value_name("PASS"),
+         "default password (env PGPASSWORD; better: ~/.pgpass)")
+        ("db", po::value<std::string>()->value_name("DB"),
+         "default database (env PGDATABASE)")
+        ("sslmode", po::value<std::string>()->value_name("MODE"),
+         "libpq sslmode (env PGSSLMODE)");
+    // clang-format on
+}
+
 // The options a command takes. `pg_mig_style`: no subcommand was given, so
 // every option and pg-mig's action flags are accepted.
 po::options_description options_for(Command command, bool pg_mig_style, bool with_hidden) {
@@ -112,21 +130,20 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
     if (online) {
         po::options_description connection("Connection (libpq resolves whatever is not given: "
                                            ".pgpass, service files, defaults)");
+        add_connection_options(connection);
         connection.add_options()
-            ("hosts", po::value<std::string>()->value_name("LIST"),
-             "nodes, comma separated: host[:port][/db] or postgres://user:pass@host:port/db "
-             "(env PGHOST)")
-            ("port", po::value<std::string>()->value_name("PORT"), "default port (env PGPORT)")
-            ("user", po::value<std::string>()->value_name("USER"), "default user (env PGUSER)")
-            ("password", po::value<std::string>()->value_name("PASS"),
-             "default password (env PGPASSWORD; better: ~/.pgpass)")
-            ("db", po::value<std::string>()->value_name("DB"),
-             "default database (env PGDATABASE)")
-            ("sslmode", po::value<std::string>()->value_name("MODE"),
-             "libpq sslmode (env PGSSLMODE)")
             ("skip-unreachable", "go on without nodes that cannot be reached (exit code 5)")
             ("json", "print the result as JSON");
         all.add(connection);
+    }
+    if (command == Command::Lint && !pg_mig_style) {
+        // `lint --trace` runs versions on a node; lint parses its other arguments itself.
+        po::options_description trace("Trace (lint --trace)");
+        add_connection_options(trace);
+        trace.add_options()
+            ("parallelism", po::value<int>()->value_name("N"),
+             "connections per node the fleet estimate assumes (default: chosen by shoal)");
+        all.add(trace);
     }
     bool runs = pg_mig_style || command == Command::Apply || command == Command::Undo;
     if (runs) {
@@ -386,9 +403,10 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         po::positional_options_description positional;
         positional.add("target", 1);
         if (config.command == Command::Lint) {
-            // shoal lint parses its own arguments; only --migdir is shared.
-            po::options_description shared;
-            shared.add_options()("migdir", po::value<std::string>(), "")("skip-config", "");
+            // shoal lint parses its own arguments; the directory and connection
+            // settings are shared.
+            // parsed keeps a pointer to the description: it must outlive store().
+            const po::options_description shared = options_for(config.command, false, true);
             po::parsed_options parsed =
                 po::command_line_parser(rest).options(shared).allow_unregistered().run();
             po::store(parsed, vm);
@@ -479,7 +497,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.skip_unreachable = vm.count("skip-unreachable") > 0;
     config.install_extension = vm.count("install-extension") > 0;
     config.allow_drift = vm.count("allow-drift") > 0;
-    if (is_online(config.command)) config.nodes = build_nodes(settings, errors);
+    if (is_online(config.command) || config.command == Command::Lint)
+        config.nodes = build_nodes(settings, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;
     if (needs_dir && config.migdir.empty()) {
         errors.push_back(

@@ -715,21 +715,17 @@ std::string one_line(const std::string &sql) {
 
 int exit_code(ExitCode code) { return static_cast<int>(code); }
 
-struct LintArgs {
-    bool all = false;
-    bool json = false;
-    bool help = false;
-    std::vector<std::string> versions;
-    std::string error;
-};
+}  // namespace
 
-LintArgs parse_args(const std::vector<std::string> &args) {
+LintArgs parse_lint_args(const std::vector<std::string> &args) {
     LintArgs a;
     for (const std::string &arg : args) {
         if (arg == "--all")
             a.all = true;
         else if (arg == "--json")
             a.json = true;
+        else if (arg == "--trace")
+            a.trace = true;
         else if (arg == "--help" || arg == "-h")
             a.help = true;
         else if (!arg.empty() && arg[0] == '-')
@@ -740,8 +736,6 @@ LintArgs parse_args(const std::vector<std::string> &args) {
     if (a.all && !a.versions.empty()) a.error = "give version names or --all, not both";
     return a;
 }
-
-}  // namespace
 
 std::string to_string(Severity severity) {
     return severity == Severity::Error ? "error" : "warning";
@@ -792,7 +786,7 @@ std::vector<std::string> lint_rule_names() {
 }
 
 std::string lint_help() {
-    return "Usage: shoal lint [VERSION...] [--all] [--json]\n"
+    return "Usage: shoal lint [VERSION...] [--all] [--json] [--trace [connection options]]\n"
            "\n"
            "Checks the up scripts of migration versions, offline, for statements that would\n"
            "lock, rewrite or break a live fleet: non-concurrent index builds, constraints\n"
@@ -804,17 +798,26 @@ std::string lint_help() {
            "  --all     lint every version in the directory (also the default when no\n"
            "            VERSION is given)\n"
            "  --json    print the findings as one JSON object\n"
+           "  --trace   also run each pending version (of VERSION..., or every pending\n"
+           "            one) on one schema of the fleet that lacks it, in a transaction\n"
+           "            that is always rolled back, and report per statement the locks\n"
+           "            it took, how long it ran, which tables it rewrote, and the\n"
+           "            estimated time over the fleet. Takes --hosts, --port, --user,\n"
+           "            --password, --db, --sslmode and --parallelism like apply.\n"
            "\n"
            "Each finding names its rule, file:line, the statement, why it is dangerous and\n"
            "the safe recipe. Waive a rule for one file with a comment in it:\n"
            "  -- shoal:ignore RULE reason\n"
            "(a waiver without a reason is itself an error). The rules: docs/lint.md.\n"
            "\n"
-           "Exit status: 0 no errors (warnings allowed), 3 errors found, 2 bad arguments.\n";
+           "Exit status: 0 no errors (warnings allowed), 3 errors found (with --trace: also\n"
+           "a version that failed on its canary schema), 2 bad arguments, 5 (--trace) a\n"
+           "node could not be reached.\n";
 }
 
-int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
-    const LintArgs args = parse_args(config.lint_args);
+int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
+             const LintTrace *trace) {
+    const LintArgs args = parse_lint_args(config.lint_args);
     if (args.help) {
         out << lint_help();
         return exit_code(ExitCode::Ok);
@@ -824,17 +827,22 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
         return exit_code(ExitCode::Usage);
     }
 
+    // A trace resolved the arguments already and knows which versions are pending.
     std::vector<const Version *> chosen;
-    for (const std::string &name : args.versions) {
-        const Version *match = find_version(dir, name);
-        if (!match) {
-            out << "shoal lint: no version " << name << " in " << dir.path << "\n";
-            return exit_code(ExitCode::Usage);
+    if (trace) {
+        chosen = trace->versions;
+    } else {
+        for (const std::string &name : args.versions) {
+            const Version *match = find_version(dir, name);
+            if (!match) {
+                out << "shoal lint: no version " << name << " in " << dir.path << "\n";
+                return exit_code(ExitCode::Usage);
+            }
+            chosen.push_back(match);
         }
-        chosen.push_back(match);
+        if (args.versions.empty())
+            for (const Version &v : dir.versions) chosen.push_back(&v);
     }
-    if (args.versions.empty())
-        for (const Version &v : dir.versions) chosen.push_back(&v);
 
     std::vector<LintFinding> findings;
     for (const Version *v : chosen) {
@@ -842,6 +850,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
         findings.insert(findings.end(), std::make_move_iterator(f.begin()),
                         std::make_move_iterator(f.end()));
     }
+    if (trace) findings.insert(findings.end(), trace->findings.begin(), trace->findings.end());
 
     int errors = 0, warnings = 0, waived = 0;
     for (const LintFinding &f : findings) {
@@ -866,7 +875,9 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
                 << ",\"waived\":" << (f.waived ? "true" : "false")
                 << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
         }
-        out << "]}\n";
+        out << "]";
+        if (trace) out << ",\"trace\":" << trace->json;
+        out << "}\n";
     } else {
         for (const LintFinding &f : findings) {
             if (f.waived) {
@@ -879,6 +890,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out) {
                 << "    why: " << f.why << "\n"
                 << "    fix: " << f.recipe << "\n";
         }
+        if (trace) out << trace->text;
         out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s")
             << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";

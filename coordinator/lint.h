@@ -45,11 +45,36 @@ std::vector<std::string> lint_rule_names();
 // The text `shoal lint --help` prints.
 std::string lint_help();
 
+// `shoal lint`'s own arguments, as given in Config::lint_args.
+struct LintArgs {
+    bool all = false;
+    bool json = false;
+    bool help = false;
+    bool trace = false;  // --trace: also run pending versions on a node (fleet/trace.h)
+    std::vector<std::string> versions;
+    std::string error;  // a usage error; empty when the arguments are fine
+};
+
+LintArgs parse_lint_args(const std::vector<std::string> &args);
+
+// What `shoal lint --trace` measured on the fleet, merged into lint's report:
+// lint checks `versions` (instead of resolving the arguments again), the
+// findings count and print like lint's own, `text` is printed before the
+// summary line and `json` is the value of the JSON report's "trace" member.
+struct LintTrace {
+    std::vector<const Version *> versions;
+    std::vector<LintFinding> findings;
+    std::string text;
+    std::string json;
+};
+
 // The `shoal lint` command: parses config.lint_args (the raw arguments after
 // `lint`), lints the chosen versions' up scripts, prints the findings (text, or
 // JSON with --json or config.json) and returns an ExitCode (report.h) as int:
 // Ok when no unwaived error was found (warnings allowed), BadMigrations when one
-// was, Usage for bad arguments or an unknown version.
-int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out);
+// was, Usage for bad arguments or an unknown version. With `trace`, its
+// versions are linted and its findings and report are merged in.
+int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
+             const LintTrace *trace = nullptr);
 
 }  // namespace shoal

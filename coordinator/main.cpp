@@ -67,6 +67,8 @@ int run(const std::vector<std::string> &args) {
         case Command::Chain:
             return to_int(command_chain(dir, std::cout, std::cerr));
         case Command::Lint:
+            // --trace runs versions on a node: the fleet layer's business.
+            if (parse_lint_args(config.lint_args).trace) return fleet::run_online_command(config, dir);
             return run_lint(config, dir, std::cout);
         default:
             return fleet::run_online_command(config, dir);

@@ -16,6 +16,7 @@
 #include "fleet/node.h"
 #include "fleet/status.h"
 #include "fleet/summary.h"
+#include "fleet/trace.h"
 #include "plan.h"
 #include "report.h"
 
@@ -116,6 +117,7 @@ int Migrate::finish(int code) {
 }
 
 int Migrate::finish_summary() {
+    summary_.drive.interrupted = summary_.drive.interrupted || interrupted();
     summary_.retries = progress_.retries();
     summary_.seconds = seconds_since(started_);
     return finish(print_summary(summary_, config_.json));
@@ -156,7 +158,7 @@ int Migrate::run() {
 
     const size_t steps = step_count(plan);
     if (config_.dry) {
-        std::cout << (steps ? format_plan(plan) : "nothing to do\n") << "dry run: nothing was changed" << std::endl;
+        print_plan(plan, true, config_.json);
         return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
     }
     auto nodes = usable_nodes(nodes_);
@@ -166,17 +168,20 @@ int Migrate::run() {
         const bool unchanged = !config_.force && read_fingerprints(nodes) == fingerprints;
         if (!up_ || unchanged) {
             // Keep pg-mig's invariant: a fleet with nothing to do carries the digest.
-            if (up_) set_digests(nodes, digest);
-            std::cout << "nothing to do" << (up_ ? "; before.sql and after.sql skipped" : "") << std::endl;
-            return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
+            if (up_ && set_digests(nodes, digest)) summary_.digest = digest;
+            summary_.nothing_to_do = true;
+            return finish_summary();
         }
     }
-    if (steps) std::cout << format_plan(plan) << std::flush;
+    print_plan(plan, false, config_.json);
     // A crash from here on must rerun before.sql and after.sql next time.
     write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""));
     if (!up_) set_digests(nodes, kDigestBeforeUndo);
 
-    if (!before_after(dir_.before)) return finish_summary();
+    if (!before_after(dir_.before)) {
+        summary_.drive.not_done = steps;
+        return finish_summary();
+    }
     DriveSettings settings;
     settings.parallelism = config_.parallelism;
     for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
@@ -230,6 +235,8 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
         return command_check(config, dir);
     case Command::Verify:
         return command_verify(config, dir);
+    case Command::Lint:
+        return command_trace(config, dir);
     default:
         std::cerr << "shoal: not an online command\n";
         return to_int(ExitCode::Usage);

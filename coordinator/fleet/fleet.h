@@ -8,8 +8,8 @@
 
 namespace shoal::fleet {
 
-// Runs an online command (apply, undo, status, check, verify) and returns the
-// process exit code (see ExitCode in report.h).
+// Runs an online command (apply, undo, status, check, verify, lint --trace) and
+// returns the process exit code (see ExitCode in report.h).
 int run_online_command(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet
