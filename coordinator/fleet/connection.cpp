@@ -129,9 +129,10 @@ PGTransactionStatusType Connection::transaction_status() const {
 }
 
 void Connection::fail(std::string message) {
-    state_ = State::Broken;
     DbError error;
-    error.message = "connection to " + display_ + " lost: " + trim_newline(std::move(message));
+    error.message = (state_ == State::Connecting ? "cannot connect to " : "connection to ") + display_ +
+                    (state_ == State::Connecting ? ": " : " lost: ") + trim_newline(std::move(message));
+    state_ = State::Broken;
     broken_reason_ = error;
     if (!outcome_.error) outcome_.error = error;
 }

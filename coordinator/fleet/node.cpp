@@ -20,12 +20,6 @@ namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
 
-std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
-    std::vector<Connection *> out;
-    for (Node *node : nodes) out.push_back(node->control.get());
-    return out;
-}
-
 void lose(Node &node, const std::string &what, const DbError &error) {
     node.usable = false;
     node.problem = what + ": " + error.to_string();
@@ -77,6 +71,12 @@ void roll_back_where_needed(const std::vector<Node *> &nodes) {
 }
 
 }  // namespace
+
+std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
+    std::vector<Connection *> out;
+    for (Node *node : nodes) out.push_back(node->control.get());
+    return out;
+}
 
 std::vector<Node *> usable_nodes(std::vector<Node> &nodes) {
     std::vector<Node *> out;

@@ -31,6 +31,9 @@ struct Node {
     NodeState state;                      // schemas and stamps as last read
 };
 
+// The nodes' control connections, for exchange().
+std::vector<Connection *> controls(const std::vector<Node *> &nodes);
+
 // Nodes that are usable, in fleet order.
 std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
 

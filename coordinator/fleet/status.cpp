@@ -27,12 +27,6 @@ std::vector<Node> open_nodes(const Config &config, bool &complete) {
     return nodes;
 }
 
-std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
-    std::vector<Connection *> out;
-    for (Node *node : nodes) out.push_back(node->control.get());
-    return out;
-}
-
 namespace {
 
 struct NodeStatus {

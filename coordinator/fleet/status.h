@@ -14,8 +14,6 @@ namespace shoal::fleet {
 // Connects to every node and checks the extension; prints why a node is left out
 // and clears `complete` when one is.
 std::vector<Node> open_nodes(const Config &config, bool &complete);
-// The nodes' control connections, for exchange().
-std::vector<Connection *> controls(const std::vector<Node *> &nodes);
 
 int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 namespace shoal::fleet {
 
@@ -39,6 +40,27 @@ std::string json_list(const std::vector<std::string> &items) {
 
 }  // namespace
 
+void print_plan(const Plan &plan, bool dry, bool json) {
+    const size_t steps = step_count(plan);
+    if (!json || !dry) {
+        std::ostream &out = json ? std::cerr : std::cout;
+        out << (steps ? format_plan(plan) : "nothing to do\n");
+        if (dry) out << "dry run: nothing was changed\n";
+        out << std::flush;
+        return;
+    }
+    std::map<std::string, std::vector<std::string>> where;  // version → node:schema
+    for (const NodePlan &node : plan.nodes)
+        for (const SchemaPlan &schema : node.schemas)
+            for (const Version *version : schema.steps) where[version->name].push_back(node.node + ":" + schema.schema);
+    std::string versions = "[";
+    for (const auto &[version, names] : where)
+        versions += std::string(versions.size() > 1 ? "," : "") + "{\"version\":" + json_string(version) +
+                    ",\"schemas\":" + std::to_string(names.size()) + ",\"where\":" + json_list(collapse(names)) + "}";
+    std::cout << "{\"dry\":true,\"direction\":" << json_string(plan.direction == Direction::Up ? "up" : "down")
+              << ",\"steps\":" << steps << ",\"versions\":" << versions << "]}" << std::endl;
+}
+
 ExitCode exit_code_of(const RunSummary &summary) {
     if (summary.drive.interrupted) return ExitCode::Interrupted;
     if (!summary.drive.errors.empty() || !summary.script_errors.empty()) return ExitCode::MigrationFailed;
@@ -64,11 +86,17 @@ int print_summary(const RunSummary &summary, bool json) {
                   << ",\"done\":" << drive.done << ",\"failed\":" << drive.errors.size()
                   << ",\"not_done\":" << drive.not_done << ",\"retries\":" << summary.retries
                   << ",\"seconds\":" << seconds << ",\"interrupted\":" << (drive.interrupted ? "true" : "false")
+                  << ",\"nothing_to_do\":" << (summary.nothing_to_do ? "true" : "false")
                   << ",\"digest\":" << json_string(summary.digest) << ",\"errors\":" << errors
                   << ",\"grouped_errors\":" << json_list(group_errors(drive.errors))
                   << ",\"script_errors\":" << json_list(summary.script_errors)
                   << ",\"unreachable\":" << json_list(summary.unreachable) << ",\"lost\":" << json_list(drive.lost)
                   << "}" << std::endl;
+        return to_int(code);
+    }
+    if (summary.nothing_to_do) {
+        std::cout << "nothing to do" << (summary.command == "apply" ? "; before.sql and after.sql skipped" : "")
+                  << std::endl;
         return to_int(code);
     }
     const char *verb = summary.command == "undo" ? "undone" : "applied";

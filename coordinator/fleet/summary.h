@@ -20,12 +20,18 @@ struct RunSummary {
     size_t retries = 0;
     double seconds = 0;
     std::string digest;  // stored on every node, "" when not stored
+    bool nothing_to_do = false;  // nothing pending, before.sql and after.sql skipped
 };
 
 ExitCode exit_code_of(const RunSummary &summary);
 
 // Prints the summary to stdout (text, or JSON when `json`); returns the exit code.
 int print_summary(const RunSummary &summary, bool json);
+
+// The plan before it runs (or instead, with `dry`): per version, how many
+// schemas and which, collapsed into ranges. With `json`, a dry plan is the JSON
+// document on stdout, and a plan about to run goes to stderr as text.
+void print_plan(const Plan &plan, bool dry, bool json);
 
 // A JSON string literal.
 std::string json_string(const std::string &text);
