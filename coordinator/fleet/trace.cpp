@@ -70,7 +70,19 @@ const std::string kSnapshot =
     " UNION SELECT l.relation FROM pg_catalog.pg_locks l WHERE " + kMine + ") r"
     " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
     " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-    " LEFT JOIN pg_catalog.pg_locks l ON " + kMine + " AND l.relation OPERATOR(pg_catalog.=) r.oid";
+    " LEFT JOIN pg_catalog.pg_locks l ON " + kMine + " AND l.relation OPERATOR(pg_catalog.=) r.oid"
+    // A TOAST table is locked and rewritten with its table, which is reported.
+    " WHERE n.nspname IS DISTINCT FROM 'pg_toast'";
+
+// PostgreSQL's table-level lock modes, weakest first.
+const std::vector<std::string> kModes = {"AccessShareLock",      "RowShareLock",
+                                         "RowExclusiveLock",     "ShareUpdateExclusiveLock",
+                                         "ShareLock",            "ShareRowExclusiveLock",
+                                         "ExclusiveLock",        "AccessExclusiveLock"};
+
+size_t strength(const std::string &mode) {
+    return static_cast<size_t>(std::find(kModes.begin(), kModes.end(), mode) - kModes.begin());
+}
 
 // One relation as the trace's transaction sees it between two statements.
 struct Relation {
@@ -84,7 +96,7 @@ using Snapshot = std::map<std::string, Relation>;  // by oid
 
 struct LockTaken {
     std::string relation;
-    std::string mode;  // "ACCESS EXCLUSIVE"
+    std::string mode;  // the strongest one the statement took, "ACCESS EXCLUSIVE"
     bool table_with_rows = false;
 };
 
@@ -240,15 +252,21 @@ private:
         for (auto &[oid, relation] : snapshot_) {
             const auto old = before.find(oid);
             // Dropped in this statement: only the earlier snapshot knows the name.
-            if (relation.name.empty()) relation.name = old != before.end() ? old->second.name : "relation " + oid;
+            if (relation.name.empty() && old != before.end()) relation.name = old->second.name;
             const bool table = relation.kind == 'r' || relation.kind == 'm' ||
                                (old != before.end() && (old->second.kind == 'r' || old->second.kind == 'm'));
             const auto size = non_empty.find(oid);
             const bool rows = table && ((size != non_empty.end() && size->second) ||
                                         (old != before.end() && old->second.stats_rows));
+            // A relation in neither snapshot by name lived only inside the
+            // statement (the new heap of a rewrite, swapped in and dropped).
+            if (relation.name.empty()) continue;
+            std::string strongest;
             for (const std::string &mode : relation.modes)
-                if (old == before.end() || !old->second.modes.count(mode))
-                    trace.locks.push_back(LockTaken{relation.name, mode_name(mode), rows});
+                if ((old == before.end() || !old->second.modes.count(mode)) &&
+                    (strongest.empty() || strength(mode) > strength(strongest)))
+                    strongest = mode;
+            if (!strongest.empty()) trace.locks.push_back(LockTaken{relation.name, mode_name(strongest), rows});
             if (table && old != before.end() && !old->second.filenode.empty() && !relation.filenode.empty() &&
                 old->second.filenode != relation.filenode)
                 trace.rewrote.push_back(relation.name);
@@ -314,14 +332,13 @@ void run_canary(const CanaryPlan &plan, std::map<const Version *, VersionTrace> 
             trace->node = plan.node;
             trace->schema = plan.schema->schema;
         }
-        if (!stopped.empty()) {
-            if (trace) trace->reason = stopped;
-            continue;
-        }
         if (version.up.solo) {
             if (trace) trace->state = State::Solo;
-            stopped = "it follows " + version.name +
-                      ", a solo version, which cannot run inside the trace's transaction";
+            if (stopped.empty())
+                stopped = "it follows " + version.name +
+                          ", a solo version, which cannot run inside the trace's transaction";
+        } else if (!stopped.empty()) {
+            if (trace) trace->reason = stopped;
         } else if (!trace) {
             if (auto error = canary.apply(version.up))
                 stopped = version.name + " failed on the canary before it: " + error->to_string();
@@ -376,6 +393,7 @@ LintFinding finding(const char *rule, Severity severity, const StatementTrace &s
 // except a lock timeout, which says the canary was busy, not that the version is wrong.
 std::vector<LintFinding> findings_of(const VersionTrace &trace) {
     std::vector<LintFinding> out;
+    if (trace.statements.empty()) return out;
     const std::string on = "Measured on " + trace.node->spec.display + ", schema " + trace.schema + ": ";
     const std::string per_schema = fixed(trace.ms(), 1) + " ms per schema";
     for (const StatementTrace &statement : trace.statements) {
@@ -464,7 +482,7 @@ std::string report_text(const VersionTrace &trace) {
     }
     if (trace.state == State::Traced)
         out << "  " << fixed(trace.ms(), 3) << " ms per schema x " << trace.schemas << " schemas pending / parallelism "
-            << trace.parallelism << " = about " << fixed(trace.fleet_seconds, 1) << " s over the fleet\n";
+            << trace.parallelism << " = about " << fixed(trace.fleet_seconds, 3) << " s over the fleet\n";
     return out.str();
 }
 
