@@ -1,0 +1,3 @@
+DROP TABLE comments;
+DROP TABLE topics;
+DROP FUNCTION touch_updated_at();

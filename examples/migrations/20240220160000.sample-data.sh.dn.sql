@@ -1,0 +1,1 @@
+TRUNCATE comments, topics, memberships, companies, users RESTART IDENTITY;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS companies_lower_name;
