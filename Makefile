@@ -3,9 +3,11 @@
 #   make            build the extension (PGXS) and the coordinator (CMake, build/shoal)
 #   make setup      install the system packages the project needs (apt-get, idempotent)
 #   make test       setup + build + install the extension + every test suite
-#   make demo       a throwaway local fleet migrated by shoal
+#   make demo       a throwaway local fleet under .demo/ migrated by shoal
+#   make demo-stop  stop the demo's servers (make demo-start: start them again)
 #   make bench      benchmark against raw psql (BENCH_ARGS=--quick: scenario 1 only)
-#   make install    install the extension into the PostgreSQL found by pg_config
+#   make install    install the extension into the PostgreSQL found by pg_config,
+#                   and build/shoal into $(PREFIX)/bin (PREFIX=/usr/local; DESTDIR honoured)
 #
 # The extension is built with PGXS, so PG_CONFIG=/path/to/pg_config picks the
 # PostgreSQL to build against. Targets that must work on a machine without
@@ -13,6 +15,7 @@
 
 PG_CONFIG ?= pg_config
 BUILD_DIR ?= build
+PREFIX ?= /usr/local
 
 MODULE_big = shoal
 OBJS = $(patsubst %.cpp,%.o,$(wildcard extension/*.cpp))
@@ -34,9 +37,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 all: coordinator
+install: install-coordinator
 endif
 
-.PHONY: setup coordinator test demo bench
+.PHONY: setup coordinator install-coordinator test demo demo-stop demo-start bench
 
 setup:
 	@bash scripts/setup.sh
@@ -45,13 +49,29 @@ coordinator:
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD_DIR) -j2
 
+install-coordinator: coordinator
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 755 $(BUILD_DIR)/shoal '$(DESTDIR)$(PREFIX)/bin/shoal'
+
 test: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@bash test/run.sh
 
+# The build's output goes to a log, so the demo's own output is what a newcomer reads.
 demo: setup
-	@echo "make demo: the coordinator cannot apply yet; the demo arrives with 'shoal apply'."
+	@mkdir -p $(BUILD_DIR)
+	@echo "== Build and install: make all install (log: $(BUILD_DIR)/demo-build.log)"
+	@$(MAKE) --no-print-directory all install >$(BUILD_DIR)/demo-build.log 2>&1 || { \
+	  tail -n 30 $(BUILD_DIR)/demo-build.log; \
+	  echo "make demo: the build failed; whole log: $(BUILD_DIR)/demo-build.log"; exit 1; }
+	@bash scripts/demo.sh
+
+demo-stop:
+	@bash scripts/demo.sh stop
+
+demo-start:
+	@bash scripts/demo.sh start
 
 bench: setup
 	@$(MAKE) --no-print-directory all

@@ -8,13 +8,14 @@
 #   regress     pg_regress + pg_isolation_regress            "ok"/"FAILED" per test
 #   extension   test/extension/*.sh against one server       TAP lines "ok - …" / "not ok - …"
 #   cluster     test/cluster/*.sh, each starting its nodes   TAP lines
+#   demo        test/demo/*.sh: make demo, README, install   TAP lines
 # SUITES="unit regress" limits the run to some of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 source test/lib/pgserver.sh
 
-SUITES=${SUITES:-"unit regress extension cluster"}
+SUITES=${SUITES:-"unit regress extension cluster demo"}
 BUILD_DIR=${BUILD_DIR:-build}
 log_dir=$BUILD_DIR/test-logs
 mkdir -p "$log_dir"
@@ -68,7 +69,7 @@ for suite in $SUITES; do
     fi
     pgserver_stop regress
     ;;
-  extension|cluster)
+  extension|cluster|demo)
     echo "=== $suite"
     for script in test/$suite/[0-9]*.sh; do
       [ -e "$script" ] || continue
