@@ -33,7 +33,4 @@ int print_summary(const RunSummary &summary, bool json);
 // document on stdout, and a plan about to run goes to stderr as text.
 void print_plan(const Plan &plan, bool dry, bool json);
 
-// A JSON string literal.
-std::string json_string(const std::string &text);
-
 }  // namespace shoal::fleet
