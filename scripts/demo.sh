@@ -113,8 +113,10 @@ resume() {
     exit 1
   fi
   say "" "Exit code 1: every other shard has the version; each failed shard stopped before it,"
-  say "with nothing half applied. Rename the duplicates on every node (a data fix, so the"
-  say "version's checksum stays as it is), then run the same command again:"
+  say "with nothing half applied. Each node's history has the whole error:"
+  run "psql -X $(node_url node1) -c \"SELECT schema, version, rtrim(detail, chr(10)) AS detail FROM shoal.event WHERE action = 'fail'\""
+  say "Rename the duplicates on every node (a data fix, so the version's checksum stays as"
+  say "it is), then run the same command again:"
   local node
   for node in "${NODES[@]}"; do
     run "psql -qX $(node_url "$node") -f examples/resume/fix-duplicate-company-names.sql"
