@@ -78,6 +78,22 @@ run_shoal interrupted "$LONG" apply
 is "$RC" 0 "the rerun completes"
 is "$(count_at interrupted $V6)" 300 "every schema at head"
 
+echo "# 3c. a second SIGINT exits at once"
+fleet_create twice
+run_shoal twice "$DIRS/basic" apply
+start_shoal twice "$LONG" "$WORK/twice.log" apply --parallelism 2
+wait_for 60 progressed_to twice 30
+kill -INT "$SHOAL_PID"
+kill -INT "$SHOAL_PID"
+wait "$SHOAL_PID"
+is "$?" 130 "two interrupts exit 130 at once"
+wait_for 30 lock_free twice
+ok $? "the lock goes with the sessions"
+is "$(half_applied twice)" 0 "no schema half applied"
+run_shoal twice "$LONG" apply
+is "$RC" 0 "the rerun completes"
+is "$(count_at twice $V6)" 300 "every schema at head"
+
 echo "# 4. a node stops mid-run"
 fleet_create nodedown
 run_shoal nodedown "$DIRS/basic" apply
