@@ -153,6 +153,9 @@ int Migrate::run() {
         report_node_problems();
         return finish(to_int(ExitCode::Unreachable));
     }
+    // Setup rounds are short; an interrupt during them ends the run before
+    // anything is changed.
+    if (interrupted()) return finish_summary();
     Plan plan = make_plan();
     if (report_plan_problems(plan)) return finish(to_int(ExitCode::BadMigrations));
 
@@ -178,7 +181,7 @@ int Migrate::run() {
     write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""));
     if (!up_) set_digests(nodes, kDigestBeforeUndo);
 
-    if (!before_after(dir_.before)) {
+    if (interrupted() || !before_after(dir_.before)) {
         summary_.drive.not_done = steps;
         return finish_summary();
     }
