@@ -71,7 +71,9 @@ std::string choose_best_digest(const std::vector<std::string> &node_digests) {
 }
 
 bool digest_satisfies(const std::string &database_digest, const std::string &code_digest) {
-    return database_digest >= code_digest;
+    // A node's stored value may be pg-mig's undo marker ("after-undo"), which is
+    // "0.…" once chosen: below every code digest, as pg-mig's check has it.
+    return choose_best_digest({database_digest}) >= code_digest;
 }
 
 }  // namespace shoal

@@ -21,7 +21,8 @@ std::string short_code_digest(const MigrationDir &dir);
 // else "0." + the lowest marker; "0" when there are none.
 std::string choose_best_digest(const std::vector<std::string> &node_digests);
 
-// The deploy gate: the database is at least at the code's version.
+// The deploy gate: a node's stored digest (or undo marker) is at least at the
+// code's version.
 bool digest_satisfies(const std::string &database_digest, const std::string &code_digest);
 
 }  // namespace shoal

@@ -111,10 +111,7 @@ int command_check(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<Node> nodes = open_nodes(config, complete);
     auto usable = usable_nodes(nodes);
-    // choose_best_digest turns pg-mig's undo markers ("after-undo") into "0.…",
-    // which no code digest is below.
-    std::vector<std::string> digests;
-    for (const std::string &digest : read_digests(usable)) digests.push_back(choose_best_digest({digest}));
+    const std::vector<std::string> digests = read_digests(usable);
     const std::string wanted = code_digest(dir);
     bool up_to_date = true;
     for (size_t i = 0; i < usable.size(); ++i) {

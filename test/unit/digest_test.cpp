@@ -58,5 +58,12 @@ TEST(Digest, CheckComparesLexicographically) {
     EXPECT_FALSE(digest_satisfies("0", code));
 }
 
+TEST(Digest, CheckTreatsAnUndoMarkerAsBehindEveryCode) {
+    // pg-mig stores "before-undo"/"after-undo" during an undo; "a…" > "2…" as text.
+    std::string code = digest_of({"20240101000000.a.sh"});
+    EXPECT_FALSE(digest_satisfies("after-undo", code));
+    EXPECT_FALSE(digest_satisfies("before-undo", code));
+}
+
 }  // namespace
 }  // namespace shoal
