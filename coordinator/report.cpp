@@ -148,6 +148,12 @@ std::string json_string(const std::string &s) {
     return out + "\"";
 }
 
+std::string json_list(const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
+    return out + "]";
+}
+
 std::string join(const std::vector<std::string> &parts, const std::string &separator) {
     std::string out;
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];

@@ -43,6 +43,8 @@ std::string join(const std::vector<std::string> &parts, const std::string &separ
 
 // A JSON string literal, quotes included, for every --json output.
 std::string json_string(const std::string &text);
+// A JSON array of strings.
+std::string json_list(const std::vector<std::string> &items);
 
 // One failure of one schema, as the fleet layer collects them.
 struct SchemaError {

@@ -71,12 +71,6 @@ std::string versions_label(const std::vector<std::string> &versions) {
     return versions.back() + " (" + std::to_string(versions.size()) + (versions.size() == 1 ? " version)" : " versions)");
 }
 
-std::string json_list(const std::vector<std::string> &items) {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
-    return out + "]";
-}
-
 size_t schema_count(const VersionGroup &group) {
     size_t n = group.reference.schemas.size();
     for (const Variant &outlier : group.outliers) n += outlier.schemas.size();

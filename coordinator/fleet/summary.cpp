@@ -8,16 +8,6 @@
 
 namespace shoal::fleet {
 
-namespace {
-
-std::string json_list(const std::vector<std::string> &items) {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
-    return out + "]";
-}
-
-}  // namespace
-
 void print_plan(const Plan &plan, bool dry, bool json) {
     const size_t steps = step_count(plan);
     if (!json || !dry) {
