@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "report.h"
@@ -327,6 +328,14 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
         return std::any_of(nodes.begin(), nodes.end(),
                            [&](const NodeParts &n) { return n.*field != nodes[0].*field; });
     };
+    // The full host:port/db is a node's identity: a database listed twice would
+    // be migrated by two connections racing each other. With every identity
+    // distinct, the short display names are distinct too (a part is left out
+    // only when it is the same everywhere), so people can tell nodes apart.
+    std::set<std::string> identities;
+    for (const NodeParts &node : nodes)
+        if (!identities.insert(display_of(node, true, true)).second)
+            errors.push_back("node " + display_of(node, true, true) + " is listed twice in --hosts");
     bool port_matters = differs(&NodeParts::port), db_matters = differs(&NodeParts::db);
     std::vector<NodeSpec> out;
     for (const NodeParts &node : nodes) {

@@ -28,8 +28,11 @@ enum class Command {
 
 // One node to connect to, as the user gave it; `conninfo` is what libpq gets
 // (a postgres:// URI or key=value string with host/port/dbname filled in).
+// Nodes are distinct databases (a host:port/db listed twice is a usage error), so
+// their display names are distinct too; code that talks to nodes still keys them
+// by position, never by a name meant for people.
 struct NodeSpec {
-    std::string display;   // "host:port/db", never with a password
+    std::string display;   // "host[:port][/db]", parts the same everywhere left out; never a password
     std::string conninfo;  // may hold a password: never print it
 };
 

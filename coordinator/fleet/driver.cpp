@@ -90,9 +90,9 @@ std::string error_text(const DbError &error) {
 
 class Driver {
 public:
-    Driver(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
-           Progress &progress)
-        : nodes_(nodes), dir_(dir), plan_(plan), settings_(settings), progress_(progress), ready_(nodes.size()),
+    Driver(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir, const Plan &plan,
+           const DriveSettings &settings, Progress &progress)
+        : nodes_(nodes), planned_(planned), dir_(dir), plan_(plan), settings_(settings), progress_(progress), ready_(nodes.size()),
           random_(std::random_device{}()) {}
 
     DriveResult run();
@@ -129,6 +129,7 @@ private:
     Clock::time_point next_deadline(Clock::time_point now) const;
 
     std::vector<Node> &nodes_;
+    const std::vector<Node *> &planned_;
     const MigrationDir &dir_;
     const Plan &plan_;
     const DriveSettings &settings_;
@@ -146,19 +147,17 @@ private:
 };
 
 void Driver::build() {
-    std::map<std::string, size_t> node_index;
-    for (size_t i = 0; i < nodes_.size(); ++i) node_index[nodes_[i].spec.display] = i;
     size_t count = 0;
     for (const NodePlan &node_plan : plan_.nodes) count += node_plan.schemas.size();
     units_.reserve(count);  // Units are referenced by pointer: never reallocate
     std::vector<size_t> units_per_node(nodes_.size());
-    for (const NodePlan &node_plan : plan_.nodes) {
-        const auto found = node_index.find(node_plan.node);
-        if (found == node_index.end() || !nodes_[found->second].usable) continue;
-        for (const SchemaPlan &schema : node_plan.schemas) {
+    for (size_t i = 0; i < plan_.nodes.size(); ++i) {
+        const size_t node = static_cast<size_t>(planned_.at(i) - nodes_.data());
+        if (!nodes_[node].usable) continue;
+        for (const SchemaPlan &schema : plan_.nodes[i].schemas) {
             if (schema.steps.empty()) continue;
             Unit unit;
-            unit.node = found->second;
+            unit.node = node;
             unit.plan = &schema;
             units_.push_back(unit);
             ++units_per_node[unit.node];
@@ -552,9 +551,9 @@ DriveResult Driver::run() {
 
 }  // namespace
 
-DriveResult drive(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
-                  Progress &progress) {
-    Driver driver(nodes, dir, plan, settings, progress);
+DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
+                  const Plan &plan, const DriveSettings &settings, Progress &progress) {
+    Driver driver(nodes, planned, dir, plan, settings, progress);
     return driver.run();
 }
 

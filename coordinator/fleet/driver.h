@@ -36,9 +36,10 @@ struct DriveResult {
     bool interrupted = false;
 };
 
-// Runs `plan` on `nodes` (NodePlan.node matches Node.spec.display). The
-// scripts must already be staged.
-DriveResult drive(std::vector<Node> &nodes, const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
-                  Progress &progress);
+// Runs `plan` on `nodes`; plan.nodes[i] was made from planned[i]'s state (one
+// of `nodes`): position, not a name, says which node a NodePlan is. The scripts
+// must already be staged.
+DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
+                  const Plan &plan, const DriveSettings &settings, Progress &progress);
 
 }  // namespace shoal::fleet

@@ -41,19 +41,20 @@ std::vector<NodeState> states_of(const std::vector<Node *> &nodes) {
     return states;
 }
 
-// Per node, each version its plan runs, once.
-std::vector<std::vector<StageItem>> stage_items(const std::vector<Node *> &nodes, const Plan &plan) {
-    std::vector<std::vector<StageItem>> items(nodes.size());
-    for (size_t i = 0; i < nodes.size(); ++i) {
+// Per node still usable, each version its plan runs, once; plan.nodes[i] is planned[i]'s.
+bool stage_plan(const std::vector<Node *> &planned, const Plan &plan) {
+    std::vector<Node *> nodes;
+    std::vector<std::vector<StageItem>> items;
+    for (size_t i = 0; i < planned.size(); ++i) {
+        if (!planned[i]->usable) continue;
+        nodes.push_back(planned[i]);
+        items.emplace_back();
         std::set<const Version *> seen;
-        for (const NodePlan &node_plan : plan.nodes) {
-            if (node_plan.node != nodes[i]->spec.display) continue;
-            for (const SchemaPlan &schema : node_plan.schemas)
-                for (const Version *version : schema.steps)
-                    if (seen.insert(version).second) items[i].push_back(StageItem{version, plan.direction});
-        }
+        for (const SchemaPlan &schema : plan.nodes[i].schemas)
+            for (const Version *version : schema.steps)
+                if (seen.insert(version).second) items.back().push_back(StageItem{version, plan.direction});
     }
-    return items;
+    return stage(nodes, items);
 }
 
 void add(DriveResult &total, DriveResult round) {
@@ -74,6 +75,7 @@ public:
     int run();
 
 private:
+    // Plans for the usable nodes; planned_[i] is the node of plan.nodes[i].
     Plan make_plan();
     void report_node_problems();
     bool report_plan_problems(const Plan &plan) const;
@@ -86,13 +88,15 @@ private:
     const bool up_;
     Progress progress_;
     std::vector<Node> nodes_;
+    std::vector<Node *> planned_;
     RunSummary summary_;
     std::set<std::string> reported_;  // nodes whose problem was printed
     Clock::time_point started_ = Clock::now();
 };
 
 Plan Migrate::make_plan() {
-    const auto states = states_of(usable_nodes(nodes_));
+    planned_ = usable_nodes(nodes_);
+    const auto states = states_of(planned_);
     if (up_) return plan_apply(dir_, states, PlanOptions{!config_.allow_drift});
     return plan_undo(dir_, states, config_.undo_version);
 }
@@ -188,12 +192,12 @@ int Migrate::run() {
     DriveSettings settings;
     settings.parallelism = config_.parallelism;
     for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
-        nodes = usable_nodes(nodes_);
         // A node that cannot stage is left out of this run; the others go on.
-        if (!stage(nodes, stage_items(nodes, plan)))
+        nodes = usable_nodes(nodes_);
+        if (!stage_plan(planned_, plan))
             for (const Node *node : nodes)
                 if (!node->usable) summary_.script_errors.push_back(node->spec.display + ": " + node->problem);
-        add(summary_.drive, drive(nodes_, dir_, plan, settings, progress_));
+        add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_));
         if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty())
             break;
         // The run may have created schemas that now match a prefix.

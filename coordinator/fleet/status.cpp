@@ -65,8 +65,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
         NodeStatus status;
         for (const SchemaState &schema : node.state.schemas)
             if (!chain_for_schema(dir, schema.schema).empty()) ++status.schemas;
-        for (const NodePlan &node_plan : plan.nodes)
-            if (node_plan.node == node.spec.display) status.behind = node_plan.schemas.size();
+        status.behind = plan.nodes.at(i).schemas.size();  // planned from usable[i]
         const Outcome &outcome = outcomes[i];
         if (outcome.error) {
             std::cerr << "shoal: " << node.spec.display << ": " << outcome.error->to_string() << "\n";

@@ -290,8 +290,9 @@ struct CanaryPlan {
 // covered goes to the schema that holds it earliest among its pending steps
 // (index 0 where any schema is right before it), which then traces the wanted
 // versions after it in its chain too, so one transaction usually covers a chain.
+// plan.nodes[i] was planned from planned[i].
 std::vector<CanaryPlan> choose_canaries(const MigrationDir &dir, const Plan &plan,
-                                        const std::map<std::string, Node *> &by_display,
+                                        const std::vector<Node *> &planned,
                                         const std::set<const Version *> &wanted) {
     std::vector<CanaryPlan> canaries;
     std::set<const Version *> covered;
@@ -299,12 +300,12 @@ std::vector<CanaryPlan> choose_canaries(const MigrationDir &dir, const Plan &pla
         if (!wanted.count(&version) || covered.count(&version)) continue;
         CanaryPlan best;
         size_t best_at = 0;
-        for (const NodePlan &node_plan : plan.nodes)
-            for (const SchemaPlan &schema : node_plan.schemas) {
+        for (size_t n = 0; n < plan.nodes.size(); ++n)
+            for (const SchemaPlan &schema : plan.nodes[n].schemas) {
                 const auto at = std::find(schema.steps.begin(), schema.steps.end(), &version);
                 const size_t index = static_cast<size_t>(at - schema.steps.begin());
                 if (at == schema.steps.end() || (best.schema && index >= best_at)) continue;
-                best = CanaryPlan{by_display.at(node_plan.node), &schema, {}};
+                best = CanaryPlan{planned[n], &schema, {}};
                 best_at = index;
             }
         for (size_t i = best_at; i < best.schema->steps.size(); ++i)
@@ -532,11 +533,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     const std::vector<Node *> usable = usable_nodes(nodes);
     if (usable.empty()) return to_int(ExitCode::Unreachable);
     std::vector<NodeState> states;
-    std::map<std::string, Node *> by_display;
-    for (Node *node : usable) {
-        states.push_back(node->state);
-        by_display[node->spec.display] = node;
-    }
+    for (Node *node : usable) states.push_back(node->state);
     // As apply plans; drift is only reported, since the trace changes nothing.
     const Plan plan = plan_apply(dir, states, PlanOptions{false});
     for (const PlanProblem &warning : plan.warnings) std::cerr << "warning: " << format_plan_problem(warning) << "\n";
@@ -544,9 +541,9 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     if (!plan.errors.empty()) return to_int(ExitCode::BadMigrations);
 
     std::map<const Version *, std::map<const Node *, size_t>> pending;  // schemas lacking it, per node
-    for (const NodePlan &node_plan : plan.nodes)
-        for (const SchemaPlan &schema : node_plan.schemas)
-            for (const Version *version : schema.steps) ++pending[version][by_display.at(node_plan.node)];
+    for (size_t i = 0; i < plan.nodes.size(); ++i)  // planned from usable[i]
+        for (const SchemaPlan &schema : plan.nodes[i].schemas)
+            for (const Version *version : schema.steps) ++pending[version][usable[i]];
 
     // Named versions, or every pending one (--all: lint every version, trace the pending ones).
     LintTrace result;
@@ -568,7 +565,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         }
         wanted.insert(version);
     }
-    for (const CanaryPlan &canary : choose_canaries(dir, plan, by_display, wanted)) {
+    for (const CanaryPlan &canary : choose_canaries(dir, plan, usable, wanted)) {
         if (interrupted()) break;
         run_canary(canary, traces);
     }

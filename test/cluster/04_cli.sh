@@ -27,6 +27,19 @@ is "$RC" 5 "--skip-unreachable runs and exits with the partial code"
 like "$OUT" "skipped \(unreachable\): $dead" "the summary says which node was skipped"
 is "$(count_at reach $V3)" 30 "the reachable nodes are at head"
 
+echo "# two databases on one server are two nodes"
+fleet_create twin_a 1
+fleet_create twin_b 1
+p1=${PORT[node1]}
+OUT=$("$SHOAL" apply --migdir "$BASIC" --hosts "127.0.0.1:$p1/twin_a,127.0.0.1:$p1/twin_b" --user postgres 2>&1)
+is "$?" 0 "apply on two databases of one server succeeds"
+is "$(q node1 twin_a "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$V3'")/$(
+      q node1 twin_b "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$V3'")" "1/1" \
+  "each database's schemas are at head"
+OUT=$("$SHOAL" apply --migdir "$BASIC" --hosts "127.0.0.1:$p1/twin_a,127.0.0.1:$p1/twin_a" --user postgres 2>&1)
+is "$?" 2 "one database listed twice is a usage error"
+like "$OUT" "listed twice" "and says so"
+
 echo "# the extension"
 fleet_create noext 1
 q node3 noext "DROP EXTENSION shoal"

@@ -26,6 +26,20 @@ TEST(Config, SubcommandWithOptions) {
     EXPECT_EQ(r.config.nodes[1].display, "b:5433/app");
 }
 
+TEST(Config, TwoDatabasesOfOneServerAreTwoNodes) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "h/a,h/b"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[0].display, "h/a");
+    EXPECT_EQ(r.config.nodes[1].display, "h/b");
+}
+
+TEST(Config, OneDatabaseListedTwiceIsUsageError) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "h:5432/a,h/a"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors[0].find("h:5432/a is listed twice"), std::string::npos) << r.errors[0];
+}
+
 TEST(Config, CommandLineBeatsEnvironmentBeatsIni) {
     IniFile ini{"/x/shoal.ini", "migdir=ini-mig\nport=1111\nuser=ini-user\ndb=ini-db\n"};
     ConfigResult r = parse({"status", "--port", "3333"},
