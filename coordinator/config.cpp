@@ -151,7 +151,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         po::options_description run("Run");
         run.add_options()
             ("parallelism", po::value<int>()->value_name("N"),
-             "connections per node (default: chosen by shoal)")
+             "connections per node (default: the node's max_worker_processes, at most 10 "
+             "and at most half its free connection slots)")
             ("dry-run", "print the plan, change nothing")
             ("install-extension", "CREATE EXTENSION shoal where it is missing");
         if (pg_mig_style || command == Command::Apply) {
