@@ -25,6 +25,8 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
         {ExitCode::NotUpToDate,
          "check: the database digest is behind the code; verify: schemas differ"},
+        {ExitCode::ExtensionMissing,
+         "the extension is missing or too old on a node; the message gives the SQL to fix it"},
         {ExitCode::Internal, "internal error in shoal (please report it)"},
         {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
     };

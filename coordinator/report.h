@@ -21,6 +21,7 @@ enum class ExitCode : int {
     LockHeld = 4,         // another shoal run holds the run lock
     Unreachable = 5,      // a node could not be reached or dropped out: partial run
     NotUpToDate = 6,      // check: the database digest is behind the code; verify: schemas differ
+    ExtensionMissing = 7,  // the extension is missing or too old on a node: nothing ran
     Internal = 70,        // a bug in shoal (an unexpected exception); please report it
     Interrupted = 130,    // SIGINT/SIGTERM: in-flight work was cancelled and rolled back
 };

@@ -145,7 +145,7 @@ int Migrate::run() {
     }
     if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
         report_node_problems();
-        return to_int(ExitCode::Usage);
+        return to_int(ExitCode::ExtensionMissing);
     }
     const std::string digest = code_digest(dir_);
     const LockResult lock = lock_run(usable_nodes(nodes_), digest);

@@ -44,7 +44,7 @@ echo "# the extension"
 fleet_create noext 1
 q node3 noext "DROP EXTENSION shoal"
 run_shoal noext "$BASIC" apply
-is "$RC" 2 "a node without the extension stops the run"
+is "$RC" 7 "a node without the extension stops the run with its own exit code"
 like "$OUT" "127.0.0.1:${PORT[node3]}.*CREATE EXTENSION shoal" "the error names the node and the SQL to fix it"
 is "$(q node1 noext "SELECT count(*) FROM shoal.event")" 0 "nothing ran"
 run_shoal noext "$BASIC" apply --install-extension
