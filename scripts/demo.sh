@@ -19,6 +19,8 @@ DEMO_DIR=${DEMO_DIR:-.demo}
 DEMO_SHARDS=${DEMO_SHARDS:-100}
 NODES=(node1 node2 node3)
 SHOAL=build/shoal
+# The demo's output is a transcript: psql must not stop it in a pager.
+export PSQL_PAGER=cat
 
 # A fleet that outlives this script: with PGSERVER_ROOT set, pgserver.sh sets no
 # cleanup trap, and `stop`/`start` find the servers by directory.
@@ -103,7 +105,8 @@ migrate() {
 # A new version that fails in the shards whose data breaks it; the others go on.
 resume() {
   heading "A version that fails in a few shards, and the resumed run"
-  say "A developer adds a version that makes company names unique per shard:"
+  say "A developer adds a version that makes company names unique per shard (to a copy of"
+  say "the directory, so examples/ stays as it is):"
   run "cp -r examples/migrations $DEMO_DIR/migrations"
   run "cp examples/resume/20240402090000.unique-company-names.sh.*.sql $DEMO_DIR/migrations/"
   local rc=0
