@@ -48,7 +48,7 @@ print_connections() {
   local node
   for node in "${NODES[@]}"; do say "  psql $(node_url "$node")"; done
   say "shoal reads the fleet from the environment:"
-  say "  source $DEMO_DIR/env && $SHOAL status --migdir examples/migrations"
+  say "  source $DEMO_DIR/env && $SHOAL status --migdir $DEMO_DIR/migrations"
   say "Stop the servers: make demo-stop   (start them again: make demo-start)"
 }
 
