@@ -40,6 +40,11 @@ struct Statement {
     std::string sql;
     SourceLocation where;
     bool nontransactional = false;  // cannot run inside a transaction block
+    // CREATE INDEX CONCURRENTLY: the index name as written, without a schema
+    // ("" for any other statement or an unnamed index), and whether it says IF
+    // NOT EXISTS. A retry must drop what an interrupted attempt left of it.
+    std::string concurrent_index{};
+    bool concurrent_index_if_not_exists = false;
 };
 
 // One resolved file: up, dn, before.sql or after.sql.

@@ -44,6 +44,15 @@ size_t first_token(const std::string &text, size_t pos, size_t end) {
     return std::min(pos, end);
 }
 
+// Fills in the index a CREATE INDEX CONCURRENTLY builds, from its parse tree.
+void note_concurrent_index(const PgQuery__Node &node, Statement &statement) {
+    if (node.node_case != PG_QUERY__NODE__NODE_INDEX_STMT) return;
+    const PgQuery__IndexStmt &index = *node.index_stmt;
+    if (!index.concurrent || !index.idxname || !*index.idxname) return;
+    statement.concurrent_index = index.idxname;
+    statement.concurrent_index_if_not_exists = index.if_not_exists;
+}
+
 std::string first_words(const std::string &sql) {
     size_t newline = sql.find('\n');
     std::string line = sql.substr(0, std::min<size_t>(newline, 60));
@@ -87,10 +96,15 @@ SplitResult split_script(const Resolved &resolved) {
         size_t begin = static_cast<size_t>(spans.stmts[i]->stmt_location);
         size_t end = begin + static_cast<size_t>(spans.stmts[i]->stmt_len);
         size_t start = first_token(body, begin, end);
-        StatementKind kind = classify_statement(*tree.tree->stmts[i]->stmt);
+        const PgQuery__Node &node = *tree.tree->stmts[i]->stmt;
+        StatementKind kind = classify_statement(node);
         kinds.push_back(kind);
-        out.statements.push_back({body.substr(start, end - start), location(start),
-                                  kind == StatementKind::Nontransactional});
+        Statement statement;
+        statement.sql = body.substr(start, end - start);
+        statement.where = location(start);
+        statement.nontransactional = kind == StatementKind::Nontransactional;
+        note_concurrent_index(node, statement);
+        out.statements.push_back(std::move(statement));
     }
 
     // pg-mig's idiom: COMMIT first and BEGIN last around what must run outside

@@ -1,6 +1,7 @@
 // Splitting a resolved script into statements with PostgreSQL's own parser
 // (libpg_query) and classifying them: which cannot run inside a transaction
-// block, pg-mig's `COMMIT; … BEGIN;` idiom, stray transaction control. No
+// block, which index a CREATE INDEX CONCURRENTLY builds (for retry safety),
+// pg-mig's `COMMIT; … BEGIN;` idiom, stray transaction control. No
 // hand-written SQL lexing beyond skipping leading comments to find a line.
 #pragma once
 

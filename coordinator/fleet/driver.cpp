@@ -24,8 +24,6 @@
 #include <regex>
 #include <set>
 
-#include "fleet/leftover_index.h"
-
 namespace shoal::fleet {
 
 namespace {
@@ -264,8 +262,9 @@ void Driver::start_step(Worker &worker) {
     // EXISTS (it would fail on it, and the version is not recorded, so the
     // index is that attempt's).
     std::vector<std::string> any_state, invalid_only;
-    for (const ConcurrentIndex &index : concurrent_indexes(script))
-        (index.if_not_exists ? invalid_only : any_state).push_back(index.name);
+    for (const Statement &statement : script.statements)
+        if (!statement.concurrent_index.empty())
+            (statement.concurrent_index_if_not_exists ? invalid_only : any_state).push_back(statement.concurrent_index);
     worker.phase = Phase::SoloPrepare;
     worker.solo_next = 0;
     worker.connection->send(Batch{

@@ -46,6 +46,28 @@ TEST(Split, CreateIndexConcurrentlyAloneIsSolo) {
     EXPECT_TRUE(r.statements[0].nontransactional);
 }
 
+TEST(Split, NamesTheIndexACreateIndexConcurrentlyBuilds) {
+    SplitResult r = split(
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd Name\" ON s.users (name);\n"
+        "CREATE INDEX CONCURRENTLY ON users (id);\n"
+        "DROP INDEX CONCURRENTLY IF EXISTS old_idx;\n");
+    ASSERT_TRUE(r.problems.empty()) << r.problems[0].message;
+    ASSERT_EQ(r.statements.size(), 4u);
+    EXPECT_EQ(r.statements[0].concurrent_index, "users_email_idx");
+    EXPECT_FALSE(r.statements[0].concurrent_index_if_not_exists);
+    EXPECT_EQ(r.statements[1].concurrent_index, "Odd Name");
+    EXPECT_TRUE(r.statements[1].concurrent_index_if_not_exists);
+    EXPECT_EQ(r.statements[2].concurrent_index, "");  // unnamed: PostgreSQL picks a fresh name
+    EXPECT_EQ(r.statements[3].concurrent_index, "");
+}
+
+TEST(Split, AnIndexBuiltInATransactionIsNotConcurrent) {
+    SplitResult r = split("CREATE INDEX users_email_idx ON users (email);\n");
+    ASSERT_EQ(r.statements.size(), 1u);
+    EXPECT_EQ(r.statements[0].concurrent_index, "");
+}
+
 TEST(Split, ConcurrentlyInCommentOrLiteralIsNotConcurrent) {
     SplitResult r = split(
         "/* CREATE INDEX CONCURRENTLY x ON t(a); */\n"
