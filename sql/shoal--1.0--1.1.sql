@@ -108,6 +108,40 @@ REVOKE ALL ON FUNCTION shoal.steer(text[], text, text, text), shoal.pause(text),
   shoal.cancel(text), shoal.control_state() FROM PUBLIC;
 REVOKE ALL ON TABLE shoal.control FROM PUBLIC;
 
+-- The rerun fingerprint --------------------------------------------------------------
+--
+-- pg-mig skips before.sql and after.sql when nothing is pending and the node's
+-- fingerprint (its schemas, the two scripts' hash) is what the last clean run
+-- saved in public.mig_rerun_fingerprint_const(). Written here in pg-mig's exact
+-- form (Dest.saveRerunFingerprint), so pg-mig and shoal read each other's. An
+-- empty fingerprint means "run them next time".
+
+CREATE FUNCTION shoal.set_rerun_fingerprint(fingerprint text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF fingerprint IS NULL THEN
+    RAISE EXCEPTION 'fingerprint must not be null' USING ERRCODE = '22004';
+  END IF;
+  EXECUTE format('CREATE OR REPLACE FUNCTION public.mig_rerun_fingerprint_const() RETURNS text '
+                 'LANGUAGE sql SET search_path FROM CURRENT AS %L', shoal.const_source(fingerprint));
+END
+$fn$;
+COMMENT ON FUNCTION shoal.set_rerun_fingerprint(text) IS
+  'shoal: store the rerun fingerprint as public.mig_rerun_fingerprint_const() (pg-mig''s format; empty: rerun before/after)';
+
+CREATE FUNCTION shoal.rerun_fingerprint() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.const_value(n.nspname, p.proname, p.prosrc)
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+   WHERE n.nspname OPERATOR(pg_catalog.=) 'public'
+     AND p.proname OPERATOR(pg_catalog.=) 'mig_rerun_fingerprint_const'
+     AND p.pronargs OPERATOR(pg_catalog.=) 0;
+$fn$;
+COMMENT ON FUNCTION shoal.rerun_fingerprint() IS
+  'shoal: the rerun fingerprint (public.mig_rerun_fingerprint_const()), NULL when none was saved';
+
+REVOKE ALL ON FUNCTION shoal.set_rerun_fingerprint(text), shoal.rerun_fingerprint() FROM PUBLIC;
+
 -- Comparing schemas (shoal verify) -------------------------------------------------
 --
 -- Every microshard of a version list should be structurally identical. Each object

@@ -286,11 +286,11 @@ std::string fingerprint_of(const Node &node, const MigrationDir &dir) {
 }
 
 std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
-    const Query read{"SELECT public.mig_rerun_fingerprint_const()", {}};
+    const Query read{"SELECT shoal.rerun_fingerprint()", {}};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{read}));
-    // The function is pg-mig's and exists only after a first full run; a
-    // missing one (or any failure) reads as "never saved", which reruns
-    // before.sql and after.sql: the safe side.
+    // pg-mig's function exists only after a first full run; a missing one (NULL),
+    // or any failure, reads as "never saved", which reruns before.sql and
+    // after.sql: the safe side.
     std::vector<std::string> values;
     for (const Outcome &outcome : outcomes)
         values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
@@ -298,20 +298,10 @@ std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
 }
 
 bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values) {
-    // The function body must hold the value as a literal; format(%L) builds it
-    // on the server from a parameter, so nothing is pasted on our side.
     std::vector<Batch> batches;
     for (const std::string &value : values)
-        batches.push_back(Batch{
-            Query{"BEGIN", {}},
-            Query{"SELECT pg_catalog.set_config('shoal.rerun_fingerprint', $1, true)", {value}},
-            Query{"DO $do$ BEGIN EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION public.mig_rerun_fingerprint_const()"
-                  " RETURNS text LANGUAGE sql SET search_path FROM CURRENT AS %L',"
-                  " pg_catalog.format('SELECT %L', pg_catalog.current_setting('shoal.rerun_fingerprint'))); END $do$",
-                  {}},
-            Query{"COMMIT", {}}});
+        batches.push_back(Batch{Query{"SELECT shoal.set_rerun_fingerprint($1)", {value}}});
     auto outcomes = exchange(controls(nodes), std::move(batches));
-    roll_back_where_needed(nodes);
     return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
 }
 

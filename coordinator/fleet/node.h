@@ -17,8 +17,9 @@
 
 namespace shoal::fleet {
 
-// The extension version this coordinator speaks (docs/architecture.md).
-inline constexpr const char *kExtensionVersion = "1.0";
+// The extension version this coordinator speaks (docs/architecture.md): 1.1 for
+// the rerun fingerprint functions and steering.
+inline constexpr const char *kExtensionVersion = "1.1";
 
 struct Node {
     NodeSpec spec;
@@ -75,8 +76,9 @@ bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> 
 // per node. Failures become node problems (the node stays usable).
 bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors);
 
-// pg-mig's rerun fingerprint (public.mig_rerun_fingerprint_const()): the set of
-// schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
+// pg-mig's rerun fingerprint (public.mig_rerun_fingerprint_const(), read and
+// written through shoal.rerun_fingerprint() / set_rerun_fingerprint()): the set
+// of schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
 std::string fingerprint_of(const Node &node, const MigrationDir &dir);
 std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
 bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values);
