@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 #include "digest.h"
@@ -23,6 +24,16 @@ std::string utc_timestamp(std::time_t now) {
     char text[16];
     std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
     return text;
+}
+
+// The time a YYYYMMDDHHMMSS stamp names, when it names a real one (strptime
+// accepts month 14; the round trip through gmtime does not).
+std::optional<std::time_t> parse_utc_timestamp(const std::string &stamp) {
+    std::tm utc{};
+    if (stamp.size() != 14 || !strptime(stamp.c_str(), "%Y%m%d%H%M%S", &utc)) return std::nullopt;
+    const std::time_t time = timegm(&utc);
+    if (utc_timestamp(time) != stamp) return std::nullopt;
+    return time;
 }
 
 bool write_file(const std::string &path, const std::string &text, std::ostream &err) {
@@ -43,10 +54,13 @@ std::string next_timestamp(const MigrationDir &dir, std::time_t now) {
     std::string stamp = utc_timestamp(now);
     std::string newest;
     for (const Version &version : dir.versions) newest = std::max(newest, version.timestamp);
-    // pg-mig compares as strings and, when the clock is not ahead (or a version
-    // has a skewed timestamp such as month 14), adds 60 to the newest one.
+    // pg-mig compares as strings and, when the clock is not ahead, adds 60 to
+    // the newest as a number, which can name no real time (…134185). We add a
+    // minute as time; only a newest stamp that is no real time itself (month
+    // 14, say) gets pg-mig's arithmetic.
     if (!newest.empty() && stamp <= newest) {
-        stamp = std::to_string(std::stoull(newest) + 60);
+        const std::optional<std::time_t> time = parse_utc_timestamp(newest);
+        stamp = time ? utc_timestamp(*time + 60) : std::to_string(std::stoull(newest) + 60);
     }
     return stamp;
 }

@@ -44,7 +44,8 @@ int run(const std::vector<std::string> &args) {
         return to_int(ExitCode::Ok);
     }
     if (config.command == Command::Version) {
-        std::cout << "shoal " << SHOAL_VERSION << "\n";
+        std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal " << SHOAL_EXTENSION_VERSION
+                  << " or newer on every node)\n";
         return to_int(ExitCode::Ok);
     }
 

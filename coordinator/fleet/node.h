@@ -19,7 +19,7 @@ namespace shoal::fleet {
 
 // The extension version this coordinator speaks (docs/architecture.md): 1.1 for
 // the rerun fingerprint functions and steering.
-inline constexpr const char *kExtensionVersion = "1.1";
+inline constexpr const char *kExtensionVersion = SHOAL_EXTENSION_VERSION;
 
 struct Node {
     NodeSpec spec;

@@ -57,10 +57,23 @@ TEST_F(CommandsTest, NewUsesUtcClockAndWritesEmptyPairAndChain) {
 TEST_F(CommandsTest, NewBumpsPastNewestTimestamp) {
     touch("20990101000000.future.sh.up.sql");
     touch("20990101000000.future.sh.dn.sql");
-    EXPECT_EQ(next_timestamp(load(), kNow), "20990101000060");  // pg-mig: newest + 60
+    EXPECT_EQ(next_timestamp(load(), kNow), "20990101000100");  // newest + one minute
     std::ostringstream out, err;
     EXPECT_EQ(command_new(load(), "next@sh", kNow, out, err), ExitCode::Ok);
-    EXPECT_TRUE(fs::exists(root / "20990101000060.next.sh.up.sql"));
+    EXPECT_TRUE(fs::exists(root / "20990101000100.next.sh.up.sql"));
+}
+
+TEST_F(CommandsTest, NewBumpsToARealTimeAcrossAnHour) {
+    // pg-mig's newest + 60 would give 20991231235959 + 60 = 20991231236019.
+    touch("20991231235959.late.sh.up.sql");
+    touch("20991231235959.late.sh.dn.sql");
+    EXPECT_EQ(next_timestamp(load(), kNow), "21000101000059");
+}
+
+TEST_F(CommandsTest, NewKeepsPgMigArithmeticPastAStampThatIsNoTime) {
+    touch("20991499000000.skewed.sh.up.sql");  // month 14
+    touch("20991499000000.skewed.sh.dn.sql");
+    EXPECT_EQ(next_timestamp(load(), kNow), "20991499000060");
 }
 
 TEST_F(CommandsTest, NewValidatesNameAndWarnsOnUnknownPrefix) {
