@@ -13,7 +13,7 @@ extdir=$(pg_config --sharedir)/extension
 installs_into() {  # DESTDIR BINDIR (the bin directory inside DESTDIR)
   local dest=$1 bin=$2 script missing=""
   ok "$([ -x "$dest$bin/shoal" ]; echo $?)" "shoal in $bin"
-  like "$("$dest$bin/shoal" --version)" "^shoal [0-9.]* (needs extension shoal $(sed -n "s/^default_version = '\\(.*\\)'/\\1/p" extension/shoal.control) or newer" "the installed shoal runs and names the extension version it needs"
+  like "$("$dest$bin/shoal" --version)" "^shoal [0-9.]* .needs extension shoal $(sed -n "s/^default_version = '\\(.*\\)'/\\1/p" extension/shoal.control) or newer" "the installed shoal runs and names the extension version it needs"
   ok "$([ -f "$dest$libdir/shoal.so" ]; echo $?)" "shoal.so in $libdir"
   ok "$([ -f "$dest$extdir/shoal.control" ]; echo $?)" "shoal.control in $extdir"
   for script in sql/shoal--*.sql; do
