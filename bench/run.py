@@ -30,6 +30,7 @@ import concurrent.futures
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -383,6 +384,8 @@ def report(results, reps):
 
 
 def main():
+    # SIGTERM unwinds like Ctrl-C, so every `finally` stops its servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="scenario 1 only, 1 repetition")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per scenario (default 3)")
