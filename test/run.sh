@@ -33,7 +33,8 @@ run_tap_script() {  # script → runs it, shows its output, counts it
   local script=$1 out
   out="$log_dir/$(basename "$(dirname "$script")")-$(basename "$script" .sh).log"
   echo "--- $script"
-  bash "$script" 2>&1 | tee "$out"
+  # Each script starts and removes its own servers: never hand it ours.
+  env -u PGSERVER_ROOT bash "$script" 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
   count_tap "$out" || true
   if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$out"; then

@@ -78,7 +78,6 @@ CONF
     if _pgserver_ctl "$name" start; then
       PGSERVER_PORTS[$name]=$port
       PGSERVER_PORT=$port PGSERVER_DIR=$dir PGSERVER_SOCK=$dir/sock
-      export PGSERVER_ROOT
       return 0
     fi
     # Lost a race for the port: drop our lines and try another one.
