@@ -159,7 +159,16 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
                 ("allow-drift", "report applied versions whose file changed as warnings, "
-                                "not errors");
+                                "not errors")
+                ("canary", po::value<int>()->value_name("N"),
+                 "first apply the pending chain to N schemas, spread over the nodes; stop "
+                 "there if any fails")
+                ("waves", po::value<std::string>()->value_name("LIST"),
+                 "then the rest in waves, cumulative percentages of all schemas (1,10,50,100), "
+                 "each wave finished before the next starts")
+                ("max-failures", po::value<std::string>()->value_name("K|P%"),
+                 "with --waves: start no further wave once more than K schemas (or P% of "
+                 "those run so far) failed (default 0)");
         }
         all.add(run);
     }
@@ -507,6 +516,22 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.skip_unreachable = vm.count("skip-unreachable") > 0;
     config.install_extension = vm.count("install-extension") > 0;
     config.allow_drift = vm.count("allow-drift") > 0;
+    if (vm.count("canary")) {
+        config.waves.canary = vm["canary"].as<int>();
+        if (config.waves.canary < 1) errors.push_back("--canary must be a positive number of schemas");
+    }
+    std::string error;
+    if (vm.count("waves")) {
+        config.waves.percents = parse_wave_percents(vm["waves"].as<std::string>(), error);
+        if (config.waves.percents.empty()) errors.push_back(error);
+    }
+    if (vm.count("max-failures")) {
+        if (!vm.count("waves")) errors.push_back("--max-failures is checked between waves: it needs --waves");
+        if (auto limit = parse_failure_limit(vm["max-failures"].as<std::string>(), error))
+            config.max_failures = *limit;
+        else
+            errors.push_back(error);
+    }
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "waves.h"
+
 namespace shoal {
 
 enum class Command {
@@ -49,6 +51,8 @@ struct Config {
     bool skip_unreachable = false;
     bool install_extension = false;
     bool allow_drift = false;
+    WaveOptions waves;          // --canary N, --waves LIST (apply)
+    FailureLimit max_failures;  // --max-failures, checked between waves; default 0
     std::vector<std::string> lint_args;  // reserved for lint options
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help

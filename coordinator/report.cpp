@@ -27,6 +27,8 @@ const std::vector<CodeDoc> &code_docs() {
          "check: the database digest is behind the code; verify: schemas differ"},
         {ExitCode::ExtensionMissing,
          "the extension is missing or too old on a node; the message gives the SQL to fix it"},
+        {ExitCode::Cancelled,
+         "cancelled with shoal.cancel() on a node; versions in flight finished, rerun to go on"},
         {ExitCode::Internal, "internal error in shoal (please report it)"},
         {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
     };

@@ -1,17 +1,23 @@
 // The chain driver. Two kinds of small state machines, advanced by one loop:
 //
-//   Unit    one schema's chain on one node: Ready (waiting for a worker),
-//           Running, Backoff (a lock timeout, until retry_at), Done, Failed,
-//           Stopped (not finished: interrupt or lost connection).
+//   Unit    one schema's chain on one node: Waiting (its wave has not
+//           started), Ready (waiting for a worker), Running, Backoff (a lock
+//           timeout, until retry_at), Done, Failed, Stopped (not finished:
+//           interrupt, cancel, halted waves or lost connection).
 //   Worker  one connection of one node: Connecting, Idle, then the phases of a
 //           step (Transaction, RollingBack, Recording; for solo versions
 //           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset),
 //           Delaying ($delay), Closed.
+//   Control per node, the steering state its shoal.control_state() last gave
+//           (Unknown until first read), asked again every kControlPoll on the
+//           node's control connection.
 //
-// Each turn: promote due backoffs, let every worker whose connection is not
-// busy take its next phase (an idle one admits the first ready unit whose next
-// version the semaphores allow), then one poll() over every socket with a
-// timeout from the nearest deadline. Ready units are ordered by version, then
+// Each turn: promote due backoffs, read and ask the control states, let every
+// worker whose connection is not busy take its next phase (an idle one admits
+// the first ready unit whose next version the semaphores allow, unless the
+// run is paused or stopping), start the next wave when the current one is
+// finished, then one poll() over every socket with a timeout from the nearest
+// deadline. Ready units are ordered by version, then
 // schema, so the fleet moves version by version and a waiting $run_alone
 // version is not starved. Durable state is only ever the schema's own stamp,
 // written in the version's transaction: nothing here needs to survive a crash.
@@ -34,10 +40,11 @@ constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
 // stop waiting (closing the connection rolls back what is left anyway).
 constexpr auto kWindDown = std::chrono::seconds(30);
 
-enum class UnitState { Ready, Running, Backoff, Done, Failed, Stopped };
+enum class UnitState { Waiting, Ready, Running, Backoff, Done, Failed, Stopped };
 
 struct Unit {
     size_t node = 0;
+    size_t wave = 0;
     const SchemaPlan *plan = nullptr;
     size_t next = 0;   // index of the step to run next
     int attempts = 0;  // failed attempts of that step so far
@@ -76,6 +83,16 @@ struct Worker {
 
 enum class Admission { Yes, SkipVersion, Stop };
 
+enum class Steer { Unknown, Running, Paused, Cancelled };
+
+// One node's steering, as its shoal.control_state() last said.
+struct Control {
+    Steer state = Steer::Unknown;
+    bool asking = false;  // a control_state() query is in flight
+    Clock::time_point next_ask{};
+    std::string said;  // "by ROLE on NODE[: REASON]"
+};
+
 // The file:line the extension puts in an error's context, so identical errors
 // of different schemas group together and still say where they come from.
 std::string error_text(const DbError &error) {
@@ -108,6 +125,12 @@ private:
 
     void build();
     void make_ready(Unit &unit);
+    bool stopping() const { return interrupted() || !result_.cancelled.empty(); }
+    bool admitting() const { return !stopping() && !paused_ && steering_known_; }
+    void poll_controls(Clock::time_point now);
+    void read_control(size_t node, Outcome outcome);
+    void update_steering();
+    void next_wave();
     void promote_backoffs(Clock::time_point now);
     Admission admissible(const Version &version, const Script &script, size_t node) const;
     void admit(Worker &worker);
@@ -136,10 +159,15 @@ private:
     std::vector<Unit> units_;
     std::vector<std::set<std::pair<size_t, size_t>>> ready_;  // per node: (version index, unit index)
     std::vector<Worker> workers_;
+    std::vector<Control> controls_;     // per node
+    bool steering_known_ = false;       // every reachable node's state read once
+    bool paused_ = false;
+    Waves waves_;
+    size_t wave_ = 0;                   // the wave that runs
     std::map<std::string, int> slots_;  // semaphore key → steps holding it
     int in_flight_ = 0;
     bool alone_ = false;
-    bool cancelled_ = false;
+    bool interrupt_seen_ = false;
     std::mt19937 random_;
     DriveResult result_;
 };
@@ -149,20 +177,28 @@ void Driver::build() {
     for (const NodePlan &node_plan : plan_.nodes) count += node_plan.schemas.size();
     units_.reserve(count);  // Units are referenced by pointer: never reallocate
     std::vector<size_t> units_per_node(nodes_.size());
+    waves_ = plan_waves(plan_, settings_.waves);
     for (size_t i = 0; i < plan_.nodes.size(); ++i) {
         const size_t node = static_cast<size_t>(planned_.at(i) - nodes_.data());
         if (!nodes_[node].usable) continue;
-        for (const SchemaPlan &schema : plan_.nodes[i].schemas) {
+        for (size_t s = 0; s < plan_.nodes[i].schemas.size(); ++s) {
+            const SchemaPlan &schema = plan_.nodes[i].schemas[s];
             if (schema.steps.empty()) continue;
             Unit unit;
             unit.node = node;
+            unit.wave = waves_.of[i][s];
+            unit.state = UnitState::Waiting;
             unit.plan = &schema;
             units_.push_back(unit);
             ++units_per_node[unit.node];
             progress_.add_total(schema.steps.size());
         }
     }
-    for (Unit &unit : units_) make_ready(unit);
+    if (waves_.labels.size() > 1)
+        progress_.note(waves_.labels[0] + ": " + std::to_string(waves_.sizes[0]) + " schema(s)");
+    for (Unit &unit : units_)
+        if (unit.wave == 0) make_ready(unit);
+    controls_.resize(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
         const int wanted = settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
         const size_t count_here = std::min<size_t>(std::max(wanted, 1), units_per_node[node]);
@@ -375,7 +411,7 @@ void Driver::step_succeeded(Worker &worker) {
     progress_.step_done();
     ++unit.next;
     unit.attempts = 0;
-    if (delay > 0 && !interrupted()) {
+    if (delay > 0 && !stopping()) {
         worker.phase = Phase::Delaying;  // keeps the version's slots: that is what $delay throttles
         worker.delay_until = Clock::now() + std::chrono::milliseconds(delay);
         return;
@@ -399,7 +435,7 @@ void Driver::step_failed(Worker &worker) {
     const DbError &error = *worker.error;
     release(worker);
     const int retries = script_of(unit).directives.retries >= 0 ? script_of(unit).directives.retries : settings_.retries;
-    if (interrupted() && (error.sqlstate == "57014" || error.is_retryable())) {
+    if (stopping() && (error.sqlstate == "57014" || error.is_retryable())) {
         // Cancelled by us (or about to be retried): not a failure of the schema.
         stop(unit);
         worker.unit = nullptr;
@@ -487,10 +523,10 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
         [[fallthrough]];
     case Phase::Idle:
         if (connection.state() == Connection::State::Broken) return close(worker);
-        if (!interrupted()) admit(worker);
+        if (admitting()) admit(worker);
         return;
     case Phase::Delaying:
-        if (now >= worker.delay_until || interrupted()) finish_step(worker);
+        if (now >= worker.delay_until || stopping()) finish_step(worker);
         return;
     default:
         break;
@@ -507,7 +543,8 @@ bool Driver::idle() const {
 
 bool Driver::work_left() const {
     return std::any_of(units_.begin(), units_.end(), [](const Unit &u) {
-        return u.state == UnitState::Ready || u.state == UnitState::Backoff || u.state == UnitState::Running;
+        return u.state == UnitState::Waiting || u.state == UnitState::Ready || u.state == UnitState::Backoff ||
+               u.state == UnitState::Running;
     });
 }
 
@@ -517,33 +554,137 @@ Clock::time_point Driver::next_deadline(Clock::time_point now) const {
         if (unit.state == UnitState::Backoff) deadline = std::min(deadline, unit.retry_at);
     for (const Worker &worker : workers_)
         if (worker.phase == Phase::Delaying) deadline = std::min(deadline, worker.delay_until);
+    for (const Control &control : controls_)
+        if (!control.asking) deadline = std::min(deadline, control.next_ask);
     return deadline;
+}
+
+void Driver::poll_controls(Clock::time_point now) {
+    for (size_t node = 0; node < nodes_.size(); ++node) {
+        Control &control = controls_[node];
+        Connection *connection = nodes_[node].control.get();
+        if (!nodes_[node].usable || !connection || connection->state() == Connection::State::Broken) {
+            control.state = Steer::Running;  // a node we cannot ask cannot hold the others
+            control.asking = false;
+            continue;
+        }
+        if (connection->state() != Connection::State::Idle) continue;
+        if (control.asking) {
+            control.asking = false;
+            control.next_ask = now + kControlPoll;
+            read_control(node, connection->take());
+        } else if (now >= control.next_ask) {
+            connection->send(Batch{Query{"SELECT state, changed_by, reason FROM shoal.control_state()", {}}});
+            control.asking = true;
+        }
+    }
+}
+
+void Driver::read_control(size_t node, Outcome outcome) {
+    Control &control = controls_[node];
+    if (outcome.error || outcome.results.empty() || outcome.results[0].empty()) {
+        // Steering is for people; a node that cannot say is not allowed to stall the run.
+        if (control.state == Steer::Unknown && outcome.error)
+            progress_.note("cannot read the steering state on " + nodes_[node].spec.display + ": " +
+                           outcome.error->message);
+        control.state = Steer::Running;
+        return;
+    }
+    const Rows &rows = outcome.results[0];
+    const std::string &state = rows.value(0, 0);
+    control.state = state == "paused" ? Steer::Paused : state == "cancelled" ? Steer::Cancelled : Steer::Running;
+    control.said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
+                   (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
+}
+
+// The fleet's steering is the strictest of its nodes': one cancel ends the run,
+// one pause holds every node.
+void Driver::update_steering() {
+    const auto first = [this](Steer state) {
+        return std::find_if(controls_.begin(), controls_.end(), [&](const Control &c) { return c.state == state; });
+    };
+    steering_known_ = first(Steer::Unknown) == controls_.end();
+    if (result_.cancelled.empty() && first(Steer::Cancelled) != controls_.end()) {
+        result_.cancelled = "cancelled " + first(Steer::Cancelled)->said;
+        progress_.note(result_.cancelled + "; letting the versions in flight finish, starting nothing new");
+    }
+    const auto pause = first(Steer::Paused);
+    if (!paused_ && pause != controls_.end()) {
+        paused_ = true;
+        progress_.note("paused " + pause->said + "; versions in flight finish, nothing new starts until resumed");
+    } else if (paused_ && pause == controls_.end() && steering_known_) {
+        paused_ = false;
+        if (result_.cancelled.empty()) progress_.note("resumed: starting new transactions again");
+    }
+}
+
+// When the running wave is finished: halt on its failures (a canary tolerates
+// none; later waves --max-failures, counted over every wave so far), or make
+// the next wave's schemas ready.
+void Driver::next_wave() {
+    if (stopping() || wave_ + 1 >= waves_.labels.size()) return;
+    size_t failed = 0, ran = 0;
+    for (const Unit &unit : units_) {
+        if (unit.wave > wave_) continue;
+        if (unit.state == UnitState::Ready || unit.state == UnitState::Running || unit.state == UnitState::Backoff)
+            return;
+        failed += unit.state == UnitState::Failed;
+        ran += unit.state == UnitState::Failed || unit.state == UnitState::Done;
+    }
+    const std::string &label = waves_.labels[wave_];
+    const bool canary = waves_.has_canary && wave_ == 0;
+    if (canary ? failed > 0 : exceeds(settings_.max_failures, failed, ran)) {
+        result_.halted = std::to_string(failed) + " of " + std::to_string(ran) + " schemas failed in the " +
+                         (canary ? "canary" : "waves up to " + label + ", more than --max-failures allows") +
+                         "; no further wave started";
+        progress_.note("halted: " + result_.halted);
+        for (Unit &unit : units_)
+            if (unit.state == UnitState::Waiting) stop(unit);
+        return;
+    }
+    ++wave_;
+    progress_.note(waves_.labels[wave_] + ": " + std::to_string(waves_.sizes[wave_]) + " schema(s)");
+    for (Unit &unit : units_)
+        if (unit.wave == wave_ && unit.state == UnitState::Waiting) make_ready(unit);
 }
 
 DriveResult Driver::run() {
     build();
     std::vector<Connection *> sockets;
     for (Worker &worker : workers_) sockets.push_back(worker.connection.get());
+    for (Node &node : nodes_)
+        if (node.usable) sockets.push_back(node.control.get());
     std::optional<Clock::time_point> give_up;
     while (true) {
         const auto now = Clock::now();
-        if (interrupted() && !cancelled_) {
-            cancelled_ = true;
+        if (interrupted() && !interrupt_seen_) {
+            interrupt_seen_ = true;
             result_.interrupted = true;
             give_up = now + kWindDown;
             progress_.note("interrupted: cancelling statements in flight and rolling them back");
             for (Worker &worker : workers_) worker.connection->cancel();
         }
         promote_backoffs(now);
+        poll_controls(now);
+        update_steering();
         for (Worker &worker : workers_) advance(worker, now);
+        next_wave();
         progress_.tick();
-        if (idle() && (interrupted() || !work_left())) break;
+        if (idle() && (stopping() || !work_left())) break;
         if (give_up && now > *give_up) break;
         wait_and_step(sockets, next_deadline(now));
     }
     for (Unit &unit : units_)
-        if (unit.state == UnitState::Ready || unit.state == UnitState::Backoff || unit.state == UnitState::Running)
+        if (unit.state == UnitState::Waiting || unit.state == UnitState::Ready || unit.state == UnitState::Backoff ||
+            unit.state == UnitState::Running)
             stop(unit);
+    // The control connections serve the rounds after this one: let a
+    // control_state() still in flight end, and drop its answer.
+    std::vector<Connection *> asking;
+    for (size_t node = 0; node < nodes_.size(); ++node)
+        if (controls_[node].asking) asking.push_back(nodes_[node].control.get());
+    wait_all(asking, Clock::now() + kWindDown);
+    for (Connection *connection : asking) connection->take();
     progress_.end();
     return result_;
 }

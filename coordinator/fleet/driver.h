@@ -7,7 +7,13 @@
 // exclusive section over the fleet, $delay a pause that keeps the version's
 // slots. Lock timeouts are retried with backoff; any other error stops that
 // schema's chain (recorded with shoal.record_failure) and nothing else.
-// Interrupts cancel in-flight statements and stop cleanly. No threads.
+// Schemas run in waves (waves.h: a canary, then percentages of the fleet), each
+// finished before the next starts, and the run halts between waves on too many
+// failures. Operators steer from psql: every node's shoal.control_state() is
+// polled on its control connection; paused anywhere, no new transaction starts
+// anywhere until every node says running; cancelled, nothing new starts and the
+// run ends once in-flight transactions finished. Interrupts cancel in-flight
+// statements and stop cleanly. No threads.
 #pragma once
 
 #include <string>
@@ -18,6 +24,7 @@
 #include "migration.h"
 #include "plan.h"
 #include "report.h"
+#include "waves.h"
 
 namespace shoal::fleet {
 
@@ -26,7 +33,13 @@ struct DriveSettings {
     int lock_timeout_ms = 5000;     // when the version sets no $lock_timeout
     int statement_timeout_ms = 0;   // when the version sets no $statement_timeout; 0 = none
     int retries = 5;                // lock-timeout retries, when the version sets no $retries
+    WaveOptions waves;              // canary and waves; none: one wave
+    FailureLimit max_failures;      // checked between waves (a canary tolerates none)
 };
+
+// How often the driver reads shoal.control_state() on every node. A pause is
+// seen within one interval plus a round trip.
+inline constexpr auto kControlPoll = std::chrono::milliseconds(250);
 
 struct DriveResult {
     size_t done = 0;                 // steps applied (or undone)
@@ -34,6 +47,8 @@ struct DriveResult {
     std::vector<SchemaError> errors;  // one per failed schema
     std::vector<std::string> lost;    // nodes whose connections broke during the run
     bool interrupted = false;
+    std::string cancelled;  // "cancelled by ROLE on NODE: REASON" when shoal.cancel() ended the run
+    std::string halted;     // why no further wave started, when the canary or --max-failures stopped it
 };
 
 // Runs `plan` on `nodes`; plan.nodes[i] was made from planned[i]'s state (one

@@ -63,6 +63,8 @@ void add(DriveResult &total, DriveResult round) {
     total.errors.insert(total.errors.end(), round.errors.begin(), round.errors.end());
     total.lost.insert(total.lost.end(), round.lost.begin(), round.lost.end());
     total.interrupted = total.interrupted || round.interrupted;
+    if (total.cancelled.empty()) total.cancelled = round.cancelled;
+    if (total.halted.empty()) total.halted = round.halted;
 }
 
 class Migrate {
@@ -191,6 +193,8 @@ int Migrate::run() {
     }
     DriveSettings settings;
     settings.parallelism = config_.parallelism;
+    settings.waves = config_.waves;
+    settings.max_failures = config_.max_failures;
     for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
         // A node that cannot stage is left out of this run; the others go on.
         nodes = usable_nodes(nodes_);
@@ -198,7 +202,8 @@ int Migrate::run() {
             for (const Node *node : nodes)
                 if (!node->usable) summary_.script_errors.push_back(node->spec.display + ": " + node->problem);
         add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_));
-        if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty())
+        if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty() ||
+            !summary_.drive.cancelled.empty())
             break;
         // The run may have created schemas that now match a prefix.
         if (!read_stamps(usable_nodes(nodes_))) break;
@@ -212,6 +217,7 @@ int Migrate::run() {
         summary_.drive.interrupted = true;
         return finish_summary();
     }
+    if (!summary_.drive.cancelled.empty()) return finish_summary();
     before_after(dir_.after);
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
                        summary_.script_errors.empty() && !interrupted();

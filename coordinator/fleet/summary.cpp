@@ -31,6 +31,7 @@ void print_plan(const Plan &plan, bool dry, bool json) {
 
 ExitCode exit_code_of(const RunSummary &summary) {
     if (summary.drive.interrupted) return ExitCode::Interrupted;
+    if (!summary.drive.cancelled.empty()) return ExitCode::Cancelled;
     if (!summary.drive.errors.empty() || !summary.script_errors.empty()) return ExitCode::MigrationFailed;
     if (!summary.drive.lost.empty() || !summary.unreachable.empty()) return ExitCode::Unreachable;
     return ExitCode::Ok;
@@ -54,6 +55,7 @@ int print_summary(const RunSummary &summary, bool json) {
                   << ",\"done\":" << drive.done << ",\"failed\":" << drive.errors.size()
                   << ",\"not_done\":" << drive.not_done << ",\"retries\":" << summary.retries
                   << ",\"seconds\":" << seconds << ",\"interrupted\":" << (drive.interrupted ? "true" : "false")
+                  << ",\"cancelled\":" << json_string(drive.cancelled) << ",\"halted\":" << json_string(drive.halted)
                   << ",\"nothing_to_do\":" << (summary.nothing_to_do ? "true" : "false")
                   << ",\"digest\":" << json_string(summary.digest) << ",\"errors\":" << errors
                   << ",\"grouped_errors\":" << json_list(group_errors(drive.errors))
@@ -79,6 +81,9 @@ int print_summary(const RunSummary &summary, bool json) {
     for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
     for (const std::string &node : summary.unreachable) std::cout << "skipped (unreachable): " << node << "\n";
     for (const std::string &node : drive.lost) std::cout << "lost during the run: " << node << "\n";
+    if (!drive.halted.empty()) std::cout << "halted: " << drive.halted << "\n";
+    if (!drive.cancelled.empty())
+        std::cout << drive.cancelled << ": versions in flight finished, nothing new started; rerun to finish\n";
     if (drive.interrupted) std::cout << "interrupted: in-flight versions were rolled back; rerun to finish\n";
     if (!summary.digest.empty()) std::cout << "digest stored: " << summary.digest << "\n";
     std::cout << (code == ExitCode::Ok ? "Succeeded." : "Failed.") << std::endl;

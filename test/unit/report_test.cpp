@@ -51,7 +51,8 @@ TEST(Report, ExitCodesAreDistinctAndDocumented) {
     std::string table = exit_code_table();
     for (ExitCode code :
          {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations, ExitCode::LockHeld,
-          ExitCode::Unreachable, ExitCode::NotUpToDate, ExitCode::ExtensionMissing, ExitCode::Interrupted}) {
+          ExitCode::Unreachable, ExitCode::NotUpToDate, ExitCode::ExtensionMissing,
+          ExitCode::Cancelled, ExitCode::Interrupted}) {
         EXPECT_NE(table.find(" " + std::to_string(to_int(code)) + "  "), std::string::npos);
     }
 }
