@@ -154,7 +154,10 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
              "connections per node (default: the node's max_worker_processes, at most 10 "
              "and at most half its free connection slots)")
             ("dry-run", "print the plan, change nothing")
-            ("install-extension", "CREATE EXTENSION shoal where it is missing");
+            ("install-extension", "CREATE EXTENSION shoal where it is missing")
+            ("synchronous-commit", "wait for each schema's commit to be flushed (default: commit them "
+                                   "asynchronously, then one synchronous commit per node before the "
+                                   "run reports)");
         if (pg_mig_style || command == Command::Apply) {
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
@@ -516,6 +519,7 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.skip_unreachable = vm.count("skip-unreachable") > 0;
     config.install_extension = vm.count("install-extension") > 0;
     config.allow_drift = vm.count("allow-drift") > 0;
+    config.synchronous_commit = vm.count("synchronous-commit") > 0;
     if (vm.count("canary")) {
         config.waves.canary = vm["canary"].as<int>();
         if (config.waves.canary < 1) errors.push_back("--canary must be a positive number of schemas");

@@ -283,9 +283,12 @@ void Driver::start_step(Worker &worker) {
         worker.phase = Phase::Transaction;
         worker.connection->send(Batch{
             Query{"BEGIN", {}},
+            // synchronous_commit: see DriveSettings::synchronous_commit.
             Query{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
-                  " pg_catalog.set_config('statement_timeout', $2, true)",
-                  {std::to_string(lock_ms), std::to_string(statement_ms)}},
+                  " pg_catalog.set_config('statement_timeout', $2, true),"
+                  " pg_catalog.set_config('synchronous_commit', $3, true)",
+                  {std::to_string(lock_ms), std::to_string(statement_ms),
+                   settings_.synchronous_commit ? "on" : "off"}},
             Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
                   {schema, version.name, script.checksum}},
             Query{"COMMIT", {}},

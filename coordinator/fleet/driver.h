@@ -35,6 +35,12 @@ struct DriveSettings {
     int retries = 5;                // lock-timeout retries, when the version sets no $retries
     WaveOptions waves;              // canary and waves; none: one wave
     FailureLimit max_failures;      // checked between waves (a canary tolerates none)
+    // false: each schema's transaction commits with synchronous_commit=off and
+    // the caller makes the run durable with make_durable() on every node before
+    // it reports (WAL is one sequence, so that one flush covers every earlier
+    // commit; a crash before it loses a suffix of whole transactions, each with
+    // its stamp, and the next run redoes them). true: every commit waits.
+    bool synchronous_commit = false;
 };
 
 // How often the driver reads shoal.control_state() on every node. A pause is

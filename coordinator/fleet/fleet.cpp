@@ -123,6 +123,15 @@ int Migrate::finish(int code) {
 }
 
 int Migrate::finish_summary() {
+    if (summary_.drive.done > 0) {
+        // The chain's transactions committed asynchronously: nothing is
+        // reported done before it is durable.
+        auto nodes = usable_nodes(nodes_);
+        make_durable(nodes);
+        for (const Node *node : nodes)
+            if (!node->usable) summary_.drive.lost.push_back(node->spec.display);
+        report_node_problems();
+    }
     summary_.drive.interrupted = summary_.drive.interrupted || interrupted();
     summary_.retries = progress_.retries();
     summary_.seconds = seconds_since(started_);
@@ -195,6 +204,7 @@ int Migrate::run() {
     settings.parallelism = config_.parallelism;
     settings.waves = config_.waves;
     settings.max_failures = config_.max_failures;
+    settings.synchronous_commit = config_.synchronous_commit;
     for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
         // A node that cannot stage is left out of this run; the others go on.
         nodes = usable_nodes(nodes_);

@@ -311,6 +311,14 @@ bool set_digests(std::vector<Node *> nodes, const std::string &digest) {
     return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
 }
 
+void make_durable(std::vector<Node *> nodes) {
+    // Without an xid a commit writes no commit record and waits for nothing.
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
+                                                                 Batch{Query{"SELECT pg_catalog.txid_current()", {}}}));
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (outcomes[i].error) lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
+}
+
 std::vector<std::string> read_digests(std::vector<Node *> nodes) {
     auto outcomes = exchange(controls(nodes),
                              std::vector<Batch>(nodes.size(), Batch{Query{"SELECT shoal.digest()", {}}}));

@@ -84,6 +84,11 @@ std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
 bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values);
 
 bool set_digests(std::vector<Node *> nodes, const std::string &digest);
+// One transaction with an xid per node, committed at the server's own
+// synchronous_commit level: its WAL flush (and wait for synchronous standbys)
+// covers every commit made before it on that node, the asynchronous ones of the
+// run included. A node where it fails is marked lost.
+void make_durable(std::vector<Node *> nodes);
 std::vector<std::string> read_digests(std::vector<Node *> nodes);
 
 }  // namespace shoal::fleet
