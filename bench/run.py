@@ -5,7 +5,11 @@ For each scenario it starts its own PostgreSQL servers (test/lib/pgserver.sh),
 builds a template database with the scenario's microshards, and runs, in
 alternation and from a fresh copy of the template each time:
 
-  shoal    `build/shoal apply` of the scenario's migration directory;
+  shoal    `build/shoal apply` of the scenario's migration directory (each
+           schema's transaction commits asynchronously, one synchronous commit
+           per node before the run reports);
+  shoal-sync  the same with --synchronous-commit: every commit waits for its
+           WAL flush, as the floor's do (the same durability, side by side);
   floor    the same SQL as plain psql scripts, one transaction per schema per
            version, the schemas split over P concurrent psql processes per node,
            P in {1, 2, 4, 8}; the best P of each repetition is "the floor";
@@ -17,7 +21,9 @@ alternation and from a fresh copy of the template each time:
 It prints min/median/max wall seconds of each, the median ratios shoal/floor and
 driver/shoal, shoal's peak RSS and CPU seconds (/usr/bin/time -v), PASS/MISS
 against the targets, and writes bench/results/latest.md (the previous one is kept
-as bench/results/previous.md). Misses are work, not failures: exit code is 0
+as bench/results/previous.md). --sweep 1,2,4,8,16 instead runs shoal alone at
+each --parallelism and writes bench/results/parallelism.md: how the default
+parallelism was chosen. Misses are work, not failures: exit code is 0
 whenever every contender ran correctly.
 
 Servers run PostgreSQL's defaults except: fsync, synchronous_commit and
@@ -244,8 +250,9 @@ class ShoalRun:
     cpu: float
 
 
-def run_shoal(fleet, migdir):
-    cmd = ["/usr/bin/time", "-v", SHOAL, "apply", "--migdir", migdir, "--hosts", fleet.hosts(), "--user", "postgres"]
+def run_shoal(fleet, migdir, *options):
+    cmd = ["/usr/bin/time", "-v", SHOAL, "apply", "--migdir", migdir, "--hosts", fleet.hosts(), "--user", "postgres",
+           *options]
     start = time.monotonic()
     proc = subprocess.run(cmd, text=True, capture_output=True)
     wall = time.monotonic() - start
@@ -276,6 +283,7 @@ def check_applied(fleet, scenario):
 class Result:
     scenario: Scenario
     shoal: list = field(default_factory=list)
+    shoal_sync: list = field(default_factory=list)
     floor: list = field(default_factory=list)
     floor_p: list = field(default_factory=list)
     driver: list = field(default_factory=list)
@@ -304,6 +312,11 @@ def bench_scenario(scenario, reps, log):
                 log(f"   rep {rep + 1}: shoal {sh.wall:.2f}s (cpu {sh.cpu:.2f}s, rss {sh.rss_kib // 1024} MiB)")
                 if scenario.at_head:
                     continue
+                fleet.reset()
+                sync = run_shoal(fleet, migdir, "--synchronous-commit")
+                check_applied(fleet, scenario)
+                result.shoal_sync.append(sync.wall)
+                log(f"          shoal-sync {sync.wall:.2f}s")
                 best = None
                 for p in FLOOR_PARALLELISM:
                     fleet.reset()
@@ -325,6 +338,45 @@ def bench_scenario(scenario, reps, log):
     return result
 
 
+def sweep_scenario(scenario, parallelisms, reps, log):
+    """shoal alone at each --parallelism (alternating within a repetition); {P: [seconds]}."""
+    times = {p: [] for p in parallelisms}
+    fleet = Fleet(scenario.nodes)
+    try:
+        log(f"== sweep {scenario.key}: {scenario.title} ({scenario.nodes} node(s)); building template")
+        fleet.make_template(scenario)
+        with tempfile.TemporaryDirectory(prefix="shoal-bench-mig.") as migdir:
+            write_migdir(scenario, migdir)
+            for rep in range(reps):
+                for p in parallelisms:
+                    fleet.reset()
+                    times[p].append(run_shoal(fleet, migdir, "--parallelism", str(p)).wall)
+                    check_applied(fleet, scenario)
+                    log(f"   rep {rep + 1}: --parallelism {p}: {times[p][-1]:.2f}s")
+    finally:
+        fleet.close()
+    return scenario, times
+
+
+def sweep_report(sweeps, reps):
+    parallelisms = list(sweeps[0][1]) if sweeps else []
+    lines = [
+        "# shoal apply by --parallelism (connections per node)",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {reps} repetitions, "
+        "durable servers as in latest.md. Median seconds; the fastest of each row in bold.",
+        "",
+        "| scenario | " + " | ".join(f"P={p}" for p in parallelisms) + " |",
+        "|---|" + "---|" * len(parallelisms),
+    ]
+    for scenario, times in sweeps:
+        medians = {p: statistics.median(t) for p, t in times.items()}
+        best = min(medians, key=medians.get)
+        cells = [f"**{medians[p]:.2f}**" if p == best else f"{medians[p]:.2f}" for p in parallelisms]
+        lines.append(f"| {scenario.key} {scenario.title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def stats(values):
     if not values:
         return "-"
@@ -341,20 +393,26 @@ def report(results, reps):
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {reps} repetitions, "
         "PostgreSQL defaults with fsync/synchronous_commit on. Seconds as min / median / max.",
+        "shoal commits each schema's transaction asynchronously and makes the run durable with one",
+        "synchronous commit per node; shoal-sync (--synchronous-commit) waits for every commit, as the floor does.",
         "",
-        "| scenario | shoal | floor (best P) | driver | shoal/floor | driver/shoal | shoal CPU s | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | shoal | shoal-sync | floor (best P) | driver | shoal/floor | shoal-sync/floor | driver/shoal "
+        "| shoal CPU s | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     by_key = {r.scenario.key: r for r in results}
     targets = []
     for r in results:
         med_shoal = statistics.median(r.shoal)
         ratio_floor = statistics.median(r.shoal) / statistics.median(r.floor) if r.floor else None
+        ratio_sync = statistics.median(r.shoal_sync) / statistics.median(r.floor) if r.floor else None
         ratio_driver = statistics.median(r.driver) / med_shoal if r.driver else None
         p = f" (P={statistics.mode(r.floor_p)})" if r.floor_p else ""
         lines.append(
-            f"| {r.scenario.key} {r.scenario.title} | {stats(r.shoal)} | {stats(r.floor)}{p} | {stats(r.driver)} | "
+            f"| {r.scenario.key} {r.scenario.title} | {stats(r.shoal)} | {stats(r.shoal_sync)} | "
+            f"{stats(r.floor)}{p} | {stats(r.driver)} | "
             f"{'-' if ratio_floor is None else f'{ratio_floor:.2f}'} | "
+            f"{'-' if ratio_sync is None else f'{ratio_sync:.2f}'} | "
             f"{'-' if ratio_driver is None else f'{ratio_driver:.1f}'} | "
             f"{statistics.median(r.cpu):.2f} | {r.rss_kib / 1024:.1f} |")
         num = r.scenario.key.split("/")[0]
@@ -390,6 +448,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="scenario 1 only, 1 repetition")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per scenario (default 3)")
     parser.add_argument("--only", help="comma-separated scenario keys to run, e.g. 1/1n,2/3n")
+    parser.add_argument("--sweep", help="only shoal, at each of these --parallelism values, e.g. 1,2,4,8,16")
     args = parser.parse_args()
     reps = 1 if args.quick else args.reps
     chosen = scenarios(args.quick)
@@ -402,12 +461,20 @@ def main():
     def log(msg):
         print(msg, flush=True)
 
+    out_dir = os.path.join(ROOT, "bench", "results")
+    os.makedirs(out_dir, exist_ok=True)
+    if args.sweep:
+        text = sweep_report([sweep_scenario(s, [int(p) for p in args.sweep.split(",")], reps, log)
+                             for s in chosen if not s.at_head], reps)
+        print()
+        print(text)
+        with open(os.path.join(out_dir, "parallelism.md"), "w") as f:
+            f.write(text)
+        return
     results = [bench_scenario(s, reps, log) for s in chosen]
     text = report(results, reps)
     print()
     print(text)
-    out_dir = os.path.join(ROOT, "bench", "results")
-    os.makedirs(out_dir, exist_ok=True)
     latest = os.path.join(out_dir, "latest.md")
     if os.path.exists(latest) and not args.quick:
         shutil.copy(latest, os.path.join(out_dir, "previous.md"))
