@@ -165,20 +165,25 @@ std::string join(const std::vector<std::string> &parts, const std::string &separ
 }
 
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
-    std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
-    for (const SchemaError &error : errors) {
-        groups[{error.version, error.message}].push_back(error.node + ":" + error.schema);
-    }
-    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> sorted(
+    std::map<std::pair<std::string, std::string>, std::vector<const SchemaError *>> groups;
+    for (const SchemaError &error : errors) groups[{error.version, error.message}].push_back(&error);
+    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<const SchemaError *>>> sorted(
         groups.begin(), groups.end());
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
         return a.second.size() > b.second.size();
     });
     std::vector<std::string> out;
-    for (const auto &[key, where] : sorted) {
+    for (const auto &[key, members] : sorted) {
         const auto &[version, message] = key;
-        out.push_back((version.empty() ? "" : version + ": ") + message + " — " +
-                      schemas_phrase(where.size()) + ": " + join(collapse(where), ", "));
+        std::vector<std::string> where;
+        for (const SchemaError *error : members) where.push_back(error->node + ":" + error->schema);
+        std::string line = (version.empty() ? "" : version + ": ") + message + " — " +
+                           schemas_phrase(where.size()) + ": " + join(collapse(where), ", ");
+        const std::string &detail = members.front()->detail;
+        const bool shared = std::all_of(members.begin(), members.end(),
+                                        [&](const SchemaError *error) { return error->detail == detail; });
+        if (!detail.empty()) line += (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + detail;
+        out.push_back(line);
     }
     return out;
 }

@@ -54,10 +54,13 @@ struct SchemaError {
     std::string schema;
     std::string version;
     std::string message;  // PostgreSQL's message, with file:line context
+    std::string detail;   // PostgreSQL's DETAIL, "" when none (often different per schema)
 };
 
 // Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
 // node1:sh0001-0012", one entry per distinct error, the most frequent first.
+// A DETAIL follows, "; DETAIL: …" when the group shares it, else the first
+// schema's as "; DETAIL (node1:sh0001): …" (the rest are in shoal.event).
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors);
 
 // A plan problem as a line: "node:schema: message".

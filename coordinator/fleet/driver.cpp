@@ -461,7 +461,8 @@ void Driver::step_failed(Worker &worker) {
         return;
     }
     const Version &version = version_of(unit);
-    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name, error_text(error)};
+    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name, error_text(error),
+                        error.detail};
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + failure.message);
     result_.errors.push_back(failure);

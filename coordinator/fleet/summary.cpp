@@ -46,7 +46,7 @@ int print_summary(const RunSummary &summary, bool json) {
             const SchemaError &e = drive.errors[i];
             errors += std::string(i ? "," : "") + "{\"node\":" + json_string(e.node) + ",\"schema\":" +
                       json_string(e.schema) + ",\"version\":" + json_string(e.version) +
-                      ",\"message\":" + json_string(e.message) + "}";
+                      ",\"message\":" + json_string(e.message) + ",\"detail\":" + json_string(e.detail) + "}";
         }
         errors += "]";
         char seconds[32];

@@ -84,6 +84,30 @@ is "$RC" 0 "the CONCURRENTLY undo runs"
 is "$(sum_all conc "SELECT count(*) FROM pg_class WHERE relname = 'users_name_idx'")" 0 "the index is gone"
 is "$(count_at conc $V3)" 30 "every schema back on the previous version"
 
+echo "# 7b. a CONCURRENTLY version failing in one schema, rerun before and after the fix"
+fleet_create conc2 10
+run_shoal conc2 "$BASIC" apply
+q node2 conc2 "INSERT INTO sh0001.users VALUES (2, 'b', 'dup'), (3, 'c', 'dup')"
+unique=$(migdir conc2 "$V4.up.sql" "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_name_idx ON users (name);" \
+  "$V4.dn.sql" "DROP INDEX CONCURRENTLY IF EXISTS users_name_idx;")
+bounded_apply() {  # a run that hangs fails here (exit 124) instead of stalling the suite
+  OUT=$(timeout 120 "$SHOAL" apply --migdir "$unique" --hosts "$(hosts conc2)" --user postgres 2>&1)
+  RC=$?
+}
+bounded_apply
+is "$RC" 1 "the duplicate fails the version in that one schema"
+like "$OUT" "could not create unique index .* 1 schema: 127.0.0.1:${PORT[node2]}:sh0001; DETAIL: Key \\(name\\)=\\(dup\\)" \
+  "the summary names the schema and gives PostgreSQL's detail"
+is "$(count_at conc2 $V4)" 29 "every other schema has it"
+bounded_apply
+is "$RC" 1 "a rerun with the data unchanged fails the same way, and ends"
+is "$(q node2 conc2 "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 1 "leaving one INVALID index, not one per attempt"
+q node2 conc2 "DELETE FROM sh0001.users WHERE id = 3"
+bounded_apply
+is "$RC" 0 "once the data is fixed, the rerun applies it"
+is "$(count_at conc2 $V4)" 30 "every schema at head"
+is "$(sum_all conc2 "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0 "no INVALID index is left"
+
 echo "# 8. directives hold, by the servers' clocks"
 fleet_create limits 5
 run_shoal limits "$BASIC" apply

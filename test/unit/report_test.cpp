@@ -37,13 +37,31 @@ TEST(Report, GroupsIdenticalErrorsAcrossSchemas) {
     for (int i = 1; i <= 12; ++i) {
         char schema[8];
         std::snprintf(schema, sizeof schema, "sh%04d", i);
-        errors.push_back({"node1", schema, "v1", "relation \"x\" already exists"});
+        errors.push_back({"node1", schema, "v1", "relation \"x\" already exists", ""});
     }
-    errors.push_back({"node2", "sh0100", "v1", "deadlock detected"});
+    errors.push_back({"node2", "sh0100", "v1", "deadlock detected", ""});
     std::vector<std::string> lines = group_errors(errors);
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0], "v1: relation \"x\" already exists — 12 schemas: node1:sh0001-0012");
     EXPECT_EQ(lines[1], "v1: deadlock detected — 1 schema: node2:sh0100");
+}
+
+TEST(Report, GroupedErrorsCarryTheirDetail) {
+    std::vector<SchemaError> errors{
+        {"node1", "sh0001", "v1", "could not create unique index \"u\"", "Key (email)=(a) is duplicated."},
+        {"node1", "sh0002", "v1", "could not create unique index \"u\"", "Key (email)=(b) is duplicated."},
+        {"node2", "sh0003", "v1", "value too long", "Failing row contains (x)."},
+        {"node2", "sh0004", "v1", "value too long", "Failing row contains (x)."},
+        {"node2", "sh0005", "v1", "no detail here", ""},
+    };
+    std::vector<std::string> lines = group_errors(errors);
+    ASSERT_EQ(lines.size(), 3u);
+    // Details differ: the first schema's, named.
+    EXPECT_EQ(lines[0], "v1: could not create unique index \"u\" — 2 schemas: node1:sh0001-0002; "
+                        "DETAIL (node1:sh0001): Key (email)=(a) is duplicated.");
+    // The same detail everywhere: said once, for all.
+    EXPECT_EQ(lines[1], "v1: value too long — 2 schemas: node2:sh0003-0004; DETAIL: Failing row contains (x).");
+    EXPECT_EQ(lines[2], "v1: no detail here — 1 schema: node2:sh0005");
 }
 
 TEST(Report, ExitCodesAreDistinctAndDocumented) {
