@@ -27,7 +27,8 @@ like "$OUT" '^\$ build/shoal apply --migdir examples/migrations$' "echoes the ap
 like "$OUT" 'apply: 183 applied, 0 failed' "first apply: 3 public + 30 shards × 6 versions"
 like "$OUT" '^\$ build/shoal status' "shows shoal status"
 like "$OUT" 'FROM shoal.applied' "shows a query over shoal.applied"
-like "$OUT" "— 1 schema: 127.0.0.1:${PORT[node1]}:sh0007$" "the failure is grouped, naming its one shard"
+like "$OUT" "— 1 schema: 127.0.0.1:${PORT[node1]}:sh0007; DETAIL: Key \\(lower\\(name\\)\\)=\\(acme inc\\) is duplicated\\.$" \
+  "the failure is grouped, naming its one shard and PostgreSQL's detail"
 like "$OUT" 'Key \(lower\(name\)\)=\(acme inc\) is duplicated' "the failure's detail is shown from shoal.event"
 like "$OUT" 'apply: 1 applied, 0 failed' "the resumed run does only the failed shard"
 like "$OUT" "psql postgresql://postgres@127.0.0.1:${PORT[node2]}/app" "prints how to connect"
