@@ -522,22 +522,23 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
     case Phase::Closed:
         return;
     case Phase::Connecting:
-        if (connection.state() == Connection::State::Broken) return close(worker);
-        worker.phase = Phase::Idle;
-        [[fallthrough]];
     case Phase::Idle:
         if (connection.state() == Connection::State::Broken) return close(worker);
-        if (admitting()) admit(worker);
-        return;
+        worker.phase = Phase::Idle;
+        break;
     case Phase::Delaying:
         if (now >= worker.delay_until || stopping()) finish_step(worker);
-        return;
-    default:
         break;
+    default: {
+        Outcome outcome = connection.take();
+        if (connection.state() == Connection::State::Broken) return close(worker);
+        on_batch(worker, std::move(outcome));
     }
-    Outcome outcome = connection.take();
-    if (connection.state() == Connection::State::Broken) return close(worker);
-    on_batch(worker, std::move(outcome));
+    }
+    // A worker whose step just ended takes the next one in the same turn: the
+    // turn's wait has nothing to wake it, and would idle its connection until
+    // another socket or deadline fires.
+    if (worker.phase == Phase::Idle && connection.state() == Connection::State::Idle && admitting()) admit(worker);
 }
 
 bool Driver::idle() const {
@@ -672,6 +673,11 @@ DriveResult Driver::run() {
         poll_controls(now);
         update_steering();
         for (Worker &worker : workers_) advance(worker, now);
+        // A step that ended late in that pass may have freed a $parallelism or
+        // $run_alone slot that a worker visited before it was waiting for.
+        for (Worker &worker : workers_)
+            if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle && admitting())
+                admit(worker);
         next_wave();
         progress_.tick();
         if (idle() && (stopping() || !work_left())) break;
