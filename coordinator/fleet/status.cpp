@@ -4,6 +4,7 @@
 #include "fleet/status.h"
 
 #include <iostream>
+#include <set>
 
 #include "digest.h"
 #include "fleet/event_loop.h"
@@ -33,6 +34,8 @@ struct NodeStatus {
     size_t schemas = 0;  // schemas some version applies to
     size_t behind = 0;
     std::vector<std::string> failed;  // schemas whose latest event is a failure
+    std::set<std::string> conflicting;  // schemas apply would refuse (plan errors: unknown version, timeline, drift)
+    std::vector<std::string> problems;  // those errors, for people
     std::string last_run, digest, lock;
 };
 
@@ -66,6 +69,11 @@ int command_status(const Config &config, const MigrationDir &dir) {
         for (const SchemaState &schema : node.state.schemas)
             if (!chain_for_schema(dir, schema.schema).empty()) ++status.schemas;
         status.behind = plan.nodes.at(i).schemas.size();  // planned from usable[i]
+        for (const PlanProblem &problem : plan.errors) {
+            if (problem.node != plan.nodes.at(i).node) continue;
+            if (!problem.schema.empty()) status.conflicting.insert(problem.schema);
+            status.problems.push_back(format_plan_problem(problem));
+        }
         const Outcome &outcome = outcomes[i];
         if (outcome.error) {
             std::cerr << "shoal: " << node.spec.display << ": " << outcome.error->to_string() << "\n";
@@ -76,12 +84,14 @@ int command_status(const Config &config, const MigrationDir &dir) {
         status.last_run = outcome.results.at(1).value(0, 0);
         status.digest = outcome.results.at(2).value(0, 0);
         if (!outcome.results.at(3).empty()) status.lock = outcome.results.at(3).value(0, 0);
-        const size_t up_to_date = status.schemas - std::min(status.schemas, status.behind);
+        const size_t not_at_head = status.behind + status.conflicting.size();
+        const size_t up_to_date = status.schemas - std::min(status.schemas, not_at_head);
         if (config.json) {
             json += std::string(i ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
                     ",\"schemas\":" + std::to_string(status.schemas) + ",\"up_to_date\":" + std::to_string(up_to_date) +
                     ",\"behind\":" + std::to_string(status.behind) + ",\"failed\":" + std::to_string(status.failed.size()) +
-                    ",\"failed_schemas\":[";
+                    ",\"conflicting\":" + std::to_string(status.conflicting.size()) +
+                    ",\"problems\":" + json_list(status.problems) + ",\"failed_schemas\":[";
             for (size_t f = 0; f < status.failed.size(); ++f) json += (f ? "," : "") + json_string(status.failed[f]);
             json += "],\"last_run\":" + json_string(status.last_run) + ",\"digest\":" + json_string(status.digest) +
                     ",\"lock_holder\":" + json_string(status.lock) + "}";
@@ -94,6 +104,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
             for (const std::string &schema : status.failed) names.push_back(schema);
             std::cout << " (" << join(collapse(names), ",") << ")";
         }
+        if (!status.conflicting.empty())
+            std::cout << ", " << status.conflicting.size() << " at odds with the directory (apply would refuse)";
+        for (const std::string &problem : status.problems) std::cout << "\n  problem: " << problem;
         std::cout << "\n  last run: " << (status.last_run.empty() ? "never" : status.last_run)
                   << "\n  digest: " << (status.digest.empty() ? "none" : status.digest)
                   << "\n  run lock: " << (status.lock.empty() ? "free" : "held by " + status.lock) << "\n";
