@@ -157,6 +157,9 @@ class Fleet:
         for port in self.ports:
             psql(port, "postgres", "DROP DATABASE IF EXISTS bench")
             psql(port, "postgres", "CREATE DATABASE bench TEMPLATE bench_tpl")
+            # Every contender starts right after a checkpoint: the same full-page
+            # writes for each, and no checkpoint left over from the previous one.
+            psql(port, "postgres", "CHECKPOINT")
 
     def hosts(self):
         return ",".join(f"127.0.0.1:{port}/bench" for port in self.ports)
@@ -300,23 +303,22 @@ def bench_scenario(scenario, reps, log):
         with tempfile.TemporaryDirectory(prefix="shoal-bench-mig.") as migdir, \
                 tempfile.TemporaryDirectory(prefix="shoal-bench-sql.") as workdir:
             write_migdir(scenario, migdir)
-            for rep in range(reps):
+            def shoal(rep, *options):
                 fleet.reset()
                 if scenario.at_head:
                     run_shoal(fleet, migdir)  # bring it to head; the measured run has nothing to do
-                sh = run_shoal(fleet, migdir)
+                sh = run_shoal(fleet, migdir, *options)
                 check_applied(fleet, scenario)
+                if options:
+                    result.shoal_sync.append(sh.wall)
+                    log(f"   rep {rep + 1}: shoal-sync {sh.wall:.2f}s")
+                    return
                 result.shoal.append(sh.wall)
                 result.cpu.append(sh.cpu)
                 result.rss_kib = max(result.rss_kib, sh.rss_kib)
                 log(f"   rep {rep + 1}: shoal {sh.wall:.2f}s (cpu {sh.cpu:.2f}s, rss {sh.rss_kib // 1024} MiB)")
-                if scenario.at_head:
-                    continue
-                fleet.reset()
-                sync = run_shoal(fleet, migdir, "--synchronous-commit")
-                check_applied(fleet, scenario)
-                result.shoal_sync.append(sync.wall)
-                log(f"          shoal-sync {sync.wall:.2f}s")
+
+            def floor(rep):
                 best = None
                 for p in FLOOR_PARALLELISM:
                     fleet.reset()
@@ -326,13 +328,24 @@ def bench_scenario(scenario, reps, log):
                         best = (t, p)
                 result.floor.append(best[0])
                 result.floor_p.append(best[1])
-                log(f"          floor {best[0]:.2f}s (P={best[1]})")
+                log(f"   rep {rep + 1}: floor {best[0]:.2f}s (P={best[1]})")
+
+            def driver(rep):
                 if scenario.driver and rep == 0:
                     fleet.reset()
                     t = run_driver(fleet, scenario, workdir)
                     check_applied(fleet, scenario)
                     result.driver.append(t)
-                    log(f"          driver {t:.2f}s")
+                    log(f"   rep {rep + 1}: driver {t:.2f}s")
+
+            contenders = [shoal] if scenario.at_head else \
+                [shoal, lambda rep: shoal(rep, "--synchronous-commit"), floor, driver]
+            for rep in range(reps):
+                # Each repetition starts with the next contender, so none always
+                # runs first after the template was built.
+                k = rep % len(contenders)
+                for contender in contenders[k:] + contenders[:k]:
+                    contender(rep)
     finally:
         fleet.close()
     return result
