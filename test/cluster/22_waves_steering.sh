@@ -68,6 +68,19 @@ is "$(count_at waves $V4)" 29 "every schema but the broken one reached the versi
 run_shoal waves "$waves" apply --max-failures 1
 is "$RC" 2 "--max-failures without --waves is a usage error"
 
+echo "# 2b. a worker takes its next step at once, not at the next control poll"
+fleet_create turns 10
+run_shoal turns "$BASIC" apply --parallelism 1
+is "$RC" 0 "apply with one connection per node exits 0"
+# Per node, the gap between one step's end and the next one's start, from the
+# server's own timestamps; a worker that waited for a timer would show the poll.
+gaps=$(q_all turns "SELECT round(1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)))::int
+  FROM (SELECT started_at - lag(finished_at) OVER (ORDER BY started_at) AS gap
+          FROM shoal.event WHERE action = 'apply' AND schema LIKE 'sh%') g WHERE gap IS NOT NULL")
+for gap in $gaps; do
+  ok "$([ "$gap" -lt $((POLL_MS / 2)) ]; echo $?)" "median gap between steps on a node ${gap} ms, under half a poll interval"
+done
+
 echo "# 3. pause from SQL holds new transactions, resume goes on"
 fleet_create steer 10
 run_shoal steer "$BASIC" apply
