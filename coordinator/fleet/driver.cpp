@@ -13,14 +13,14 @@
 //           node's control connection.
 //
 // Each turn: promote due backoffs, read and ask the control states, let every
-// worker whose connection is not busy take its next phase (an idle one admits
-// the first ready unit whose next version the semaphores allow, unless the
-// run is paused or stopping), start the next wave when the current one is
-// finished, then one poll() over every socket with a timeout from the nearest
-// deadline. Ready units are ordered by version, then
-// schema, so the fleet moves version by version and a waiting $run_alone
-// version is not starved. Durable state is only ever the schema's own stamp,
-// written in the version's transaction: nothing here needs to survive a crash.
+// worker whose connection is not busy take its next phase, start the next wave
+// when the current one is finished, let every idle worker admit the first ready
+// unit whose next version the semaphores allow (unless the run is paused or
+// stopping), then one poll() over every socket with a timeout from the nearest
+// deadline. Ready units are ordered by version, then schema, so the fleet moves
+// version by version and a waiting $run_alone version is not starved. Durable
+// state is only ever the schema's own stamp, written in the version's
+// transaction: nothing here needs to survive a crash.
 #include "fleet/driver.h"
 
 #include <algorithm>
@@ -535,10 +535,6 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
         on_batch(worker, std::move(outcome));
     }
     }
-    // A worker whose step just ended takes the next one in the same turn: the
-    // turn's wait has nothing to wake it, and would idle its connection until
-    // another socket or deadline fires.
-    if (worker.phase == Phase::Idle && connection.state() == Connection::State::Idle && admitting()) admit(worker);
 }
 
 bool Driver::idle() const {
@@ -673,12 +669,14 @@ DriveResult Driver::run() {
         poll_controls(now);
         update_steering();
         for (Worker &worker : workers_) advance(worker, now);
-        // A step that ended late in that pass may have freed a $parallelism or
-        // $run_alone slot that a worker visited before it was waiting for.
-        for (Worker &worker : workers_)
-            if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle && admitting())
-                admit(worker);
         next_wave();
+        // Every idle worker takes its next step in this turn, after every step
+        // that ended and every wave that started: the wait below has nothing to
+        // wake an idle connection, and a slot freed late in the pass above may
+        // be the one a worker earlier in it was waiting for.
+        if (admitting())
+            for (Worker &worker : workers_)
+                if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle) admit(worker);
         progress_.tick();
         if (idle() && (stopping() || !work_left())) break;
         if (give_up && now > *give_up) break;
