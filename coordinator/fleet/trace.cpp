@@ -28,6 +28,7 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/status.h"
+#include "canaries.h"
 #include "lint.h"
 #include "plan.h"
 #include "report.h"
@@ -278,51 +279,13 @@ private:
     Snapshot snapshot_;
 };
 
-// One canary and what it traces: its schema's pending steps run in order, up
-// to the last one it traces.
-struct CanaryPlan {
-    Node *node = nullptr;
-    const SchemaPlan *schema = nullptr;
-    std::set<const Version *> traced;
-};
-
-// Canaries for the versions in `wanted`, in chain order: each version not yet
-// covered goes to the schema that holds it earliest among its pending steps
-// (index 0 where any schema is right before it), which then traces the wanted
-// versions after it in its chain too, so one transaction usually covers a chain.
-// plan.nodes[i] was planned from planned[i].
-std::vector<CanaryPlan> choose_canaries(const MigrationDir &dir, const Plan &plan,
-                                        const std::vector<Node *> &planned,
-                                        const std::set<const Version *> &wanted) {
-    std::vector<CanaryPlan> canaries;
-    std::set<const Version *> covered;
-    for (const Version &version : dir.versions) {
-        if (!wanted.count(&version) || covered.count(&version)) continue;
-        CanaryPlan best;
-        size_t best_at = 0;
-        for (size_t n = 0; n < plan.nodes.size(); ++n)
-            for (const SchemaPlan &schema : plan.nodes[n].schemas) {
-                const auto at = std::find(schema.steps.begin(), schema.steps.end(), &version);
-                const size_t index = static_cast<size_t>(at - schema.steps.begin());
-                if (at == schema.steps.end() || (best.schema && index >= best_at)) continue;
-                best = CanaryPlan{planned[n], &schema, {}};
-                best_at = index;
-            }
-        for (size_t i = best_at; i < best.schema->steps.size(); ++i)
-            if (wanted.count(best.schema->steps[i]) && covered.insert(best.schema->steps[i]).second)
-                best.traced.insert(best.schema->steps[i]);
-        canaries.push_back(std::move(best));
-    }
-    return canaries;
-}
-
 // Runs one canary's transaction and fills in the traces of the versions it covers.
-void run_canary(const CanaryPlan &plan, std::map<const Version *, VersionTrace> &traces) {
+void run_canary(Node &node, const CanaryChoice &plan, std::map<const Version *, VersionTrace> &traces) {
     const std::vector<const Version *> &steps = plan.schema->steps;
     size_t end = 0;
     for (size_t i = 0; i < steps.size(); ++i)
         if (plan.traced.count(steps[i])) end = i + 1;
-    Canary canary(*plan.node, plan.schema->schema);
+    Canary canary(node, plan.schema->schema);
     std::string stopped;  // why the versions from here on cannot be traced
     if (auto error = canary.begin(steps.front()->up))
         stopped = "the trace could not start on its canary: " + error->to_string();
@@ -330,7 +293,7 @@ void run_canary(const CanaryPlan &plan, std::map<const Version *, VersionTrace> 
         const Version &version = *steps[i];
         VersionTrace *trace = plan.traced.count(&version) ? &traces[&version] : nullptr;
         if (trace) {
-            trace->node = plan.node;
+            trace->node = &node;
             trace->schema = plan.schema->schema;
         }
         if (version.up.solo) {
@@ -565,9 +528,9 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         }
         wanted.insert(version);
     }
-    for (const CanaryPlan &canary : choose_canaries(dir, plan, usable, wanted)) {
+    for (const CanaryChoice &canary : choose_canaries(dir, plan, wanted)) {
         if (interrupted()) break;
-        run_canary(canary, traces);
+        run_canary(*usable[canary.node], canary, traces);
     }
 
     std::string json = "[";
