@@ -26,6 +26,15 @@ each --parallelism and writes bench/results/parallelism.md: how the default
 parallelism was chosen. Misses are work, not failures: exit code is 0
 whenever every contender ran correctly.
 
+The servers' data directories are in memory (/dev/shm) unless --data-dir says
+otherwise. On this project's 2-core VM the virtual disk made identical runs vary
+2-3x: every contender creates thousands of relation files, and ext4's inode
+allocation (perf: recently_deleted() scanning past inodes freed by the previous
+reset) and the kernel's writeback 30 s later land on whichever run comes next. In
+memory the same runs agree within a few percent. fsync stays on but costs what it
+costs on tmpfs, so there shoal's asynchronous commits save nothing: the comparison
+is shoal's work against psql's on the same CPUs. `--data-dir /tmp` measures the disk.
+
 Servers run PostgreSQL's defaults except: fsync, synchronous_commit and
 full_page_writes on (durable, as production), max_connections=200,
 shared_buffers=128MB, max_locks_per_transaction=256.
@@ -121,8 +130,8 @@ def quote_literal(text):
 class Fleet:
     """The scenario's servers, each with a template database `bench_tpl`."""
 
-    def __init__(self, nodes):
-        self.root = tempfile.mkdtemp(prefix="shoal-bench.", dir="/tmp")
+    def __init__(self, nodes, data_dir):
+        self.root = tempfile.mkdtemp(prefix="shoal-bench.", dir=data_dir)
         os.chmod(self.root, 0o755)
         env = dict(os.environ, PGSERVER_ROOT=self.root, PGSERVER_EXTRA_CONF=DURABLE_CONF)
         self.env = env
@@ -294,9 +303,9 @@ class Result:
     cpu: list = field(default_factory=list)
 
 
-def bench_scenario(scenario, reps, log):
+def bench_scenario(scenario, reps, data_dir, log):
     result = Result(scenario)
-    fleet = Fleet(scenario.nodes)
+    fleet = Fleet(scenario.nodes, data_dir)
     try:
         log(f"== {scenario.key}: {scenario.title} ({scenario.nodes} node(s)); building template")
         fleet.make_template(scenario)
@@ -351,10 +360,10 @@ def bench_scenario(scenario, reps, log):
     return result
 
 
-def sweep_scenario(scenario, parallelisms, reps, log):
+def sweep_scenario(scenario, parallelisms, reps, data_dir, log):
     """shoal alone at each --parallelism (alternating within a repetition); {P: [seconds]}."""
     times = {p: [] for p in parallelisms}
-    fleet = Fleet(scenario.nodes)
+    fleet = Fleet(scenario.nodes, data_dir)
     try:
         log(f"== sweep {scenario.key}: {scenario.title} ({scenario.nodes} node(s)); building template")
         fleet.make_template(scenario)
@@ -371,13 +380,13 @@ def sweep_scenario(scenario, parallelisms, reps, log):
     return scenario, times
 
 
-def sweep_report(sweeps, reps):
+def sweep_report(sweeps, reps, data_dir):
     parallelisms = list(sweeps[0][1]) if sweeps else []
     lines = [
         "# shoal apply by --parallelism (connections per node)",
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {reps} repetitions, "
-        "durable servers as in latest.md. Median seconds; the fastest of each row in bold.",
+        f"durable servers as in latest.md, data in {data_dir}. Median seconds; the fastest of each row in bold.",
         "",
         "| scenario | " + " | ".join(f"P={p}" for p in parallelisms) + " |",
         "|---|" + "---|" * len(parallelisms),
@@ -400,12 +409,13 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def report(results, reps):
+def report(results, reps, data_dir):
     lines = [
         "# shoal benchmark",
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {reps} repetitions, "
-        "PostgreSQL defaults with fsync/synchronous_commit on. Seconds as min / median / max.",
+        f"PostgreSQL defaults with fsync/synchronous_commit on, data in {data_dir}. "
+        "Seconds as min / median / max.",
         "shoal commits each schema's transaction asynchronously and makes the run durable with one",
         "synchronous commit per node; shoal-sync (--synchronous-commit) waits for every commit, as the floor does.",
         "",
@@ -461,6 +471,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="scenario 1 only, 1 repetition")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per scenario (default 3)")
     parser.add_argument("--only", help="comma-separated scenario keys to run, e.g. 1/1n,2/3n")
+    parser.add_argument("--data-dir", default="/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
+                        help="where the servers' data directories go (default /dev/shm: in memory, see above)")
     parser.add_argument("--sweep", help="only shoal, at each of these --parallelism values, e.g. 1,2,4,8,16")
     args = parser.parse_args()
     reps = 1 if args.quick else args.reps
@@ -477,15 +489,15 @@ def main():
     out_dir = os.path.join(ROOT, "bench", "results")
     os.makedirs(out_dir, exist_ok=True)
     if args.sweep:
-        text = sweep_report([sweep_scenario(s, [int(p) for p in args.sweep.split(",")], reps, log)
-                             for s in chosen if not s.at_head], reps)
+        text = sweep_report([sweep_scenario(s, [int(p) for p in args.sweep.split(",")], reps, args.data_dir, log)
+                             for s in chosen if not s.at_head], reps, args.data_dir)
         print()
         print(text)
         with open(os.path.join(out_dir, "parallelism.md"), "w") as f:
             f.write(text)
         return
-    results = [bench_scenario(s, reps, log) for s in chosen]
-    text = report(results, reps)
+    results = [bench_scenario(s, reps, args.data_dir, log) for s in chosen]
+    text = report(results, reps, args.data_dir)
     print()
     print(text)
     latest = os.path.join(out_dir, "latest.md")
