@@ -7,7 +7,17 @@
 #include "boundary.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -70,6 +80,58 @@ int enter_schema(const char *schema) {
 
 void leave_schema(int guc_level) {
   pg_guard([&] { AtEOXact_GUC(false, guc_level); });
+}
+
+namespace {
+
+bool owns_function(Oid function) {
+#if PG_VERSION_NUM >= 160000
+  return object_ownercheck(ProcedureRelationId, function, GetUserId());
+#else
+  return pg_proc_ownercheck(function, GetUserId());
+#endif
+}
+
+}  // namespace
+
+bool rewrite_function_source(const char *schema, const char *name, text *source) {
+  bool rewritten = false;
+  pg_guard([&] {
+    const Oid namespace_oid = get_namespace_oid(schema, true);
+    if (!OidIsValid(namespace_oid)) return;
+    Relation procs = table_open(ProcedureRelationId, RowExclusiveLock);
+    Oid no_arguments[1];
+    HeapTuple old = SearchSysCacheCopy3(PROCNAMEARGSNSP, CStringGetDatum(name),
+                                        PointerGetDatum(buildoidvector(no_arguments, 0)), ObjectIdGetDatum(namespace_oid));
+    if (!HeapTupleIsValid(old)) {
+      table_close(procs, RowExclusiveLock);
+      return;
+    }
+    const auto *proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(old));
+    bool has_sql_body = false;  // BEGIN ATOMIC (PostgreSQL 14+) keeps its body elsewhere
+#if PG_VERSION_NUM >= 140000
+    has_sql_body = !heap_attisnull(old, Anum_pg_proc_prosqlbody, RelationGetDescr(procs));
+#endif
+    if (proc->prolang != SQLlanguageId || proc->prorettype != TEXTOID || proc->proretset ||
+        proc->prokind != PROKIND_FUNCTION || has_sql_body) {
+      table_close(procs, RowExclusiveLock);
+      return;
+    }
+    if (!owns_function(proc->oid)) aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FUNCTION, name);
+    Datum values[Natts_pg_proc] = {};
+    bool nulls[Natts_pg_proc] = {};
+    bool replaces[Natts_pg_proc] = {};
+    values[Anum_pg_proc_prosrc - 1] = PointerGetDatum(source);
+    replaces[Anum_pg_proc_prosrc - 1] = true;
+    HeapTuple updated = heap_modify_tuple(old, RelationGetDescr(procs), values, nulls, replaces);
+    CatalogTupleUpdate(procs, &updated->t_self, updated);
+    InvokeObjectPostAlterHook(ProcedureRelationId, proc->oid, 0);
+    table_close(procs, RowExclusiveLock);
+    // Later statements of this transaction (the next read of the stamp) see it.
+    CommandCounterIncrement();
+    rewritten = true;
+  });
+  return rewritten;
 }
 
 }  // namespace shoal

@@ -34,4 +34,9 @@ void spi_finish();
 int enter_schema(const char *schema);
 void leave_schema(int guc_level);
 
+// Replaces the source of the existing function schema.name(), a SQL function of no
+// arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);
+// the caller must own it. False, with nothing changed, when there is none such.
+bool rewrite_function_source(const char *schema, const char *name, text *source);
+
 }  // namespace shoal

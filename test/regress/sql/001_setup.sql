@@ -40,7 +40,8 @@ SELECT function FROM public.shoal_functions
  WHERE comment NOT LIKE 'shoal (internal)%' ORDER BY function::text;
 
 SELECT function, 'search_path not pinned' AS problem FROM public.shoal_functions
- WHERE proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}'
+ WHERE proconfig IS NULL OR proconfig[1] IS DISTINCT FROM 'search_path=pg_catalog, pg_temp'
+    OR EXISTS (SELECT FROM unnest(proconfig[2:]) c WHERE c LIKE 'search_path=%')
 UNION ALL
 SELECT function, 'PUBLIC may execute' FROM public.shoal_functions
  WHERE proacl IS NULL OR EXISTS (SELECT FROM aclexplode(proacl) a WHERE a.grantee = 0)

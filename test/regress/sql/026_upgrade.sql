@@ -1,5 +1,5 @@
--- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE to 1.1; the data
--- stays and the result is the same extension as a fresh 1.1 install.
+-- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE (1.1, then 1.2); the data
+-- stays and the result is the same extension as a fresh install of the default version.
 CREATE TEMP TABLE fresh AS
 SELECT p.oid::regprocedure::text AS function, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace;
