@@ -151,8 +151,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         po::options_description run("Run");
         run.add_options()
             ("parallelism", po::value<int>()->value_name("N"),
-             "connections per node (default: the node's max_worker_processes, at most 10 "
-             "and at most half its free connection slots)")
+             "connections per node (default: 2 per CPU of the node's server, shared among "
+             "nodes on one machine, at most 10 and at most half its free connection slots)")
             ("dry-run", "print the plan, change nothing")
             ("install-extension", "CREATE EXTENSION shoal where it is missing")
             ("synchronous-commit", "wait for each schema's commit to be flushed (default: commit them "

@@ -81,3 +81,17 @@ BEGIN
 END
 $fn$;
 
+-- What the coordinator's default parallelism is chosen from (extension/server_shape.cpp).
+CREATE FUNCTION shoal.server_cpus() RETURNS integer
+LANGUAGE c STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_server_cpus';
+COMMENT ON FUNCTION shoal.server_cpus() IS
+  'shoal: how many CPUs this server may run on (its affinity mask, else the CPUs online)';
+REVOKE ALL ON FUNCTION shoal.server_cpus() FROM PUBLIC;
+
+CREATE FUNCTION shoal.server_machine() RETURNS text
+LANGUAGE c STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_server_machine';
+COMMENT ON FUNCTION shoal.server_machine() IS
+  'shoal: an id of the machine this server runs on (the kernel''s boot id), shared by servers on one machine; NULL when unknown';
+REVOKE ALL ON FUNCTION shoal.server_machine() FROM PUBLIC;

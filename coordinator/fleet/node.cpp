@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "checksum.h"
+#include "parallelism.h"
 #include "fleet/event_loop.h"
 #include "schema_prefix.h"
 
@@ -36,16 +37,6 @@ bool version_less(const std::string &a, const std::string &b) {
         const long nx = std::atol(x.c_str()), ny = std::atol(y.c_str());
         if (nx != ny) return nx < ny;
     }
-}
-
-// Default connections per node: the server's max_worker_processes, which is
-// what PostgreSQL sizes to the machine (tuned servers set it to their cores;
-// the stock value is 8), capped at 10 as pg-mig's default, and at half the
-// connection slots still free so the application keeps the rest.
-int choose_parallelism(int max_worker_processes, int free_slots) {
-    int n = std::min(max_worker_processes, 10);
-    n = std::min(n, free_slots / 2);
-    return std::max(n, 1);
 }
 
 std::string holder_name() {
@@ -126,7 +117,6 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
     }
     const Query probe{
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
-        " pg_catalog.current_setting('max_worker_processes')::int,"
         " pg_catalog.current_setting('max_connections')::int"
         " - pg_catalog.current_setting('superuser_reserved_connections')::int"
         " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
@@ -136,6 +126,8 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         if (node->usable) reachable.push_back(node);
     auto outcomes = exchange(controls(reachable), std::vector<Batch>(reachable.size(), Batch{probe}));
     bool all_ok = reachable.size() == nodes.size();
+    std::vector<Node *> current;  // the extension is there and new enough
+    std::vector<int> free_slots;
     for (size_t i = 0; i < reachable.size(); ++i) {
         Node &node = *reachable[i];
         const Outcome &outcome = outcomes[i];
@@ -155,12 +147,28 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
             node.problem = "the shoal extension is version " + *installed + ", this shoal needs " +
                            kExtensionVersion + "; run ALTER EXTENSION shoal UPDATE; there (or pass --install-extension)";
         } else {
-            node.default_parallelism =
-                choose_parallelism(std::atoi(rows.value(0, 1).c_str()), std::atoi(rows.value(0, 2).c_str()));
+            current.push_back(&node);
+            free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
             continue;
         }
         all_ok = false;
     }
+    // Asked only where the extension is known to have the functions.
+    const Query shape{"SELECT shoal.server_cpus(), shoal.server_machine()", {}};
+    auto shapes = exchange(controls(current), std::vector<Batch>(current.size(), Batch{shape}));
+    std::vector<ServerShape> servers;
+    for (size_t i = 0; i < current.size(); ++i) {
+        if (shapes[i].error) {
+            lose(*current[i], "reading the server's CPUs failed", *shapes[i].error);
+            all_ok = false;
+            servers.push_back(ServerShape{1, std::nullopt, free_slots[i]});
+            continue;
+        }
+        const Rows &rows = shapes[i].results.at(0);
+        servers.push_back(ServerShape{std::atoi(rows.value(0, 0).c_str()), rows.rows.at(0).at(1), free_slots[i]});
+    }
+    const std::vector<int> parallelism = default_parallelism(servers);
+    for (size_t i = 0; i < current.size(); ++i) current[i]->default_parallelism = parallelism[i];
     return all_ok;
 }
 

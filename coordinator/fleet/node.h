@@ -17,8 +17,8 @@
 
 namespace shoal::fleet {
 
-// The extension version this coordinator speaks (docs/architecture.md): 1.1 for
-// the rerun fingerprint functions and steering.
+// The extension version this coordinator speaks (docs/architecture.md): 1.2 for
+// server_cpus()/server_machine(), 1.1 for the rerun fingerprint and steering.
 inline constexpr const char *kExtensionVersion = SHOAL_EXTENSION_VERSION;
 
 struct Node {
@@ -27,7 +27,7 @@ struct Node {
     bool usable = false;                  // connected, extension checked, not lost since
     std::string problem;                  // why not usable, for the summary
     std::string host;                     // as libpq resolved it: per-host limits key on it
-    int default_parallelism = 1;          // see node.cpp, choose_parallelism
+    int default_parallelism = 1;          // see parallelism.h
     bool locked = false;
     NodeState state;                      // schemas and stamps as last read
 };

@@ -127,8 +127,8 @@ q_all limits "SELECT version, extract(epoch FROM started_at), extract(epoch FROM
   FROM shoal.event WHERE action = 'apply' AND version > '$V3'" >"$WORK/events"
 # The most intervals of VERSION that overlap at one moment, and how many
 # intervals of other versions overlap one of VERSION's.
-overlap() {  # VERSION
-  python3 - "$1" "$WORK/events" <<'PY'
+overlap() {  # VERSION [EVENTS_FILE]
+  python3 - "$1" "${2:-$WORK/events}" <<'PY'
 import sys
 version, path = sys.argv[1], sys.argv[2]
 rows = [l.strip().split("|") for l in open(path) if l.strip()]
@@ -149,6 +149,28 @@ read -r peak _ <<<"$(overlap $V5)"
 ok "$([ "$peak" -le 2 ] && [ "$peak" -ge 1 ]; echo $?)" "\$parallelism_global=2: at most two at a time over the fleet (saw $peak)"
 read -r peak crossing <<<"$(overlap $V6)"
 is "$peak/$crossing" "1/0" "\$run_alone: one at a time and nothing else meanwhile"
+
+echo "# 8b. the default parallelism: 2 connections per CPU, shared by the nodes on one machine"
+cpus=$(nproc)
+is "$(q_all limits "SELECT shoal.server_cpus()" | sort -u)" "$cpus" "every server reports the CPUs it may use (nproc: $cpus)"
+is "$(q_all limits "SELECT shoal.server_machine()" | sort -u)" "$(cat /proc/sys/kernel/random/boot_id)" \
+  "the three servers name one machine, this kernel's boot id"
+V8=20250101000008.default.sh
+default=$(migdir default "$V8.up.sql" "SELECT pg_sleep(0.05);" "$V8.dn.sql" "SELECT 1;")
+cp "$limited"/2025010100000[4-7]* "$default/"
+run_shoal limits "$default" apply
+is "$RC" 0 "apply with the default parallelism succeeds"
+expected=$(( (2 * cpus + 1) / 3 )); [ "$expected" -lt 1 ] && expected=1; [ "$expected" -gt 5 ] && expected=5
+for node in node1 node2 node3; do
+  q "$node" limits "SELECT version, extract(epoch FROM started_at), extract(epoch FROM finished_at)
+    FROM shoal.event WHERE action = 'apply' AND version = '$V8'" >"$WORK/events-$node"
+  read -r peak _ <<<"$(overlap $V8 "$WORK/events-$node")"
+  if [ "$expected" -eq 1 ]; then
+    is "$peak" 1 "$node: one connection (2 x $cpus CPUs / 3 nodes, rounded): its steps never overlap"
+  else
+    ok "$([ "$peak" -ge 1 ] && [ "$peak" -le "$expected" ]; echo $?)" "$node: at most $expected at once (saw $peak)"
+  fi
+done
 
 echo "# 12. a role without superuser, granted what docs/operators.md lists"
 fleet_create grants 5
