@@ -41,12 +41,19 @@ std::vector<const char *> text_array_elements(ArrayType *array, const char *what
   return elements;
 }
 
-void report_error(int sqlstate, const std::string &message, const char *hint) {
+void report_error(int sqlstate, const std::string &message, const char *hint, const char *detail) {
   const char *text = message.c_str();
   pg_guard([&] {
-    ereport(ERROR, (errcode(sqlstate), errmsg_internal("%s", text), hint != nullptr ? errhint("%s", hint) : 0));
+    ereport(ERROR, (errcode(sqlstate), errmsg_internal("%s", text), hint != nullptr ? errhint("%s", hint) : 0,
+                    detail != nullptr ? errdetail("%s", detail) : 0));
   });
   throw std::logic_error("ereport(ERROR) returned");
+}
+
+text *make_text(const std::string &value) {
+  text *result = nullptr;
+  pg_guard([&] { result = cstring_to_text_with_len(value.data(), static_cast<int>(value.size())); });
+  return result;
 }
 
 void spi_connect() {

@@ -18,9 +18,13 @@ namespace shoal {
 // element is an error naming what the array holds.
 std::vector<const char *> text_array_elements(ArrayType *array, const char *what);
 
-// Raises a PostgreSQL error (as PgError) with this SQLSTATE, message and hint;
-// error context callbacks active now contribute to it.
-[[noreturn]] void report_error(int sqlstate, const std::string &message, const char *hint = nullptr);
+// Raises a PostgreSQL error (as PgError) with this SQLSTATE, message, hint and
+// detail; error context callbacks active now contribute to it.
+[[noreturn]] void report_error(int sqlstate, const std::string &message, const char *hint = nullptr,
+                               const char *detail = nullptr);
+
+// A text datum holding these bytes, in the current memory context.
+text *make_text(const std::string &value);
 
 // SPI for the current call: connect before spi_execute, finish after the last one.
 // After an error, the transaction's abort cleans SPI up; do not call spi_finish.
