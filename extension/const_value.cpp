@@ -4,7 +4,6 @@
 // reads two stamps and `shoal status` reads two per schema, and the parse below
 // costs a small fraction of that. It accepts exactly what the expression did:
 //   ^\s*SELECT\s+'((?:[^']|'')*)'\s*;?\s*$   (SELECT in any case)
-#include <cstring>
 #include <string>
 
 #include "boundary.hpp"
@@ -24,7 +23,7 @@ bool read_const_literal(const char *source, size_t length, std::string &value) {
   const char *p = source;
   const char *end = source + length;
   while (p < end && is_space(*p)) ++p;
-  if (end - p < 6 || strncasecmp(p, "select", 6) != 0) return false;
+  if (end - p < 6 || pg_strncasecmp(p, "select", 6) != 0) return false;
   p += 6;
   if (p == end || !is_space(*p)) return false;
   while (p < end && is_space(*p)) ++p;

@@ -19,9 +19,12 @@ extern "C" {
 // The CPUs this server process may run on (its affinity mask: a container's or
 // taskset's limit), else the CPUs online.
 SHOAL_FUNCTION(shoal_server_cpus) {
+  int cpus = 0;
+#ifdef __linux__
   cpu_set_t mask;
   CPU_ZERO(&mask);
-  int cpus = sched_getaffinity(0, sizeof mask, &mask) == 0 ? CPU_COUNT(&mask) : 0;
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) cpus = CPU_COUNT(&mask);
+#endif
   if (cpus <= 0) cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   PG_RETURN_INT32(cpus > 0 ? cpus : 1);
 }
