@@ -29,6 +29,17 @@ SELECT shoal.mig_apply('t029', '031.c.t029', 'c');
 SELECT t029.mig_versions_const();
 ROLLBACK;
 SELECT t029.mig_versions_const();
+-- A version is appended to both texts, not rebuilt: a hand-written list keeps its
+-- spacing and stays valid JSON; a version pg-mig undid (gone from its list, still
+-- in shoal's object) applied again gets its new checksum.
+CREATE SCHEMA t029_hand;
+CREATE FUNCTION t029_hand.mig_versions_const() RETURNS text LANGUAGE sql AS $$ SELECT '[ "029.a.t029", "030.b.t029" ]'; $$;
+CREATE FUNCTION t029_hand.shoal_stamp_const() RETURNS text LANGUAGE sql
+  AS $$ SELECT '{"030.b.t029": {"checksum": "b", "applied_at": null}, "031.c.t029": {"checksum": "old", "applied_at": null}}'; $$;
+SELECT shoal.mig_apply('t029_hand', '031.c.t029', 'c');
+SELECT t029_hand.mig_versions_const();
+SELECT version, checksum FROM shoal.applied WHERE schema = 't029_hand' ORDER BY version;
+SELECT shoal.mig_apply('t029_hand', '031.c.t029', 'c') AS again, error_of($$SELECT shoal.mig_apply('t029_hand', '031.c.t029', 'old')$$);
 -- Not a constant SQL function returning text: nothing is rewritten, and the
 -- stamp write falls back to CREATE OR REPLACE FUNCTION.
 CREATE SCHEMA t029_plpgsql;
@@ -48,6 +59,6 @@ SET ROLE regress_shoal_029;
 SELECT error_of($$SELECT shoal.rewrite_const('t029', 'mig_versions_const', ' SELECT ''[]''; ')$$);
 RESET ROLE;
 SELECT t029.mig_versions_const();
-DROP SCHEMA t029, t029_plpgsql CASCADE;
+DROP SCHEMA t029, t029_plpgsql, t029_hand CASCADE;
 DROP OWNED BY regress_shoal_029;
 DROP ROLE regress_shoal_029;
