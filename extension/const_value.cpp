@@ -49,6 +49,15 @@ bool read_const_literal(const char *source, size_t length, std::string &value) {
 
 }  // namespace
 
+// SH006, naming the function.
+[[noreturn]] static void not_a_constant(const char *schema, const char *name) {
+  shoal::report_error(MAKE_SQLSTATE('S', 'H', '0', '0', '6'),
+                      std::string("shoal cannot read ") + schema + "." + name + "(): its body is not a constant",
+                      "Recreate the function in that form with the same value.",
+                      "shoal reads stamps from their source and never runs them; it expects the body "
+                      "SELECT '<text>'; that pg-mig writes.");
+}
+
 SHOAL_FUNCTION(shoal_const_value) {
   // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
   const char *schema = PG_ARGISNULL(0) ? "?" : quote_identifier(NameStr(*PG_GETARG_NAME(0)));
@@ -57,10 +66,23 @@ SHOAL_FUNCTION(shoal_const_value) {
 
   std::string value;
   if (source == nullptr || !read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value))
-    shoal::report_error(MAKE_SQLSTATE('S', 'H', '0', '0', '6'),
-                        std::string("shoal cannot read ") + schema + "." + name + "(): its body is not a constant",
-                        "Recreate the function in that form with the same value.",
-                        "shoal reads stamps from their source and never runs them; it expects the body "
-                        "SELECT '<text>'; that pg-mig writes.");
+    not_a_constant(schema, name);
+  PG_RETURN_TEXT_P(shoal::make_text(value));
+}
+
+// shoal.const_of(schema, name): the same for the function schema.name() taking no
+// arguments, looked up in the catalog cache; NULL when there is none. What an
+// apply reads its schema's stamp with.
+SHOAL_FUNCTION(shoal_const_of) {
+  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+  const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  const char *quoted_schema = quote_identifier(schema);
+  const char *quoted_name = quote_identifier(name);
+  text *source = shoal::function_source(schema, name);
+  if (source == nullptr) PG_RETURN_NULL();
+  std::string value;
+  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value))
+    not_a_constant(quoted_schema, quoted_name);
   PG_RETURN_TEXT_P(shoal::make_text(value));
 }

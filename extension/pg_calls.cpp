@@ -91,6 +91,17 @@ void leave_schema(int guc_level) {
 
 namespace {
 
+// schema.name() taking no arguments, as a copy of its pg_proc row; NULL when there
+// is none. Call inside pg_guard.
+HeapTuple find_function_without_arguments(const char *schema, const char *name) {
+  const Oid namespace_oid = get_namespace_oid(schema, true);
+  if (!OidIsValid(namespace_oid)) return nullptr;
+  Oid no_arguments[1];
+  HeapTuple found = SearchSysCacheCopy3(PROCNAMEARGSNSP, CStringGetDatum(name),
+                                        PointerGetDatum(buildoidvector(no_arguments, 0)), ObjectIdGetDatum(namespace_oid));
+  return HeapTupleIsValid(found) ? found : nullptr;
+}
+
 bool owns_function(Oid function) {
 #if PG_VERSION_NUM >= 160000
   return object_ownercheck(ProcedureRelationId, function, GetUserId());
@@ -104,16 +115,9 @@ bool owns_function(Oid function) {
 bool rewrite_function_source(const char *schema, const char *name, text *source) {
   bool rewritten = false;
   pg_guard([&] {
-    const Oid namespace_oid = get_namespace_oid(schema, true);
-    if (!OidIsValid(namespace_oid)) return;
+    HeapTuple old = find_function_without_arguments(schema, name);
+    if (old == nullptr) return;
     Relation procs = table_open(ProcedureRelationId, RowExclusiveLock);
-    Oid no_arguments[1];
-    HeapTuple old = SearchSysCacheCopy3(PROCNAMEARGSNSP, CStringGetDatum(name),
-                                        PointerGetDatum(buildoidvector(no_arguments, 0)), ObjectIdGetDatum(namespace_oid));
-    if (!HeapTupleIsValid(old)) {
-      table_close(procs, RowExclusiveLock);
-      return;
-    }
     const auto *proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(old));
     bool has_sql_body = false;  // BEGIN ATOMIC (PostgreSQL 14+) keeps its body elsewhere
 #if PG_VERSION_NUM >= 140000
@@ -139,6 +143,18 @@ bool rewrite_function_source(const char *schema, const char *name, text *source)
     rewritten = true;
   });
   return rewritten;
+}
+
+text *function_source(const char *schema, const char *name) {
+  text *source = nullptr;
+  pg_guard([&] {
+    HeapTuple found = find_function_without_arguments(schema, name);
+    if (found == nullptr) return;
+    bool is_null = false;
+    const Datum value = SysCacheGetAttr(PROCOID, found, Anum_pg_proc_prosrc, &is_null);
+    if (!is_null) source = DatumGetTextPCopy(value);
+  });
+  return source;
 }
 
 }  // namespace shoal

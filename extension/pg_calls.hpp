@@ -43,4 +43,8 @@ void leave_schema(int guc_level);
 // the caller must own it. False, with nothing changed, when there is none such.
 bool rewrite_function_source(const char *schema, const char *name, text *source);
 
+// The source (prosrc) of schema.name() taking no arguments; nullptr when there is
+// no such function.
+text *function_source(const char *schema, const char *name);
+
 }  // namespace shoal

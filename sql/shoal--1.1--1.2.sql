@@ -8,28 +8,22 @@
 \echo Use "ALTER EXTENSION shoal UPDATE TO '1.2'" to load this file. \quit
 
 -- One schema's stamp as the text its two constant functions return (NULL where a
--- function is missing), read straight from that schema's functions. 1.1 went
+-- function is missing), read from the catalog cache (const_of, in C). 1.1 went
 -- through stamp_rows(), which is built for reading every schema at once (a join
 -- over all namespaces, grouped) and cost more than the migration's own CREATE
 -- TABLE when asked for one schema.
+CREATE FUNCTION shoal.const_of(target_schema text, fn_name text) RETURNS text
+LANGUAGE c STRICT STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_const_of';
+COMMENT ON FUNCTION shoal.const_of(text, text) IS
+  'shoal (internal): the text the constant function <schema>.<name>() returns, read from its source; NULL when there is none';
+REVOKE ALL ON FUNCTION shoal.const_of(text, text) FROM PUBLIC;
+
 CREATE FUNCTION shoal.stamp_sources(target_schema text, OUT version_list text, OUT extra text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE
-  version_source text;
-  extra_source text;
 BEGIN
-  SELECT max(p.prosrc) FILTER (WHERE p.proname = 'mig_versions_const'),
-         max(p.prosrc) FILTER (WHERE p.proname = 'shoal_stamp_const')
-    INTO version_source, extra_source
-    FROM pg_proc p
-   WHERE p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = target_schema)
-     AND p.proname IN ('mig_versions_const', 'shoal_stamp_const') AND p.pronargs = 0;
-  IF version_source IS NOT NULL THEN
-    version_list := shoal.const_value(target_schema, 'mig_versions_const', version_source);
-  END IF;
-  IF extra_source IS NOT NULL THEN
-    extra := shoal.const_value(target_schema, 'shoal_stamp_const', extra_source);
-  END IF;
+  version_list := shoal.const_of(target_schema, 'mig_versions_const');
+  extra := shoal.const_of(target_schema, 'shoal_stamp_const');
 END
 $fn$;
 COMMENT ON FUNCTION shoal.stamp_sources(text) IS
