@@ -31,7 +31,7 @@ otherwise. On this project's 2-core VM the virtual disk made identical runs vary
 2-3x: every contender creates thousands of relation files, and ext4's inode
 allocation (perf: recently_deleted() scanning past inodes freed by the previous
 reset) and the kernel's writeback 30 s later land on whichever run comes next. In
-memory the same runs agree within a few percent. fsync stays on but costs what it
+memory the same runs agree within 5-15 %. fsync stays on but costs what it
 costs on tmpfs, so there shoal's asynchronous commits save nothing: the comparison
 is shoal's work against psql's on the same CPUs. `--data-dir /tmp` measures the disk.
 
