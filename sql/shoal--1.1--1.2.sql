@@ -1,9 +1,10 @@
 -- shoal 1.1 -> 1.2: a cheaper mig_apply. Same interface, same stamps, same results;
 -- the bookkeeping around each version applied costs a fraction of what it did.
 --
--- Measured (1 000 schemas, one session, a three-statement migration; bench/ and
--- docs/architecture.md "What an apply costs the server"): the bookkeeping around a
--- migration's own statements went from about 0.55 ms to about 0.18 ms per version.
+-- Measured (pg_stat_user_functions in bench scenario 2/1n, 1 000 schemas x 10
+-- versions, two sessions; table in docs/architecture.md, "Extension 1.2"): the
+-- bookkeeping around a migration's own statements went from about 0.45 ms to
+-- about 0.18 ms per version, and no longer grows with the length of the history.
 
 \echo Use "ALTER EXTENSION shoal UPDATE TO '1.2'" to load this file. \quit
 
