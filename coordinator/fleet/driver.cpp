@@ -67,6 +67,20 @@ enum class Phase {
     Closed,
 };
 
+// The settings a transaction step runs with. A connection keeps them at session
+// level and sends them again only when they change (a version's directives), or
+// after a rollback or a solo step's RESET ALL, when they are not known.
+struct StepSettings {
+    int lock_ms = 0;
+    int statement_ms = 0;
+    bool synchronous_commit = false;
+    bool operator==(const StepSettings &other) const {
+        return lock_ms == other.lock_ms && statement_ms == other.statement_ms &&
+               synchronous_commit == other.synchronous_commit;
+    }
+    bool operator!=(const StepSettings &other) const { return !(*this == other); }
+};
+
 struct Worker {
     size_t node = 0;
     std::unique_ptr<Connection> connection;
@@ -79,6 +93,7 @@ struct Worker {
     std::vector<std::string> drops;  // solo: leftover indexes still to drop
     size_t solo_next = 0;            // solo: next statement
     std::optional<DbError> error;    // the step's failure, while rolling back / resetting
+    std::optional<StepSettings> session;  // what the connection's session is known to have
 };
 
 enum class Admission { Yes, SkipVersion, Stop };
@@ -281,18 +296,22 @@ void Driver::start_step(Worker &worker) {
     worker.error.reset();
     if (!script.solo) {
         worker.phase = Phase::Transaction;
-        worker.connection->send(Batch{
-            Query{"BEGIN", {}},
-            // synchronous_commit: see DriveSettings::synchronous_commit.
-            Query{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
-                  " pg_catalog.set_config('statement_timeout', $2, true),"
-                  " pg_catalog.set_config('synchronous_commit', $3, true)",
-                  {std::to_string(lock_ms), std::to_string(statement_ms),
-                   settings_.synchronous_commit ? "on" : "off"}},
-            Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
-                  {schema, version.name, script.checksum}},
-            Query{"COMMIT", {}},
-        });
+        Batch batch{Query{"BEGIN", {}}};
+        // Session-level but inside the step's transaction: kept by its COMMIT,
+        // undone by a rollback. synchronous_commit: see DriveSettings.
+        const StepSettings wanted{lock_ms, statement_ms, settings_.synchronous_commit};
+        if (worker.session != wanted) {
+            batch.push_back(Query{"SELECT pg_catalog.set_config('lock_timeout', $1, false),"
+                                  " pg_catalog.set_config('statement_timeout', $2, false),"
+                                  " pg_catalog.set_config('synchronous_commit', $3, false)",
+                                  {std::to_string(lock_ms), std::to_string(statement_ms),
+                                   settings_.synchronous_commit ? "on" : "off"}});
+            worker.session = wanted;
+        }
+        batch.push_back(Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
+                              {schema, version.name, script.checksum}});
+        batch.push_back(Query{"COMMIT", {}});
+        worker.connection->send(std::move(batch));
         return;
     }
     // Solo: session settings on this connection (reset at the end), and the
@@ -346,6 +365,7 @@ void Driver::continue_solo(Worker &worker) {
 
 void Driver::reset_solo(Worker &worker, std::optional<DbError> error) {
     worker.error = std::move(error);
+    worker.session.reset();
     worker.phase = Phase::SoloReset;
     worker.connection->send(Batch{Query{"RESET ALL", {}}});
 }
@@ -357,6 +377,7 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
             step_succeeded(worker);
         } else {
             worker.error = outcome.error;
+            worker.session.reset();  // the rollback undoes what the step set
             if (worker.connection->transaction_status() == PQTRANS_IDLE) {
                 step_failed(worker);
             } else {
