@@ -215,7 +215,9 @@ int Migrate::run() {
         if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty() ||
             !summary_.drive.cancelled.empty())
             break;
-        // The run may have created schemas that now match a prefix.
+        // The run may have created schemas that now match a prefix. If it did
+        // not, every planned step is done and there is nothing to read again.
+        if (same_schemas(usable_nodes(nodes_))) break;
         if (!read_stamps(usable_nodes(nodes_))) break;
         plan = make_plan();
         if (report_plan_problems(plan)) {
@@ -232,8 +234,9 @@ int Migrate::run() {
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
                        summary_.script_errors.empty() && !interrupted();
     if (clean) {
+        // The fingerprint is the list of schemas; after.sql may have changed it.
         nodes = usable_nodes(nodes_);
-        if (read_stamps(nodes)) {
+        if (same_schemas(nodes) || read_stamps(nodes)) {
             fingerprints.clear();
             for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
             write_fingerprints(nodes, fingerprints);

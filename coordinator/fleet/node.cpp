@@ -226,6 +226,25 @@ bool read_stamps(std::vector<Node *> nodes) {
     return all_ok;
 }
 
+bool same_schemas(std::vector<Node *> nodes) {
+    // The schemas shoal.stamps() lists, in its order.
+    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n"
+                      " WHERE n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'"
+                      " AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'"
+                      " ORDER BY n.nspname::text COLLATE \"C\"",
+                      {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{names}));
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (outcomes[i].error) return false;
+        const auto &rows = outcomes[i].results.at(0).rows;
+        const auto &known = nodes[i]->state.schemas;
+        if (rows.size() != known.size()) return false;
+        for (size_t row = 0; row < rows.size(); ++row)
+            if (rows[row].at(0).value_or("") != known[row].schema) return false;
+    }
+    return true;
+}
+
 bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> &items) {
     std::vector<Batch> batches;
     for (const auto &node_items : items) {

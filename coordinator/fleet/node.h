@@ -62,6 +62,11 @@ void unlock_run(std::vector<Node> &nodes);
 // A node that fails becomes unusable. Returns false when any failed.
 bool read_stamps(std::vector<Node *> nodes);
 
+// Whether every node still has exactly the schemas node.state lists: one cheap
+// query over pg_namespace instead of reading 10 000 stamps again after a run.
+// A node that cannot say counts as changed (read_stamps then says why).
+bool same_schemas(std::vector<Node *> nodes);
+
 // One script to stage: which version it belongs to and which way it runs.
 struct StageItem {
     const Version *version;
