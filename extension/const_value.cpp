@@ -7,6 +7,7 @@
 #include <string>
 
 #include "boundary.hpp"
+#include "const_value.hpp"
 #include "pg_calls.hpp"
 
 extern "C" {
@@ -70,19 +71,32 @@ SHOAL_FUNCTION(shoal_const_value) {
   PG_RETURN_TEXT_P(shoal::make_text(value));
 }
 
+namespace shoal {
+
+bool read_const_function(const char *schema, const char *name, std::string &value) {
+  text *source = function_source(schema, name);
+  if (source == nullptr) return false;
+  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value)) {
+    const char *quoted_schema = nullptr;
+    const char *quoted_name = nullptr;
+    pg_guard([&] {
+      quoted_schema = quote_identifier(schema);
+      quoted_name = quote_identifier(name);
+    });
+    not_a_constant(quoted_schema, quoted_name);
+  }
+  return true;
+}
+
+}  // namespace shoal
+
 // shoal.const_of(schema, name): the same for the function schema.name() taking no
-// arguments, looked up in the catalog cache; NULL when there is none. What an
-// apply reads its schema's stamp with.
+// arguments, looked up in the catalog cache; NULL when there is none.
 SHOAL_FUNCTION(shoal_const_of) {
   // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
   const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  const char *quoted_schema = quote_identifier(schema);
-  const char *quoted_name = quote_identifier(name);
-  text *source = shoal::function_source(schema, name);
-  if (source == nullptr) PG_RETURN_NULL();
   std::string value;
-  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value))
-    not_a_constant(quoted_schema, quoted_name);
+  if (!shoal::read_const_function(schema, name, value)) PG_RETURN_NULL();
   PG_RETURN_TEXT_P(shoal::make_text(value));
 }

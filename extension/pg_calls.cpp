@@ -16,11 +16,17 @@ extern "C" {
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
 #include "utils/acl.h"
 #include "utils/syscache.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
 }
 
 namespace shoal {
@@ -56,6 +62,37 @@ text *make_text(const std::string &value) {
   return result;
 }
 
+std::string text_value(Datum value) {
+  const char *bytes = nullptr;
+  size_t length = 0;
+  pg_guard([&] {
+    text *detoasted = DatumGetTextPP(value);
+    bytes = VARDATA_ANY(detoasted);
+    length = VARSIZE_ANY_EXHDR(detoasted);
+  });
+  return std::string(bytes, length);
+}
+
+ArrayType *array_value(Datum value) {
+  ArrayType *array = nullptr;
+  pg_guard([&] { array = DatumGetArrayTypeP(value); });
+  return array;
+}
+
+std::string quote_ident(const char *name) {
+  const char *quoted = nullptr;
+  pg_guard([&] { quoted = quote_identifier(name); });
+  return quoted;
+}
+
+std::string quote_literal(const char *value) {
+  const char *quoted = nullptr;
+  pg_guard([&] { quoted = quote_literal_cstr(value); });
+  return quoted;
+}
+
+TimestampTz now() { return GetCurrentTimestamp(); }
+
 void spi_connect() {
   pg_guard([] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "shoal: SPI_connect failed");
@@ -73,6 +110,116 @@ int spi_execute(const char *sql) {
 
 void spi_finish() {
   pg_guard([] { SPI_finish(); });
+}
+
+SPIPlanPtr spi_keep_plan(const char *sql, int arg_count, const Oid *arg_types) {
+  SPIPlanPtr plan = nullptr;
+  pg_guard([&] {
+    plan = SPI_prepare(sql, arg_count, const_cast<Oid *>(arg_types));
+    if (plan == nullptr) elog(ERROR, "shoal: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "shoal: SPI_keepplan failed");
+  });
+  return plan;
+}
+
+uint64 spi_execute_plan(SPIPlanPtr plan, const Datum *args, const char *nulls) {
+  uint64 rows = 0;
+  pg_guard([&] {
+    const int code = SPI_execute_plan(plan, const_cast<Datum *>(args), nulls, false, 0);
+    if (code < 0) elog(ERROR, "shoal: SPI_execute_plan failed: %s", SPI_result_code_string(code));
+    rows = SPI_processed;
+  });
+  return rows;
+}
+
+Datum spi_first_row_value(int column, bool &is_null) {
+  Datum value = 0;
+  pg_guard([&] {
+    if (SPI_tuptable == nullptr || SPI_processed == 0) elog(ERROR, "shoal: the query returned no row");
+    value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, &is_null);
+  });
+  return value;
+}
+
+void lock_schema(const char *schema) {
+  pg_guard([&] {
+    const char *isolation = GetConfigOption("transaction_isolation", false, false);
+    if (strcmp(isolation, "read committed") != 0) {
+      char *level = pstrdup(isolation);
+      for (char *p = level; *p != '\0'; ++p) *p = pg_toupper(static_cast<unsigned char>(*p));
+      ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+                      errmsg("shoal migrates only in READ COMMITTED transactions, not %s", level)));
+    }
+    if (schema == nullptr || !SearchSysCacheExists1(NAMESPACENAME, CStringGetDatum(schema)))
+      ereport(ERROR, (errcode(ERRCODE_INVALID_SCHEMA_NAME),
+                      errmsg("schema %s does not exist", schema != nullptr ? quote_identifier(schema) : "NULL")));
+    // hashtext() as the SQL expression computes it, under the default collation.
+    const Datum key = DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID, PointerGetDatum(cstring_to_text(schema)));
+    DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(1936224108), key);
+  });
+}
+
+void create_const_function(const char *schema, const char *name, const std::string &body) {
+  const char *source = body.c_str();
+  pg_guard([&] {
+    const char *quoted_schema = quote_identifier(schema);
+    const char *sql = psprintf("CREATE OR REPLACE FUNCTION %s.%s() RETURNS text LANGUAGE sql SET search_path TO %s AS %s",
+                               quoted_schema, quote_identifier(name), quoted_schema, quote_literal_cstr(source));
+    const int level = NewGUCNestLevel();
+    (void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
+    const int code = SPI_execute(sql, false, 0);
+    if (code != SPI_OK_UTILITY) elog(ERROR, "shoal: creating %s.%s() failed: %s", quoted_schema, name,
+                                     SPI_result_code_string(code));
+    AtEOXact_GUC(true, level);
+  });
+}
+
+bool json_string_array(const char *json, std::vector<std::string> &elements) {
+  char **strings = nullptr;
+  int *lengths = nullptr;
+  int count = 0;
+  bool is_array = false;
+  pg_guard([&] {
+    Jsonb *value = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+    if (!JB_ROOT_IS_ARRAY(value) || JB_ROOT_IS_SCALAR(value)) return;
+    const int size = JB_ROOT_COUNT(value);
+    strings = static_cast<char **>(palloc0(sizeof(char *) * (size + 1)));
+    lengths = static_cast<int *>(palloc0(sizeof(int) * (size + 1)));
+    JsonbIterator *it = JsonbIteratorInit(&value->root);
+    JsonbValue element;
+    JsonbIteratorToken token;
+    while ((token = JsonbIteratorNext(&it, &element, true)) != WJB_DONE) {
+      if (token != WJB_ELEM) continue;
+      if (element.type != jbvString) return;
+      strings[count] = element.val.string.val;
+      lengths[count] = element.val.string.len;
+      ++count;
+    }
+    is_array = true;
+  });
+  if (!is_array) return false;
+  elements.clear();
+  for (int i = 0; i < count; ++i) elements.emplace_back(strings[i], static_cast<size_t>(lengths[i]));
+  return true;
+}
+
+std::string json_string(const std::string &value) {
+  const char *raw = value.c_str();
+  char *quoted = nullptr;
+  pg_guard([&] {
+    StringInfoData buffer;
+    initStringInfo(&buffer);
+    escape_json(&buffer, raw);
+    quoted = buffer.data;
+  });
+  return quoted;
+}
+
+std::string json_timestamp(TimestampTz at) {
+  char buffer[MAXDATELEN + 1];
+  pg_guard([&] { JsonEncodeDateTime(buffer, TimestampTzGetDatum(at), TIMESTAMPTZOID, nullptr); });
+  return buffer;
 }
 
 int enter_schema(const char *schema) {

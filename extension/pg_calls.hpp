@@ -9,7 +9,9 @@
 
 extern "C" {
 #include "postgres.h"
+#include "executor/spi.h"
 #include "utils/array.h"
+#include "utils/timestamp.h"
 }
 
 namespace shoal {
@@ -25,12 +27,47 @@ std::vector<const char *> text_array_elements(ArrayType *array, const char *what
 
 // A text datum holding these bytes, in the current memory context.
 text *make_text(const std::string &value);
+// The bytes of a text datum; the array in an array datum (detoasted).
+std::string text_value(Datum value);
+ArrayType *array_value(Datum value);
+// quote_ident() and quote_literal() as SQL has them.
+std::string quote_ident(const char *name);
+std::string quote_literal(const char *value);
+// The current time (clock_timestamp()).
+TimestampTz now();
 
 // SPI for the current call: connect before spi_execute, finish after the last one.
 // After an error, the transaction's abort cleans SPI up; do not call spi_finish.
 void spi_connect();
 int spi_execute(const char *sql);  // SPI's result code; negative when SPI refused
 void spi_finish();
+
+// A plan for sql kept for the rest of the session (SPI_keepplan): parsed and
+// planned once, replanned by PostgreSQL when what it depends on changes.
+SPIPlanPtr spi_keep_plan(const char *sql, int arg_count, const Oid *arg_types);
+// Runs a kept plan with these arguments (nulls: ' ' or 'n' per argument, as SPI
+// takes them); returns how many rows it returned or changed.
+uint64 spi_execute_plan(SPIPlanPtr plan, const Datum *args, const char *nulls);
+// The value in row 0, column `column` (1-based) of the last query's result.
+Datum spi_first_row_value(int column, bool &is_null);
+
+// Waits for the transaction-level advisory lock shoal takes on a schema before it
+// reads or writes the schema's stamp, after checking that the transaction is READ
+// COMMITTED (a REPEATABLE READ snapshot may predate the wait) and that the schema
+// exists. The same lock as shoal.lock_schema().
+void lock_schema(const char *schema);
+
+// Creates or replaces schema.name() as a constant SQL function returning text with
+// this body, its search_path set to the schema as pg-mig writes its stamp. The
+// body is not validated (check_function_bodies off, as pg_dump restores one).
+void create_const_function(const char *schema, const char *name, const std::string &body);
+
+// JSON: the elements of an array of strings, as jsonb reads the text (false when
+// it is valid JSON but not such an array); a string literal; a timestamp as
+// to_json() writes it, in the session's time zone.
+bool json_string_array(const char *json, std::vector<std::string> &elements);
+std::string json_string(const std::string &value);
+std::string json_timestamp(TimestampTz at);
 
 // Sets search_path to exactly this schema in a new GUC nesting level and returns
 // the level. leave_schema() undoes every setting changed since, the statements'

@@ -1,10 +1,11 @@
-// shoal.run_script(schema, version, statements, locations): the part of mig_apply()
-// and mig_undo() that needs C. It runs a staged script's statements one by one
-// through SPI in the caller's transaction, with search_path set to exactly the
-// target schema, and restores every setting afterwards (a migration's own SET
-// commands included). A failing statement's error gets a context line naming the
-// version and the file:line the statement came from. Locking, stamps and events
-// stay in SQL (sql/shoal--*.sql); this file must not touch them.
+// Running a staged script's statements: shoal.run_script(schema, version,
+// statements, locations) and, without the SQL call, add_version.cpp's apply. The
+// statements run one by one through SPI in the caller's transaction, with
+// search_path set to exactly the target schema, and every setting is restored
+// afterwards (a migration's own SET commands included). A failing statement's
+// error gets a context line naming the version and the file:line the statement
+// came from. Locking, stamps and events are add_version.cpp's; this file must not
+// touch them.
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "boundary.hpp"
 #include "pg_calls.hpp"
+#include "run_script.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -101,6 +103,37 @@ class ErrorContextScope {
 
 }  // namespace
 
+namespace shoal {
+
+int run_statements(const char *schema, const char *version, const std::vector<const char *> &statements,
+                   const std::vector<const char *> &locations) {
+  if (statements.size() != locations.size())
+    report_error(ERRCODE_INVALID_PARAMETER_VALUE,
+                 std::to_string(statements.size()) + " statements but " + std::to_string(locations.size()) +
+                     " locations");
+  RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
+  const int guc_level = enter_schema(schema);
+  {
+    ErrorContextScope context(&position);
+    for (size_t i = 0; i < statements.size(); ++i) {
+      position.statement = statements[i];
+      position.location = locations[i];
+      position.number = static_cast<int>(i) + 1;
+      const int code = spi_execute(statements[i]);
+      if (code < 0)
+        report_error(ERRCODE_FEATURE_NOT_SUPPORTED,
+                     std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
+                     "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
+                     "migration run in one transaction.");
+    }
+    position.statement = nullptr;
+  }
+  leave_schema(guc_level);
+  return static_cast<int>(statements.size());
+}
+
+}  // namespace shoal
+
 SHOAL_FUNCTION(shoal_run_script) {
   // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
   const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -110,30 +143,8 @@ SHOAL_FUNCTION(shoal_run_script) {
 
   const auto statements = shoal::text_array_elements(statement_array, "statements");
   const auto locations = shoal::text_array_elements(location_array, "locations");
-  if (statements.size() != locations.size())
-    shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE,
-                        std::to_string(statements.size()) + " statements but " + std::to_string(locations.size()) +
-                            " locations");
-
-  RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
   shoal::spi_connect();
-  const int guc_level = shoal::enter_schema(schema);
-  {
-    ErrorContextScope context(&position);
-    for (size_t i = 0; i < statements.size(); ++i) {
-      position.statement = statements[i];
-      position.location = locations[i];
-      position.number = static_cast<int>(i) + 1;
-      const int code = shoal::spi_execute(statements[i]);
-      if (code < 0)
-        shoal::report_error(ERRCODE_FEATURE_NOT_SUPPORTED,
-                            std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
-                            "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
-                            "migration run in one transaction.");
-    }
-    position.statement = nullptr;
-  }
-  shoal::leave_schema(guc_level);
+  const int ran = shoal::run_statements(schema, version, statements, locations);
   shoal::spi_finish();
-  PG_RETURN_INT32(static_cast<int32>(statements.size()));
+  PG_RETURN_INT32(ran);
 }

@@ -1,4 +1,4 @@
--- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE (1.1, then 1.2); the data
+-- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE (1.1, 1.2, then 1.3); the data
 -- stays and the result is the same extension as a fresh install of the default version.
 CREATE TEMP TABLE fresh AS
 SELECT p.oid::regprocedure::text AS function, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc') AS comment
@@ -36,3 +36,7 @@ UNION ALL
 SELECT shoal.pause('after upgrade'), shoal.resume();
 SELECT state FROM shoal.control_state();
 SELECT action FROM shoal.event WHERE schema IS NULL ORDER BY id;
+-- 1.3's apply (C) appends to the stamp 1.0 wrote.
+SELECT shoal.stage('027.b.t026', 'up', 'b', ARRAY['CREATE TABLE b (id int)'], ARRAY['f:1']);
+SELECT shoal.mig_apply('t026', '027.b.t026', 'b');
+SELECT versions, checksums FROM shoal.stamps() WHERE schema = 't026';
