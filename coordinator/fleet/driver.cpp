@@ -5,7 +5,7 @@
 //           timeout, until retry_at), Done, Failed, Stopped (not finished:
 //           interrupt, cancel, halted waves or lost connection).
 //   Worker  one connection of one node: Connecting, Idle, then the phases of a
-//           step (Transaction, RollingBack, Recording; for solo versions
+//           step (Transaction, Recording; for solo versions
 //           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset),
 //           Delaying ($delay), Closed.
 //   Control per node, the steering state its shoal.control_state() last gave
@@ -56,7 +56,6 @@ enum class Phase {
     Connecting,
     Idle,
     Transaction,
-    RollingBack,
     Recording,
     SoloPrepare,
     SoloDrop,
@@ -318,8 +317,11 @@ void Driver::start_step(Worker &worker) {
     worker.error.reset();
     if (!script.solo) {
         worker.phase = Phase::Transaction;
-        Batch batch{Query{"BEGIN", {}}};
-        // Session-level but inside the step's transaction: kept by its COMMIT,
+        // The step's transaction is the batch's implicit one: what the extended
+        // protocol runs before a Sync commits together or not at all, so a step
+        // needs no BEGIN and COMMIT to parse and run (3 % of an apply).
+        Batch batch;
+        // Session-level but inside the step's transaction: kept by its commit,
         // undone by a rollback. synchronous_commit: see DriveSettings.
         const StepSettings wanted{lock_ms, statement_ms, settings_.synchronous_commit};
         if (worker.session != wanted) {
@@ -332,7 +334,6 @@ void Driver::start_step(Worker &worker) {
         }
         batch.push_back(Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
                               {schema, version.name, script.checksum}});
-        batch.push_back(Query{"COMMIT", {}});
         worker.connection->send(std::move(batch));
         return;
     }
@@ -398,18 +399,11 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
         if (!outcome.error) {
             step_succeeded(worker);
         } else {
+            // The batch's Sync has already rolled the transaction back.
             worker.error = outcome.error;
-            worker.session.reset();  // the rollback undoes what the step set
-            if (worker.connection->transaction_status() == PQTRANS_IDLE) {
-                step_failed(worker);
-            } else {
-                worker.phase = Phase::RollingBack;
-                worker.connection->send(Batch{Query{"ROLLBACK", {}}});
-            }
+            worker.session.reset();  // the rollback undid what the step set
+            step_failed(worker);
         }
-        break;
-    case Phase::RollingBack:
-        step_failed(worker);
         break;
     case Phase::Recording:  // a failure we cannot record is still reported by this run
         worker.phase = Phase::Idle;
