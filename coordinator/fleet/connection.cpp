@@ -7,6 +7,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace shoal::fleet {
@@ -180,17 +181,36 @@ void Connection::send(Batch batch) {
     }
     if (batch.empty()) return;  // nothing to wait for: stays Idle with an empty outcome
     PGconn *conn = conn_.get();
-    pipelined_ = batch.size() > 1;
+    preparing_.clear();
+    for (const Query &query : batch)
+        if (!query.prepared_as.empty() && !prepared_.count(query.prepared_as) &&
+            std::find(preparing_.begin(), preparing_.end(), query.prepared_as) == preparing_.end())
+            preparing_.push_back(query.prepared_as);
+    pipelined_ = batch.size() + preparing_.size() > 1;
     if (pipelined_ && !PQenterPipelineMode(conn)) {
         fail(PQerrorMessage(conn));
         return;
+    }
+    // The batch's new statements are prepared first: their results come first.
+    for (const std::string &name : preparing_) {
+        const Query &query = *std::find_if(batch.begin(), batch.end(),
+                                           [&](const Query &q) { return q.prepared_as == name; });
+        if (!PQsendPrepare(conn, name.c_str(), query.sql.c_str(), static_cast<int>(query.params.size()), nullptr)) {
+            fail(PQerrorMessage(conn));
+            return;
+        }
     }
     for (const Query &query : batch) {
         std::vector<const char *> values;
         values.reserve(query.params.size());
         for (const auto &param : query.params) values.push_back(param ? param->c_str() : nullptr);
-        if (!PQsendQueryParams(conn, query.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0)) {
+        const int count = static_cast<int>(values.size());
+        const int sent = query.prepared_as.empty()
+                             ? PQsendQueryParams(conn, query.sql.c_str(), count, nullptr, values.data(), nullptr,
+                                                 nullptr, 0)
+                             : PQsendQueryPrepared(conn, query.prepared_as.c_str(), count, values.data(), nullptr,
+                                                   nullptr, 0);
+        if (!sent) {
             fail(PQerrorMessage(conn));
             return;
         }
@@ -242,6 +262,14 @@ void Connection::read_results() {
             continue;
         }
         // One query's results are complete; in a pipeline the next query's follow.
+        if (!preparing_.empty()) {
+            // A statement the batch prepared: it exists from now on unless this
+            // prepare (or one before it, and so the batch) failed.
+            if (!outcome_.error) prepared_.insert(preparing_.front());
+            preparing_.pop_front();
+            current_.reset();
+            continue;
+        }
         if (current_) {
             outcome_.results.push_back(std::move(*current_));
             current_.reset();

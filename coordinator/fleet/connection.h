@@ -8,7 +8,9 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,10 +32,16 @@ struct DbError {
 };
 
 // One statement with text parameters; std::nullopt is SQL NULL. Values always
-// travel as parameters, never inside `sql`.
+// travel as parameters, never inside `sql`. A statement run once per step is
+// given a name: the connection then prepares it the first time and afterwards
+// only binds and runs it, so the server does not parse and plan it again.
 struct Query {
+    Query(std::string sql_text, std::vector<std::optional<std::string>> values = {}, std::string name = {})
+        : sql(std::move(sql_text)), params(std::move(values)), prepared_as(std::move(name)) {}
+
     std::string sql;
     std::vector<std::optional<std::string>> params;
+    std::string prepared_as;  // "" = unnamed, parsed every time
 };
 
 // The rows one query returned, as text (NULL is std::nullopt).
@@ -106,7 +114,8 @@ private:
 
     bool pipelined_ = false;
     bool need_flush_ = false;
-    size_t pending_queries_ = 0;  // results still to come, in queries
+    std::set<std::string> prepared_;      // statements this session has
+    std::deque<std::string> preparing_;   // prepared by the batch in flight, in order
     Outcome outcome_;
     std::optional<Rows> current_;  // rows of the query being read
 };

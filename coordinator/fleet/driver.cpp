@@ -332,8 +332,10 @@ void Driver::start_step(Worker &worker) {
                                    settings_.synchronous_commit ? "on" : "off"}});
             worker.session = wanted;
         }
-        batch.push_back(Query{up() ? "SELECT shoal.mig_apply($1, $2, $3)" : "SELECT shoal.mig_undo($1, $2, $3)",
-                              {schema, version.name, script.checksum}});
+        batch.push_back(up() ? Query{"SELECT shoal.mig_apply($1, $2, $3)", {schema, version.name, script.checksum},
+                                     "shoal_apply"}
+                             : Query{"SELECT shoal.mig_undo($1, $2, $3)", {schema, version.name, script.checksum},
+                                     "shoal_undo"});
         worker.connection->send(std::move(batch));
         return;
     }

@@ -188,6 +188,22 @@ is "$(q_all limits "SELECT DISTINCT version || '=' || timeouts FROM public.seen"
    "10=5s/0 9=1234ms/4321ms" "the directives' timeouts, then the defaults again, on every node"
 is "$(sum_all limits "SELECT count(*) FROM public.seen")" 30 "each of the 15 schemas recorded both versions"
 
+echo "# 8d. a connection prepares the step's statement once and runs every step with it"
+V11=20250101000011.prepared.sh
+for node in node1 node2 node3; do
+  q "$node" limits "CREATE TABLE public.prepared (pid int, prepared_at timestamptz, plans bigint)" >/dev/null
+done
+prepared=$(migdir prepared "$V11.up.sql" "INSERT INTO public.prepared
+  SELECT pg_backend_pid(), p.prepare_time, p.generic_plans + p.custom_plans
+    FROM pg_prepared_statements p WHERE p.name = 'shoal_apply';" "$V11.dn.sql" "SELECT 1;")
+cp "$timeouts"/2025010100000[4-9]* "$timeouts"/2025010100001[0]* "$prepared/"
+run_shoal limits "$prepared" apply --parallelism 2
+is "$RC" 0 "apply with two connections per node succeeds"
+is "$(sum_all limits "SELECT count(*) FROM public.prepared")" 15 "every step ran as the prepared statement shoal_apply"
+is "$(q_all limits "SELECT bool_and(once) FROM (SELECT count(DISTINCT prepared_at) = 1 AND max(plans) = count(*) AS once
+    FROM public.prepared GROUP BY pid) per_connection" | sort -u)" "t" \
+   "each connection prepared it once, and each of its steps was one more run of it"
+
 echo "# 12. a role without superuser, granted what docs/operators.md lists"
 fleet_create grants 5
 for node in "${NODES[@]}"; do
