@@ -8,7 +8,9 @@
 // Every schema-version of a run goes through here, so it is C (1.2 had it in
 // PL/pgSQL, whose per-statement cost was most of an apply's bookkeeping): the two
 // queries it needs are planned once per session, the stamp's texts are read from
-// the catalog cache and appended to without being taken apart.
+// the catalog cache and appended to without being taken apart. The two checks it
+// shares with the other migration functions are SQL-callable from here too,
+// shoal.check_version() and shoal.lock_schema(): one implementation of each.
 #include <cctype>
 #include <cstring>
 #include <string>
@@ -48,12 +50,27 @@ bool is_version_name(const char *version) {
   return *p == '\0';
 }
 
+void check_version(const char *version) {
+  if (version == nullptr || !is_version_name(version))
+    shoal::report_error(kInvalidVersion,
+                        std::string("invalid version name: ") +
+                            (version != nullptr ? shoal::quote_literal(version) : std::string("NULL")),
+                        "A version is TIMESTAMP.title.prefix, the migration file name without .up.sql.");
+}
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
 std::string without_trailing_space(const std::string &text) {
   size_t end = text.size();
   while (end > 0 && is_space(text[end - 1])) --end;
   return text.substr(0, end);
+}
+
+// A JSON array's or object's text with `item` added as its last member, the text
+// kept as it is up to its closing bracket.
+std::string append_member(const std::string &text, const char *separator, const std::string &item) {
+  const std::string trimmed = without_trailing_space(text);
+  return trimmed.substr(0, trimmed.size() - 1) + separator + item + trimmed.back();
 }
 
 // Whether shoal_stamp_const's text is a JSON object with something in it, so that
@@ -143,11 +160,7 @@ void log_event(const char *schema, const char *version, const char *action, cons
 // The body shared by both entry points; its result is 'applied', 'marked' or
 // 'already applied'. SPI stays connected throughout: the caller connects.
 const char *add_version(const char *schema, const char *version, const char *checksum, Action action) {
-  if (version == nullptr || !is_version_name(version))
-    shoal::report_error(kInvalidVersion,
-                        std::string("invalid version name: ") +
-                            (version != nullptr ? shoal::quote_literal(version) : std::string("NULL")),
-                        "A version is TIMESTAMP.title.prefix, the migration file name without .up.sql.");
+  check_version(version);
   if (checksum == nullptr) shoal::report_error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "checksum must not be null");
   shoal::lock_schema(schema);
   const TimestampTz started = shoal::now();
@@ -192,24 +205,22 @@ const char *add_version(const char *schema, const char *version, const char *che
   // object gets `"<version>": {...}` as jsonb writes it. A key already there (a
   // version pg-mig undid) is written again; JSON readers keep the last one.
   const std::string quoted_version = shoal::json_string(version);
-  const std::string new_list = applied.empty()
-                                   ? "[" + quoted_version + "]"
-                                   : without_trailing_space(version_list).substr(
-                                         0, without_trailing_space(version_list).size() - 1) +
-                                         "," + quoted_version + "]";
+  const std::string new_list =
+      applied.empty() ? "[" + quoted_version + "]" : append_member(version_list, ",", quoted_version);
   const std::string entry = quoted_version + ": {\"checksum\": " + shoal::json_string(checksum) +
                             ", \"applied_at\": \"" + shoal::json_timestamp(shoal::now()) + "\"}";
-  const std::string new_extra = has_extra && is_nonempty_object(extra)
-                                    ? without_trailing_space(extra).substr(0, without_trailing_space(extra).size() - 1) +
-                                          ", " + entry + "}"
-                                    : "{" + entry + "}";
+  const std::string new_extra =
+      has_extra && is_nonempty_object(extra) ? append_member(extra, ", ", entry) : "{" + entry + "}";
   write_stamp_function(schema, "mig_versions_const", new_list);
   write_stamp_function(schema, "shoal_stamp_const", new_extra);
 
+  if (action == Action::Mark) {
+    log_event(schema, version, "mark", checksum, started, nullptr);
+    return "marked";
+  }
   const std::string detail = "statements: " + std::to_string(ran);
-  log_event(schema, version, action == Action::Apply ? "apply" : "mark", checksum, started,
-            action == Action::Apply ? &detail : nullptr);
-  return action == Action::Apply ? "applied" : "marked";
+  log_event(schema, version, "apply", checksum, started, &detail);
+  return "applied";
 }
 
 const char *text_argument(FunctionCallInfo fcinfo, int n) {
@@ -241,4 +252,15 @@ SHOAL_FUNCTION(shoal_mig_apply) {
   const char *result = add_version(schema, version, checksum, Action::Apply);
   shoal::spi_finish();
   PG_RETURN_TEXT_P(shoal::make_text(result));
+}
+
+// Plain C calls (text_argument) before any C++ object is alive, in both.
+SHOAL_FUNCTION(shoal_check_version) {
+  check_version(text_argument(fcinfo, 0));
+  PG_RETURN_VOID();
+}
+
+SHOAL_FUNCTION(shoal_lock_schema) {
+  shoal::lock_schema(text_argument(fcinfo, 0));
+  PG_RETURN_VOID();
 }

@@ -24,3 +24,13 @@ AS 'MODULE_PATHNAME', 'shoal_add_version';
 CREATE OR REPLACE FUNCTION shoal.mig_apply(schema text, version text, checksum text) RETURNS text
 LANGUAGE c SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'shoal_mig_apply';
+
+-- The version check and the schema lock that stage() and remove_version() call
+-- are the C ones add_version uses: one implementation of each.
+CREATE OR REPLACE FUNCTION shoal.check_version(version text) RETURNS void
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_check_version';
+
+CREATE OR REPLACE FUNCTION shoal.lock_schema(target_schema text) RETURNS void
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_lock_schema';
