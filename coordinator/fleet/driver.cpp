@@ -4,9 +4,13 @@
 //           started), Ready (waiting for a worker), Running, Backoff (a lock
 //           timeout, until retry_at), Done, Failed, Stopped (not finished:
 //           interrupt, cancel, halted waves or lost connection).
-//   Worker  one connection of one node: Connecting, Idle, then the phases of a
+//   Worker  one connection of one node: Connecting, Joining (shoal.join_run:
+//           the connection becomes a member of the run, so no other run can
+//           start on the node while it lives), Idle, then the phases of a
 //           step (Transaction, Recording; for solo versions
-//           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset),
+//           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset; for
+//           versions holding \getenv values DirectRecord, DirectStatements,
+//           DirectRollback, then SoloReset),
 //           Delaying ($delay), Closed.
 //   Control per node, the steering state its shoal.control_state() last gave
 //           (Unknown until first read), asked again every kControlPoll on the
@@ -22,6 +26,8 @@
 // state is only ever the schema's own stamp, written in the version's
 // transaction: nothing here needs to survive a crash.
 #include "fleet/driver.h"
+
+#include "resolve.h"
 
 #include <algorithm>
 #include <map>
@@ -54,6 +60,7 @@ struct Unit {
 
 enum class Phase {
     Connecting,
+    Joining,
     Idle,
     Transaction,
     Recording,
@@ -62,6 +69,9 @@ enum class Phase {
     SoloStatement,
     SoloRecord,
     SoloReset,
+    DirectRecord,
+    DirectStatements,
+    DirectRollback,
     Delaying,
     Closed,
 };
@@ -93,6 +103,7 @@ struct Worker {
     size_t solo_next = 0;            // solo: next statement
     std::optional<DbError> error;    // the step's failure, while rolling back / resetting
     std::optional<StepSettings> session;  // what the connection's session is known to have
+    int backend_pid = 0;                  // its server process, once joined
 };
 
 enum class Admission { Yes, SkipVersion, Stop };
@@ -153,6 +164,8 @@ private:
     void advance(Worker &worker, Clock::time_point now);
     void on_batch(Worker &worker, Outcome outcome);
     void continue_solo(Worker &worker);
+    void start_direct(Worker &worker, int lock_ms, int statement_ms);
+    void on_direct(Worker &worker, Outcome outcome);
     void reset_solo(Worker &worker, std::optional<DbError> error);
     void step_succeeded(Worker &worker);
     void finish_step(Worker &worker);
@@ -160,6 +173,8 @@ private:
     void release(Worker &worker);
     void stop(Unit &unit);
     void close(Worker &worker);
+    void joined(Worker &worker, const Outcome &outcome);
+    void lose_node(size_t node, const std::string &problem);
     bool idle() const;
     bool work_left() const;
     Clock::time_point next_deadline(Clock::time_point now) const;
@@ -250,6 +265,7 @@ void Driver::set_state(Unit &unit, UnitState state) {
 }
 
 void Driver::make_ready(Unit &unit) {
+    if (!nodes_[unit.node].usable) return stop(unit);  // its node is lost, or lost the run lock
     set_state(unit, UnitState::Ready);
     ready_[unit.node].insert({index_of(version_of(unit)), index_of(unit)});
 }
@@ -315,6 +331,7 @@ void Driver::start_step(Worker &worker) {
     const int statement_ms = script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
                                                                          : settings_.statement_timeout_ms;
     worker.error.reset();
+    if (!script.solo && !script.secrets.empty()) return start_direct(worker, lock_ms, statement_ms);
     if (!script.solo) {
         worker.phase = Phase::Transaction;
         // The step's transaction is the batch's implicit one: what the extended
@@ -365,6 +382,61 @@ void Driver::start_step(Worker &worker) {
     });
 }
 
+// A version holding values read with \getenv is staged masked (shoal.script
+// never stores them), so it cannot run from the staged script: the coordinator
+// sends its statements itself, in one transaction that first records the
+// version (mig_mark; mig_forget for undo) under the schema lock, so the
+// stamp's checks come before anything runs and a failure rolls both back.
+void Driver::start_direct(Worker &worker, int lock_ms, int statement_ms) {
+    const Unit &unit = *worker.unit;
+    const std::string &schema = unit.plan->schema;
+    const Version &version = version_of(unit);
+    worker.phase = Phase::DirectRecord;
+    worker.connection->send(Batch{
+        Query{"BEGIN", {}},
+        Query{"SELECT pg_catalog.set_config('search_path', $1, true),"
+              " pg_catalog.set_config('lock_timeout', $2, true),"
+              " pg_catalog.set_config('statement_timeout', $3, true)",
+              {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
+        up() ? Query{"SELECT shoal.mig_mark($1, $2, $3)", {schema, version.name, script_of(unit).checksum}}
+             : Query{"SELECT shoal.mig_forget($1, $2)", {schema, version.name}},
+    });
+}
+
+void Driver::on_direct(Worker &worker, Outcome outcome) {
+    const Script &script = script_of(*worker.unit);
+    switch (worker.phase) {
+    case Phase::DirectRecord: {
+        const std::string recorded = outcome.error ? "" : outcome.results.at(2).value(0, 0);
+        if (outcome.error || (recorded != "marked" && recorded != "forgotten")) {
+            // An error, or nothing to do ('already applied', 'not applied').
+            worker.error = outcome.error;
+            worker.phase = Phase::DirectRollback;
+            worker.connection->send(Batch{Query{"ROLLBACK", {}}});
+            return;
+        }
+        Batch batch;
+        for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
+        batch.push_back(Query{"COMMIT", {}});
+        worker.phase = Phase::DirectStatements;
+        worker.connection->send(std::move(batch));
+        return;
+    }
+    case Phase::DirectStatements:
+        if (!outcome.error) return reset_solo(worker, std::nullopt);
+        // Each statement that succeeded left one result: the count is the failing one's index.
+        if (outcome.results.size() < script.statements.size())
+            outcome.error->context =
+                to_string(script.statements[outcome.results.size()].where) + "\n" + outcome.error->context;
+        worker.error = outcome.error;
+        worker.phase = Phase::DirectRollback;
+        worker.connection->send(Batch{Query{"ROLLBACK", {}}});
+        return;
+    default:  // DirectRollback
+        reset_solo(worker, worker.error);
+    }
+}
+
 void Driver::continue_solo(Worker &worker) {
     const Unit &unit = *worker.unit;
     const Script &script = script_of(unit);
@@ -392,7 +464,7 @@ void Driver::reset_solo(Worker &worker, std::optional<DbError> error) {
     worker.error = std::move(error);
     worker.session.reset();
     worker.phase = Phase::SoloReset;
-    worker.connection->send(Batch{Query{"RESET ALL", {}}});
+    worker.connection->send(session_reset());
 }
 
 void Driver::on_batch(Worker &worker, Outcome outcome) {
@@ -438,12 +510,58 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
         else
             step_succeeded(worker);
         break;
+    case Phase::Joining:
+        joined(worker, outcome);
+        break;
+    case Phase::DirectRecord:
+    case Phase::DirectStatements:
+    case Phase::DirectRollback:
+        on_direct(worker, std::move(outcome));
+        break;
     case Phase::Connecting:
     case Phase::Idle:
     case Phase::Delaying:
     case Phase::Closed:
         break;
     }
+}
+
+// A worker may take steps only as a member of this run on its node: the run lock
+// then covers it, whatever happens to the control connection.
+void Driver::joined(Worker &worker, const Outcome &outcome) {
+    if (outcome.error) {
+        worker.phase = Phase::Closed;
+        return lose_node(worker.node, "this run does not hold the run lock there any more (" +
+                                          outcome.error->message + "); its remaining schemas were not started");
+    }
+    worker.backend_pid = std::atoi(outcome.results.at(0).value(0, 1).c_str());
+    const bool shared = worker.backend_pid == nodes_[worker.node].backend_pid ||
+                        std::any_of(workers_.begin(), workers_.end(), [&](const Worker &other) {
+                            return &other != &worker && other.node == worker.node &&
+                                   other.backend_pid == worker.backend_pid;
+                        });
+    if (shared) {
+        worker.phase = Phase::Closed;
+        return lose_node(worker.node, "two of this run's connections got the same server process " +
+                                          std::to_string(worker.backend_pid) +
+                                          ": a transaction-pooling proxy is in between; connect directly or through "
+                                          "session pooling");
+    }
+    worker.phase = Phase::Idle;
+}
+
+// Stops everything that has not started on a node; steps in flight end as the
+// server decides (their stamps tell the next run). Their connections stay open
+// until the run ends, members of the run: no other run starts there meanwhile.
+void Driver::lose_node(size_t node, const std::string &problem) {
+    Node &lost = nodes_[node];
+    if (!lost.usable) return;
+    lost.usable = false;
+    lost.problem = problem;
+    result_.lost.push_back(lost.spec.display);
+    progress_.note("lost " + lost.spec.display + ": " + problem);
+    for (Unit &unit : units_)
+        if (unit.node == node && (unit.state == UnitState::Ready || unit.state == UnitState::Backoff)) stop(unit);
 }
 
 void Driver::step_succeeded(Worker &worker) {
@@ -492,7 +610,8 @@ void Driver::step_failed(Worker &worker) {
         const auto wait = std::chrono::milliseconds(static_cast<long>(backoff.count() * jitter(random_)));
         progress_.retried();
         progress_.note("retry " + std::to_string(unit.attempts) + "/" + std::to_string(retries) + " in " +
-                       std::to_string(wait.count()) + " ms: " + where(worker) + ": " + error.message);
+                       std::to_string(wait.count()) + " ms: " + where(worker) + ": " +
+                       mask_secrets(error.message, script_of(unit).secrets));
         unit.retry_at = Clock::now() + wait;
         set_state(unit, UnitState::Backoff);
         worker.unit = nullptr;
@@ -500,8 +619,9 @@ void Driver::step_failed(Worker &worker) {
         return;
     }
     const Version &version = version_of(unit);
-    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name, error_text(error),
-                        error.detail};
+    const auto &secrets = script_of(unit).secrets;
+    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name,
+                        mask_secrets(error_text(error), secrets), mask_secrets(error.detail, secrets)};
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + failure.message);
     result_.errors.push_back(failure);
@@ -511,7 +631,9 @@ void Driver::step_failed(Worker &worker) {
     worker.phase = Phase::Recording;
     worker.connection->send(Batch{Query{"SELECT shoal.record_failure($1, $2, $3, $4)",
                                         {unit.plan->schema, version.name, script_of(unit).checksum,
-                                         error.to_string() + (error.context.empty() ? "" : "\nCONTEXT: " + error.context)}}});
+                                         mask_secrets(error.to_string() +
+                                                          (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
+                                                      secrets)}}});
 }
 
 void Driver::release(Worker &worker) {
@@ -541,17 +663,9 @@ void Driver::close(Worker &worker) {
     const size_t node = worker.node;
     const bool any_left = std::any_of(workers_.begin(), workers_.end(),
                                       [&](const Worker &w) { return w.node == node && w.phase != Phase::Closed; });
-    if (any_left) return;
-    Node &lost = nodes_[node];
-    if (lost.usable) {
-        lost.usable = false;
-        lost.problem = worker.connection->broken_reason() ? worker.connection->broken_reason()->message
-                                                          : "connection lost";
-        result_.lost.push_back(lost.spec.display);
-        progress_.note("lost: " + lost.problem);
-    }
-    for (Unit &unit : units_)
-        if (unit.node == node && (unit.state == UnitState::Ready || unit.state == UnitState::Backoff)) stop(unit);
+    if (!any_left)
+        lose_node(node, worker.connection->broken_reason() ? worker.connection->broken_reason()->message
+                                                           : "connection lost");
 }
 
 void Driver::advance(Worker &worker, Clock::time_point now) {
@@ -561,9 +675,12 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
     case Phase::Closed:
         return;
     case Phase::Connecting:
+        if (connection.state() == Connection::State::Broken) return close(worker);
+        worker.phase = Phase::Joining;
+        connection.send(Batch{Query{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", {run_holder()}}});
+        break;
     case Phase::Idle:
         if (connection.state() == Connection::State::Broken) return close(worker);
-        worker.phase = Phase::Idle;
         break;
     case Phase::Delaying:
         if (now >= worker.delay_until || stopping()) finish_step(worker);
@@ -597,6 +714,11 @@ void Driver::poll_controls(Clock::time_point now) {
     for (size_t node = 0; node < nodes_.size(); ++node) {
         Control &control = controls_[node];
         Connection *connection = nodes_[node].control.get();
+        if (nodes_[node].usable && connection && connection->state() == Connection::State::Broken)
+            lose_node(node, "the run lock was lost with its control connection (" +
+                                (connection->broken_reason() ? connection->broken_reason()->message
+                                                             : std::string("connection lost")) +
+                                "); no new step started there");
         if (!nodes_[node].usable || !connection || connection->state() == Connection::State::Broken) {
             control.state = Steer::Running;  // a node we cannot ask cannot hold the others
             control.asking = false;

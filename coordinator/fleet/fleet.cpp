@@ -158,6 +158,10 @@ int Migrate::run() {
         report_node_problems();
         return to_int(ExitCode::ExtensionMissing);
     }
+    if (!refuse_transaction_pooling(usable_nodes(nodes_))) {
+        report_node_problems();
+        return to_int(ExitCode::Usage);
+    }
     const std::string digest = code_digest(dir_);
     const LockResult lock = lock_run(usable_nodes(nodes_), digest);
     if (!lock.ok) {

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 #include <sstream>
 
 #include "checksum.h"
 #include "parallelism.h"
+#include "resolve.h"
 #include "fleet/event_loop.h"
 #include "schema_prefix.h"
 
@@ -39,14 +42,6 @@ bool version_less(const std::string &a, const std::string &b) {
     }
 }
 
-std::string holder_name() {
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-    const passwd *user = getpwuid(getuid());
-    return std::string("shoal ") + SHOAL_VERSION + " " + (user ? user->pw_name : "?") + "@" + host +
-           " pid " + std::to_string(getpid());
-}
-
 // A failed explicit transaction stays open after the pipeline's sync; close it
 // so the control connection can be used again.
 void roll_back_where_needed(const std::vector<Node *> &nodes) {
@@ -62,6 +57,19 @@ void roll_back_where_needed(const std::vector<Node *> &nodes) {
 }
 
 }  // namespace
+
+const std::string &run_holder() {
+    static const std::string holder = [] {
+        char host[256] = {};
+        if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+        const passwd *user = getpwuid(getuid());
+        char run_id[9];
+        std::snprintf(run_id, sizeof run_id, "%08x", static_cast<unsigned>(std::random_device{}()));
+        return std::string("shoal ") + SHOAL_VERSION + " " + (user ? user->pw_name : "?") + "@" + host + " pid " +
+               std::to_string(getpid()) + " run " + run_id;
+    }();
+    return holder;
+}
 
 std::vector<Connection *> controls(const std::vector<Node *> &nodes) {
     std::vector<Connection *> out;
@@ -172,9 +180,71 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
     return all_ok;
 }
 
+namespace {
+
+// The server process each connection's own transaction ran in; 0 when it failed.
+std::vector<int> backend_pids(const std::vector<Connection *> &connections) {
+    const Query pid{"SELECT pg_catalog.pg_backend_pid()", {}};
+    std::vector<int> pids;
+    for (const Outcome &outcome : exchange(connections, std::vector<Batch>(connections.size(), Batch{pid})))
+        pids.push_back(outcome.error || outcome.results.empty() ? 0 : std::atoi(outcome.results[0].value(0, 0).c_str()));
+    return pids;
+}
+
+}  // namespace
+
+Batch session_reset() {
+    return Batch{Query{"RESET ROLE", {}},        Query{"SET SESSION AUTHORIZATION DEFAULT", {}},
+                 Query{"RESET ALL", {}},         Query{"CLOSE ALL", {}},
+                 Query{"DISCARD TEMP", {}},      Query{"UNLISTEN *", {}},
+                 Query{"DISCARD SEQUENCES", {}}};
+}
+
+bool refuse_transaction_pooling(std::vector<Node *> nodes) {
+    const std::vector<int> before = backend_pids(controls(nodes));
+    // A session pooler gives the second connection a server process of its own;
+    // a transaction pooler hands it the one the control connection just released
+    // (PgBouncer reuses the most recently released server connection first).
+    std::vector<std::unique_ptr<Connection>> probes;
+    std::vector<Connection *> probing;
+    for (Node *node : nodes) {
+        probes.push_back(std::make_unique<Connection>(node->spec.conninfo, node->spec.display));
+        probing.push_back(probes.back().get());
+        probing.back()->step();
+    }
+    wait_all(probing, Clock::now() + kConnectTimeout);
+    for (Connection *&probe : probing)
+        if (probe->state() != Connection::State::Idle) probe = nullptr;  // proves nothing; the control's own test stands
+    std::vector<Connection *> connected;
+    for (Connection *probe : probing)
+        if (probe) connected.push_back(probe);
+    std::vector<int> connected_pids = backend_pids(connected);
+    const std::vector<int> after = backend_pids(controls(nodes));
+    bool all_ok = true;
+    size_t next_probe = 0;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const int probe_pid = probing[i] ? connected_pids[next_probe++] : 0;
+        const bool moved = before[i] == 0 || before[i] != after[i];
+        const bool shared = probe_pid != 0 && probe_pid == before[i];
+        if (!moved && !shared) {
+            nodes[i]->backend_pid = before[i];
+            continue;
+        }
+        all_ok = false;
+        nodes[i]->usable = false;
+        nodes[i]->problem =
+            "this node is reached through a transaction-pooling proxy (" +
+            std::string(moved ? "the control connection's server process changed between two transactions"
+                              : "two connections got the same server process " + std::to_string(before[i])) +
+            "): a run keeps its lock and settings on each connection's session. Connect to PostgreSQL directly or "
+            "through session pooling (PgBouncer pool_mode=session); nothing was changed";
+    }
+    return all_ok;
+}
+
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest) {
     LockResult result;
-    const Query take{"SELECT shoal.lock_run($1, $2)", {holder_name(), digest}};
+    const Query take{"SELECT shoal.lock_run($1, $2)", {run_holder(), digest}};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{take}));
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (!outcomes[i].error) {
@@ -254,7 +324,7 @@ bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> 
             const Script &script = up ? item.version->up : item.version->dn;
             std::vector<std::string> statements, locations;
             for (const Statement &statement : script.statements) {
-                statements.push_back(statement.sql);
+                statements.push_back(mask_secrets(statement.sql, script.secrets));
                 locations.push_back(to_string(statement.where));
             }
             batch.push_back(Query{"SELECT shoal.stage($1, $2, $3, $4, $5)",
@@ -288,11 +358,20 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
         std::string where = script.path;
         if (failed >= kPrologue && failed - kPrologue < script.statements.size())
             where = to_string(script.statements[failed - kPrologue].where);
-        errors.push_back(nodes[i]->spec.display + ": " + where + ": " + outcomes[i].error->to_string());
+        errors.push_back(nodes[i]->spec.display + ": " + where + ": " +
+                         mask_secrets(outcomes[i].error->to_string(), script.secrets));
         if (nodes[i]->control->state() == Connection::State::Broken)
             lose(*nodes[i], "running " + script.path + " failed", *outcomes[i].error);
     }
     roll_back_where_needed(nodes);
+    // before.sql and after.sql run on the control connection, which serves the
+    // rest of the run: nothing they set may stay in force.
+    std::vector<Node *> connected;
+    for (Node *node : nodes)
+        if (node->control->state() == Connection::State::Idle) connected.push_back(node);
+    auto resets = exchange(controls(connected), std::vector<Batch>(connected.size(), session_reset()));
+    for (size_t i = 0; i < connected.size(); ++i)
+        if (resets[i].error) lose(*connected[i], "resetting the session after " + script.path + " failed", *resets[i].error);
     return all_ok;
 }
 

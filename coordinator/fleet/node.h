@@ -29,6 +29,7 @@ struct Node {
     std::string host;                     // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;          // see parallelism.h
     bool locked = false;
+    int backend_pid = 0;                  // the control connection's server process
     NodeState state;                      // schemas and stamps as last read
 };
 
@@ -46,6 +47,28 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
 // the default parallelism is derived from. A node without a usable extension
 // gets a problem naming the SQL that fixes it. Returns false when any node failed.
 bool check_extensions(std::vector<Node *> nodes, bool install);
+
+// This run's name on every node: the holder shoal.lock_run() records, and what
+// each worker connection names in shoal.join_run() to become a member of the
+// run. Unique per invocation (a random run id), so a worker can never join a
+// run that took the lock after this one lost it.
+const std::string &run_holder();
+
+// Refuses nodes that are reached through a transaction-pooling proxy (PgBouncer's
+// pool_mode=transaction): a run keeps session state on every connection (the run
+// lock, its membership, the prepared step, a solo version's settings), which such
+// a proxy hands to other clients between transactions. Detected before anything
+// changes: the control connection's server process must stay the same across
+// transactions, and a second connection must get a process of its own. Such a
+// node becomes unusable with a problem saying what to do. Returns false when any
+// node was refused.
+bool refuse_transaction_pooling(std::vector<Node *> nodes);
+
+// Undoes what a script run directly on a session may have left in it, so that
+// nothing of one step is in force in the next: role and session authorization,
+// settings, cursors, temporary objects, LISTENs, sequence state. Not DISCARD ALL:
+// that would also release the run's session locks and the prepared step.
+Batch session_reset();
 
 // Outcome of taking the run lock on every node.
 struct LockResult {
