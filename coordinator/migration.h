@@ -57,6 +57,9 @@ struct Script {
     bool solo = false;  // holds nontransactional statements: runs outside a transaction
     std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
     std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
+    // Values \getenv put into the body (resolve.h). A script with secrets is
+    // staged masked and run by the coordinator itself, never from shoal.script.
+    std::vector<std::string> secrets;
 };
 
 // TIMESTAMP.title.prefix, with its up and dn scripts.

@@ -44,6 +44,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     append(problems, resolved.problems);
     script.includes = resolved.includes;
     script.echoes = resolved.echoes;
+    script.secrets = resolved.secrets;
     script.body = resolved.body;
     script.checksum = sha256_hex(script.body);
     // A file that did not resolve would only add parse errors caused by that.

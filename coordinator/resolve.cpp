@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 namespace shoal {
 namespace {
@@ -87,7 +88,9 @@ class Resolver {
                                                            const SourceLocation &where);
     // psql's :name, :'name', :"name" at `text[pos]` (a colon); appends the
     // replacement to `out` and returns how many characters were consumed.
-    size_t interpolate(const std::string &text, size_t pos, std::string &out) const;
+    size_t interpolate(const std::string &text, size_t pos, std::string &out);
+    // Records that `inserted`, made from variable `name`'s value, went into the text.
+    void note_secret(const std::string &name, const std::string &inserted);
     void emit(const std::string &text, const SourceLocation &where);
     void problem(const SourceLocation &where, std::string message) {
         out_.problems.push_back({where, std::move(message)});
@@ -96,6 +99,7 @@ class Resolver {
     const SourceFiles &files_;
     std::string cwd_;
     std::map<std::string, std::string> vars_;
+    std::set<std::string> from_environment_;  // variables whose value \getenv read
     std::vector<std::string> stack_;
     LexState state_ = LexState::Normal;
     std::string dollar_tag_;
@@ -246,7 +250,14 @@ void Resolver::resolve_line(const std::string &path, int number, const std::stri
     emit(out, {path, number});
 }
 
-size_t Resolver::interpolate(const std::string &text, size_t pos, std::string &out) const {
+void Resolver::note_secret(const std::string &name, const std::string &inserted) {
+    if (from_environment_.count(name) == 0) return;
+    for (const std::string &secret : {vars_.at(name), inserted})
+        if (!secret.empty() && std::find(out_.secrets.begin(), out_.secrets.end(), secret) == out_.secrets.end())
+            out_.secrets.push_back(secret);
+}
+
+size_t Resolver::interpolate(const std::string &text, size_t pos, std::string &out) {
     size_t start = pos + 1;
     char quote = start < text.size() ? text[start] : '\0';
     if (quote == '\'' || quote == '"') {
@@ -255,7 +266,10 @@ size_t Resolver::interpolate(const std::string &text, size_t pos, std::string &o
             std::string name = text.substr(start + 1, close - start - 1);
             auto var = vars_.find(name);
             if (std::all_of(name.begin(), name.end(), is_variable_char) && var != vars_.end()) {
-                out += quote == '\'' ? quote_literal(var->second) : quote_identifier(var->second);
+                const std::string inserted =
+                    quote == '\'' ? quote_literal(var->second) : quote_identifier(var->second);
+                out += inserted;
+                note_secret(name, inserted);
                 return close + 1 - pos;
             }
         }
@@ -265,6 +279,7 @@ size_t Resolver::interpolate(const std::string &text, size_t pos, std::string &o
         auto var = end > start ? vars_.find(text.substr(start, end - start)) : vars_.end();
         if (var != vars_.end()) {
             out += var->second;
+            note_secret(var->first, var->second);
             return end - pos;
         }
     }
@@ -371,13 +386,25 @@ void Resolver::meta_command(const std::string &path, int number, const std::stri
         std::string value;
         for (size_t k = 1; k < args->size(); ++k) value += (*args)[k];
         vars_[variable] = value;
+        // `\set b :a` copies a \getenv value: b is as secret as a.
+        const bool copies_secret = std::any_of(out_.secrets.begin(), out_.secrets.end(), [&](const std::string &secret) {
+            return value.find(secret) != std::string::npos;
+        });
+        if (copies_secret)
+            from_environment_.insert(variable);
+        else
+            from_environment_.erase(variable);
     } else if (name == "unset") {
-        if (wants(1, "unset NAME")) vars_.erase((*args)[0]);
+        if (wants(1, "unset NAME")) {
+            vars_.erase((*args)[0]);
+            from_environment_.erase((*args)[0]);
+        }
     } else if (name == "getenv") {
         if (!wants(2, "getenv PSQL_VARIABLE ENVIRONMENT_VARIABLE")) return;
         // As psql: an unset environment variable leaves the psql variable alone.
         if (std::optional<std::string> value = files_.getenv((*args)[1])) {
             vars_[(*args)[0]] = *value;
+            from_environment_.insert((*args)[0]);
         }
     } else {
         std::vector<std::string> words = *args;
@@ -403,6 +430,20 @@ Resolved resolve_script(const std::string &path, const std::string &cwd, const S
     Resolver resolver(files, cwd, std::move(variables));
     resolver.resolve_file(normal_path(path), std::nullopt);
     return resolver.take();
+}
+
+std::string mask_secrets(std::string text, const std::vector<std::string> &secrets) {
+    // Longest first: a secret's quoted form contains the secret itself.
+    std::vector<std::string> longest_first = secrets;
+    std::sort(longest_first.begin(), longest_first.end(),
+              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+    static const std::string kMask = "<\\getenv value>";
+    for (const std::string &secret : longest_first) {
+        if (secret.empty()) continue;
+        for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMask.size()))
+            text.replace(at, secret.size(), kMask);
+    }
+    return text;
 }
 
 SourceLocation location_of(const Resolved &resolved, size_t offset) {

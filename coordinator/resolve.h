@@ -20,6 +20,9 @@ struct Resolved {
     std::vector<size_t> line_starts;    // byte offset in `body` where each line starts
     std::vector<std::string> includes;  // included files, in the order first met
     std::vector<std::string> echoes;
+    // What \getenv values put into `body`, each as read and as interpolated
+    // (quoted); never stored or printed: see mask_secrets().
+    std::vector<std::string> secrets;
     std::vector<Problem> problems;
 };
 
@@ -29,6 +32,11 @@ struct Resolved {
 // the file starts. Include cycles are problems.
 Resolved resolve_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
                         std::map<std::string, std::string> variables = {});
+
+// `text` with every occurrence of a secret replaced by "<\getenv value>", for
+// whatever leaves the coordinator as text to keep: staged scripts, recorded
+// failures, printed errors.
+std::string mask_secrets(std::string text, const std::vector<std::string> &secrets);
 
 // Location of byte `offset` of a resolved body.
 SourceLocation location_of(const Resolved &resolved, size_t offset);

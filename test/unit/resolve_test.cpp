@@ -125,6 +125,32 @@ TEST(Resolve, GetenvReadsThroughSourceFiles) {
     EXPECT_NE(r.body.find("SELECT 'a:5432/db,b:5432/db';"), std::string::npos);
 }
 
+TEST(Resolve, GetenvValuesAreSecretsInEveryForm) {
+    MemoryFiles files;
+    files.env["DB_PASSWORD"] = "it's/secret";
+    files.files["mig/v.up.sql"] =
+        "\\getenv pw DB_PASSWORD\n\\set copy :pw\n\\set plain x\n"
+        "ALTER ROLE app PASSWORD :'pw';\nSELECT :\"copy\", :plain;\n";
+    Resolved r = resolve(files);
+    ASSERT_TRUE(r.problems.empty());
+    EXPECT_NE(r.body.find("PASSWORD 'it''s/secret'"), std::string::npos);
+    // As read, as a literal, and as an identifier through the copy; never the plain variable.
+    EXPECT_EQ(r.secrets, (std::vector<std::string>{"it's/secret", "'it''s/secret'", "\"it's/secret\""}));
+    const std::string masked = mask_secrets(r.body, r.secrets);
+    EXPECT_EQ(masked.find("secret"), std::string::npos);
+    EXPECT_NE(masked.find("PASSWORD <\\getenv value>;"), std::string::npos);
+    EXPECT_NE(masked.find("SELECT <\\getenv value>, x;"), std::string::npos);
+}
+
+TEST(Resolve, NoGetenvNoSecrets) {
+    MemoryFiles files;
+    files.env["DB_PASSWORD"] = "unused";
+    files.files["mig/v.up.sql"] = "\\set pw unused\nSELECT :'pw';\n";
+    Resolved r = resolve(files);
+    EXPECT_TRUE(r.secrets.empty());
+    EXPECT_EQ(mask_secrets(r.body, r.secrets), r.body);
+}
+
 TEST(Resolve, EchoIsCollectedNotSent) {
     MemoryFiles files;
     files.files["mig/v.up.sql"] = "\\set n 3\n\\echo making :n tables\nSELECT 1;\n";
