@@ -19,6 +19,8 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -156,6 +158,11 @@ void lock_schema(const char *schema) {
     // hashtext() as the SQL expression computes it, under the default collation.
     const Datum key = DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID, PointerGetDatum(cstring_to_text(schema)));
     DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(1936224108), key);
+    // An advisory lock, unlike a relation lock (LockRelationOid), processes no
+    // catalog invalidations: a session that cached the stamp before it waited would
+    // act on that copy and apply a version twice. See what was committed meanwhile.
+    AcceptInvalidationMessages();
+    InvalidateCatalogSnapshot();
   });
 }
 

@@ -54,7 +54,8 @@ Datum spi_first_row_value(int column, bool &is_null);
 // Waits for the transaction-level advisory lock shoal takes on a schema before it
 // reads or writes the schema's stamp, after checking that the transaction is READ
 // COMMITTED (a REPEATABLE READ snapshot may predate the wait) and that the schema
-// exists. The same lock as shoal.lock_schema().
+// exists; once granted, the session sees every catalog change committed before
+// (the stamp included). The same lock as shoal.lock_schema().
 void lock_schema(const char *schema);
 
 // Creates or replaces schema.name() as a constant SQL function returning text with
