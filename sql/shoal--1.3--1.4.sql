@@ -92,3 +92,91 @@ COMMENT ON FUNCTION shoal.mig_mark(text, text, text) IS
 
 COMMENT ON FUNCTION shoal.mig_forget(text, text) IS
   'shoal: drop a schema''s latest version from its stamp without running anything (repair); ''forgotten'' or ''not applied''; the stored digest becomes after-repair';
+
+-- Only candidate schemas count ----------------------------------------------------
+--
+-- Any login role may create pg_temp.mig_versions_const() (the default TEMP
+-- privilege), and 1.3 read every schema's stamp, so one such function made
+-- stamps() and applied fail with SH006 for the whole node. pg_* schemas
+-- (pg_temp_N, pg_toast*) and information_schema are never candidates, and a
+-- schema whose stamp cannot be read fails alone: stamps() names it in its new
+-- last column, problem, and applied leaves it out.
+
+CREATE FUNCTION shoal.stamp_problem(target_schema text, version_list_source text, extra_source text) RETURNS text
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_stamp_problem';
+COMMENT ON FUNCTION shoal.stamp_problem(text, text, text) IS
+  'shoal (internal): why a schema''s stamp (the sources of its two functions) cannot be read, as SH006 says it; NULL when it can';
+REVOKE ALL ON FUNCTION shoal.stamp_problem(text, text, text) FROM PUBLIC;
+
+-- One row per (schema, applied version) of every readable stamp of a candidate
+-- schema, in the stamp's order.
+CREATE OR REPLACE FUNCTION shoal.stamp_rows(only_schema text DEFAULT NULL)
+RETURNS TABLE (schema text, ordinal integer, version text, checksum text, applied_at timestamptz)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH source AS MATERIALIZED (
+    SELECT n.nspname::text AS schema,
+           max(p.prosrc) FILTER (WHERE p.proname = 'mig_versions_const') AS version_list,
+           max(p.prosrc) FILTER (WHERE p.proname = 'shoal_stamp_const') AS extra
+      FROM pg_namespace n
+      JOIN pg_proc p ON p.pronamespace = n.oid
+     WHERE p.proname IN ('mig_versions_const', 'shoal_stamp_const') AND p.pronargs = 0
+       AND n.nspname::text !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND (only_schema IS NULL OR n.nspname = only_schema)
+     GROUP BY n.nspname
+  ), stamp AS MATERIALIZED (
+    SELECT s.schema,
+           shoal.const_value(s.schema, 'mig_versions_const', s.version_list)::jsonb AS versions,
+           CASE WHEN s.extra IS NOT NULL
+                THEN shoal.const_value(s.schema, 'shoal_stamp_const', s.extra)::jsonb END AS extra
+      FROM source s
+     WHERE s.version_list IS NOT NULL AND shoal.stamp_problem(s.schema, s.version_list, s.extra) IS NULL
+  )
+  SELECT s.schema, v.ordinal::integer, v.version,
+         coalesce(s.extra -> v.version ->> 'checksum', ''),
+         (s.extra -> v.version ->> 'applied_at')::timestamptz
+    FROM stamp s
+   CROSS JOIN LATERAL jsonb_array_elements_text(s.versions) WITH ORDINALITY AS v(version, ordinal);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.stamp_rows(text) IS
+  'shoal (internal): applied versions of every candidate schema with a readable stamp (or of one), read from the stamps';
+
+COMMENT ON VIEW shoal.applied IS
+  'shoal: schema, version, checksum ('''' when unknown) and applied_at of every applied version in the database; a schema whose stamp cannot be read is left out (shoal.stamps() names it)';
+
+-- A new last column: the signature changes, so the function is replaced.
+DROP FUNCTION shoal.stamps();
+CREATE FUNCTION shoal.stamps()
+RETURNS TABLE (schema text, versions text[], checksums text[], problem text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH source AS (
+    SELECT p.pronamespace,
+           pg_catalog.max(p.prosrc) FILTER (WHERE p.proname OPERATOR(pg_catalog.=) 'mig_versions_const') AS version_list,
+           pg_catalog.max(p.prosrc) FILTER (WHERE p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const') AS extra
+      FROM pg_catalog.pg_proc p
+     WHERE p.proname IN ('mig_versions_const', 'shoal_stamp_const') AND p.pronargs OPERATOR(pg_catalog.=) 0
+     GROUP BY p.pronamespace
+  )
+  SELECT n.nspname::text,
+         CASE WHEN c.problem IS NULL THEN coalesce(a.versions, '{}') END,
+         CASE WHEN c.problem IS NULL THEN coalesce(a.checksums, '{}') END,
+         c.problem
+    FROM pg_catalog.pg_namespace n
+    LEFT JOIN source s ON s.pronamespace OPERATOR(pg_catalog.=) n.oid
+    CROSS JOIN LATERAL (SELECT shoal.stamp_problem(n.nspname::text, s.version_list, s.extra) AS problem) c
+    LEFT JOIN (SELECT r.schema,
+                      pg_catalog.array_agg(r.version ORDER BY r.ordinal) AS versions,
+                      pg_catalog.array_agg(r.checksum ORDER BY r.ordinal) AS checksums
+                 FROM shoal.stamp_rows() r
+                GROUP BY r.schema) a ON a.schema OPERATOR(pg_catalog.=) n.nspname::text
+   WHERE n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'
+     AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'
+   ORDER BY n.nspname::text COLLATE "C";
+$fn$;
+COMMENT ON FUNCTION shoal.stamps() IS
+  'shoal: every candidate schema with its applied versions in order and their checksums ('''' when unknown), in one round trip; problem names a stamp that cannot be read (versions and checksums NULL), NULL otherwise';
+REVOKE ALL ON FUNCTION shoal.stamps() FROM PUBLIC;
