@@ -10,13 +10,15 @@
 -- 'after-repair': like pg-mig's 'after-undo' it holds no '.', so `shoal check`
 -- (and pg-mig's comparison) reads it as below every code digest until the next
 -- full run stores a real digest again. Nothing is written when no digest is
--- stored, or when it already is a marker.
+-- stored, when it already is a marker, or when the session is a connection of a
+-- run (a member, below: the coordinator marking a solo version), since that run
+-- stores the digest itself once every schema is at the head.
 CREATE FUNCTION shoal.digest_after_repair() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   stored text := shoal.digest();
 BEGIN
-  IF stored IS NOT NULL AND strpos(stored, '.') > 0 THEN
+  IF stored IS NOT NULL AND strpos(stored, '.') > 0 AND NOT shoal.is_run_member() THEN
     PERFORM shoal.set_digest('after-repair');
   END IF;
 END
@@ -180,3 +182,161 @@ $fn$;
 COMMENT ON FUNCTION shoal.stamps() IS
   'shoal: every candidate schema with its applied versions in order and their checksums ('''' when unknown), in one round trip; problem names a stamp that cannot be read (versions and checksums NULL), NULL otherwise';
 REVOKE ALL ON FUNCTION shoal.stamps() FROM PUBLIC;
+
+-- The run lock covers every connection of a run -----------------------------------
+--
+-- Up to 1.3 only the control connection held the run lock, so terminating it (as
+-- the lock error's hint advised for a stuck holder) let a second run start while
+-- the first run's worker connections were still migrating. Now every connection
+-- of a run is a *member*: it holds the member key (1936224097 = 'shoa', 1) as a
+-- shared session advisory lock. lock_run() makes its session a member, and starts
+-- a run only when it can take the member key exclusively, that is when no member
+-- of any run is alive (exclusive, then shared, then the exclusive released: one
+-- backend's locks never conflict with each other). join_run(holder) makes a worker
+-- connection a member of the run whose control session holds the lock now.
+-- Session locks are not transactional: every refusal releases what it took first.
+
+CREATE OR REPLACE VIEW shoal.run_lock AS
+WITH lock AS (
+  SELECT l.pid, l.objid, l.mode
+    FROM pg_catalog.pg_locks l
+   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+     AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                            WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+     AND l.classid OPERATOR(pg_catalog.=) 1936224097::oid AND l.objsubid OPERATOR(pg_catalog.=) 2
+     AND l.objid IN (0::oid, 1::oid)
+), control AS (
+  SELECT k.pid FROM lock k WHERE k.objid OPERATOR(pg_catalog.=) 0::oid
+), members AS (
+  SELECT pg_catalog.array_agg(k.pid ORDER BY k.pid) AS pids
+    FROM lock k WHERE k.objid OPERATOR(pg_catalog.=) 1::oid AND k.mode OPERATOR(pg_catalog.=) 'ShareLock'
+)
+SELECT r.holder, c.pid, r.client_addr, r.since, r.digest, m.pids AS member_pids
+  FROM control c
+  LEFT JOIN shoal.run r ON r.pid OPERATOR(pg_catalog.=) c.pid
+ CROSS JOIN members m
+UNION ALL
+-- The control session is gone but connections of its run live: the lock is not free.
+SELECT r.holder, NULL::integer, r.client_addr, r.since, r.digest, m.pids
+  FROM members m
+  LEFT JOIN shoal.run r ON true
+ WHERE m.pids IS NOT NULL AND NOT EXISTS (SELECT FROM control);
+COMMENT ON VIEW shoal.run_lock IS
+  'shoal: the run holding the run lock: its control session (pid NULL when that session is gone but members live) and the pids of all its live connections (member_pids); no row when the lock is free';
+
+-- Whether this session holds the member key (shared).
+CREATE FUNCTION shoal.is_run_member() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT EXISTS (
+    SELECT FROM pg_catalog.pg_locks l
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+       AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                              WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+       AND l.classid OPERATOR(pg_catalog.=) 1936224097::oid AND l.objid OPERATOR(pg_catalog.=) 1::oid
+       AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.mode OPERATOR(pg_catalog.=) 'ShareLock');
+$fn$;
+COMMENT ON FUNCTION shoal.is_run_member() IS
+  'shoal (internal): whether this session is a member of a run (holds the run''s member key)';
+REVOKE ALL ON FUNCTION shoal.is_run_member() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION shoal.lock_run(holder text, digest text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  other shoal.run_lock;
+BEGIN
+  IF holder IS NULL THEN
+    RAISE EXCEPTION 'holder must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- Taking it twice in one session must not stack: one unlock_run() frees it.
+  IF NOT EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid = pg_backend_pid()) THEN
+    IF NOT pg_try_advisory_lock(1936224097, 0) THEN
+      SELECT * INTO other FROM shoal.run_lock l WHERE l.pid IS NOT NULL;
+      RAISE EXCEPTION 'shoal run lock is held by %', coalesce(other.holder, 'an unknown holder')
+        USING ERRCODE = '55P03',
+              DETAIL = format('holder %s, pid %s, client address %s, since %s',
+                              coalesce(other.holder, '(unknown)'), coalesce(other.pid::text, '(gone)'),
+                              coalesce(host(other.client_addr), 'local'), coalesce(other.since::text, '(unknown)')),
+              HINT = 'Wait for that run to end. If it is stuck, end every connection of the run: '
+                     'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p; '
+                     'the lock goes with the last one.';
+    END IF;
+    -- Connections of an earlier run may outlive its control session.
+    IF NOT shoal.is_run_member() AND NOT pg_try_advisory_lock(1936224097, 1) THEN
+      PERFORM pg_advisory_unlock(1936224097, 0);
+      SELECT * INTO other FROM shoal.run_lock l;
+      RAISE EXCEPTION 'shoal run lock is held by %: its control session is gone, but % of its connections are alive',
+                      coalesce(other.holder, 'an unknown holder'), coalesce(cardinality(other.member_pids), 0)
+        USING ERRCODE = '55P03',
+              DETAIL = format('holder %s, since %s, member pids %s',
+                              coalesce(other.holder, '(unknown)'), coalesce(other.since::text, '(unknown)'),
+                              coalesce(array_to_string(other.member_pids, ', '), '(gone)')),
+              HINT = 'Wait for those connections to end, or end them: '
+                     'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p;';
+    END IF;
+    PERFORM shoal.steer('{cancelled}', 'running', 'resume', format('run lock taken by %s', holder));
+  END IF;
+  IF NOT shoal.is_run_member() THEN
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
+    PERFORM pg_advisory_unlock(1936224097, 1);
+  END IF;
+  -- Rows of holders that died are stale: only the live holder's row is kept.
+  DELETE FROM shoal.run;
+  INSERT INTO shoal.run (pid, holder, client_addr, since, digest)
+  VALUES (pg_backend_pid(), lock_run.holder, inet_client_addr(), clock_timestamp(), lock_run.digest);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.lock_run(text, text) IS
+  'shoal: take the run lock for this session and make it a member of the run (ERROR 55P03 naming the holder when another session has it, or when connections of an earlier run are alive)';
+
+CREATE FUNCTION shoal.join_run(holder text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  joined boolean := false;
+  other shoal.run_lock;
+BEGIN
+  IF holder IS NULL THEN
+    RAISE EXCEPTION 'holder must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- Member first, then the check: a run that takes the lock after the check finds
+  -- this member and is refused; a lock_run in progress holds the key exclusively
+  -- for an instant only.
+  IF NOT shoal.is_run_member() THEN
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
+    joined := true;
+  END IF;
+  IF NOT EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid IS NOT NULL AND l.holder = join_run.holder) THEN
+    IF joined THEN
+      PERFORM pg_advisory_unlock_shared(1936224097, 1);
+    END IF;
+    SELECT * INTO other FROM shoal.run_lock l;
+    RAISE EXCEPTION 'cannot join %: its control session does not hold the run lock', holder
+      USING ERRCODE = '55P03',
+            DETAIL = CASE WHEN other.holder IS NULL AND other.member_pids IS NULL THEN 'Nobody holds the run lock.'
+                          WHEN other.pid IS NULL THEN format('The control session of %s is gone.', coalesce(other.holder, '(unknown)'))
+                          ELSE format('It is held by %s, pid %s.', coalesce(other.holder, '(unknown)'), other.pid) END,
+            HINT = 'A worker connection joins only the run whose control session holds the lock now; stop this one.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.join_run(text) IS
+  'shoal: make this session a member of the run whose control session (holder) holds the run lock, so no other run starts while it lives (ERROR 55P03 otherwise)';
+REVOKE ALL ON FUNCTION shoal.join_run(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION shoal.unlock_run() RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  released boolean := false;
+BEGIN
+  IF EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid = pg_backend_pid()) THEN
+    DELETE FROM shoal.run r WHERE r.pid = pg_backend_pid();
+    released := pg_advisory_unlock(1936224097, 0);
+  END IF;
+  IF shoal.is_run_member() THEN
+    released := pg_advisory_unlock_shared(1936224097, 1) OR released;
+  END IF;
+  RETURN released;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.unlock_run() IS
+  'shoal: release the run lock and the run membership held by this session; false when it held neither';

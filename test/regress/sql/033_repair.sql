@@ -24,6 +24,14 @@ SELECT shoal.mig_forget('t033', '039.none.t033');
 SELECT shoal.digest();
 SELECT shoal.mig_mark('t033', '036.d.t033', 'd');
 SELECT shoal.digest();
+-- A connection of a run (the coordinator marking a solo version) leaves the
+-- digest to its run, which stores it at the end.
+SELECT shoal.set_digest('20241107201239.0123456789abcdef');
+SELECT shoal.lock_run('regress run', 'd');
+SELECT shoal.mig_mark('t033', '037.e.t033', 'e');
+SELECT shoal.unlock_run();
+SELECT shoal.digest();
+SELECT shoal.mig_forget('t033', '037.e.t033');
 -- Without a stored digest there is nothing to make stale: none is created.
 DROP FUNCTION public.mig_digest_const();
 SELECT shoal.mig_forget('t033', '036.d.t033');
