@@ -243,6 +243,22 @@ void leave_schema(int guc_level) {
   pg_guard([&] { AtEOXact_GUC(false, guc_level); });
 }
 
+std::string search_path_setting() {
+  const char *value = nullptr;
+  pg_guard([&] { value = GetConfigOption("search_path", false, false); });
+  return value != nullptr ? value : "";
+}
+
+Oid current_user_id() { return GetUserId(); }
+
+Oid session_user_id() { return GetSessionUserId(); }
+
+std::string role_name(Oid role) {
+  const char *name = nullptr;
+  pg_guard([&] { name = GetUserNameFromId(role, true); });
+  return name != nullptr ? std::string(name) : "role " + std::to_string(role);
+}
+
 namespace {
 
 // schema.name() taking no arguments, as a copy of its pg_proc row; NULL when there

@@ -76,6 +76,14 @@ std::string json_timestamp(TimestampTz at);
 int enter_schema(const char *schema);
 void leave_schema(int guc_level);
 
+// What a step must find unchanged after each of its statements: search_path as
+// the GUC holds it now, the current user (SET ROLE) and the session user (SET
+// SESSION AUTHORIZATION). A role's name, or its oid in text when it is gone.
+std::string search_path_setting();
+Oid current_user_id();
+Oid session_user_id();
+std::string role_name(Oid role);
+
 // Replaces the source of the existing function schema.name(), a SQL function of no
 // arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);
 // the caller must own it. False, with nothing changed, when there is none such.

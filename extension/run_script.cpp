@@ -101,6 +101,43 @@ class ErrorContextScope {
   ErrorContextCallback callback_{};
 };
 
+const int kLeftSchema = MAKE_SQLSTATE('S', 'H', '0', '0', '7');
+
+// What a step set up and its statements must leave as it is: a version that moves
+// search_path or the role (RESET ALL, SET ROLE, set_config in a DO block) would
+// create the rest of its objects elsewhere, or as someone else, and be stamped.
+struct StepFrame {
+  std::string search_path;
+  Oid user;
+  Oid session_user;
+};
+
+StepFrame current_frame() {
+  return StepFrame{shoal::search_path_setting(), shoal::current_user_id(), shoal::session_user_id()};
+}
+
+// Raises SH007, naming everything that moved, while the statement that moved it
+// is still the one the error context names.
+void check_frame(const StepFrame &expected, const char *schema, const char *version) {
+  const StepFrame now = current_frame();
+  std::string moved;
+  const auto add = [&moved](const std::string &what) { moved += (moved.empty() ? "" : "; ") + what; };
+  if (now.search_path != expected.search_path)
+    add("search_path is " + shoal::quote_literal(now.search_path.c_str()) + ", the step set " +
+        shoal::quote_literal(expected.search_path.c_str()));
+  if (now.user != expected.user)
+    add("the current user is " + shoal::role_name(now.user) + ", the step's is " + shoal::role_name(expected.user));
+  if (now.session_user != expected.session_user)
+    add("the session user is " + shoal::role_name(now.session_user) + ", the step's is " +
+        shoal::role_name(expected.session_user));
+  if (moved.empty()) return;
+  shoal::report_error(kLeftSchema,
+                      std::string("version ") + version + " left its step in schema " + shoal::quote_ident(schema) +
+                          ": " + moved,
+                      "A version runs in its schema as its step's role: it must not RESET ALL, SET ROLE, SET "
+                      "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names instead.");
+}
+
 }  // namespace
 
 namespace shoal {
@@ -113,6 +150,7 @@ int run_statements(const char *schema, const char *version, const std::vector<co
                      " locations");
   RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
   const int guc_level = enter_schema(schema);
+  const StepFrame frame = current_frame();
   {
     ErrorContextScope context(&position);
     for (size_t i = 0; i < statements.size(); ++i) {
@@ -125,6 +163,7 @@ int run_statements(const char *schema, const char *version, const std::vector<co
                      std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
                      "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
                      "migration run in one transaction.");
+      check_frame(frame, schema, version);
     }
     position.statement = nullptr;
   }
