@@ -8,7 +8,11 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/table.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
@@ -241,6 +245,62 @@ int enter_schema(const char *schema) {
 
 void leave_schema(int guc_level) {
   pg_guard([&] { AtEOXact_GUC(false, guc_level); });
+}
+
+namespace {
+
+// Adds to `objects` what depends on the session's temporary schema, except what is
+// in `except` (may be nullptr). Call inside pg_guard.
+void collect_temp_objects(ObjectAddresses *objects, const ObjectAddresses *except) {
+  Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+  GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+  if (!OidIsValid(temp_namespace)) return;
+  Relation depend = table_open(DependRelationId, AccessShareLock);
+  ScanKeyData keys[2];
+  ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+              ObjectIdGetDatum(NamespaceRelationId));
+  ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(temp_namespace));
+  SysScanDesc scan = systable_beginscan(depend, DependReferenceIndexId, true, nullptr, 2, keys);
+  HeapTuple tuple;
+  while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+    const auto *row = reinterpret_cast<Form_pg_depend>(GETSTRUCT(tuple));
+    ObjectAddress object;
+    object.classId = row->classid;
+    object.objectId = row->objid;
+    object.objectSubId = row->objsubid;
+    if (except == nullptr || !object_address_present(&object, except)) add_exact_object_address(&object, objects);
+  }
+  systable_endscan(scan);
+  table_close(depend, AccessShareLock);
+}
+
+}  // namespace
+
+ObjectAddresses *temp_objects() {
+  ObjectAddresses *objects = nullptr;
+  pg_guard([&] {
+    Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+    GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+    if (!OidIsValid(temp_namespace)) return;
+    objects = new_object_addresses();
+    collect_temp_objects(objects, nullptr);
+  });
+  return objects;
+}
+
+void drop_temp_objects_since(const ObjectAddresses *before) {
+  pg_guard([&] {
+    Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+    GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+    if (!OidIsValid(temp_namespace)) return;
+    // The step's last statement's catalog rows are visible to the scan.
+    CommandCounterIncrement();
+    ObjectAddresses *created = new_object_addresses();
+    collect_temp_objects(created, before);
+    performMultipleDeletions(created, DROP_CASCADE, PERFORM_DELETION_INTERNAL | PERFORM_DELETION_QUIETLY);
+    free_object_addresses(created);
+    CommandCounterIncrement();
+  });
 }
 
 std::string search_path_setting() {

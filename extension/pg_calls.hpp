@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "catalog/dependency.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/timestamp.h"
@@ -83,6 +84,15 @@ std::string search_path_setting();
 Oid current_user_id();
 Oid session_user_id();
 std::string role_name(Oid role);
+
+// The objects of the session's temporary schema (those depending on it), palloc'd;
+// nullptr when the session has no temporary schema. Taken when a step starts.
+ObjectAddresses *temp_objects();
+// Drops every object of the session's temporary schema that is not in `before`
+// (nullptr: none was there), as DISCARD TEMP would, but keeping the caller's own:
+// what a step created must not be there for the next step. Cheap when the session
+// has no temporary schema.
+void drop_temp_objects_since(const ObjectAddresses *before);
 
 // Replaces the source of the existing function schema.name(), a SQL function of no
 // arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);

@@ -14,6 +14,7 @@
 #include "boundary.hpp"
 #include "pg_calls.hpp"
 #include "run_script.hpp"
+#include "step.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -138,6 +139,16 @@ void check_frame(const StepFrame &expected, const char *schema, const char *vers
                       "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names instead.");
 }
 
+// Marks the statements of a step as running, for the utility hook (step.hpp), also
+// when the scope is left by a PgError.
+class StepScope {
+ public:
+  StepScope() { ++shoal::step_depth; }
+  ~StepScope() { --shoal::step_depth; }
+  StepScope(const StepScope &) = delete;
+  StepScope &operator=(const StepScope &) = delete;
+};
+
 }  // namespace
 
 namespace shoal {
@@ -151,7 +162,9 @@ int run_statements(const char *schema, const char *version, const std::vector<co
   RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
   const int guc_level = enter_schema(schema);
   const StepFrame frame = current_frame();
+  const ObjectAddresses *temp_before = temp_objects();
   {
+    StepScope step;
     ErrorContextScope context(&position);
     for (size_t i = 0; i < statements.size(); ++i) {
       position.statement = statements[i];
@@ -167,6 +180,7 @@ int run_statements(const char *schema, const char *version, const std::vector<co
     }
     position.statement = nullptr;
   }
+  drop_temp_objects_since(temp_before);
   leave_schema(guc_level);
   return static_cast<int>(statements.size());
 }
