@@ -1,6 +1,6 @@
 // The shared library's identity for PostgreSQL's loader, and what it installs when
-// loaded (_PG_init): the utility hook that keeps a step's statements from leaving
-// anything behind that outlives the step. The SQL-callable functions live in the
+// loaded (_PG_init): the setting shoal.run_as_owner, and the utility hook that
+// keeps a step's statements from leaving anything behind that outlives the step. The SQL-callable functions live in the
 // files named after them (run_script.cpp). Everything here is plain C-style code:
 // PostgreSQL calls it, and it may ereport.
 #include "boundary.hpp"
@@ -9,6 +9,7 @@
 extern "C" {
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
@@ -17,6 +18,7 @@ void _PG_init(void);
 
 namespace shoal {
 int step_depth = 0;
+bool run_as_owner = true;
 }
 
 namespace {
@@ -51,6 +53,12 @@ void refuse_what_outlives_a_step(PlannedStmt *statement, const char *query, bool
 }  // namespace
 
 void _PG_init(void) {
+  DefineCustomBoolVariable(
+      "shoal.run_as_owner", "Runs a step's statements as the schema's owner when a superuser applies to a schema "
+      "that a lesser role owns.",
+      "Off: they run as the superuser, and whatever the owner planted (a trigger, a function) runs with "
+      "superuser rights.",
+      &shoal::run_as_owner, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   previous_process_utility = ProcessUtility_hook;
   ProcessUtility_hook = refuse_what_outlives_a_step;
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "boundary.hpp"
+#include "step.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -12,6 +13,8 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "utils/fmgroids.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -301,6 +304,37 @@ void drop_temp_objects_since(const ObjectAddresses *before) {
     free_object_addresses(created);
     CommandCounterIncrement();
   });
+}
+
+Oid step_role(const char *schema) {
+  Oid role = InvalidOid;
+  if (!run_as_owner) return role;
+  pg_guard([&] {
+    if (!superuser()) return;
+    HeapTuple tuple = SearchSysCache1(NAMESPACENAME, CStringGetDatum(schema));
+    if (!HeapTupleIsValid(tuple)) return;
+    Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
+    ReleaseSysCache(tuple);
+    if (owner == ROLE_PG_DATABASE_OWNER) {
+      HeapTuple database = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+      if (!HeapTupleIsValid(database)) elog(ERROR, "shoal: cache lookup failed for database %u", MyDatabaseId);
+      owner = reinterpret_cast<Form_pg_database>(GETSTRUCT(database))->datdba;
+      ReleaseSysCache(database);
+    }
+    if (!superuser_arg(owner)) role = owner;
+  });
+  return role;
+}
+
+RunAs::RunAs(Oid role) {
+  if (!OidIsValid(role)) return;
+  GetUserIdAndSecContext(&saved_user_, &saved_context_);
+  SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
+  switched_ = true;
+}
+
+RunAs::~RunAs() {
+  if (switched_) SetUserIdAndSecContext(saved_user_, saved_context_);
 }
 
 std::string search_path_setting() {

@@ -94,6 +94,29 @@ ObjectAddresses *temp_objects();
 // has no temporary schema.
 void drop_temp_objects_since(const ObjectAddresses *before);
 
+// The role a step's statements in `schema` run as instead of the current user, or
+// InvalidOid to run them as the current user: the schema's owner (the database's
+// owner when that is pg_database_owner) when the current user is a superuser, the
+// owner is not, and shoal.run_as_owner is on.
+Oid step_role(const char *schema);
+
+// Runs the enclosing scope as `role` (InvalidOid: no change), as a SECURITY DEFINER
+// function does (SECURITY_LOCAL_USERID_CHANGE, so SET ROLE is refused), and puts
+// the caller back when the scope is left, by a PgError too; a transaction or
+// subtransaction abort restores it as well.
+class RunAs {
+ public:
+  explicit RunAs(Oid role);
+  ~RunAs();
+  RunAs(const RunAs &) = delete;
+  RunAs &operator=(const RunAs &) = delete;
+
+ private:
+  bool switched_ = false;
+  Oid saved_user_ = InvalidOid;
+  int saved_context_ = 0;
+};
+
 // Replaces the source of the existing function schema.name(), a SQL function of no
 // arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);
 // the caller must own it. False, with nothing changed, when there is none such.

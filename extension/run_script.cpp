@@ -161,9 +161,10 @@ int run_statements(const char *schema, const char *version, const std::vector<co
                      " locations");
   RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
   const int guc_level = enter_schema(schema);
-  const StepFrame frame = current_frame();
   const ObjectAddresses *temp_before = temp_objects();
   {
+    RunAs owner(step_role(schema));
+    const StepFrame frame = current_frame();
     StepScope step;
     ErrorContextScope context(&position);
     for (size_t i = 0; i < statements.size(); ++i) {
@@ -179,8 +180,8 @@ int run_statements(const char *schema, const char *version, const std::vector<co
       check_frame(frame, schema, version);
     }
     position.statement = nullptr;
+    drop_temp_objects_since(temp_before);
   }
-  drop_temp_objects_since(temp_before);
   leave_schema(guc_level);
   return static_cast<int>(statements.size());
 }

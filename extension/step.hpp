@@ -8,4 +8,9 @@ namespace shoal {
 // refuses what would outlive the step: PREPARE, and DECLARE ... WITH HOLD.
 extern int step_depth;
 
+// shoal.run_as_owner (custom GUC, default on): when the current user is a
+// superuser and the schema's owner is not, a step's statements run as that owner
+// (run_script.cpp), so nothing the owner planted runs with superuser rights.
+extern bool run_as_owner;
+
 }  // namespace shoal
