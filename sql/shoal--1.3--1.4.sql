@@ -10,15 +10,16 @@
 -- 'after-repair': like pg-mig's 'after-undo' it holds no '.', so `shoal check`
 -- (and pg-mig's comparison) reads it as below every code digest until the next
 -- full run stores a real digest again. Nothing is written when no digest is
--- stored, when it already is a marker, or when the session is a connection of a
--- run (a member, below: the coordinator marking a solo version), since that run
--- stores the digest itself once every schema is at the head.
+-- stored, when it already is a marker, or while a run holds the run lock on the
+-- node (shoal.run_lock, below: the coordinator marking a solo version, from a
+-- worker connection that may not own the digest function), since that run stores
+-- the digest itself, and only once every schema is at the head.
 CREATE FUNCTION shoal.digest_after_repair() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   stored text := shoal.digest();
 BEGIN
-  IF stored IS NOT NULL AND strpos(stored, '.') > 0 AND NOT shoal.is_run_member() THEN
+  IF stored IS NOT NULL AND strpos(stored, '.') > 0 AND NOT EXISTS (SELECT FROM shoal.run_lock) THEN
     PERFORM shoal.set_digest('after-repair');
   END IF;
 END

@@ -24,8 +24,8 @@ SELECT shoal.mig_forget('t033', '039.none.t033');
 SELECT shoal.digest();
 SELECT shoal.mig_mark('t033', '036.d.t033', 'd');
 SELECT shoal.digest();
--- A connection of a run (the coordinator marking a solo version) leaves the
--- digest to its run, which stores it at the end.
+-- While a run holds the lock (the coordinator marking a solo version on a
+-- worker connection) the digest is left to that run, which stores it at the end.
 SELECT shoal.set_digest('20241107201239.0123456789abcdef');
 SELECT shoal.lock_run('regress run', 'd');
 SELECT shoal.mig_mark('t033', '037.e.t033', 'e');
