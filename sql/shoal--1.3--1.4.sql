@@ -262,8 +262,13 @@ BEGIN
                      'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p; '
                      'the lock goes with the last one.';
     END IF;
+    -- A worker of an earlier run that starts a run of its own leaves that run
+    -- first: its own membership must not hide the other live members.
+    IF shoal.is_run_member() THEN
+      PERFORM pg_advisory_unlock_shared(1936224097, 1);
+    END IF;
     -- Connections of an earlier run may outlive its control session.
-    IF NOT shoal.is_run_member() AND NOT pg_try_advisory_lock(1936224097, 1) THEN
+    IF NOT pg_try_advisory_lock(1936224097, 1) THEN
       PERFORM pg_advisory_unlock(1936224097, 0);
       SELECT * INTO other FROM shoal.run_lock l;
       RAISE EXCEPTION 'shoal run lock is held by %: its control session is gone, but % of its connections are alive',
@@ -275,11 +280,12 @@ BEGIN
               HINT = 'Wait for those connections to end, or end them: '
                      'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p;';
     END IF;
-    PERFORM shoal.steer('{cancelled}', 'running', 'resume', format('run lock taken by %s', holder));
-  END IF;
-  IF NOT shoal.is_run_member() THEN
     PERFORM pg_advisory_lock_shared(1936224097, 1);
     PERFORM pg_advisory_unlock(1936224097, 1);
+    PERFORM shoal.steer('{cancelled}', 'running', 'resume', format('run lock taken by %s', holder));
+  ELSIF NOT shoal.is_run_member() THEN
+    -- The lock taken by 1.3's lock_run in this session, before the update.
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
   END IF;
   -- Rows of holders that died are stale: only the live holder's row is kept.
   DELETE FROM shoal.run;
