@@ -4,6 +4,8 @@
 // reads two stamps and `shoal status` reads two per schema, and the parse below
 // costs a small fraction of that. It accepts exactly what the expression did:
 //   ^\s*SELECT\s+'((?:[^']|'')*)'\s*;?\s*$   (SELECT in any case)
+// shoal.stamp_problem() (1.4, at the end) says why a stamp cannot be read, without
+// raising, for the functions that read every schema at once.
 #include <string>
 
 #include "boundary.hpp"

@@ -4,8 +4,12 @@
 // search_path set to exactly the target schema, and every setting is restored
 // afterwards (a migration's own SET commands included). A failing statement's
 // error gets a context line naming the version and the file:line the statement
-// came from. Locking, stamps and events are add_version.cpp's; this file must not
-// touch them.
+// came from. A step is also kept inside its schema and its session clean (1.4):
+// search_path and the role must stay what the step set (else SH007), temporary
+// objects the step created are dropped at its end, PREPARE and WITH HOLD are
+// refused while it runs (module.cpp's hook), and a superuser's step in a schema a
+// lesser role owns runs as that owner (shoal.run_as_owner). Locking, stamps and
+// events are add_version.cpp's; this file must not touch them.
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
