@@ -8,8 +8,9 @@
 -- A forget or mark by hand changes what a schema has without a run, so the digest
 -- of the last full run no longer describes the node. It is replaced by the marker
 -- 'after-repair': like pg-mig's 'after-undo' it holds no '.', so `shoal check`
--- (and pg-mig's comparison) reads it as below every code digest until the next
--- full run stores a real digest again. Nothing is written when no digest is
+-- reads that node's digest as below every code digest until the next full run
+-- stores a real digest again (pg-mig's gates, which take the best digest of all
+-- nodes, see it only when every node has a marker). Nothing is written when no digest is
 -- stored, when it already is a marker, or while a run holds the run lock on the
 -- node (shoal.run_lock, below: the coordinator marking a solo version, from a
 -- worker connection that may not own the digest function), since that run stores
