@@ -28,7 +28,9 @@ ProcessUtility_hook_type previous_process_utility = nullptr;
 // A prepared statement or a WITH HOLD cursor lives on after the step's
 // transaction, in the session that goes on to the next schema; so a version may
 // create neither (a DO block's EXECUTE included: every utility statement passes
-// here). Refused before it exists: neither is transactional.
+// here). Refused before it exists: neither is transactional. The other way round,
+// DEALLOCATE and DISCARD would take away what the session keeps between steps (the
+// coordinator's prepared step, the caller's temporary tables), also for good.
 void refuse_what_outlives_a_step(PlannedStmt *statement, const char *query, bool read_only_tree,
                                  ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *environment,
                                  DestReceiver *destination, QueryCompletion *completion) {
@@ -43,6 +45,14 @@ void refuse_what_outlives_a_step(PlannedStmt *statement, const char *query, bool
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                       errmsg("DECLARE ... WITH HOLD cannot run in a migration step: the cursor would outlive it"),
                       errhint("Use a cursor without WITH HOLD, or a loop in a DO block.")));
+    if (IsA(utility, DeallocateStmt))
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("DEALLOCATE cannot run in a migration step: the session's prepared statements are not "
+                             "the step's")));
+    if (IsA(utility, DiscardStmt))
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("DISCARD cannot run in a migration step: the session it would reset is not the step's"),
+                      errhint("A step's temporary objects are dropped at its end; its settings are restored.")));
   }
   if (previous_process_utility != nullptr)
     previous_process_utility(statement, query, read_only_tree, context, params, environment, destination, completion);

@@ -5,7 +5,8 @@ namespace shoal {
 
 // How many steps' statements are running now (run_statements; nested when a
 // statement itself applies a version). While it is above zero, the utility hook
-// refuses what would outlive the step: PREPARE, and DECLARE ... WITH HOLD.
+// refuses what would outlive the step (PREPARE, DECLARE ... WITH HOLD) and what
+// would reach beyond it into the session (DEALLOCATE, DISCARD).
 extern int step_depth;
 
 // shoal.run_as_owner (custom GUC, default on): when the current user is a

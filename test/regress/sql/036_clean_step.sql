@@ -2,7 +2,8 @@
 -- dropped at the end of its step, before the stamp is written, so one schema's
 -- scratch table never holds rows in the next schema's step; the caller's own
 -- temporary objects stay. A version that would leave a prepared statement or a
--- WITH HOLD cursor behind fails.
+-- WITH HOLD cursor behind fails, and so does one that would remove the session's
+-- own (DEALLOCATE, DISCARD).
 CREATE SCHEMA t036_a;
 CREATE SCHEMA t036_b;
 SELECT shoal.stage('036.scratch.t036', 'up', 'scratch',
@@ -26,6 +27,15 @@ SELECT shoal.stage('037.cursor.t036', 'up', 'cursor', ARRAY['DECLARE leak CURSOR
 SELECT error_of($$SELECT shoal.mig_apply('t036_a', '037.prepare.t036', 'prepare')$$);
 SELECT error_of($$SELECT shoal.mig_apply('t036_a', '037.dynamic.t036', 'dynamic')$$);
 SELECT error_of($$SELECT shoal.mig_apply('t036_a', '037.cursor.t036', 'cursor')$$);
+-- Nor may a step take away the session's own: DEALLOCATE dropped the
+-- coordinator's prepared step, so every later step on that connection failed.
+PREPARE callers_own AS SELECT 1;
+SELECT shoal.stage('037.deallocate.t036', 'up', 'deallocate', ARRAY['DEALLOCATE ALL'], ARRAY['f:1']);
+SELECT shoal.stage('037.discard.t036', 'up', 'discard', ARRAY['DISCARD PLANS'], ARRAY['f:1']);
+SELECT error_of($$SELECT shoal.mig_apply('t036_a', '037.deallocate.t036', 'deallocate')$$);
+SELECT error_of($$SELECT shoal.mig_apply('t036_a', '037.discard.t036', 'discard')$$);
+SELECT name FROM pg_prepared_statements;
+DEALLOCATE callers_own;
 SELECT (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_cursors) AS cursors;
 SELECT t036_a.mig_versions_const();
 DROP SCHEMA t036_a, t036_b CASCADE;
