@@ -26,6 +26,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "utils/acl.h"
+#include "storage/lock.h"
 #include "utils/inval.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -352,6 +353,22 @@ std::string role_name(Oid role) {
   pg_guard([&] { name = GetUserNameFromId(role, true); });
   return name != nullptr ? std::string(name) : "role " + std::to_string(role);
 }
+
+namespace {
+
+// The run lock's keys, as shoal.lock_run() takes them with pg_advisory_lock(int4,
+// int4): ('shoa', 0) for the run's control session, ('shoa', 1) for its members.
+bool holds_run_key(uint32 key, LOCKMODE mode) {
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 1936224097, key, 2);
+  return LockHeldByMe(&tag, mode);
+}
+
+}  // namespace
+
+bool holds_run_lock() { return holds_run_key(0, ExclusiveLock); }
+
+bool is_run_member() { return holds_run_key(1, ShareLock); }
 
 namespace {
 

@@ -84,6 +84,11 @@ std::string search_path_setting();
 Oid current_user_id();
 Oid session_user_id();
 std::string role_name(Oid role);
+// Whether this session holds the run lock (run key, exclusive) and whether it is a
+// member of a run (member key, shared): session advisory locks, which a version
+// could release (pg_advisory_unlock_all()) and no rollback gives back.
+bool holds_run_lock();
+bool is_run_member();
 
 // The objects of the session's temporary schema (those depending on it), palloc'd;
 // nullptr when the session has no temporary schema. Taken when a step starts.

@@ -115,10 +115,13 @@ struct StepFrame {
   std::string search_path;
   Oid user;
   Oid session_user;
+  bool run_lock;    // the session's run lock and run membership: session advisory
+  bool run_member;  // locks, which pg_advisory_unlock_all() would release for good
 };
 
 StepFrame current_frame() {
-  return StepFrame{shoal::search_path_setting(), shoal::current_user_id(), shoal::session_user_id()};
+  return StepFrame{shoal::search_path_setting(), shoal::current_user_id(), shoal::session_user_id(),
+                   shoal::holds_run_lock(), shoal::is_run_member()};
 }
 
 // Raises SH007, naming everything that moved, while the statement that moved it
@@ -135,6 +138,11 @@ void check_frame(const StepFrame &expected, const char *schema, const char *vers
   if (now.session_user != expected.session_user)
     add("the session user is " + shoal::role_name(now.session_user) + ", the step's is " +
         shoal::role_name(expected.session_user));
+  if (now.run_lock != expected.run_lock || now.run_member != expected.run_member)
+    add(std::string("the session ") + (expected.run_lock && !now.run_lock ? "released the run lock"
+                                       : expected.run_member && !now.run_member ? "left its run"
+                                                                                : "took shoal's run lock") +
+        " (session advisory locks; no rollback gives them back)");
   if (moved.empty()) return;
   shoal::report_error(kLeftSchema,
                       std::string("version ") + version + " left its step in schema " + shoal::quote_ident(schema) +

@@ -25,6 +25,14 @@ SELECT error_of($$SELECT shoal.mig_apply('t035', '038.session.t035', 'ss')$$);
 SELECT to_regclass('public.x') AS x, to_regclass('public.y') AS y, to_regclass('t035.z') AS z,
        to_regprocedure('t035.mig_versions_const()') AS stamp;
 SELECT current_user, session_user = current_user AS same_session, current_setting('search_path');
+-- Nor may it release the run lock of the session it runs in (a worker's run
+-- membership): no rollback gives a session advisory lock back.
+SELECT shoal.stage('038.unlock.t035', 'up', 'ul', ARRAY['SELECT pg_advisory_unlock_all()'],
+  ARRAY['038.unlock.t035.up.sql:1']);
+SELECT shoal.lock_run('regress 035', 'd');
+SELECT error_of($$SELECT shoal.mig_apply('t035', '038.unlock.t035', 'ul')$$);
+SELECT count(*) AS run_lock_rows FROM shoal.run_lock;
+SELECT shoal.unlock_run();
 -- Setting search_path to the value the step set is not a move.
 SELECT shoal.stage('039.same.t035', 'up', 'same', ARRAY['SET search_path = t035', 'CREATE TABLE same (id int)'],
   ARRAY['039.same.t035.up.sql:1', '039.same.t035.up.sql:2']);
