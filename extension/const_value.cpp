@@ -4,6 +4,8 @@
 // reads two stamps and `shoal status` reads two per schema, and the parse below
 // costs a small fraction of that. It accepts exactly what the expression did:
 //   ^\s*SELECT\s+'((?:[^']|'')*)'\s*;?\s*$   (SELECT in any case)
+// shoal.stamp_problem() (1.4, at the end) says why a stamp cannot be read, without
+// raising, for the functions that read every schema at once.
 #include <string>
 
 #include "boundary.hpp"
@@ -11,6 +13,8 @@
 #include "pg_calls.hpp"
 
 extern "C" {
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 }
 
@@ -99,4 +103,102 @@ SHOAL_FUNCTION(shoal_const_of) {
   std::string value;
   if (!shoal::read_const_function(schema, name, value)) PG_RETURN_NULL();
   PG_RETURN_TEXT_P(shoal::make_text(value));
+}
+
+// shoal.stamp_problem(schema, version_list_source, extra_source): why a schema's
+// stamp cannot be read (the message mig_apply would raise with SH006), or NULL
+// when it can. stamps() and applied read every schema at once, and one hostile or
+// hand-broken stamp must fail that schema alone, by name, never the whole node; so
+// this reports instead of raising. The sources are prosrc of mig_versions_const()
+// and shoal_stamp_const() (NULL where missing).
+namespace {
+
+#if PG_VERSION_NUM >= 160000
+#define JSON_CALLBACK_RESULT JsonParseErrorType
+#define JSON_CALLBACK_DONE return JSON_SUCCESS
+#else
+#define JSON_CALLBACK_RESULT void
+#define JSON_CALLBACK_DONE return
+#endif
+
+// Whether JSON text is an array of strings, followed as pg_parse_json walks it.
+struct StringArrayCheck {
+  int depth;
+  bool is_string_array;
+};
+
+JSON_CALLBACK_RESULT not_a_string_array(void *state) {
+  static_cast<StringArrayCheck *>(state)->is_string_array = false;
+  JSON_CALLBACK_DONE;
+}
+
+JSON_CALLBACK_RESULT array_start(void *state) {
+  auto *check = static_cast<StringArrayCheck *>(state);
+  if (++check->depth > 1) check->is_string_array = false;
+  JSON_CALLBACK_DONE;
+}
+
+JSON_CALLBACK_RESULT array_end(void *state) {
+  --static_cast<StringArrayCheck *>(state)->depth;
+  JSON_CALLBACK_DONE;
+}
+
+JSON_CALLBACK_RESULT scalar(void *state, char *, JsonTokenType type) {
+  auto *check = static_cast<StringArrayCheck *>(state);
+  if (check->depth != 1 || type != JSON_TOKEN_STRING) check->is_string_array = false;
+  JSON_CALLBACK_DONE;
+}
+
+// Parses json (no ereport for bad input: pg_parse_json returns its verdict) and
+// says whether it is valid, and whether it is an array of strings. Strings are
+// de-escaped as jsonb does, so what jsonb refuses (\u0000) is invalid here too.
+void check_json(const std::string &json, bool &valid, bool &string_array) {
+  const char *bytes = json.data();
+  const int length = static_cast<int>(json.size());
+  StringArrayCheck check{0, true};
+  JsonParseErrorType result = JSON_SUCCESS;
+  shoal::pg_guard([&] {
+    JsonSemAction actions = {};
+    actions.semstate = &check;
+    actions.object_start = not_a_string_array;
+    actions.array_start = array_start;
+    actions.array_end = array_end;
+    actions.scalar = scalar;
+#if PG_VERSION_NUM >= 170000
+    JsonLexContext *lex = makeJsonLexContextCstringLen(nullptr, bytes, length, GetDatabaseEncoding(), true);
+#else
+    JsonLexContext *lex = makeJsonLexContextCstringLen(const_cast<char *>(bytes), length, GetDatabaseEncoding(), true);
+#endif
+    result = pg_parse_json(lex, &actions);
+  });
+  valid = result == JSON_SUCCESS;
+  string_array = valid && check.is_string_array;
+}
+
+// The problem with one stamp function's source, or "" when it reads as JSON (an
+// array of strings when `array` is set).
+std::string source_problem(const char *quoted_schema, const char *name, text *source, bool array) {
+  if (source == nullptr) return std::string();
+  std::string value;
+  const std::string function = std::string(quoted_schema) + "." + name + "()";
+  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value))
+    return "shoal cannot read " + function + ": its body is not a constant";
+  bool valid = false, string_array = false;
+  check_json(value, valid, string_array);
+  if (array && !string_array) return "shoal cannot read " + function + ": it is not a JSON array of version names";
+  if (!valid) return "shoal cannot read " + function + ": it is not JSON";
+  return std::string();
+}
+
+}  // namespace
+
+SHOAL_FUNCTION(shoal_stamp_problem) {
+  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+  const char *schema = PG_ARGISNULL(0) ? "?" : quote_identifier(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+  text *version_list = PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1);
+  text *extra = PG_ARGISNULL(2) ? nullptr : PG_GETARG_TEXT_PP(2);
+  std::string problem = source_problem(schema, "mig_versions_const", version_list, true);
+  if (problem.empty()) problem = source_problem(schema, "shoal_stamp_const", extra, false);
+  if (problem.empty()) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(shoal::make_text(problem));
 }

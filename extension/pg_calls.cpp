@@ -5,10 +5,17 @@
 #include <stdexcept>
 
 #include "boundary.hpp"
+#include "step.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/table.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "utils/fmgroids.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
@@ -19,6 +26,9 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "utils/acl.h"
+#include "storage/lock.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -156,6 +166,11 @@ void lock_schema(const char *schema) {
     // hashtext() as the SQL expression computes it, under the default collation.
     const Datum key = DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID, PointerGetDatum(cstring_to_text(schema)));
     DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(1936224108), key);
+    // An advisory lock, unlike a relation lock (LockRelationOid), processes no
+    // catalog invalidations: a session that cached the stamp before it waited would
+    // act on that copy and apply a version twice. See what was committed meanwhile.
+    AcceptInvalidationMessages();
+    InvalidateCatalogSnapshot();
   });
 }
 
@@ -235,6 +250,125 @@ int enter_schema(const char *schema) {
 void leave_schema(int guc_level) {
   pg_guard([&] { AtEOXact_GUC(false, guc_level); });
 }
+
+namespace {
+
+// Adds to `objects` what depends on the session's temporary schema, except what is
+// in `except` (may be nullptr). Call inside pg_guard.
+void collect_temp_objects(ObjectAddresses *objects, const ObjectAddresses *except) {
+  Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+  GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+  if (!OidIsValid(temp_namespace)) return;
+  Relation depend = table_open(DependRelationId, AccessShareLock);
+  ScanKeyData keys[2];
+  ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+              ObjectIdGetDatum(NamespaceRelationId));
+  ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(temp_namespace));
+  SysScanDesc scan = systable_beginscan(depend, DependReferenceIndexId, true, nullptr, 2, keys);
+  HeapTuple tuple;
+  while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+    const auto *row = reinterpret_cast<Form_pg_depend>(GETSTRUCT(tuple));
+    ObjectAddress object;
+    object.classId = row->classid;
+    object.objectId = row->objid;
+    object.objectSubId = row->objsubid;
+    if (except == nullptr || !object_address_present(&object, except)) add_exact_object_address(&object, objects);
+  }
+  systable_endscan(scan);
+  table_close(depend, AccessShareLock);
+}
+
+}  // namespace
+
+ObjectAddresses *temp_objects() {
+  ObjectAddresses *objects = nullptr;
+  pg_guard([&] {
+    Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+    GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+    if (!OidIsValid(temp_namespace)) return;
+    objects = new_object_addresses();
+    collect_temp_objects(objects, nullptr);
+  });
+  return objects;
+}
+
+void drop_temp_objects_since(const ObjectAddresses *before) {
+  pg_guard([&] {
+    Oid temp_namespace = InvalidOid, temp_toast_namespace = InvalidOid;
+    GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+    if (!OidIsValid(temp_namespace)) return;
+    // The step's last statement's catalog rows are visible to the scan.
+    CommandCounterIncrement();
+    ObjectAddresses *created = new_object_addresses();
+    collect_temp_objects(created, before);
+    performMultipleDeletions(created, DROP_CASCADE, PERFORM_DELETION_INTERNAL | PERFORM_DELETION_QUIETLY);
+    free_object_addresses(created);
+    CommandCounterIncrement();
+  });
+}
+
+Oid step_role(const char *schema) {
+  Oid role = InvalidOid;
+  if (!run_as_owner) return role;
+  pg_guard([&] {
+    if (!superuser()) return;
+    HeapTuple tuple = SearchSysCache1(NAMESPACENAME, CStringGetDatum(schema));
+    if (!HeapTupleIsValid(tuple)) return;
+    Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
+    ReleaseSysCache(tuple);
+    if (owner == ROLE_PG_DATABASE_OWNER) {
+      HeapTuple database = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+      if (!HeapTupleIsValid(database)) elog(ERROR, "shoal: cache lookup failed for database %u", MyDatabaseId);
+      owner = reinterpret_cast<Form_pg_database>(GETSTRUCT(database))->datdba;
+      ReleaseSysCache(database);
+    }
+    if (!superuser_arg(owner)) role = owner;
+  });
+  return role;
+}
+
+RunAs::RunAs(Oid role) {
+  if (!OidIsValid(role)) return;
+  GetUserIdAndSecContext(&saved_user_, &saved_context_);
+  SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
+  switched_ = true;
+}
+
+RunAs::~RunAs() {
+  if (switched_) SetUserIdAndSecContext(saved_user_, saved_context_);
+}
+
+std::string search_path_setting() {
+  const char *value = nullptr;
+  pg_guard([&] { value = GetConfigOption("search_path", false, false); });
+  return value != nullptr ? value : "";
+}
+
+Oid current_user_id() { return GetUserId(); }
+
+Oid session_user_id() { return GetSessionUserId(); }
+
+std::string role_name(Oid role) {
+  const char *name = nullptr;
+  pg_guard([&] { name = GetUserNameFromId(role, true); });
+  return name != nullptr ? std::string(name) : "role " + std::to_string(role);
+}
+
+namespace {
+
+// The run lock's keys, as shoal.lock_run() takes them with pg_advisory_lock(int4,
+// int4): ('shoa', 0) for the run's control session, ('shoa', 1) for its members.
+bool holds_run_key(uint32 key, LOCKMODE mode) {
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 1936224097, key, 2);
+  return LockHeldByMe(&tag, mode);
+}
+
+}  // namespace
+
+bool holds_run_lock() { return holds_run_key(0, ExclusiveLock); }
+
+bool is_run_member() { return holds_run_key(1, ShareLock); }
 
 namespace {
 

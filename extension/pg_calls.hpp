@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "catalog/dependency.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/timestamp.h"
@@ -54,7 +55,8 @@ Datum spi_first_row_value(int column, bool &is_null);
 // Waits for the transaction-level advisory lock shoal takes on a schema before it
 // reads or writes the schema's stamp, after checking that the transaction is READ
 // COMMITTED (a REPEATABLE READ snapshot may predate the wait) and that the schema
-// exists. The same lock as shoal.lock_schema().
+// exists; once granted, the session sees every catalog change committed before
+// (the stamp included). The same lock as shoal.lock_schema().
 void lock_schema(const char *schema);
 
 // Creates or replaces schema.name() as a constant SQL function returning text with
@@ -74,6 +76,51 @@ std::string json_timestamp(TimestampTz at);
 // own SET commands included; after an error, the (sub)transaction abort does.
 int enter_schema(const char *schema);
 void leave_schema(int guc_level);
+
+// What a step must find unchanged after each of its statements: search_path as
+// the GUC holds it now, the current user (SET ROLE) and the session user (SET
+// SESSION AUTHORIZATION). A role's name, or its oid in text when it is gone.
+std::string search_path_setting();
+Oid current_user_id();
+Oid session_user_id();
+std::string role_name(Oid role);
+// Whether this session holds the run lock (run key, exclusive) and whether it is a
+// member of a run (member key, shared): session advisory locks, which a version
+// could release (pg_advisory_unlock_all()) and no rollback gives back.
+bool holds_run_lock();
+bool is_run_member();
+
+// The objects of the session's temporary schema (those depending on it), palloc'd;
+// nullptr when the session has no temporary schema. Taken when a step starts.
+ObjectAddresses *temp_objects();
+// Drops every object of the session's temporary schema that is not in `before`
+// (nullptr: none was there), as DISCARD TEMP would, but keeping the caller's own:
+// what a step created must not be there for the next step. Cheap when the session
+// has no temporary schema.
+void drop_temp_objects_since(const ObjectAddresses *before);
+
+// The role a step's statements in `schema` run as instead of the current user, or
+// InvalidOid to run them as the current user: the schema's owner (the database's
+// owner when that is pg_database_owner) when the current user is a superuser, the
+// owner is not, and shoal.run_as_owner is on.
+Oid step_role(const char *schema);
+
+// Runs the enclosing scope as `role` (InvalidOid: no change), as a SECURITY DEFINER
+// function does (SECURITY_LOCAL_USERID_CHANGE, so SET ROLE is refused), and puts
+// the caller back when the scope is left, by a PgError too; a transaction or
+// subtransaction abort restores it as well.
+class RunAs {
+ public:
+  explicit RunAs(Oid role);
+  ~RunAs();
+  RunAs(const RunAs &) = delete;
+  RunAs &operator=(const RunAs &) = delete;
+
+ private:
+  bool switched_ = false;
+  Oid saved_user_ = InvalidOid;
+  int saved_context_ = 0;
+};
 
 // Replaces the source of the existing function schema.name(), a SQL function of no
 // arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);

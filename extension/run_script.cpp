@@ -4,8 +4,12 @@
 // search_path set to exactly the target schema, and every setting is restored
 // afterwards (a migration's own SET commands included). A failing statement's
 // error gets a context line naming the version and the file:line the statement
-// came from. Locking, stamps and events are add_version.cpp's; this file must not
-// touch them.
+// came from. A step is also kept inside its schema and its session clean (1.4):
+// search_path and the role must stay what the step set (else SH007), temporary
+// objects the step created are dropped at its end, PREPARE and WITH HOLD are
+// refused while it runs (module.cpp's hook), and a superuser's step in a schema a
+// lesser role owns runs as that owner (shoal.run_as_owner). Locking, stamps and
+// events are add_version.cpp's; this file must not touch them.
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +18,7 @@
 #include "boundary.hpp"
 #include "pg_calls.hpp"
 #include "run_script.hpp"
+#include "step.hpp"
 
 extern "C" {
 #include "executor/spi.h"
@@ -101,6 +106,61 @@ class ErrorContextScope {
   ErrorContextCallback callback_{};
 };
 
+const int kLeftSchema = MAKE_SQLSTATE('S', 'H', '0', '0', '7');
+
+// What a step set up and its statements must leave as it is: a version that moves
+// search_path or the role (RESET ALL, SET ROLE, set_config in a DO block) would
+// create the rest of its objects elsewhere, or as someone else, and be stamped.
+struct StepFrame {
+  std::string search_path;
+  Oid user;
+  Oid session_user;
+  bool run_lock;    // the session's run lock and run membership: session advisory
+  bool run_member;  // locks, which pg_advisory_unlock_all() would release for good
+};
+
+StepFrame current_frame() {
+  return StepFrame{shoal::search_path_setting(), shoal::current_user_id(), shoal::session_user_id(),
+                   shoal::holds_run_lock(), shoal::is_run_member()};
+}
+
+// Raises SH007, naming everything that moved, while the statement that moved it
+// is still the one the error context names.
+void check_frame(const StepFrame &expected, const char *schema, const char *version) {
+  const StepFrame now = current_frame();
+  std::string moved;
+  const auto add = [&moved](const std::string &what) { moved += (moved.empty() ? "" : "; ") + what; };
+  if (now.search_path != expected.search_path)
+    add("search_path is " + shoal::quote_literal(now.search_path.c_str()) + ", the step set " +
+        shoal::quote_literal(expected.search_path.c_str()));
+  if (now.user != expected.user)
+    add("the current user is " + shoal::role_name(now.user) + ", the step's is " + shoal::role_name(expected.user));
+  if (now.session_user != expected.session_user)
+    add("the session user is " + shoal::role_name(now.session_user) + ", the step's is " +
+        shoal::role_name(expected.session_user));
+  if (now.run_lock != expected.run_lock || now.run_member != expected.run_member)
+    add(std::string("the session ") + (expected.run_lock && !now.run_lock ? "released the run lock"
+                                       : expected.run_member && !now.run_member ? "left its run"
+                                                                                : "took shoal's run lock") +
+        " (session advisory locks; no rollback gives them back)");
+  if (moved.empty()) return;
+  shoal::report_error(kLeftSchema,
+                      std::string("version ") + version + " left its step in schema " + shoal::quote_ident(schema) +
+                          ": " + moved,
+                      "A version runs in its schema as its step's role: it must not RESET ALL, SET ROLE, SET "
+                      "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names instead.");
+}
+
+// Marks the statements of a step as running, for the utility hook (step.hpp), also
+// when the scope is left by a PgError.
+class StepScope {
+ public:
+  StepScope() { ++shoal::step_depth; }
+  ~StepScope() { --shoal::step_depth; }
+  StepScope(const StepScope &) = delete;
+  StepScope &operator=(const StepScope &) = delete;
+};
+
 }  // namespace
 
 namespace shoal {
@@ -113,7 +173,11 @@ int run_statements(const char *schema, const char *version, const std::vector<co
                      " locations");
   RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
   const int guc_level = enter_schema(schema);
+  const ObjectAddresses *temp_before = temp_objects();
   {
+    RunAs owner(step_role(schema));
+    const StepFrame frame = current_frame();
+    StepScope step;
     ErrorContextScope context(&position);
     for (size_t i = 0; i < statements.size(); ++i) {
       position.statement = statements[i];
@@ -125,8 +189,10 @@ int run_statements(const char *schema, const char *version, const std::vector<co
                      std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
                      "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
                      "migration run in one transaction.");
+      check_frame(frame, schema, version);
     }
     position.statement = nullptr;
+    drop_temp_objects_since(temp_before);
   }
   leave_schema(guc_level);
   return static_cast<int>(statements.size());

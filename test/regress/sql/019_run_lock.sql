@@ -6,7 +6,8 @@ SELECT shoal.unlock_run();
 SELECT shoal.lock_run('deploy 42', 'digest-a');
 SELECT holder, pid = pg_backend_pid() AS mine, client_addr IS NOT DISTINCT FROM inet_client_addr() AS addr_ok,
        since <= clock_timestamp() AS since_ok, digest FROM shoal.run_lock;
--- Taking it again updates the record and does not stack.
+-- Taking it again updates the record and does not stack: one run key, one
+-- member key (1.4: the session is a member of its run).
 SELECT shoal.lock_run('deploy 43', 'digest-b');
 SELECT holder, digest FROM shoal.run_lock;
 SELECT count(*) AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 1936224097;

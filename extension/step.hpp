@@ -1,0 +1,17 @@
+// What holds for the whole library while a step's statements run (module.cpp).
+#pragma once
+
+namespace shoal {
+
+// How many steps' statements are running now (run_statements; nested when a
+// statement itself applies a version). While it is above zero, the utility hook
+// refuses what would outlive the step (PREPARE, DECLARE ... WITH HOLD) and what
+// would reach beyond it into the session (DEALLOCATE, DISCARD).
+extern int step_depth;
+
+// shoal.run_as_owner (custom GUC, default on): when the current user is a
+// superuser and the schema's owner is not, a step's statements run as that owner
+// (run_script.cpp), so nothing the owner planted runs with superuser rights.
+extern bool run_as_owner;
+
+}  // namespace shoal
