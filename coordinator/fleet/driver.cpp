@@ -415,7 +415,22 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
             worker.connection->send(Batch{Query{"ROLLBACK", {}}});
             return;
         }
-        Batch batch;
+        // As mig_apply does (extension 1.4, docs/operators.md "Security model"):
+        // a superuser runs a schema's statements as its owner when the owner is
+        // not one, unless shoal.run_as_owner is off.
+        Batch batch{Query{
+            "SELECT pg_catalog.set_config('role', o.rolname, true)"
+            " FROM pg_catalog.pg_namespace n"
+            " JOIN pg_catalog.pg_roles owner ON owner.oid OPERATOR(pg_catalog.=) n.nspowner"
+            " JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) CASE"
+            "   WHEN owner.rolname OPERATOR(pg_catalog.=) 'pg_database_owner'"
+            "   THEN (SELECT d.datdba FROM pg_catalog.pg_database d"
+            "         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+            "   ELSE n.nspowner END"
+            " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND NOT o.rolsuper"
+            " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
+            " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
+            {worker.unit->plan->schema}}};
         for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
         batch.push_back(Query{"COMMIT", {}});
         worker.phase = Phase::DirectStatements;
@@ -424,10 +439,11 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
     }
     case Phase::DirectStatements:
         if (!outcome.error) return reset_solo(worker, std::nullopt);
-        // Each statement that succeeded left one result: the count is the failing one's index.
-        if (outcome.results.size() < script.statements.size())
+        // Each query that succeeded left one result, the role's first: the
+        // count less one is the failing statement's index.
+        if (!outcome.results.empty() && outcome.results.size() - 1 < script.statements.size())
             outcome.error->context =
-                to_string(script.statements[outcome.results.size()].where) + "\n" + outcome.error->context;
+                to_string(script.statements[outcome.results.size() - 1].where) + "\n" + outcome.error->context;
         worker.error = outcome.error;
         worker.phase = Phase::DirectRollback;
         worker.connection->send(Batch{Query{"ROLLBACK", {}}});

@@ -29,10 +29,14 @@ stored_anywhere() {  # DB → rows of shoal.script and shoal.event holding the v
 }
 
 fleet_create secrets 10
+# A schema a lesser role owns: a superuser's step runs there as that owner.
+q node1 secrets "CREATE ROLE shard_owner; ALTER SCHEMA sh0000 OWNER TO shard_owner" >/dev/null
 run_shoal secrets "$MIG" apply
 is "$RC" 1 "the failing version fails (exit 1)"
 is "$(count_at secrets 20250101000001.creds.sh)" 30 "the version holding a \\getenv value is applied everywhere"
 is "$(q node1 secrets "SELECT pw FROM sh0000.creds")" "$SHOAL_TEST_SECRET" "with the value itself"
+is "$(q node1 secrets "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'sh0000.creds'::regclass")" \
+  shard_owner "in a schema a lesser role owns, it ran as that owner"
 is "$(stored_anywhere secrets)" 0 "no node stores the value: not in shoal.script, not in shoal.event"
 is "$(sum_all secrets "SELECT count(*) FROM shoal.event WHERE action = 'fail' AND detail LIKE '%getenv value%'")" 30 \
   "each failure is recorded, with the value masked"
