@@ -13,6 +13,7 @@
 #include "resolve.h"
 #include "schema_prefix.h"
 #include "split.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -48,6 +49,16 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     script.checksum = sha256_hex(script.body);
     // A file that did not resolve would only add parse errors caused by that.
     if (!resolved.problems.empty()) return script;
+    // Each file was checked as it was read; what is left is a value \getenv or
+    // \set put in (an environment variable is bytes, not necessarily UTF-8).
+    if (std::optional<TextFlaw> flaw = find_text_flaw(resolved.body)) {
+        SourceLocation where =
+            resolved.lines.empty()
+                ? SourceLocation{path, 0}
+                : resolved.lines[std::min<size_t>(flaw->line, resolved.lines.size()) - 1];
+        problems.push_back({where, "a value substituted on this line " + flaw->what});
+        return script;
+    }
 
     SplitResult split = split_script(resolved);
     append(problems, split.problems);

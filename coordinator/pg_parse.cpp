@@ -5,6 +5,17 @@
 #include <cstring>
 
 namespace shoal {
+namespace {
+
+// 1-based character position (UTF-8) of byte `offset`, as PostgreSQL counts cursor positions.
+int character_position(const std::string &text, std::size_t offset) {
+    int position = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++position;
+    return position;
+}
+
+}  // namespace
 
 void FreeParseResult::operator()(PgQuery__ParseResult *p) const {
     pg_query__parse_result__free_unpacked(p, nullptr);
@@ -16,6 +27,12 @@ void FreeScanResult::operator()(PgQuery__ScanResult *p) const {
 
 ParseTree parse_sql(const std::string &sql) {
     ParseTree out;
+    // libpg_query takes a C string: a NUL would silently end the text there.
+    if (std::size_t nul = sql.find('\0'); nul != std::string::npos) {
+        out.error = "a NUL byte in the text (nothing after it would be parsed)";
+        out.error_position = character_position(sql, nul);
+        return out;
+    }
     PgQueryProtobufParseResult result = pg_query_parse_protobuf(sql.c_str());
     if (result.error != nullptr) {
         out.error = result.error->message;
@@ -32,6 +49,7 @@ ParseTree parse_sql(const std::string &sql) {
 }
 
 TokenList scan_sql(const std::string &sql) {
+    if (sql.find('\0') != std::string::npos) return nullptr;
     PgQueryScanResult result = pg_query_scan(sql.c_str());
     TokenList out;
     if (result.error == nullptr) {

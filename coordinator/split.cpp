@@ -83,6 +83,7 @@ SplitResult split_script(const Resolved &resolved) {
         out.problems.push_back({location(offset), tree.error});
         return out;
     }
+    // parse_sql refused a NUL, so c_str() is the whole body.
     PgQuerySplitResult spans = pg_query_split_with_parser(body.c_str());
     std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult *)> free_spans(
         &spans, [](PgQuerySplitResult *s) { pg_query_free_split_result(*s); });

@@ -161,5 +161,43 @@ TEST(ChainForSchema, LongestPrefixChainOnly) {
     EXPECT_EQ(prefixes(r.dir).back(), "sh");  // longest first
 }
 
+// Issue 14, item 5: a NUL truncated a version to its first statement.
+TEST(LoadDir, NulByteInACommentIsAProblemWithFileAndLine) {
+    MemoryFiles files;
+    add_version(
+        files, "20240101000000.a.sh",
+        std::string("CREATE TABLE a(id int);\n-- note \0 here\nCREATE TABLE b(id int);\n", 63));
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
+    EXPECT_NE(r.problems[0].message.find("column 9"), std::string::npos) << r.problems[0].message;
+    EXPECT_NE(r.problems[0].message.find("NUL"), std::string::npos) << r.problems[0].message;
+}
+
+TEST(LoadDir, InvalidUtf8IsAProblemInEveryFileRead) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "SELECT 1;\n", "SELECT 'caf\xE9';\n");
+    add_version(files, "20240102000000.b.sh", "SELECT 1;\n\\ir lib/f.sql\n");
+    files.files["mig/lib/f.sql"] = "SELECT 2;\nSELECT 3; -- \xFF\n";
+    files.files["mig/before.sql"] = "SELECT '\xC0\xAF';\n";
+    files.files["mig/after.sql"] = std::string("SELECT 1;\0", 10);
+    LoadResult r = load_migration_dir("mig", files);
+    EXPECT_EQ(r.problems.size(), 4u);
+    for (const Problem &p : r.problems) EXPECT_GT(p.where.line, 0) << p.message;
+    EXPECT_TRUE(has_problem(r, "mig/20240101000000.a.sh.dn.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/lib/f.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/before.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/after.sql", "NUL"));
+}
+
+TEST(LoadDir, InvalidUtf8FromAnEnvironmentVariableIsAProblem) {
+    MemoryFiles files;
+    files.env["NAME"] = "caf\xE9";
+    add_version(files, "20240101000000.a.sh", "\\getenv name NAME\nSELECT :'name';\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -152,5 +152,18 @@ TEST(Split, EmptyFileHasNoStatements) {
     EXPECT_FALSE(r.solo);
 }
 
+// Issue 14, item 5: whatever reaches libpg_query keeps its length.
+TEST(Split, NulByteIsNeverTruncatedAway) {
+    Resolved resolved;
+    resolved.body = std::string("SELECT 1;\n-- \0\nDROP TABLE t;\n", 29);
+    resolved.lines = {{"mig/v.up.sql", 1}, {"mig/v.up.sql", 2}, {"mig/v.up.sql", 3}};
+    resolved.line_starts = {0, 10, 15};
+    SplitResult r = split_script(resolved);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/v.up.sql:2");
+    EXPECT_NE(r.problems[0].message.find("NUL"), std::string::npos);
+    EXPECT_TRUE(r.statements.empty());
+}
+
 }  // namespace
 }  // namespace shoal

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# What shoal refuses before it connects anywhere (issue 14, items 4, 5, 6, 10):
+# statements that would take a version out of its schema, bytes that would
+# shorten a version (NUL, invalid UTF-8), symbolic links that point nowhere, and
+# node specs whose password must not be echoed. Every refusal is exit 3 (or 2
+# for configuration) with file:line, and nothing is contacted: the hosts given
+# are a closed loopback port. Starts no server.
+source "$(dirname "$0")/lib.sh"
+BASIC=$DIRS/basic
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+NOWHERE=127.0.0.1:1/nowhere  # nothing listens: a run that tried to connect would exit 5
+
+fresh_dir() {  # NAME → a copy of the basic directory
+  rm -rf "${work:?}/$1"
+  cp -r "$BASIC" "$work/$1"
+  echo "$work/$1"
+}
+
+echo "# item 5: input that silently shortens a version"
+dir=$(fresh_dir nul)
+printf 'CREATE TABLE a (id bigint);\n-- a comment \0 with a NUL\nCREATE TABLE b (id bigint);\n' \
+  >"$dir/20250101000009.nul.sh.up.sql"
+printf '' >"$dir/20250101000009.nul.sh.dn.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "a NUL byte in a comment is a load error, exit 3"
+like "$OUT" "20250101000009\.nul\.sh\.up\.sql:2: column 14: .*NUL" "with file:line and column"
+OUT=$("$SHOAL" list --migdir "$dir" 2>&1)
+is "$?" 3 "even list refuses the directory"
+dir=$(fresh_dir latin1)
+printf "\\\\ir lib/names.sql\n" >"$dir/20250101000009.latin1.sh.up.sql"
+printf '' >"$dir/20250101000009.latin1.sh.dn.sql"
+mkdir "$dir/lib"
+printf "SELECT 1;\nINSERT INTO t VALUES ('caf\xe9');\n" >"$dir/lib/names.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "invalid UTF-8 in an included file is a load error"
+like "$OUT" "lib/names\.sql:2: column 27: .*not valid UTF-8 \(bytes 0xE9" "naming the included file, line and bytes"
+
+done_testing
