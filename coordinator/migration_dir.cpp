@@ -34,7 +34,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     script.path = path;
     std::optional<std::string> text = files.read_file(path);
     if (!text) {
-        problems.push_back({{path, 0}, "cannot read file"});
+        problems.push_back({{path, 0}, "cannot read file: it " + files.read_error(path)});
         return script;
     }
     DirectivesResult directives = parse_directives(path, *text);

@@ -117,7 +117,8 @@ void Resolver::resolve_file(const std::string &path, const std::optional<SourceL
     std::optional<std::string> text = files_.read_file(path);
     if (!text) {
         problem(from ? *from : SourceLocation{path, 0},
-                from ? "cannot read included file " + path : "cannot read file");
+                (from ? "cannot read included file " + path + ": it " : "cannot read file: it ") +
+                    files_.read_error(path));
         return;
     }
     if (from &&

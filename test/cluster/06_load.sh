@@ -36,4 +36,30 @@ OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
 is "$?" 3 "invalid UTF-8 in an included file is a load error"
 like "$OUT" "lib/names\.sql:2: column 27: .*not valid UTF-8 \(bytes 0xE9" "naming the included file, line and bytes"
 
+echo "# item 6: symbolic links are followed, or refused by name"
+dir=$(fresh_dir links)
+mkdir "$work/elsewhere"
+printf 'CREATE TABLE linked (id bigint);\n' >"$work/elsewhere/up.sql"
+printf 'DROP TABLE linked;\n' >"$work/elsewhere/dn.sql"
+ln -s "$work/elsewhere/up.sql" "$dir/20250101000009.linked.sh.up.sql"
+ln -s ../elsewhere/dn.sql "$dir/20250101000009.linked.sh.dn.sql"
+OUT=$("$SHOAL" list --migdir "$dir" 2>&1)
+is "$?" 0 "a directory whose version files are symbolic links loads"
+like "$OUT" "20250101000009\.linked\.sh" "and the linked version is listed"
+copy=$(fresh_dir copied)
+cp "$work/elsewhere/up.sql" "$copy/20250101000009.linked.sh.up.sql"
+cp "$work/elsewhere/dn.sql" "$copy/20250101000009.linked.sh.dn.sql"
+is "$("$SHOAL" digest --migdir "$dir")" "$("$SHOAL" digest --migdir "$copy")" \
+  "its digest is that of the same files copied in"
+rm "$work/elsewhere/up.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "a dangling symbolic link is a load error, exit 3"
+like "$OUT" "20250101000009\.linked\.sh\.up\.sql: cannot read file: it is a symbolic link to .*elsewhere/up\.sql, which does not exist" \
+  "naming the link and its target"
+rm "$dir/20250101000009.linked.sh.up.sql"
+ln -s 20250101000009.linked.sh.up.sql "$dir/20250101000009.linked.sh.up.sql"
+OUT=$("$SHOAL" list --migdir "$dir" 2>&1)
+is "$?" 3 "a looping symbolic link is a load error"
+like "$OUT" "linked\.sh\.up\.sql: cannot read file: it is a symbolic link loop" "naming it"
+
 done_testing

@@ -2,7 +2,12 @@
 #include "migration_dir.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "disk_files.h"
 #include "memory_files.h"
 
 namespace shoal {
@@ -197,6 +202,61 @@ TEST(LoadDir, InvalidUtf8FromAnEnvironmentVariableIsAProblem) {
     LoadResult r = load_migration_dir("mig", files);
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
+}
+
+// Issue 14, item 6: symbolic links were skipped in silence.
+class SymlinkDir : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        root = std::filesystem::temp_directory_path() /
+               ("shoal-symlink-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(root);
+        std::filesystem::create_directories(root / "mig");
+        std::filesystem::create_directories(root / "src");
+    }
+    void TearDown() override { std::filesystem::remove_all(root); }
+    void write(const std::string &relative, const std::string &text) {
+        std::ofstream(root / relative) << text;
+    }
+    void link(const std::string &target, const std::string &relative) {
+        std::filesystem::create_symlink(target, root / relative);
+    }
+    std::string mig() const { return (root / "mig").string(); }
+    std::filesystem::path root;
+};
+
+TEST_F(SymlinkDir, LinkedVersionFilesAndScriptsCountAsTheirTargets) {
+    write("src/up.sql", "CREATE TABLE a(id int);\n");
+    write("src/dn.sql", "DROP TABLE a;\n");
+    write("src/before.sql", "SELECT 'before';\n");
+    link("../src/up.sql", "mig/20240101000000.a.sh.up.sql");
+    link((root / "src/dn.sql").string(), "mig/20240101000000.a.sh.dn.sql");
+    link("../src/before.sql", "mig/before.sql");
+    LoadResult r = load_migration_dir(mig(), DiskFiles());
+    ASSERT_TRUE(r.ok()) << r.problems[0].message;
+    ASSERT_EQ(r.dir.versions.size(), 1u);
+    EXPECT_EQ(r.dir.versions[0].up.statements[0].sql, "CREATE TABLE a(id int)");
+    EXPECT_EQ(r.dir.versions[0].dn.statements[0].sql, "DROP TABLE a");
+    ASSERT_TRUE(r.dir.before.has_value());
+}
+
+TEST_F(SymlinkDir, DanglingAndLoopingLinksAreProblemsByName) {
+    write("mig/20240101000000.a.sh.dn.sql", "");
+    link("../src/missing.sql", "mig/20240101000000.a.sh.up.sql");
+    write("mig/20240102000000.b.sh.dn.sql", "");
+    link("20240102000000.b.sh.up.sql", "mig/20240102000000.b.sh.up.sql");
+    write("mig/20240103000000.c.sh.up.sql", "\\ir lib/inc.sql\n");
+    write("mig/20240103000000.c.sh.dn.sql", "");
+    std::filesystem::create_directories(root / "mig/lib");
+    link("nowhere.sql", "mig/lib/inc.sql");
+    LoadResult r = load_migration_dir(mig(), DiskFiles());
+    ASSERT_EQ(r.problems.size(), 3u);
+    EXPECT_TRUE(has_problem(r, mig() + "/20240101000000.a.sh.up.sql",
+                            "symbolic link to ../src/missing.sql, which does not exist"));
+    EXPECT_TRUE(has_problem(r, mig() + "/20240102000000.b.sh.up.sql", "symbolic link loop"));
+    EXPECT_TRUE(has_problem(r, mig() + "/20240103000000.c.sh.up.sql",
+                            "lib/inc.sql: it is a symbolic link to nowhere.sql"));
 }
 
 }  // namespace
