@@ -29,7 +29,7 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
 
 // One file fully prepared; problems go to `problems`.
 Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
-                   std::vector<Problem> &problems) {
+                   ScriptPlace place, std::vector<Problem> &problems) {
     Script script;
     script.path = path;
     std::optional<std::string> text = files.read_file(path);
@@ -60,7 +60,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
         return script;
     }
 
-    SplitResult split = split_script(resolved);
+    SplitResult split = split_script(resolved, place);
     append(problems, split.problems);
     script.statements = std::move(split.statements);
     script.solo = split.solo;
@@ -110,11 +110,13 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
     for (const std::string &name : *names) {
         if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
         if (name == "before.sql") {
-            result.dir.before = load_script(file_path(name), root, files, result.problems);
+            result.dir.before = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
+                                            result.problems);
             continue;
         }
         if (name == "after.sql") {
-            result.dir.after = load_script(file_path(name), root, files, result.problems);
+            result.dir.after = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
+                                           result.problems);
             continue;
         }
         VersionFileName parsed;
@@ -133,13 +135,15 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         version.timestamp = parsed.timestamp;
         version.title = parsed.title;
         version.prefix = parsed.prefix;
-        version.up = load_script(file_path(name), root, files, result.problems);
+        version.up =
+            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems);
         result.dir.versions.push_back(std::move(version));
     }
     for (Version &version : result.dir.versions) {
         std::string dn_name = version.name + ".dn.sql";
         if (dns.count(version.name)) {
-            version.dn = load_script(file_path(dn_name), root, files, result.problems);
+            version.dn =
+                load_script(file_path(dn_name), root, files, ScriptPlace::Version, result.problems);
         } else {
             result.problems.push_back(
                 {{version.up.path, 0},

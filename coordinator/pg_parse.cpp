@@ -2,6 +2,8 @@
 // splitter and lint. See pg_parse.h.
 #include "pg_parse.h"
 
+#include <strings.h>
+
 #include <cstring>
 
 namespace shoal {
@@ -128,6 +130,92 @@ StatementKind classify_statement(const PgQuery__Node &node) {
             }
         default:
             return StatementKind::Transactional;
+    }
+}
+
+namespace {
+
+// PostgreSQL's CURSOR_OPT_HOLD (parsenodes.h): DECLARE … WITH HOLD.
+constexpr int32_t kCursorOptHold = 0x0020;
+
+bool named(const char *name, const char *setting) {
+    return name != nullptr && strcasecmp(name, setting) == 0;
+}
+
+const char *const kWhyVersion =
+    " Each schema's step runs with search_path set to that schema and as the run's role, "
+    "on a connection that then runs other schemas' steps.";
+
+const char *const kWhyPublic = " before.sql and after.sql run on the run's own control connection.";
+
+std::string search_path_change(const std::string &how) {
+    return "it " + how +
+           ", which moves the statements after it out of the schema the step runs in (an "
+           "unqualified CREATE would land in another schema, once per node instead of once per "
+           "schema)." +
+           kWhyVersion +
+           " Write schema-qualified names (public.f()) for shared objects, or give a function "
+           "its own SET search_path clause.";
+}
+
+std::string role_change(ScriptPlace place) {
+    return std::string(
+               "it runs what follows as another role, which could stay in force after the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic) +
+           " Grant the run's role what it needs, or put the statements in a SECURITY DEFINER "
+           "function owned by that role.";
+}
+
+// PREPARE, DECLARE … WITH HOLD, LISTEN.
+std::string outlives(ScriptPlace place) {
+    return std::string("it leaves state in the session that outlives the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic) +
+           " Use what ends with the transaction (a DECLARE without WITH HOLD, a function instead "
+           "of PREPARE, NOTIFY instead of LISTEN).";
+}
+
+// DEALLOCATE, UNLISTEN, DISCARD.
+std::string takes_session_state(ScriptPlace place) {
+    return std::string(
+               "it removes state of the session, which belongs to the connection (shoal "
+               "prepares its own statements there), not to the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic);
+}
+
+}  // namespace
+
+std::string session_change(const PgQuery__Node &node, ScriptPlace place) {
+    const bool version = place == ScriptPlace::Version;
+    switch (node.node_case) {
+        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: {
+            const PgQuery__VariableSetStmt &set = *node.variable_set_stmt;
+            if (set.kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
+                return version ? search_path_change("resets search_path (with every other setting)")
+                               : "";
+            if (named(set.name, "search_path"))
+                return version
+                           ? search_path_change(set.kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET
+                                                    ? "resets search_path"
+                                                    : "sets search_path")
+                           : "";
+            if (named(set.name, "role") || named(set.name, "session_authorization"))
+                return role_change(place);
+            return "";
+        }
+        case PG_QUERY__NODE__NODE_PREPARE_STMT:
+        case PG_QUERY__NODE__NODE_LISTEN_STMT:
+            return outlives(place);
+        case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+            return node.declare_cursor_stmt->options & kCursorOptHold ? outlives(place) : "";
+        case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+        case PG_QUERY__NODE__NODE_UNLISTEN_STMT:
+        case PG_QUERY__NODE__NODE_DISCARD_STMT:
+            return takes_session_state(place);
+        default:
+            return "";
     }
 }
 

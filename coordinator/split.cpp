@@ -71,7 +71,7 @@ bool is_nontransactional(const std::string &sql) {
     return false;
 }
 
-SplitResult split_script(const Resolved &resolved) {
+SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
     SplitResult out;
     const std::string &body = resolved.body;
     auto location = [&](size_t offset) { return location_of(resolved, offset); };
@@ -105,6 +105,9 @@ SplitResult split_script(const Resolved &resolved) {
         statement.where = location(start);
         statement.nontransactional = kind == StatementKind::Nontransactional;
         note_concurrent_index(node, statement);
+        if (std::string why = session_change(node, place); !why.empty())
+            out.problems.push_back(
+                {statement.where, "\"" + first_words(statement.sql) + "\" is not allowed: " + why});
         out.statements.push_back(std::move(statement));
     }
 

@@ -17,6 +17,28 @@ fresh_dir() {  # NAME → a copy of the basic directory
   echo "$work/$1"
 }
 
+echo "# item 4: a version cannot leave its schema"
+dir=$(fresh_dir reset)
+printf 'RESET ALL;\nCREATE TABLE x (id bigint);\n' >"$dir/20250101000009.escape.sh.up.sql"
+printf 'DROP TABLE x;\n' >"$dir/20250101000009.escape.sh.dn.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "RESET ALL in a version is a load error, exit 3"
+like "$OUT" "20250101000009\.escape\.sh\.up\.sql:1: \"RESET ALL\" is not allowed" "it names file:line and the statement"
+like "$OUT" "search_path set to that schema" "and says why"
+OUT=$("$SHOAL" lint --migdir "$dir" 2>&1)
+is "$?" 3 "shoal lint fails on it too"
+like "$OUT" "escape\.sh\.up\.sql:1: .*RESET ALL" "and names file:line"
+printf 'SELECT 1;\n' >"$dir/20250101000009.escape.sh.up.sql"
+printf 'SELECT 1;\nSET ROLE postgres;\nDROP TABLE x;\n' >"$dir/20250101000009.escape.sh.dn.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "SET ROLE in an undo file is a load error"
+like "$OUT" "escape\.sh\.dn\.sql:2: \"SET ROLE postgres\" is not allowed" "with its file:line"
+dir=$(fresh_dir before_role)
+printf 'SET search_path = public;\nSET SESSION AUTHORIZATION postgres;\n' >"$dir/before.sql"
+OUT=$("$SHOAL" apply --migdir "$dir" --hosts "$NOWHERE" --user postgres 2>&1)
+is "$?" 3 "SET SESSION AUTHORIZATION in before.sql is a load error"
+like "$OUT" "before\.sql:2: .*control connection" "search_path is allowed there, the role change is not"
+
 echo "# item 5: input that silently shortens a version"
 dir=$(fresh_dir nul)
 printf 'CREATE TABLE a (id bigint);\n-- a comment \0 with a NUL\nCREATE TABLE b (id bigint);\n' \

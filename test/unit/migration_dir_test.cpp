@@ -204,6 +204,30 @@ TEST(LoadDir, InvalidUtf8FromAnEnvironmentVariableIsAProblem) {
     EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
 }
 
+// Issue 14, item 4: a version cannot leave its schema.
+TEST(LoadDir, SessionChangesInVersionsAreProblems) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "RESET ALL;\nCREATE TABLE x(id int);\n");
+    add_version(files, "20240102000000.b.sh", "SELECT 1;\n", "SELECT 1;\n\nSET ROLE app;\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 2u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:1");
+    EXPECT_NE(r.problems[0].message.find("search_path"), std::string::npos);
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/20240102000000.b.sh.dn.sql:3");
+}
+
+TEST(LoadDir, BeforeAndAfterMayMoveSearchPathButNotTheRole) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh");
+    files.files["mig/before.sql"] = "SET search_path = public, ext;\nRESET ALL;\nSELECT 1;\n";
+    files.files["mig/after.sql"] = "SELECT 1;\nSET SESSION AUTHORIZATION app;\nLISTEN x;\n";
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 2u) << r.problems[0].message;
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/after.sql:2");
+    EXPECT_NE(r.problems[0].message.find("control connection"), std::string::npos);
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/after.sql:3");
+}
+
 // Issue 14, item 6: symbolic links were skipped in silence.
 class SymlinkDir : public ::testing::Test {
   protected:
