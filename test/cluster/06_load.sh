@@ -84,4 +84,30 @@ OUT=$("$SHOAL" list --migdir "$dir" 2>&1)
 is "$?" 3 "a looping symbolic link is a load error"
 like "$OUT" "linked\.sh\.up\.sql: cannot read file: it is a symbolic link loop" "naming it"
 
+echo "# item 10: a node spec's password is never printed"
+secret='Top/Secret-pw'
+check_masked() {  # DESCRIPTION WANT_RC COMMAND…  (runs it, captures stdout and stderr)
+  local what=$1 want=$2
+  shift 2
+  OUT=$("$@" 2>&1)
+  is "$?" "$want" "$what: exit $want"
+  if grep -q -e "Secret" -e "Top/" <<<"$OUT"; then
+    ok 1 "$what: the password is not in the output"
+    sed 's/^/#   /' <<<"$OUT"
+  else
+    ok 0 "$what: the password is not in the output"
+  fi
+}
+check_masked "--hosts" 2 "$SHOAL" status --migdir "$BASIC" --hosts "postgres://app:$secret@127.0.0.1:1/db"
+like "$OUT" 'cannot parse "postgres://app:\*\*\*@127\.0\.0\.1:1/db"' "the spec is shown with the password masked"
+check_masked "PGHOST" 2 env PGHOST="postgres://app:$secret@127.0.0.1:1/db" "$SHOAL" status --migdir "$BASIC"
+check_masked "conninfo in PGHOST" 2 env PGHOST="host=127.0.0.1 password = $secret" "$SHOAL" status --migdir "$BASIC"
+mkdir "$work/ini"
+printf 'migdir=%s\nhosts=postgres://app:%s@127.0.0.1:1/db\n' "$BASIC" "$secret" >"$work/ini/shoal.ini"
+check_masked "shoal.ini hosts" 2 bash -c "cd '$work/ini' && '$SHOAL' status"
+printf 'migdir=%s\npassword %s\n' "$BASIC" "$secret" >"$work/ini/shoal.ini"
+check_masked "a malformed shoal.ini line" 2 bash -c "cd '$work/ini' && '$SHOAL' status"
+like "$OUT" "shoal\.ini:2: expected key=value" "the line is named, not quoted"
+check_masked "an unreachable node" 5 "$SHOAL" status --migdir "$BASIC" --hosts "postgres://app:Top%2FSecret-pw@127.0.0.1:1/db"
+
 done_testing
