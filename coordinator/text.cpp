@@ -1,4 +1,4 @@
-// UTF-8 checking of loaded files. See text.h.
+// UTF-8 checking of loaded files and the printable form of names. See text.h.
 #include "text.h"
 
 #include <cstdio>
@@ -34,6 +34,16 @@ size_t utf8_length(const std::string &text, size_t i, unsigned &code_point) {
     if (code_point < min || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF))
         return 0;
     return length;
+}
+
+// Characters that act on a terminal or on how a line reads instead of
+// showing: C0 and C1 controls, DEL, line and paragraph separators, and the
+// bidirectional overrides and isolates (a name that reorders the text after it).
+bool is_unprintable(unsigned code_point) {
+    return code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F) ||
+           code_point == 0x2028 || code_point == 0x2029 ||
+           (code_point >= 0x202A && code_point <= 0x202E) ||
+           (code_point >= 0x2066 && code_point <= 0x2069) || code_point == 0xFEFF;
 }
 
 std::string hex_escape(const char *format, unsigned value) {
@@ -73,6 +83,45 @@ std::optional<TextFlaw> find_text_flaw(const std::string &text) {
         i += length;
     }
     return std::nullopt;
+}
+
+std::string printable(const std::string &name) {
+    std::string out;
+    bool plain = !name.empty();
+    for (size_t i = 0; i < name.size();) {
+        const unsigned char c = static_cast<unsigned char>(name[i]);
+        unsigned code_point = 0;
+        const size_t length = utf8_length(name, i, code_point);
+        if (length == 0) {
+            out += hex_escape("\\x%02x", c);
+            plain = false;
+            ++i;
+            continue;
+        }
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\\' || c == '"') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (is_unprintable(code_point)) {
+            out += code_point < 0x80 ? hex_escape("\\x%02x", code_point)
+                                     : hex_escape("\\u%04x", code_point);
+        } else {
+            out.append(name, i, length);
+            // A space or comma would blur where the name ends in a list.
+            if (c != ' ' && c != ',') {
+                i += length;
+                continue;
+            }
+        }
+        plain = false;
+        i += length;
+    }
+    return plain ? out : "\"" + out + "\"";
 }
 
 }  // namespace shoal

@@ -1,5 +1,7 @@
-// Bytes as text: whether a file's bytes are text PostgreSQL's parser and the
-// server will take whole (valid UTF-8, no NUL byte). Pure; no I/O.
+// Bytes as text, both ways: whether a file's bytes are text PostgreSQL's parser
+// and the server will take whole (valid UTF-8, no NUL byte), and how a name
+// that came from a database (a schema, a version) is shown to people so that
+// it can never pass for a line of shoal's own output. Pure; no I/O.
 #pragma once
 
 #include <optional>
@@ -17,5 +19,12 @@ struct TextFlaw {
     std::string what;  // to follow "the file": "holds a NUL byte, …", "is not valid UTF-8 …"
 };
 std::optional<TextFlaw> find_text_flaw(const std::string &text);
+
+// `name` as people read it: unchanged when it is printable UTF-8 with no
+// backslash or double quote; else in double quotes with C-style escapes
+// (\n, \t, \r, \x1b, \\, \", and \xNN for every byte that is not printable
+// UTF-8), so a control character, an escape sequence or a newline in a schema
+// name shows as what it is instead of acting on the terminal or forging a line.
+std::string printable(const std::string &name);
 
 }  // namespace shoal

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "report.h"
+#include "text.h"
 
 namespace shoal {
 
@@ -68,7 +69,8 @@ bool by_key(const SchemaObject &a, const SchemaObject &b) {
 
 std::string versions_label(const std::vector<std::string> &versions) {
     if (versions.empty()) return "no version applied";
-    return versions.back() + " (" + std::to_string(versions.size()) + (versions.size() == 1 ? " version)" : " versions)");
+    return printable(versions.back()) + " (" + std::to_string(versions.size()) +
+           (versions.size() == 1 ? " version)" : " versions)");
 }
 
 size_t schema_count(const VersionGroup &group) {
@@ -155,11 +157,14 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
         schemas += schema_count(group);
         if (group.outliers.empty()) continue;
         const size_t differ = schema_count(group) - group.reference.schemas.size();
-        out += versions_label(group.versions) + ": " + std::to_string(schema_count(group)) + " schemas, " +
-               std::to_string(differ) + " differ from the reference " + group.reference.node + ":" +
-               group.reference.schema + " (like " + std::to_string(group.reference.schemas.size()) + ")\n";
+        out += versions_label(group.versions) + ": " + std::to_string(schema_count(group)) +
+               " schemas, " + std::to_string(differ) + " differ from the reference " +
+               group.reference.node + ":" + printable(group.reference.schema) + " (like " +
+               std::to_string(group.reference.schemas.size()) + ")\n";
         for (const Variant &outlier : group.outliers) {
-            const std::string where = join(collapse(outlier.schemas), ",");
+            std::vector<std::string> names;
+            for (const std::string &name : outlier.schemas) names.push_back(printable(name));
+            const std::string where = join(collapse(names), ",");
             if (outlier.differences.empty())
                 out += "  " + where + ": structure differs (fingerprint " + outlier.fingerprint + ")\n";
             for (const std::string &difference : outlier.differences) out += "  " + where + ": " + difference + "\n";

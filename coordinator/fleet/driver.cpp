@@ -134,7 +134,8 @@ private:
     size_t index_of(const Unit &unit) const { return &unit - units_.data(); }
     size_t remaining(const Unit &unit) const { return unit.plan->steps.size() - unit.next; }
     std::string where(const Worker &worker) const {
-        return nodes_[worker.node].spec.display + " " + worker.unit->plan->schema + " " + version_of(*worker.unit).name;
+        return nodes_[worker.node].spec.display + " " + printable(worker.unit->plan->schema) + " " +
+               printable(version_of(*worker.unit).name);
     }
 
     void build();

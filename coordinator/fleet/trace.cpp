@@ -358,7 +358,8 @@ LintFinding finding(const char *rule, Severity severity, const StatementTrace &s
 std::vector<LintFinding> findings_of(const VersionTrace &trace) {
     std::vector<LintFinding> out;
     if (trace.statements.empty()) return out;
-    const std::string on = "Measured on " + trace.node->spec.display + ", schema " + trace.schema + ": ";
+    const std::string on =
+        "Measured on " + trace.node->spec.display + ", schema " + printable(trace.schema) + ": ";
     const std::string per_schema = fixed(trace.ms(), 1) + " ms per schema";
     for (const StatementTrace &statement : trace.statements) {
         if (statement.error && statement.error->is_lock_timeout()) {
@@ -418,7 +419,8 @@ std::string first_line(const Statement &statement) {
 std::string report_text(const VersionTrace &trace) {
     std::ostringstream out;
     out << "trace " << trace.version->name;
-    if (trace.node) out << " on " << trace.node->spec.display << ", schema " << trace.schema;
+    if (trace.node)
+        out << " on " << trace.node->spec.display << ", schema " << printable(trace.schema);
     switch (trace.state) {
     case State::Solo:
         out << ": not traceable: a solo version (CONCURRENTLY ...) runs outside a transaction, so a trace "

@@ -1,4 +1,5 @@
-// Bytes as text (text.h): what the loader refuses (NUL, invalid UTF-8).
+// Bytes as text (text.h): what the loader refuses (NUL, invalid UTF-8) and how
+// names from a database are shown to people.
 #include "text.h"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,46 @@ TEST(TextFlaw, PostgresqlsUtf8Rules) {
         EXPECT_TRUE(find_text_flaw(std::string("x") + bad + "y")) << bad;
     }
     EXPECT_FALSE(find_text_flaw("\xC2\xA9 \xE2\x82\xAC \xF0\x9F\xA6\x88 \xF4\x8F\xBF\xBF"));
+}
+
+TEST(Printable, PlainNamesAreUnchanged) {
+    EXPECT_EQ(printable("sh0001"), "sh0001");
+    EXPECT_EQ(printable("20241107201239.add-users.sh"), "20241107201239.add-users.sh");
+    EXPECT_EQ(printable("Grüße_表"), "Grüße_表");
+}
+
+TEST(Printable, ControlCharactersAreEscapedAndQuoted) {
+    EXPECT_EQ(printable("sh0001\nSucceeded"), "\"sh0001\\nSucceeded\"");
+    EXPECT_EQ(printable("sh\x1b[2Jx"), "\"sh\\x1b[2Jx\"");
+    EXPECT_EQ(printable("a\tb\rc\x7f"), "\"a\\tb\\rc\\x7f\"");
+    EXPECT_EQ(printable("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(printable("my schema"), "\"my schema\"");
+    EXPECT_EQ(printable(""), "\"\"");
+}
+
+TEST(Printable, UnicodeControlsAndBadBytesAreEscaped) {
+    EXPECT_EQ(printable("a\xC2\x9B"
+                        "b"),
+              "\"a\\u009bb\"");  // C1 CSI
+    EXPECT_EQ(printable("a\xE2\x80\xAE"
+                        "b"),
+              "\"a\\u202eb\"");  // right-to-left override
+    EXPECT_EQ(printable("a\xE2\x80\xA8"
+                        "b"),
+              "\"a\\u2028b\"");  // line separator
+    EXPECT_EQ(printable("a\xE9"
+                        "b"),
+              "\"a\\xe9b\"");
+}
+
+TEST(Printable, NeverHoldsALineBreakOrEscape) {
+    std::string all;
+    for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+    const std::string shown = printable(all);
+    for (char c : shown) {
+        EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+        EXPECT_NE(static_cast<unsigned char>(c), 0x7f);
+    }
 }
 
 }  // namespace
