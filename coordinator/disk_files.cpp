@@ -22,9 +22,9 @@ std::optional<std::vector<std::string>> DiskFiles::list_files(const std::string 
         // A symbolic link counts as the file it points to. One that points
         // nowhere (dangling, a loop) is listed all the same: reading it fails
         // with its name, where skipping it would drop a version in silence.
-        std::error_code target_error;
-        fs::file_status target = entry.status(target_error);
-        bool is_link = fs::is_symlink(entry.symlink_status(error));
+        std::error_code entry_error;
+        fs::file_status target = entry.status(entry_error);
+        bool is_link = fs::is_symlink(entry.symlink_status(entry_error));
         if (fs::is_regular_file(target) || (is_link && !fs::exists(target))) {
             names.push_back(entry.path().filename().string());
         }
