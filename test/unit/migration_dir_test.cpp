@@ -9,6 +9,7 @@
 
 #include "disk_files.h"
 #include "memory_files.h"
+#include "report.h"
 
 namespace shoal {
 namespace {
@@ -222,7 +223,7 @@ TEST(LoadDir, BeforeAndAfterMayMoveSearchPathButNotTheRole) {
     files.files["mig/before.sql"] = "SET search_path = public, ext;\nRESET ALL;\nSELECT 1;\n";
     files.files["mig/after.sql"] = "SELECT 1;\nSET SESSION AUTHORIZATION app;\nLISTEN x;\n";
     LoadResult r = load_migration_dir("mig", files);
-    ASSERT_EQ(r.problems.size(), 2u) << r.problems[0].message;
+    ASSERT_EQ(r.problems.size(), 2u) << format_problems(r.problems);
     EXPECT_EQ(to_string(r.problems[0].where), "mig/after.sql:2");
     EXPECT_NE(r.problems[0].message.find("control connection"), std::string::npos);
     EXPECT_EQ(to_string(r.problems[1].where), "mig/after.sql:3");
