@@ -180,12 +180,16 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
         std::vector<std::string> where;
         for (const SchemaError *error : members)
             where.push_back(error->node + ":" + printable(error->schema));
-        std::string line = (version.empty() ? "" : printable(version) + ": ") + message + " — " +
-                           schemas_phrase(where.size()) + ": " + join(collapse(where), ", ");
+        // A server's message may quote a schema's name: one group stays one line.
+        std::string line = (version.empty() ? "" : printable(version) + ": ") + single_line(message) +
+                           " — " + schemas_phrase(where.size()) + ": " +
+                           join(collapse(where), ", ");
         const std::string &detail = members.front()->detail;
         const bool shared = std::all_of(members.begin(), members.end(),
                                         [&](const SchemaError *error) { return error->detail == detail; });
-        if (!detail.empty()) line += (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + detail;
+        if (!detail.empty())
+            line +=
+                (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + single_line(detail);
         out.push_back(line);
     }
     return out;

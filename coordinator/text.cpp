@@ -85,13 +85,19 @@ std::optional<TextFlaw> find_text_flaw(const std::string &text) {
     return std::nullopt;
 }
 
-std::string printable(const std::string &name) {
+namespace {
+
+// `text` with every character that is not printable UTF-8 escaped (\n, \t, \r,
+// \xNN, \uNNNN). For a name (`quoting`), \ and " are escaped too, and the
+// result is quoted when anything was escaped or the name holds a space or a
+// comma, which would blur where it ends in a list.
+std::string escaped(const std::string &text, bool quoting) {
     std::string out;
-    bool plain = !name.empty();
-    for (size_t i = 0; i < name.size();) {
-        const unsigned char c = static_cast<unsigned char>(name[i]);
+    bool plain = !text.empty();
+    for (size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
         unsigned code_point = 0;
-        const size_t length = utf8_length(name, i, code_point);
+        const size_t length = utf8_length(text, i, code_point);
         if (length == 0) {
             out += hex_escape("\\x%02x", c);
             plain = false;
@@ -104,15 +110,14 @@ std::string printable(const std::string &name) {
             out += "\\t";
         } else if (c == '\r') {
             out += "\\r";
-        } else if (c == '\\' || c == '"') {
+        } else if (quoting && (c == '\\' || c == '"')) {
             out += '\\';
             out += static_cast<char>(c);
         } else if (is_unprintable(code_point)) {
             out += code_point < 0x80 ? hex_escape("\\x%02x", code_point)
                                      : hex_escape("\\u%04x", code_point);
         } else {
-            out.append(name, i, length);
-            // A space or comma would blur where the name ends in a list.
+            out.append(text, i, length);
             if (c != ' ' && c != ',') {
                 i += length;
                 continue;
@@ -121,7 +126,13 @@ std::string printable(const std::string &name) {
         plain = false;
         i += length;
     }
-    return plain ? out : "\"" + out + "\"";
+    return quoting && !plain ? "\"" + out + "\"" : out;
 }
+
+}  // namespace
+
+std::string printable(const std::string &name) { return escaped(name, true); }
+
+std::string single_line(const std::string &text) { return escaped(text, false); }
 
 }  // namespace shoal

@@ -27,4 +27,8 @@ std::optional<TextFlaw> find_text_flaw(const std::string &text);
 // name shows as what it is instead of acting on the terminal or forging a line.
 std::string printable(const std::string &name);
 
+// `text` (a server's message, which may quote a name) on one line: the same
+// escapes as printable() for what is not printable, nothing else changed, no quotes.
+std::string single_line(const std::string &text);
+
 }  // namespace shoal

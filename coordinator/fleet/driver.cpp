@@ -504,7 +504,7 @@ void Driver::step_failed(Worker &worker) {
     SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name, error_text(error),
                         error.detail};
     progress_.step_failed();
-    progress_.note("failed: " + where(worker) + ": " + failure.message);
+    progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
     result_.errors.push_back(failure);
     result_.not_done += remaining(unit) - 1;
     set_state(unit, UnitState::Failed);

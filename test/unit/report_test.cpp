@@ -103,6 +103,16 @@ TEST(Report, SchemaAndVersionNamesAreShownEscaped) {
         EXPECT_EQ(text.find_first_of("\x1b\r"), std::string::npos);
 }
 
+TEST(Report, AServerMessageQuotingANameStaysOnOneLine) {
+    std::vector<std::string> lines = group_errors(
+        {{"node1", "sh0001", "v1", "permission denied for schema \"sh0001\nSucceeded.\"",
+          "see \"sh0001\nSucceeded.\""}});
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0],
+              "v1: permission denied for schema \"sh0001\\nSucceeded.\" — 1 schema: node1:sh0001; "
+              "DETAIL: see \"sh0001\\nSucceeded.\"");
+}
+
 TEST(Report, JsonEscapesControlCharacters) {
     EXPECT_EQ(json_string("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
               "\"sh0901\\nSucceeded.\\u001b[2K\\r\\u0001\x7f\"");

@@ -78,5 +78,12 @@ TEST(Printable, NeverHoldsALineBreakOrEscape) {
     }
 }
 
+TEST(SingleLine, EscapesOnlyWhatIsNotPrintable) {
+    EXPECT_EQ(single_line("schema \"sh0901\nSucceeded.\" does not exist"),
+              "schema \"sh0901\\nSucceeded.\" does not exist");
+    EXPECT_EQ(single_line("a\x1b[2Kb\\c, d"), "a\\x1b[2Kb\\c, d");
+    EXPECT_EQ(single_line(""), "");
+}
+
 }  // namespace
 }  // namespace shoal
