@@ -40,13 +40,14 @@ std::string one_line(std::string text) {
 
 std::string window(const std::string &text, size_t at) {
     const size_t start = at > kWindow ? at - kWindow : 0;
-    return (start ? "…" : "") + one_line(text.substr(start, 2 * kWindow)) + (start + 2 * kWindow < text.size() ? "…" : "");
+    return (start ? "…" : "") + single_line(one_line(text.substr(start, 2 * kWindow))) +
+           (start + 2 * kWindow < text.size() ? "…" : "");
 }
 
 // "type character varying(100), reference text": the reference drops a first
 // word both definitions share, so the sentence reads like the example above.
 std::string changed(const SchemaObject &object, const std::string &reference) {
-    const std::string what = object.kind + " " + object.name;
+    const std::string what = object.kind + " " + single_line(object.name);
     const std::string &mine = object.definition;
     if (std::max(mine.size(), reference.size()) > kShortDefinition || mine.find('\n') != std::string::npos ||
         reference.find('\n') != std::string::npos) {
@@ -60,7 +61,8 @@ std::string changed(const SchemaObject &object, const std::string &reference) {
     std::string shown = reference;
     if (space != std::string::npos && reference.compare(0, space + 1, mine, 0, space + 1) == 0)
         shown = reference.substr(space + 1);
-    return what + " " + (mine.empty() ? "(none)" : mine) + ", reference " + (shown.empty() ? "(none)" : shown);
+    return what + " " + (mine.empty() ? "(none)" : single_line(mine)) + ", reference " +
+           (shown.empty() ? "(none)" : single_line(shown));
 }
 
 bool by_key(const SchemaObject &a, const SchemaObject &b) {
@@ -136,7 +138,7 @@ std::vector<std::string> describe_differences(std::vector<SchemaObject> referenc
     auto report = [&](const std::vector<const SchemaObject *> &list, const std::string &phrase) {
         for (const SchemaObject *object : list)
             if (object->kind == "table" || !whole_tables.count(owning_table(object->name)))
-                out.push_back(object->kind + " " + object->name + " " + phrase);
+                out.push_back(object->kind + " " + single_line(object->name) + " " + phrase);
     };
     report(missing, "missing");
     report(extra, "not in reference");
