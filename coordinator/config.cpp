@@ -256,8 +256,9 @@ std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &e
     std::smatch m;
     if (spec.find("://") != std::string::npos) {
         if (!std::regex_match(spec, m, uri)) {
-            error =
-                "cannot parse \"" + spec + "\" as postgres://[user[:password]@]host[:port][/db]";
+            error = "cannot parse \"" + displayable_node_spec(spec) +
+                    "\" as postgres://[user[:password]@]host[:port][/db] (percent-encode "
+                    "reserved characters such as / @ : in the user name or password)";
             return std::nullopt;
         }
         std::string userinfo = m[2];
@@ -288,7 +289,7 @@ std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &e
 }
 
 std::string display_of(const NodeParts &node, bool port_matters, bool db_matters) {
-    std::string display = node.host.empty() ? "local" : node.host;
+    std::string display = node.host.empty() ? "local" : displayable_node_spec(node.host);
     if (port_matters) display += ":" + (node.port.empty() ? std::string("5432") : node.port);
     if (db_matters) display += "/" + node.db;
     return display;
@@ -316,6 +317,15 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
     std::vector<std::string> specs;
     static const std::regex separators(R"([\s,;]+)");
     std::string hosts = setting("hosts");
+    // A key=value conninfo string would be cut into words at its spaces, and a
+    // word of it taken for a host name (and echoed by libpq's error).
+    static const std::regex conninfo_key(R"((^|[\s,;])\w+\s*=)");
+    if (std::regex_search(hosts, conninfo_key)) {
+        errors.push_back("hosts \"" + displayable_node_spec(hosts) +
+                         "\" looks like a key=value connection string; give host[:port][/db] "
+                         "or postgres://user:password@host:port/db entries, comma separated");
+        return {};
+    }
     for (std::sregex_token_iterator it(hosts.begin(), hosts.end(), separators, -1), end; it != end;
          ++it) {
         if (!it->str().empty()) specs.push_back(*it);
@@ -378,6 +388,20 @@ void validate(const std::map<std::string, std::string> &settings,
 
 // shoal.ini's settings, each must be one of the layered ones.
 std::map<std::string, std::string> parse_ini(const IniFile &ini, std::vector<std::string> &errors) {
+    // Boost's message for a malformed line quotes the line, which may be
+    // `password secret`: say where it is instead.
+    std::istringstream lines(ini.text);
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+        size_t first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#' || line[first] == ';' ||
+            line[first] == '[')
+            continue;
+        if (line.find('=') == std::string::npos) {
+            errors.push_back(ini.path + ":" + std::to_string(number) + ": expected key=value");
+            return {};
+        }
+    }
     po::options_description keys;
     for (const Layered &l : layered()) keys.add_options()(l.option, po::value<std::string>(), "");
     std::map<std::string, std::string> values;
@@ -393,6 +417,27 @@ std::map<std::string, std::string> parse_ini(const IniFile &ini, std::vector<std
 }
 
 }  // namespace
+
+std::string displayable_node_spec(const std::string &spec) {
+    std::string out = spec;
+    // URI userinfo: everything between the first ':' after "scheme://" and the
+    // last '@' before the query is the password, whatever it holds (a raw '/'
+    // or '@' in it is what made the URI unparsable in the first place).
+    size_t scheme = out.find("://");
+    if (scheme != std::string::npos) {
+        size_t start = scheme + 3;
+        size_t at = out.rfind('@', out.find('?', start));
+        if (at != std::string::npos && at >= start) {
+            size_t colon = out.find(':', start);
+            if (colon != std::string::npos && colon < at)
+                out.replace(colon + 1, at - colon - 1, "***");
+        }
+    }
+    // conninfo `password=…` (quoted or not) and URI `password=…&`, sslpassword too.
+    static const std::regex secret(R"((\w*password)(\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&]*))",
+                                   std::regex::icase);
+    return std::regex_replace(out, secret, "$1$2***");
+}
 
 std::string command_name(Command command) { return doc_of(command).name; }
 

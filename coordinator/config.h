@@ -81,6 +81,13 @@ ConfigResult parse_config(const std::vector<std::string> &args,
 // True when the command line asks not to read shoal.ini (--skip-config, as pg-mig).
 bool skips_ini(const std::vector<std::string> &args);
 
+// `spec` (a --hosts/PGHOST/shoal.ini host entry, a postgres:// URI, a conninfo
+// string, or any text that may hold one) as it may be shown to people: the
+// password of a URI's userinfo and the value of every *password key
+// (conninfo `password=…`, URI `?password=…`, `sslpassword`) become "***".
+// Every message that shows a node spec as the user wrote it goes through this.
+std::string displayable_node_spec(const std::string &spec);
+
 // `shoal.ini` in `start_dir` or the nearest parent that has one (reads files).
 std::optional<IniFile> find_ini(const std::string &start_dir);
 

@@ -10,6 +10,7 @@ class DiskFiles final : public SourceFiles {
   public:
     std::optional<std::vector<std::string>> list_files(const std::string &dir) const override;
     std::optional<std::string> read_file(const std::string &path) const override;
+    std::string read_error(const std::string &path) const override;
     std::optional<std::string> getenv(const std::string &name) const override;
 };
 

@@ -46,6 +46,7 @@ enum class RuleId {
     PreferRobustStmts,
     BanConcurrentIndexCreationInTransaction,
     TransactionNesting,
+    LeavingTheSchema,
     PreferBigintOverInt,
     PreferTimestamptz,
     PreferTextField,
@@ -164,6 +165,17 @@ const Rule kRules[] = {
      "Remove the statement. A statement that must run outside a transaction goes alone in a "
      "version of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; "
      "wrapper is accepted)."},
+    {"leaving-the-schema", E, false, false,
+     "Each schema's step runs with search_path set to that schema and as the run's role, on a "
+     "connection that goes on to other schemas. RESET ALL, SET or RESET search_path, SET ROLE or "
+     "SESSION AUTHORIZATION move what follows out of the schema or to another role (RESET ALL; "
+     "CREATE TABLE x creates x in public: once per node, and every other schema fails); PREPARE, "
+     "DECLARE ... WITH HOLD, LISTEN outlive the step, DEALLOCATE, UNLISTEN and DISCARD take state "
+     "of the connection. shoal refuses to load such a version.",
+     "Write schema-qualified names (public.f()) for shared objects, give a function its own SET "
+     "search_path clause, grant the run's role what it needs (or use a SECURITY DEFINER "
+     "function), and use what ends with the transaction (DECLARE without WITH HOLD, a function "
+     "instead of PREPARE)."},
     {"prefer-bigint-over-int", W, false, true,
      "integer, smallint and serial ids and counters run out (2^31, 2^15) on a busy table, and "
      "widening the column later rewrites the table on every shard.",
@@ -453,6 +465,7 @@ class Checker {
     }
 
     void check_statement(const PgQuery__Node &node) {
+        if (!session_change(node, ScriptPlace::Version).empty()) add(RuleId::LeavingTheSchema, -1);
         switch (node.node_case) {
             case PG_QUERY__NODE__NODE_CREATE_STMT:
                 created_tables_.insert(node.create_stmt->relation->relname);

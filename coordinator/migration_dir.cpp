@@ -13,6 +13,7 @@
 #include "resolve.h"
 #include "schema_prefix.h"
 #include "split.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -28,12 +29,12 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
 
 // One file fully prepared; problems go to `problems`.
 Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
-                   std::vector<Problem> &problems) {
+                   ScriptPlace place, std::vector<Problem> &problems) {
     Script script;
     script.path = path;
     std::optional<std::string> text = files.read_file(path);
     if (!text) {
-        problems.push_back({{path, 0}, "cannot read file"});
+        problems.push_back({{path, 0}, "cannot read file: it " + files.read_error(path)});
         return script;
     }
     DirectivesResult directives = parse_directives(path, *text);
@@ -49,8 +50,18 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     script.checksum = sha256_hex(script.body);
     // A file that did not resolve would only add parse errors caused by that.
     if (!resolved.problems.empty()) return script;
+    // Each file was checked as it was read; what is left is a value \getenv or
+    // \set put in (an environment variable is bytes, not necessarily UTF-8).
+    if (std::optional<TextFlaw> flaw = find_text_flaw(resolved.body)) {
+        SourceLocation where =
+            resolved.lines.empty()
+                ? SourceLocation{path, 0}
+                : resolved.lines[std::min<size_t>(flaw->line, resolved.lines.size()) - 1];
+        problems.push_back({where, "a value substituted on this line " + flaw->what});
+        return script;
+    }
 
-    SplitResult split = split_script(resolved);
+    SplitResult split = split_script(resolved, place);
     append(problems, split.problems);
     script.statements = std::move(split.statements);
     script.solo = split.solo;
@@ -100,11 +111,13 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
     for (const std::string &name : *names) {
         if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
         if (name == "before.sql") {
-            result.dir.before = load_script(file_path(name), root, files, result.problems);
+            result.dir.before = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
+                                            result.problems);
             continue;
         }
         if (name == "after.sql") {
-            result.dir.after = load_script(file_path(name), root, files, result.problems);
+            result.dir.after = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
+                                           result.problems);
             continue;
         }
         VersionFileName parsed;
@@ -123,13 +136,15 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         version.timestamp = parsed.timestamp;
         version.title = parsed.title;
         version.prefix = parsed.prefix;
-        version.up = load_script(file_path(name), root, files, result.problems);
+        version.up =
+            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems);
         result.dir.versions.push_back(std::move(version));
     }
     for (Version &version : result.dir.versions) {
         std::string dn_name = version.name + ".dn.sql";
         if (dns.count(version.name)) {
-            version.dn = load_script(file_path(dn_name), root, files, result.problems);
+            version.dn =
+                load_script(file_path(dn_name), root, files, ScriptPlace::Version, result.problems);
         } else {
             result.problems.push_back(
                 {{version.up.path, 0},

@@ -2,9 +2,22 @@
 // splitter and lint. See pg_parse.h.
 #include "pg_parse.h"
 
+#include <strings.h>
+
 #include <cstring>
 
 namespace shoal {
+namespace {
+
+// 1-based character position (UTF-8) of byte `offset`, as PostgreSQL counts cursor positions.
+int character_position(const std::string &text, std::size_t offset) {
+    int position = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++position;
+    return position;
+}
+
+}  // namespace
 
 void FreeParseResult::operator()(PgQuery__ParseResult *p) const {
     pg_query__parse_result__free_unpacked(p, nullptr);
@@ -16,6 +29,12 @@ void FreeScanResult::operator()(PgQuery__ScanResult *p) const {
 
 ParseTree parse_sql(const std::string &sql) {
     ParseTree out;
+    // libpg_query takes a C string: a NUL would silently end the text there.
+    if (std::size_t nul = sql.find('\0'); nul != std::string::npos) {
+        out.error = "a NUL byte in the text (nothing after it would be parsed)";
+        out.error_position = character_position(sql, nul);
+        return out;
+    }
     PgQueryProtobufParseResult result = pg_query_parse_protobuf(sql.c_str());
     if (result.error != nullptr) {
         out.error = result.error->message;
@@ -32,6 +51,7 @@ ParseTree parse_sql(const std::string &sql) {
 }
 
 TokenList scan_sql(const std::string &sql) {
+    if (sql.find('\0') != std::string::npos) return nullptr;
     PgQueryScanResult result = pg_query_scan(sql.c_str());
     TokenList out;
     if (result.error == nullptr) {
@@ -110,6 +130,92 @@ StatementKind classify_statement(const PgQuery__Node &node) {
             }
         default:
             return StatementKind::Transactional;
+    }
+}
+
+namespace {
+
+// PostgreSQL's CURSOR_OPT_HOLD (parsenodes.h): DECLARE … WITH HOLD.
+constexpr int32_t kCursorOptHold = 0x0020;
+
+bool named(const char *name, const char *setting) {
+    return name != nullptr && strcasecmp(name, setting) == 0;
+}
+
+const char *const kWhyVersion =
+    " Each schema's step runs with search_path set to that schema and as the run's role, "
+    "on a connection that then runs other schemas' steps.";
+
+const char *const kWhyPublic = " before.sql and after.sql run on the run's own control connection.";
+
+std::string search_path_change(const std::string &how) {
+    return "it " + how +
+           ", which moves the statements after it out of the schema the step runs in (an "
+           "unqualified CREATE would land in another schema, once per node instead of once per "
+           "schema)." +
+           kWhyVersion +
+           " Write schema-qualified names (public.f()) for shared objects, or give a function "
+           "its own SET search_path clause.";
+}
+
+std::string role_change(ScriptPlace place) {
+    return std::string(
+               "it runs what follows as another role, which could stay in force after the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic) +
+           " Grant the run's role what it needs, or put the statements in a SECURITY DEFINER "
+           "function owned by that role.";
+}
+
+// PREPARE, DECLARE … WITH HOLD, LISTEN.
+std::string outlives(ScriptPlace place) {
+    return std::string("it leaves state in the session that outlives the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic) +
+           " Use what ends with the transaction (a DECLARE without WITH HOLD, a function instead "
+           "of PREPARE, NOTIFY instead of LISTEN).";
+}
+
+// DEALLOCATE, UNLISTEN, DISCARD.
+std::string takes_session_state(ScriptPlace place) {
+    return std::string(
+               "it removes state of the session, which belongs to the connection (shoal "
+               "prepares its own statements there), not to the ") +
+           (place == ScriptPlace::Version ? "step." : "script.") +
+           (place == ScriptPlace::Version ? kWhyVersion : kWhyPublic);
+}
+
+}  // namespace
+
+std::string session_change(const PgQuery__Node &node, ScriptPlace place) {
+    const bool version = place == ScriptPlace::Version;
+    switch (node.node_case) {
+        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: {
+            const PgQuery__VariableSetStmt &set = *node.variable_set_stmt;
+            if (set.kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
+                return version ? search_path_change("resets search_path (with every other setting)")
+                               : "";
+            if (named(set.name, "search_path"))
+                return version
+                           ? search_path_change(set.kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET
+                                                    ? "resets search_path"
+                                                    : "sets search_path")
+                           : "";
+            if (named(set.name, "role") || named(set.name, "session_authorization"))
+                return role_change(place);
+            return "";
+        }
+        case PG_QUERY__NODE__NODE_PREPARE_STMT:
+        case PG_QUERY__NODE__NODE_LISTEN_STMT:
+            return outlives(place);
+        case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+            return node.declare_cursor_stmt->options & kCursorOptHold ? outlives(place) : "";
+        case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+        case PG_QUERY__NODE__NODE_UNLISTEN_STMT:
+        case PG_QUERY__NODE__NODE_DISCARD_STMT:
+            return takes_session_state(place);
+        default:
+            return "";
     }
 }
 

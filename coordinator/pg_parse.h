@@ -48,4 +48,19 @@ enum class StatementKind {
 
 StatementKind classify_statement(const PgQuery__Node &node);
 
+// Where a file runs: a version runs once per schema, each step with search_path
+// set to that schema, on worker connections that go on to other schemas;
+// before.sql and after.sql run once per node in public, on the run's control
+// connection.
+enum class ScriptPlace { Version, PublicScript };
+
+// Why `node` may not appear in a file run at `place`, as a sentence for the
+// user; "" when it may. In a version: anything that moves search_path or the
+// role away from what the step set (SET/RESET search_path, RESET ALL, SET ROLE,
+// SET SESSION AUTHORIZATION and their RESETs), and session state that would
+// outlive the step or take the connection's own (PREPARE, DEALLOCATE, DECLARE …
+// WITH HOLD, LISTEN, UNLISTEN, DISCARD). In before.sql/after.sql the same,
+// except search_path and RESET ALL: they run in public, not in a schema.
+std::string session_change(const PgQuery__Node &node, ScriptPlace place);
+
 }  // namespace shoal

@@ -7,6 +7,7 @@
 
 #include "migration_dir.h"
 #include "schema_prefix.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 std::string join_names(std::vector<AppliedVersion>::const_iterator begin,
                        std::vector<AppliedVersion>::const_iterator end) {
     std::string names;
-    for (auto it = begin; it != end; ++it) names += (names.empty() ? "" : ", ") + it->name;
+    for (auto it = begin; it != end; ++it)
+        names += (names.empty() ? "" : ", ") + printable(it->name);
     return names;
 }
 
@@ -47,7 +49,8 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
                                     [&](const Version *v) { return v->name == have.name; });
         if (!in_chain) {
             problem(PlanProblemKind::MissingOnDisk, have.name, "",
-                    "version " + have.name + " is applied, but it is not in " + dir.path +
+                    "version " + printable(have.name) + " is applied, but it is not in " +
+                        dir.path +
                         ". Hint: rebase on top of the main branch; if the version was removed "
                         "on purpose, undo it first, or drop it from the stamp with "
                         "shoal.mig_forget().");
@@ -55,7 +58,7 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
         }
         if (i >= chain.size()) {
             problem(PlanProblemKind::TimelineViolation, have.name, have.name,
-                    "the stamp lists version " + have.name +
+                    "the stamp lists version " + printable(have.name) +
                         " more than once; repair it with shoal.mig_forget().");
             return {};
         }
@@ -63,11 +66,11 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
         if (have.name != want.name) {
             problem(PlanProblemKind::TimelineViolation, want.name, have.name,
                     "migration timeline violation: version " + want.name +
-                        " is not applied, but the newer version " + have.name +
+                        " is not applied, but the newer version " + printable(have.name) +
                         " already is. Either undo the newer versions (" +
                         join_names(applied.begin() + static_cast<long>(i), applied.end()) +
                         ") with shoal undo, newest first, or rename " + want.name +
-                        " with a timestamp newer than " + applied.back().name +
+                        " with a timestamp newer than " + printable(applied.back().name) +
                         " (shoal new picks one) and run shoal chain.");
             return {};
         }
@@ -108,8 +111,8 @@ Plan plan_undo(const MigrationDir &dir, const std::vector<NodeState> &nodes,
     const Version *target = find_version(dir, version);
     if (target == nullptr) {
         plan.errors.push_back({PlanProblemKind::UnknownVersion, "", "", version, "",
-                               "no such version on disk: " + version + " (in " + dir.path +
-                                   "); shoal list shows the versions"});
+                               "no such version on disk: " + printable(version) + " (in " +
+                                   dir.path + "); shoal list shows the versions"});
         return plan;
     }
     for (const NodeState &node : nodes) {

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "text.h"
+
 namespace shoal {
 namespace {
 
@@ -176,13 +178,18 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
     for (const auto &[key, members] : sorted) {
         const auto &[version, message] = key;
         std::vector<std::string> where;
-        for (const SchemaError *error : members) where.push_back(error->node + ":" + error->schema);
-        std::string line = (version.empty() ? "" : version + ": ") + message + " — " +
-                           schemas_phrase(where.size()) + ": " + join(collapse(where), ", ");
+        for (const SchemaError *error : members)
+            where.push_back(error->node + ":" + printable(error->schema));
+        // A server's message may quote a schema's name: one group stays one line.
+        std::string line = (version.empty() ? "" : printable(version) + ": ") + single_line(message) +
+                           " — " + schemas_phrase(where.size()) + ": " +
+                           join(collapse(where), ", ");
         const std::string &detail = members.front()->detail;
         const bool shared = std::all_of(members.begin(), members.end(),
                                         [&](const SchemaError *error) { return error->detail == detail; });
-        if (!detail.empty()) line += (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + detail;
+        if (!detail.empty())
+            line +=
+                (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + single_line(detail);
         out.push_back(line);
     }
     return out;
@@ -190,7 +197,7 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
 
 std::string format_plan_problem(const PlanProblem &problem) {
     std::string where = problem.node;
-    if (!problem.schema.empty()) where += (where.empty() ? "" : ":") + problem.schema;
+    if (!problem.schema.empty()) where += (where.empty() ? "" : ":") + printable(problem.schema);
     return where.empty() ? problem.message : where + ": " + problem.message;
 }
 
@@ -199,7 +206,8 @@ std::string format_plan(const Plan &plan) {
     for (const NodePlan &node : plan.nodes) {
         for (const SchemaPlan &schema : node.schemas) {
             for (const Version *step : schema.steps) {
-                by_version[step->name].push_back(node.node + ":" + schema.schema);
+                by_version[printable(step->name)].push_back(node.node + ":" +
+                                                            printable(schema.schema));
             }
         }
     }

@@ -1,7 +1,8 @@
 // How results reach people and scripts: exit codes, `file:line: message`
 // problems, schema lists collapsed into ranges (sh0001-0003,0008, as pg-mig's
 // collapse), identical errors grouped across schemas, and the plan summary.
-// Formats strings; printing them is the caller's business.
+// Formats strings; printing them is the caller's business. Schema and version
+// names in text go through printable() (text.h); JSON escapes them itself.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "migration.h"
 #include "plan.h"
+#include "text.h"
 
 namespace shoal {
 

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 
+#include "text.h"
+
 namespace shoal {
 namespace {
 
@@ -119,12 +121,20 @@ void Resolver::resolve_file(const std::string &path, const std::optional<SourceL
     std::optional<std::string> text = files_.read_file(path);
     if (!text) {
         problem(from ? *from : SourceLocation{path, 0},
-                from ? "cannot read included file " + path : "cannot read file");
+                (from ? "cannot read included file " + path + ": it " : "cannot read file: it ") +
+                    files_.read_error(path));
         return;
     }
     if (from &&
         std::find(out_.includes.begin(), out_.includes.end(), path) == out_.includes.end()) {
         out_.includes.push_back(path);
+    }
+    // A NUL would end the text wherever it becomes a C string (libpg_query, the
+    // server), so the statements after it would silently not run.
+    if (std::optional<TextFlaw> flaw = find_text_flaw(*text)) {
+        problem({path, flaw->line},
+                "column " + std::to_string(flaw->column) + ": the file " + flaw->what);
+        return;
     }
     // Each file gets a fresh lexer, as psql's MainLoop does per \i.
     LexState saved_state = state_;

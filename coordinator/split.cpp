@@ -71,7 +71,7 @@ bool is_nontransactional(const std::string &sql) {
     return false;
 }
 
-SplitResult split_script(const Resolved &resolved) {
+SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
     SplitResult out;
     const std::string &body = resolved.body;
     auto location = [&](size_t offset) { return location_of(resolved, offset); };
@@ -83,6 +83,7 @@ SplitResult split_script(const Resolved &resolved) {
         out.problems.push_back({location(offset), tree.error});
         return out;
     }
+    // parse_sql refused a NUL, so c_str() is the whole body.
     PgQuerySplitResult spans = pg_query_split_with_parser(body.c_str());
     std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult *)> free_spans(
         &spans, [](PgQuerySplitResult *s) { pg_query_free_split_result(*s); });
@@ -104,6 +105,9 @@ SplitResult split_script(const Resolved &resolved) {
         statement.where = location(start);
         statement.nontransactional = kind == StatementKind::Nontransactional;
         note_concurrent_index(node, statement);
+        if (std::string why = session_change(node, place); !why.empty())
+            out.problems.push_back(
+                {statement.where, "\"" + first_words(statement.sql) + "\" is not allowed: " + why});
         out.statements.push_back(std::move(statement));
     }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "migration.h"
+#include "pg_parse.h"
 #include "resolve.h"
 
 namespace shoal {
@@ -17,10 +18,12 @@ struct SplitResult {
     std::vector<Statement> statements;  // without the idiom's COMMIT/BEGIN
     bool solo = false;                  // runs outside a transaction block
     std::vector<Problem>
-        problems;  // syntax errors (PostgreSQL's message), mixing, stray BEGIN/COMMIT
+        problems;  // syntax errors (PostgreSQL's message), mixing, stray BEGIN/COMMIT,
+                   // statements that leave the schema or the session (session_change)
 };
 
-SplitResult split_script(const Resolved &resolved);
+// `place` decides which session changes are refused (pg_parse.h, session_change).
+SplitResult split_script(const Resolved &resolved, ScriptPlace place = ScriptPlace::Version);
 
 // True when the statement `sql` (one statement) cannot run inside a
 // transaction block: CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY,

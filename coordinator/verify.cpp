@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "report.h"
+#include "text.h"
 
 namespace shoal {
 
@@ -39,13 +40,14 @@ std::string one_line(std::string text) {
 
 std::string window(const std::string &text, size_t at) {
     const size_t start = at > kWindow ? at - kWindow : 0;
-    return (start ? "…" : "") + one_line(text.substr(start, 2 * kWindow)) + (start + 2 * kWindow < text.size() ? "…" : "");
+    return (start ? "…" : "") + single_line(one_line(text.substr(start, 2 * kWindow))) +
+           (start + 2 * kWindow < text.size() ? "…" : "");
 }
 
 // "type character varying(100), reference text": the reference drops a first
 // word both definitions share, so the sentence reads like the example above.
 std::string changed(const SchemaObject &object, const std::string &reference) {
-    const std::string what = object.kind + " " + object.name;
+    const std::string what = object.kind + " " + single_line(object.name);
     const std::string &mine = object.definition;
     if (std::max(mine.size(), reference.size()) > kShortDefinition || mine.find('\n') != std::string::npos ||
         reference.find('\n') != std::string::npos) {
@@ -59,7 +61,8 @@ std::string changed(const SchemaObject &object, const std::string &reference) {
     std::string shown = reference;
     if (space != std::string::npos && reference.compare(0, space + 1, mine, 0, space + 1) == 0)
         shown = reference.substr(space + 1);
-    return what + " " + (mine.empty() ? "(none)" : mine) + ", reference " + (shown.empty() ? "(none)" : shown);
+    return what + " " + (mine.empty() ? "(none)" : single_line(mine)) + ", reference " +
+           (shown.empty() ? "(none)" : single_line(shown));
 }
 
 bool by_key(const SchemaObject &a, const SchemaObject &b) {
@@ -68,7 +71,8 @@ bool by_key(const SchemaObject &a, const SchemaObject &b) {
 
 std::string versions_label(const std::vector<std::string> &versions) {
     if (versions.empty()) return "no version applied";
-    return versions.back() + " (" + std::to_string(versions.size()) + (versions.size() == 1 ? " version)" : " versions)");
+    return printable(versions.back()) + " (" + std::to_string(versions.size()) +
+           (versions.size() == 1 ? " version)" : " versions)");
 }
 
 size_t schema_count(const VersionGroup &group) {
@@ -134,7 +138,7 @@ std::vector<std::string> describe_differences(std::vector<SchemaObject> referenc
     auto report = [&](const std::vector<const SchemaObject *> &list, const std::string &phrase) {
         for (const SchemaObject *object : list)
             if (object->kind == "table" || !whole_tables.count(owning_table(object->name)))
-                out.push_back(object->kind + " " + object->name + " " + phrase);
+                out.push_back(object->kind + " " + single_line(object->name) + " " + phrase);
     };
     report(missing, "missing");
     report(extra, "not in reference");
@@ -155,11 +159,14 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
         schemas += schema_count(group);
         if (group.outliers.empty()) continue;
         const size_t differ = schema_count(group) - group.reference.schemas.size();
-        out += versions_label(group.versions) + ": " + std::to_string(schema_count(group)) + " schemas, " +
-               std::to_string(differ) + " differ from the reference " + group.reference.node + ":" +
-               group.reference.schema + " (like " + std::to_string(group.reference.schemas.size()) + ")\n";
+        out += versions_label(group.versions) + ": " + std::to_string(schema_count(group)) +
+               " schemas, " + std::to_string(differ) + " differ from the reference " +
+               group.reference.node + ":" + printable(group.reference.schema) + " (like " +
+               std::to_string(group.reference.schemas.size()) + ")\n";
         for (const Variant &outlier : group.outliers) {
-            const std::string where = join(collapse(outlier.schemas), ",");
+            std::vector<std::string> names;
+            for (const std::string &name : outlier.schemas) names.push_back(printable(name));
+            const std::string where = join(collapse(names), ",");
             if (outlier.differences.empty())
                 out += "  " + where + ": structure differs (fingerprint " + outlier.fingerprint + ")\n";
             for (const std::string &difference : outlier.differences) out += "  " + where + ": " + difference + "\n";

@@ -145,7 +145,8 @@ private:
     size_t index_of(const Unit &unit) const { return &unit - units_.data(); }
     size_t remaining(const Unit &unit) const { return unit.plan->steps.size() - unit.next; }
     std::string where(const Worker &worker) const {
-        return nodes_[worker.node].spec.display + " " + worker.unit->plan->schema + " " + version_of(*worker.unit).name;
+        return nodes_[worker.node].spec.display + " " + printable(worker.unit->plan->schema) + " " +
+               printable(version_of(*worker.unit).name);
     }
 
     void build();
@@ -639,7 +640,7 @@ void Driver::step_failed(Worker &worker) {
     SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name,
                         mask_secrets(error_text(error), secrets), mask_secrets(error.detail, secrets)};
     progress_.step_failed();
-    progress_.note("failed: " + where(worker) + ": " + failure.message);
+    progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
     result_.errors.push_back(failure);
     result_.not_done += remaining(unit) - 1;
     set_state(unit, UnitState::Failed);

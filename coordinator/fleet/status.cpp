@@ -101,7 +101,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
                   << status.behind << " behind, " << status.failed.size() << " failed";
         if (!status.failed.empty()) {
             std::vector<std::string> names;
-            for (const std::string &schema : status.failed) names.push_back(schema);
+            for (const std::string &schema : status.failed) names.push_back(printable(schema));
             std::cout << " (" << join(collapse(names), ",") << ")";
         }
         if (!status.conflicting.empty())

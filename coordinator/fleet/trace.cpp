@@ -358,7 +358,8 @@ LintFinding finding(const char *rule, Severity severity, const StatementTrace &s
 std::vector<LintFinding> findings_of(const VersionTrace &trace) {
     std::vector<LintFinding> out;
     if (trace.statements.empty()) return out;
-    const std::string on = "Measured on " + trace.node->spec.display + ", schema " + trace.schema + ": ";
+    const std::string on =
+        "Measured on " + trace.node->spec.display + ", schema " + printable(trace.schema) + ": ";
     const std::string per_schema = fixed(trace.ms(), 1) + " ms per schema";
     for (const StatementTrace &statement : trace.statements) {
         if (statement.error && statement.error->is_lock_timeout()) {
@@ -377,18 +378,23 @@ std::vector<LintFinding> findings_of(const VersionTrace &trace) {
             if (lock.mode == "ACCESS EXCLUSIVE" && lock.table_with_rows)
                 out.push_back(finding(
                     "trace-access-exclusive", Severity::Warning, statement,
-                    on + "the statement took an ACCESS EXCLUSIVE lock on " + lock.relation +
+                    on + "the statement took an ACCESS EXCLUSIVE lock on " +
+                        single_line(lock.relation) +
                         ", a table with rows: every read and write of it waits until the version's "
-                        "transaction ends (" + per_schema + "), on every shard in turn.",
+                        "transaction ends (" +
+                        per_schema + "), on every shard in turn.",
                     "Make the locking step instant or move it out of the hot path: the recipes in "
-                    "docs/lint.md (constant defaults, NOT VALID then VALIDATE, CONCURRENTLY indexes)."));
+                    "docs/lint.md (constant defaults, NOT VALID then VALIDATE, CONCURRENTLY "
+                    "indexes)."));
         for (const std::string &table : statement.rewrote)
-            out.push_back(finding("trace-rewrite", Severity::Warning, statement,
-                                  on + "the statement rewrote " + table +
-                                      " (its relfilenode changed): the whole table was copied under an "
-                                      "ACCESS EXCLUSIVE lock (" + per_schema + "), on every shard.",
-                                  "Add columns without a volatile default and backfill in batches outside "
-                                  "the migration; change types by adding a column (docs/lint.md)."));
+            out.push_back(
+                finding("trace-rewrite", Severity::Warning, statement,
+                        on + "the statement rewrote " + single_line(table) +
+                            " (its relfilenode changed): the whole table was copied under an "
+                            "ACCESS EXCLUSIVE lock (" +
+                            per_schema + "), on every shard.",
+                        "Add columns without a volatile default and backfill in batches outside "
+                        "the migration; change types by adding a column (docs/lint.md)."));
     }
     return out;
 }
@@ -418,7 +424,8 @@ std::string first_line(const Statement &statement) {
 std::string report_text(const VersionTrace &trace) {
     std::ostringstream out;
     out << "trace " << trace.version->name;
-    if (trace.node) out << " on " << trace.node->spec.display << ", schema " << trace.schema;
+    if (trace.node)
+        out << " on " << trace.node->spec.display << ", schema " << printable(trace.schema);
     switch (trace.state) {
     case State::Solo:
         out << ": not traceable: a solo version (CONCURRENTLY ...) runs outside a transaction, so a trace "
@@ -440,9 +447,10 @@ std::string report_text(const VersionTrace &trace) {
         else
             out << fixed(statement.ms, 3) << " ms  " << first_line(*statement.statement) << "\n";
         for (const LockTaken &lock : statement.locks)
-            out << "    lock " << lock.mode << " on " << lock.relation
+            out << "    lock " << lock.mode << " on " << single_line(lock.relation)
                 << (lock.table_with_rows ? " (table with rows)" : "") << "\n";
-        for (const std::string &table : statement.rewrote) out << "    rewrote " << table << "\n";
+        for (const std::string &table : statement.rewrote)
+            out << "    rewrote " << single_line(table) << "\n";
     }
     if (trace.state == State::Traced)
         out << "  " << fixed(trace.ms(), 3) << " ms per schema x " << trace.schemas << " schemas pending / parallelism "

@@ -127,5 +127,61 @@ TEST(Config, LintKeepsItsOwnArguments) {
     EXPECT_EQ(parse({"lint", "--help"}).config.help_for, Command::Lint);
 }
 
+// Issue 14, item 10: an unparsable node URI was echoed whole, password included.
+TEST(DisplayableNodeSpec, MasksUriPasswords) {
+    EXPECT_EQ(displayable_node_spec("postgres://app:Top/Secret-pw@db1:5432/app"),
+              "postgres://app:***@db1:5432/app");
+    EXPECT_EQ(displayable_node_spec("postgresql://app:p%40ss%2Fw@db1/app?sslmode=require"),
+              "postgresql://app:***@db1/app?sslmode=require");
+    EXPECT_EQ(displayable_node_spec("postgres://app:a@b@c:d@db1/app"),
+              "postgres://app:***@db1/app");
+    EXPECT_EQ(displayable_node_spec("postgres://app@db1/app"), "postgres://app@db1/app");
+    EXPECT_EQ(displayable_node_spec("postgres://db1/app?user=x&password=s3cr3t&sslmode=require"),
+              "postgres://db1/app?user=x&password=***&sslmode=require");
+    EXPECT_EQ(displayable_node_spec("db1:5432/app"), "db1:5432/app");
+}
+
+TEST(DisplayableNodeSpec, MasksConninfoPasswords) {
+    EXPECT_EQ(displayable_node_spec("host=db1 password=s3cr3t user=app"),
+              "host=db1 password=*** user=app");
+    EXPECT_EQ(displayable_node_spec("host=db1 password = 'a \\' secret' user=app"),
+              "host=db1 password = *** user=app");
+    EXPECT_EQ(displayable_node_spec("host=db1 PASSWORD=x sslpassword=y"),
+              "host=db1 PASSWORD=*** sslpassword=***");
+}
+
+bool any_error_holds(const ConfigResult &r, const std::string &text) {
+    for (const std::string &error : r.errors)
+        if (error.find(text) != std::string::npos) return true;
+    return false;
+}
+
+TEST(Config, BadHostsNeverShowThePassword) {
+    const std::string uri = "postgres://app:Top/Secret-pw@db1:5432/app";
+    const std::vector<ConfigResult> results = {
+        parse({"apply", "--migdir", "m", "--hosts", uri}),
+        parse({"apply", "--migdir", "m"}, {{"PGHOST", uri}}),
+        parse({"apply", "--migdir", "m"}, {}, IniFile{"/x/shoal.ini", "hosts=" + uri + "\n"}),
+        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password=Top/Secret-pw"}),
+        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password = Top/Secret-pw"}),
+        parse({"apply", "--migdir", "m"}, {}, IniFile{"/x/shoal.ini", "password Top/Secret-pw\n"}),
+    };
+    for (const ConfigResult &r : results) {
+        ASSERT_FALSE(r.ok());
+        EXPECT_FALSE(any_error_holds(r, "Secret")) << r.errors[0];
+        EXPECT_FALSE(any_error_holds(r, "Top/")) << r.errors[0];
+    }
+    EXPECT_TRUE(any_error_holds(results[0], "postgres://app:***@db1:5432/app"));
+    EXPECT_TRUE(any_error_holds(results[5], "/x/shoal.ini:1"));
+}
+
+TEST(Config, NodeDisplayNeverHoldsAPassword) {
+    ConfigResult r =
+        parse({"apply", "--migdir", "m", "--hosts", "postgres://app:s3cr3t@db1/app,db2/app"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    for (const NodeSpec &node : r.config.nodes)
+        EXPECT_EQ(node.display.find("s3cr3t"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shoal

@@ -96,6 +96,8 @@ const RuleCase kCases[] = {
      "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\nBEGIN;"},
     {"transaction-nesting", "BEGIN;\nCREATE TABLE a (id bigint);\nCOMMIT;",
      "COMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS i;\nBEGIN;"},
+    {"leaving-the-schema", "RESET ALL;\nCREATE TABLE a (id bigint);",
+     "SET lock_timeout = '1s';\nCREATE TABLE a (id bigint);"},
     {"prefer-bigint-over-int", "CREATE TABLE a (id int);", "CREATE TABLE a (id bigint);"},
     {"prefer-timestamptz", "CREATE TABLE a (at timestamp);", "CREATE TABLE a (at timestamptz);"},
     {"prefer-text-field", "CREATE TABLE a (s varchar(20));", "CREATE TABLE a (s text);"},

@@ -2,8 +2,14 @@
 #include "migration_dir.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "disk_files.h"
 #include "memory_files.h"
+#include "report.h"
 
 namespace shoal {
 namespace {
@@ -159,6 +165,123 @@ TEST(ChainForSchema, LongestPrefixChainOnly) {
     EXPECT_TRUE(names("sharding").empty());
     EXPECT_TRUE(names("pg_temp_1").empty());
     EXPECT_EQ(prefixes(r.dir).back(), "sh");  // longest first
+}
+
+// Issue 14, item 5: a NUL truncated a version to its first statement.
+TEST(LoadDir, NulByteInACommentIsAProblemWithFileAndLine) {
+    MemoryFiles files;
+    add_version(
+        files, "20240101000000.a.sh",
+        std::string("CREATE TABLE a(id int);\n-- note \0 here\nCREATE TABLE b(id int);\n", 63));
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
+    EXPECT_NE(r.problems[0].message.find("column 9"), std::string::npos) << r.problems[0].message;
+    EXPECT_NE(r.problems[0].message.find("NUL"), std::string::npos) << r.problems[0].message;
+}
+
+TEST(LoadDir, InvalidUtf8IsAProblemInEveryFileRead) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "SELECT 1;\n", "SELECT 'caf\xE9';\n");
+    add_version(files, "20240102000000.b.sh", "SELECT 1;\n\\ir lib/f.sql\n");
+    files.files["mig/lib/f.sql"] = "SELECT 2;\nSELECT 3; -- \xFF\n";
+    files.files["mig/before.sql"] = "SELECT '\xC0\xAF';\n";
+    files.files["mig/after.sql"] = std::string("SELECT 1;\0", 10);
+    LoadResult r = load_migration_dir("mig", files);
+    EXPECT_EQ(r.problems.size(), 4u);
+    for (const Problem &p : r.problems) EXPECT_GT(p.where.line, 0) << p.message;
+    EXPECT_TRUE(has_problem(r, "mig/20240101000000.a.sh.dn.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/lib/f.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/before.sql", "not valid UTF-8"));
+    EXPECT_TRUE(has_problem(r, "mig/after.sql", "NUL"));
+}
+
+TEST(LoadDir, InvalidUtf8FromAnEnvironmentVariableIsAProblem) {
+    MemoryFiles files;
+    files.env["NAME"] = "caf\xE9";
+    add_version(files, "20240101000000.a.sh", "\\getenv name NAME\nSELECT :'name';\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:2");
+}
+
+// Issue 14, item 4: a version cannot leave its schema.
+TEST(LoadDir, SessionChangesInVersionsAreProblems) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh", "RESET ALL;\nCREATE TABLE x(id int);\n");
+    add_version(files, "20240102000000.b.sh", "SELECT 1;\n", "SELECT 1;\n\nSET ROLE app;\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 2u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/20240101000000.a.sh.up.sql:1");
+    EXPECT_NE(r.problems[0].message.find("search_path"), std::string::npos);
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/20240102000000.b.sh.dn.sql:3");
+}
+
+TEST(LoadDir, BeforeAndAfterMayMoveSearchPathButNotTheRole) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh");
+    files.files["mig/before.sql"] = "SET search_path = public, ext;\nRESET ALL;\nSELECT 1;\n";
+    files.files["mig/after.sql"] = "SELECT 1;\nSET SESSION AUTHORIZATION app;\nLISTEN x;\n";
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_EQ(r.problems.size(), 2u) << format_problems(r.problems);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/after.sql:2");
+    EXPECT_NE(r.problems[0].message.find("control connection"), std::string::npos);
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/after.sql:3");
+}
+
+// Issue 14, item 6: symbolic links were skipped in silence.
+class SymlinkDir : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        root = std::filesystem::temp_directory_path() /
+               ("shoal-symlink-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(root);
+        std::filesystem::create_directories(root / "mig");
+        std::filesystem::create_directories(root / "src");
+    }
+    void TearDown() override { std::filesystem::remove_all(root); }
+    void write(const std::string &relative, const std::string &text) {
+        std::ofstream(root / relative) << text;
+    }
+    void link(const std::string &target, const std::string &relative) {
+        std::filesystem::create_symlink(target, root / relative);
+    }
+    std::string mig() const { return (root / "mig").string(); }
+    std::filesystem::path root;
+};
+
+TEST_F(SymlinkDir, LinkedVersionFilesAndScriptsCountAsTheirTargets) {
+    write("src/up.sql", "CREATE TABLE a(id int);\n");
+    write("src/dn.sql", "DROP TABLE a;\n");
+    write("src/before.sql", "SELECT 'before';\n");
+    link("../src/up.sql", "mig/20240101000000.a.sh.up.sql");
+    link((root / "src/dn.sql").string(), "mig/20240101000000.a.sh.dn.sql");
+    link("../src/before.sql", "mig/before.sql");
+    LoadResult r = load_migration_dir(mig(), DiskFiles());
+    ASSERT_TRUE(r.ok()) << r.problems[0].message;
+    ASSERT_EQ(r.dir.versions.size(), 1u);
+    EXPECT_EQ(r.dir.versions[0].up.statements[0].sql, "CREATE TABLE a(id int)");
+    EXPECT_EQ(r.dir.versions[0].dn.statements[0].sql, "DROP TABLE a");
+    ASSERT_TRUE(r.dir.before.has_value());
+}
+
+TEST_F(SymlinkDir, DanglingAndLoopingLinksAreProblemsByName) {
+    write("mig/20240101000000.a.sh.dn.sql", "");
+    link("../src/missing.sql", "mig/20240101000000.a.sh.up.sql");
+    write("mig/20240102000000.b.sh.dn.sql", "");
+    link("20240102000000.b.sh.up.sql", "mig/20240102000000.b.sh.up.sql");
+    write("mig/20240103000000.c.sh.up.sql", "\\ir lib/inc.sql\n");
+    write("mig/20240103000000.c.sh.dn.sql", "");
+    std::filesystem::create_directories(root / "mig/lib");
+    link("nowhere.sql", "mig/lib/inc.sql");
+    LoadResult r = load_migration_dir(mig(), DiskFiles());
+    ASSERT_EQ(r.problems.size(), 3u);
+    EXPECT_TRUE(has_problem(r, mig() + "/20240101000000.a.sh.up.sql",
+                            "symbolic link to ../src/missing.sql, which does not exist"));
+    EXPECT_TRUE(has_problem(r, mig() + "/20240102000000.b.sh.up.sql", "symbolic link loop"));
+    EXPECT_TRUE(has_problem(r, mig() + "/20240103000000.c.sh.up.sql",
+                            "lib/inc.sql: it is a symbolic link to nowhere.sql"));
 }
 
 }  // namespace

@@ -75,5 +75,48 @@ TEST(Report, ExitCodesAreDistinctAndDocumented) {
     }
 }
 
+// Issue 14, item 12: a schema named with a newline or an escape sequence must
+// not forge a line of shoal's output.
+TEST(Report, SchemaAndVersionNamesAreShownEscaped) {
+    const std::string forged = "sh0901\nSucceeded.";
+    const std::string escape = "sh0902\x1b[2K\rSucceeded.";
+    std::vector<SchemaError> errors = {{"node1", forged, "v1", "division by zero", ""},
+                                       {"node1", escape, "v1", "division by zero", ""},
+                                       {"node1", "sh0001", "v1", "division by zero", ""}};
+    std::vector<std::string> lines = group_errors(errors);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0],
+              "v1: division by zero — 3 schemas: node1:\"sh0901\\nSucceeded.\", "
+              "node1:\"sh0902\\x1b[2K\\rSucceeded.\", node1:sh0001");
+
+    Version version;
+    version.name = "20250101000009.v.sh";
+    Plan plan;
+    plan.nodes.push_back({"node1", {{forged, {&version}}, {"sh0001", {&version}}}});
+    EXPECT_EQ(
+        format_plan(plan),
+        "apply 20250101000009.v.sh: 2 schemas: node1:\"sh0901\\nSucceeded.\", node1:sh0001\n");
+    EXPECT_EQ(
+        format_plan_problem({PlanProblemKind::TimelineViolation, "node1", escape, "v", "", "m"}),
+        "node1:\"sh0902\\x1b[2K\\rSucceeded.\": m");
+    for (const std::string &text : {lines[0], format_plan(plan)})
+        EXPECT_EQ(text.find_first_of("\x1b\r"), std::string::npos);
+}
+
+TEST(Report, AServerMessageQuotingANameStaysOnOneLine) {
+    std::vector<std::string> lines = group_errors(
+        {{"node1", "sh0001", "v1", "permission denied for schema \"sh0001\nSucceeded.\"",
+          "see \"sh0001\nSucceeded.\""}});
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0],
+              "v1: permission denied for schema \"sh0001\\nSucceeded.\" — 1 schema: node1:sh0001; "
+              "DETAIL: see \"sh0001\\nSucceeded.\"");
+}
+
+TEST(Report, JsonEscapesControlCharacters) {
+    EXPECT_EQ(json_string("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
+              "\"sh0901\\nSucceeded.\\u001b[2K\\r\\u0001\x7f\"");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -152,5 +152,82 @@ TEST(Split, EmptyFileHasNoStatements) {
     EXPECT_FALSE(r.solo);
 }
 
+// Issue 14, item 4: what would take a step out of its schema, or leave state
+// in the session, is refused with the statement's line.
+TEST(Split, StatementsThatLeaveTheSchemaOrTheSessionAreProblems) {
+    const char *refused[] = {
+        "RESET ALL",
+        "RESET search_path",
+        "RESET ROLE",
+        "RESET SESSION AUTHORIZATION",
+        "SET search_path = public",
+        "SET SESSION search_path TO public",
+        "SET LOCAL search_path TO public",
+        "SET \"Search_Path\" TO public",
+        "SET SCHEMA 'public'",
+        "SET search_path FROM CURRENT",
+        "SET ROLE app",
+        "SET LOCAL ROLE app",
+        "SET SESSION AUTHORIZATION app",
+        "SET SESSION AUTHORIZATION DEFAULT",
+        "PREPARE p AS SELECT 1",
+        "DEALLOCATE ALL",
+        "DEALLOCATE p",
+        "DECLARE c CURSOR WITH HOLD FOR SELECT 1",
+        "LISTEN ch",
+        "UNLISTEN *",
+        "DISCARD ALL",
+        "DISCARD TEMP",
+    };
+    for (const char *statement : refused) {
+        SplitResult r =
+            split(std::string("SELECT 1;\n") + statement + ";\nCREATE TABLE x(id int);\n");
+        ASSERT_EQ(r.problems.size(), 1u) << statement;
+        EXPECT_EQ(to_string(r.problems[0].where), "mig/v.up.sql:2") << statement;
+        EXPECT_NE(r.problems[0].message.find("is not allowed"), std::string::npos)
+            << r.problems[0].message;
+        EXPECT_NE(r.problems[0].message.find(
+                      "Each schema's step runs with search_path set to that schema"),
+                  std::string::npos)
+            << r.problems[0].message;
+    }
+}
+
+TEST(Split, SettingsThatStayInTheSchemaAreFine) {
+    for (const char *statement :
+         {"SET lock_timeout = '1s'", "SET LOCAL statement_timeout = 0", "RESET lock_timeout",
+          "DECLARE c CURSOR FOR SELECT 1", "NOTIFY ch",
+          "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = public AS 'SELECT 1'",
+          "DO $$ BEGIN PERFORM 1; END $$"}) {
+        SplitResult r = split(std::string(statement) + ";\n");
+        EXPECT_TRUE(r.problems.empty()) << statement << ": " << r.problems[0].message;
+    }
+}
+
+TEST(Split, BeforeAndAfterMayMoveSearchPathButNotTheRole) {
+    test::MemoryFiles files;
+    files.files["mig/before.sql"] =
+        "SET search_path = public, ext;\nRESET ALL;\nSET ROLE app;\nPREPARE p AS SELECT 1;\n";
+    SplitResult r =
+        split_script(resolve_script("mig/before.sql", "mig", files), ScriptPlace::PublicScript);
+    ASSERT_EQ(r.problems.size(), 2u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/before.sql:3");
+    EXPECT_NE(r.problems[0].message.find("control connection"), std::string::npos);
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/before.sql:4");
+}
+
+// Issue 14, item 5: whatever reaches libpg_query keeps its length.
+TEST(Split, NulByteIsNeverTruncatedAway) {
+    Resolved resolved;
+    resolved.body = std::string("SELECT 1;\n-- \0\nDROP TABLE t;\n", 29);
+    resolved.lines = {{"mig/v.up.sql", 1}, {"mig/v.up.sql", 2}, {"mig/v.up.sql", 3}};
+    resolved.line_starts = {0, 10, 15};
+    SplitResult r = split_script(resolved);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/v.up.sql:2");
+    EXPECT_NE(r.problems[0].message.find("NUL"), std::string::npos);
+    EXPECT_TRUE(r.statements.empty());
+}
+
 }  // namespace
 }  // namespace shoal

@@ -153,5 +153,19 @@ TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
               "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}]}");
 }
 
+// Issue 14, item 12: object names and definitions come from the database
+// (names arrive quoted as SQL identifiers, which keeps a newline as it is).
+TEST(Verify, DifferencesShowNamesAndDefinitionsEscaped) {
+    const std::vector<SchemaObject> reference = {{"table", "t", "table"},
+                                                 {"column", "t.a", "type text"}};
+    const std::vector<SchemaObject> other = {{"table", "t", "table"},
+                                             {"column", "t.a", "type text\x1b[2K"},
+                                             {"table", "x\nSucceeded.", "table"}};
+    const std::vector<std::string> lines = describe_differences(reference, other);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0], "column t.a type text\\x1b[2K, reference text");
+    EXPECT_EQ(lines[1], "table x\\nSucceeded. not in reference");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -1,0 +1,34 @@
+// Bytes as text, both ways: whether a file's bytes are text PostgreSQL's parser
+// and the server will take whole (valid UTF-8, no NUL byte), and how a name
+// that came from a database (a schema, a version) is shown to people so that
+// it can never pass for a line of shoal's own output. Pure; no I/O.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace shoal {
+
+// The first reason `text` is not loadable as SQL text: a NUL byte (which ends
+// the text wherever it becomes a C string: libpg_query, libpq parameters) or a
+// byte sequence that is not valid UTF-8 (PostgreSQL's own rule: no overlong
+// forms, no surrogates, nothing above U+10FFFF).
+struct TextFlaw {
+    int line = 0;      // 1-based
+    int column = 0;    // 1-based byte column in that line
+    std::string what;  // to follow "the file": "holds a NUL byte, …", "is not valid UTF-8 …"
+};
+std::optional<TextFlaw> find_text_flaw(const std::string &text);
+
+// `name` as people read it: unchanged when it is printable UTF-8 with no
+// backslash or double quote; else in double quotes with C-style escapes
+// (\n, \t, \r, \x1b, \\, \", and \xNN for every byte that is not printable
+// UTF-8), so a control character, an escape sequence or a newline in a schema
+// name shows as what it is instead of acting on the terminal or forging a line.
+std::string printable(const std::string &name);
+
+// `text` (a server's message, which may quote a name) on one line: the same
+// escapes as printable() for what is not printable, nothing else changed, no quotes.
+std::string single_line(const std::string &text);
+
+}  // namespace shoal
