@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace shoal::fleet {
@@ -288,11 +289,21 @@ Outcome Connection::take() {
 
 void Connection::cancel() {
     if (state_ != State::Busy) return;
-    std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> handle(PQgetCancel(conn_.get()), &PQfreeCancel);
-    char error[256];
-    // A failed cancel request only means the statement runs to its end; the
-    // caller waits for the batch either way, so there is nothing to handle.
-    if (handle) (void)PQcancel(handle.get(), error, sizeof error);
+    PGcancel *handle = PQgetCancel(conn_.get());
+    if (!handle) return;
+    // A failed cancel request only means the statement runs to its end, and the
+    // caller's wait is bounded either way: nothing to handle, nothing to join.
+    std::thread([handle] {
+        char error[256];
+        (void)PQcancel(handle, error, sizeof error);
+        PQfreeCancel(handle);
+    }).detach();
+}
+
+void Connection::abandon(const std::string &why) {
+    if (state_ != State::Connecting && state_ != State::Busy) return;
+    conn_.reset();
+    fail(why);
 }
 
 std::string Connection::quote_ident(const std::string &name) const {

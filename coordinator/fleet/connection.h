@@ -92,9 +92,13 @@ public:
     // (or Broken, then with the connection's error).
     Outcome take();
 
-    // Asks the server to cancel what runs now (a short blocking call on a new
-    // socket, as PQcancel always is). The batch then ends with SQLSTATE 57014.
+    // Asks the server to cancel what runs now; the batch then ends with SQLSTATE
+    // 57014. Never blocks: PQcancel waits for the server's answer (forever, when
+    // the server is frozen), so it runs on a detached thread nobody waits for.
     void cancel();
+    // Gives up on a connection that is still connecting or busy: closes it (the
+    // server rolls back whatever it had open) and makes it Broken with `why`.
+    void abandon(const std::string &why);
 
     // Quotes an identifier for this connection's encoding.
     std::string quote_ident(const std::string &name) const;

@@ -42,9 +42,6 @@ namespace {
 
 constexpr auto kBackoffBase = std::chrono::milliseconds(200);
 constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
-// After an interrupt, how long cancelled statements get to roll back before we
-// stop waiting (closing the connection rolls back what is left anyway).
-constexpr auto kWindDown = std::chrono::seconds(30);
 
 enum class UnitState { Waiting, Ready, Running, Backoff, Done, Failed, Stopped };
 
@@ -827,14 +824,13 @@ DriveResult Driver::run() {
     for (Worker &worker : workers_) sockets.push_back(worker.connection.get());
     for (Node &node : nodes_)
         if (node.usable) sockets.push_back(node.control.get());
-    std::optional<Clock::time_point> give_up;
     while (true) {
         const auto now = Clock::now();
         if (interrupted() && !interrupt_seen_) {
             interrupt_seen_ = true;
             result_.interrupted = true;
-            give_up = now + kWindDown;
-            progress_.note("interrupted: cancelling statements in flight and rolling them back");
+            progress_.note("interrupted: cancelling statements in flight and rolling them back (at most " +
+                           std::to_string(kWindDown.count()) + " s; a second Ctrl-C exits at once)");
             for (Worker &worker : workers_) worker.connection->cancel();
         }
         promote_backoffs(now);
@@ -851,7 +847,17 @@ DriveResult Driver::run() {
                 if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle) admit(worker);
         progress_.tick();
         if (idle() && (stopping() || !work_left())) break;
-        if (give_up && now > *give_up) break;
+        if (now >= wind_down_deadline()) {
+            // A node that has not answered the cancel (frozen, or its network
+            // gone): close its connections, the server rolls them back.
+            for (Worker &worker : workers_)
+                if (worker.phase != Phase::Closed && worker.connection->state() == Connection::State::Busy) {
+                    worker.connection->abandon("no answer within the " + std::to_string(kWindDown.count()) +
+                                               " s wind-down after the interrupt");
+                    close(worker);
+                }
+            break;
+        }
         wait_and_step(sockets, next_deadline(now));
     }
     for (Unit &unit : units_)

@@ -43,6 +43,13 @@ void install_interrupt_handlers() {
 
 bool interrupted() { return interrupt_count > 0; }
 
+Clock::time_point wind_down_deadline() {
+    // Set by the first loop that sees the interrupt: the handler only counts.
+    static Clock::time_point deadline = Clock::time_point::max();
+    if (interrupted() && deadline == Clock::time_point::max()) deadline = Clock::now() + kWindDown;
+    return deadline;
+}
+
 void wait_and_step(const std::vector<Connection *> &connections, Clock::time_point deadline) {
     std::vector<pollfd> fds;
     std::vector<Connection *> owners;
@@ -64,14 +71,20 @@ void wait_and_step(const std::vector<Connection *> &connections, Clock::time_poi
 
 void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline) {
     bool cancelled = false;
-    while (std::any_of(connections.begin(), connections.end(), in_flight) && Clock::now() < deadline) {
+    while (std::any_of(connections.begin(), connections.end(), in_flight) &&
+           Clock::now() < std::min(deadline, wind_down_deadline())) {
         if (interrupted() && !cancelled) {
             for (Connection *connection : connections)
                 if (connection) connection->cancel();
             cancelled = true;
         }
-        wait_and_step(connections, deadline);
+        wait_and_step(connections, std::min(deadline, wind_down_deadline()));
     }
+    if (Clock::now() >= wind_down_deadline())
+        for (Connection *connection : connections)
+            if (in_flight(connection))
+                connection->abandon("no answer within the " + std::to_string(kWindDown.count()) +
+                                    " s wind-down after the interrupt");
 }
 
 std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches) {

@@ -19,13 +19,22 @@ using Clock = std::chrono::steady_clock;
 void install_interrupt_handlers();
 bool interrupted();
 
+// After the first interrupt, how long shoal waits for anything at all: cancelled
+// statements to roll back, the summary's rounds. A node that has not answered by
+// then (frozen, or its network gone) is abandoned: its connections are closed and
+// the server rolls back what they had open.
+inline constexpr auto kWindDown = std::chrono::seconds(30);
+// The first interrupt's time plus kWindDown; time_point::max() before one.
+Clock::time_point wind_down_deadline();
+
 // Waits until one of `connections` can make progress, `deadline` passes, or a
 // signal arrives, but never longer than a second so interrupts are seen; then
 // steps every connection poll() reported. Null entries are skipped.
 void wait_and_step(const std::vector<Connection *> &connections, Clock::time_point deadline);
 
 // Waits until none of `connections` is Connecting or Busy, cancelling in-flight
-// statements once on interrupt, or until `deadline`.
+// statements once on interrupt, or until `deadline` or the wind-down deadline;
+// past the wind-down deadline, those still in flight are abandoned.
 void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline);
 
 // Sends batches[i] to connections[i] (all at once) and waits for all of them;
