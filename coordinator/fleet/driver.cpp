@@ -41,6 +41,10 @@ namespace shoal::fleet {
 namespace {
 
 constexpr auto kBackoffBase = std::chrono::milliseconds(200);
+// When no step has started or ended for this long, the progress output says what
+// the run waits for, read from pg_stat_activity at most every kWaitPoll.
+constexpr auto kStallAfter = std::chrono::seconds(3);
+constexpr auto kWaitPoll = std::chrono::seconds(1);
 constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
 
 enum class UnitState { Waiting, Ready, Running, Backoff, Done, Failed, Stopped };
@@ -101,6 +105,7 @@ struct Worker {
     std::optional<DbError> error;    // the step's failure, while rolling back / resetting
     std::optional<StepSettings> session;  // what the connection's session is known to have
     int backend_pid = 0;                  // its server process, once joined
+    Clock::time_point step_started{};     // when its running step was sent
 };
 
 enum class Admission { Yes, SkipVersion, Stop };
@@ -111,7 +116,9 @@ enum class Steer { Unknown, Running, Paused, Cancelled };
 struct Control {
     Steer state = Steer::Unknown;
     bool asking = false;  // a control_state() query is in flight
+    bool asking_waits = false;  // ... and the wait events of the node's steps
     Clock::time_point next_ask{};
+    Clock::time_point next_wait_ask{};
     std::string said;  // "by ROLE on NODE[: REASON]"
 };
 
@@ -154,6 +161,10 @@ private:
     void poll_controls(Clock::time_point now);
     void read_control(size_t node, Outcome outcome);
     void update_steering();
+    bool stalled(Clock::time_point now) const { return in_flight_ > 0 && now - last_moved_ >= kStallAfter; }
+    std::vector<std::string> busy_pids(size_t node) const;
+    void read_waits(const Rows &rows);
+    void report_waiting(Clock::time_point now);
     void next_wave();
     void promote_backoffs(Clock::time_point now);
     Admission admissible(const Version &version, const Script &script, size_t node) const;
@@ -201,6 +212,8 @@ private:
     int in_flight_ = 0;
     bool alone_ = false;
     bool interrupt_seen_ = false;
+    Clock::time_point last_moved_ = Clock::now();  // a step started or ended
+    std::map<int, std::string> waits_;             // server pid → what it waits for ("" running)
     std::mt19937 random_;
     DriveResult result_;
 };
@@ -329,6 +342,7 @@ void Driver::start_step(Worker &worker) {
     const int statement_ms = script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
                                                                          : settings_.statement_timeout_ms;
     worker.error.reset();
+    worker.step_started = last_moved_ = Clock::now();
     if (!script.solo && !script.secrets.empty()) return start_direct(worker, lock_ms, statement_ms);
     if (!script.solo) {
         worker.phase = Phase::Transaction;
@@ -580,6 +594,7 @@ void Driver::lose_node(size_t node, const std::string &problem) {
 
 void Driver::step_succeeded(Worker &worker) {
     Unit &unit = *worker.unit;
+    last_moved_ = Clock::now();
     const int delay = script_of(unit).directives.delay_ms;
     ++result_.done;
     progress_.step_done();
@@ -606,6 +621,7 @@ void Driver::finish_step(Worker &worker) {
 
 void Driver::step_failed(Worker &worker) {
     Unit &unit = *worker.unit;
+    last_moved_ = Clock::now();
     const DbError &error = *worker.error;
     release(worker);
     const int retries = script_of(unit).directives.retries >= 0 ? script_of(unit).directives.retries : settings_.retries;
@@ -742,12 +758,69 @@ void Driver::poll_controls(Clock::time_point now) {
         if (control.asking) {
             control.asking = false;
             control.next_ask = now + kControlPoll;
-            read_control(node, connection->take());
+            Outcome outcome = connection->take();
+            if (control.asking_waits && !outcome.error && outcome.results.size() > 1) read_waits(outcome.results[1]);
+            control.asking_waits = false;
+            read_control(node, std::move(outcome));
         } else if (now >= control.next_ask) {
-            connection->send(Batch{Query{"SELECT state, changed_by, reason FROM shoal.control_state()", {}}});
+            Batch batch{Query{"SELECT state, changed_by, reason FROM shoal.control_state()", {}}};
+            const std::vector<std::string> pids = busy_pids(node);
+            if (stalled(now) && now >= control.next_wait_ask && !pids.empty()) {
+                batch.push_back(Query{"SELECT a.pid, a.wait_event_type, a.wait_event,"
+                                      " pg_catalog.array_to_string(pg_catalog.pg_blocking_pids(a.pid), ', ')"
+                                      " FROM pg_catalog.pg_stat_activity a"
+                                      " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
+                                      {text_array(pids)}});
+                control.asking_waits = true;
+                control.next_wait_ask = now + kWaitPoll;
+            }
+            connection->send(std::move(batch));
             control.asking = true;
         }
     }
+}
+
+std::vector<std::string> Driver::busy_pids(size_t node) const {
+    std::vector<std::string> pids;
+    for (const Worker &worker : workers_)
+        if (worker.node == node && worker.unit && worker.phase != Phase::Delaying && worker.backend_pid != 0)
+            pids.push_back(std::to_string(worker.backend_pid));
+    return pids;
+}
+
+// pg_stat_activity's wait of each busy step's server process, in words.
+void Driver::read_waits(const Rows &rows) {
+    for (size_t row = 0; row < rows.rows.size(); ++row) {
+        const int pid = std::atoi(rows.value(row, 0).c_str());
+        const std::string &type = rows.value(row, 1), &event = rows.value(row, 2), &blockers = rows.value(row, 3);
+        if (type == "Lock")
+            waits_[pid] = "a " + event + " lock" + (blockers.empty() ? "" : " held by pid " + blockers);
+        else if (!type.empty())
+            waits_[pid] = type + "/" + event;
+        else
+            waits_[pid].clear();
+    }
+}
+
+// While nothing moves: the oldest step in flight, and what its server process
+// waits for (or that it runs: building an index, say).
+void Driver::report_waiting(Clock::time_point now) {
+    const Worker *oldest = nullptr;
+    size_t busy = 0;
+    if (stalled(now))
+        for (const Worker &worker : workers_) {
+            if (!worker.unit || worker.phase == Phase::Delaying) continue;
+            ++busy;
+            if (!oldest || worker.step_started < oldest->step_started) oldest = &worker;
+        }
+    if (!oldest) return progress_.set_waiting("", "");
+    const auto wait = waits_.find(oldest->backend_pid);
+    std::string what = where(*oldest) + (wait == waits_.end()     ? ""
+                                         : wait->second.empty() ? ": running"
+                                                                : ": waits for " + wait->second);
+    if (busy > 1) what += " (and " + std::to_string(busy - 1) + " more in flight)";
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - oldest->step_started).count();
+    progress_.set_waiting(what, "for " + std::to_string(seconds) + " s");
 }
 
 void Driver::read_control(size_t node, Outcome outcome) {
@@ -781,9 +854,11 @@ void Driver::update_steering() {
     const auto pause = first(Steer::Paused);
     if (!paused_ && pause != controls_.end()) {
         paused_ = true;
+        progress_.set_paused(pause->said);
         progress_.note("paused " + pause->said + "; versions in flight finish, nothing new starts until resumed");
     } else if (paused_ && pause == controls_.end() && steering_known_) {
         paused_ = false;
+        progress_.set_paused("");
         if (result_.cancelled.empty()) progress_.note("resumed: starting new transactions again");
     }
 }
@@ -845,6 +920,7 @@ DriveResult Driver::run() {
         if (admitting())
             for (Worker &worker : workers_)
                 if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle) admit(worker);
+        report_waiting(now);
         progress_.tick();
         if (idle() && (stopping() || !work_left())) break;
         if (now >= wind_down_deadline()) {

@@ -35,6 +35,21 @@ void Progress::note(const std::string &line) {
     std::fflush(out_);
 }
 
+void Progress::set_waiting(const std::string &what, const std::string &how_long) {
+    const bool changed = what != waiting_for_;
+    waiting_for_ = what;
+    waiting_ = what.empty() ? "" : what + ", " + how_long;
+    if (live_ || what.empty()) return;
+    const auto now = Clock::now();
+    if (changed || now - last_waiting_line_ >= kPlainInterval) {
+        last_waiting_line_ = now;
+        std::fprintf(out_, "waiting: %s\n", waiting_.c_str());
+        std::fflush(out_);
+    }
+}
+
+void Progress::set_paused(const std::string &by) { paused_ = by; }
+
 void Progress::tick() {
     const auto now = Clock::now();
     if (total_ == 0 || now - last_draw_ < (live_ ? kLiveInterval : kPlainInterval)) return;
@@ -52,14 +67,23 @@ void Progress::draw() {
     const double rate = elapsed > 0 ? finished / elapsed : 0;
     const double percent = total_ ? 100.0 * finished / total_ : 100.0;
     std::string eta = rate > 0 && finished < total_ ? seconds_text((total_ - finished) / rate) : "-";
-    char line[256];
-    std::snprintf(line, sizeof line, "%3.0f%%  %zu/%zu  %.0f/s  ETA %s  failed %zu%s", percent, finished, total_,
-                  rate, eta.c_str(), failed_, retries_ ? (", retries " + std::to_string(retries_)).c_str() : "");
+    char counts[256];
+    std::snprintf(counts, sizeof counts, "%3.0f%%  %zu/%zu  ", percent, finished, total_);
+    std::string line = counts;
+    if (!paused_.empty()) {
+        line += "PAUSED " + paused_;
+    } else {
+        char rates[256];
+        std::snprintf(rates, sizeof rates, "%.0f/s  ETA %s", rate, eta.c_str());
+        line += rates;
+    }
+    line += "  failed " + std::to_string(failed_) + (retries_ ? ", retries " + std::to_string(retries_) : "");
+    if (live_ && !waiting_.empty()) line += "  waiting: " + waiting_;
     if (live_) {
-        std::fprintf(out_, "\r\033[K%s", line);
+        std::fprintf(out_, "\r\033[K%s", line.c_str());
         drawn_ = true;
     } else {
-        std::fprintf(out_, "progress: %s\n", line);
+        std::fprintf(out_, "progress: %s\n", line.c_str());
     }
     std::fflush(out_);
 }
