@@ -34,7 +34,7 @@ ok $? "the output names the shard, the lock wait and the blocking pid ($BLOCKER)
 like "$(grep waiting: "$WORK/wait.log" | head -1)" "127.0.0.1:${PORT[node2]}" "and the node"
 ok "$(ended && echo 1 || echo 0)" "while the lock timeout (120 s) has not fired"
 q node2 waiting "SELECT pg_terminate_backend($BLOCKER)" >/dev/null
-wait_for 60 ended
+wait_for 60 ended || kill -9 "$SHOAL_PID"
 wait "$SHOAL_PID"
 is "$?" 0 "once the blocker is gone the run completes"
 is "$(count_at waiting 20250101000001.add.sh)" 30 "every schema at head"
@@ -48,7 +48,7 @@ SHOAL_PID=$!
 wait_for 60 grep -qs "PAUSED by .*deploy freeze" "$WORK/tty.log"
 ok $? "the live line says PAUSED, by whom and why"
 q node3 waiting "SELECT shoal.resume('go')" >/dev/null
-wait_for 60 ended
+wait_for 60 ended || kill -9 "$SHOAL_PID"
 is "$(count_at waiting 20250101000002.more.sh)" 30 "resumed, the run completes"
 
 done_testing
