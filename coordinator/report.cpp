@@ -18,11 +18,14 @@ struct CodeDoc {
 const std::vector<CodeDoc> &code_docs() {
     static const std::vector<CodeDoc> docs = {
         {ExitCode::Ok, "success (check: the database is up to date)"},
-        {ExitCode::MigrationFailed, "a version failed on some schema; the other schemas went on"},
+        {ExitCode::MigrationFailed,
+         "a version failed on some schema, or a node failed a round of the run (staging, before.sql/after.sql, "
+         "the rerun fingerprint, the digest, a stamp it cannot read); the rest went on"},
         {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini"},
         {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
-        {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
+        {ExitCode::Unreachable,
+         "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): partial run"},
         {ExitCode::NotUpToDate,
          "check: the database digest is behind the code; verify: schemas differ"},
         {ExitCode::ExtensionMissing,

@@ -324,18 +324,35 @@ std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
     return values;
 }
 
-bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values) {
+namespace {
+
+// One NodeError per failed outcome; a broken connection also loses the node.
+std::vector<NodeError> failures_of(const std::vector<Node *> &nodes, const std::vector<Outcome> &outcomes,
+                                   const std::string &what) {
+    std::vector<NodeError> errors;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (!outcomes[i].error) continue;
+        const std::string failed = what + " failed";
+        errors.push_back(NodeError{nodes[i], nodes[i]->spec.display + ": " + failed + ": " + outcomes[i].error->to_string()});
+        if (nodes[i]->control->state() == Connection::State::Broken) lose(*nodes[i], failed, *outcomes[i].error);
+    }
+    return errors;
+}
+
+}  // namespace
+
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+                                          const std::string &what) {
     std::vector<Batch> batches;
     for (const std::string &value : values)
         batches.push_back(Batch{Query{"SELECT shoal.set_rerun_fingerprint($1)", {value}}});
-    auto outcomes = exchange(controls(nodes), std::move(batches));
-    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+    return failures_of(nodes, exchange(controls(nodes), std::move(batches)), what);
 }
 
-bool set_digests(std::vector<Node *> nodes, const std::string &digest) {
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what) {
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
                                                                  Batch{Query{"SELECT shoal.set_digest($1)", {digest}}}));
-    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+    return failures_of(nodes, outcomes, what);
 }
 
 void make_durable(std::vector<Node *> nodes) {

@@ -86,13 +86,24 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
 // of schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
 std::string fingerprint_of(const Node &node, const MigrationDir &dir);
 std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
-bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values);
 
-bool set_digests(std::vector<Node *> nodes, const std::string &digest);
+// A write round's failure on one node: "node: <what> failed: <server's reason>".
+// A node whose connection broke is also marked lost (not usable); a node that
+// answered with an error stays usable and the caller decides what it means.
+struct NodeError {
+    Node *node;
+    std::string message;
+};
+// values[i] to nodes[i]; `what` names the write in messages ("clearing the
+// rerun fingerprint"). Returns one NodeError per node that did not confirm it.
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+                                          const std::string &what);
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what);
 // One transaction with an xid per node, committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the
-// run included. A node where it fails is marked lost.
+// run included. A node where it fails is marked lost (not usable, with the
+// reason in its problem): it confirmed nothing.
 void make_durable(std::vector<Node *> nodes);
 std::vector<std::string> read_digests(std::vector<Node *> nodes);
 

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Truthful results (issue 14, items 7 and 8): exit 0 and "Succeeded" only when
+# every node confirmed what the summary claims. Each case breaks one round of
+# the run on one node (a digest or fingerprint write, staging, the final
+# durable commit, every node unreachable, re-plan rounds that never end, a
+# stamp that cannot be read) and checks that the failure is named by node with
+# its reason, that the exit code is not 0, and that the summary's numbers and
+# --json are what the nodes hold.
+#
+# The nodes run with a WAL writer that waits 10 s, as in 05_durability.sh, so a
+# node that crashes right after the drive loses the commits the coordinator did
+# not make durable.
+source "$(dirname "$0")/lib.sh"
+PGSERVER_EXTRA_CONF="wal_writer_delay = 10000ms"
+cluster_start
+WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
+trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
+V0=20250101000000.settings.public V1=20250101000001.users.sh V3=20250101000003.email-idx.sh
+
+json_field() {  # FIELD → that field of the last line of $OUT (the --json summary)
+  python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])" <<<"$OUT"
+}
+
+# The grants docs/operators.md lists for a migrator that is not a superuser
+# (as 02_concurrency.sh case 12); the shard schemas become its own.
+grant_migrator() {  # DB
+  local node
+  for node in "${NODES[@]}"; do
+    q "$node" "$1" "DO \$\$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shoal_migrator') THEN CREATE ROLE shoal_migrator LOGIN; END IF;
+      END \$\$;
+      GRANT USAGE ON SCHEMA shoal TO shoal_migrator;
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA shoal TO shoal_migrator;
+      GRANT SELECT ON ALL TABLES IN SCHEMA shoal TO shoal_migrator;
+      GRANT INSERT ON shoal.script, shoal.event TO shoal_migrator;
+      GRANT INSERT, UPDATE, DELETE ON shoal.run, shoal.control TO shoal_migrator;
+      GRANT CREATE ON SCHEMA public TO shoal_migrator;
+      DO \$\$ DECLARE s text; BEGIN
+        FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
+          EXECUTE format('ALTER SCHEMA %I OWNER TO shoal_migrator', s);
+        END LOOP;
+      END \$\$;" >/dev/null
+  done
+}
+run_as_migrator() {  # DB MIGDIR ARGS… → OUT, RC
+  local db=$1 migdir=$2
+  shift 2
+  OUT=$("$SHOAL" "$@" --migdir "$migdir" --hosts "$(hosts "$db")" --user shoal_migrator 2>&1)
+  RC=$?
+}
+N2=127.0.0.1:${PORT[node2]}
+
+echo "# 8b. a digest write that fails is a failure of that node"
+fleet_create digest 5
+grant_migrator digest
+# Created by postgres: the migrator cannot replace it.
+q node2 digest "CREATE FUNCTION public.mig_digest_const() RETURNS text LANGUAGE sql AS \$\$SELECT 'x'\$\$" >/dev/null
+run_as_migrator digest "$DIRS/basic" apply --json
+is "$RC" 1 "apply exits 1 when a node refuses the digest"
+is "$(json_field digest)" "" "the JSON claims no digest"
+like "$OUT" "$N2: storing the digest failed: .*must be owner" "node2 is named with the reason"
+is "$(json_field done)" 48 "every version was applied (48 steps)"
+run_as_migrator digest "$DIRS/basic" apply
+is "$RC" 1 "with nothing to do, a digest that cannot be stored still fails the run"
+like "$OUT" "$N2: storing the digest failed" "and says where"
+ok "$(grep -q Succeeded <<<"$OUT"; echo $((1 - $?)))" "it never says Succeeded"
+
+echo "# 8a. the before-undo digest: a node that cannot store it is not undone"
+run_as_migrator digest "$DIRS/basic" undo $V3
+is "$RC" 1 "undo exits 1"
+like "$OUT" "$N2: storing the digest before-undo failed" "node2 is named with the reason"
+is "$(q node2 digest "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$V3'")" 5 \
+  "node2 was left out: its gate still reads the old digest, so its schemas keep $V3"
+is "$(q node1 digest "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$V3'")" 0 \
+  "node1 was undone"
+
+echo "# 8a. the rerun fingerprint: cleared before anything runs, written after"
+fleet_create fingerprint 5
+grant_migrator fingerprint
+q node2 fingerprint "CREATE FUNCTION public.mig_rerun_fingerprint_const() RETURNS text LANGUAGE sql AS \$\$SELECT 'x'\$\$" >/dev/null
+run_as_migrator fingerprint "$DIRS/basic" apply --json
+is "$RC" 1 "apply exits 1 when a node cannot clear its fingerprint"
+like "$OUT" "$N2: clearing the rerun fingerprint failed: .*must be owner" "node2 is named with the reason"
+is "$(json_field done)/$(json_field not_done)" "32/16" "node2 was left out: 32 applied, its 16 not done"
+is "$(q node2 fingerprint "SELECT count(*) FROM shoal.applied")" 0 "node2 has nothing"
+is "$(json_field digest)" "" "no digest"
+fleet_create fpafter 5
+AFTERFP=$WORK/afterfp
+cp -r "$DIRS/basic" "$AFTERFP"
+cat >>"$AFTERFP/after.sql" <<'EOF'
+DO $$ BEGIN
+  IF to_regclass('public.break_fingerprint') IS NOT NULL THEN
+    DROP FUNCTION IF EXISTS public.mig_rerun_fingerprint_const();
+    CREATE FUNCTION public.mig_rerun_fingerprint_const() RETURNS int LANGUAGE sql AS 'SELECT 1';
+  END IF;
+END $$;
+EOF
+q node2 fpafter "CREATE TABLE public.break_fingerprint ()"
+run_shoal fpafter "$AFTERFP" apply
+is "$RC" 1 "apply exits 1 when a node cannot store its new fingerprint"
+like "$OUT" "$N2: storing the rerun fingerprint failed: .*return type" "node2 is named with the reason"
+ok "$(grep -q Succeeded <<<"$OUT"; echo $((1 - $?)))" "it never says Succeeded"
+
+echo "# 8c. re-plan rounds that run out leave steps planned: not done, no digest"
+fleet_create rounds 1
+ROUNDS=$WORK/rounds
+mkdir -p "$ROUNDS"
+printf '%s\n' "DO \$\$ BEGIN EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I',
+  'sh' || (substring(current_schema() FROM 3)::int + 1000)); END \$\$;" \
+  >"$ROUNDS/20250101000001.spawn.sh.up.sql"
+printf 'SELECT 1;\n' >"$ROUNDS/20250101000001.spawn.sh.dn.sql"
+run_shoal rounds "$ROUNDS" apply --json
+is "$RC" 1 "apply exits 1 when schemas are still planned after the last round"
+is "$(json_field not_done)" 3 "the 3 steps still planned are not done"
+like "$OUT" "still planned after 10 rounds" "it says why"
+is "$(json_field digest)" "" "no digest in the JSON"
+is "$(q_all rounds "SELECT shoal.digest()" | sort -u)" "" "no digest on any node"
+
+echo "# 8d. a staging failure: that node's steps are not done"
+fleet_create staging 5
+q node2 staging "CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS
+  \$\$BEGIN RAISE EXCEPTION 'staging refused here'; END\$\$;
+  CREATE TRIGGER refuse BEFORE INSERT ON shoal.script FOR EACH ROW EXECUTE FUNCTION public.refuse()" >/dev/null
+run_shoal staging "$DIRS/basic" apply --json
+is "$RC" 1 "apply exits 1"
+is "$(json_field done)/$(json_field failed)/$(json_field not_done)" "32/0/16" "32 applied, node2's 16 not done"
+like "$OUT" "$N2: staging the migrations failed: .*staging refused here" "node2 is named with the reason"
+run_shoal staging "$DIRS/basic" apply
+like "$OUT" "apply: 0 applied, 0 failed, 16 not done" "the rerun says node2's 16 steps are not done"
+
+echo "# 8e. --skip-unreachable with every node down"
+OUT=$("$SHOAL" apply --json --skip-unreachable --migdir "$DIRS/basic" \
+  --hosts "127.0.0.1:1/none,127.0.0.1:2/none" --user postgres 2>&1)
+RC=$?
+is "$RC" 5 "exits 5"
+is "$(json_field digest)/$(json_field nothing_to_do)" "/False" "no digest and not 'nothing to do' in the JSON"
+OUT=$("$SHOAL" apply --skip-unreachable --migdir "$DIRS/basic" --hosts "127.0.0.1:1/none" --user postgres 2>&1)
+ok "$(grep -q 'nothing to do' <<<"$OUT"; echo $((1 - $?)))" "the text does not say 'nothing to do'"
+like "$OUT" "no node could be reached" "it says no node was reached"
+
+echo "# 8f. a node that crashes before the durable commit: its steps are unconfirmed"
+fleet_create crash 5
+CRASH=$WORK/crash
+cp -r "$DIRS/basic" "$CRASH"
+# after.sql runs after the drive and before the durable commit; on node2 it
+# stops the server at once (SIGQUIT to the postmaster: an immediate shutdown).
+cat >>"$CRASH/after.sql" <<'EOF'
+DO $$ BEGIN
+  IF to_regclass('public.crash_here') IS NOT NULL THEN
+    EXECUTE 'COPY (SELECT 1) TO PROGRAM ''kill -QUIT $(head -1 postmaster.pid)''';
+  END IF;
+END $$;
+EOF
+q node2 crash "CREATE TABLE public.crash_here ()"
+run_shoal crash "$CRASH" apply --json
+ok "$(test "$RC" -ne 0; echo $?)" "apply does not exit 0 (exit $RC)"
+is "$(json_field done)/$(json_field unconfirmed)" "32/16" "node2's 16 steps are unconfirmed, not applied"
+like "$OUT" "$N2" "node2 is named"
+wait_for 30 bash -c "! test -e '$PGSERVER_ROOT/node2/data/postmaster.pid'"
+pgserver_restart node2
+is "$(q node1 crash "SELECT count(*) FROM shoal.applied")/$(q node3 crash "SELECT count(*) FROM shoal.applied")" \
+  "16/16" "the 32 reported applied are there after the crash"
+q node2 crash "DROP TABLE public.crash_here"
+run_shoal crash "$CRASH" apply
+is "$RC" 0 "the rerun completes"
+[ "$RC" -eq 0 ] || sed 's/^/#   /' <<<"$OUT" | tail -20
+is "$(count_at crash $V3)" 15 "every shard at head"
+
+done_testing
