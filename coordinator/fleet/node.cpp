@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "checksum.h"
@@ -218,6 +219,8 @@ bool read_stamps(std::vector<Node *> nodes) {
         node.state.schemas.clear();
         for (const auto &row : outcomes[i].results.at(0).rows) {
             const std::string &schema = *row.at(0);
+            // The extension filters too; this is the rule shoal plans by.
+            if (!is_candidate_schema(schema)) continue;
             if (node.state.schemas.empty() || node.state.schemas.back().schema != schema)
                 node.state.schemas.push_back(SchemaState{schema, {}});
             if (row.at(1)) node.state.schemas.back().applied.push_back(AppliedVersion{*row[1], row[2].value_or("")});
@@ -227,20 +230,19 @@ bool read_stamps(std::vector<Node *> nodes) {
 }
 
 bool same_schemas(std::vector<Node *> nodes) {
-    // The schemas shoal.stamps() lists, in its order.
-    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n"
-                      " WHERE n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'"
-                      " AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'"
-                      " ORDER BY n.nspname::text COLLATE \"C\"",
-                      {}};
+    // Every schema; the candidates among them (the same rule read_stamps
+    // keeps) are compared with what was read.
+    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", {}};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{names}));
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (outcomes[i].error) return false;
-        const auto &rows = outcomes[i].results.at(0).rows;
-        const auto &known = nodes[i]->state.schemas;
-        if (rows.size() != known.size()) return false;
-        for (size_t row = 0; row < rows.size(); ++row)
-            if (rows[row].at(0).value_or("") != known[row].schema) return false;
+        std::set<std::string> now, known;
+        for (const auto &row : outcomes[i].results.at(0).rows) {
+            const std::string name = row.at(0).value_or("");
+            if (is_candidate_schema(name)) now.insert(name);
+        }
+        for (const SchemaState &schema : nodes[i]->state.schemas) known.insert(schema.schema);
+        if (now != known) return false;
     }
     return true;
 }
