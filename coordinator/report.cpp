@@ -167,6 +167,20 @@ std::string join(const std::vector<std::string> &parts, const std::string &separ
     return out;
 }
 
+std::string format_unread(const Unread &unread) {
+    if (unread.schema.empty()) return unread.node + ": not read: " + unread.reason;
+    return unread.node + ":" + unread.schema + ": stamp not readable: " + unread.reason;
+}
+
+std::string json_unread(const std::vector<Unread> &unread) {
+    std::string out = "[";
+    for (size_t i = 0; i < unread.size(); ++i)
+        out += std::string(i ? "," : "") + "{\"node\":" + json_string(unread[i].node) + ",\"schema\":" +
+               (unread[i].schema.empty() ? "null" : json_string(unread[i].schema)) +
+               ",\"reason\":" + json_string(unread[i].reason) + "}";
+    return out + "]";
+}
+
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
     std::map<std::pair<std::string, std::string>, std::vector<const SchemaError *>> groups;
     for (const SchemaError &error : errors) groups[{error.version, error.message}].push_back(&error);

@@ -57,6 +57,18 @@ struct SchemaError {
     std::string detail;   // PostgreSQL's DETAIL, "" when none (often different per schema)
 };
 
+// What a read-only online command (status, verify, lint --trace) could not
+// read: a whole node (schema "") or one schema's stamp. Reported, never dropped.
+struct Unread {
+    std::string node;
+    std::string schema;
+    std::string reason;
+};
+// "node: not read: reason" or "node:schema: stamp not readable: reason".
+std::string format_unread(const Unread &unread);
+// [{"node":…,"schema":…,"reason":…}], schema null for a whole node.
+std::string json_unread(const std::vector<Unread> &unread);
+
 // Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
 // node1:sh0001-0012", one entry per distinct error, the most frequent first.
 // A DETAIL follows, "; DETAIL: …" when the group shares it, else the first

@@ -88,6 +88,10 @@ private:
     void record(const std::vector<NodeError> &errors, bool leave_run);
     // Steps of planned nodes that became unusable before the drive: not done.
     void count_left_out(const Plan &plan);
+    // Schemas whose stamp the nodes could not read (never planned), once each:
+    // failed by name; they join the summary's errors at the end, so that the
+    // rest of the run (re-plan rounds included) goes on meanwhile.
+    void note_unreadable();
     int finish(int code);
     int finish_summary();
     // Every node that was reached is still usable (none left out or lost).
@@ -103,6 +107,8 @@ private:
     RunSummary summary_;
     std::set<std::string> reported_;  // nodes whose problem was printed
     std::set<const Node *> left_out_;  // nodes whose planned steps count as not done
+    std::vector<SchemaError> unreadable_;
+    std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
     Clock::time_point started_ = Clock::now();
 };
 
@@ -143,6 +149,14 @@ void Migrate::count_left_out(const Plan &plan) {
     }
 }
 
+void Migrate::note_unreadable() {
+    for (const Node *node : usable_nodes(nodes_))
+        for (const SchemaState &schema : node->state.schemas)
+            if (!schema.problem.empty() && unreadable_seen_.insert({node->spec.display, schema.schema}).second)
+                unreadable_.push_back(SchemaError{node->spec.display, schema.schema, "",
+                                                  "its stamp cannot be read: " + schema.problem, ""});
+}
+
 // Releases the run lock on every node, then returns `code`.
 int Migrate::finish(int code) {
     unlock_run(nodes_);
@@ -150,6 +164,9 @@ int Migrate::finish(int code) {
 }
 
 int Migrate::finish_summary() {
+    auto &errors = summary_.drive.errors;
+    errors.insert(errors.end(), unreadable_.begin(), unreadable_.end());
+    unreadable_.clear();
     auto nodes = usable_nodes(nodes_);
     // The chain's transactions committed asynchronously: nothing is reported
     // done before it is durable. A node lost before or during this commit
@@ -218,6 +235,7 @@ int Migrate::run() {
         report_node_problems();
         return finish(to_int(ExitCode::Unreachable));
     }
+    note_unreadable();
     // Setup rounds are short; an interrupt during them ends the run before
     // anything is changed.
     if (interrupted()) return finish_summary();
@@ -235,8 +253,9 @@ int Migrate::run() {
     if (steps == 0) {
         const bool unchanged = !config_.force && read_fingerprints(nodes) == fingerprints;
         if (!up_ || unchanged) {
-            // Keep pg-mig's invariant: a fleet with nothing to do carries the digest.
-            if (up_) {
+            // Keep pg-mig's invariant: a fleet with nothing to do carries the
+            // digest; not when a stamp could not be read: that schema may lack anything.
+            if (up_ && unreadable_.empty()) {
                 const auto failed = set_digests(nodes, digest, "storing the digest");
                 record(failed, false);
                 if (failed.empty()) summary_.digest = digest;
@@ -293,6 +312,7 @@ int Migrate::run() {
         // not, every planned step is done and there is nothing to read again.
         if (same_schemas(usable_nodes(nodes_))) break;
         if (!read_stamps(usable_nodes(nodes_))) break;
+        note_unreadable();
         plan = make_plan();
         if (report_plan_problems(plan)) {
             summary_.script_errors.push_back("the plan for schemas created during the run has problems (above)");
@@ -306,12 +326,13 @@ int Migrate::run() {
     if (!summary_.drive.cancelled.empty()) return finish_summary();
     before_after(dir_.after);
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
-                       summary_.script_errors.empty() && summary_.run_errors.empty() &&
+                       summary_.script_errors.empty() && summary_.run_errors.empty() && unreadable_.empty() &&
                        summary_.drive.not_done == 0 && !interrupted() && all_usable();
     if (clean) {
         // The fingerprint is the list of schemas; after.sql may have changed it.
         nodes = usable_nodes(nodes_);
         if (same_schemas(nodes) || read_stamps(nodes)) {
+            note_unreadable();
             fingerprints.clear();
             for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
             // A node that keeps an empty fingerprint reruns before.sql and
@@ -323,7 +344,7 @@ int Migrate::run() {
         // The digest says every schema reached the head: stored only where
         // that is known, and claimed only when every node confirmed it.
         nodes = usable_nodes(nodes_);
-        if (all_usable()) {
+        if (all_usable() && unreadable_.empty()) {
             const std::string stored = up_ ? digest : kDigestAfterUndo;
             const auto failed = set_digests(nodes, stored, "storing the digest");
             record(failed, false);

@@ -120,7 +120,11 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
         " pg_catalog.current_setting('max_connections')::int"
         " - pg_catalog.current_setting('superuser_reserved_connections')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int,"
+        // Extension 1.4's shoal.stamps() names a stamp it cannot read in a last
+        // column instead of failing; NULL when the function is missing.
+        " (SELECT 'problem' OPERATOR(pg_catalog.=) ANY (p.proargnames) FROM pg_catalog.pg_proc p"
+        " WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('shoal.stamps()'))",
         {}};
     std::vector<Node *> reachable;
     for (Node *node : nodes)
@@ -150,6 +154,7 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         } else {
             current.push_back(&node);
             free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
+            node.stamp_problems = rows.value(0, 2) == "t";
             continue;
         }
         all_ok = false;
@@ -201,13 +206,18 @@ void unlock_run(std::vector<Node> &nodes) {
 }
 
 bool read_stamps(std::vector<Node *> nodes) {
-    const Query stamps{
-        "SELECT s.schema, v.version, v.checksum FROM shoal.stamps() s"
+    // One row per applied version, one with NULLs for a schema without any
+    // (or whose stamp cannot be read: its versions are NULL).
+    const std::string rows =
+        " FROM shoal.stamps() s"
         " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
         " WITH ORDINALITY AS v(version, checksum, n)"
-        " ON true ORDER BY s.schema, v.n",
-        {}};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));
+        " ON true ORDER BY s.schema, v.n";
+    const Query with_problem{"SELECT s.schema, v.version, v.checksum, s.problem" + rows, {}};
+    const Query without{"SELECT s.schema, v.version, v.checksum, NULL::text" + rows, {}};
+    std::vector<Batch> batches;
+    for (const Node *node : nodes) batches.push_back(Batch{node->stamp_problems ? with_problem : without});
+    auto outcomes = exchange(controls(nodes), std::move(batches));
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
         Node &node = *nodes[i];
@@ -222,7 +232,7 @@ bool read_stamps(std::vector<Node *> nodes) {
             // The extension filters too; this is the rule shoal plans by.
             if (!is_candidate_schema(schema)) continue;
             if (node.state.schemas.empty() || node.state.schemas.back().schema != schema)
-                node.state.schemas.push_back(SchemaState{schema, {}});
+                node.state.schemas.push_back(SchemaState{schema, {}, row.at(3).value_or("")});
             if (row.at(1)) node.state.schemas.back().applied.push_back(AppliedVersion{*row[1], row[2].value_or("")});
         }
     }

@@ -30,6 +30,9 @@ struct Node {
     int default_parallelism = 1;          // see parallelism.h
     bool locked = false;
     NodeState state;                      // schemas and stamps as last read
+    // shoal.stamps() has the `problem` column (extension 1.4): an unreadable
+    // stamp is one row with its message instead of an error for the whole node.
+    bool stamp_problems = false;
 };
 
 // The nodes' control connections, for exchange().
@@ -58,8 +61,10 @@ struct LockResult {
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest);
 void unlock_run(std::vector<Node> &nodes);
 
-// Reads schemas and stamps of every node (one round trip each) into node.state.
-// A node that fails becomes unusable. Returns false when any failed.
+// Reads schemas and stamps of every node (one round trip each) into node.state:
+// the candidate schemas only (is_candidate_schema, the one rule), each with its
+// versions or, where the extension says its stamp cannot be read, its problem.
+// A node that fails as a whole becomes unusable. Returns false when any failed.
 bool read_stamps(std::vector<Node *> nodes);
 
 // Whether every node still has exactly the schemas node.state lists: one cheap
