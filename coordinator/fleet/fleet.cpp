@@ -134,10 +134,10 @@ bool Migrate::report_plan_problems(const Plan &plan) const {
 
 void Migrate::record(const std::vector<NodeError> &errors, bool leave_run) {
     for (const NodeError &error : errors) {
-        summary_.run_errors.push_back(error.message);
+        summary_.run_errors.push_back(error.message());
         if (!leave_run || !error.node->usable) continue;
         error.node->usable = false;
-        error.node->problem = error.message.substr(error.node->spec.display.size() + 2);
+        error.node->problem = error.problem();
         reported_.insert(error.node->spec.display);  // the summary says it
     }
 }
@@ -174,12 +174,17 @@ int Migrate::finish_summary() {
     // commit was durable when it returned.
     if (summary_.drive.done > 0) make_durable(nodes);
     for (Node &node : nodes_) {
-        if (node.usable || node.control->state() != Connection::State::Broken) continue;
+        if (node.usable) continue;
+        // Lost in a round after the drive (after.sql, a write, this commit):
+        // the driver did not see it go.
         auto &lost = summary_.drive.lost;
         const bool unreachable = std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
                                            node.spec.display) != summary_.unreachable.end();
-        if (!unreachable && std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
+        if (node.control->state() == Connection::State::Broken && !unreachable &&
+            std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
             lost.push_back(node.spec.display);
+        // Any node that did not take part in the durable commit (lost, or
+        // left out) confirmed none of its steps.
         auto done = summary_.drive.done_on.find(node.spec.display);
         if (config_.synchronous_commit || done == summary_.drive.done_on.end()) continue;
         summary_.drive.done -= done->second;

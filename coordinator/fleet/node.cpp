@@ -344,9 +344,9 @@ std::vector<NodeError> failures_of(const std::vector<Node *> &nodes, const std::
     std::vector<NodeError> errors;
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (!outcomes[i].error) continue;
-        const std::string failed = what + " failed";
-        errors.push_back(NodeError{nodes[i], nodes[i]->spec.display + ": " + failed + ": " + outcomes[i].error->to_string()});
-        if (nodes[i]->control->state() == Connection::State::Broken) lose(*nodes[i], failed, *outcomes[i].error);
+        errors.push_back(NodeError{nodes[i], what, outcomes[i].error->to_string()});
+        if (nodes[i]->control->state() == Connection::State::Broken)
+            lose(*nodes[i], what + " failed", *outcomes[i].error);
     }
     return errors;
 }

@@ -97,7 +97,11 @@ std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
 // answered with an error stays usable and the caller decides what it means.
 struct NodeError {
     Node *node;
-    std::string message;
+    std::string what;    // "storing the digest"
+    std::string reason;  // the server's error
+
+    std::string problem() const { return what + " failed: " + reason; }
+    std::string message() const { return node->spec.display + ": " + problem(); }
 };
 // values[i] to nodes[i]; `what` names the write in messages ("clearing the
 // rerun fingerprint"). Returns one NodeError per node that did not confirm it.
