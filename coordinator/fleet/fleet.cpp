@@ -167,14 +167,23 @@ int Migrate::finish_summary() {
     auto &errors = summary_.drive.errors;
     errors.insert(errors.end(), unreadable_.begin(), unreadable_.end());
     unreadable_.clear();
-    auto nodes = usable_nodes(nodes_);
     // The chain's transactions committed asynchronously: nothing is reported
-    // done before it is durable. A node lost before or during this commit
-    // confirmed nothing of the run; with --synchronous-commit every step's own
-    // commit was durable when it returned.
-    if (summary_.drive.done > 0) make_durable(nodes);
+    // done before it is durable. The commit goes to every node that did
+    // steps and still answers on its control connection, a node whose workers
+    // were all lost included; a node where it does not confirm (or that could
+    // not be asked) confirmed nothing of the run. With --synchronous-commit
+    // every step's own commit was durable when it returned.
+    std::vector<Node *> asked;
     for (Node &node : nodes_) {
-        if (node.usable) continue;
+        const auto done = summary_.drive.done_on.find(node.spec.display);
+        const bool did_steps = done != summary_.drive.done_on.end() && done->second > 0;
+        if (did_steps && node.control->state() == Connection::State::Idle) asked.push_back(&node);
+    }
+    std::set<const Node *> confirmed;
+    const std::vector<bool> answers = make_durable(asked);
+    for (size_t i = 0; i < asked.size(); ++i)
+        if (answers[i]) confirmed.insert(asked[i]);
+    for (Node &node : nodes_) {
         // Lost in a round after the drive (after.sql, a write, this commit):
         // the driver did not see it go.
         auto &lost = summary_.drive.lost;
@@ -183,10 +192,8 @@ int Migrate::finish_summary() {
         if (node.control->state() == Connection::State::Broken && !unreachable &&
             std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
             lost.push_back(node.spec.display);
-        // Any node that did not take part in the durable commit (lost, or
-        // left out) confirmed none of its steps.
         auto done = summary_.drive.done_on.find(node.spec.display);
-        if (config_.synchronous_commit || done == summary_.drive.done_on.end()) continue;
+        if (config_.synchronous_commit || done == summary_.drive.done_on.end() || confirmed.count(&node)) continue;
         summary_.drive.done -= done->second;
         summary_.unconfirmed += done->second;
         done->second = 0;

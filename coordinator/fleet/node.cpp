@@ -367,12 +367,16 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
     return failures_of(nodes, outcomes, what);
 }
 
-void make_durable(std::vector<Node *> nodes) {
+std::vector<bool> make_durable(std::vector<Node *> nodes) {
     // Without an xid a commit writes no commit record and waits for nothing.
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
                                                                  Batch{Query{"SELECT pg_catalog.txid_current()", {}}}));
-    for (size_t i = 0; i < nodes.size(); ++i)
+    std::vector<bool> confirmed;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        confirmed.push_back(!outcomes[i].error);
         if (outcomes[i].error) lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
+    }
+    return confirmed;
 }
 
 std::vector<std::string> read_digests(std::vector<Node *> nodes) {

@@ -111,9 +111,9 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
 // One transaction with an xid per node, committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the
-// run included. A node where it fails is marked lost (not usable, with the
-// reason in its problem): it confirmed nothing.
-void make_durable(std::vector<Node *> nodes);
+// run included. Returns, per node, whether it confirmed; a node where it fails
+// is marked lost (not usable, with the reason in its problem).
+std::vector<bool> make_durable(std::vector<Node *> nodes);
 std::vector<std::string> read_digests(std::vector<Node *> nodes);
 
 }  // namespace shoal::fleet

@@ -7,11 +7,13 @@
 # its reason, that the exit code is not 0, and that the summary's numbers and
 # --json are what the nodes hold.
 #
-# The nodes run with a WAL writer that waits 10 s, as in 05_durability.sh, so a
+# The nodes run as an operator would configure them (synchronous_commit = on)
+# and with a WAL writer that waits 10 s, as in 05_durability.sh, so a
 # node that crashes right after the drive loses the commits the coordinator did
 # not make durable.
 source "$(dirname "$0")/lib.sh"
-PGSERVER_EXTRA_CONF="wal_writer_delay = 10000ms"
+PGSERVER_EXTRA_CONF="synchronous_commit = on
+wal_writer_delay = 10000ms"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
 trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
@@ -165,6 +167,23 @@ run_shoal crash "$CRASH" apply
 is "$RC" 0 "the rerun completes"
 [ "$RC" -eq 0 ] || sed 's/^/#   /' <<<"$OUT" | tail -20
 is "$(count_at crash $V3)" 15 "every shard at head"
+
+echo "# 8f. a node whose workers are all lost but whose control connection answers"
+fleet_create workers 5
+KILL=$WORK/kill
+cp -r "$DIRS/basic" "$KILL"
+# On node2 the first step of this version ends its own session.
+printf '%s\n' "DO \$\$ BEGIN IF to_regclass('public.kill_worker') IS NOT NULL THEN
+  PERFORM pg_terminate_backend(pg_backend_pid()); END IF; END \$\$;" >"$KILL/20250101000004.kill.sh.up.sql"
+printf 'SELECT 1;\n' >"$KILL/20250101000004.kill.sh.dn.sql"
+q node2 workers "CREATE TABLE public.kill_worker ()"
+run_shoal workers "$KILL" apply --json --parallelism 1
+is "$RC" 5 "apply exits 5 (node2 lost)"
+is "$(json_field done)/$(json_field unconfirmed)/$(json_field not_done)" "58/0/5" \
+  "node2's 16 earlier steps are confirmed by its durable commit; its 5 kill steps are not done"
+pgserver_kill node2
+pgserver_restart node2
+is "$(q node2 workers "SELECT count(*) FROM shoal.applied")" 16 "node2 kept the 16 after a crash"
 
 echo "# 7. a stamp that cannot be read fails alone, by name; status, verify and trace never drop a node"
 V4=20250101000004.c4.sh
