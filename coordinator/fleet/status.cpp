@@ -165,6 +165,8 @@ int command_check(const Config &config, const MigrationDir &dir) {
                       << (ok ? " (up to date)" : " (behind)") << "\n";
     }
     const ExitCode code = !complete ? ExitCode::Unreachable : up_to_date ? ExitCode::Ok : ExitCode::NotUpToDate;
+    // A node that could not be asked is named in the answer, not only on stderr.
+    const std::vector<Unread> unread = unread_of(nodes);
     if (config.json) {
         std::string nodes_json = "[";
         for (size_t i = 0; i < usable.size(); ++i)
@@ -172,8 +174,9 @@ int command_check(const Config &config, const MigrationDir &dir) {
                           ",\"digest\":" + json_string(digests[i]) + ",\"up_to_date\":" +
                           (digest_satisfies(digests[i], wanted) ? "true" : "false") + "}";
         std::cout << "{\"code_digest\":" << json_string(wanted) << ",\"exit_code\":" << to_int(code)
-                  << ",\"nodes\":" << nodes_json << "]}" << std::endl;
+                  << ",\"nodes\":" << nodes_json << "],\"unread\":" << json_unread(unread) << "}" << std::endl;
     } else {
+        for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << wanted << "\n"
                   << (code == ExitCode::Ok ? "up to date" : "NOT up to date") << std::endl;
     }

@@ -140,6 +140,11 @@ OUT=$("$SHOAL" apply --skip-unreachable --migdir "$DIRS/basic" --hosts "127.0.0.
 ok "$(grep -q 'nothing to do' <<<"$OUT"; echo $((1 - $?)))" "the text does not say 'nothing to do'"
 like "$OUT" "no node could be reached" "it says no node was reached"
 
+OUT=$("$SHOAL" check --json --migdir "$DIRS/basic" --hosts "127.0.0.1:1/none" --user postgres 2>/dev/null)
+RC=$?
+is "$RC/$(python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print(len(d['unread']), 'unreachable' in d['unread'][0]['reason'])" <<<"$OUT")" \
+  "5/1 True" "check names the node it could not ask in its JSON, exit 5"
+
 echo "# 8f. a node that crashes before the durable commit: its steps are unconfirmed"
 fleet_create crash 5
 CRASH=$WORK/crash
