@@ -889,7 +889,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
                 << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
         }
         out << "]";
-        if (trace) out << ",\"trace\":" << trace->json;
+        if (trace) out << ",\"trace\":" << trace->json << ",\"unread\":" << json_unread(trace->unread);
         out << "}\n";
     } else {
         for (const LintFinding &f : findings) {
@@ -903,7 +903,10 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
                 << "    why: " << f.why << "\n"
                 << "    fix: " << f.recipe << "\n";
         }
-        if (trace) out << trace->text;
+        if (trace) {
+            out << trace->text;
+            for (const Unread &entry : trace->unread) out << format_unread(entry) << "\n";
+        }
         out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s")
             << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";

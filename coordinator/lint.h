@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "migration.h"
+#include "report.h"
 
 namespace shoal {
 
@@ -66,6 +67,7 @@ struct LintTrace {
     std::vector<LintFinding> findings;
     std::string text;
     std::string json;
+    std::vector<Unread> unread;  // nodes and schemas the trace could not read: named, never dropped
 };
 
 // The `shoal lint` command: parses config.lint_args (the raw arguments after

@@ -23,7 +23,7 @@ std::string join_names(std::vector<AppliedVersion>::const_iterator begin,
 std::vector<SchemaState> sorted_candidates(const NodeState &node) {
     std::vector<SchemaState> schemas;
     for (const SchemaState &schema : node.schemas) {
-        if (is_candidate_schema(schema.schema)) schemas.push_back(schema);
+        if (is_candidate_schema(schema.schema) && schema.problem.empty()) schemas.push_back(schema);
     }
     std::sort(schemas.begin(), schemas.end(),
               [](const SchemaState &a, const SchemaState &b) { return a.schema < b.schema; });

@@ -16,11 +16,14 @@ struct AppliedVersion {
     std::string checksum;  // empty: applied by pg-mig or by hand, checksum unknown
 };
 
-// A candidate schema on a node (every schema but pg_* and information_schema),
-// with its stamp; `applied` is empty for a schema never migrated.
+// A candidate schema on a node (is_candidate_schema, schema_prefix.h), with its
+// stamp; `applied` is empty for a schema never migrated. A schema whose stamp
+// cannot be read has `problem` set (the node's message, SH006) and is never
+// planned: it fails alone, by name, and the rest of its node goes on.
 struct SchemaState {
     std::string schema;
     std::vector<AppliedVersion> applied;
+    std::string problem = {};
 };
 
 struct NodeState {

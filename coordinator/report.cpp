@@ -20,11 +20,14 @@ struct CodeDoc {
 const std::vector<CodeDoc> &code_docs() {
     static const std::vector<CodeDoc> docs = {
         {ExitCode::Ok, "success (check: the database is up to date)"},
-        {ExitCode::MigrationFailed, "a version failed on some schema; the other schemas went on"},
+        {ExitCode::MigrationFailed,
+         "a version failed on some schema, or a node failed a round of the run (staging, before.sql/after.sql, "
+         "the rerun fingerprint, the digest, a stamp it cannot read); the rest went on"},
         {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini"},
         {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
-        {ExitCode::Unreachable, "a node could not be reached or dropped out: partial run"},
+        {ExitCode::Unreachable,
+         "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): partial run"},
         {ExitCode::NotUpToDate,
          "check: the database digest is behind the code; verify: schemas differ"},
         {ExitCode::ExtensionMissing,
@@ -164,6 +167,20 @@ std::string join(const std::vector<std::string> &parts, const std::string &separ
     std::string out;
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
     return out;
+}
+
+std::string format_unread(const Unread &unread) {
+    if (unread.schema.empty()) return unread.node + ": not read: " + unread.reason;
+    return unread.node + ":" + unread.schema + ": stamp not readable: " + unread.reason;
+}
+
+std::string json_unread(const std::vector<Unread> &unread) {
+    std::string out = "[";
+    for (size_t i = 0; i < unread.size(); ++i)
+        out += std::string(i ? "," : "") + "{\"node\":" + json_string(unread[i].node) + ",\"schema\":" +
+               (unread[i].schema.empty() ? "null" : json_string(unread[i].schema)) +
+               ",\"reason\":" + json_string(unread[i].reason) + "}";
+    return out + "]";
 }
 
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {

@@ -17,11 +17,11 @@ namespace shoal {
 // The process exit codes, documented in --help and README.
 enum class ExitCode : int {
     Ok = 0,
-    MigrationFailed = 1,  // a schema's version failed; other schemas went on
+    MigrationFailed = 1,  // a schema's version failed, or a node a round of the run; the rest went on
     Usage = 2,            // bad command line or configuration
     BadMigrations = 3,    // directory or plan problems: nothing ran
     LockHeld = 4,         // another shoal run holds the run lock
-    Unreachable = 5,      // a node could not be reached or dropped out: partial run
+    Unreachable = 5,      // a node could not be reached or read, or dropped out: partial run
     NotUpToDate = 6,      // check: the database digest is behind the code; verify: schemas differ
     ExtensionMissing = 7,  // the extension is missing or too old on a node: nothing ran
     Cancelled = 8,         // shoal.cancel() on a node: in-flight versions finished, nothing new started
@@ -58,6 +58,18 @@ struct SchemaError {
     std::string message;  // PostgreSQL's message, with file:line context
     std::string detail;   // PostgreSQL's DETAIL, "" when none (often different per schema)
 };
+
+// What a read-only online command (status, verify, lint --trace) could not
+// read: a whole node (schema "") or one schema's stamp. Reported, never dropped.
+struct Unread {
+    std::string node;
+    std::string schema;
+    std::string reason;
+};
+// "node: not read: reason" or "node:schema: stamp not readable: reason".
+std::string format_unread(const Unread &unread);
+// [{"node":…,"schema":…,"reason":…}], schema null for a whole node.
+std::string json_unread(const std::vector<Unread> &unread);
 
 // Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
 // node1:sh0001-0012", one entry per distinct error, the most frequent first.

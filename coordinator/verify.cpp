@@ -181,7 +181,8 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
     return out;
 }
 
-std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete) {
+std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
+                               const std::vector<Unread> &unread) {
     size_t schemas = 0;
     std::string list = "[";
     for (size_t g = 0; g < groups.size(); ++g) {
@@ -201,7 +202,8 @@ std::string format_verify_json(const std::vector<VersionGroup> &groups, bool com
         list += "]}";
     }
     return "{\"complete\":" + std::string(complete ? "true" : "false") + ",\"schemas\":" + std::to_string(schemas) +
-           ",\"differing\":" + std::to_string(drift_count(groups)) + ",\"groups\":" + list + "]}";
+           ",\"differing\":" + std::to_string(drift_count(groups)) + ",\"groups\":" + list +
+           "],\"unread\":" + json_unread(unread) + "}";
 }
 
 }  // namespace shoal

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "report.h"
+
 namespace shoal {
 
 // One schema as a node reported it.
@@ -57,7 +59,9 @@ size_t drift_count(const std::vector<VersionGroup> &groups);
 
 // The report: one block per version list that has outliers, then a summary line.
 std::string format_verify(const std::vector<VersionGroup> &groups);
-// The same for --json: {"complete":…,"schemas":N,"differing":N,"groups":[…]}.
-std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete);
+// The same for --json: {"complete":…,"schemas":N,"differing":N,"groups":[…],
+// "unread":[…]}, with the nodes and schemas that could not be read (report.h).
+std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
+                               const std::vector<Unread> &unread = {});
 
 }  // namespace shoal

@@ -597,6 +597,7 @@ void Driver::step_succeeded(Worker &worker) {
     last_moved_ = Clock::now();
     const int delay = script_of(unit).directives.delay_ms;
     ++result_.done;
+    ++result_.done_on[nodes_[unit.node].spec.display];
     progress_.step_done();
     ++unit.next;
     unit.attempts = 0;

@@ -7,6 +7,7 @@
 // what a failure at each step means for the run.
 #include "fleet/fleet.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -59,6 +60,7 @@ bool stage_plan(const std::vector<Node *> &planned, const Plan &plan) {
 
 void add(DriveResult &total, DriveResult round) {
     total.done += round.done;
+    for (const auto &[node, count] : round.done_on) total.done_on[node] += count;
     total.not_done += round.not_done;
     total.errors.insert(total.errors.end(), round.errors.begin(), round.errors.end());
     total.lost.insert(total.lost.end(), round.lost.begin(), round.lost.end());
@@ -81,8 +83,19 @@ private:
     Plan make_plan();
     void report_node_problems();
     bool report_plan_problems(const Plan &plan) const;
+    // Records a round's failures in the summary; with `leave_run`, the nodes
+    // named are left out of the rest of the run (their steps: not done).
+    void record(const std::vector<NodeError> &errors, bool leave_run);
+    // Steps of planned nodes that became unusable before the drive: not done.
+    void count_left_out(const Plan &plan);
+    // Schemas whose stamp the nodes could not read (never planned), once each:
+    // failed by name; they join the summary's errors at the end, so that the
+    // rest of the run (re-plan rounds included) goes on meanwhile.
+    void note_unreadable();
     int finish(int code);
     int finish_summary();
+    // Every node that was reached is still usable (none left out or lost).
+    bool all_usable() const;
     bool before_after(const std::optional<Script> &script);
 
     const Config &config_;
@@ -93,6 +106,9 @@ private:
     std::vector<Node *> planned_;
     RunSummary summary_;
     std::set<std::string> reported_;  // nodes whose problem was printed
+    std::set<const Node *> left_out_;  // nodes whose planned steps count as not done
+    std::vector<SchemaError> unreadable_;
+    std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
     Clock::time_point started_ = Clock::now();
 };
 
@@ -116,6 +132,31 @@ bool Migrate::report_plan_problems(const Plan &plan) const {
     return !plan.errors.empty();
 }
 
+void Migrate::record(const std::vector<NodeError> &errors, bool leave_run) {
+    for (const NodeError &error : errors) {
+        summary_.run_errors.push_back(error.message());
+        if (!leave_run || !error.node->usable) continue;
+        error.node->usable = false;
+        error.node->problem = error.problem();
+        reported_.insert(error.node->spec.display);  // the summary says it
+    }
+}
+
+void Migrate::count_left_out(const Plan &plan) {
+    for (size_t i = 0; i < planned_.size(); ++i) {
+        if (planned_[i]->usable || !left_out_.insert(planned_[i]).second) continue;
+        for (const SchemaPlan &schema : plan.nodes[i].schemas) summary_.drive.not_done += schema.steps.size();
+    }
+}
+
+void Migrate::note_unreadable() {
+    for (const Node *node : usable_nodes(nodes_))
+        for (const SchemaState &schema : node->state.schemas)
+            if (!schema.problem.empty() && unreadable_seen_.insert({node->spec.display, schema.schema}).second)
+                unreadable_.push_back(SchemaError{node->spec.display, schema.schema, "",
+                                                  "its stamp cannot be read: " + schema.problem, ""});
+}
+
 // Releases the run lock on every node, then returns `code`.
 int Migrate::finish(int code) {
     unlock_run(nodes_);
@@ -123,15 +164,41 @@ int Migrate::finish(int code) {
 }
 
 int Migrate::finish_summary() {
-    if (summary_.drive.done > 0) {
-        // The chain's transactions committed asynchronously: nothing is
-        // reported done before it is durable.
-        auto nodes = usable_nodes(nodes_);
-        make_durable(nodes);
-        for (const Node *node : nodes)
-            if (!node->usable) summary_.drive.lost.push_back(node->spec.display);
-        report_node_problems();
+    auto &errors = summary_.drive.errors;
+    errors.insert(errors.end(), unreadable_.begin(), unreadable_.end());
+    unreadable_.clear();
+    // The chain's transactions committed asynchronously: nothing is reported
+    // done before it is durable. The commit goes to every node that did
+    // steps and still answers on its control connection, a node whose workers
+    // were all lost included; a node where it does not confirm (or that could
+    // not be asked) confirmed nothing of the run. With --synchronous-commit
+    // every step's own commit was durable when it returned.
+    std::vector<Node *> asked;
+    for (Node &node : nodes_) {
+        const auto done = summary_.drive.done_on.find(node.spec.display);
+        const bool did_steps = done != summary_.drive.done_on.end() && done->second > 0;
+        if (did_steps && node.control->state() == Connection::State::Idle) asked.push_back(&node);
     }
+    std::set<const Node *> confirmed;
+    const std::vector<bool> answers = make_durable(asked);
+    for (size_t i = 0; i < asked.size(); ++i)
+        if (answers[i]) confirmed.insert(asked[i]);
+    for (Node &node : nodes_) {
+        // Lost in a round after the drive (after.sql, a write, this commit):
+        // the driver did not see it go.
+        auto &lost = summary_.drive.lost;
+        const bool unreachable = std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
+                                           node.spec.display) != summary_.unreachable.end();
+        if (node.control->state() == Connection::State::Broken && !unreachable &&
+            std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
+            lost.push_back(node.spec.display);
+        auto done = summary_.drive.done_on.find(node.spec.display);
+        if (config_.synchronous_commit || done == summary_.drive.done_on.end() || confirmed.count(&node)) continue;
+        summary_.drive.done -= done->second;
+        summary_.unconfirmed += done->second;
+        done->second = 0;
+    }
+    report_node_problems();
     summary_.drive.interrupted = summary_.drive.interrupted || interrupted();
     summary_.retries = progress_.retries();
     summary_.seconds = seconds_since(started_);
@@ -145,6 +212,13 @@ bool Migrate::before_after(const std::optional<Script> &script) {
     return run_public_script(nodes, *script, summary_.script_errors);
 }
 
+bool Migrate::all_usable() const {
+    return std::all_of(nodes_.begin(), nodes_.end(), [&](const Node &node) {
+        return node.usable || std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
+                                        node.spec.display) != summary_.unreachable.end();
+    });
+}
+
 int Migrate::run() {
     nodes_ = connect_nodes(config_.nodes);
     for (const Node &node : nodes_)
@@ -153,6 +227,11 @@ int Migrate::run() {
     if (!summary_.unreachable.empty() && !config_.skip_unreachable) {
         std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on the others)\n";
         return to_int(ExitCode::Unreachable);
+    }
+    if (usable_nodes(nodes_).empty()) {
+        // Nothing was read, so nothing can be said to be done or up to date.
+        std::cerr << "shoal: no node could be reached; nothing ran\n";
+        return finish_summary();
     }
     if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
         report_node_problems();
@@ -172,6 +251,7 @@ int Migrate::run() {
         report_node_problems();
         return finish(to_int(ExitCode::Unreachable));
     }
+    note_unreadable();
     // Setup rounds are short; an interrupt during them ends the run before
     // anything is changed.
     if (interrupted()) return finish_summary();
@@ -189,16 +269,29 @@ int Migrate::run() {
     if (steps == 0) {
         const bool unchanged = !config_.force && read_fingerprints(nodes) == fingerprints;
         if (!up_ || unchanged) {
-            // Keep pg-mig's invariant: a fleet with nothing to do carries the digest.
-            if (up_ && set_digests(nodes, digest)) summary_.digest = digest;
+            // Keep pg-mig's invariant: a fleet with nothing to do carries the
+            // digest; not when a stamp could not be read: that schema may lack anything.
+            if (up_ && unreadable_.empty()) {
+                const auto failed = set_digests(nodes, digest, "storing the digest");
+                record(failed, false);
+                if (failed.empty()) summary_.digest = digest;
+            }
             summary_.nothing_to_do = true;
             return finish_summary();
         }
     }
     print_plan(plan, false, config_.json);
-    // A crash from here on must rerun before.sql and after.sql next time.
-    write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""));
-    if (!up_) set_digests(nodes, kDigestBeforeUndo);
+    // A crash from here on must rerun before.sql and after.sql next time; a
+    // node where that cannot be made sure of is left out of the run.
+    record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""), "clearing the rerun fingerprint"),
+           true);
+    // During an undo a deploy gate must not pass: a node whose digest still
+    // reads the code's is left out.
+    if (!up_)
+        record(set_digests(usable_nodes(nodes_), kDigestBeforeUndo,
+                           std::string("storing the digest ") + kDigestBeforeUndo),
+               true);
+    count_left_out(plan);
 
     if (interrupted() || !before_after(dir_.before)) {
         summary_.drive.not_done = steps;
@@ -209,12 +302,24 @@ int Migrate::run() {
     settings.waves = config_.waves;
     settings.max_failures = config_.max_failures;
     settings.synchronous_commit = config_.synchronous_commit;
-    for (int round = 0; round < kMaxRounds && step_count(plan) > 0; ++round) {
+    for (int round = 0; step_count(plan) > 0; ++round) {
+        if (round == kMaxRounds) {
+            // Each round created schemas that the next one had to migrate.
+            summary_.drive.not_done += step_count(plan);
+            summary_.run_errors.push_back(std::to_string(step_count(plan)) + " steps still planned after " +
+                                          std::to_string(kMaxRounds) +
+                                          " rounds: every round created schemas that match a prefix");
+            break;
+        }
         // A node that cannot stage is left out of this run; the others go on.
         nodes = usable_nodes(nodes_);
         if (!stage_plan(planned_, plan))
             for (const Node *node : nodes)
-                if (!node->usable) summary_.script_errors.push_back(node->spec.display + ": " + node->problem);
+                if (!node->usable) {
+                    summary_.run_errors.push_back(node->spec.display + ": " + node->problem);
+                    reported_.insert(node->spec.display);
+                }
+        count_left_out(plan);
         add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_));
         if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty() ||
             !summary_.drive.cancelled.empty())
@@ -223,6 +328,7 @@ int Migrate::run() {
         // not, every planned step is done and there is nothing to read again.
         if (same_schemas(usable_nodes(nodes_))) break;
         if (!read_stamps(usable_nodes(nodes_))) break;
+        note_unreadable();
         plan = make_plan();
         if (report_plan_problems(plan)) {
             summary_.script_errors.push_back("the plan for schemas created during the run has problems (above)");
@@ -236,17 +342,30 @@ int Migrate::run() {
     if (!summary_.drive.cancelled.empty()) return finish_summary();
     before_after(dir_.after);
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
-                       summary_.script_errors.empty() && !interrupted();
+                       summary_.script_errors.empty() && summary_.run_errors.empty() && unreadable_.empty() &&
+                       summary_.drive.not_done == 0 && !interrupted() && all_usable();
     if (clean) {
         // The fingerprint is the list of schemas; after.sql may have changed it.
         nodes = usable_nodes(nodes_);
         if (same_schemas(nodes) || read_stamps(nodes)) {
+            note_unreadable();
             fingerprints.clear();
             for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
-            write_fingerprints(nodes, fingerprints);
+            // A node that keeps an empty fingerprint reruns before.sql and
+            // after.sql next time: safe, but not what this run meant to leave.
+            record(write_fingerprints(nodes, fingerprints, "storing the rerun fingerprint"), false);
+        } else {
+            report_node_problems();
         }
-        const std::string stored = up_ ? digest : kDigestAfterUndo;
-        if (set_digests(nodes, stored)) summary_.digest = stored;
+        // The digest says every schema reached the head: stored only where
+        // that is known, and claimed only when every node confirmed it.
+        nodes = usable_nodes(nodes_);
+        if (all_usable() && unreadable_.empty()) {
+            const std::string stored = up_ ? digest : kDigestAfterUndo;
+            const auto failed = set_digests(nodes, stored, "storing the digest");
+            record(failed, false);
+            if (failed.empty()) summary_.digest = stored;
+        }
     }
     return finish_summary();
 }

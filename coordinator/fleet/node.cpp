@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "checksum.h"
@@ -127,7 +128,11 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
         " pg_catalog.current_setting('max_connections')::int"
         " - pg_catalog.current_setting('superuser_reserved_connections')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int,"
+        // Extension 1.4's shoal.stamps() names a stamp it cannot read in a last
+        // column instead of failing; NULL when the function is missing.
+        " (SELECT 'problem' OPERATOR(pg_catalog.=) ANY (p.proargnames) FROM pg_catalog.pg_proc p"
+        " WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('shoal.stamps()'))",
         {}};
     std::vector<Node *> reachable;
     for (Node *node : nodes)
@@ -157,6 +162,7 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         } else {
             current.push_back(&node);
             free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
+            node.stamp_problems = rows.value(0, 2) == "t";
             continue;
         }
         all_ok = false;
@@ -270,13 +276,18 @@ void unlock_run(std::vector<Node> &nodes) {
 }
 
 bool read_stamps(std::vector<Node *> nodes) {
-    const Query stamps{
-        "SELECT s.schema, v.version, v.checksum FROM shoal.stamps() s"
+    // One row per applied version, one with NULLs for a schema without any
+    // (or whose stamp cannot be read: its versions are NULL).
+    const std::string rows =
+        " FROM shoal.stamps() s"
         " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
         " WITH ORDINALITY AS v(version, checksum, n)"
-        " ON true ORDER BY s.schema, v.n",
-        {}};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));
+        " ON true ORDER BY s.schema, v.n";
+    const Query with_problem{"SELECT s.schema, v.version, v.checksum, s.problem" + rows, {}};
+    const Query without{"SELECT s.schema, v.version, v.checksum, NULL::text" + rows, {}};
+    std::vector<Batch> batches;
+    for (const Node *node : nodes) batches.push_back(Batch{node->stamp_problems ? with_problem : without});
+    auto outcomes = exchange(controls(nodes), std::move(batches));
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
         Node &node = *nodes[i];
@@ -288,8 +299,10 @@ bool read_stamps(std::vector<Node *> nodes) {
         node.state.schemas.clear();
         for (const auto &row : outcomes[i].results.at(0).rows) {
             const std::string &schema = *row.at(0);
+            // The extension filters too; this is the rule shoal plans by.
+            if (!is_candidate_schema(schema)) continue;
             if (node.state.schemas.empty() || node.state.schemas.back().schema != schema)
-                node.state.schemas.push_back(SchemaState{schema, {}});
+                node.state.schemas.push_back(SchemaState{schema, {}, row.at(3).value_or("")});
             if (row.at(1)) node.state.schemas.back().applied.push_back(AppliedVersion{*row[1], row[2].value_or("")});
         }
     }
@@ -297,20 +310,19 @@ bool read_stamps(std::vector<Node *> nodes) {
 }
 
 bool same_schemas(std::vector<Node *> nodes) {
-    // The schemas shoal.stamps() lists, in its order.
-    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n"
-                      " WHERE n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'"
-                      " AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'"
-                      " ORDER BY n.nspname::text COLLATE \"C\"",
-                      {}};
+    // Every schema; the candidates among them (the same rule read_stamps
+    // keeps) are compared with what was read.
+    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", {}};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{names}));
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (outcomes[i].error) return false;
-        const auto &rows = outcomes[i].results.at(0).rows;
-        const auto &known = nodes[i]->state.schemas;
-        if (rows.size() != known.size()) return false;
-        for (size_t row = 0; row < rows.size(); ++row)
-            if (rows[row].at(0).value_or("") != known[row].schema) return false;
+        std::set<std::string> now, known;
+        for (const auto &row : outcomes[i].results.at(0).rows) {
+            const std::string name = row.at(0).value_or("");
+            if (is_candidate_schema(name)) now.insert(name);
+        }
+        for (const SchemaState &schema : nodes[i]->state.schemas) known.insert(schema.schema);
+        if (now != known) return false;
     }
     return true;
 }
@@ -403,26 +415,47 @@ std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
     return values;
 }
 
-bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values) {
+namespace {
+
+// One NodeError per failed outcome; a broken connection also loses the node.
+std::vector<NodeError> failures_of(const std::vector<Node *> &nodes, const std::vector<Outcome> &outcomes,
+                                   const std::string &what) {
+    std::vector<NodeError> errors;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (!outcomes[i].error) continue;
+        errors.push_back(NodeError{nodes[i], what, outcomes[i].error->to_string()});
+        if (nodes[i]->control->state() == Connection::State::Broken)
+            lose(*nodes[i], what + " failed", *outcomes[i].error);
+    }
+    return errors;
+}
+
+}  // namespace
+
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+                                          const std::string &what) {
     std::vector<Batch> batches;
     for (const std::string &value : values)
         batches.push_back(Batch{Query{"SELECT shoal.set_rerun_fingerprint($1)", {value}}});
-    auto outcomes = exchange(controls(nodes), std::move(batches));
-    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+    return failures_of(nodes, exchange(controls(nodes), std::move(batches)), what);
 }
 
-bool set_digests(std::vector<Node *> nodes, const std::string &digest) {
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what) {
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
                                                                  Batch{Query{"SELECT shoal.set_digest($1)", {digest}}}));
-    return std::none_of(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.has_value(); });
+    return failures_of(nodes, outcomes, what);
 }
 
-void make_durable(std::vector<Node *> nodes) {
+std::vector<bool> make_durable(std::vector<Node *> nodes) {
     // Without an xid a commit writes no commit record and waits for nothing.
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
                                                                  Batch{Query{"SELECT pg_catalog.txid_current()", {}}}));
-    for (size_t i = 0; i < nodes.size(); ++i)
+    std::vector<bool> confirmed;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        confirmed.push_back(!outcomes[i].error);
         if (outcomes[i].error) lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
+    }
+    return confirmed;
 }
 
 std::vector<std::string> read_digests(std::vector<Node *> nodes) {

@@ -31,6 +31,9 @@ struct Node {
     bool locked = false;
     int backend_pid = 0;                  // the control connection's server process
     NodeState state;                      // schemas and stamps as last read
+    // shoal.stamps() has the `problem` column (extension 1.4): an unreadable
+    // stamp is one row with its message instead of an error for the whole node.
+    bool stamp_problems = false;
 };
 
 // The nodes' control connections, for exchange().
@@ -81,8 +84,10 @@ struct LockResult {
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest);
 void unlock_run(std::vector<Node> &nodes);
 
-// Reads schemas and stamps of every node (one round trip each) into node.state.
-// A node that fails becomes unusable. Returns false when any failed.
+// Reads schemas and stamps of every node (one round trip each) into node.state:
+// the candidate schemas only (is_candidate_schema, the one rule), each with its
+// versions or, where the extension says its stamp cannot be read, its problem.
+// A node that fails as a whole becomes unusable. Returns false when any failed.
 bool read_stamps(std::vector<Node *> nodes);
 
 // Whether every node still has exactly the schemas node.state lists: one cheap
@@ -109,14 +114,29 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
 // of schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
 std::string fingerprint_of(const Node &node, const MigrationDir &dir);
 std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
-bool write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values);
 
-bool set_digests(std::vector<Node *> nodes, const std::string &digest);
+// A write round's failure on one node: "node: <what> failed: <server's reason>".
+// A node whose connection broke is also marked lost (not usable); a node that
+// answered with an error stays usable and the caller decides what it means.
+struct NodeError {
+    Node *node;
+    std::string what;    // "storing the digest"
+    std::string reason;  // the server's error
+
+    std::string problem() const { return what + " failed: " + reason; }
+    std::string message() const { return node->spec.display + ": " + problem(); }
+};
+// values[i] to nodes[i]; `what` names the write in messages ("clearing the
+// rerun fingerprint"). Returns one NodeError per node that did not confirm it.
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+                                          const std::string &what);
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what);
 // One transaction with an xid per node, committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the
-// run included. A node where it fails is marked lost.
-void make_durable(std::vector<Node *> nodes);
+// run included. Returns, per node, whether it confirmed; a node where it fails
+// is marked lost (not usable, with the reason in its problem).
+std::vector<bool> make_durable(std::vector<Node *> nodes);
 std::vector<std::string> read_digests(std::vector<Node *> nodes);
 
 }  // namespace shoal::fleet

@@ -28,11 +28,25 @@ std::vector<Node> open_nodes(const Config &config, bool &complete) {
     return nodes;
 }
 
+std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
+    std::vector<Unread> out;
+    for (const Node &node : nodes) {
+        if (!node.usable) {
+            out.push_back(Unread{node.spec.display, "", node.problem});
+            continue;
+        }
+        for (const SchemaState &schema : node.state.schemas)
+            if (!schema.problem.empty()) out.push_back(Unread{node.spec.display, schema.schema, schema.problem});
+    }
+    return out;
+}
+
 namespace {
 
 struct NodeStatus {
     size_t schemas = 0;  // schemas some version applies to
     size_t behind = 0;
+    size_t unreadable = 0;  // schemas whose stamp cannot be read
     std::vector<std::string> failed;  // schemas whose latest event is a failure
     std::set<std::string> conflicting;  // schemas apply would refuse (plan errors: unknown version, timeline, drift)
     std::vector<std::string> problems;  // those errors, for people
@@ -45,7 +59,11 @@ int command_status(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<Node> nodes = open_nodes(config, complete);
     auto usable = usable_nodes(nodes);
-    read_stamps(usable);
+    if (!read_stamps(usable)) {
+        complete = false;
+        for (const Node *node : usable)
+            if (!node->usable) std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
+    }
     usable = usable_nodes(nodes);
     const Batch batch{
         Query{"SELECT e.schema FROM (SELECT DISTINCT ON (schema) schema, action FROM shoal.event"
@@ -66,8 +84,11 @@ int command_status(const Config &config, const MigrationDir &dir) {
     for (size_t i = 0; i < usable.size(); ++i) {
         const Node &node = *usable[i];
         NodeStatus status;
-        for (const SchemaState &schema : node.state.schemas)
-            if (!chain_for_schema(dir, schema.schema).empty()) ++status.schemas;
+        for (const SchemaState &schema : node.state.schemas) {
+            if (chain_for_schema(dir, schema.schema).empty()) continue;
+            ++status.schemas;
+            if (!schema.problem.empty()) ++status.unreadable;  // never planned: not up to date either
+        }
         status.behind = plan.nodes.at(i).schemas.size();  // planned from usable[i]
         for (const PlanProblem &problem : plan.errors) {
             if (problem.node != plan.nodes.at(i).node) continue;
@@ -76,21 +97,23 @@ int command_status(const Config &config, const MigrationDir &dir) {
         }
         const Outcome &outcome = outcomes[i];
         if (outcome.error) {
-            std::cerr << "shoal: " << node.spec.display << ": " << outcome.error->to_string() << "\n";
-            complete = false;
+            // Reported below with the nodes that could not be read.
+            usable[i]->usable = false;
+            usable[i]->problem = "reading its status failed: " + outcome.error->to_string();
             continue;
         }
         for (const auto &row : outcome.results.at(0).rows) status.failed.push_back(row.at(0).value_or(""));
         status.last_run = outcome.results.at(1).value(0, 0);
         status.digest = outcome.results.at(2).value(0, 0);
         if (!outcome.results.at(3).empty()) status.lock = outcome.results.at(3).value(0, 0);
-        const size_t not_at_head = status.behind + status.conflicting.size();
+        const size_t not_at_head = status.behind + status.conflicting.size() + status.unreadable;
         const size_t up_to_date = status.schemas - std::min(status.schemas, not_at_head);
         if (config.json) {
-            json += std::string(i ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
+            json += std::string(json.size() > 1 ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
                     ",\"schemas\":" + std::to_string(status.schemas) + ",\"up_to_date\":" + std::to_string(up_to_date) +
                     ",\"behind\":" + std::to_string(status.behind) + ",\"failed\":" + std::to_string(status.failed.size()) +
                     ",\"conflicting\":" + std::to_string(status.conflicting.size()) +
+                    ",\"unreadable\":" + std::to_string(status.unreadable) +
                     ",\"problems\":" + json_list(status.problems) + ",\"failed_schemas\":[";
             for (size_t f = 0; f < status.failed.size(); ++f) json += (f ? "," : "") + json_string(status.failed[f]);
             json += "],\"last_run\":" + json_string(status.last_run) + ",\"digest\":" + json_string(status.digest) +
@@ -106,16 +129,24 @@ int command_status(const Config &config, const MigrationDir &dir) {
         }
         if (!status.conflicting.empty())
             std::cout << ", " << status.conflicting.size() << " at odds with the directory (apply would refuse)";
+        if (status.unreadable) std::cout << ", " << status.unreadable << " whose stamp cannot be read (below)";
         for (const std::string &problem : status.problems) std::cout << "\n  problem: " << problem;
         std::cout << "\n  last run: " << (status.last_run.empty() ? "never" : status.last_run)
                   << "\n  digest: " << (status.digest.empty() ? "none" : status.digest)
                   << "\n  run lock: " << (status.lock.empty() ? "free" : "held by " + status.lock) << "\n";
     }
-    if (config.json)
+    // A node or a schema that could not be read is part of the answer: it is
+    // named with its reason, and the answer is not complete.
+    const std::vector<Unread> unread = unread_of(nodes);
+    complete = complete && unread.empty();
+    if (config.json) {
         std::cout << "{\"code_digest\":" << json_string(code_digest(dir)) << ",\"complete\":"
-                  << (complete ? "true" : "false") << ",\"nodes\":" << json << "]}" << std::endl;
-    else
+                  << (complete ? "true" : "false") << ",\"nodes\":" << json << "],\"unread\":" << json_unread(unread)
+                  << "}" << std::endl;
+    } else {
+        for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << code_digest(dir) << std::endl;
+    }
     return to_int(complete ? ExitCode::Ok : ExitCode::Unreachable);
 }
 
@@ -134,6 +165,8 @@ int command_check(const Config &config, const MigrationDir &dir) {
                       << (ok ? " (up to date)" : " (behind)") << "\n";
     }
     const ExitCode code = !complete ? ExitCode::Unreachable : up_to_date ? ExitCode::Ok : ExitCode::NotUpToDate;
+    // A node that could not be asked is named in the answer, not only on stderr.
+    const std::vector<Unread> unread = unread_of(nodes);
     if (config.json) {
         std::string nodes_json = "[";
         for (size_t i = 0; i < usable.size(); ++i)
@@ -141,8 +174,9 @@ int command_check(const Config &config, const MigrationDir &dir) {
                           ",\"digest\":" + json_string(digests[i]) + ",\"up_to_date\":" +
                           (digest_satisfies(digests[i], wanted) ? "true" : "false") + "}";
         std::cout << "{\"code_digest\":" << json_string(wanted) << ",\"exit_code\":" << to_int(code)
-                  << ",\"nodes\":" << nodes_json << "]}" << std::endl;
+                  << ",\"nodes\":" << nodes_json << "],\"unread\":" << json_unread(unread) << "}" << std::endl;
     } else {
+        for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << wanted << "\n"
                   << (code == ExitCode::Ok ? "up to date" : "NOT up to date") << std::endl;
     }

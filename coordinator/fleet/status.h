@@ -8,12 +8,18 @@
 #include "config.h"
 #include "fleet/node.h"
 #include "migration.h"
+#include "report.h"
 
 namespace shoal::fleet {
 
 // Connects to every node and checks the extension; prints why a node is left out
 // and clears `complete` when one is.
 std::vector<Node> open_nodes(const Config &config, bool &complete);
+
+// Every node that is not usable (with its problem) and every schema of a usable
+// node whose stamp could not be read, in fleet order: what status, verify and
+// lint --trace report instead of dropping it.
+std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 
 int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);

@@ -32,8 +32,10 @@ void print_plan(const Plan &plan, bool dry, bool json) {
 ExitCode exit_code_of(const RunSummary &summary) {
     if (summary.drive.interrupted) return ExitCode::Interrupted;
     if (!summary.drive.cancelled.empty()) return ExitCode::Cancelled;
-    if (!summary.drive.errors.empty() || !summary.script_errors.empty()) return ExitCode::MigrationFailed;
-    if (!summary.drive.lost.empty() || !summary.unreachable.empty()) return ExitCode::Unreachable;
+    if (!summary.drive.errors.empty() || !summary.script_errors.empty() || !summary.run_errors.empty())
+        return ExitCode::MigrationFailed;
+    if (!summary.drive.lost.empty() || !summary.unreachable.empty() || summary.unconfirmed > 0)
+        return ExitCode::Unreachable;
     return ExitCode::Ok;
 }
 
@@ -53,32 +55,40 @@ int print_summary(const RunSummary &summary, bool json) {
         std::snprintf(seconds, sizeof seconds, "%.3f", summary.seconds);
         std::cout << "{\"command\":" << json_string(summary.command) << ",\"exit_code\":" << to_int(code)
                   << ",\"done\":" << drive.done << ",\"failed\":" << drive.errors.size()
-                  << ",\"not_done\":" << drive.not_done << ",\"retries\":" << summary.retries
+                  << ",\"not_done\":" << drive.not_done << ",\"unconfirmed\":" << summary.unconfirmed
+                  << ",\"retries\":" << summary.retries
                   << ",\"seconds\":" << seconds << ",\"interrupted\":" << (drive.interrupted ? "true" : "false")
                   << ",\"cancelled\":" << json_string(drive.cancelled) << ",\"halted\":" << json_string(drive.halted)
                   << ",\"nothing_to_do\":" << (summary.nothing_to_do ? "true" : "false")
                   << ",\"digest\":" << json_string(summary.digest) << ",\"errors\":" << errors
                   << ",\"grouped_errors\":" << json_list(group_errors(drive.errors))
                   << ",\"script_errors\":" << json_list(summary.script_errors)
+                  << ",\"run_errors\":" << json_list(summary.run_errors)
                   << ",\"unreachable\":" << json_list(summary.unreachable) << ",\"lost\":" << json_list(drive.lost)
                   << "}" << std::endl;
         return to_int(code);
     }
+    const char *verb = summary.command == "undo" ? "undone" : "applied";
     if (summary.nothing_to_do) {
         std::cout << "nothing to do" << (summary.command == "apply" ? "; before.sql and after.sql skipped" : "")
-                  << std::endl;
-        return to_int(code);
+                  << "\n";
+    } else {
+        char line[240];
+        std::snprintf(line, sizeof line, "%s: %zu %s, %zu failed, %zu not done, %zu retries, in %.1f s",
+                      summary.command.c_str(), drive.done, verb, drive.errors.size(), drive.not_done,
+                      summary.retries, summary.seconds);
+        std::cout << line << "\n";
     }
-    const char *verb = summary.command == "undo" ? "undone" : "applied";
-    char line[200];
-    std::snprintf(line, sizeof line, "%s: %zu %s, %zu failed, %zu not done, %zu retries, in %.1f s", summary.command.c_str(),
-                  drive.done, verb, drive.errors.size(), drive.not_done, summary.retries, summary.seconds);
-    std::cout << line << "\n";
+    if (summary.unconfirmed > 0)
+        std::cout << summary.unconfirmed << " more " << verb
+                  << " but unconfirmed: their node was lost before its final durable commit (the next run reads "
+                     "what it kept)\n";
     if (!drive.errors.empty()) {
         std::cout << "errors:\n";
         for (const std::string &group : group_errors(drive.errors)) std::cout << "  " << group << "\n";
     }
     for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
+    for (const std::string &error : summary.run_errors) std::cout << "error: " << error << "\n";
     for (const std::string &node : summary.unreachable) std::cout << "skipped (unreachable): " << node << "\n";
     for (const std::string &node : drive.lost) std::cout << "lost during the run: " << node << "\n";
     if (!drive.halted.empty()) std::cout << "halted: " << drive.halted << "\n";

@@ -17,6 +17,13 @@ struct RunSummary {
     DriveResult drive;                     // all drive rounds added up
     std::vector<std::string> unreachable;  // skipped with --skip-unreachable
     std::vector<std::string> script_errors;  // before.sql / after.sql, "node: file:line: message"
+    // Every other round that failed, "node: what failed: reason" (staging, the
+    // rerun fingerprint, the digest, a stamp that cannot be read), or the run's
+    // own reason (re-plan rounds exhausted).
+    std::vector<std::string> run_errors;
+    // Steps applied on a node whose final durable commit did not confirm them
+    // (it was lost before or during it): not in drive.done.
+    size_t unconfirmed = 0;
     size_t retries = 0;
     double seconds = 0;
     std::string digest;  // stored on every node, "" when not stored

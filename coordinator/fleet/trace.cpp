@@ -502,7 +502,6 @@ int command_trace(const Config &config, const MigrationDir &dir) {
             if (!node.usable && !node.problem.empty()) std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
     }
     const std::vector<Node *> usable = usable_nodes(nodes);
-    if (usable.empty()) return to_int(ExitCode::Unreachable);
     std::vector<NodeState> states;
     for (Node *node : usable) states.push_back(node->state);
     // As apply plans; drift is only reported, since the trace changes nothing.
@@ -518,6 +517,9 @@ int command_trace(const Config &config, const MigrationDir &dir) {
 
     // Named versions, or every pending one (--all: lint every version, trace the pending ones).
     LintTrace result;
+    // Reported with the findings, never dropped; the answer is then incomplete.
+    result.unread = unread_of(nodes);
+    complete = complete && result.unread.empty();
     for (const std::string &name : args.versions) result.versions.push_back(find_version(dir, name));
     for (const Version &version : dir.versions)
         if (args.versions.empty() && (args.all || pending.count(&version))) result.versions.push_back(&version);

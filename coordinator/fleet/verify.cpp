@@ -36,7 +36,8 @@ std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &node
     for (size_t i = 0; i < nodes.size(); ++i) {
         std::vector<std::string> names;
         for (const SchemaState &schema : nodes[i]->state.schemas) {
-            if (chain_for_schema(dir, schema.schema).empty()) continue;
+            // An unreadable stamp has no version list to group by (reported as unread).
+            if (chain_for_schema(dir, schema.schema).empty() || !schema.problem.empty()) continue;
             names.push_back(schema.schema);
             migrated[i][schema.schema] = &schema;
         }
@@ -115,10 +116,16 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     const auto usable = usable_nodes(nodes);
     std::vector<VersionGroup> groups = group_fingerprints(read_fingerprints(usable, dir, complete));
     explain_outliers(usable, groups, complete);
-    if (config.json)
-        std::cout << format_verify_json(groups, complete) << std::endl;
-    else
+    // Never dropped: a node or schema that could not be read is named, and the
+    // answer is incomplete.
+    const std::vector<Unread> unread = unread_of(nodes);
+    complete = complete && unread.empty();
+    if (config.json) {
+        std::cout << format_verify_json(groups, complete, unread) << std::endl;
+    } else {
+        for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << format_verify(groups) << std::flush;
+    }
     // As for check: an answer that misses a node is no answer for a deploy gate.
     const bool drift = drift_count(groups) > 0;
     return to_int(!complete ? ExitCode::Unreachable : drift ? ExitCode::NotUpToDate : ExitCode::Ok);

@@ -51,6 +51,21 @@ TEST_F(PlanTest, FreshSchemasGetWholeChain) {
     EXPECT_EQ(plan.direction, Direction::Up);
 }
 
+// A schema whose stamp cannot be read fails alone (the fleet layer names it):
+// it is never planned, in either direction, and the rest of its node is.
+TEST_F(PlanTest, UnreadableStampIsNotPlanned) {
+    const std::vector<NodeState> nodes = {
+        {"n1", {{"sh0001", {}, "shoal cannot read sh0001.mig_versions_const(): its body is not a constant"},
+                {"sh0002", {}},
+                {"pg_temp_3", {}, "shoal cannot read pg_temp_3.mig_versions_const()"}}}};
+    Plan plan = plan_apply(dir, nodes, {});
+    ASSERT_TRUE(plan.errors.empty());
+    ASSERT_EQ(plan.nodes.at(0).schemas.size(), 1u);
+    EXPECT_EQ(plan.nodes[0].schemas[0].schema, "sh0002");
+    Plan undo = plan_undo(dir, {{"n1", {{"sh0001", {applied(A)}, "unreadable"}}}}, A);
+    EXPECT_EQ(step_count(undo), 0u);
+}
+
 TEST_F(PlanTest, PartialChainAndResumeAfterFailure) {
     // sh0001 stopped after A (B failed last run); sh0002 finished; sh0003 never started.
     Plan plan = plan_apply(dir,

@@ -52,5 +52,38 @@ TEST(SchemaPrefix, CandidatesSkipSystemAndDebugSchemas) {
     EXPECT_FALSE(is_candidate_schema("shoal"));
 }
 
+// The one candidate rule (node.cpp filters what it reads and compares with it):
+// names any role can make appear in pg_namespace, or that look like them.
+TEST(SchemaPrefix, HostileNames) {
+    struct Case {
+        const char *name;
+        bool candidate;
+    };
+    const Case cases[] = {
+        {"pg_temp", false},           // the session's own temp schema, by its alias
+        {"pg_temp_3", false},         // any login role gets one with CREATE FUNCTION pg_temp.…
+        {"pg_temp_123456", false},
+        {"pg_toast", false},
+        {"pg_toast_temp_3", false},
+        {"pg_", false},
+        {"pg_catalog", false},
+        {"information_schema", false},
+        {"shoal", false},
+        {"debug_", false},
+        {"PG_TEMP_3", true},           // another name: PostgreSQL reserves only lowercase pg_
+        {"Pg_temp_3", true},
+        {" pg_temp_3", true},          // a leading space is part of the name
+        {"pgtemp", true},
+        {"pg", true},
+        {"information_schema2", true},
+        {"Information_Schema", true},
+        {"shoal2", true},
+        {"sh0001\npg_temp_3", true},  // control characters do not hide a prefix
+        {"public", true},
+        {"sh0001", true},
+    };
+    for (const Case &c : cases) EXPECT_EQ(is_candidate_schema(c.name), c.candidate) << '"' << c.name << '"';
+}
+
 }  // namespace
 }  // namespace shoal

@@ -141,7 +141,8 @@ TEST(VerifyReport, CleanFleet) {
     EXPECT_EQ(format_verify(groups), "all 2 schemas match the reference of their version list\n");
     EXPECT_EQ(format_verify_json(groups, true),
               "{\"complete\":true,\"schemas\":2,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
-              "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[]}]}");
+              "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[]}],"
+              "\"unread\":[]}");
 }
 
 TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
@@ -150,7 +151,20 @@ TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
     EXPECT_EQ(format_verify_json(groups, false),
               "{\"complete\":false,\"schemas\":3,\"differing\":1,\"groups\":[{\"versions\":[],\"schemas\":3,"
               "\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[{\"fingerprint\":\"B\","
-              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}]}");
+              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}],\"unread\":[]}");
+}
+
+// A node or a schema that could not be read is part of the answer, never dropped.
+TEST(VerifyReport, JsonNamesWhatCouldNotBeRead) {
+    const auto groups = group_fingerprints({{"n1", "sh0000", kV12, "A"}});
+    EXPECT_EQ(format_verify_json(groups, false,
+                                 {{"n2", "", "reading the stamps failed: boom"}, {"n1", "sh0001", "not a constant"}}),
+              "{\"complete\":false,\"schemas\":1,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
+              "\"schemas\":1,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":1,\"outliers\":[]}],"
+              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"reading the stamps failed: boom\"},"
+              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}]}");
+    EXPECT_EQ(format_unread({"n2", "", "boom"}), "n2: not read: boom");
+    EXPECT_EQ(format_unread({"n1", "sh0001", "not a constant"}), "n1:sh0001: stamp not readable: not a constant");
 }
 
 // Issue 14, item 12: object names and definitions come from the database
