@@ -128,11 +128,7 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
         " pg_catalog.current_setting('max_connections')::int"
         " - pg_catalog.current_setting('superuser_reserved_connections')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int,"
-        // Extension 1.4's shoal.stamps() names a stamp it cannot read in a last
-        // column instead of failing; NULL when the function is missing.
-        " (SELECT 'problem' OPERATOR(pg_catalog.=) ANY (p.proargnames) FROM pg_catalog.pg_proc p"
-        " WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('shoal.stamps()'))",
+        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
         {}};
     std::vector<Node *> reachable;
     for (Node *node : nodes)
@@ -162,7 +158,6 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         } else {
             current.push_back(&node);
             free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
-            node.stamp_problems = rows.value(0, 2) == "t";
             continue;
         }
         all_ok = false;
@@ -283,11 +278,8 @@ bool read_stamps(std::vector<Node *> nodes) {
         " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
         " WITH ORDINALITY AS v(version, checksum, n)"
         " ON true ORDER BY s.schema, v.n";
-    const Query with_problem{"SELECT s.schema, v.version, v.checksum, s.problem" + rows, {}};
-    const Query without{"SELECT s.schema, v.version, v.checksum, NULL::text" + rows, {}};
-    std::vector<Batch> batches;
-    for (const Node *node : nodes) batches.push_back(Batch{node->stamp_problems ? with_problem : without});
-    auto outcomes = exchange(controls(nodes), std::move(batches));
+    const Query stamps{"SELECT s.schema, v.version, v.checksum, s.problem" + rows, {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
         Node &node = *nodes[i];

@@ -31,9 +31,6 @@ struct Node {
     bool locked = false;
     int backend_pid = 0;                  // the control connection's server process
     NodeState state;                      // schemas and stamps as last read
-    // shoal.stamps() has the `problem` column (extension 1.4): an unreadable
-    // stamp is one row with its message instead of an error for the whole node.
-    bool stamp_problems = false;
 };
 
 // The nodes' control connections, for exchange().
