@@ -151,18 +151,23 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
                  "has no undo file: create " + file_path(dn_name) + " (it may be empty)"});
         }
     }
+    // pg-mig lists only up files and reads a dn file for its up file, so it
+    // ignores an orphan: so do we, aloud (a rename that missed one half?).
     for (const std::string &orphan : dns) {
         if (!ups.count(orphan)) {
-            result.problems.push_back({{file_path(orphan + ".dn.sql"), 0},
-                                       "undo file without its " + orphan + ".up.sql"});
+            result.warnings.push_back({{file_path(orphan + ".dn.sql"), 0},
+                                       "undo file without its " + orphan +
+                                           ".up.sql: ignored (as pg-mig does); delete it or "
+                                           "restore its up file"});
         }
     }
     std::sort(result.dir.versions.begin(), result.dir.versions.end(),
               [](const Version &a, const Version &b) { return a.name < b.name; });
-    std::stable_sort(
-        result.problems.begin(), result.problems.end(), [](const Problem &a, const Problem &b) {
+    for (std::vector<Problem> *list : {&result.problems, &result.warnings}) {
+        std::stable_sort(list->begin(), list->end(), [](const Problem &a, const Problem &b) {
             return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
         });
+    }
     return result;
 }
 
