@@ -29,7 +29,8 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
 
 // One file fully prepared; problems go to `problems`.
 Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
-                   ScriptPlace place, std::vector<Problem> &problems) {
+                   ScriptPlace place, std::vector<Problem> &problems,
+                   std::vector<Problem> &warnings) {
     Script script;
     script.path = path;
     std::optional<std::string> text = files.read_file(path);
@@ -40,6 +41,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     DirectivesResult directives = parse_directives(path, *text);
     script.directives = directives.directives;
     append(problems, directives.problems);
+    append(warnings, directives.warnings);
 
     Resolved resolved = resolve_script(path, cwd, files);
     append(problems, resolved.problems);
@@ -112,12 +114,12 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
         if (name == "before.sql") {
             result.dir.before = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
-                                            result.problems);
+                                            result.problems, result.warnings);
             continue;
         }
         if (name == "after.sql") {
             result.dir.after = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
-                                           result.problems);
+                                           result.problems, result.warnings);
             continue;
         }
         VersionFileName parsed;
@@ -137,14 +139,16 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         version.title = parsed.title;
         version.prefix = parsed.prefix;
         version.up =
-            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems);
+            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems,
+                        result.warnings);
         result.dir.versions.push_back(std::move(version));
     }
     for (Version &version : result.dir.versions) {
         std::string dn_name = version.name + ".dn.sql";
         if (dns.count(version.name)) {
             version.dn =
-                load_script(file_path(dn_name), root, files, ScriptPlace::Version, result.problems);
+                load_script(file_path(dn_name), root, files, ScriptPlace::Version,
+                            result.problems, result.warnings);
         } else {
             result.problems.push_back(
                 {{version.up.path, 0},
