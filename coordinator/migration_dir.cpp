@@ -65,8 +65,10 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
 
     SplitResult split = split_script(resolved, place);
     append(problems, split.problems);
+    append(warnings, split.warnings);
     script.statements = std::move(split.statements);
     script.solo = split.solo;
+    script.transaction_from = split.transaction_from;
     return script;
 }
 
