@@ -55,7 +55,8 @@ std::string next_timestamp(const MigrationDir &dir, std::time_t now, std::string
             *why_not = "the newest timestamp, " + newest + ", has more than " +
                        std::to_string(kExactDigits) +
                        " digits: pg-mig adds 60 to it as a JavaScript number, which is no longer "
-                       "exact there; name the version by hand, newer than " + newest;
+                       "exact there; name the version by hand, newer than " +
+                       newest;
         return "";
     }
     stamp = std::to_string(std::stoull(newest) + 60);

@@ -46,7 +46,8 @@ JsInt js_parse_int(const std::string &text) {
     const long long kCap = 1LL << 40;
     for (; pos < text.size(); ++pos) {
         const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[pos])));
-        int digit = c >= '0' && c <= '9' ? c - '0' : (base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
+        int digit = c >= '0' && c <= '9' ? c - '0'
+                                         : (base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
         if (digit < 0) break;
         out.nan = false;
         out.value = std::min(kCap, out.value * base + digit);
@@ -55,9 +56,7 @@ JsInt js_parse_int(const std::string &text) {
     return out;
 }
 
-std::string read_as(const JsInt &n) {
-    return n.nan ? "NaN" : std::to_string(n.value);
-}
+std::string read_as(const JsInt &n) { return n.nan ? "NaN" : std::to_string(n.value); }
 
 // "500", "500ms", "5s", "2min" → milliseconds, as PostgreSQL's settings read them.
 std::optional<long> parse_duration_ms(const std::string &text) {
@@ -88,10 +87,12 @@ Apply parallelism_into(int Directives::*field) {
     return [field](const std::string &value, Directives &d) -> Outcome {
         JsInt n = js_parse_int(value);
         if (!n.nan && n.value < 0)
-            return {"is " + read_as(n) + " to pg-mig's parseInt, a limit no run ever gets under: "
-                    "pg-mig would wait forever for this version; write a positive count",
+            return {"is " + read_as(n) +
+                        " to pg-mig's parseInt, a limit no run ever gets under: "
+                        "pg-mig would wait forever for this version; write a positive count",
                     ""};
-        d.*field = n.nan || n.value == 0 ? -1 : static_cast<int>(std::min<long long>(n.value, INT_MAX));
+        d.*field =
+            n.nan || n.value == 0 ? -1 : static_cast<int>(std::min<long long>(n.value, INT_MAX));
         if (n.plain && n.value != 0) return {};
         return {"", "pg-mig's parseInt reads \"" + value + "\" as " + read_as(n) + ": " +
                         (d.*field == -1 ? "no limit" : "a limit of " + std::to_string(d.*field))};
@@ -124,7 +125,8 @@ Outcome run_alone_into(const std::string &value, Directives &d) {
 Apply count_into(int Directives::*field) {
     return [field](const std::string &value, Directives &d) -> Outcome {
         JsInt n = js_parse_int(value);
-        if (!n.plain || n.value > 1000000) return {"must be an integer >= 0, not \"" + value + "\"", ""};
+        if (!n.plain || n.value > 1000000)
+            return {"must be an integer >= 0, not \"" + value + "\"", ""};
         d.*field = static_cast<int>(n.value);
         return {};
     };
@@ -162,8 +164,7 @@ const std::map<std::string, Apply> &shoal_rules() {
 std::string known_names() {
     std::string names;
     for (const auto &[name, rule] : pg_mig_rules()) names += (names.empty() ? "" : ", ") + name;
-    for (const auto &[name, rule] : shoal_rules())
-        names += ", shoal " + name;
+    for (const auto &[name, rule] : shoal_rules()) names += ", shoal " + name;
     return names;
 }
 
@@ -222,9 +223,9 @@ DirectivesResult parse_directives(const std::string &file, const std::string &te
         auto own = shoal_rules().find(name);
         Outcome outcome;
         if (shoal_spelling && pg_mig != pg_mig_rules().end()) {
-            result.problems.push_back(
-                {where, name + " is pg-mig's directive: write it as -- " + name + "=" + value +
-                            " so that pg-mig reads it too"});
+            result.problems.push_back({where, name + " is pg-mig's directive: write it as -- " +
+                                                  name + "=" + value +
+                                                  " so that pg-mig reads it too"});
             continue;
         }
         if (own != shoal_rules().end()) {
@@ -238,14 +239,16 @@ DirectivesResult parse_directives(const std::string &file, const std::string &te
             outcome = pg_mig->second(value, result.directives);
         } else {
             result.problems.push_back(
-                {where, "unknown directive " + name + " (known: " + known_names() + ")" +
-                            (shoal_spelling ? "" : "; pg-mig refuses it too (\"Unknown variable\")")});
+                {where,
+                 "unknown directive " + name + " (known: " + known_names() + ")" +
+                     (shoal_spelling ? "" : "; pg-mig refuses it too (\"Unknown variable\")")});
             continue;
         }
         if (!outcome.error.empty())
             result.problems.push_back({where, "directive " + name + " " + outcome.error});
         if (!outcome.note.empty())
-            result.warnings.push_back({where, "directive " + name + "=" + value + ": " + outcome.note});
+            result.warnings.push_back(
+                {where, "directive " + name + "=" + value + ": " + outcome.note});
     }
     return result;
 }

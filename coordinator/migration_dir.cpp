@@ -140,17 +140,15 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         version.timestamp = parsed.timestamp;
         version.title = parsed.title;
         version.prefix = parsed.prefix;
-        version.up =
-            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems,
-                        result.warnings);
+        version.up = load_script(file_path(name), root, files, ScriptPlace::Version,
+                                 result.problems, result.warnings);
         result.dir.versions.push_back(std::move(version));
     }
     for (Version &version : result.dir.versions) {
         std::string dn_name = version.name + ".dn.sql";
         if (dns.count(version.name)) {
-            version.dn =
-                load_script(file_path(dn_name), root, files, ScriptPlace::Version,
-                            result.problems, result.warnings);
+            version.dn = load_script(file_path(dn_name), root, files, ScriptPlace::Version,
+                                     result.problems, result.warnings);
         } else {
             result.problems.push_back(
                 {{version.up.path, 0},

@@ -158,7 +158,8 @@ SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
                         {statement.where,
                          "\"" + first_words(statement.sql) +
                              "\" cannot run inside a transaction block, and it follows the BEGIN "
-                             "at " + begin_where +
+                             "at " +
+                             begin_where +
                              " (what follows that BEGIN runs in the transaction that records the "
                              "version); move it before that BEGIN"});
                 } else if (!first_nontransactional) {

@@ -73,7 +73,7 @@ TEST(Directives, ValuesMeanWhatPgMigsParseIntMakesOfThem) {
         {"-- $delay= 25 ", -1, -1, 25, false, false},
         {"-- $delay=soon", -1, -1, -1, false, true},
         {"-- $delay=-5", -1, -1, -1, false, true},
-        {"-- $delay=99999999999", -1, -1, 1, false, true},  // Node's setTimeout: 1 ms
+        {"-- $delay=99999999999", -1, -1, 1, false, true},        // Node's setTimeout: 1 ms
         {"-- $parallelism_per_host=0", -1, -1, -1, false, true},  // 0 || Infinity
         {"-- $parallelism_per_host=+3", 3, -1, -1, false, true},
         {"-- $parallelism_global=2 -- two", -1, 2, -1, false, true},

@@ -272,8 +272,7 @@ TEST(LintRules, StatementsAfterTheWrappersBeginAreNotMixing) {
                       {"ALTER TABLE tbl ADD COLUMN z bigint", {"v", 6}}};
     EXPECT_EQ(find(lint_script(raw), "ban-concurrent-index-creation-in-transaction"), nullptr)
         << rules_of(lint_script(raw));
-    EXPECT_EQ(find(lint_script(raw), "transaction-nesting"), nullptr)
-        << rules_of(lint_script(raw));
+    EXPECT_EQ(find(lint_script(raw), "transaction-nesting"), nullptr) << rules_of(lint_script(raw));
     raw.statements.push_back({"CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON tbl(b)", {"v", 7}});
     EXPECT_NE(find(lint_script(raw), "ban-concurrent-index-creation-in-transaction"), nullptr);
 }

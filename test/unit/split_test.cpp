@@ -142,7 +142,8 @@ TEST(Split, PgMigIdiomWithStatementsAfterBegin) {
 TEST(Split, EveryFormPgMigsValidatorTestsAccept) {
     const char *forms[] = {
         "-- $parallelism_global=1\nCOMMIT;\nDROP INDEX IF EXISTS \"abc\"\"def\";\n"
-        "CREATE INDEX CONCURRENTLY \"abc\"\"def\" ON tbl(col);\nBEGIN;\nCREATE TABLE some_t(id bigint);",
+        "CREATE INDEX CONCURRENTLY \"abc\"\"def\" ON tbl(col);\nBEGIN;\nCREATE TABLE some_t(id "
+        "bigint);",
         "-- $parallelism_global=1\nCOMMIT;\nDROP INDEX IF EXISTS \"abc\"\"def\";\n"
         "CREATE uNiQuE   INDEX  CONCURRENTLY  \"abc\"\"def\" ON tbl(col);\nBEGIN;\n"
         "CREATE TABLE some_t(id bigint);",
@@ -152,7 +153,8 @@ TEST(Split, EveryFormPgMigsValidatorTestsAccept) {
         "-- Some comment.\n/* Some other\ncomment. */\n"
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col);",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col) WHERE col='a;b';",
-        "; ; CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col) WHERE \"a;b\"=42;;;",
+        "; ; CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col) WHERE "
+        "\"a;b\"=42;;;",
         "COMMIT;\nDROP INDEX CONCURRENTLY \"abc\"\"def\";\nBEGIN;\nCREATE TABLE some_t(id bigint);",
         "COMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS \"abc\"\"def\";\nBEGIN;\n"
         "CREATE TABLE some_t(id bigint);",
