@@ -150,7 +150,13 @@ SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
                          ") is not allowed: each version runs in its own transaction; a "
                          "statement that cannot run in one makes its version solo by itself "
                          "(pg-mig's COMMIT; … BEGIN; around it is accepted as the very first "
-                         "statement and the first BEGIN after it, once)"});
+                         "statement and the first BEGIN after it, once)" +
+                         (in_tail ? std::string(
+                                        "; after that BEGIN, everything runs in the transaction "
+                                        "that records the version (pg-mig would commit the "
+                                        "statements before this one without its record): split "
+                                        "the file into two versions")
+                                  : std::string())});
                 break;
             case StatementKind::Nontransactional:
                 if (in_tail) {

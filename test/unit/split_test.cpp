@@ -198,6 +198,8 @@ TEST(Split, AfterBeginOnlyWhatRunsInATransaction) {
     ASSERT_EQ(again.problems.size(), 3u);  // the COMMIT, the CONCURRENTLY after it, the BEGIN
     EXPECT_EQ(again.problems[0].where.line, 5);
     EXPECT_NE(again.problems[0].message.find("transaction control"), std::string::npos);
+    EXPECT_NE(again.problems[0].message.find("two versions"), std::string::npos)
+        << again.problems[0].message;
 }
 
 // COMMIT; BEGIN; with nothing between them: pg-mig ends its transaction and
