@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <regex>
 
 #include "digest.h"
@@ -26,16 +25,6 @@ std::string utc_timestamp(std::time_t now) {
     return text;
 }
 
-// The time a YYYYMMDDHHMMSS stamp names, when it names a real one (strptime
-// accepts month 14; the round trip through gmtime does not).
-std::optional<std::time_t> parse_utc_timestamp(const std::string &stamp) {
-    std::tm utc{};
-    if (stamp.size() != 14 || !strptime(stamp.c_str(), "%Y%m%d%H%M%S", &utc)) return std::nullopt;
-    const std::time_t time = timegm(&utc);
-    if (utc_timestamp(time) != stamp) return std::nullopt;
-    return time;
-}
-
 bool write_file(const std::string &path, const std::string &text, std::ostream &err) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
@@ -50,17 +39,34 @@ std::string chain_path(const MigrationDir &dir) {
 
 }  // namespace
 
-std::string next_timestamp(const MigrationDir &dir, std::time_t now) {
+std::string next_timestamp(const MigrationDir &dir, std::time_t now, std::string *why_not) {
     std::string stamp = utc_timestamp(now);
     std::string newest;
     for (const Version &version : dir.versions) newest = std::max(newest, version.timestamp);
-    // pg-mig compares as strings and, when the clock is not ahead, adds 60 to
-    // the newest as a number, which can name no real time (…134185). We add a
-    // minute as time; only a newest stamp that is no real time itself (month
-    // 14, say) gets pg-mig's arithmetic.
-    if (!newest.empty() && stamp <= newest) {
-        const std::optional<std::time_t> time = parse_utc_timestamp(newest);
-        stamp = time ? utc_timestamp(*time + 60) : std::to_string(std::stoull(newest) + 60);
+    // pg-mig's actionMake, exactly: when the clock is not past the newest
+    // timestamp (compared as strings), String(Number(newest) + 60), which need
+    // not name a real time (…235959 gives …236019). Both tools must name the
+    // same version, so we do not "fix" it; where its name would not be the
+    // newest, or its arithmetic would not be exact, we name nothing.
+    if (newest.empty() || stamp > newest) return stamp;
+    const size_t kExactDigits = 15;  // every 15-digit integer + 60 is exact in a double
+    if (newest.size() > kExactDigits) {
+        if (why_not)
+            *why_not = "the newest timestamp, " + newest + ", has more than " +
+                       std::to_string(kExactDigits) +
+                       " digits: pg-mig adds 60 to it as a JavaScript number, which is no longer "
+                       "exact there; name the version by hand, newer than " +
+                       newest;
+        return "";
+    }
+    stamp = std::to_string(std::stoull(newest) + 60);
+    if (stamp <= newest) {
+        if (why_not)
+            *why_not = "pg-mig's next timestamp, " + newest + " + 60 = " + stamp +
+                       ", would not sort after the newest, " + newest +
+                       " (versions are ordered as text); name the version by hand, newer than " +
+                       newest;
+        return "";
     }
     return stamp;
 }
@@ -117,16 +123,30 @@ ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix,
     size_t at = name_at_prefix.find('@');
     std::string name = name_at_prefix.substr(0, at);
     std::string prefix = at == std::string::npos ? "" : name_at_prefix.substr(at + 1);
-    static const std::regex valid_name("^[-a-z0-9_]+$");
-    static const std::regex valid_prefix("^[A-Za-z0-9_]+$");
+    static const std::regex valid_name("^[-a-z0-9_]+$");  // pg-mig's actionMake
     if (!std::regex_match(name, valid_name)) {
         err << "shoal new: NAME must be lowercase letters, digits, - and _ (got \"" << name
             << "\")\nUsage: shoal new NAME@PREFIX\n";
         return ExitCode::Usage;
     }
-    if (!std::regex_match(prefix, valid_prefix)) {
-        err << "shoal new: PREFIX (the schemas the version applies to, e.g. sh or public) is "
-               "missing or holds other than letters, digits and _\nUsage: shoal new NAME@PREFIX\n";
+    // pg-mig takes any prefix and reads back what matches ^\d+\.[^.]+\.([^.]+)\.up\.sql$.
+    // It would silently drop a second @ and what follows; a dot, a slash or a
+    // control character cannot make a file name it reads back.
+    std::string bad_prefix;
+    if (prefix.empty())
+        bad_prefix = "is missing";
+    else if (prefix.find('@') != std::string::npos)
+        bad_prefix = "holds an @: write exactly one @ between NAME and PREFIX";
+    else if (prefix.find('.') != std::string::npos)
+        bad_prefix = "holds a dot: the file name TIMESTAMP.NAME.PREFIX.up.sql has exactly 5 parts";
+    else if (prefix.find('/') != std::string::npos)
+        bad_prefix = "holds a /: it is part of a file name";
+    else if (std::any_of(prefix.begin(), prefix.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        bad_prefix = "holds a control character";
+    if (!bad_prefix.empty()) {
+        err << "shoal new: PREFIX (the schemas the version applies to, e.g. sh or public) "
+            << bad_prefix << "\nUsage: shoal new NAME@PREFIX\n";
         return ExitCode::Usage;
     }
     std::vector<std::string> known = prefixes(dir);
@@ -138,7 +158,12 @@ ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix,
     }
 
     Version version;
-    version.timestamp = next_timestamp(dir, now);
+    std::string why_not;
+    version.timestamp = next_timestamp(dir, now, &why_not);
+    if (version.timestamp.empty()) {
+        err << "shoal new: no name pg-mig would also give: " << why_not << "\n";
+        return ExitCode::Usage;
+    }
     version.title = name;
     version.prefix = prefix;
     version.name = version.timestamp + "." + name + "." + prefix;

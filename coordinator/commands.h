@@ -14,9 +14,12 @@
 namespace shoal {
 
 // `shoal new NAME@PREFIX`: creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql
-// in dir.path and rewrites chain.txt. TIMESTAMP is `now` in UTC as
-// YYYYMMDDHHMMSS, or, when that is not newer than the newest version, the
-// newest timestamp + 60 (pg-mig's rule). Warns when PREFIX is new to the directory.
+// in dir.path and rewrites chain.txt: the name pg-mig's --make gives. TIMESTAMP
+// is `now` in UTC as YYYYMMDDHHMMSS, or, when that is not newer than the newest
+// version, the newest timestamp + 60 as a number (pg-mig's rule; it need not be
+// a real time). NAME as pg-mig ([-a-z0-9_]+); PREFIX anything pg-mig reads back
+// (no dot, no slash, no control character, one @). Refuses, saying why, when
+// pg-mig's name would not be the newest. Warns when PREFIX is new to the directory.
 ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix, std::time_t now,
                      std::ostream &out, std::ostream &err);
 
@@ -33,7 +36,9 @@ ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream 
 // chain.txt's text for `dir` (what command_chain writes).
 std::string chain_text(const MigrationDir &dir);
 
-// The timestamp `new` would use, given the versions present and the time.
-std::string next_timestamp(const MigrationDir &dir, std::time_t now);
+// The timestamp `new` would use, given the versions present and the time; ""
+// (and the reason in *why_not) when pg-mig's rule gives no newest version.
+std::string next_timestamp(const MigrationDir &dir, std::time_t now,
+                           std::string *why_not = nullptr);
 
 }  // namespace shoal

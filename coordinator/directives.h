@@ -12,10 +12,13 @@ namespace shoal {
 struct DirectivesResult {
     Directives directives;
     std::vector<Problem> problems;  // unknown names, bad values, each with file:line
+    std::vector<Problem> warnings;  // odd values, spellings pg-mig refuses
 };
 
-// `file` names the text in problems. Recognised: $parallelism_per_host,
-// $parallelism_global, $delay (ms), $run_alone (0/1), $lock_timeout,
+// `file` names the text in problems. pg-mig's, as pg-mig reads them:
+// `-- $parallelism_per_host=N`, `-- $parallelism_global=N`, `-- $delay=MS`,
+// `-- $run_alone=0|1` (values through JavaScript's parseInt). shoal's own,
+// spelled `-- shoal $name=value` (pg-mig ignores that line): $lock_timeout,
 // $statement_timeout (ms, or with a unit: 500ms, 5s, 2min), $retries.
 DirectivesResult parse_directives(const std::string &file, const std::string &text);
 

@@ -156,15 +156,16 @@ const Rule kRules[] = {
     {"ban-concurrent-index-creation-in-transaction", E, false, true,
      "CONCURRENTLY, like every statement that cannot run in a transaction block, fails inside "
      "one, and shoal runs a version that holds any ordinary statement in a single transaction.",
-     "Move the statement to a version of its own, alone (pg-mig's COMMIT; ... CONCURRENTLY ...; "
-     "BEGIN; wrapper around it is accepted)."},
+     "Move the statement to a version of its own, alone, or use pg-mig's form: COMMIT; the "
+     "statements that cannot run in a transaction; BEGIN; then the ordinary ones, which run in "
+     "the transaction that records the version."},
     {"transaction-nesting", E, false, true,
      "shoal applies each version in one transaction and records it in that same transaction: a "
      "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in the file ends or splits it, so the version is no "
      "longer atomic and its record can disagree with what ran.",
      "Remove the statement. A statement that must run outside a transaction goes alone in a "
-     "version of its own; shoal detects it (pg-mig's COMMIT; ... CONCURRENTLY ...; BEGIN; "
-     "wrapper is accepted)."},
+     "version of its own; shoal detects it (pg-mig's wrapper is accepted: COMMIT; first, then "
+     "the first BEGIN; after it, which opens the transaction that records the version)."},
     {"leaving-the-schema", E, false, false,
      "Each schema's step runs with search_path set to that schema and as the run's role, on a "
      "connection that goes on to other schemas. RESET ALL, SET or RESET search_path, SET ROLE or "
@@ -761,15 +762,25 @@ std::vector<LintFinding> lint_script(const Script &script, const LintOptions &op
     std::vector<std::size_t> nonempty;
     for (const Statement &s : script.statements) {
         parsed.push_back(prepare(s));
-        shape.has_transactional =
-            shape.has_transactional || parsed.back().kind == StatementKind::Transactional;
+        const bool in_tail = script.solo && parsed.size() > script.transaction_from;
+        shape.has_transactional = shape.has_transactional ||
+                                  (!in_tail && parsed.back().kind == StatementKind::Transactional);
         if (parsed.back().kind.has_value()) nonempty.push_back(parsed.size() - 1);
     }
-    if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == StatementKind::Commit &&
-        parsed[nonempty.back()].kind == StatementKind::Begin) {
-        shape.wrapper_commit = nonempty.front();
-        shape.wrapper_begin = nonempty.back();
+    // pg-mig's wrapper: COMMIT first and the first BEGIN after it; statements
+    // after that BEGIN run in the transaction that records the version, so they
+    // do not mix with what runs before it. The loader drops the wrapper and
+    // keeps that split as transaction_from; a script given with the wrapper's
+    // statements is judged alike.
+    if (nonempty.size() >= 2 && parsed[nonempty.front()].kind == StatementKind::Commit) {
+        for (std::size_t k = 1; k < nonempty.size(); ++k) {
+            if (parsed[nonempty[k]].kind != StatementKind::Begin) continue;
+            shape.wrapper_commit = nonempty.front();
+            shape.wrapper_begin = nonempty[k];
+            break;
+        }
     }
+    if (shape.wrapper_begin != SIZE_MAX) shape.has_transactional = false;
 
     std::vector<LintFinding> findings;
     const std::map<std::string, std::string> waivers = read_waivers(script, findings);

@@ -50,6 +50,8 @@ int run(const std::vector<std::string> &args) {
     }
 
     LoadResult loaded = load_migration_dir(config.migdir, DiskFiles());
+    for (const Problem &warning : loaded.warnings)
+        std::cerr << "warning: " << format_problem(warning) << "\n";
     if (!loaded.ok()) {
         std::cerr << format_problems(loaded.problems) << loaded.problems.size()
                   << (loaded.problems.size() == 1 ? " problem" : " problems") << " in "

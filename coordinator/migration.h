@@ -2,6 +2,7 @@
 // planner and of the bundle staged on each node. Pure data, no I/O.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,14 @@ struct Script {
     std::string checksum;               // SHA-256 hex of body
     Directives directives;
     bool solo = false;  // holds nontransactional statements: runs outside a transaction
+    // Where the statements that run in the transaction recording the version
+    // begin: 0 for a plain version (all of them, with mig_apply); for a solo
+    // version, statements.size() when it is only its solo part, or, in pg-mig's
+    // form `COMMIT; … BEGIN; …`, the first statement after that BEGIN. A solo
+    // version runs statements [0, transaction_from) one by one outside a
+    // transaction, then [transaction_from, end) in one transaction with its
+    // mig_mark (mig_forget for undo), as pg-mig runs them with its stamp.
+    std::size_t transaction_from = 0;
     std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
     std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
     // Values \getenv put into the body (resolve.h). A script with secrets is

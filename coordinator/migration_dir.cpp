@@ -29,7 +29,8 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
 
 // One file fully prepared; problems go to `problems`.
 Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
-                   ScriptPlace place, std::vector<Problem> &problems) {
+                   ScriptPlace place, std::vector<Problem> &problems,
+                   std::vector<Problem> &warnings) {
     Script script;
     script.path = path;
     std::optional<std::string> text = files.read_file(path);
@@ -40,6 +41,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     DirectivesResult directives = parse_directives(path, *text);
     script.directives = directives.directives;
     append(problems, directives.problems);
+    append(warnings, directives.warnings);
 
     Resolved resolved = resolve_script(path, cwd, files);
     append(problems, resolved.problems);
@@ -63,8 +65,10 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
 
     SplitResult split = split_script(resolved, place);
     append(problems, split.problems);
+    append(warnings, split.warnings);
     script.statements = std::move(split.statements);
     script.solo = split.solo;
+    script.transaction_from = split.transaction_from;
     return script;
 }
 
@@ -112,12 +116,12 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
         if (name == "before.sql") {
             result.dir.before = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
-                                            result.problems);
+                                            result.problems, result.warnings);
             continue;
         }
         if (name == "after.sql") {
             result.dir.after = load_script(file_path(name), root, files, ScriptPlace::PublicScript,
-                                           result.problems);
+                                           result.problems, result.warnings);
             continue;
         }
         VersionFileName parsed;
@@ -136,33 +140,38 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
         version.timestamp = parsed.timestamp;
         version.title = parsed.title;
         version.prefix = parsed.prefix;
-        version.up =
-            load_script(file_path(name), root, files, ScriptPlace::Version, result.problems);
+        version.up = load_script(file_path(name), root, files, ScriptPlace::Version,
+                                 result.problems, result.warnings);
         result.dir.versions.push_back(std::move(version));
     }
     for (Version &version : result.dir.versions) {
         std::string dn_name = version.name + ".dn.sql";
         if (dns.count(version.name)) {
-            version.dn =
-                load_script(file_path(dn_name), root, files, ScriptPlace::Version, result.problems);
+            version.dn = load_script(file_path(dn_name), root, files, ScriptPlace::Version,
+                                     result.problems, result.warnings);
         } else {
             result.problems.push_back(
                 {{version.up.path, 0},
                  "has no undo file: create " + file_path(dn_name) + " (it may be empty)"});
         }
     }
+    // pg-mig lists only up files and reads a dn file for its up file, so it
+    // ignores an orphan: so do we, aloud (a rename that missed one half?).
     for (const std::string &orphan : dns) {
         if (!ups.count(orphan)) {
-            result.problems.push_back({{file_path(orphan + ".dn.sql"), 0},
-                                       "undo file without its " + orphan + ".up.sql"});
+            result.warnings.push_back({{file_path(orphan + ".dn.sql"), 0},
+                                       "undo file without its " + orphan +
+                                           ".up.sql: ignored (as pg-mig does); delete it or "
+                                           "restore its up file"});
         }
     }
     std::sort(result.dir.versions.begin(), result.dir.versions.end(),
               [](const Version &a, const Version &b) { return a.name < b.name; });
-    std::stable_sort(
-        result.problems.begin(), result.problems.end(), [](const Problem &a, const Problem &b) {
+    for (std::vector<Problem> *list : {&result.problems, &result.warnings}) {
+        std::stable_sort(list->begin(), list->end(), [](const Problem &a, const Problem &b) {
             return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
         });
+    }
     return result;
 }
 

@@ -15,6 +15,9 @@ namespace shoal {
 struct LoadResult {
     MigrationDir dir;
     std::vector<Problem> problems;  // sorted by file and line; empty means usable
+    // What loads but deserves a look (what pg-mig ignores, spellings to move
+    // away from); printed, never a reason to stop. Sorted as problems.
+    std::vector<Problem> warnings;
     bool ok() const { return problems.empty(); }
 };
 

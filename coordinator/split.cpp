@@ -111,21 +111,35 @@ SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
         out.statements.push_back(std::move(statement));
     }
 
-    // pg-mig's idiom: COMMIT first and BEGIN last around what must run outside
-    // a transaction. It means the same as a solo version, so the two are dropped.
-    bool idiom = kinds.size() >= 2 && kinds.front() == StatementKind::Commit &&
-                 kinds.back() == StatementKind::Begin;
+    // pg-mig's idiom (validateCreateIndexConcurrently, validateDropIndexConcurrently):
+    // COMMIT first, then what runs outside a transaction, then BEGIN, then
+    // optionally more. pg-mig wraps the file in BEGIN … stamp; COMMIT, so the
+    // COMMIT ends its transaction, each statement up to BEGIN runs on its own,
+    // and what follows BEGIN runs in the transaction that writes the stamp.
+    // Both wrapper statements are dropped; transaction_from marks the split.
+    std::optional<size_t> begin_line_index;
+    if (!kinds.empty() && kinds.front() == StatementKind::Commit) {
+        auto begin = std::find(kinds.begin() + 1, kinds.end(), StatementKind::Begin);
+        if (begin != kinds.end()) begin_line_index = static_cast<size_t>(begin - kinds.begin());
+    }
+    const bool idiom = begin_line_index.has_value();
+    std::string begin_where;
+    size_t tail_from = kinds.size();  // index of the first statement after the idiom's BEGIN
     if (idiom) {
-        kinds.pop_back();
+        const size_t b = *begin_line_index;
+        begin_where = to_string(out.statements[b].where);
+        kinds.erase(kinds.begin() + static_cast<long>(b));
+        out.statements.erase(out.statements.begin() + static_cast<long>(b));
         kinds.erase(kinds.begin());
-        out.statements.pop_back();
         out.statements.erase(out.statements.begin());
+        tail_from = b - 1;
     }
 
     const Statement *first_nontransactional = nullptr;
     const Statement *first_transactional = nullptr;
     for (size_t i = 0; i < kinds.size(); ++i) {
         const Statement &statement = out.statements[i];
+        const bool in_tail = idiom && i >= tail_from;
         switch (kinds[i]) {
             case StatementKind::Begin:
             case StatementKind::Commit:
@@ -135,33 +149,60 @@ SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
                      "transaction control (" + first_words(statement.sql) +
                          ") is not allowed: each version runs in its own transaction; a "
                          "statement that cannot run in one makes its version solo by itself "
-                         "(pg-mig's COMMIT; … BEGIN; around it is accepted only as the very "
-                         "first and last statements)"});
+                         "(pg-mig's COMMIT; … BEGIN; around it is accepted as the very first "
+                         "statement and the first BEGIN after it, once)" +
+                         (in_tail ? std::string(
+                                        "; after that BEGIN, everything runs in the transaction "
+                                        "that records the version (pg-mig would commit the "
+                                        "statements before this one without its record): split "
+                                        "the file into two versions")
+                                  : std::string())});
                 break;
             case StatementKind::Nontransactional:
-                if (!first_nontransactional) first_nontransactional = &statement;
+                if (in_tail) {
+                    out.problems.push_back(
+                        {statement.where,
+                         "\"" + first_words(statement.sql) +
+                             "\" cannot run inside a transaction block, and it follows the BEGIN "
+                             "at " +
+                             begin_where +
+                             " (what follows that BEGIN runs in the transaction that records the "
+                             "version); move it before that BEGIN"});
+                } else if (!first_nontransactional) {
+                    first_nontransactional = &statement;
+                }
                 break;
             case StatementKind::Transactional:
-                if (!first_transactional) first_transactional = &statement;
+                if (idiom && !in_tail) {
+                    out.warnings.push_back(
+                        {statement.where,
+                         "\"" + first_words(statement.sql) +
+                             "\" runs on its own, outside a transaction (between pg-mig's COMMIT; "
+                             "and BEGIN;, as pg-mig runs it): if a later statement fails, the "
+                             "retry runs it again. Move it after BEGIN (it then runs in the "
+                             "transaction that records the version) or make it idempotent"});
+                } else if (!in_tail && !first_transactional) {
+                    first_transactional = &statement;
+                }
                 break;
             case StatementKind::Harmless:
                 break;
         }
     }
-    out.solo = idiom || first_nontransactional != nullptr;
-    if (out.solo && first_transactional != nullptr) {
-        const Statement &reason =
-            first_nontransactional ? *first_nontransactional : out.statements.front();
-        std::string why =
-            first_nontransactional
-                ? "\"" + first_words(reason.sql) + "\" cannot run inside a transaction block"
-                : "COMMIT; … BEGIN; makes this version run outside a transaction";
+    // COMMIT; BEGIN; with nothing between: one transaction with the stamp, a plain version.
+    out.solo = (idiom && tail_from > 0) || (!idiom && first_nontransactional != nullptr);
+    out.transaction_from = !out.solo ? 0 : idiom ? tail_from : out.statements.size();
+    if (!idiom && out.solo && first_transactional != nullptr) {
+        const Statement &reason = *first_nontransactional;
         out.problems.push_back(
             {first_transactional->where,
              "\"" + first_words(first_transactional->sql) + "\" is mixed with a statement that " +
-                 "must run outside a transaction (" + to_string(reason.where) + ": " + why +
-                 "); move it to a version of its own, so a failure cannot leave half of the "
-                 "version applied"});
+                 "must run outside a transaction (" + to_string(reason.where) + ": \"" +
+                 first_words(reason.sql) +
+                 "\" cannot run inside a transaction block); move it to a version of its own, "
+                 "so a failure cannot leave half of the version applied, or use pg-mig's form: "
+                 "COMMIT; first, the statements that cannot run in a transaction, BEGIN;, then "
+                 "the rest, which then runs in the transaction that records the version"});
     }
     return out;
 }

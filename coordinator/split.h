@@ -17,6 +17,8 @@ namespace shoal {
 struct SplitResult {
     std::vector<Statement> statements;  // without the idiom's COMMIT/BEGIN
     bool solo = false;                  // runs outside a transaction block
+    std::size_t transaction_from = 0;   // as Script::transaction_from
+    std::vector<Problem> warnings;
     std::vector<Problem>
         problems;  // syntax errors (PostgreSQL's message), mixing, stray BEGIN/COMMIT,
                    // statements that leave the schema or the session (session_change)

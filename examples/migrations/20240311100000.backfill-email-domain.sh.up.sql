@@ -4,7 +4,7 @@
 -- behind us, so give up after 2s and let shoal retry the shard (up to 5 times,
 -- with backoff). NOT NULL would come in later versions, the way `shoal lint`
 -- explains, not as a SET NOT NULL that scans the table under that lock.
--- $lock_timeout=2s
--- $retries=5
+-- shoal $lock_timeout=2s
+-- shoal $retries=5
 ALTER TABLE users ADD COLUMN email_domain text;
 UPDATE users SET email_domain = lower(split_part(email::text, '@', 2));

@@ -177,13 +177,13 @@ V9=20250101000009.timeout.sh V10=20250101000010.plain.sh
 for node in node1 node2 node3; do q "$node" limits "CREATE TABLE public.seen (version int, timeouts text)" >/dev/null; done
 SEEN="INSERT INTO public.seen SELECT %s, current_setting('lock_timeout') || '/' || current_setting('statement_timeout');"
 timeouts=$(migdir timeouts \
-  "$V9.up.sql" "-- \$lock_timeout=1234
+  "$V9.up.sql" "-- shoal \$lock_timeout=1234
 -- \$statement_timeout=4321
 $(printf "$SEEN" 9)" "$V9.dn.sql" "SELECT 1;" \
   "$V10.up.sql" "$(printf "$SEEN" 10)" "$V10.dn.sql" "SELECT 1;")
 cp "$default"/2025010100000[4-8]* "$timeouts/"
 run_shoal limits "$timeouts" apply --parallelism 1
-is "$RC" 0 "apply with per-version timeouts succeeds"
+is "$RC" 0 "apply with per-version timeouts succeeds (shoal's spelling and the old one)"
 is "$(q_all limits "SELECT DISTINCT version || '=' || timeouts FROM public.seen" | sort -u | paste -sd' ' -)" \
    "10=5s/0 9=1234ms/4321ms" "the directives' timeouts, then the defaults again, on every node"
 is "$(sum_all limits "SELECT count(*) FROM public.seen")" 30 "each of the 15 schemas recorded both versions"

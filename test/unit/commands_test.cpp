@@ -54,26 +54,63 @@ TEST_F(CommandsTest, NewUsesUtcClockAndWritesEmptyPairAndChain) {
     EXPECT_EQ(load().versions.size(), 1u);
 }
 
-TEST_F(CommandsTest, NewBumpsPastNewestTimestamp) {
+// pg-mig's actionMake: when the clock is not past the newest version (a
+// string comparison), String(Number(newest) + 60), which need not be a real
+// time. shoal names what pg-mig names, so both tools agree on the chain.
+TEST_F(CommandsTest, NewBumpsPastAFutureNewestAsPgMigDoes) {
     touch("20990101000000.future.sh.up.sql");
     touch("20990101000000.future.sh.dn.sql");
-    EXPECT_EQ(next_timestamp(load(), kNow), "20990101000100");  // newest + one minute
+    EXPECT_EQ(next_timestamp(load(), kNow), "20990101000060");
     std::ostringstream out, err;
     EXPECT_EQ(command_new(load(), "next@sh", kNow, out, err), ExitCode::Ok);
-    EXPECT_TRUE(fs::exists(root / "20990101000100.next.sh.up.sql"));
+    EXPECT_TRUE(fs::exists(root / "20990101000060.next.sh.up.sql"));
 }
 
-TEST_F(CommandsTest, NewBumpsToARealTimeAcrossAnHour) {
-    // pg-mig's newest + 60 would give 20991231235959 + 60 = 20991231236019.
+TEST_F(CommandsTest, NewAddsSixtyAsANumberAcrossAnHourAsPgMigDoes) {
     touch("20991231235959.late.sh.up.sql");
     touch("20991231235959.late.sh.dn.sql");
-    EXPECT_EQ(next_timestamp(load(), kNow), "21000101000059");
+    EXPECT_EQ(next_timestamp(load(), kNow), "20991231236019");
 }
 
 TEST_F(CommandsTest, NewKeepsPgMigArithmeticPastAStampThatIsNoTime) {
     touch("20991499000000.skewed.sh.up.sql");  // month 14
     touch("20991499000000.skewed.sh.dn.sql");
     EXPECT_EQ(next_timestamp(load(), kNow), "20991499000060");
+}
+
+// Where pg-mig's name would not be the newest version (newest + 60 gains a
+// digit and sorts first; a number beyond JavaScript's exact integers), shoal
+// names nothing and says why, instead of creating a version in the middle.
+TEST_F(CommandsTest, NewRefusesWhenPgMigsNameWouldNotBeTheNewest) {
+    touch("99999999999999.last.sh.up.sql");
+    touch("99999999999999.last.sh.dn.sql");
+    std::ostringstream out, err;
+    EXPECT_EQ(command_new(load(), "next@sh", kNow, out, err), ExitCode::Usage);
+    EXPECT_NE(err.str().find("would not sort after"), std::string::npos) << err.str();
+    EXPECT_FALSE(fs::exists(root / "100000000000059.next.sh.up.sql"));
+}
+
+TEST_F(CommandsTest, NewRefusesATimestampBeyondExactArithmetic) {
+    touch("923456789012345678901234.huge.sh.up.sql");
+    touch("923456789012345678901234.huge.sh.dn.sql");
+    std::ostringstream out, err;
+    EXPECT_EQ(command_new(load(), "next@sh", kNow, out, err), ExitCode::Usage);
+    EXPECT_NE(err.str().find("digits"), std::string::npos) << err.str();
+}
+
+// pg-mig accepts any prefix its file-name regex reads back ([^.]+): a dash
+// or an upper-case letter too.
+TEST_F(CommandsTest, NewAcceptsEveryPrefixPgMigReadsBack) {
+    std::ostringstream out, err;
+    EXPECT_EQ(command_new(load(), "a@my-shard", kNow, out, err), ExitCode::Ok) << err.str();
+    EXPECT_TRUE(fs::exists(root / "20240102030405.a.my-shard.up.sql"));
+    EXPECT_EQ(command_new(load(), "b@Sh", kNow, out, err), ExitCode::Ok) << err.str();
+    std::ostringstream err2;
+    EXPECT_EQ(command_new(load(), "c@sh/x", kNow, out, err2), ExitCode::Usage);
+    EXPECT_NE(err2.str().find("/"), std::string::npos);
+    std::ostringstream err3;
+    EXPECT_EQ(command_new(load(), "d@sh@x", kNow, out, err3), ExitCode::Usage);
+    EXPECT_NE(err3.str().find("one @"), std::string::npos) << err3.str();
 }
 
 TEST_F(CommandsTest, NewValidatesNameAndWarnsOnUnknownPrefix) {

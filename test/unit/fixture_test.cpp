@@ -27,6 +27,7 @@ class FixtureTest : public ::testing::Test {
 };
 
 TEST_F(FixtureTest, LoadsWithoutProblems) {
+    EXPECT_TRUE(loaded.warnings.empty()) << format_problems(loaded.warnings);
     EXPECT_GE(loaded.dir.versions.size(), 15u);
     EXPECT_EQ(prefixes(loaded.dir), (std::vector<std::string>{"public", "sh"}));
     ASSERT_TRUE(loaded.dir.before.has_value());

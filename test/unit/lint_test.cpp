@@ -31,6 +31,7 @@ Script script_of(const std::string &sql,
     script.path = path;
     script.body = resolved.body;
     script.solo = split.solo;
+    script.transaction_from = split.transaction_from;
     script.statements = std::move(split.statements);
     if (script.statements.empty() && !split.problems.empty())
         script.statements.push_back({sql, {path, 1}});
@@ -249,6 +250,31 @@ TEST(LintRules, WrapperIsOnlyTheFirstCommitAndTheLastBegin) {
     EXPECT_TRUE(lint_script(raw).empty()) << rules_of(lint_script(raw));
     raw.statements.insert(raw.statements.begin() + 2, {"COMMIT", {"v", 3}});
     EXPECT_NE(find(lint_script(raw), "transaction-nesting"), nullptr);
+}
+
+// pg-mig's form with statements after BEGIN (issue 16): they run in the
+// transaction that records the version, the CONCURRENTLY before it outside one.
+TEST(LintRules, StatementsAfterTheWrappersBeginAreNotMixing) {
+    const std::string form =
+        "-- $parallelism_per_host=2\nCOMMIT;\nDROP INDEX IF EXISTS a_idx;\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON tbl(a);\nBEGIN;\n"
+        "ALTER TABLE tbl ADD COLUMN z bigint;";
+    const auto findings = lint(form);
+    EXPECT_EQ(find(findings, "ban-concurrent-index-creation-in-transaction"), nullptr)
+        << rules_of(findings);
+    EXPECT_EQ(find(findings, "transaction-nesting"), nullptr) << rules_of(findings);
+    Script raw;
+    raw.body = form;
+    raw.statements = {{"COMMIT", {"v", 2}},
+                      {"DROP INDEX IF EXISTS a_idx", {"v", 3}},
+                      {"CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON tbl(a)", {"v", 4}},
+                      {"BEGIN", {"v", 5}},
+                      {"ALTER TABLE tbl ADD COLUMN z bigint", {"v", 6}}};
+    EXPECT_EQ(find(lint_script(raw), "ban-concurrent-index-creation-in-transaction"), nullptr)
+        << rules_of(lint_script(raw));
+    EXPECT_EQ(find(lint_script(raw), "transaction-nesting"), nullptr) << rules_of(lint_script(raw));
+    raw.statements.push_back({"CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON tbl(b)", {"v", 7}});
+    EXPECT_NE(find(lint_script(raw), "ban-concurrent-index-creation-in-transaction"), nullptr);
 }
 
 TEST(LintFindings, PointAtTheOffendingLineInsideTheStatement) {

@@ -79,11 +79,55 @@ TEST(LoadDir, MissingDnIsProblem) {
     EXPECT_TRUE(has_problem(r, "mig/20240101000000.a.sh.up.sql", "no undo file"));
 }
 
-TEST(LoadDir, OrphanDnIsProblem) {
+// pg-mig's Registry skips every .dn.sql while listing and reads one only for
+// its up file, so an orphan undo file is ignored there: a warning here.
+TEST(LoadDir, OrphanDnIsAWarningNotAProblem) {
     MemoryFiles files;
-    files.files["mig/20240101000000.a.sh.dn.sql"] = "";
-    EXPECT_TRUE(has_problem(load_migration_dir("mig", files), "mig/20240101000000.a.sh.dn.sql",
-                            "without its"));
+    files.files["mig/20240101000000.a.sh.dn.sql"] = "this is not even SQL";
+    add_version(files, "20240102000000.b.sh");
+    LoadResult r = load_migration_dir("mig", files);
+    EXPECT_TRUE(r.ok()) << r.problems[0].message;
+    ASSERT_EQ(r.dir.versions.size(), 1u);
+    EXPECT_EQ(r.dir.versions[0].name, "20240102000000.b.sh");
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(r.warnings[0].where.file, "mig/20240101000000.a.sh.dn.sql");
+    EXPECT_NE(r.warnings[0].message.find("without its 20240101000000.a.sh.up.sql"),
+              std::string::npos);
+}
+
+// Issue 16's directory: pg-mig applied it, so shoal must load it (status,
+// check and apply exited 3 on it), with the same meaning.
+TEST(LoadDir, PgMigsConcurrentlyFormWithStatementsAfterBegin) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a-idx.sh",
+                "-- $parallelism_per_host=2\n"
+                "COMMIT;\n"
+                "DROP INDEX IF EXISTS a_idx;\n"
+                "CREATE INDEX CONCURRENTLY a_idx ON tbl(a);\n"
+                "BEGIN;\n"
+                "ALTER TABLE tbl ADD COLUMN z int;\n",
+                "COMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS a_idx;\nBEGIN;\n"
+                "ALTER TABLE tbl DROP COLUMN z;\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+    EXPECT_TRUE(r.warnings.empty()) << format_problems(r.warnings);
+    const Version &v = r.dir.versions.at(0);
+    EXPECT_TRUE(v.up.solo);
+    EXPECT_EQ(v.up.directives.parallelism_per_host, 2);
+    ASSERT_EQ(v.up.statements.size(), 3u);
+    EXPECT_EQ(v.up.transaction_from, 2u);
+    EXPECT_TRUE(v.dn.solo);
+    EXPECT_EQ(v.dn.transaction_from, 1u);
+}
+
+TEST(LoadDir, WarningsOfSplittingAreCollected) {
+    MemoryFiles files;
+    add_version(files, "20240101000000.a.sh",
+                "COMMIT;\nUPDATE t SET a = 1;\nCREATE INDEX CONCURRENTLY i ON t(a);\nBEGIN;\n");
+    LoadResult r = load_migration_dir("mig", files);
+    ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(to_string(r.warnings[0].where), "mig/20240101000000.a.sh.up.sql:2");
 }
 
 TEST(LoadDir, BadSqlFileNameIsProblem) {

@@ -105,6 +105,113 @@ TEST(Split, PgMigCommitBeginIdiomMeansSolo) {
     EXPECT_EQ(r.statements[1].where.line, 4);
 }
 
+TEST(Split, PlainVersionsRunWhollyInTheTransactionSoloOnesWhollyOutside) {
+    EXPECT_EQ(split("CREATE TABLE a(id int);\n").transaction_from, 0u);
+    SplitResult solo = split("CREATE INDEX CONCURRENTLY i ON t(a);\n");
+    EXPECT_EQ(solo.transaction_from, 1u);
+    SplitResult idiom = split("COMMIT;\nCREATE INDEX CONCURRENTLY i ON t(a);\nBEGIN;\n");
+    EXPECT_EQ(idiom.transaction_from, 1u);
+}
+
+// pg-mig's validateCreateIndexConcurrently: "end with BEGIN; with other
+// optional SQL statements after it" (issue 16's example). pg-mig runs what is
+// between COMMIT and BEGIN outside a transaction, then the rest in the
+// transaction that writes the stamp: so does shoal, with transaction_from.
+TEST(Split, PgMigIdiomWithStatementsAfterBegin) {
+    SplitResult r = split(
+        "-- $parallelism_per_host=2\n"
+        "COMMIT;\n"
+        "DROP INDEX IF EXISTS a_idx;\n"
+        "CREATE INDEX CONCURRENTLY a_idx ON tbl(a);\n"
+        "BEGIN;\n"
+        "ALTER TABLE tbl ADD COLUMN z int;\n");
+    ASSERT_TRUE(r.problems.empty()) << r.problems[0].message;
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings[0].message;
+    EXPECT_TRUE(r.solo);
+    ASSERT_EQ(r.statements.size(), 3u);
+    EXPECT_EQ(r.statements[0].sql, "DROP INDEX IF EXISTS a_idx");
+    EXPECT_EQ(r.statements[1].concurrent_index, "a_idx");
+    EXPECT_EQ(r.statements[2].sql, "ALTER TABLE tbl ADD COLUMN z int");
+    EXPECT_EQ(r.statements[2].where.line, 6);
+    EXPECT_EQ(r.transaction_from, 2u);
+}
+
+// Every success case of pg-mig's own unit tests (validateCreateIndexConcurrently.test.ts,
+// validateDropIndexConcurrently.test.ts), made valid SQL: their strings carry a
+// stray `',` and name a table `some`, a reserved word (pg-mig checks them by regex).
+TEST(Split, EveryFormPgMigsValidatorTestsAccept) {
+    const char *forms[] = {
+        "-- $parallelism_global=1\nCOMMIT;\nDROP INDEX IF EXISTS \"abc\"\"def\";\n"
+        "CREATE INDEX CONCURRENTLY \"abc\"\"def\" ON tbl(col);\nBEGIN;\nCREATE TABLE some_t(id "
+        "bigint);",
+        "-- $parallelism_global=1\nCOMMIT;\nDROP INDEX IF EXISTS \"abc\"\"def\";\n"
+        "CREATE uNiQuE   INDEX  CONCURRENTLY  \"abc\"\"def\" ON tbl(col);\nBEGIN;\n"
+        "CREATE TABLE some_t(id bigint);",
+        "-- $parallelism_per_host=1\nCOMMIT;\nDROP INDEX IF EXISTS \"abc\"\"def\";\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS  \"abc\"\"def\" ON tbl(col);\nBEGIN;\n"
+        "CREATE TABLE some_t(id bigint);",
+        "-- Some comment.\n/* Some other\ncomment. */\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col);",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col) WHERE col='a;b';",
+        "; ; CREATE INDEX CONCURRENTLY IF NOT EXISTS \"abc\"\"def\" ON tbl(col) WHERE "
+        "\"a;b\"=42;;;",
+        "COMMIT;\nDROP INDEX CONCURRENTLY \"abc\"\"def\";\nBEGIN;\nCREATE TABLE some_t(id bigint);",
+        "COMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS \"abc\"\"def\";\nBEGIN;\n"
+        "CREATE TABLE some_t(id bigint);",
+        "-- Some comment.\n/* Some other\ncomment. */\nDROP INDEX CONCURRENTLY IF EXISTS "
+        "\"abc\"\"def\";",
+        "DROP INDEX CONCURRENTLY IF EXISTS \"ab;c\"\"def\";",
+    };
+    for (const char *form : forms) {
+        SplitResult r = split(form);
+        EXPECT_TRUE(r.problems.empty()) << form << "\n" << r.problems[0].message;
+        EXPECT_TRUE(r.solo) << form;
+        const bool tail = std::string(form).find("CREATE TABLE some_t") != std::string::npos;
+        EXPECT_EQ(r.transaction_from, r.statements.size() - (tail ? 1 : 0)) << form;
+    }
+}
+
+// pg-mig runs each statement between COMMIT and BEGIN on its own; so does
+// shoal, but a retry runs it again, so an ordinary one there is a warning.
+TEST(Split, OrdinaryStatementBetweenCommitAndBeginIsAWarning) {
+    SplitResult r = split(
+        "COMMIT;\nALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY i ON t(b);\n"
+        "BEGIN;\n");
+    ASSERT_TRUE(r.problems.empty()) << r.problems[0].message;
+    EXPECT_TRUE(r.solo);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(r.warnings[0].where.line, 2);
+    EXPECT_NE(r.warnings[0].message.find("after BEGIN"), std::string::npos)
+        << r.warnings[0].message;
+}
+
+TEST(Split, AfterBeginOnlyWhatRunsInATransaction) {
+    SplitResult concurrently = split(
+        "COMMIT;\nCREATE INDEX CONCURRENTLY i ON t(a);\nBEGIN;\n"
+        "CREATE INDEX CONCURRENTLY j ON t(b);\n");
+    ASSERT_EQ(concurrently.problems.size(), 1u);
+    EXPECT_EQ(concurrently.problems[0].where.line, 4);
+
+    SplitResult again = split(
+        "COMMIT;\nCREATE INDEX CONCURRENTLY i ON t(a);\nBEGIN;\nSELECT 1;\nCOMMIT;\n"
+        "CREATE INDEX CONCURRENTLY j ON t(b);\nBEGIN;\n");
+    ASSERT_EQ(again.problems.size(), 3u);  // the COMMIT, the CONCURRENTLY after it, the BEGIN
+    EXPECT_EQ(again.problems[0].where.line, 5);
+    EXPECT_NE(again.problems[0].message.find("transaction control"), std::string::npos);
+    EXPECT_NE(again.problems[0].message.find("two versions"), std::string::npos)
+        << again.problems[0].message;
+}
+
+// COMMIT; BEGIN; with nothing between them: pg-mig ends its transaction and
+// opens another, which holds the rest and the stamp: a plain version.
+TEST(Split, EmptyIdiomIsAPlainVersion) {
+    SplitResult r = split("COMMIT;\nBEGIN;\nCREATE TABLE a(id int);\n");
+    ASSERT_TRUE(r.problems.empty()) << r.problems[0].message;
+    EXPECT_FALSE(r.solo);
+    ASSERT_EQ(r.statements.size(), 1u);
+    EXPECT_EQ(r.transaction_from, 0u);
+}
+
 TEST(Split, StrayBeginOrCommitIsError) {
     SplitResult r = split("CREATE TABLE a(id int);\nCOMMIT;\nCREATE TABLE b(id int);\n");
     ASSERT_EQ(r.problems.size(), 1u);
