@@ -8,9 +8,10 @@
 //           the connection becomes a member of the run, so no other run can
 //           start on the node while it lives), Idle, then the phases of a
 //           step (Transaction, Recording; for solo versions
-//           SoloPrepare, SoloDrop, SoloStatement, SoloRecord, SoloReset; for
-//           versions holding \getenv values DirectRecord, DirectStatements,
-//           DirectRollback, then SoloReset),
+//           SoloPrepare, SoloDrop, SoloStatement, then the recording
+//           transaction; for versions holding \getenv values only that
+//           transaction: DirectRecord, DirectStatements, DirectRollback, then
+//           SoloReset),
 //           Delaying ($delay), Closed.
 //   Control per node, the steering state its shoal.control_state() last gave
 //           (Unknown until first read), asked again every kControlPoll on the
@@ -68,7 +69,6 @@ enum class Phase {
     SoloPrepare,
     SoloDrop,
     SoloStatement,
-    SoloRecord,
     SoloReset,
     DirectRecord,
     DirectStatements,
@@ -79,7 +79,7 @@ enum class Phase {
 
 // The settings a transaction step runs with. A connection keeps them at session
 // level and sends them again only when they change (a version's directives), or
-// after a rollback or a solo step's RESET ALL, when they are not known.
+// after a rollback or a session reset, when they are not known.
 struct StepSettings {
     int lock_ms = 0;
     int statement_ms = 0;
@@ -173,7 +173,8 @@ private:
     void advance(Worker &worker, Clock::time_point now);
     void on_batch(Worker &worker, Outcome outcome);
     void continue_solo(Worker &worker);
-    void start_direct(Worker &worker, int lock_ms, int statement_ms);
+    StepSettings timeouts_of(const Script &script) const;
+    void start_direct(Worker &worker);
     void on_direct(Worker &worker, Outcome outcome);
     void reset_solo(Worker &worker, std::optional<DbError> error);
     void step_succeeded(Worker &worker);
@@ -337,13 +338,11 @@ void Driver::start_step(Worker &worker) {
     const Version &version = version_of(unit);
     const Script &script = script_of(unit);
     const std::string &schema = unit.plan->schema;
-    const int lock_ms = script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms
-                                                                : settings_.lock_timeout_ms;
-    const int statement_ms = script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
-                                                                         : settings_.statement_timeout_ms;
+    const StepSettings timeouts = timeouts_of(script);
+    const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.error.reset();
     worker.step_started = last_moved_ = Clock::now();
-    if (!script.solo && !script.secrets.empty()) return start_direct(worker, lock_ms, statement_ms);
+    if (!script.solo && !script.secrets.empty()) return start_direct(worker);
     if (!script.solo) {
         worker.phase = Phase::Transaction;
         // The step's transaction is the batch's implicit one: what the extended
@@ -394,15 +393,27 @@ void Driver::start_step(Worker &worker) {
     });
 }
 
-// A version holding values read with \getenv is staged masked (shoal.script
-// never stores them), so it cannot run from the staged script: the coordinator
-// sends its statements itself, in one transaction that first records the
-// version (mig_mark; mig_forget for undo) under the schema lock, so the
-// stamp's checks come before anything runs and a failure rolls both back.
-void Driver::start_direct(Worker &worker, int lock_ms, int statement_ms) {
+StepSettings Driver::timeouts_of(const Script &script) const {
+    return StepSettings{
+        script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms : settings_.lock_timeout_ms,
+        script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
+                                                    : settings_.statement_timeout_ms,
+        settings_.synchronous_commit};
+}
+
+// The recording transaction, for what mig_apply cannot run from the staged
+// script: a solo version's statements after its solo part (pg-mig's `COMMIT; …
+// BEGIN; …`; none for a plain solo version), and a whole version holding values
+// read with \getenv (staged masked: shoal.script never stores them). One
+// transaction that first records the version (mig_mark; mig_forget for undo)
+// under the schema lock, so the stamp's checks come before anything runs, then
+// runs statements [transaction_from, end); a failure rolls both back.
+void Driver::start_direct(Worker &worker) {
     const Unit &unit = *worker.unit;
     const std::string &schema = unit.plan->schema;
     const Version &version = version_of(unit);
+    const StepSettings timeouts = timeouts_of(script_of(unit));
+    const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.phase = Phase::DirectRecord;
     worker.connection->send(Batch{
         Query{"BEGIN", {}},
@@ -443,7 +454,8 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
             " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
             " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
             {worker.unit->plan->schema}}};
-        for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
+        for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
+            batch.push_back(Query{script.statements[i].sql, {}});
         batch.push_back(Query{"COMMIT", {}});
         worker.phase = Phase::DirectStatements;
         worker.connection->send(std::move(batch));
@@ -452,10 +464,12 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
     case Phase::DirectStatements:
         if (!outcome.error) return reset_solo(worker, std::nullopt);
         // Each query that succeeded left one result, the role's first: the
-        // count less one is the failing statement's index.
-        if (!outcome.results.empty() && outcome.results.size() - 1 < script.statements.size())
+        // count less one is the failing statement's place after transaction_from.
+        if (!outcome.results.empty() &&
+            script.transaction_from + outcome.results.size() - 1 < script.statements.size())
             outcome.error->context =
-                to_string(script.statements[outcome.results.size() - 1].where) + "\n" + outcome.error->context;
+                to_string(script.statements[script.transaction_from + outcome.results.size() - 1].where) + "\n" +
+                outcome.error->context;
         worker.error = outcome.error;
         worker.phase = Phase::DirectRollback;
         worker.connection->send(Batch{Query{"ROLLBACK", {}}});
@@ -476,15 +490,11 @@ void Driver::continue_solo(Worker &worker) {
         worker.connection->send(Batch{Query{"DROP INDEX CONCURRENTLY IF EXISTS " + worker.connection->quote_ident(schema) +
                                                 "." + worker.connection->quote_ident(index),
                                             {}}});
-    } else if (worker.solo_next < script.statements.size()) {
+    } else if (worker.solo_next < script.transaction_from) {
         worker.phase = Phase::SoloStatement;
         worker.connection->send(Batch{Query{script.statements[worker.solo_next].sql, {}}});
     } else {
-        worker.phase = Phase::SoloRecord;
-        const Version &version = version_of(unit);
-        worker.connection->send(up() ? Batch{Query{"SELECT shoal.mig_mark($1, $2, $3)",
-                                                   {schema, version.name, script.checksum}}}
-                                     : Batch{Query{"SELECT shoal.mig_forget($1, $2)", {schema, version.name}}});
+        start_direct(worker);
     }
 }
 
@@ -528,9 +538,6 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
         }
         ++worker.solo_next;
         continue_solo(worker);
-        break;
-    case Phase::SoloRecord:
-        reset_solo(worker, outcome.error);
         break;
     case Phase::SoloReset:
         if (worker.error)
