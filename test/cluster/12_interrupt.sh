@@ -12,14 +12,8 @@ thaw() { [ ${#FROZEN[@]} -gt 0 ] && kill -CONT "${FROZEN[@]}" 2>/dev/null; FROZE
 trap 'thaw; kill -9 $(jobs -p) 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
 
 MIG=$WORK/mig
-mkdir -p "$MIG"
-printf 'CREATE TABLE acct (balance bigint);\nINSERT INTO acct VALUES (1);\n' >"$MIG/20250101000000.acct.sh.up.sql"
-printf 'DROP TABLE acct;\n' >"$MIG/20250101000000.acct.sh.dn.sql"
-for i in 1 2 3 4 5; do
-  printf -- '-- $delay=20\nUPDATE acct SET balance = balance * 2;\n' >"$MIG/2025010100000$i.double$i.sh.up.sql"
-  printf 'UPDATE acct SET balance = balance / 2;\n' >"$MIG/2025010100000$i.double$i.sh.dn.sql"
-done
-HEAD=20250101000005.double5.sh
+doubling_dir "$MIG"
+HEAD=$DOUBLING_HEAD
 
 freeze() {  # NODE: stop its postmaster and every backend
   local postmaster
@@ -31,17 +25,6 @@ applies() { sum_all "$1" "SELECT count(*) FROM shoal.event WHERE action = 'apply
 progressed_to() { [ "$(applies "$1")" -ge "$2" ] || ! kill -0 "$SHOAL_PID" 2>/dev/null; }
 ended() { ! kill -0 "$SHOAL_PID" 2>/dev/null; }
 lock_free() { [ "$(sum_all "$1" "SELECT count(*) FROM shoal.run_lock")" -eq 0 ]; }
-# Schemas whose stamp, table and balance disagree, and versions applied twice.
-inconsistent() {  # DB
-  sum_all "$1" "SELECT
-      (SELECT count(*) FROM shoal.stamps() s WHERE s.schema ~ '^sh[0-9]' AND cardinality(s.versions) > 0
-          AND (xpath('/row/balance/text()', query_to_xml(format('SELECT balance FROM %I.acct', s.schema),
-                                                           false, true, '')))[1]::text::bigint
-              <> 2 ^ (cardinality(s.versions) - 1))
-    + (SELECT count(*) FROM (SELECT schema, version FROM shoal.event WHERE action = 'apply'
-                              GROUP BY 1, 2 HAVING count(*) > 1) twice)"
-}
-
 echo "# 3. one node frozen mid-run, one SIGINT"
 fleet_create frozen 50
 start_shoal frozen "$MIG" "$WORK/first.log" apply --parallelism 2
@@ -61,11 +44,11 @@ like "$(cat "$WORK/first.log")" "not done" "and what is not done"
 thaw
 wait_for 60 lock_free frozen
 ok $? "after SIGCONT the frozen node's sessions end and free the run lock"
-is "$(inconsistent frozen)" 0 "every schema is whole: stamps, data and history agree"
+is "$(doubling_violations frozen)" 0 "every schema is whole: stamps, data and history agree"
 run_shoal frozen "$MIG" apply
 is "$RC" 0 "a rerun completes"
 is "$(count_at frozen "$HEAD")" 150 "every schema at head"
-is "$(inconsistent frozen)" 0 "every version exactly once"
+is "$(doubling_violations frozen)" 0 "every version exactly once"
 
 echo "# 3b. a second SIGINT exits at once"
 fleet_create frozen2 50
@@ -85,9 +68,9 @@ ok "$([ $((SECONDS - started)) -le 20 ]; echo $?)" "at once, without waiting for
 thaw
 wait_for 60 lock_free frozen2
 ok $? "the sessions end and free the run lock"
-is "$(inconsistent frozen2)" 0 "every schema is whole"
+is "$(doubling_violations frozen2)" 0 "every schema is whole"
 run_shoal frozen2 "$MIG" apply
 is "$RC" 0 "a rerun completes"
-is "$(inconsistent frozen2)" 0 "every version exactly once"
+is "$(doubling_violations frozen2)" 0 "every version exactly once"
 
 done_testing

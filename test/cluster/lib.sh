@@ -160,3 +160,34 @@ applied_matches_stamps() {  # DB
     [ -z "$diff" ] || { echo "# $node: $diff"; return 1; }
   done
 }
+
+# A migration directory whose versions double each shard's balance: acct with
+# balance 1, then five versions each doubling it ($delay keeps a run long enough
+# to be hit mid-way). A version applied twice shows in the data: a schema at
+# version k of the chain has balance 2^(k-1). DOUBLING_HEAD is the last version.
+DOUBLING_HEAD=20250101000005.double5.sh
+doubling_dir() {  # DIR
+  mkdir -p "$1"
+  printf 'CREATE TABLE acct (balance bigint);\nINSERT INTO acct VALUES (1);\n' >"$1/20250101000000.acct.sh.up.sql"
+  printf 'DROP TABLE acct;\n' >"$1/20250101000000.acct.sh.dn.sql"
+  local i
+  for i in 1 2 3 4 5; do
+    printf -- '-- $delay=20\nUPDATE acct SET balance = balance * 2;\n' >"$1/2025010100000$i.double$i.sh.up.sql"
+    printf 'UPDATE acct SET balance = balance / 2;\n' >"$1/2025010100000$i.double$i.sh.dn.sql"
+  done
+}
+
+# Over the fleet: shards of a doubling_dir chain whose balance is not what their
+# stamp says (2^(versions-1)), stamps that hold a version twice, and versions
+# with more than one apply event. 0 when every version ran exactly once.
+doubling_violations() {  # DB
+  sum_all "$1" "SELECT
+      (SELECT count(*) FROM shoal.stamps() s WHERE s.schema ~ '^sh[0-9]' AND cardinality(s.versions) > 0
+          AND (xpath('/row/balance/text()', query_to_xml(format('SELECT balance FROM %I.acct', s.schema),
+                                                           false, true, '')))[1]::text::bigint
+              <> 2 ^ (cardinality(s.versions) - 1))
+    + (SELECT count(*) FROM shoal.stamps() s
+        WHERE cardinality(s.versions) <> (SELECT count(DISTINCT v) FROM unnest(s.versions) v))
+    + (SELECT count(*) FROM (SELECT schema, version FROM shoal.event WHERE action = 'apply'
+                              GROUP BY 1, 2 HAVING count(*) > 1) twice)"
+}
