@@ -60,6 +60,15 @@ Rows rows_of(const PGresult *result) {
 // interleave with the progress line; what matters reaches us as errors.
 void ignore_notice(void *, const char *) {}
 
+constexpr const char *kNoDataChannel =
+    "shoal has no client data channel; use COPY … FROM/TO a server file or INSERT … SELECT";
+
+DbError client_error(std::string message) {
+    DbError error;
+    error.message = std::move(message);
+    return error;
+}
+
 }  // namespace
 
 std::string DbError::to_string() const {
@@ -175,6 +184,7 @@ void Connection::flush() {
 void Connection::send(Batch batch) {
     outcome_ = Outcome{};
     current_.reset();
+    copy_ = Copy::None;
     if (state_ != State::Idle) {
         if (state_ != State::Broken) fail("a batch was sent while another one ran");
         return;
@@ -223,15 +233,46 @@ void Connection::send(Batch batch) {
     flush();
 }
 
+// Every status PQgetResult can return is handled here, so no result can leave
+// the connection where the next PQgetResult returns the same thing again.
 void Connection::absorb(PGresult *raw) {
     ResultPtr result(raw, &PQclear);
-    switch (PQresultStatus(raw)) {
+    const ExecStatusType status = PQresultStatus(raw);
+    const auto first_error = [this](DbError error) {
+        if (!outcome_.error) outcome_.error = std::move(error);
+    };
+    switch (status) {
     case PGRES_TUPLES_OK:
     case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:  // a statement of only comments: nothing ran, nothing failed
         current_ = rows_of(raw);
         break;
+    case PGRES_SINGLE_TUPLE: {  // single-row mode is never turned on; taken as rows all the same
+        Rows more = rows_of(raw);
+        if (!current_) current_ = Rows{};
+        for (auto &row : more.rows) current_->rows.push_back(std::move(row));
+        break;
+    }
     case PGRES_FATAL_ERROR:
-        if (!outcome_.error) outcome_.error = error_of(raw);
+        first_error(error_of(raw));
+        break;
+    case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice processor
+        break;
+    case PGRES_BAD_RESPONSE:
+        first_error(client_error("the server's response could not be understood: " +
+                                 trim_newline(PQresultErrorMessage(raw))));
+        break;
+    case PGRES_COPY_OUT:
+        first_error(client_error(std::string("COPY … TO STDOUT cannot run here (its rows were discarded): ") +
+                                 kNoDataChannel));
+        copy_ = Copy::Out;
+        break;
+    case PGRES_COPY_IN:
+    case PGRES_COPY_BOTH:
+        first_error(client_error(std::string("COPY … FROM STDIN cannot run here (the server was told to abort it): ") +
+                                 kNoDataChannel));
+        copy_ = status == PGRES_COPY_IN ? Copy::In : Copy::Both;
+        copy_end_sent_ = false;
         break;
     case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error in the batch
         break;
@@ -243,19 +284,56 @@ void Connection::absorb(PGresult *raw) {
         pipelined_ = false;
         state_ = State::Idle;
         break;
-    default:
-        if (!outcome_.error) {
-            DbError error;
-            error.message = std::string("unexpected result ") + PQresStatus(PQresultStatus(raw));
-            outcome_.error = error;
-        }
+    default:  // statuses of a newer libpq than this code knows
+        first_error(client_error(std::string("unexpected result ") + PQresStatus(status)));
         break;
+    }
+}
+
+// Ends a COPY the server started: refuses COPY IN with PQputCopyEnd (the server
+// then aborts the statement with our message) and discards COPY OUT data.
+// True when libpq has moved on to the COPY's own result; false when it has to
+// wait for the socket (or the connection broke).
+bool Connection::end_copy() {
+    PGconn *conn = conn_.get();
+    if ((copy_ == Copy::In || copy_ == Copy::Both) && !copy_end_sent_) {
+        const int rc = PQputCopyEnd(conn, kNoDataChannel);
+        if (rc < 0) {
+            fail(PQerrorMessage(conn));
+            return false;
+        }
+        if (rc == 0) {  // the output buffer is full: poll for writing, then again
+            need_flush_ = true;
+            return false;
+        }
+        copy_end_sent_ = true;
+        flush();
+        if (state_ != State::Busy) return false;
+    }
+    if (copy_ == Copy::In) {
+        copy_ = Copy::None;
+        return true;
+    }
+    while (true) {
+        char *buffer = nullptr;
+        const int rc = PQgetCopyData(conn, &buffer, 1);
+        if (buffer) PQfreemem(buffer);
+        if (rc > 0) continue;
+        if (rc == 0) return false;  // more is on its way: wait for the socket
+        if (rc == -1) {
+            copy_ = Copy::None;
+            return true;
+        }
+        fail(PQerrorMessage(conn));
+        return false;
     }
 }
 
 void Connection::read_results() {
     PGconn *conn = conn_.get();
-    while (state_ == State::Busy && !PQisBusy(conn)) {
+    while (state_ == State::Busy) {
+        if (copy_ != Copy::None && !end_copy()) break;
+        if (PQisBusy(conn)) break;
         PGresult *result = PQgetResult(conn);
         if (result) {
             absorb(result);

@@ -105,6 +105,7 @@ private:
     void flush();
     void read_results();
     void absorb(PGresult *result);
+    bool end_copy();
 
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
     std::string display_;
@@ -118,6 +119,13 @@ private:
     std::deque<std::string> preparing_;   // prepared by the batch in flight, in order
     Outcome outcome_;
     std::optional<Rows> current_;  // rows of the query being read
+
+    // A COPY the server started although a run has no client data channel: its
+    // data is discarded (OUT) or refused with PQputCopyEnd (IN), until libpq
+    // moves on to the COPY's own result.
+    enum class Copy { None, Out, In, Both };
+    Copy copy_ = Copy::None;
+    bool copy_end_sent_ = false;
 };
 
 }  // namespace shoal::fleet
