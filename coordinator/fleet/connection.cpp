@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 namespace shoal::fleet {
@@ -56,6 +57,52 @@ Rows rows_of(const PGresult *result) {
     return rows;
 }
 
+std::string &session_name() {
+    static std::string name = "shoal";
+    return name;
+}
+
+// libpq reads keyword/value arrays from start to end and the last non-empty
+// value of a keyword wins; the user's conninfo, expanded from `dbname`, comes
+// after our defaults, so anything it sets replaces them. A default is left out
+// where libpq has an environment variable for it and that is set: libpq only
+// consults the environment for keywords nobody gave.
+PGconn *start_connecting(const std::string &conninfo) {
+    const std::string connect_timeout = std::to_string(kDefaultConnectTimeoutSeconds);
+    const std::string idle = std::to_string(kKeepalivesIdleSeconds);
+    const std::string interval = std::to_string(kKeepalivesIntervalSeconds);
+    const std::string count = std::to_string(kKeepalivesCount);
+    const std::string user_timeout = std::to_string(kTcpUserTimeoutMilliseconds);
+    std::vector<const char *> keywords, values;
+    const auto add = [&](const char *keyword, const std::string &value) {
+        keywords.push_back(keyword);
+        values.push_back(value.c_str());
+    };
+    if (!std::getenv("PGCONNECT_TIMEOUT")) add("connect_timeout", connect_timeout);
+    add("keepalives", "1");
+    add("keepalives_idle", idle);
+    add("keepalives_interval", interval);
+    add("keepalives_count", count);
+    add("tcp_user_timeout", user_timeout);
+    add("fallback_application_name", session_name());
+    add("dbname", conninfo);
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    return PQconnectStartParams(keywords.data(), values.data(), 1);
+}
+
+// The connect_timeout libpq settled on (ours, the environment's or the user's),
+// in seconds as libpq reads it: 0 (or less) waits forever, 1 means 2.
+int effective_connect_timeout(PGconn *conn) {
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn), &PQconninfoFree);
+    for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
+        if (std::string(option->keyword) == "connect_timeout" && option->val && *option->val) {
+            const int seconds = std::atoi(option->val);
+            return seconds == 1 ? 2 : seconds;
+        }
+    return 0;
+}
+
 // Notices (CREATE … IF NOT EXISTS, hundreds of schemas) would flood stderr and
 // interleave with the progress line; what matters reaches us as errors.
 void ignore_notice(void *, const char *) {}
@@ -99,8 +146,10 @@ const std::string &Rows::value(size_t row, size_t col) const {
     return cell ? *cell : null_text;
 }
 
+void set_session_name(std::string name) { session_name() = std::move(name); }
+
 Connection::Connection(const std::string &conninfo, std::string display)
-    : conn_(PQconnectStart(conninfo.c_str()), &PQfinish), display_(std::move(display)) {
+    : conn_(start_connecting(conninfo), &PQfinish), display_(std::move(display)) {
     if (!conn_) {
         fail("out of memory starting a connection");
         return;
@@ -110,6 +159,11 @@ Connection::Connection(const std::string &conninfo, std::string display)
         return;
     }
     PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+    const int timeout = effective_connect_timeout(conn_.get());
+    if (timeout > 0) {
+        limit_ = std::chrono::seconds(timeout);
+        deadline_ = Clock::now() + limit_;
+    }
 }
 
 int Connection::socket() const { return conn_ ? PQsocket(conn_.get()) : -1; }
@@ -153,6 +207,28 @@ void Connection::finish_connecting() {
         return;
     }
     state_ = State::Idle;
+    deadline_ = Clock::time_point::max();
+}
+
+void Connection::expire_after(std::chrono::seconds limit) {
+    if (state_ != State::Busy) return;
+    limit_ = limit;
+    deadline_ = Clock::now() + limit;
+}
+
+void Connection::check_deadline(Clock::time_point now) {
+    if (now < deadline_) return;
+    deadline_ = Clock::time_point::max();
+    if (state_ != State::Connecting && state_ != State::Busy) return;
+    const std::string waited = "no answer within " + std::to_string(limit_.count()) + " s";
+    if (state_ == State::Connecting) {
+        fail(waited + " (connect_timeout; set it in the node's conninfo or URI, or PGCONNECT_TIMEOUT)");
+    } else {
+        cancel();
+        fail(waited + "; what it ran was cancelled and the connection closed");
+    }
+    // Closing is what makes the server roll back whatever this session left open.
+    conn_.reset();
 }
 
 void Connection::step() {
@@ -355,6 +431,7 @@ void Connection::read_results() {
         if (!pipelined_) state_ = State::Idle;
     }
     if (state_ == State::Busy && PQstatus(conn) == CONNECTION_BAD) fail(PQerrorMessage(conn));
+    if (state_ != State::Busy) deadline_ = Clock::time_point::max();
 }
 
 Outcome Connection::take() {

@@ -694,6 +694,7 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
         if (connection.state() == Connection::State::Broken) return close(worker);
         worker.phase = Phase::Joining;
         connection.send(Batch{Query{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", {run_holder()}}});
+        connection.expire_after(kRoundDeadline);
         break;
     case Phase::Idle:
         if (connection.state() == Connection::State::Broken) return close(worker);
@@ -747,6 +748,7 @@ void Driver::poll_controls(Clock::time_point now) {
             read_control(node, connection->take());
         } else if (now >= control.next_ask) {
             connection->send(Batch{Query{"SELECT state, changed_by, reason FROM shoal.control_state()", {}}});
+            connection->expire_after(kRoundDeadline);
             control.asking = true;
         }
     }
