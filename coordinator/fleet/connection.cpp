@@ -62,6 +62,15 @@ std::string &session_name() {
     return name;
 }
 
+// Whether the libpq we run with has a connection keyword (tcp_user_timeout
+// came with libpq 12; an unknown keyword would fail every connection).
+bool libpq_knows(const char *keyword) {
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconndefaults(), &PQconninfoFree);
+    for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
+        if (std::string(option->keyword) == keyword) return true;
+    return false;
+}
+
 // libpq reads keyword/value arrays from start to end and the last non-empty
 // value of a keyword wins; the user's conninfo, expanded from `dbname`, comes
 // after our defaults, so anything it sets replaces them. A default is left out
@@ -83,7 +92,8 @@ PGconn *start_connecting(const std::string &conninfo) {
     add("keepalives_idle", idle);
     add("keepalives_interval", interval);
     add("keepalives_count", count);
-    add("tcp_user_timeout", user_timeout);
+    static const bool has_user_timeout = libpq_knows("tcp_user_timeout");
+    if (has_user_timeout) add("tcp_user_timeout", user_timeout);
     add("fallback_application_name", session_name());
     add("dbname", conninfo);
     keywords.push_back(nullptr);
