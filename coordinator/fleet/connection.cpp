@@ -77,23 +77,21 @@ bool libpq_knows(const char *keyword) {
 // where libpq has an environment variable for it and that is set: libpq only
 // consults the environment for keywords nobody gave.
 PGconn *start_connecting(const std::string &conninfo) {
-    const std::string connect_timeout = std::to_string(kDefaultConnectTimeoutSeconds);
-    const std::string idle = std::to_string(kKeepalivesIdleSeconds);
-    const std::string interval = std::to_string(kKeepalivesIntervalSeconds);
-    const std::string count = std::to_string(kKeepalivesCount);
-    const std::string user_timeout = std::to_string(kTcpUserTimeoutMilliseconds);
+    // The values live here until PQconnectStartParams has copied them; a deque
+    // never moves what it already holds.
+    std::deque<std::string> held;
     std::vector<const char *> keywords, values;
-    const auto add = [&](const char *keyword, const std::string &value) {
+    const auto add = [&](const char *keyword, std::string value) {
         keywords.push_back(keyword);
-        values.push_back(value.c_str());
+        values.push_back(held.emplace_back(std::move(value)).c_str());
     };
-    if (!std::getenv("PGCONNECT_TIMEOUT")) add("connect_timeout", connect_timeout);
+    if (!std::getenv("PGCONNECT_TIMEOUT")) add("connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds));
     add("keepalives", "1");
-    add("keepalives_idle", idle);
-    add("keepalives_interval", interval);
-    add("keepalives_count", count);
+    add("keepalives_idle", std::to_string(kKeepalivesIdleSeconds));
+    add("keepalives_interval", std::to_string(kKeepalivesIntervalSeconds));
+    add("keepalives_count", std::to_string(kKeepalivesCount));
     static const bool has_user_timeout = libpq_knows("tcp_user_timeout");
-    if (has_user_timeout) add("tcp_user_timeout", user_timeout);
+    if (has_user_timeout) add("tcp_user_timeout", std::to_string(kTcpUserTimeoutMilliseconds));
     add("fallback_application_name", session_name());
     add("dbname", conninfo);
     keywords.push_back(nullptr);
