@@ -20,8 +20,10 @@ BOUND=${LIVENESS_BOUND:-120}  # seconds any one shoal run may take here before i
 
 # --- a node that accepts connections and never answers --------------------------
 fleet_create hole 10
-exec 3< <(exec python3 "$HERE/liveness/blackhole_proxy.py" "${PORT[node1]}")
-read -r -t 10 PROXY_PORT <&3
+# A background job, so the trap's kill ends it with the test.
+python3 "$HERE/liveness/blackhole_proxy.py" "${PORT[node1]}" >"$WORK/proxy.port" &
+wait_for 10 test -s "$WORK/proxy.port"
+PROXY_PORT=$(head -1 "$WORK/proxy.port")
 like "${PROXY_PORT:-}" '^[0-9]+$' "the proxy listens"
 MIG=$WORK/small
 mkdir -p "$MIG"
