@@ -53,6 +53,18 @@ void note_concurrent_index(const PgQuery__Node &node, Statement &statement) {
     statement.concurrent_index_if_not_exists = index.if_not_exists;
 }
 
+// COPY … FROM STDIN / TO STDOUT (no file name, not PROGRAM) talks to the
+// client, and a run has no client data channel: the connection would wait for
+// data that never comes. "" when the statement is something else.
+std::string client_copy_problem(const PgQuery__Node &node) {
+    if (node.node_case != PG_QUERY__NODE__NODE_COPY_STMT) return "";
+    const PgQuery__CopyStmt &copy = *node.copy_stmt;
+    if (copy.is_program || (copy.filename && *copy.filename)) return "";
+    return std::string(copy.is_from ? "COPY … FROM STDIN" : "COPY … TO STDOUT") +
+           " is not allowed: there is no client data channel in a run; use COPY … FROM/TO a server "
+           "file or INSERT … SELECT";
+}
+
 std::string first_words(const std::string &sql) {
     size_t newline = sql.find('\n');
     std::string line = sql.substr(0, std::min<size_t>(newline, 60));
@@ -108,6 +120,8 @@ SplitResult split_script(const Resolved &resolved, ScriptPlace place) {
         if (std::string why = session_change(node, place); !why.empty())
             out.problems.push_back(
                 {statement.where, "\"" + first_words(statement.sql) + "\" is not allowed: " + why});
+        if (std::string copy = client_copy_problem(node); !copy.empty())
+            out.problems.push_back({statement.where, copy});
         out.statements.push_back(std::move(statement));
     }
 

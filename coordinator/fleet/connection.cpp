@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 #include <utility>
 
@@ -57,9 +58,72 @@ Rows rows_of(const PGresult *result) {
     return rows;
 }
 
+std::string &session_name() {
+    static std::string name = "shoal";
+    return name;
+}
+
+// Whether the libpq we run with has a connection keyword (tcp_user_timeout
+// came with libpq 12; an unknown keyword would fail every connection).
+bool libpq_knows(const char *keyword) {
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconndefaults(), &PQconninfoFree);
+    for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
+        if (std::string(option->keyword) == keyword) return true;
+    return false;
+}
+
+// libpq reads keyword/value arrays from start to end and the last non-empty
+// value of a keyword wins; the user's conninfo, expanded from `dbname`, comes
+// after our defaults, so anything it sets replaces them. A default is left out
+// where libpq has an environment variable for it and that is set: libpq only
+// consults the environment for keywords nobody gave.
+PGconn *start_connecting(const std::string &conninfo) {
+    // The values live here until PQconnectStartParams has copied them; a deque
+    // never moves what it already holds.
+    std::deque<std::string> held;
+    std::vector<const char *> keywords, values;
+    const auto add = [&](const char *keyword, std::string value) {
+        keywords.push_back(keyword);
+        values.push_back(held.emplace_back(std::move(value)).c_str());
+    };
+    if (!std::getenv("PGCONNECT_TIMEOUT")) add("connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds));
+    add("keepalives", "1");
+    add("keepalives_idle", std::to_string(kKeepalivesIdleSeconds));
+    add("keepalives_interval", std::to_string(kKeepalivesIntervalSeconds));
+    add("keepalives_count", std::to_string(kKeepalivesCount));
+    static const bool has_user_timeout = libpq_knows("tcp_user_timeout");
+    if (has_user_timeout) add("tcp_user_timeout", std::to_string(kTcpUserTimeoutMilliseconds));
+    add("fallback_application_name", session_name());
+    add("dbname", conninfo);
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    return PQconnectStartParams(keywords.data(), values.data(), 1);
+}
+
+// The connect_timeout libpq settled on (ours, the environment's or the user's),
+// in seconds as libpq reads it: 0 (or less) waits forever, 1 means 2.
+int effective_connect_timeout(PGconn *conn) {
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn), &PQconninfoFree);
+    for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
+        if (std::string(option->keyword) == "connect_timeout" && option->val && *option->val) {
+            const int seconds = std::atoi(option->val);
+            return seconds == 1 ? 2 : seconds;
+        }
+    return 0;
+}
+
 // Notices (CREATE … IF NOT EXISTS, hundreds of schemas) would flood stderr and
 // interleave with the progress line; what matters reaches us as errors.
 void ignore_notice(void *, const char *) {}
+
+constexpr const char *kNoDataChannel =
+    "shoal has no client data channel; use COPY … FROM/TO a server file or INSERT … SELECT";
+
+DbError client_error(std::string message) {
+    DbError error;
+    error.message = std::move(message);
+    return error;
+}
 
 }  // namespace
 
@@ -91,8 +155,10 @@ const std::string &Rows::value(size_t row, size_t col) const {
     return cell ? *cell : null_text;
 }
 
+void set_session_name(std::string name) { session_name() = std::move(name); }
+
 Connection::Connection(const std::string &conninfo, std::string display)
-    : conn_(PQconnectStart(conninfo.c_str()), &PQfinish), display_(std::move(display)) {
+    : conn_(start_connecting(conninfo), &PQfinish), display_(std::move(display)) {
     if (!conn_) {
         fail("out of memory starting a connection");
         return;
@@ -102,6 +168,11 @@ Connection::Connection(const std::string &conninfo, std::string display)
         return;
     }
     PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+    const int timeout = effective_connect_timeout(conn_.get());
+    if (timeout > 0) {
+        limit_ = std::chrono::seconds(timeout);
+        deadline_ = Clock::now() + limit_;
+    }
 }
 
 int Connection::socket() const { return conn_ ? PQsocket(conn_.get()) : -1; }
@@ -145,6 +216,22 @@ void Connection::finish_connecting() {
         return;
     }
     state_ = State::Idle;
+    deadline_ = Clock::time_point::max();
+}
+
+void Connection::expire_after(std::chrono::seconds limit) {
+    if (state_ != State::Busy) return;
+    limit_ = limit;
+    deadline_ = Clock::now() + limit;
+}
+
+void Connection::check_deadline(Clock::time_point now) {
+    if (now < deadline_) return;
+    deadline_ = Clock::time_point::max();
+    const std::string waited = "no answer within " + std::to_string(limit_.count()) + " s";
+    abandon(state_ == State::Connecting
+                ? waited + " (connect_timeout; set it in the node's conninfo or URI, or PGCONNECT_TIMEOUT)"
+                : waited + "; what it ran was cancelled and the connection closed");
 }
 
 void Connection::step() {
@@ -176,6 +263,7 @@ void Connection::flush() {
 void Connection::send(Batch batch) {
     outcome_ = Outcome{};
     current_.reset();
+    copy_ = Copy::None;
     if (state_ != State::Idle) {
         if (state_ != State::Broken) fail("a batch was sent while another one ran");
         return;
@@ -224,15 +312,46 @@ void Connection::send(Batch batch) {
     flush();
 }
 
+// Every status PQgetResult can return is handled here, so no result can leave
+// the connection where the next PQgetResult returns the same thing again.
 void Connection::absorb(PGresult *raw) {
     ResultPtr result(raw, &PQclear);
-    switch (PQresultStatus(raw)) {
+    const ExecStatusType status = PQresultStatus(raw);
+    const auto first_error = [this](DbError error) {
+        if (!outcome_.error) outcome_.error = std::move(error);
+    };
+    switch (status) {
     case PGRES_TUPLES_OK:
     case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:  // a statement of only comments: nothing ran, nothing failed
         current_ = rows_of(raw);
         break;
+    case PGRES_SINGLE_TUPLE: {  // single-row mode is never turned on; taken as rows all the same
+        Rows more = rows_of(raw);
+        if (!current_) current_ = Rows{};
+        for (auto &row : more.rows) current_->rows.push_back(std::move(row));
+        break;
+    }
     case PGRES_FATAL_ERROR:
-        if (!outcome_.error) outcome_.error = error_of(raw);
+        first_error(error_of(raw));
+        break;
+    case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice processor
+        break;
+    case PGRES_BAD_RESPONSE:
+        first_error(client_error("the server's response could not be understood: " +
+                                 trim_newline(PQresultErrorMessage(raw))));
+        break;
+    case PGRES_COPY_OUT:
+        first_error(client_error(std::string("COPY … TO STDOUT cannot run here (its rows were discarded): ") +
+                                 kNoDataChannel));
+        copy_ = Copy::Out;
+        break;
+    case PGRES_COPY_IN:
+    case PGRES_COPY_BOTH:
+        first_error(client_error(std::string("COPY … FROM STDIN cannot run here (the server was told to abort it): ") +
+                                 kNoDataChannel));
+        copy_ = status == PGRES_COPY_IN ? Copy::In : Copy::Both;
+        copy_end_sent_ = false;
         break;
     case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error in the batch
         break;
@@ -244,19 +363,56 @@ void Connection::absorb(PGresult *raw) {
         pipelined_ = false;
         state_ = State::Idle;
         break;
-    default:
-        if (!outcome_.error) {
-            DbError error;
-            error.message = std::string("unexpected result ") + PQresStatus(PQresultStatus(raw));
-            outcome_.error = error;
-        }
+    default:  // statuses of a newer libpq than this code knows
+        first_error(client_error(std::string("unexpected result ") + PQresStatus(status)));
         break;
+    }
+}
+
+// Ends a COPY the server started: refuses COPY IN with PQputCopyEnd (the server
+// then aborts the statement with our message) and discards COPY OUT data.
+// True when libpq has moved on to the COPY's own result; false when it has to
+// wait for the socket (or the connection broke).
+bool Connection::end_copy() {
+    PGconn *conn = conn_.get();
+    if ((copy_ == Copy::In || copy_ == Copy::Both) && !copy_end_sent_) {
+        const int rc = PQputCopyEnd(conn, kNoDataChannel);
+        if (rc < 0) {
+            fail(PQerrorMessage(conn));
+            return false;
+        }
+        if (rc == 0) {  // the output buffer is full: poll for writing, then again
+            need_flush_ = true;
+            return false;
+        }
+        copy_end_sent_ = true;
+        flush();
+        if (state_ != State::Busy) return false;
+    }
+    if (copy_ == Copy::In) {
+        copy_ = Copy::None;
+        return true;
+    }
+    while (true) {
+        char *buffer = nullptr;
+        const int rc = PQgetCopyData(conn, &buffer, 1);
+        if (buffer) PQfreemem(buffer);
+        if (rc > 0) continue;
+        if (rc == 0) return false;  // more is on its way: wait for the socket
+        if (rc == -1) {
+            copy_ = Copy::None;
+            return true;
+        }
+        fail(PQerrorMessage(conn));
+        return false;
     }
 }
 
 void Connection::read_results() {
     PGconn *conn = conn_.get();
-    while (state_ == State::Busy && !PQisBusy(conn)) {
+    while (state_ == State::Busy) {
+        if (copy_ != Copy::None && !end_copy()) break;
+        if (PQisBusy(conn)) break;
         PGresult *result = PQgetResult(conn);
         if (result) {
             absorb(result);
@@ -278,6 +434,7 @@ void Connection::read_results() {
         if (!pipelined_) state_ = State::Idle;
     }
     if (state_ == State::Busy && PQstatus(conn) == CONNECTION_BAD) fail(PQerrorMessage(conn));
+    if (state_ != State::Busy) deadline_ = Clock::time_point::max();
 }
 
 Outcome Connection::take() {
@@ -302,8 +459,10 @@ void Connection::cancel() {
 
 void Connection::abandon(const std::string &why) {
     if (state_ != State::Connecting && state_ != State::Busy) return;
-    conn_.reset();
+    cancel();
     fail(why);
+    // Closing is what makes the server roll back whatever this session left open.
+    conn_.reset();
 }
 
 std::string Connection::quote_ident(const std::string &name) const {

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <deque>
 #include <optional>
@@ -15,6 +16,27 @@
 #include <vector>
 
 namespace shoal::fleet {
+
+using Clock = std::chrono::steady_clock;
+
+// What every connection gets unless the user's conninfo or URI says otherwise
+// (their values win: the defaults are placed before it, docs/architecture.md
+// "Liveness"). libpq's non-blocking connect does not enforce connect_timeout, so
+// Connection enforces it itself; PGCONNECT_TIMEOUT, when set, replaces the default.
+inline constexpr int kDefaultConnectTimeoutSeconds = 10;
+// TCP keepalives: a peer that vanished (host down, cable cut, firewall dropping
+// the flow) is found within idle + interval × count seconds even while a long
+// statement sends nothing; tcp_user_timeout bounds data sent but never acknowledged.
+inline constexpr int kKeepalivesIdleSeconds = 30;
+inline constexpr int kKeepalivesIntervalSeconds = 10;
+inline constexpr int kKeepalivesCount = 3;
+inline constexpr int kTcpUserTimeoutMilliseconds = 60000;
+
+// The application_name of every connection this process opens from now on
+// ("shoal apply run 1a2b3c4d"), so operators find a run's sessions in
+// pg_stat_activity. Sent as libpq's fallback_application_name: an
+// application_name in the user's conninfo, or PGAPPNAME, wins.
+void set_session_name(std::string name);
 
 // A server error with everything PostgreSQL said about it, or a client-side one
 // (lost connection, out of memory) with an empty SQLSTATE.
@@ -69,7 +91,8 @@ public:
     enum class State { Connecting, Idle, Busy, Broken };
 
     // Starts connecting; never blocks on the network. `display` names the node in
-    // messages and never holds a password.
+    // messages and never holds a password. The connect has a deadline (the
+    // effective connect_timeout); past it the connection turns Broken.
     Connection(const std::string &conninfo, std::string display);
 
     State state() const { return state_; }
@@ -85,6 +108,15 @@ public:
     // when poll() reports the socket (or at any time: it is cheap and safe).
     void step();
 
+    // When the connect, or the batch in flight, must have ended; max() when it
+    // has no deadline (a step's own statements: their statement_timeout bounds them).
+    Clock::time_point deadline() const { return deadline_; }
+    // Gives the batch just sent `limit` to end.
+    void expire_after(std::chrono::seconds limit);
+    // Past the deadline: a batch in flight is cancelled, the connection closed and
+    // Broken with "no answer within N s". Call every turn; cheap.
+    void check_deadline(Clock::time_point now);
+
     // Sends a batch; only when Idle. More than one query is pipelined and ends
     // with a sync, so the whole batch costs one round trip.
     void send(Batch batch);
@@ -96,8 +128,9 @@ public:
     // 57014. Never blocks: PQcancel waits for the server's answer (forever, when
     // the server is frozen), so it runs on a detached thread nobody waits for.
     void cancel();
-    // Gives up on a connection that is still connecting or busy: closes it (the
-    // server rolls back whatever it had open) and makes it Broken with `why`.
+    // Gives up on a connection that is still connecting or busy: cancels what
+    // it runs, closes it (the server rolls back whatever it had open) and makes
+    // it Broken with `why`.
     void abandon(const std::string &why);
 
     // Quotes an identifier for this connection's encoding.
@@ -109,6 +142,7 @@ private:
     void flush();
     void read_results();
     void absorb(PGresult *result);
+    bool end_copy();
 
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
     std::string display_;
@@ -122,6 +156,16 @@ private:
     std::deque<std::string> preparing_;   // prepared by the batch in flight, in order
     Outcome outcome_;
     std::optional<Rows> current_;  // rows of the query being read
+
+    // A COPY the server started although a run has no client data channel: its
+    // data is discarded (OUT) or refused with PQputCopyEnd (IN), until libpq
+    // moves on to the COPY's own result.
+    enum class Copy { None, Out, In, Both };
+    Copy copy_ = Copy::None;
+    bool copy_end_sent_ = false;
+
+    Clock::time_point deadline_ = Clock::time_point::max();
+    std::chrono::seconds limit_{0};  // what the deadline was, for the message
 };
 
 }  // namespace shoal::fleet

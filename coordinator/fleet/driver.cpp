@@ -716,6 +716,7 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
         if (connection.state() == Connection::State::Broken) return close(worker);
         worker.phase = Phase::Joining;
         connection.send(Batch{Query{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", {run_holder()}}});
+        connection.expire_after(kRoundDeadline);
         break;
     case Phase::Idle:
         if (connection.state() == Connection::State::Broken) return close(worker);
@@ -783,6 +784,7 @@ void Driver::poll_controls(Clock::time_point now) {
                 control.next_wait_ask = now + kWaitPoll;
             }
             connection->send(std::move(batch));
+            connection->expire_after(kRoundDeadline);
             control.asking = true;
         }
     }

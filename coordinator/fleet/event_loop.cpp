@@ -60,13 +60,19 @@ void wait_and_step(const std::vector<Connection *> &connections, Clock::time_poi
         fds.push_back(pollfd{connection->socket(), events, 0});
         owners.push_back(connection);
     }
+    for (Connection *connection : connections)
+        if (connection) deadline = std::min(deadline, connection->deadline());
     const auto now = Clock::now();
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    wait = std::clamp(wait, std::chrono::milliseconds(0), kMaxWait);
+    auto wait = deadline <= now ? std::chrono::milliseconds(0)
+                                : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::min<Clock::duration>(deadline - now, kMaxWait));
     const int ready = poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-    if (ready <= 0) return;  // timeout, or EINTR: the caller looks at the clock and the signals
-    for (size_t i = 0; i < fds.size(); ++i)
+    // ready <= 0: timeout, or EINTR; the caller looks at the clock and the signals.
+    for (size_t i = 0; ready > 0 && i < fds.size(); ++i)
         if (fds[i].revents != 0) owners[i]->step();
+    const auto after = Clock::now();
+    for (Connection *connection : connections)
+        if (connection) connection->check_deadline(after);
 }
 
 void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline) {
@@ -87,9 +93,15 @@ void wait_all(const std::vector<Connection *> &connections, Clock::time_point de
                                     " s wind-down after the interrupt");
 }
 
-std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches) {
-    for (size_t i = 0; i < connections.size(); ++i)
-        if (connections[i]) connections[i]->send(std::move(batches[i]));
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches,
+                              std::optional<std::chrono::seconds> limit) {
+    for (size_t i = 0; i < connections.size(); ++i) {
+        if (!connections[i]) continue;
+        connections[i]->send(std::move(batches[i]));
+        if (limit) connections[i]->expire_after(*limit);
+    }
+    // Every connection in flight has a deadline of its own, except before.sql
+    // and after.sql (std::nullopt), which are bounded by their statement_timeout.
     wait_all(connections, Clock::time_point::max());
     std::vector<Outcome> outcomes;
     outcomes.reserve(connections.size());

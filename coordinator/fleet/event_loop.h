@@ -6,13 +6,18 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "fleet/connection.h"
 
 namespace shoal::fleet {
 
-using Clock = std::chrono::steady_clock;
+// How long one setup or wind-down round (lock, stamps, stage, fingerprint,
+// digest, the durable commit, unlock) may take on a node. These are small fixed
+// queries; a node that does not answer within this is cancelled, closed and
+// lost, instead of holding every other node's run hostage.
+inline constexpr std::chrono::seconds kRoundDeadline{60};
 
 // SIGINT and SIGTERM: the first one is counted (loops cancel in-flight work and
 // wind down); a second one exits the process at once with ExitCode::Interrupted.
@@ -27,9 +32,10 @@ inline constexpr auto kWindDown = std::chrono::seconds(30);
 // The first interrupt's time plus kWindDown; time_point::max() before one.
 Clock::time_point wind_down_deadline();
 
-// Waits until one of `connections` can make progress, `deadline` passes, or a
-// signal arrives, but never longer than a second so interrupts are seen; then
-// steps every connection poll() reported. Null entries are skipped.
+// Waits until one of `connections` can make progress, `deadline` (or one of
+// their own deadlines) passes, or a signal arrives, but never longer than a
+// second so interrupts are seen; then steps every connection poll() reported
+// and expires every connection past its own deadline. Null entries are skipped.
 void wait_and_step(const std::vector<Connection *> &connections, Clock::time_point deadline);
 
 // Waits until none of `connections` is Connecting or Busy, cancelling in-flight
@@ -37,8 +43,11 @@ void wait_and_step(const std::vector<Connection *> &connections, Clock::time_poi
 // past the wind-down deadline, those still in flight are abandoned.
 void wait_all(const std::vector<Connection *> &connections, Clock::time_point deadline);
 
-// Sends batches[i] to connections[i] (all at once) and waits for all of them;
-// outcome i is the batch's, or the connection's error when it is not usable.
-std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches);
+// Sends batches[i] to connections[i] (all at once) and waits for all of them,
+// each for at most `limit` (std::nullopt: bounded only by the statements'
+// statement_timeout, for before.sql and after.sql); outcome i is the batch's,
+// or the connection's error when it is not usable or ran out of time.
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches,
+                              std::optional<std::chrono::seconds> limit = kRoundDeadline);
 
 }  // namespace shoal::fleet

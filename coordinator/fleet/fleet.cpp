@@ -374,6 +374,10 @@ int Migrate::run() {
 
 int run_online_command(const Config &config, const MigrationDir &dir) {
     install_interrupt_handlers();
+    // "shoal apply run 1a2b3c4d": the run id run_holder() ends with, so a run's
+    // sessions in pg_stat_activity match the holder shoal.run_lock shows.
+    const std::string &holder = run_holder();
+    set_session_name("shoal " + command_name(config.command) + holder.substr(holder.rfind(" run ")));
     switch (config.command) {
     case Command::Apply:
     case Command::Undo:

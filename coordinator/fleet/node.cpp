@@ -352,7 +352,8 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
     Batch batch{Query{"BEGIN", {}}, Query{"SELECT pg_catalog.set_config('search_path', 'public', true)", {}}};
     for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
     batch.push_back(Query{"COMMIT", {}});
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch));
+    // The script's statements are bounded by their statement_timeout only, as a step's are.
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch), std::nullopt);
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (!outcomes[i].error) continue;

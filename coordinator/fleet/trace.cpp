@@ -232,7 +232,8 @@ private:
                      {std::to_string(lock_ms), std::to_string(statement_ms)}};
     }
 
-    Outcome send(Batch batch) { return exchange({node_.control.get()}, {std::move(batch)}).at(0); }
+    // The traced statements are bounded by the statement_timeout timeouts() sets, as a step's are.
+    Outcome send(Batch batch) { return exchange({node_.control.get()}, {std::move(batch)}, std::nullopt).at(0); }
 
     void read_snapshot(const Rows &rows) {
         snapshot_.clear();

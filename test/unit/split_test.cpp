@@ -230,6 +230,31 @@ TEST(Split, NontransactionalMixedWithTransactionalIsError) {
         << r.problems[0].message;
 }
 
+// A run has no client data channel: a COPY that reads from or writes to the
+// client would leave the connection waiting for data that never comes.
+TEST(Split, CopyFromStdinAndToStdoutAreRefusedWithTheirLine) {
+    SplitResult r = split(
+        "CREATE TABLE t(a int);\n"
+        "COPY t FROM STDIN;\n"
+        "COPY (SELECT 1) TO STDOUT;\n"
+        "COPY t TO STDOUT WITH (FORMAT csv);\n");
+    ASSERT_EQ(r.problems.size(), 3u);
+    EXPECT_EQ(to_string(r.problems[0].where), "mig/v.up.sql:2");
+    EXPECT_EQ(to_string(r.problems[1].where), "mig/v.up.sql:3");
+    EXPECT_EQ(to_string(r.problems[2].where), "mig/v.up.sql:4");
+    EXPECT_NE(r.problems[0].message.find("COPY … FROM STDIN"), std::string::npos) << r.problems[0].message;
+    EXPECT_NE(r.problems[1].message.find("COPY … TO STDOUT"), std::string::npos) << r.problems[1].message;
+    EXPECT_NE(r.problems[0].message.find("no client data channel"), std::string::npos);
+}
+
+TEST(Split, CopyWithAServerFileOrProgramIsAccepted) {
+    SplitResult r = split(
+        "COPY t FROM '/srv/data/t.csv';\n"
+        "COPY t TO PROGRAM 'gzip > /tmp/t.gz';\n");
+    EXPECT_TRUE(r.problems.empty()) << r.problems[0].message;
+    EXPECT_EQ(r.statements.size(), 2u);
+}
+
 TEST(Split, SyntaxErrorReportsLineAndPostgresMessage) {
     SplitResult r = split("CREATE TABLE a(id int);\n\nCREAT TABLE b(id int);\n");
     ASSERT_EQ(r.problems.size(), 1u);
