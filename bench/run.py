@@ -41,6 +41,7 @@ shared_buffers=128MB, max_locks_per_transaction=256.
 """
 
 import argparse
+import dataclasses
 import concurrent.futures
 import os
 import re
@@ -473,10 +474,14 @@ def main():
     parser.add_argument("--only", help="comma-separated scenario keys to run, e.g. 1/1n,2/3n")
     parser.add_argument("--data-dir", default="/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
                         help="where the servers' data directories go (default /dev/shm: in memory, see above)")
+    parser.add_argument("--no-driver", action="store_true",
+                        help="skip the psql-per-schema driver (minutes at 10 000 steps); no driver/shoal ratio")
     parser.add_argument("--sweep", help="only shoal, at each of these --parallelism values, e.g. 1,2,4,8,16")
     args = parser.parse_args()
     reps = 1 if args.quick else args.reps
     chosen = scenarios(args.quick)
+    if args.no_driver:
+        chosen = [dataclasses.replace(s, driver=False) for s in chosen]
     if args.only:
         keys = set(args.only.split(","))
         chosen = [s for s in chosen if s.key in keys]
