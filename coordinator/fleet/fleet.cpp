@@ -96,6 +96,11 @@ private:
     int finish_summary();
     // Every node that was reached is still usable (none left out or lost).
     bool all_usable() const;
+    // Never reached at the start of the run (not lost later).
+    bool unreachable(const Node &node) const {
+        return std::find(summary_.unreachable.begin(), summary_.unreachable.end(), node.spec.display) !=
+               summary_.unreachable.end();
+    }
     bool before_after(const std::optional<Script> &script);
 
     const Config &config_;
@@ -187,9 +192,7 @@ int Migrate::finish_summary() {
         // Lost in a round after the drive (after.sql, a write, this commit):
         // the driver did not see it go.
         auto &lost = summary_.drive.lost;
-        const bool unreachable = std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
-                                           node.spec.display) != summary_.unreachable.end();
-        if (node.control->state() == Connection::State::Broken && !unreachable &&
+        if (node.control->state() == Connection::State::Broken && !unreachable(node) &&
             std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
             lost.push_back(node.spec.display);
         auto done = summary_.drive.done_on.find(node.spec.display);
@@ -214,8 +217,7 @@ bool Migrate::before_after(const std::optional<Script> &script) {
 
 bool Migrate::all_usable() const {
     return std::all_of(nodes_.begin(), nodes_.end(), [&](const Node &node) {
-        return node.usable || std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
-                                        node.spec.display) != summary_.unreachable.end();
+        return node.usable || unreachable(node);
     });
 }
 

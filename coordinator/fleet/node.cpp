@@ -214,19 +214,15 @@ bool refuse_transaction_pooling(std::vector<Node *> nodes) {
         probing.back()->step();
     }
     wait_all(probing, Clock::now() + kConnectTimeout);
+    // A probe that could not connect proves nothing (pid 0); the control's own test stands.
     for (Connection *&probe : probing)
-        if (probe->state() != Connection::State::Idle) probe = nullptr;  // proves nothing; the control's own test stands
-    std::vector<Connection *> connected;
-    for (Connection *probe : probing)
-        if (probe) connected.push_back(probe);
-    std::vector<int> connected_pids = backend_pids(connected);
+        if (probe->state() != Connection::State::Idle) probe = nullptr;
+    const std::vector<int> probe_pids = backend_pids(probing);
     const std::vector<int> after = backend_pids(controls(nodes));
     bool all_ok = true;
-    size_t next_probe = 0;
     for (size_t i = 0; i < nodes.size(); ++i) {
-        const int probe_pid = probing[i] ? connected_pids[next_probe++] : 0;
         const bool moved = before[i] == 0 || before[i] != after[i];
-        const bool shared = probe_pid != 0 && probe_pid == before[i];
+        const bool shared = probe_pids[i] != 0 && probe_pids[i] == before[i];
         if (!moved && !shared) {
             nodes[i]->backend_pid = before[i];
             continue;
