@@ -242,17 +242,25 @@ bool refuse_transaction_pooling(std::vector<Node *> nodes) {
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest) {
     LockResult result;
     const Query take{"SELECT shoal.lock_run($1, $2)", {run_holder(), digest}};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{take}));
-    for (size_t i = 0; i < nodes.size(); ++i) {
-        if (!outcomes[i].error) {
-            nodes[i]->locked = true;
-            continue;
+    const auto take_on = [&](const std::vector<Node *> &some) {
+        auto outcomes = exchange(controls(some), std::vector<Batch>(some.size(), Batch{take}));
+        for (size_t i = 0; i < some.size(); ++i) {
+            if (!outcomes[i].error) {
+                some[i]->locked = true;
+                continue;
+            }
+            const DbError &error = *outcomes[i].error;
+            result.ok = false;
+            result.held_elsewhere = result.held_elsewhere || error.is_lock_timeout();
+            result.messages.push_back(some[i]->spec.display + ": " + error.to_string());
         }
-        const DbError &error = *outcomes[i].error;
-        result.ok = false;
-        result.held_elsewhere = result.held_elsewhere || error.is_lock_timeout();
-        result.messages.push_back(nodes[i]->spec.display + ": " + error.to_string());
-    }
+    };
+    // The first node first: two runs started at the same moment would otherwise
+    // each win some nodes and both give up. The one that wins the first node
+    // goes on to the others (one round trip more, whatever the fleet's size).
+    if (nodes.empty()) return result;
+    take_on({nodes.front()});
+    if (result.ok) take_on(std::vector<Node *>(nodes.begin() + 1, nodes.end()));
     return result;
 }
 

@@ -77,7 +77,8 @@ struct LockResult {
     std::vector<std::string> messages;  // per failing node, with holder, pid, since
 };
 
-// Takes the run lock on every node; on any failure releases the ones it took.
+// Takes the run lock on every node, the first node alone first (so of two runs
+// started together one wins); the caller releases what it took on any failure.
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest);
 void unlock_run(std::vector<Node> &nodes);
 

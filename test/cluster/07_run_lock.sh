@@ -76,4 +76,19 @@ is "$RC" 0 "once it ended, the next run completes"
 is "$(count_at lock_members "$HEAD")" 150 "every schema at head"
 is "$(doubling_violations lock_members)" 0 "every version exactly once"
 
+echo "# 2c. two runs started at the same moment: one wins, the other is told and exits 4"
+both_refused=0 not_one_each=0
+for try in 1 2 3 4 5 6 7 8 9 10; do
+  fleet_create "together$try" 2
+  start_shoal "together$try" "$MIG" "$WORK/a$try.log" apply; A=$SHOAL_PID
+  start_shoal "together$try" "$MIG" "$WORK/b$try.log" apply; B=$SHOAL_PID
+  wait "$A"; a=$?
+  wait "$B"; b=$?
+  [ "$a" -eq 4 ] && [ "$b" -eq 4 ] && both_refused=$((both_refused + 1))
+  [ "$((a + b))" -eq 4 ] && [ "$((a * b))" -eq 0 ] || not_one_each=$((not_one_each + 1))
+  [ "$(doubling_violations "together$try")" -eq 0 ] || not_one_each=$((not_one_each + 1))
+done
+is "$both_refused" 0 "in 10 tries, never both refused"
+is "$not_one_each" 0 "each time one exit 0 and one exit 4, every version exactly once"
+
 done_testing
