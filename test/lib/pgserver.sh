@@ -6,6 +6,11 @@
 #   pgserver_stop NAME        stop one server (fast shutdown)
 #   pgserver_kill NAME        stop one server with -m immediate (crash simulation)
 #   pgserver_restart NAME     start a stopped server again on the same port
+#   pgserver_standby NAME PRIMARY
+#                             a streaming standby of the running server PRIMARY
+#                             (pg_basebackup -R), started and returned once it is
+#                             in recovery and has replayed everything PRIMARY had
+#                             written when it was called; sets the same variables
 #   pgserver_cleanup          stop every server this shell started and delete them
 #
 # Each server lives in its own directory under $PGSERVER_ROOT (a fresh mktemp dir
@@ -57,6 +62,13 @@ pgserver_start() {
   _pgserver_as_owner "$PGSERVER_BIN/initdb" -D "$dir/data" -U postgres \
     --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
       echo "pgserver: initdb failed for $name:" >&2; cat "$dir/initdb.log" >&2; return 1; }
+  _pgserver_listen_and_start "$name"
+}
+
+# Appends the test settings with a free port to NAME's postgresql.conf (later
+# lines win over any copied from a primary) and starts it.
+_pgserver_listen_and_start() {
+  local name=$1 dir="$PGSERVER_ROOT/$1"
   local attempt port
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
@@ -81,11 +93,36 @@ CONF
       return 0
     fi
     # Lost a race for the port: drop our lines and try another one.
-    sed -i '/^port = /,$d' "$dir/data/postgresql.conf"
+    sed -i "/^port = $port\$/,\$d" "$dir/data/postgresql.conf"
   done
   echo "pgserver: could not start $name; log:" >&2
   cat "$dir/server.log" >&2
   return 1
+}
+
+pgserver_standby() {
+  local name=$1 primary=$2 dir="$PGSERVER_ROOT/$1"
+  local from=(-h 127.0.0.1 -p "${PGSERVER_PORTS[$primary]:?pgserver: $primary is not running}" -U postgres)
+  mkdir -p "$dir/sock"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+  # -R writes primary_conninfo and standby.signal: the copy starts as a standby.
+  _pgserver_as_owner "$PGSERVER_BIN/pg_basebackup" "${from[@]}" -D "$dir/data" -R -X stream --no-sync \
+    >"$dir/basebackup.log" 2>&1 || {
+      echo "pgserver: pg_basebackup of $primary failed:" >&2; cat "$dir/basebackup.log" >&2; return 1; }
+  local lsn
+  lsn=$("$PGSERVER_BIN/psql" -X -At "${from[@]}" -d postgres -c 'SELECT pg_catalog.pg_current_wal_lsn()') || return 1
+  _pgserver_listen_and_start "$name" || return 1
+  local check="SELECT pg_catalog.pg_is_in_recovery()
+                 AND pg_catalog.pg_last_wal_replay_lsn() OPERATOR(pg_catalog.>=) '$lsn'::pg_catalog.pg_lsn"
+  local start=$SECONDS
+  # Polls the standby's own answer, for at most 60 s.
+  until [ "$("$PGSERVER_BIN/psql" -X -At -h 127.0.0.1 -p "$PGSERVER_PORT" -U postgres -d postgres -c "$check" \
+           2>/dev/null)" = t ]; do
+    [ $((SECONDS - start)) -ge 60 ] && {
+      echo "pgserver: $name did not replay $primary's WAL up to $lsn within 60 s; log:" >&2
+      cat "$dir/server.log" >&2; return 1; }
+    sleep 0.1
+  done
 }
 
 pgserver_stop() { _pgserver_ctl "$1" stop -m fast; }
