@@ -223,6 +223,8 @@ bool Migrate::all_usable() const {
 
 int Migrate::run() {
     nodes_ = connect_nodes(config_.nodes);
+    summary_.standbys = skip_standbys(nodes_);
+    if (nodes_.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     for (const Node &node : nodes_)
         if (!node.usable) summary_.unreachable.push_back(node.spec.display);
     report_node_problems();

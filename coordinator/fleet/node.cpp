@@ -104,6 +104,7 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
         case Connection::State::Idle:
             node.usable = true;
             node.host = node.control->host();
+            node.standby = node.control->in_hot_standby();
             break;
         case Connection::State::Broken:
             node.problem = "unreachable: " + node.control->broken_reason()->message;

@@ -25,6 +25,7 @@ struct Node {
     NodeSpec spec;
     std::unique_ptr<Connection> control;  // holds the run lock while the run lasts
     bool usable = false;                  // connected, extension checked, not lost since
+    bool standby = false;                 // connected to a server in recovery: never part of a run
     std::string problem;                  // why not usable, for the summary
     std::string host;                     // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;          // see parallelism.h
@@ -40,7 +41,8 @@ std::vector<Connection *> controls(const std::vector<Node *> &nodes);
 std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
 
 // Opens every node's control connection at once. Unreachable nodes stay in
-// the list, not usable, with libpq's message in `problem`.
+// the list, not usable, with libpq's message in `problem`. A node that said at
+// connection that it is a standby is marked `standby`, before any query.
 std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
 
 // Checks (or with `install`, creates or updates) the extension and reads what

@@ -3,6 +3,7 @@
 // exit code says whether the answer covers the whole fleet.
 #include "fleet/status.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -16,8 +17,25 @@
 
 namespace shoal::fleet {
 
-std::vector<Node> open_nodes(const Config &config, bool &complete) {
+std::vector<std::string> skip_standbys(std::vector<Node> &nodes) {
+    std::vector<std::string> standbys;
+    for (const Node &node : nodes) {
+        if (!node.standby) continue;
+        standbys.push_back(node.spec.display);
+        std::cerr << "shoal: " << node.spec.display
+                  << ": skipped (standby): it is in recovery, read-only; its primary's changes reach it by "
+                     "replication\n";
+    }
+    nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [](const Node &node) { return node.standby; }),
+                nodes.end());
+    if (nodes.empty())
+        std::cerr << "shoal: no primary in --hosts: every node listed is a standby; list the primaries\n";
+    return standbys;
+}
+
+std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<std::string> &standbys) {
     std::vector<Node> nodes = connect_nodes(config.nodes);
+    standbys = skip_standbys(nodes);
     check_extensions(usable_nodes(nodes), false);
     complete = true;
     for (const Node &node : nodes) {
@@ -57,7 +75,9 @@ struct NodeStatus {
 
 int command_status(const Config &config, const MigrationDir &dir) {
     bool complete = false;
-    std::vector<Node> nodes = open_nodes(config, complete);
+    std::vector<std::string> standbys;
+    std::vector<Node> nodes = open_nodes(config, complete, standbys);
+    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     auto usable = usable_nodes(nodes);
     if (!read_stamps(usable)) {
         complete = false;
@@ -142,7 +162,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
     if (config.json) {
         std::cout << "{\"code_digest\":" << json_string(code_digest(dir)) << ",\"complete\":"
                   << (complete ? "true" : "false") << ",\"nodes\":" << json << "],\"unread\":" << json_unread(unread)
-                  << "}" << std::endl;
+                  << ",\"standbys\":" << json_list(standbys) << "}" << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << code_digest(dir) << std::endl;
@@ -152,7 +172,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
 
 int command_check(const Config &config, const MigrationDir &dir) {
     bool complete = false;
-    std::vector<Node> nodes = open_nodes(config, complete);
+    std::vector<std::string> standbys;
+    std::vector<Node> nodes = open_nodes(config, complete, standbys);
+    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     auto usable = usable_nodes(nodes);
     const std::vector<std::string> digests = read_digests(usable);
     const std::string wanted = code_digest(dir);
@@ -174,7 +196,8 @@ int command_check(const Config &config, const MigrationDir &dir) {
                           ",\"digest\":" + json_string(digests[i]) + ",\"up_to_date\":" +
                           (digest_satisfies(digests[i], wanted) ? "true" : "false") + "}";
         std::cout << "{\"code_digest\":" << json_string(wanted) << ",\"exit_code\":" << to_int(code)
-                  << ",\"nodes\":" << nodes_json << "],\"unread\":" << json_unread(unread) << "}" << std::endl;
+                  << ",\"nodes\":" << nodes_json << "],\"unread\":" << json_unread(unread)
+                  << ",\"standbys\":" << json_list(standbys) << "}" << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << wanted << "\n"

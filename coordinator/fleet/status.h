@@ -12,9 +12,20 @@
 
 namespace shoal::fleet {
 
-// Connects to every node and checks the extension; prints why a node is left out
-// and clears `complete` when one is.
-std::vector<Node> open_nodes(const Config &config, bool &complete);
+// Standbys listed in --hosts (servers in recovery: read-only). shoal runs on
+// primaries, as pg-mig does, and a standby gets its primary's changes by
+// replication: counting it would count its primary's schemas twice, and its
+// digest is its primary's as of its replay, not an answer of its own. Takes
+// them out of `nodes` before any query, names each on stderr once, and returns
+// their names for --json. When nothing but standbys was listed it says there
+// is nothing to run on: `nodes` is then empty and the caller exits with
+// ExitCode::Usage (the list itself is wrong, and running again will not help).
+std::vector<std::string> skip_standbys(std::vector<Node> &nodes);
+
+// Connects to every node, skips standbys (their names in `standbys`) and
+// checks the extension; prints why a node is left out and clears `complete`
+// when one is. Empty when every node is a standby.
+std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<std::string> &standbys);
 
 // Every node that is not usable (with its problem) and every schema of a usable
 // node whose stamp could not be read, in fleet order: what status, verify and

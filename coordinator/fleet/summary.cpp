@@ -65,6 +65,7 @@ int print_summary(const RunSummary &summary, bool json) {
                   << ",\"script_errors\":" << json_list(summary.script_errors)
                   << ",\"run_errors\":" << json_list(summary.run_errors)
                   << ",\"unreachable\":" << json_list(summary.unreachable) << ",\"lost\":" << json_list(drive.lost)
+                  << ",\"standbys\":" << json_list(summary.standbys)
                   << "}" << std::endl;
         return to_int(code);
     }

@@ -16,6 +16,7 @@ struct RunSummary {
     std::string command;                   // "apply", "undo"
     DriveResult drive;                     // all drive rounds added up
     std::vector<std::string> unreachable;  // skipped with --skip-unreachable
+    std::vector<std::string> standbys;     // skipped: read-only, named on stderr when found
     std::vector<std::string> script_errors;  // before.sql / after.sql, "node: file:line: message"
     // Every other round that failed, "node: what failed: reason" (staging, the
     // rerun fingerprint, the digest, a stamp that cannot be read), or the run's

@@ -496,7 +496,9 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     if (!args.error.empty() || !known) return run_lint(config, dir, std::cout);
 
     bool complete = false;
-    std::vector<Node> nodes = open_nodes(config, complete);
+    std::vector<std::string> standbys;  // named on stderr
+    std::vector<Node> nodes = open_nodes(config, complete, standbys);
+    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     if (!read_stamps(usable_nodes(nodes))) {
         complete = false;
         for (const Node &node : nodes)

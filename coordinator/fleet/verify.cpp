@@ -106,7 +106,9 @@ void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup
 
 int command_verify(const Config &config, const MigrationDir &dir) {
     bool complete = false;
-    std::vector<Node> nodes = open_nodes(config, complete);
+    std::vector<std::string> standbys;  // named on stderr
+    std::vector<Node> nodes = open_nodes(config, complete, standbys);
+    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     const auto reachable = usable_nodes(nodes);
     if (!read_stamps(reachable)) {
         complete = false;
