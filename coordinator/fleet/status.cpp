@@ -5,15 +5,15 @@
 
 #include <algorithm>
 #include <iostream>
-#include <set>
+#include <map>
 
 #include "digest.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/summary.h"
-#include "migration_dir.h"
 #include "plan.h"
 #include "report.h"
+#include "status_counts.h"
 
 namespace shoal::fleet {
 
@@ -59,20 +59,6 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
     return out;
 }
 
-namespace {
-
-struct NodeStatus {
-    size_t schemas = 0;  // schemas some version applies to
-    size_t behind = 0;
-    size_t unreadable = 0;  // schemas whose stamp cannot be read
-    std::vector<std::string> failed;  // schemas whose latest event is a failure
-    std::set<std::string> conflicting;  // schemas apply would refuse (plan errors: unknown version, timeline, drift)
-    std::vector<std::string> problems;  // those errors, for people
-    std::string last_run, digest, lock;
-};
-
-}  // namespace
-
 int command_status(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<std::string> standbys;
@@ -86,8 +72,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
     }
     usable = usable_nodes(nodes);
     const Batch batch{
-        Query{"SELECT e.schema FROM (SELECT DISTINCT ON (schema) schema, action FROM shoal.event"
-              " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail' ORDER BY 1",
+        // Each schema's latest event, where it is a failure: the version that failed.
+        Query{"SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM shoal.event"
+              " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
               {}},
         Query{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", {}},
         Query{"SELECT shoal.digest()", {}},
@@ -103,18 +90,6 @@ int command_status(const Config &config, const MigrationDir &dir) {
     std::string json = "[";
     for (size_t i = 0; i < usable.size(); ++i) {
         const Node &node = *usable[i];
-        NodeStatus status;
-        for (const SchemaState &schema : node.state.schemas) {
-            if (chain_for_schema(dir, schema.schema).empty()) continue;
-            ++status.schemas;
-            if (!schema.problem.empty()) ++status.unreadable;  // never planned: not up to date either
-        }
-        status.behind = plan.nodes.at(i).schemas.size();  // planned from usable[i]
-        for (const PlanProblem &problem : plan.errors) {
-            if (problem.node != plan.nodes.at(i).node) continue;
-            if (!problem.schema.empty()) status.conflicting.insert(problem.schema);
-            status.problems.push_back(format_plan_problem(problem));
-        }
         const Outcome &outcome = outcomes[i];
         if (outcome.error) {
             // Reported below with the nodes that could not be read.
@@ -122,38 +97,32 @@ int command_status(const Config &config, const MigrationDir &dir) {
             usable[i]->problem = "reading its status failed: " + outcome.error->to_string();
             continue;
         }
-        for (const auto &row : outcome.results.at(0).rows) status.failed.push_back(row.at(0).value_or(""));
-        status.last_run = outcome.results.at(1).value(0, 0);
-        status.digest = outcome.results.at(2).value(0, 0);
-        if (!outcome.results.at(3).empty()) status.lock = outcome.results.at(3).value(0, 0);
-        const size_t not_at_head = status.behind + status.conflicting.size() + status.unreadable;
-        const size_t up_to_date = status.schemas - std::min(status.schemas, not_at_head);
+        std::map<std::string, std::string> failures;  // schema → the version that failed
+        for (const auto &row : outcome.results.at(0).rows) failures[row.at(0).value_or("")] = row.at(1).value_or("");
+        // plan.nodes[i] was planned from usable[i].
+        const StatusCounts counts = count_status(dir, node.state, plan.nodes.at(i), plan.errors, failures);
+        std::vector<std::string> problems;
+        for (const PlanProblem &problem : plan.errors)
+            if (problem.node == node.state.node) problems.push_back(format_plan_problem(problem));
+        const std::string last_run = outcome.results.at(1).value(0, 0);
+        const std::string digest = outcome.results.at(2).value(0, 0);
+        const std::string lock = outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
         if (config.json) {
             json += std::string(json.size() > 1 ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
-                    ",\"schemas\":" + std::to_string(status.schemas) + ",\"up_to_date\":" + std::to_string(up_to_date) +
-                    ",\"behind\":" + std::to_string(status.behind) + ",\"failed\":" + std::to_string(status.failed.size()) +
-                    ",\"conflicting\":" + std::to_string(status.conflicting.size()) +
-                    ",\"unreadable\":" + std::to_string(status.unreadable) +
-                    ",\"problems\":" + json_list(status.problems) + ",\"failed_schemas\":[";
-            for (size_t f = 0; f < status.failed.size(); ++f) json += (f ? "," : "") + json_string(status.failed[f]);
-            json += "],\"last_run\":" + json_string(status.last_run) + ",\"digest\":" + json_string(status.digest) +
-                    ",\"lock_holder\":" + json_string(status.lock) + "}";
+                    ",\"schemas\":" + std::to_string(counts.schemas) +
+                    ",\"up_to_date\":" + std::to_string(counts.up_to_date) +
+                    ",\"behind\":" + std::to_string(counts.behind) + ",\"failed\":" + std::to_string(counts.failed.size()) +
+                    ",\"conflicting\":" + std::to_string(counts.conflicting.size()) +
+                    ",\"unreadable\":" + std::to_string(counts.unreadable) + ",\"problems\":" + json_list(problems) +
+                    ",\"failed_schemas\":" + json_list(counts.failed) + ",\"last_run\":" + json_string(last_run) +
+                    ",\"digest\":" + json_string(digest) + ",\"lock_holder\":" + json_string(lock) + "}";
             continue;
         }
-        std::cout << node.spec.display << ": " << status.schemas << " schemas: " << up_to_date << " up to date, "
-                  << status.behind << " behind, " << status.failed.size() << " failed";
-        if (!status.failed.empty()) {
-            std::vector<std::string> names;
-            for (const std::string &schema : status.failed) names.push_back(printable(schema));
-            std::cout << " (" << join(collapse(names), ",") << ")";
-        }
-        if (!status.conflicting.empty())
-            std::cout << ", " << status.conflicting.size() << " at odds with the directory (apply would refuse)";
-        if (status.unreadable) std::cout << ", " << status.unreadable << " whose stamp cannot be read (below)";
-        for (const std::string &problem : status.problems) std::cout << "\n  problem: " << problem;
-        std::cout << "\n  last run: " << (status.last_run.empty() ? "never" : status.last_run)
-                  << "\n  digest: " << (status.digest.empty() ? "none" : status.digest)
-                  << "\n  run lock: " << (status.lock.empty() ? "free" : "held by " + status.lock) << "\n";
+        std::cout << node.spec.display << ": " << format_status_counts(counts);
+        for (const std::string &problem : problems) std::cout << "\n  problem: " << problem;
+        std::cout << "\n  last run: " << (last_run.empty() ? "never" : last_run)
+                  << "\n  digest: " << (digest.empty() ? "none" : digest)
+                  << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock) << "\n";
     }
     // A node or a schema that could not be read is part of the answer: it is
     // named with its reason, and the answer is not complete.
