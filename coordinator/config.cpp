@@ -41,7 +41,9 @@ const std::vector<CommandDoc> &command_docs() {
          "Schemas that never had it are skipped; schemas with newer versions are an error."},
         {Command::Status, "status", "shoal status [options]",
          "show what each schema has and lacks, and the run lock",
-         "Shows, per node, what each schema has and lacks, and who holds the run lock."},
+         "Shows, per node, how many schemas are up to date and behind, which of the behind\n"
+         "failed at a version they still lack, and who holds the run lock. Standbys in\n"
+         "--hosts are skipped, named on one line each."},
         {Command::Check, "check", "shoal check [options]",
          "deploy gate: exit 0 when the fleet is at least at the code digest",
          "Deploy gate: exits 0 when the fleet's digest is at least the code digest (as\n"

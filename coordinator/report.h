@@ -18,7 +18,7 @@ namespace shoal {
 enum class ExitCode : int {
     Ok = 0,
     MigrationFailed = 1,  // a schema's version failed, or a node a round of the run; the rest went on
-    Usage = 2,            // bad command line or configuration
+    Usage = 2,            // bad command line or configuration; --hosts has no node to run on
     BadMigrations = 3,    // directory or plan problems: nothing ran
     LockHeld = 4,         // another shoal run holds the run lock
     Unreachable = 5,      // a node could not be reached or read, or dropped out: partial run
