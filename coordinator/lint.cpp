@@ -900,7 +900,9 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
                 << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
         }
         out << "]";
-        if (trace) out << ",\"trace\":" << trace->json << ",\"unread\":" << json_unread(trace->unread);
+        if (trace)
+            out << ",\"trace\":" << trace->json << ",\"unread\":" << json_unread(trace->unread)
+                << ",\"standbys\":" << json_list(trace->standbys);
         out << "}\n";
     } else {
         for (const LintFinding &f : findings) {

@@ -68,6 +68,7 @@ struct LintTrace {
     std::string text;
     std::string json;
     std::vector<Unread> unread;  // nodes and schemas the trace could not read: named, never dropped
+    std::vector<std::string> standbys;  // skipped: read-only copies of a primary
 };
 
 // The `shoal lint` command: parses config.lint_args (the raw arguments after

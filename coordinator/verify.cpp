@@ -182,7 +182,7 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
 }
 
 std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread) {
+                               const std::vector<Unread> &unread, const std::vector<std::string> &standbys) {
     size_t schemas = 0;
     std::string list = "[";
     for (size_t g = 0; g < groups.size(); ++g) {
@@ -203,7 +203,7 @@ std::string format_verify_json(const std::vector<VersionGroup> &groups, bool com
     }
     return "{\"complete\":" + std::string(complete ? "true" : "false") + ",\"schemas\":" + std::to_string(schemas) +
            ",\"differing\":" + std::to_string(drift_count(groups)) + ",\"groups\":" + list +
-           "],\"unread\":" + json_unread(unread) + "}";
+           "],\"unread\":" + json_unread(unread) + ",\"standbys\":" + json_list(standbys) + "}";
 }
 
 }  // namespace shoal

@@ -60,8 +60,9 @@ size_t drift_count(const std::vector<VersionGroup> &groups);
 // The report: one block per version list that has outliers, then a summary line.
 std::string format_verify(const std::vector<VersionGroup> &groups);
 // The same for --json: {"complete":…,"schemas":N,"differing":N,"groups":[…],
-// "unread":[…]}, with the nodes and schemas that could not be read (report.h).
+// "unread":[…],"standbys":[…]}, with the nodes and schemas that could not be
+// read (report.h) and the standbys skipped.
 std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread = {});
+                               const std::vector<Unread> &unread = {}, const std::vector<std::string> &standbys = {});
 
 }  // namespace shoal

@@ -496,7 +496,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     if (!args.error.empty() || !known) return run_lint(config, dir, std::cout);
 
     bool complete = false;
-    std::vector<std::string> standbys;  // named on stderr
+    std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
     if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     if (!read_stamps(usable_nodes(nodes))) {
@@ -522,6 +522,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     LintTrace result;
     // Reported with the findings, never dropped; the answer is then incomplete.
     result.unread = unread_of(nodes);
+    result.standbys = standbys;
     complete = complete && result.unread.empty();
     for (const std::string &name : args.versions) result.versions.push_back(find_version(dir, name));
     for (const Version &version : dir.versions)

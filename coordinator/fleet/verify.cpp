@@ -106,7 +106,7 @@ void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup
 
 int command_verify(const Config &config, const MigrationDir &dir) {
     bool complete = false;
-    std::vector<std::string> standbys;  // named on stderr
+    std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
     if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
     const auto reachable = usable_nodes(nodes);
@@ -123,7 +123,7 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     const std::vector<Unread> unread = unread_of(nodes);
     complete = complete && unread.empty();
     if (config.json) {
-        std::cout << format_verify_json(groups, complete, unread) << std::endl;
+        std::cout << format_verify_json(groups, complete, unread, standbys) << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << format_verify(groups) << std::flush;

@@ -92,6 +92,8 @@ with_standby app "$BASIC" verify
 is "$RC" 0 "verify with a standby in --hosts exits 0"
 named_once "verify"
 like "$OUT" "all 63 schemas" "verify compares the primaries' 63 schemas"
+OUT=$("$SHOAL" verify --json --migdir "$BASIC" --hosts "$STANDBY/app,$(hosts app)" --user postgres 2>/dev/null)
+is "$(json_field "$OUT" "d['schemas'], d['standbys']")" "63 ['$STANDBY']" "verify --json: 63 schemas, the standby named"
 
 echo "# undo and lint --trace: the primaries undo, the standby follows"
 with_standby app "$BASIC" undo "$V3"
@@ -106,6 +108,8 @@ want_rc=$RC
 with_standby app "$BASIC" lint --trace
 is "$RC" "$want_rc" "lint --trace with a standby exits as it does without ($want_rc)"
 named_once "lint --trace"
+OUT=$("$SHOAL" lint --trace --json --migdir "$BASIC" --hosts "$STANDBY/app,$(hosts app)" --user postgres 2>/dev/null)
+is "$(json_field "$OUT" "d['standbys']")" "['$STANDBY']" "lint --trace --json names the standby"
 
 echo "# nothing but standbys: an error, not success"
 for command in apply status check; do

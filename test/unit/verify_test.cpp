@@ -142,7 +142,7 @@ TEST(VerifyReport, CleanFleet) {
     EXPECT_EQ(format_verify_json(groups, true),
               "{\"complete\":true,\"schemas\":2,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
               "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[]}],"
-              "\"unread\":[]}");
+              "\"unread\":[],\"standbys\":[]}");
 }
 
 TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
@@ -151,7 +151,7 @@ TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
     EXPECT_EQ(format_verify_json(groups, false),
               "{\"complete\":false,\"schemas\":3,\"differing\":1,\"groups\":[{\"versions\":[],\"schemas\":3,"
               "\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[{\"fingerprint\":\"B\","
-              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}],\"unread\":[]}");
+              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}],\"unread\":[],\"standbys\":[]}");
 }
 
 // A node or a schema that could not be read is part of the answer, never dropped.
@@ -162,9 +162,15 @@ TEST(VerifyReport, JsonNamesWhatCouldNotBeRead) {
               "{\"complete\":false,\"schemas\":1,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
               "\"schemas\":1,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":1,\"outliers\":[]}],"
               "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"reading the stamps failed: boom\"},"
-              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}]}");
+              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}],\"standbys\":[]}");
     EXPECT_EQ(format_unread({"n2", "", "boom"}), "n2: not read: boom");
     EXPECT_EQ(format_unread({"n1", "sh0001", "not a constant"}), "n1:sh0001: stamp not readable: not a constant");
+}
+
+// A standby is not part of the comparison, but the answer says it was skipped.
+TEST(VerifyReport, JsonNamesTheStandbysSkipped) {
+    const std::string json = format_verify_json(group_fingerprints({{"n1", "sh0000", kV12, "A"}}), true, {}, {"n3"});
+    EXPECT_EQ(json.substr(json.rfind(",\"unread\"")), ",\"unread\":[],\"standbys\":[\"n3\"]}");
 }
 
 // Issue 14, item 12: object names and definitions come from the database
