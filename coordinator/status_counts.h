@@ -17,9 +17,10 @@ namespace shoal {
 struct StatusCounts {
     size_t schemas = 0;  // schemas some version applies to
     size_t up_to_date = 0;
-    size_t behind = 0;                  // apply would run versions there
-    std::set<std::string> conflicting;  // apply would refuse them (plan errors: timeline, unknown version)
-    size_t unreadable = 0;              // their stamp cannot be read
+    size_t behind = 0;  // apply would run versions there
+    // Apply would refuse them (plan errors: timeline, a version not on disk).
+    std::set<std::string> conflicting;
+    size_t unreadable = 0;  // their stamp cannot be read
     // Part of `behind`: schemas whose latest shoal event is a failure at a
     // version apply would still run there. Once that version is in the stamp
     // (a later run, or another tool such as pg-mig, applied it), or no longer
@@ -31,7 +32,8 @@ struct StatusCounts {
 // nodes are skipped); `failures` maps each schema whose latest shoal event is a
 // failure to the version that failed.
 StatusCounts count_status(const MigrationDir &dir, const NodeState &state, const NodePlan &plan,
-                          const std::vector<PlanProblem> &errors, const std::map<std::string, std::string> &failures);
+                          const std::vector<PlanProblem> &errors,
+                          const std::map<std::string, std::string> &failures);
 
 // "11 schemas: 9 up to date, 2 behind (1 of them failed: sh0004), 1 at odds with
 // the directory (apply would refuse), 1 whose stamp cannot be read (below)";

@@ -32,10 +32,8 @@ class StatusCountsTest : public ::testing::Test {
     static NodeState node() {
         return NodeState{"n1",
                          {SchemaState{"sh1", {{A, ""}, {B, ""}, {C, ""}}},
-                          SchemaState{"sh2", {{A, ""}}},
-                          SchemaState{"sh3", {{A, ""}}},
-                          SchemaState{"sh4", {{A, ""}, {B, ""}}},
-                          SchemaState{"other", {}}}};
+                          SchemaState{"sh2", {{A, ""}}}, SchemaState{"sh3", {{A, ""}}},
+                          SchemaState{"sh4", {{A, ""}, {B, ""}}}, SchemaState{"other", {}}}};
     }
     StatusCounts count(const MigrationDir &with, const NodeState &state,
                        const std::map<std::string, std::string> &failures) {
@@ -51,7 +49,8 @@ TEST_F(StatusCountsTest, AFailureAtAVersionTheSchemaStillLacksIsFailedAndPartOfB
     EXPECT_EQ(counts.up_to_date, 1u);
     EXPECT_EQ(counts.behind, 3u);
     EXPECT_EQ(counts.failed, (std::vector<std::string>{"sh2", "sh3"}));
-    EXPECT_EQ(format_status_counts(counts), "4 schemas: 1 up to date, 3 behind (2 of them failed: sh2-3)");
+    EXPECT_EQ(format_status_counts(counts),
+              "4 schemas: 1 up to date, 3 behind (2 of them failed: sh2-3)");
 }
 
 TEST_F(StatusCountsTest, AFailureWhoseVersionIsNowInTheStampIsHistory) {
@@ -83,17 +82,19 @@ TEST_F(StatusCountsTest, AFailureAtAVersionNoLongerInTheDirectoryIsHistory) {
 
 TEST_F(StatusCountsTest, EverySchemaIsCountedOnce) {
     NodeState state = node();
-    state.schemas[2].problem = "not a constant";         // sh3: unreadable
-    state.schemas[3].applied = {{A, ""}, {C, ""}};        // sh4: timeline violation
+    state.schemas[2].problem = "not a constant";    // sh3: unreadable
+    state.schemas[3].applied = {{A, ""}, {C, ""}};  // sh4: timeline violation
     const StatusCounts counts = count(dir, state, {{"sh3", B}, {"sh4", B}});
     EXPECT_EQ(counts.unreadable, 1u);
     EXPECT_EQ(counts.conflicting, (std::set<std::string>{"sh4"}));
-    EXPECT_EQ(counts.behind, 1u);  // sh2
+    EXPECT_EQ(counts.behind, 1u);        // sh2
     EXPECT_TRUE(counts.failed.empty());  // neither is behind: apply would not run B there
-    EXPECT_EQ(counts.up_to_date + counts.behind + counts.conflicting.size() + counts.unreadable, counts.schemas);
-    EXPECT_EQ(format_status_counts(counts),
-              "4 schemas: 1 up to date, 1 behind, 1 at odds with the directory (apply would refuse), "
-              "1 whose stamp cannot be read (below)");
+    EXPECT_EQ(counts.up_to_date + counts.behind + counts.conflicting.size() + counts.unreadable,
+              counts.schemas);
+    EXPECT_EQ(
+        format_status_counts(counts),
+        "4 schemas: 1 up to date, 1 behind, 1 at odds with the directory (apply would refuse), "
+        "1 whose stamp cannot be read (below)");
 }
 
 TEST_F(StatusCountsTest, ErrorsOfOtherNodesAreNotCounted) {
