@@ -17,6 +17,13 @@ struct SourceLocation {
 
 std::string to_string(const SourceLocation &where);  // "file:line" or "file"
 
+// `where` as a node stores it (staged locations, recorded failures): "file:line"
+// with the file relative to the migration directory `dir`, so the directory
+// read from any path (another checkout, CI workspace, symbolic link) stages the
+// same text. A file the directory reaches only through the root (an include
+// by absolute path) keeps its absolute name, which is the same from anywhere.
+std::string stored_location(const std::string &dir, const SourceLocation &where);
+
 // A problem found while loading; loading reports all of them at once.
 struct Problem {
     SourceLocation where;
