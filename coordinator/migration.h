@@ -60,7 +60,15 @@ struct Script {
     std::string path;                   // the file as named in the directory
     std::string body;                   // resolved text (includes and variables expanded)
     std::vector<Statement> statements;  // body split by PostgreSQL's own parser
-    std::string checksum;               // SHA-256 hex of body
+    // SHA-256 hex of what the files say: the body, with every value \getenv
+    // read replaced by the variable's name. Values are configuration: another
+    // DEPLOY_REGION is the same version (and no stamp holds a hash of a secret).
+    // Without \getenv it is the SHA-256 of the body itself.
+    std::string checksum;
+    // SHA-256 hex of the body with the values, as shoal computed the checksum
+    // before extension 1.5 did: a stamp written then that holds it has this
+    // version with today's values. Empty when it equals `checksum`.
+    std::string checksum_with_values;
     Directives directives;
     bool solo = false;  // holds nontransactional statements: runs outside a transaction
     // Where the statements that run in the transaction recording the version
