@@ -65,9 +65,9 @@ struct Script {
     // DEPLOY_REGION is the same version (and no stamp holds a hash of a secret).
     // Without \getenv it is the SHA-256 of the body itself.
     std::string checksum;
-    // SHA-256 hex of the body with the values, as shoal computed the checksum
-    // before extension 1.5 did: a stamp written then that holds it has this
-    // version with today's values. Empty when it equals `checksum`.
+    // SHA-256 hex of the body with the values, the checksum an earlier shoal
+    // computed: a stamp it wrote that holds this ran the version with today's
+    // values. Empty when it equals `checksum`.
     std::string checksum_with_values;
     Directives directives;
     bool solo = false;  // holds nontransactional statements: runs outside a transaction

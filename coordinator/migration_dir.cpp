@@ -35,18 +35,23 @@ class WithoutEnvironment final : public SourceFiles {
     std::optional<std::vector<std::string>> list_files(const std::string &dir) const override {
         return files_.list_files(dir);
     }
-    std::optional<std::string> read_file(const std::string &path) const override { return files_.read_file(path); }
-    std::optional<std::string> getenv(const std::string &name) const override { return "${" + name + "}"; }
+    std::optional<std::string> read_file(const std::string &path) const override {
+        return files_.read_file(path);
+    }
+    std::optional<std::string> getenv(const std::string &name) const override {
+        return "${" + name + "}";
+    }
 
   private:
     const SourceFiles &files_;
 };
 
-// The checksum of `path` (resolved as `resolved`) and, when \getenv put values
-// into it, the checksum with those values, which shoal recorded before 1.5.
+// Sets the checksum of `script` (resolved as `resolved`) and, when a \getenv
+// ran, the checksum with the values it read, which an earlier shoal recorded.
 // A file \i'd by a name built from a value is not read in the second
 // resolution: the checksum covers what the name did not depend on.
-void set_checksums(Script &script, const Resolved &resolved, const std::string &cwd, const SourceFiles &files) {
+void set_checksums(Script &script, const Resolved &resolved, const std::string &cwd,
+                   const SourceFiles &files) {
     script.checksum = sha256_hex(resolved.body);
     if (!resolved.reads_environment) return;
     const std::string with_values = script.checksum;

@@ -74,7 +74,8 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
                         " (shoal new picks one) and run shoal chain.");
             return {};
         }
-        const bool same = have.checksum == want.up.checksum || have.checksum == want.up.checksum_with_values;
+        const bool same =
+            have.checksum == want.up.checksum || have.checksum == want.up.checksum_with_values;
         if (!have.checksum.empty() && !same) {
             problem(PlanProblemKind::ChecksumDrift, want.name, "",
                     "checksum drift: " + want.up.path + " changed since it was applied (" +

@@ -468,8 +468,10 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
         if (!outcome.results.empty() &&
             script.transaction_from + outcome.results.size() - 1 < script.statements.size())
             outcome.error->context =
-                stored_location(dir_.path, script.statements[script.transaction_from + outcome.results.size() - 1].where) + "\n" +
-                outcome.error->context;
+                stored_location(
+                    dir_.path,
+                    script.statements[script.transaction_from + outcome.results.size() - 1].where) +
+                "\n" + outcome.error->context;
         worker.error = outcome.error;
         worker.phase = Phase::DirectRollback;
         worker.connection->send(Batch{Query{"ROLLBACK", {}}});
@@ -533,7 +535,8 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
     case Phase::SoloStatement:
         if (outcome.error) {
             const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
-            outcome.error->context = stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
+            outcome.error->context =
+                stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
             return reset_solo(worker, outcome.error);
         }
         ++worker.solo_next;

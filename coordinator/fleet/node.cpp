@@ -323,7 +323,8 @@ bool same_schemas(std::vector<Node *> nodes) {
     return true;
 }
 
-bool stage(std::vector<Node *> nodes, const MigrationDir &dir, const std::vector<std::vector<StageItem>> &items) {
+bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
+           const std::vector<std::vector<StageItem>> &items) {
     std::vector<Batch> batches;
     for (const auto &node_items : items) {
         Batch batch;
