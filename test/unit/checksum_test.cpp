@@ -138,6 +138,8 @@ TEST(Checksum, AStampFromBeforeUnderOtherValuesIsDrift) {
     Plan plan = plan_over(load_region("us-east"), up(load_region("eu-west")).checksum_with_values);
     ASSERT_EQ(plan.errors.size(), 1u);
     EXPECT_EQ(plan.errors[0].kind, PlanProblemKind::ChecksumDrift);
+    EXPECT_NE(plan.errors[0].message.find("\\getenv value differs"), std::string::npos)
+        << plan.errors[0].message;
 }
 
 }  // namespace
