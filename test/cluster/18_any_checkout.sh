@@ -70,7 +70,8 @@ is "$RC" 0 "applied over scripts an older shoal staged from another path"
 is "$(stamp_of node1 checkouts "sh0$shard")" "20250101000001.users.sh,$HEAD" "its new shard got every version"
 is "$(q node1 checkouts "$old_locations")" 4 "what was staged stays as it was"
 
-# Undo from yet another path stages the dn scripts; a re-apply from the first one runs them again.
+# An undo from inside the repository (another relative path) stages the dn
+# scripts; a re-apply from the clone runs the version again.
 cd "$REPO"
 run_shoal checkouts mig undo "$HEAD"
 is "$RC" 0 "undone from the directory itself"
