@@ -81,9 +81,14 @@ struct Script {
     std::size_t transaction_from = 0;
     std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
     std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
-    // Values \getenv put into the body (resolve.h). A script with secrets is
-    // staged masked and run by the coordinator itself, never from shoal.script.
+    // Values \getenv put into the body (resolve.h), masked wherever it is staged.
     std::vector<std::string> secrets;
+
+    // Whether the statements hold what the environment gave (a value, or a
+    // default an unset variable left): the coordinator runs such a script from
+    // its own copy, never from shoal.script, where it is masked and where one
+    // checksum stands for every environment's statements.
+    bool from_environment() const { return !secrets.empty() || !checksum_with_values.empty(); }
 };
 
 // TIMESTAMP.title.prefix, with its up and dn scripts.

@@ -14,6 +14,7 @@ mkdir -p "$MIG"
 REGION=20250101000001.region.sh
 HEAD=20250101000002.plain.sh
 cat >"$MIG/$REGION.up.sql" <<'SQL'
+\set region nowhere
 \getenv region DEPLOY_REGION
 CREATE TABLE conf (region text);
 INSERT INTO conf VALUES (:'region');
@@ -61,9 +62,17 @@ is "$(q_all getenv "SELECT DISTINCT checksum FROM shoal.applied WHERE version = 
 is "$(stored_anywhere eu-west-zz9)$(stored_anywhere us-east-qq7)" 00 \
   "no value is stored: not in shoal.script, shoal.event, nor the stamps"
 
+# Unset, the variable keeps its default (psql's idiom): the same version, whose
+# statements are not the ones staged under its checksum with a value masked.
+unset DEPLOY_REGION
+q node1 getenv "CREATE SCHEMA sh0102" >/dev/null
+run_shoal getenv "$MIG" apply
+is "$RC" 0 "a new shard is migrated with DEPLOY_REGION unset"
+is "$(q node1 getenv "SELECT region FROM sh0102.conf")" nowhere "with the default the file sets"
+
 # A shard stamped by a shoal before this one: its checksum is the SHA-256 of
 # the resolved body with the value.
-legacy=$(printf "\nCREATE TABLE conf (region text);\nINSERT INTO conf VALUES ('eu-west-zz9');\n" | sha256sum | cut -d' ' -f1)
+legacy=$(printf "\n\nCREATE TABLE conf (region text);\nINSERT INTO conf VALUES ('eu-west-zz9');\n" | sha256sum | cut -d' ' -f1)
 q node1 getenv "CREATE SCHEMA sh0101; SELECT shoal.mig_mark('sh0101', '$REGION', '$legacy')" >/dev/null
 export DEPLOY_REGION=eu-west-zz9
 run_shoal getenv "$MIG" apply

@@ -94,6 +94,24 @@ TEST(Checksum, OfAGetenvVersionIsTheSameWithTheVariableUnset) {
     EXPECT_EQ(checksum(true), checksum(false));
 }
 
+// One checksum stands for the statements of every environment, so a script
+// the environment shaped never runs from what was staged under it.
+TEST(Checksum, AScriptTheEnvironmentShapedIsMarkedSo) {
+    auto load = [](const std::string &up, bool set) {
+        test::MemoryFiles files;
+        files.files["mig/1.a.sh.up.sql"] = up;
+        files.files["mig/1.a.sh.dn.sql"] = "";
+        if (set) files.env["DEPLOY_REGION"] = "us";
+        return load_migration_dir("mig", files).dir.versions.at(0).up;
+    };
+    const std::string with_default =
+        "\\set region eu\n\\getenv region DEPLOY_REGION\nSELECT :'region';\n";
+    EXPECT_TRUE(load(with_default, true).from_environment());
+    EXPECT_TRUE(load(with_default, false).from_environment());  // unset: the default stands in
+    EXPECT_FALSE(load("\\getenv region DEPLOY_REGION\nSELECT 1;\n", true).from_environment());
+    EXPECT_FALSE(load("SELECT 1;\n", true).from_environment());
+}
+
 TEST(Checksum, OfAGetenvVersionCoversItsFiles) {
     EXPECT_NE(up(load_region("eu-west")).checksum,
               up(load_region("eu-west", "SELECT 2;\n")).checksum);
