@@ -17,6 +17,13 @@ struct SourceLocation {
 
 std::string to_string(const SourceLocation &where);  // "file:line" or "file"
 
+// `where` as a node stores it (staged locations, recorded failures): "file:line"
+// with the file relative to the migration directory `dir`, so the directory
+// read from any path (another checkout, CI workspace, symbolic link) stages the
+// same text. A file the directory reaches only through the root (an include
+// by absolute path) keeps its absolute name, which is the same from anywhere.
+std::string stored_location(const std::string &dir, const SourceLocation &where);
+
 // A problem found while loading; loading reports all of them at once.
 struct Problem {
     SourceLocation where;
@@ -53,7 +60,15 @@ struct Script {
     std::string path;                   // the file as named in the directory
     std::string body;                   // resolved text (includes and variables expanded)
     std::vector<Statement> statements;  // body split by PostgreSQL's own parser
-    std::string checksum;               // SHA-256 hex of body
+    // SHA-256 hex of what the files say: the body, with every value \getenv
+    // read replaced by the variable's name. Values are configuration: another
+    // DEPLOY_REGION is the same version (and no stamp holds a hash of a secret).
+    // Without \getenv it is the SHA-256 of the body itself.
+    std::string checksum;
+    // SHA-256 hex of the body with the values, the checksum an earlier shoal
+    // computed: a stamp it wrote that holds this ran the version with today's
+    // values. Empty when it equals `checksum`.
+    std::string checksum_with_values;
     Directives directives;
     bool solo = false;  // holds nontransactional statements: runs outside a transaction
     // Where the statements that run in the transaction recording the version
@@ -66,9 +81,14 @@ struct Script {
     std::size_t transaction_from = 0;
     std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
     std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
-    // Values \getenv put into the body (resolve.h). A script with secrets is
-    // staged masked and run by the coordinator itself, never from shoal.script.
+    // Values \getenv put into the body (resolve.h), masked wherever it is staged.
     std::vector<std::string> secrets;
+
+    // Whether the statements hold what the environment gave (a value, or a
+    // default an unset variable left): the coordinator runs such a script from
+    // its own copy, never from shoal.script, where it is masked and where one
+    // checksum stands for every environment's statements.
+    bool from_environment() const { return !secrets.empty() || !checksum_with_values.empty(); }
 };
 
 // TIMESTAMP.title.prefix, with its up and dn scripts.

@@ -27,6 +27,38 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
     to.insert(to.end(), from.begin(), from.end());
 }
 
+// The migration files as they are, with each environment variable read as a
+// mention of its name: what a version's checksum covers.
+class WithoutEnvironment final : public SourceFiles {
+  public:
+    explicit WithoutEnvironment(const SourceFiles &files) : files_(files) {}
+    std::optional<std::vector<std::string>> list_files(const std::string &dir) const override {
+        return files_.list_files(dir);
+    }
+    std::optional<std::string> read_file(const std::string &path) const override {
+        return files_.read_file(path);
+    }
+    std::optional<std::string> getenv(const std::string &name) const override {
+        return "${" + name + "}";
+    }
+
+  private:
+    const SourceFiles &files_;
+};
+
+// Sets the checksum of `script` (resolved as `resolved`) and, when a \getenv
+// ran, the checksum with the values it read, which an earlier shoal recorded.
+// A file \i'd by a name built from a value is not read in the second
+// resolution: the checksum covers what the name did not depend on.
+void set_checksums(Script &script, const Resolved &resolved, const std::string &cwd,
+                   const SourceFiles &files) {
+    script.checksum = sha256_hex(resolved.body);
+    if (!resolved.reads_environment) return;
+    const std::string with_values = script.checksum;
+    script.checksum = sha256_hex(resolve_script(script.path, cwd, WithoutEnvironment(files)).body);
+    if (script.checksum != with_values) script.checksum_with_values = with_values;
+}
+
 // One file fully prepared; problems go to `problems`.
 Script load_script(const std::string &path, const std::string &cwd, const SourceFiles &files,
                    ScriptPlace place, std::vector<Problem> &problems,
@@ -49,7 +81,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     script.echoes = resolved.echoes;
     script.secrets = resolved.secrets;
     script.body = resolved.body;
-    script.checksum = sha256_hex(script.body);
+    set_checksums(script, resolved, cwd, files);
     // A file that did not resolve would only add parse errors caused by that.
     if (!resolved.problems.empty()) return script;
     // Each file was checked as it was read; what is left is a value \getenv or

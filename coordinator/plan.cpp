@@ -74,11 +74,19 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
                         " (shoal new picks one) and run shoal chain.");
             return {};
         }
-        if (!have.checksum.empty() && have.checksum != want.up.checksum) {
+        // An earlier shoal's checksum of a version reading \getenv held the values.
+        const bool same =
+            have.checksum == want.up.checksum || have.checksum == want.up.checksum_with_values;
+        if (!have.checksum.empty() && !same) {
+            const std::string values =
+                want.up.checksum_with_values.empty()
+                    ? ""
+                    : " If only a \\getenv value differs from the one it ran with under an "
+                      "earlier shoal, which hashed values too, --allow-drift runs past it.";
             problem(PlanProblemKind::ChecksumDrift, want.name, "",
                     "checksum drift: " + want.up.path + " changed since it was applied (" +
                         have.checksum.substr(0, 12) + " then, " + want.up.checksum.substr(0, 12) +
-                        " now). Restore the file, or put the change in a new version.");
+                        " now). Restore the file, or put the change in a new version." + values);
         }
     }
     return std::vector<const Version *>(

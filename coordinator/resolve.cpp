@@ -411,6 +411,7 @@ void Resolver::meta_command(const std::string &path, int number, const std::stri
         }
     } else if (name == "getenv") {
         if (!wants(2, "getenv PSQL_VARIABLE ENVIRONMENT_VARIABLE")) return;
+        out_.reads_environment = true;
         // As psql: an unset environment variable leaves the psql variable alone.
         if (std::optional<std::string> value = files_.getenv((*args)[1])) {
             vars_[(*args)[0]] = *value;

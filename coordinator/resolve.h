@@ -23,6 +23,7 @@ struct Resolved {
     // What \getenv values put into `body`, each as read and as interpolated
     // (quoted); never stored or printed: see mask_secrets().
     std::vector<std::string> secrets;
+    bool reads_environment = false;  // a \getenv ran, whatever it found
     std::vector<Problem> problems;
 };
 

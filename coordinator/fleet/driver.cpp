@@ -342,7 +342,7 @@ void Driver::start_step(Worker &worker) {
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.error.reset();
     worker.step_started = last_moved_ = Clock::now();
-    if (!script.solo && !script.secrets.empty()) return start_direct(worker);
+    if (!script.solo && script.from_environment()) return start_direct(worker);
     if (!script.solo) {
         worker.phase = Phase::Transaction;
         // The step's transaction is the batch's implicit one: what the extended
@@ -403,8 +403,9 @@ StepSettings Driver::timeouts_of(const Script &script) const {
 
 // The recording transaction, for what mig_apply cannot run from the staged
 // script: a solo version's statements after its solo part (pg-mig's `COMMIT; …
-// BEGIN; …`; none for a plain solo version), and a whole version holding values
-// read with \getenv (staged masked: shoal.script never stores them). One
+// BEGIN; …`; none for a plain solo version), and a whole version holding what
+// \getenv read (Script::from_environment: staged masked, shoal.script never
+// stores values, and its checksum is the same under any value). One
 // transaction that first records the version (mig_mark; mig_forget for undo)
 // under the schema lock, so the stamp's checks come before anything runs, then
 // runs statements [transaction_from, end); a failure rolls both back.
@@ -468,8 +469,10 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
         if (!outcome.results.empty() &&
             script.transaction_from + outcome.results.size() - 1 < script.statements.size())
             outcome.error->context =
-                to_string(script.statements[script.transaction_from + outcome.results.size() - 1].where) + "\n" +
-                outcome.error->context;
+                stored_location(
+                    dir_.path,
+                    script.statements[script.transaction_from + outcome.results.size() - 1].where) +
+                "\n" + outcome.error->context;
         worker.error = outcome.error;
         worker.phase = Phase::DirectRollback;
         worker.connection->send(Batch{Query{"ROLLBACK", {}}});
@@ -533,7 +536,8 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
     case Phase::SoloStatement:
         if (outcome.error) {
             const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
-            outcome.error->context = to_string(statement.where) + "\n" + outcome.error->context;
+            outcome.error->context =
+                stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
             return reset_solo(worker, outcome.error);
         }
         ++worker.solo_next;

@@ -43,7 +43,7 @@ std::vector<NodeState> states_of(const std::vector<Node *> &nodes) {
 }
 
 // Per node still usable, each version its plan runs, once; plan.nodes[i] is planned[i]'s.
-bool stage_plan(const std::vector<Node *> &planned, const Plan &plan) {
+bool stage_plan(const std::vector<Node *> &planned, const MigrationDir &dir, const Plan &plan) {
     std::vector<Node *> nodes;
     std::vector<std::vector<StageItem>> items;
     for (size_t i = 0; i < planned.size(); ++i) {
@@ -55,7 +55,7 @@ bool stage_plan(const std::vector<Node *> &planned, const Plan &plan) {
             for (const Version *version : schema.steps)
                 if (seen.insert(version).second) items.back().push_back(StageItem{version, plan.direction});
     }
-    return stage(nodes, items);
+    return stage(nodes, dir, items);
 }
 
 void add(DriveResult &total, DriveResult round) {
@@ -317,7 +317,7 @@ int Migrate::run() {
         }
         // A node that cannot stage is left out of this run; the others go on.
         nodes = usable_nodes(nodes_);
-        if (!stage_plan(planned_, plan))
+        if (!stage_plan(planned_, dir_, plan))
             for (const Node *node : nodes)
                 if (!node->usable) {
                     summary_.run_errors.push_back(node->spec.display + ": " + node->problem);

@@ -324,7 +324,8 @@ bool same_schemas(std::vector<Node *> nodes) {
     return true;
 }
 
-bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> &items) {
+bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
+           const std::vector<std::vector<StageItem>> &items) {
     std::vector<Batch> batches;
     for (const auto &node_items : items) {
         Batch batch;
@@ -334,7 +335,7 @@ bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> 
             std::vector<std::string> statements, locations;
             for (const Statement &statement : script.statements) {
                 statements.push_back(mask_secrets(statement.sql, script.secrets));
-                locations.push_back(to_string(statement.where));
+                locations.push_back(stored_location(dir.path, statement.where));
             }
             batch.push_back(Query{"SELECT shoal.stage($1, $2, $3, $4, $5)",
                                   {item.version->name, up ? "up" : "dn", script.checksum, text_array(statements),

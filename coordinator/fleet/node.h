@@ -101,9 +101,10 @@ struct StageItem {
     Direction direction;
 };
 
-// Stages scripts on nodes: items[i] goes to nodes[i], all at once. A failing
-// node becomes unusable.
-bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> &items);
+// Stages scripts of `dir` on nodes: items[i] goes to nodes[i], all at once. A
+// failing node becomes unusable.
+bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
+           const std::vector<std::vector<StageItem>> &items);
 
 // Runs before.sql or after.sql on every node in `public`, in one transaction
 // per node. Failures become node problems (the node stays usable).
