@@ -93,3 +93,48 @@ $fn$;
 COMMENT ON FUNCTION shoal.write_stamp(text, text[], text[], timestamptz[]) IS
   'shoal (internal): rewrite a schema''s stamp from parallel arrays (checksum '''' for unknown) in the current transaction';
 
+-- pg-mig's settings on the functions in public (item 8) ----------------------------
+--
+-- pg-mig writes public.mig_digest_const() and public.mig_rerun_fingerprint_const()
+-- with SET search_path FROM CURRENT in its session's own search_path, so their
+-- settings are that path ("$user", public for a role with no setting of its own).
+-- set_digest and set_rerun_fingerprint pin their own search_path, which FROM
+-- CURRENT stored instead. The statement now runs with the session's reset value of
+-- search_path (what a new session of the same role, database and connection
+-- options starts with, as pg-mig's does), and is built before the path changes,
+-- with every name in it qualified.
+CREATE FUNCTION shoal.write_public_const(fn_name text, value text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  statement text := format('CREATE OR REPLACE FUNCTION public.%I() RETURNS pg_catalog.text LANGUAGE sql '
+                           'SET search_path FROM CURRENT AS %L', fn_name, shoal.const_source(value));
+BEGIN
+  -- Local to this call: the function's own SET restores the path when it returns.
+  PERFORM set_config('search_path', s.reset_val, true) FROM pg_settings s WHERE s.name = 'search_path';
+  EXECUTE statement;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.write_public_const(text, text) IS
+  'shoal (internal): write public.<fn_name>() returning value as pg-mig''s saveDigest writes it, settings included';
+REVOKE ALL ON FUNCTION shoal.write_public_const(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION shoal.set_digest(digest text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF digest IS NULL THEN
+    RAISE EXCEPTION 'digest must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- pg-mig's deploy gates read public.mig_digest_const().
+  PERFORM shoal.write_public_const('mig_digest_const', digest);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION shoal.set_rerun_fingerprint(fingerprint text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF fingerprint IS NULL THEN
+    RAISE EXCEPTION 'fingerprint must not be null' USING ERRCODE = '22004';
+  END IF;
+  PERFORM shoal.write_public_const('mig_rerun_fingerprint_const', fingerprint);
+END
+$fn$;
