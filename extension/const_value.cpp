@@ -4,7 +4,7 @@
 // reads the stamp and `shoal status` reads every schema's, and the parse below
 // costs a small fraction of that. It accepts exactly what the expression did:
 //   ^\s*SELECT\s+'((?:[^']|'')*)'\s*;?\s*$   (SELECT in any case)
-// and, since 1.5, shoal's per-version data in a comment after it (stamp.hpp):
+// and, since 1.5, shoal's per-version data in a comment after it (stamp.cpp):
 //   ... ;? \s* -- shoal <data without a line break> \s*$
 // shoal.stamp_problem() (1.4, at the end) says why a stamp cannot be read, without
 // raising, for the functions that read every schema at once.
