@@ -3,8 +3,8 @@
 // staged up script (apply) or not (mark), in the caller's transaction:
 //   lock the schema; read its stamp; 'already applied' when the version is there
 //   with the same (or no recorded) checksum, SH001 with another, SH002 when a newer
-//   version is there; run the staged statements; append the version to both
-//   stamp functions; append the event row.
+//   version is there; run the staged statements; append the version and its data
+//   to the stamp (stamp.cpp: one function); append the event row.
 // Every schema-version of a run goes through here, so it is C (1.2 had it in
 // PL/pgSQL, whose per-statement cost was most of an apply's bookkeeping): the two
 // queries it needs are planned once per session, the stamp's texts are read from
@@ -20,6 +20,7 @@
 #include "const_value.hpp"
 #include "pg_calls.hpp"
 #include "run_script.hpp"
+#include "stamp.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -73,8 +74,8 @@ std::string append_member(const std::string &text, const char *separator, const 
   return trimmed.substr(0, trimmed.size() - 1) + separator + item + trimmed.back();
 }
 
-// Whether shoal_stamp_const's text is a JSON object with something in it, so that
-// an entry can be appended before its closing brace (1.2's regular expression
+// Whether the stamp's data is a JSON object with something in it, so that an entry
+// can be appended before its closing brace (1.2's regular expression
 // ^\s*\{.*[^{\s].*\}\s*$). Anything else is replaced by a new object.
 bool is_nonempty_object(const std::string &text) {
   size_t first = 0;
@@ -86,32 +87,15 @@ bool is_nonempty_object(const std::string &text) {
   return false;
 }
 
-// The constant function's body for a stamp value, as pg-mig writes it:
-// ` SELECT '<value with ' doubled>'; ` (shoal.const_source).
-std::string const_source(const std::string &value) {
-  std::string body = " SELECT '";
-  for (char c : value) {
-    body += c;
-    if (c == '\'') body += '\'';
-  }
-  return body + "'; ";
-}
-
-void write_stamp_function(const char *schema, const char *name, const std::string &value) {
-  const std::string body = const_source(value);
-  if (!shoal::rewrite_function_source(schema, name, shoal::make_text(body)))
-    shoal::create_const_function(schema, name, body);
-}
-
 // The checksum shoal recorded for an applied version ('' when none), read as 1.2
 // read it: the rare path, so plain SQL.
-std::string recorded_checksum(const std::string &extra, const char *version) {
+std::string recorded_checksum(const std::string &data, const char *version) {
   static SPIPlanPtr plan = nullptr;
   if (plan == nullptr) {
     const Oid types[] = {TEXTOID, TEXTOID};
     plan = shoal::spi_keep_plan("SELECT coalesce($1::jsonb -> $2 ->> 'checksum', '')", 2, types);
   }
-  const Datum args[] = {PointerGetDatum(shoal::make_text(extra)), PointerGetDatum(shoal::make_text(version))};
+  const Datum args[] = {PointerGetDatum(shoal::make_text(data)), PointerGetDatum(shoal::make_text(version))};
   shoal::spi_execute_plan(plan, args, "  ");
   bool is_null = false;
   const Datum checksum = shoal::spi_first_row_value(1, is_null);
@@ -165,11 +149,12 @@ const char *add_version(const char *schema, const char *version, const char *che
   shoal::lock_schema(schema);
   const TimestampTz started = shoal::now();
 
-  std::string version_list, extra;
-  const bool has_list = shoal::read_const_function(schema, "mig_versions_const", version_list);
-  const bool has_extra = shoal::read_const_function(schema, "shoal_stamp_const", extra);
+  shoal::ConstFunction list, old_data;
+  const bool has_list = shoal::read_const_function(schema, "mig_versions_const", list);
+  const bool has_old_data = shoal::read_const_function(schema, "shoal_stamp_const", old_data);
+  const std::string data = shoal::stamp_data(has_list ? &list : nullptr, has_old_data ? &old_data : nullptr);
   std::vector<std::string> applied;
-  if (has_list && !shoal::json_string_array(version_list.c_str(), applied))
+  if (has_list && !shoal::json_string_array(list.value.c_str(), applied))
     shoal::report_error(kNotAConstant,
                         "shoal cannot read " + shoal::quote_ident(schema) +
                             ".mig_versions_const(): it is not a JSON array of version names",
@@ -178,7 +163,7 @@ const char *add_version(const char *schema, const char *version, const char *che
   std::string newest;
   for (const std::string &name : applied) {
     if (name == version) {
-      const std::string recorded = has_extra ? recorded_checksum(extra, version) : std::string();
+      const std::string recorded = data.empty() ? std::string() : recorded_checksum(data, version);
       if (recorded.empty() || recorded == checksum) return "already applied";
       shoal::report_error(kChangedChecksum,
                           std::string("version ") + version + " of schema " + shoal::quote_ident(schema) +
@@ -202,17 +187,16 @@ const char *add_version(const char *schema, const char *version, const char *che
   }
 
   // Appended to the texts as they are: pg-mig's list keeps its form, and shoal's
-  // object gets `"<version>": {...}` as jsonb writes it. A key already there (a
-  // version pg-mig undid) is written again; JSON readers keep the last one.
+  // data gets `"<version>":{...}` without spaces, as JSON.stringify would write it.
+  // A key already there (a list edited by hand) is written again; JSON readers
+  // keep the last one.
   const std::string quoted_version = shoal::json_string(version);
   const std::string new_list =
-      applied.empty() ? "[" + quoted_version + "]" : append_member(version_list, ",", quoted_version);
-  const std::string entry = quoted_version + ": {\"checksum\": " + shoal::json_string(checksum) +
-                            ", \"applied_at\": \"" + shoal::json_timestamp(shoal::now()) + "\"}";
-  const std::string new_extra =
-      has_extra && is_nonempty_object(extra) ? append_member(extra, ", ", entry) : "{" + entry + "}";
-  write_stamp_function(schema, "mig_versions_const", new_list);
-  write_stamp_function(schema, "shoal_stamp_const", new_extra);
+      applied.empty() ? "[" + quoted_version + "]" : append_member(list.value, ",", quoted_version);
+  const std::string entry = quoted_version + ":{\"checksum\":" + shoal::json_string(checksum) +
+                            ",\"applied_at\":\"" + shoal::json_timestamp(shoal::now()) + "\"}";
+  const std::string new_data = is_nonempty_object(data) ? append_member(data, ",", entry) : "{" + entry + "}";
+  shoal::write_stamp(schema, new_list, new_data, has_old_data);
 
   if (action == Action::Mark) {
     log_event(schema, version, "mark", checksum, started, nullptr);

@@ -1,11 +1,14 @@
 // shoal.const_value(fn_schema, fn_name, fn_source): the text a constant function
 // returns, read from its source `SELECT '<literal>';` as pg-mig and shoal write it,
 // never by running it. 1.0 matched a regular expression in PL/pgSQL; every apply
-// reads two stamps and `shoal status` reads two per schema, and the parse below
+// reads the stamp and `shoal status` reads every schema's, and the parse below
 // costs a small fraction of that. It accepts exactly what the expression did:
 //   ^\s*SELECT\s+'((?:[^']|'')*)'\s*;?\s*$   (SELECT in any case)
+// and, since 1.5, shoal's per-version data in a comment after it (stamp.cpp):
+//   ... ;? \s* -- shoal <data without a line break> \s*$
 // shoal.stamp_problem() (1.4, at the end) says why a stamp cannot be read, without
 // raising, for the functions that read every schema at once.
+#include <cstring>
 #include <string>
 
 #include "boundary.hpp"
@@ -22,9 +25,11 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
-// The literal's value (doubled quotes undone), or false when `source` has any
-// other form.
-bool read_const_literal(const char *source, size_t length, std::string &value) {
+}  // namespace
+
+namespace shoal {
+
+bool read_const_source(const char *source, size_t length, std::string &value, std::string &data) {
   const char *p = source;
   const char *end = source + length;
   while (p < end && is_space(*p)) ++p;
@@ -49,7 +54,28 @@ bool read_const_literal(const char *source, size_t length, std::string &value) {
   while (p < end && is_space(*p)) ++p;
   if (p < end && *p == ';') ++p;
   while (p < end && is_space(*p)) ++p;
+  // A comment runs to the next line break (PostgreSQL's scanner: --[^\n\r]*), so
+  // nothing in the data can end it early or add a statement after it.
+  const size_t marker_length = strlen(kDataMarker);
+  if (static_cast<size_t>(end - p) >= marker_length && strncmp(p, kDataMarker, marker_length) == 0) {
+    p += marker_length;
+    const char *data_start = p;
+    while (p < end && *p != '\n' && *p != '\r') ++p;
+    data.assign(data_start, p);
+    while (p < end && is_space(*p)) ++p;
+  }
   return p == end;
+}
+
+}  // namespace shoal
+
+namespace {
+
+// The literal's value (doubled quotes undone), or false when `source` has any
+// other form; shoal's data after it is not needed here.
+bool read_const_literal(const char *source, size_t length, std::string &value) {
+  std::string data;
+  return shoal::read_const_source(source, length, value, data);
 }
 
 }  // namespace
@@ -77,10 +103,10 @@ SHOAL_FUNCTION(shoal_const_value) {
 
 namespace shoal {
 
-bool read_const_function(const char *schema, const char *name, std::string &value) {
-  text *source = function_source(schema, name);
+bool read_const_function(const char *schema, const char *name, ConstFunction &found) {
+  text *source = function_source(schema, name, &found.written_by);
   if (source == nullptr) return false;
-  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value)) {
+  if (!read_const_source(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), found.value, found.data)) {
     const char *quoted_schema = nullptr;
     const char *quoted_name = nullptr;
     pg_guard([&] {
@@ -100,9 +126,9 @@ SHOAL_FUNCTION(shoal_const_of) {
   // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
   const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  std::string value;
-  if (!shoal::read_const_function(schema, name, value)) PG_RETURN_NULL();
-  PG_RETURN_TEXT_P(shoal::make_text(value));
+  shoal::ConstFunction found;
+  if (!shoal::read_const_function(schema, name, found)) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(shoal::make_text(found.value));
 }
 
 // shoal.stamp_problem(schema, version_list_source, extra_source): why a schema's
@@ -110,7 +136,7 @@ SHOAL_FUNCTION(shoal_const_of) {
 // when it can. stamps() and applied read every schema at once, and one hostile or
 // hand-broken stamp must fail that schema alone, by name, never the whole node; so
 // this reports instead of raising. The sources are prosrc of mig_versions_const()
-// and shoal_stamp_const() (NULL where missing).
+// and of a stamp's shoal_stamp_const() from before 1.5 (NULL where missing).
 namespace {
 
 #if PG_VERSION_NUM >= 160000
@@ -179,14 +205,18 @@ void check_json(const std::string &json, bool &valid, bool &string_array) {
 // array of strings when `array` is set).
 std::string source_problem(const char *quoted_schema, const char *name, text *source, bool array) {
   if (source == nullptr) return std::string();
-  std::string value;
+  std::string value, data;
   const std::string function = std::string(quoted_schema) + "." + name + "()";
-  if (!read_const_literal(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value))
+  if (!shoal::read_const_source(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), value, data))
     return "shoal cannot read " + function + ": its body is not a constant";
   bool valid = false, string_array = false;
   check_json(value, valid, string_array);
   if (array && !string_array) return "shoal cannot read " + function + ": it is not a JSON array of version names";
   if (!valid) return "shoal cannot read " + function + ": it is not JSON";
+  if (!data.empty()) {
+    check_json(data, valid, string_array);
+    if (!valid) return "shoal cannot read " + function + ": shoal's data after its value is not JSON";
+  }
   return std::string();
 }
 

@@ -393,7 +393,7 @@ bool owns_function(Oid function) {
 
 }  // namespace
 
-bool rewrite_function_source(const char *schema, const char *name, text *source) {
+bool rewrite_function_source(const char *schema, const char *name, text *source, bool pin_search_path) {
   bool rewritten = false;
   pg_guard([&] {
     HeapTuple old = find_function_without_arguments(schema, name);
@@ -415,6 +415,12 @@ bool rewrite_function_source(const char *schema, const char *name, text *source)
     bool replaces[Natts_pg_proc] = {};
     values[Anum_pg_proc_prosrc - 1] = PointerGetDatum(source);
     replaces[Anum_pg_proc_prosrc - 1] = true;
+    if (pin_search_path) {
+      // As the GUC machinery writes it: the schema quoted as in SET search_path.
+      Datum setting = CStringGetTextDatum(psprintf("search_path=%s", quote_identifier(schema)));
+      values[Anum_pg_proc_proconfig - 1] = PointerGetDatum(construct_array(&setting, 1, TEXTOID, -1, false, TYPALIGN_INT));
+      replaces[Anum_pg_proc_proconfig - 1] = true;
+    }
     HeapTuple updated = heap_modify_tuple(old, RelationGetDescr(procs), values, nulls, replaces);
     CatalogTupleUpdate(procs, &updated->t_self, updated);
     InvokeObjectPostAlterHook(ProcedureRelationId, proc->oid, 0);
@@ -426,11 +432,12 @@ bool rewrite_function_source(const char *schema, const char *name, text *source)
   return rewritten;
 }
 
-text *function_source(const char *schema, const char *name) {
+text *function_source(const char *schema, const char *name, TransactionId *written_by) {
   text *source = nullptr;
   pg_guard([&] {
     HeapTuple found = find_function_without_arguments(schema, name);
     if (found == nullptr) return;
+    if (written_by != nullptr) *written_by = HeapTupleHeaderGetRawXmin(found->t_data);
     bool is_null = false;
     const Datum value = SysCacheGetAttr(PROCOID, found, Anum_pg_proc_prosrc, &is_null);
     if (!is_null) source = DatumGetTextPCopy(value);

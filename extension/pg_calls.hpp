@@ -124,11 +124,14 @@ class RunAs {
 
 // Replaces the source of the existing function schema.name(), a SQL function of no
 // arguments returning text, in place (one pg_proc update, as ALTER FUNCTION does);
-// the caller must own it. False, with nothing changed, when there is none such.
-bool rewrite_function_source(const char *schema, const char *name, text *source);
+// with pin_search_path, its settings too, to exactly search_path=<schema>, what
+// pg-mig's CREATE OR REPLACE … SET search_path FROM CURRENT leaves. The caller must
+// own it. False, with nothing changed, when there is none such.
+bool rewrite_function_source(const char *schema, const char *name, text *source, bool pin_search_path);
 
-// The source (prosrc) of schema.name() taking no arguments; nullptr when there is
-// no such function.
-text *function_source(const char *schema, const char *name);
+// The source (prosrc) of schema.name() taking no arguments, and the transaction
+// that wrote its pg_proc row last (xmin; written_by may be nullptr); nullptr when
+// there is no such function.
+text *function_source(const char *schema, const char *name, TransactionId *written_by = nullptr);
 
 }  // namespace shoal

@@ -61,6 +61,30 @@ is "$(sql target -c "SELECT shoal.mig_undo('sh0001', '003.name.sh', 'n-dn')")" "
 is "$(sql target -c "SELECT shoal.mig_apply('sh0001', '001.users.sh', 'other')" 2>&1 | grep -o 'was applied with checksum u-up')" \
   "was applied with checksum u-up" "the moved checksum is still checked"
 
+is "$(sql target -c "SELECT string_agg(proname, ',') FROM pg_proc WHERE pronamespace = 'sh0001'::regnamespace")" \
+  "mig_versions_const" "shoal's data travels inside the stamp: one function"
+
+# A shard dumped before 1.5, with shoal's data in a second function written in the
+# same transaction, restored into a database with 1.5 (one transaction per
+# statement: the functions get xmins in pg_dump's order).
+sql source <<'SQL'
+CREATE SCHEMA sh0009;
+BEGIN;
+CREATE FUNCTION sh0009.mig_versions_const() RETURNS text LANGUAGE sql SET search_path = sh0009
+  AS $$ SELECT '["001.users.sh"]'; $$;
+CREATE FUNCTION sh0009.shoal_stamp_const() RETURNS text LANGUAGE sql SET search_path = sh0009
+  AS $$ SELECT '{"001.users.sh": {"checksum": "u-up", "applied_at": "2024-05-06T07:08:09+00:00"}}'; $$;
+COMMIT;
+SQL
+pg_dump -h 127.0.0.1 -p "$PGSERVER_PORT" -U postgres --schema=sh0009 source | sql target >/dev/null
+is "$(sql target -c "SELECT version || '|' || checksum || '|' || (applied_at = '2024-05-06T07:08:09+00:00') FROM shoal.applied WHERE schema = 'sh0009'")" \
+  "001.users.sh|u-up|true" "a shard dumped before 1.5 keeps its checksum"
+is "$(sql target -c "SELECT shoal.mig_mark('sh0009', '002.email.sh', 'e-up')")" "marked" "and takes the next version"
+is "$(sql target -c "SELECT string_agg(proname, ',') FROM pg_proc WHERE pronamespace = 'sh0009'::regnamespace")" \
+  "mig_versions_const" "which folds the old data into the one function"
+is "$(sql target -c "SELECT array_to_string(checksums, ',') FROM shoal.stamps() WHERE schema = 'sh0009'")" \
+  "u-up,e-up" "keeping the checksum from before 1.5"
+
 # A database without shoal still reads the stamp as pg-mig does.
 pg_dump -h 127.0.0.1 -p "$PGSERVER_PORT" -U postgres --schema=sh0001 source | sql bare >/dev/null
 is "$(sql bare -c 'SELECT sh0001.mig_versions_const()')" '["001.users.sh","002.email.sh"]' \
