@@ -237,7 +237,7 @@ int Migrate::run() {
     }
     if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
         report_node_problems();
-        return to_int(ExitCode::ExtensionMissing);
+        return to_int(left_out_code(nodes_));
     }
     if (!refuse_transaction_pooling(usable_nodes(nodes_))) {
         report_node_problems();

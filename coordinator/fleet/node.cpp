@@ -147,19 +147,20 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         }
         const Rows &rows = outcome.results.at(0);
         const auto &installed = rows.rows.at(0).at(0);
-        if (!installed) {
-            node.usable = false;
-            node.problem = "the shoal extension is not installed; run CREATE EXTENSION shoal; there "
-                           "(or pass --install-extension)";
-        } else if (version_less(*installed, kExtensionVersion)) {
-            node.usable = false;
-            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " +
-                           kExtensionVersion + "; run ALTER EXTENSION shoal UPDATE; there (or pass --install-extension)";
-        } else {
+        if (installed && !version_less(*installed, kExtensionVersion)) {
             current.push_back(&node);
             free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
             continue;
         }
+        node.usable = false;
+        if (!installed) {
+            node.extension_fix = "CREATE EXTENSION shoal";
+            node.problem = "the shoal extension is not installed";
+        } else {
+            node.extension_fix = "ALTER EXTENSION shoal UPDATE";
+            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " + kExtensionVersion;
+        }
+        node.problem += "; run " + node.extension_fix + "; there (or pass --install-extension)";
         all_ok = false;
     }
     // Asked only where the extension is known to have the functions.
@@ -455,12 +456,26 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
     return confirmed;
 }
 
-std::vector<std::string> read_digests(std::vector<Node *> nodes) {
-    auto outcomes = exchange(controls(nodes),
-                             std::vector<Batch>(nodes.size(), Batch{Query{"SELECT shoal.digest()", {}}}));
-    std::vector<std::string> values;
-    for (const Outcome &outcome : outcomes)
-        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
+std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) {
+    // pg-mig's query, verbatim: its gate calls the function, whoever wrote it.
+    const Query digest{"SELECT digest FROM public.mig_digest_const() AS digest", {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{digest}));
+    std::vector<std::optional<std::string>> values;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const Outcome &outcome = outcomes[i];
+        if (!outcome.error) {
+            values.push_back(outcome.results.empty() || outcome.results[0].empty() ? "" : outcome.results[0].value(0, 0));
+            continue;
+        }
+        // No function (or no schema public): never migrated, no digest.
+        const std::string &state = outcome.error->sqlstate;
+        if (state == "42883" || state == "3F000") {
+            values.push_back("");
+            continue;
+        }
+        lose(*nodes[i], "reading the digest failed", *outcome.error);
+        values.push_back(std::nullopt);
+    }
     return values;
 }
 

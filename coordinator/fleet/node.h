@@ -26,6 +26,7 @@ struct Node {
     std::unique_ptr<Connection> control;  // holds the run lock while the run lasts
     bool usable = false;                  // connected, extension checked, not lost since
     std::string problem;                  // why not usable, for the summary
+    std::string extension_fix;            // the SQL that makes the extension current here, "" when it is
     std::string host;                     // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;          // see parallelism.h
     bool locked = false;
@@ -44,8 +45,8 @@ std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
 std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
 
 // Checks (or with `install`, creates or updates) the extension and reads what
-// the default parallelism is derived from. A node without a usable extension
-// gets a problem naming the SQL that fixes it. Returns false when any node failed.
+// the default parallelism is derived from. A node without a current extension
+// gets its extension_fix and is left out. Returns false when any node failed.
 bool check_extensions(std::vector<Node *> nodes, bool install);
 
 // This run's name on every node: the holder shoal.lock_run() records, and what
@@ -135,6 +136,9 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
 // run included. Returns, per node, whether it confirmed; a node where it fails
 // is marked lost (not usable, with the reason in its problem).
 std::vector<bool> make_durable(std::vector<Node *> nodes);
-std::vector<std::string> read_digests(std::vector<Node *> nodes);
+// Every node's public.mig_digest_const(), read as pg-mig's deploy gate reads it
+// (Dest.loadDigests calls the function), so no extension is needed: "" where
+// there is none; nullopt where it could not be read (the node is then not usable).
+std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes);
 
 }  // namespace shoal::fleet
