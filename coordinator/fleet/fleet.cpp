@@ -235,7 +235,10 @@ int Migrate::run() {
         std::cerr << "shoal: no node could be reached; nothing ran\n";
         return finish_summary();
     }
-    if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
+    const ExtensionMode extension = !config_.install_extension ? ExtensionMode::Check
+                                    : config_.dry                ? ExtensionMode::Preview
+                                                                 : ExtensionMode::Install;
+    if (!check_extensions(usable_nodes(nodes_), extension)) {
         report_node_problems();
         return to_int(left_out_code(nodes_));
     }
@@ -244,7 +247,9 @@ int Migrate::run() {
         return to_int(ExitCode::Usage);
     }
     const std::string digest = code_digest(dir_);
-    const LockResult lock = lock_run(usable_nodes(nodes_), digest);
+    // A dry run writes nothing, the run lock's record included, and does not
+    // keep a real run from starting.
+    const LockResult lock = config_.dry ? LockResult{} : lock_run(usable_nodes(nodes_), digest);
     if (!lock.ok) {
         for (const std::string &message : lock.messages) std::cerr << "shoal: run lock: " << message << "\n";
         return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
@@ -262,7 +267,11 @@ int Migrate::run() {
 
     const size_t steps = step_count(plan);
     if (config_.dry) {
-        print_plan(plan, true, config_.json);
+        DryRun dry;
+        for (const Node &node : nodes_)
+            if (!node.extension_fix.empty()) dry.extension.emplace_back(node.spec.display, node.extension_fix);
+        report_node_problems();
+        print_plan(plan, config_.json, dry);
         return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
     }
     auto nodes = usable_nodes(nodes_);
@@ -282,7 +291,7 @@ int Migrate::run() {
             return finish_summary();
         }
     }
-    print_plan(plan, false, config_.json);
+    print_plan(plan, config_.json);
     // A crash from here on must rerun before.sql and after.sql next time; a
     // node where that cannot be made sure of is left out of the run.
     record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""), "clearing the rerun fingerprint"),

@@ -116,8 +116,8 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
     return nodes;
 }
 
-bool check_extensions(std::vector<Node *> nodes, bool install) {
-    if (install) {
+bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
+    if (mode == ExtensionMode::Install) {
         std::vector<Batch> batches(nodes.size(), Batch{Query{"CREATE EXTENSION IF NOT EXISTS shoal", {}},
                                                        Query{"ALTER EXTENSION shoal UPDATE", {}}});
         auto outcomes = exchange(controls(nodes), std::move(batches));
@@ -159,6 +159,14 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         } else {
             node.extension_fix = "ALTER EXTENSION shoal UPDATE";
             node.problem = "the shoal extension is version " + *installed + ", this shoal needs " + kExtensionVersion;
+        }
+        if (mode == ExtensionMode::Preview) {
+            // Not a failure: the run this previews would fix it. Not planned
+            // either: the schemas are read through the extension.
+            node.problem = "would run " + node.extension_fix +
+                           (installed ? " (" + *installed + " to " + kExtensionVersion + ")" : "") +
+                           "; its schemas are planned once the extension is there";
+            continue;
         }
         node.problem += "; run " + node.extension_fix + "; there (or pass --install-extension)";
         all_ok = false;

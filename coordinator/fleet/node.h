@@ -44,10 +44,18 @@ std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
 // the list, not usable, with libpq's message in `problem`.
 std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
 
-// Checks (or with `install`, creates or updates) the extension and reads what
+// What check_extensions does where the extension is missing or too old.
+enum class ExtensionMode {
+    Check,    // the node is left out, its problem naming the SQL that fixes it
+    Install,  // runs that SQL (--install-extension)
+    Preview,  // says what it would run and changes nothing (--install-extension --dry-run)
+};
+
+// Checks the extension (creating or updating it in Install mode) and reads what
 // the default parallelism is derived from. A node without a current extension
-// gets its extension_fix and is left out. Returns false when any node failed.
-bool check_extensions(std::vector<Node *> nodes, bool install);
+// gets its extension_fix and is left out (in Preview mode too, as a node that is
+// not planned, not as a failure). Returns false when any node failed.
+bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode);
 
 // This run's name on every node: the holder shoal.lock_run() records, and what
 // each worker connection names in shoal.join_run() to become a member of the

@@ -35,7 +35,7 @@ bool report_left_out(const std::vector<Node> &nodes) {
 
 std::vector<Node> open_nodes(const Config &config, bool &complete) {
     std::vector<Node> nodes = connect_nodes(config.nodes);
-    check_extensions(usable_nodes(nodes), false);
+    check_extensions(usable_nodes(nodes), ExtensionMode::Check);
     complete = report_left_out(nodes);
     return nodes;
 }

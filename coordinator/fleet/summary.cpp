@@ -8,7 +8,7 @@
 
 namespace shoal::fleet {
 
-void print_plan(const Plan &plan, bool dry, bool json) {
+void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     const size_t steps = step_count(plan);
     if (!json || !dry) {
         std::ostream &out = json ? std::cerr : std::cout;
@@ -25,8 +25,12 @@ void print_plan(const Plan &plan, bool dry, bool json) {
     for (const auto &[version, names] : where)
         versions += std::string(versions.size() > 1 ? "," : "") + "{\"version\":" + json_string(version) +
                     ",\"schemas\":" + std::to_string(names.size()) + ",\"where\":" + json_list(collapse(names)) + "}";
+    std::string extension = "{";
+    for (const auto &[node, sql] : dry->extension)
+        extension += std::string(extension.size() > 1 ? "," : "") + json_string(node) + ":" + json_string(sql);
     std::cout << "{\"dry\":true,\"direction\":" << json_string(plan.direction == Direction::Up ? "up" : "down")
-              << ",\"steps\":" << steps << ",\"versions\":" << versions << "]}" << std::endl;
+              << ",\"steps\":" << steps << ",\"versions\":" << versions << "],\"extension\":" << extension << "}}"
+              << std::endl;
 }
 
 ExitCode exit_code_of(const RunSummary &summary) {
