@@ -52,6 +52,7 @@ struct Statement {
 struct Script {
     std::string path;                   // the file as named in the directory
     std::string body;                   // resolved text (includes and variables expanded)
+    std::string source;                 // the file's bytes as read (pg-mig hashes before.sql's and after.sql's)
     std::vector<Statement> statements;  // body split by PostgreSQL's own parser
     std::string checksum;               // SHA-256 hex of body
     Directives directives;

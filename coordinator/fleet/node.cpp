@@ -13,7 +13,6 @@
 #include <set>
 #include <sstream>
 
-#include "checksum.h"
 #include "parallelism.h"
 #include "resolve.h"
 #include "fleet/event_loop.h"
@@ -393,32 +392,34 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
     return all_ok;
 }
 
-std::string fingerprint_of(const Node &node, const MigrationDir &dir) {
-    std::vector<std::string> parts;
-    for (const SchemaState &schema : node.state.schemas)
-        if (is_candidate_schema(schema.schema)) parts.push_back(schema.schema);
-    std::sort(parts.begin(), parts.end());
-    std::vector<std::string> bodies;
-    if (dir.before) bodies.push_back(dir.before->body);
-    if (dir.after) bodies.push_back(dir.after->body);
-    std::string joined;
-    for (size_t i = 0; i < bodies.size(); ++i) joined += (i ? "\n" : "") + bodies[i];
-    parts.push_back("hash=" + sha256_hex(joined));
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
-    return out;
-}
-
-std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
-    const Query read{"SELECT shoal.rerun_fingerprint()", {}};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{read}));
+std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir) {
+    const Query stored{"SELECT shoal.rerun_fingerprint()", {}};
+    // pg-mig's loadSchemas(), condition and order as it sends them (its 'pg\_%'
+    // is read with the server's standard_conforming_strings, as here; `name`
+    // sorts bytewise), names qualified.
+    const Query schemas{"SELECT nspname FROM pg_catalog.pg_namespace"
+                        " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
+                        " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
+                        " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
+                        " ORDER BY nspname",
+                        {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stored, schemas}));
     // pg-mig's function exists only after a first full run; a missing one (NULL),
     // or any failure, reads as "never saved", which reruns before.sql and
     // after.sql: the safe side.
-    std::vector<std::string> values;
-    for (const Outcome &outcome : outcomes)
-        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
-    return values;
+    std::vector<NodeFingerprint> fingerprints;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        NodeFingerprint fingerprint{nodes[i]->spec.display, "", ""};
+        const Outcome &outcome = outcomes[i];
+        if (!outcome.error && outcome.results.size() == 2) {
+            fingerprint.stored = outcome.results[0].value(0, 0);
+            std::vector<std::string> names;
+            for (const auto &row : outcome.results[1].rows) names.push_back(row.at(0).value_or(""));
+            fingerprint.current = rerun_fingerprint(names, dir);
+        }
+        fingerprints.push_back(std::move(fingerprint));
+    }
+    return fingerprints;
 }
 
 namespace {

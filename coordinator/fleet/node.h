@@ -14,6 +14,7 @@
 #include "fleet/connection.h"
 #include "migration.h"
 #include "plan.h"
+#include "rerun_fingerprint.h"
 
 namespace shoal::fleet {
 
@@ -116,11 +117,11 @@ bool stage(std::vector<Node *> nodes, const std::vector<std::vector<StageItem>> 
 // per node. Failures become node problems (the node stays usable).
 bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors);
 
-// pg-mig's rerun fingerprint (public.mig_rerun_fingerprint_const(), read and
-// written through shoal.rerun_fingerprint() / set_rerun_fingerprint()): the set
-// of schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
-std::string fingerprint_of(const Node &node, const MigrationDir &dir);
-std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
+// pg-mig's rerun fingerprint on every node (public.mig_rerun_fingerprint_const(),
+// read and written through shoal.rerun_fingerprint() / set_rerun_fingerprint()):
+// the one stored, and the one pg-mig would store now (rerun_fingerprint.h), from
+// the schemas pg-mig's own query lists there. A failed read leaves "" (rerun).
+std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir);
 
 // A write round's failure on one node: "node: <what> failed: <server's reason>".
 // A node whose connection broke is also marked lost (not usable); a node that

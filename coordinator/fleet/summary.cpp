@@ -13,6 +13,9 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     if (!json || !dry) {
         std::ostream &out = json ? std::cerr : std::cout;
         out << (steps ? format_plan(plan) : "nothing to do\n");
+        if (dry && !dry->scripts.empty())
+            out << join(dry->scripts, ", ") << ": " << (dry->before_after.run ? "would run" : "skipped") << " ("
+                << dry->before_after.why << ")\n";
         if (dry) out << "dry run: nothing was changed\n";
         out << std::flush;
         return;
@@ -29,7 +32,9 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     for (const auto &[node, sql] : dry->extension)
         extension += std::string(extension.size() > 1 ? "," : "") + json_string(node) + ":" + json_string(sql);
     std::cout << "{\"dry\":true,\"direction\":" << json_string(plan.direction == Direction::Up ? "up" : "down")
-              << ",\"steps\":" << steps << ",\"versions\":" << versions << "],\"extension\":" << extension << "}}"
+              << ",\"steps\":" << steps << ",\"versions\":" << versions << "],\"before_after\":{\"files\":"
+              << json_list(dry->scripts) << ",\"run\":" << (dry->before_after.run ? "true" : "false")
+              << ",\"why\":" << json_string(dry->before_after.why) << "},\"extension\":" << extension << "}}"
               << std::endl;
 }
 

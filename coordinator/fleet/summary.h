@@ -11,6 +11,7 @@
 
 #include "fleet/driver.h"
 #include "report.h"
+#include "rerun_fingerprint.h"
 
 namespace shoal::fleet {
 
@@ -39,6 +40,8 @@ int print_summary(const RunSummary &summary, bool json);
 
 // What a dry run says besides the plan.
 struct DryRun {
+    std::vector<std::string> scripts;  // "before.sql", "after.sql": those the directory has
+    BeforeAfter before_after;          // whether they would run, and why
     std::vector<std::pair<std::string, std::string>> extension;  // node, the SQL --install-extension would run
 };
 

@@ -67,6 +67,7 @@ run_shoal dry "$BASIC" apply --dry-run
 after=$(snapshot dry)
 is "$RC" 0 "the dry run plans while another run holds the lock"
 like "$OUT" "$V3.*1 schema: $n2:sh9999" "and plans the new schema"
+like "$OUT" "before\.sql, after\.sql: would run" "and says before.sql and after.sql would run"
 is "$after" "$before" "nothing changed: no stage, no event, no digest, no fingerprint"
 is "$(q node2 dry "SELECT count(*) FROM shoal.run_lock WHERE holder <> 'another run'")" 0 "no lock of the dry run is left"
 kill "$holder"
