@@ -12,7 +12,9 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     const size_t steps = step_count(plan);
     if (!json || !dry) {
         std::ostream &out = json ? std::cerr : std::cout;
-        out << (steps ? format_plan(plan) : "nothing to do\n");
+        if (steps) out << format_plan(plan);
+        else out << (dry && !dry->extension.empty() ? "nothing to do on the nodes that have the extension\n"
+                                                   : "nothing to do\n");
         if (dry && !dry->scripts.empty())
             out << join(dry->scripts, ", ") << ": " << (dry->before_after.run ? "would run" : "skipped") << " ("
                 << dry->before_after.why << ")\n";
