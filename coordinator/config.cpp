@@ -46,8 +46,9 @@ const std::vector<CommandDoc> &command_docs() {
          "--hosts are skipped, named on one line each."},
         {Command::Check, "check", "shoal check [options]",
          "deploy gate: exit 0 when the fleet is at least at the code digest",
-         "Deploy gate: exits 0 when the fleet's digest is at least the code digest (as\n"
-         "pg-mig's digests compare), 6 when the database is behind."},
+         "Deploy gate: exits 0 when every node's digest is at least the code digest (as\n"
+         "pg-mig's digests compare), 6 when one is behind, 5 when one cannot be read.\n"
+         "Reads only public.mig_digest_const(), as pg-mig's gate: no extension needed."},
         {Command::Verify, "verify", "shoal verify [options]",
          "compare schema structure across the fleet",
          "Compares a structural fingerprint of every migrated schema across the fleet and\n"
@@ -155,8 +156,10 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
             ("parallelism", po::value<int>()->value_name("N"),
              "connections per node (default: 2 per CPU of the node's server, shared among "
              "nodes on one machine, at most 10 and at most half its free connection slots)")
-            ("dry-run", "print the plan, change nothing")
-            ("install-extension", "CREATE EXTENSION shoal where it is missing")
+            ("dry-run", "print the plan and whether before.sql and after.sql would run; change "
+                        "nothing, take no lock")
+            ("install-extension", "CREATE EXTENSION shoal where it is missing, ALTER EXTENSION shoal "
+                                  "UPDATE where it is old (with --dry-run: say so per node)")
             ("synchronous-commit", "wait for each schema's commit to be flushed (default: commit them "
                                    "asynchronously, then one synchronous commit per node before the "
                                    "run reports)");

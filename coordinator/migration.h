@@ -59,6 +59,7 @@ struct Statement {
 struct Script {
     std::string path;                   // the file as named in the directory
     std::string body;                   // resolved text (includes and variables expanded)
+    std::string source;                 // the file's bytes as read (pg-mig hashes before.sql's and after.sql's)
     std::vector<Statement> statements;  // body split by PostgreSQL's own parser
     // SHA-256 hex of what the files say: the body, with every value \getenv
     // read replaced by the variable's name. Values are configuration: another

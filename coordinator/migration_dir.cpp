@@ -70,6 +70,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
         problems.push_back({{path, 0}, "cannot read file: it " + files.read_error(path)});
         return script;
     }
+    script.source = *text;
     DirectivesResult directives = parse_directives(path, *text);
     script.directives = directives.directives;
     append(problems, directives.problems);

@@ -237,16 +237,21 @@ int Migrate::run() {
         std::cerr << "shoal: no node could be reached; nothing ran\n";
         return finish_summary();
     }
-    if (!check_extensions(usable_nodes(nodes_), config_.install_extension)) {
+    const ExtensionMode extension = !config_.install_extension ? ExtensionMode::Check
+                                    : config_.dry                ? ExtensionMode::Preview
+                                                                 : ExtensionMode::Install;
+    if (!check_extensions(usable_nodes(nodes_), extension)) {
         report_node_problems();
-        return to_int(ExitCode::ExtensionMissing);
+        return to_int(left_out_code(nodes_));
     }
     if (!refuse_transaction_pooling(usable_nodes(nodes_))) {
         report_node_problems();
         return to_int(ExitCode::Usage);
     }
     const std::string digest = code_digest(dir_);
-    const LockResult lock = lock_run(usable_nodes(nodes_), digest);
+    // A dry run writes nothing, the run lock's record included, and does not
+    // keep a real run from starting.
+    const LockResult lock = config_.dry ? LockResult{} : lock_run(usable_nodes(nodes_), digest);
     if (!lock.ok) {
         for (const std::string &message : lock.messages) std::cerr << "shoal: run lock: " << message << "\n";
         return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
@@ -263,28 +268,30 @@ int Migrate::run() {
     if (report_plan_problems(plan)) return finish(to_int(ExitCode::BadMigrations));
 
     const size_t steps = step_count(plan);
+    auto nodes = usable_nodes(nodes_);
+    const BeforeAfter scripts = before_after_decision(steps, !up_, config_.force, read_fingerprints(nodes, dir_));
     if (config_.dry) {
-        print_plan(plan, true, config_.json);
+        DryRun dry{{}, scripts, {}};
+        if (dir_.before) dry.scripts.push_back("before.sql");
+        if (dir_.after) dry.scripts.push_back("after.sql");
+        for (const Node &node : nodes_)
+            if (!node.extension_fix.empty()) dry.extension.emplace_back(node.spec.display, node.extension_fix);
+        report_node_problems();
+        print_plan(plan, config_.json, dry);
         return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
     }
-    auto nodes = usable_nodes(nodes_);
-    std::vector<std::string> fingerprints;
-    for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
-    if (steps == 0) {
-        const bool unchanged = !config_.force && read_fingerprints(nodes) == fingerprints;
-        if (!up_ || unchanged) {
-            // Keep pg-mig's invariant: a fleet with nothing to do carries the
-            // digest; not when a stamp could not be read: that schema may lack anything.
-            if (up_ && unreadable_.empty()) {
-                const auto failed = set_digests(nodes, digest, "storing the digest");
-                record(failed, false);
-                if (failed.empty()) summary_.digest = digest;
-            }
-            summary_.nothing_to_do = true;
-            return finish_summary();
+    if (!scripts.run) {
+        // Keep pg-mig's invariant: a fleet with nothing to do carries the
+        // digest; not when a stamp could not be read: that schema may lack anything.
+        if (up_ && unreadable_.empty()) {
+            const auto failed = set_digests(nodes, digest, "storing the digest");
+            record(failed, false);
+            if (failed.empty()) summary_.digest = digest;
         }
+        summary_.nothing_to_do = true;
+        return finish_summary();
     }
-    print_plan(plan, false, config_.json);
+    print_plan(plan, config_.json);
     // A crash from here on must rerun before.sql and after.sql next time; a
     // node where that cannot be made sure of is left out of the run.
     record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""), "clearing the rerun fingerprint"),
@@ -349,18 +356,15 @@ int Migrate::run() {
                        summary_.script_errors.empty() && summary_.run_errors.empty() && unreadable_.empty() &&
                        summary_.drive.not_done == 0 && !interrupted() && all_usable();
     if (clean) {
-        // The fingerprint is the list of schemas; after.sql may have changed it.
+        // Read after after.sql, as pg-mig does: it may have changed the schemas.
+        // A node left with an empty fingerprint (its schemas could not be read,
+        // or the write failed) reruns before.sql and after.sql next time: safe,
+        // but not what this run meant to leave.
         nodes = usable_nodes(nodes_);
-        if (same_schemas(nodes) || read_stamps(nodes)) {
-            note_unreadable();
-            fingerprints.clear();
-            for (const Node *node : nodes) fingerprints.push_back(fingerprint_of(*node, dir_));
-            // A node that keeps an empty fingerprint reruns before.sql and
-            // after.sql next time: safe, but not what this run meant to leave.
-            record(write_fingerprints(nodes, fingerprints, "storing the rerun fingerprint"), false);
-        } else {
-            report_node_problems();
-        }
+        std::vector<std::string> fingerprints;
+        for (const NodeFingerprint &fingerprint : read_fingerprints(nodes, dir_))
+            fingerprints.push_back(fingerprint.current);
+        record(write_fingerprints(nodes, fingerprints, "storing the rerun fingerprint"), false);
         // The digest says every schema reached the head: stored only where
         // that is known, and claimed only when every node confirmed it.
         nodes = usable_nodes(nodes_);

@@ -13,7 +13,6 @@
 #include <set>
 #include <sstream>
 
-#include "checksum.h"
 #include "parallelism.h"
 #include "resolve.h"
 #include "fleet/event_loop.h"
@@ -117,8 +116,8 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
     return nodes;
 }
 
-bool check_extensions(std::vector<Node *> nodes, bool install) {
-    if (install) {
+bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
+    if (mode == ExtensionMode::Install) {
         std::vector<Batch> batches(nodes.size(), Batch{Query{"CREATE EXTENSION IF NOT EXISTS shoal", {}},
                                                        Query{"ALTER EXTENSION shoal UPDATE", {}}});
         auto outcomes = exchange(controls(nodes), std::move(batches));
@@ -148,19 +147,28 @@ bool check_extensions(std::vector<Node *> nodes, bool install) {
         }
         const Rows &rows = outcome.results.at(0);
         const auto &installed = rows.rows.at(0).at(0);
-        if (!installed) {
-            node.usable = false;
-            node.problem = "the shoal extension is not installed; run CREATE EXTENSION shoal; there "
-                           "(or pass --install-extension)";
-        } else if (version_less(*installed, kExtensionVersion)) {
-            node.usable = false;
-            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " +
-                           kExtensionVersion + "; run ALTER EXTENSION shoal UPDATE; there (or pass --install-extension)";
-        } else {
+        if (installed && !version_less(*installed, kExtensionVersion)) {
             current.push_back(&node);
             free_slots.push_back(std::atoi(rows.value(0, 1).c_str()));
             continue;
         }
+        node.usable = false;
+        if (!installed) {
+            node.extension_fix = "CREATE EXTENSION shoal";
+            node.problem = "the shoal extension is not installed";
+        } else {
+            node.extension_fix = "ALTER EXTENSION shoal UPDATE";
+            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " + kExtensionVersion;
+        }
+        if (mode == ExtensionMode::Preview) {
+            // Not a failure: the run this previews would fix it. Not planned
+            // either: the schemas are read through the extension.
+            node.problem = "would run " + node.extension_fix +
+                           (installed ? " (" + *installed + " to " + kExtensionVersion + ")" : "") +
+                           "; its schemas are planned once the extension is there";
+            continue;
+        }
+        node.problem += "; run " + node.extension_fix + "; there (or pass --install-extension)";
         all_ok = false;
     }
     // Asked only where the extension is known to have the functions.
@@ -386,32 +394,34 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
     return all_ok;
 }
 
-std::string fingerprint_of(const Node &node, const MigrationDir &dir) {
-    std::vector<std::string> parts;
-    for (const SchemaState &schema : node.state.schemas)
-        if (is_candidate_schema(schema.schema)) parts.push_back(schema.schema);
-    std::sort(parts.begin(), parts.end());
-    std::vector<std::string> bodies;
-    if (dir.before) bodies.push_back(dir.before->body);
-    if (dir.after) bodies.push_back(dir.after->body);
-    std::string joined;
-    for (size_t i = 0; i < bodies.size(); ++i) joined += (i ? "\n" : "") + bodies[i];
-    parts.push_back("hash=" + sha256_hex(joined));
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
-    return out;
-}
-
-std::vector<std::string> read_fingerprints(std::vector<Node *> nodes) {
-    const Query read{"SELECT shoal.rerun_fingerprint()", {}};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{read}));
+std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir) {
+    const Query stored{"SELECT shoal.rerun_fingerprint()", {}};
+    // pg-mig's loadSchemas(), condition and order as it sends them (its 'pg\_%'
+    // is read with the server's standard_conforming_strings, as here; `name`
+    // sorts bytewise), names qualified.
+    const Query schemas{"SELECT nspname FROM pg_catalog.pg_namespace"
+                        " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
+                        " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
+                        " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
+                        " ORDER BY nspname",
+                        {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stored, schemas}));
     // pg-mig's function exists only after a first full run; a missing one (NULL),
     // or any failure, reads as "never saved", which reruns before.sql and
     // after.sql: the safe side.
-    std::vector<std::string> values;
-    for (const Outcome &outcome : outcomes)
-        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
-    return values;
+    std::vector<NodeFingerprint> fingerprints;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        NodeFingerprint fingerprint{nodes[i]->spec.display, "", ""};
+        const Outcome &outcome = outcomes[i];
+        if (!outcome.error && outcome.results.size() == 2) {
+            fingerprint.stored = outcome.results[0].value(0, 0);
+            std::vector<std::string> names;
+            for (const auto &row : outcome.results[1].rows) names.push_back(row.at(0).value_or(""));
+            fingerprint.current = rerun_fingerprint(names, dir);
+        }
+        fingerprints.push_back(std::move(fingerprint));
+    }
+    return fingerprints;
 }
 
 namespace {
@@ -457,12 +467,26 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
     return confirmed;
 }
 
-std::vector<std::string> read_digests(std::vector<Node *> nodes) {
-    auto outcomes = exchange(controls(nodes),
-                             std::vector<Batch>(nodes.size(), Batch{Query{"SELECT shoal.digest()", {}}}));
-    std::vector<std::string> values;
-    for (const Outcome &outcome : outcomes)
-        values.push_back(outcome.error || outcome.results.empty() ? "" : outcome.results[0].value(0, 0));
+std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) {
+    // pg-mig's query, verbatim: its gate calls the function, whoever wrote it.
+    const Query digest{"SELECT digest FROM public.mig_digest_const() AS digest", {}};
+    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{digest}));
+    std::vector<std::optional<std::string>> values;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const Outcome &outcome = outcomes[i];
+        if (!outcome.error) {
+            values.push_back(outcome.results.empty() || outcome.results[0].empty() ? "" : outcome.results[0].value(0, 0));
+            continue;
+        }
+        // No function (or no schema public): never migrated, no digest.
+        const std::string &state = outcome.error->sqlstate;
+        if (state == "42883" || state == "3F000") {
+            values.push_back("");
+            continue;
+        }
+        lose(*nodes[i], "reading the digest failed", *outcome.error);
+        values.push_back(std::nullopt);
+    }
     return values;
 }
 

@@ -14,6 +14,7 @@
 #include "fleet/connection.h"
 #include "migration.h"
 #include "plan.h"
+#include "rerun_fingerprint.h"
 
 namespace shoal::fleet {
 
@@ -27,6 +28,7 @@ struct Node {
     bool usable = false;                  // connected, extension checked, not lost since
     bool standby = false;                 // connected to a server in recovery: never part of a run
     std::string problem;                  // why not usable, for the summary
+    std::string extension_fix;            // the SQL that makes the extension current here, "" when it is
     std::string host;                     // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;          // see parallelism.h
     bool locked = false;
@@ -45,10 +47,18 @@ std::vector<Node *> usable_nodes(std::vector<Node> &nodes);
 // connection that it is a standby is marked `standby`, before any query.
 std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs);
 
-// Checks (or with `install`, creates or updates) the extension and reads what
-// the default parallelism is derived from. A node without a usable extension
-// gets a problem naming the SQL that fixes it. Returns false when any node failed.
-bool check_extensions(std::vector<Node *> nodes, bool install);
+// What check_extensions does where the extension is missing or too old.
+enum class ExtensionMode {
+    Check,    // the node is left out, its problem naming the SQL that fixes it
+    Install,  // runs that SQL (--install-extension)
+    Preview,  // says what it would run and changes nothing (--install-extension --dry-run)
+};
+
+// Checks the extension (creating or updating it in Install mode) and reads what
+// the default parallelism is derived from. A node without a current extension
+// gets its extension_fix and is left out (in Preview mode too, as a node that is
+// not planned, not as a failure). Returns false when any node failed.
+bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode);
 
 // This run's name on every node: the holder shoal.lock_run() records, and what
 // each worker connection names in shoal.join_run() to become a member of the
@@ -110,11 +120,11 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
 // per node. Failures become node problems (the node stays usable).
 bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors);
 
-// pg-mig's rerun fingerprint (public.mig_rerun_fingerprint_const(), read and
-// written through shoal.rerun_fingerprint() / set_rerun_fingerprint()): the set
-// of schemas of a node plus a hash of before.sql and after.sql. "" when never saved.
-std::string fingerprint_of(const Node &node, const MigrationDir &dir);
-std::vector<std::string> read_fingerprints(std::vector<Node *> nodes);
+// pg-mig's rerun fingerprint on every node (public.mig_rerun_fingerprint_const(),
+// read and written through shoal.rerun_fingerprint() / set_rerun_fingerprint()):
+// the one stored, and the one pg-mig would store now (rerun_fingerprint.h), from
+// the schemas pg-mig's own query lists there. A failed read leaves "" (rerun).
+std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir);
 
 // A write round's failure on one node: "node: <what> failed: <server's reason>".
 // A node whose connection broke is also marked lost (not usable); a node that
@@ -138,6 +148,9 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
 // run included. Returns, per node, whether it confirmed; a node where it fails
 // is marked lost (not usable, with the reason in its problem).
 std::vector<bool> make_durable(std::vector<Node *> nodes);
-std::vector<std::string> read_digests(std::vector<Node *> nodes);
+// Every node's public.mig_digest_const(), read as pg-mig's deploy gate reads it
+// (Dest.loadDigests calls the function), so no extension is needed: "" where
+// there is none; nullopt where it could not be read (the node is then not usable).
+std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes);
 
 }  // namespace shoal::fleet

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "digest.h"
 #include "fleet/event_loop.h"
@@ -33,17 +34,34 @@ std::vector<std::string> skip_standbys(std::vector<Node> &nodes) {
     return standbys;
 }
 
+namespace {
+
+// Prints why each node that is not usable is left out; true when none is.
+bool report_left_out(const std::vector<Node> &nodes) {
+    bool none = true;
+    for (const Node &node : nodes) {
+        if (node.usable) continue;
+        none = false;
+        std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
+    }
+    return none;
+}
+
+}  // namespace
+
 std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<std::string> &standbys) {
     std::vector<Node> nodes = connect_nodes(config.nodes);
     standbys = skip_standbys(nodes);
-    check_extensions(usable_nodes(nodes), false);
-    complete = true;
-    for (const Node &node : nodes) {
-        if (node.usable) continue;
-        complete = false;
-        std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
-    }
+    check_extensions(usable_nodes(nodes), ExtensionMode::Check);
+    complete = report_left_out(nodes);
     return nodes;
+}
+
+ExitCode left_out_code(const std::vector<Node> &nodes) {
+    const bool lacking = std::any_of(nodes.begin(), nodes.end(), [](const Node &node) {
+        return !node.extension_fix.empty();
+    });
+    return lacking ? ExitCode::ExtensionMissing : ExitCode::Unreachable;
 }
 
 std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
@@ -136,16 +154,26 @@ int command_status(const Config &config, const MigrationDir &dir) {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << code_digest(dir) << std::endl;
     }
-    return to_int(complete ? ExitCode::Ok : ExitCode::Unreachable);
+    return to_int(complete ? ExitCode::Ok : left_out_code(nodes));
 }
 
 int command_check(const Config &config, const MigrationDir &dir) {
-    bool complete = false;
-    std::vector<std::string> standbys;
-    std::vector<Node> nodes = open_nodes(config, complete, standbys);
+    // No extension: the gate reads what pg-mig's reads, on every node. Stricter
+    // than pg-mig's loadDBDigest (the best digest of the nodes that answer):
+    // every node must answer, and each must be at the code's digest.
+    std::vector<Node> nodes = connect_nodes(config.nodes);
+    const std::vector<std::string> standbys = skip_standbys(nodes);
     if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
-    auto usable = usable_nodes(nodes);
-    const std::vector<std::string> digests = read_digests(usable);
+    const auto reached = usable_nodes(nodes);
+    const std::vector<std::optional<std::string>> read = read_digests(reached);
+    std::vector<Node *> usable;
+    std::vector<std::string> digests;
+    for (size_t i = 0; i < reached.size(); ++i) {
+        if (!read[i]) continue;
+        usable.push_back(reached[i]);
+        digests.push_back(*read[i]);
+    }
+    const bool complete = report_left_out(nodes);
     const std::string wanted = code_digest(dir);
     bool up_to_date = true;
     for (size_t i = 0; i < usable.size(); ++i) {

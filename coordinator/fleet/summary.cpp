@@ -8,11 +8,16 @@
 
 namespace shoal::fleet {
 
-void print_plan(const Plan &plan, bool dry, bool json) {
+void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     const size_t steps = step_count(plan);
     if (!json || !dry) {
         std::ostream &out = json ? std::cerr : std::cout;
-        out << (steps ? format_plan(plan) : "nothing to do\n");
+        if (steps) out << format_plan(plan);
+        else out << (dry && !dry->extension.empty() ? "nothing to do on the nodes that have the extension\n"
+                                                   : "nothing to do\n");
+        if (dry && !dry->scripts.empty())
+            out << join(dry->scripts, ", ") << ": " << (dry->before_after.run ? "would run" : "skipped") << " ("
+                << dry->before_after.why << ")\n";
         if (dry) out << "dry run: nothing was changed\n";
         out << std::flush;
         return;
@@ -25,8 +30,14 @@ void print_plan(const Plan &plan, bool dry, bool json) {
     for (const auto &[version, names] : where)
         versions += std::string(versions.size() > 1 ? "," : "") + "{\"version\":" + json_string(version) +
                     ",\"schemas\":" + std::to_string(names.size()) + ",\"where\":" + json_list(collapse(names)) + "}";
+    std::string extension = "{";
+    for (const auto &[node, sql] : dry->extension)
+        extension += std::string(extension.size() > 1 ? "," : "") + json_string(node) + ":" + json_string(sql);
     std::cout << "{\"dry\":true,\"direction\":" << json_string(plan.direction == Direction::Up ? "up" : "down")
-              << ",\"steps\":" << steps << ",\"versions\":" << versions << "]}" << std::endl;
+              << ",\"steps\":" << steps << ",\"versions\":" << versions << "],\"before_after\":{\"files\":"
+              << json_list(dry->scripts) << ",\"run\":" << (dry->before_after.run ? "true" : "false")
+              << ",\"why\":" << json_string(dry->before_after.why) << "},\"extension\":" << extension << "}}"
+              << std::endl;
 }
 
 ExitCode exit_code_of(const RunSummary &summary) {

@@ -4,11 +4,14 @@
 // nothing about the run itself.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fleet/driver.h"
 #include "report.h"
+#include "rerun_fingerprint.h"
 
 namespace shoal::fleet {
 
@@ -36,9 +39,16 @@ ExitCode exit_code_of(const RunSummary &summary);
 // Prints the summary to stdout (text, or JSON when `json`); returns the exit code.
 int print_summary(const RunSummary &summary, bool json);
 
+// What a dry run says besides the plan.
+struct DryRun {
+    std::vector<std::string> scripts;  // "before.sql", "after.sql": those the directory has
+    BeforeAfter before_after;          // whether they would run, and why
+    std::vector<std::pair<std::string, std::string>> extension;  // node, the SQL --install-extension would run
+};
+
 // The plan before it runs (or instead, with `dry`): per version, how many
 // schemas and which, collapsed into ranges. With `json`, a dry plan is the JSON
 // document on stdout, and a plan about to run goes to stderr as text.
-void print_plan(const Plan &plan, bool dry, bool json);
+void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry = std::nullopt);
 
 }  // namespace shoal::fleet

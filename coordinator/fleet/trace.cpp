@@ -562,7 +562,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     result.json = json + "]";
     const int code = run_lint(config, dir, std::cout, &result);
     if (interrupted()) return to_int(ExitCode::Interrupted);
-    return code == to_int(ExitCode::Ok) && !complete ? to_int(ExitCode::Unreachable) : code;
+    return code == to_int(ExitCode::Ok) && !complete ? to_int(left_out_code(nodes)) : code;
 }
 
 }  // namespace shoal::fleet

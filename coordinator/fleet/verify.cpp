@@ -130,7 +130,7 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     }
     // As for check: an answer that misses a node is no answer for a deploy gate.
     const bool drift = drift_count(groups) > 0;
-    return to_int(!complete ? ExitCode::Unreachable : drift ? ExitCode::NotUpToDate : ExitCode::Ok);
+    return to_int(!complete ? left_out_code(nodes) : drift ? ExitCode::NotUpToDate : ExitCode::Ok);
 }
 
 }  // namespace shoal::fleet
