@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# ADVERSARIAL (issue 16 review): a standby reached through PgBouncer (session
+# pooling, which the README says is fine). shoal knows a standby only from the
+# in_hot_standby parameter the server reports at connection; PgBouncer replays the
+# value it cached with the pool's first server connection, so after a failover the
+# new primary is skipped as a standby and apply says "Succeeded" (exit 0).
+source "$(dirname "$0")/lib.sh"
+cluster_start
+pgserver_standby standby1 node1 || { echo "not ok - could not start a standby of node1"; exit 1; }
+PORT[standby1]=$PGSERVER_PORT
+WORK=$(mktemp -d /tmp/shoal-bouncer.XXXXXX)
+chmod 755 "$WORK"
+BOUNCER_PID=""
+trap '[ -f "$WORK/b/pgbouncer.pid" ] && kill "$(cat "$WORK/b/pgbouncer.pid")" 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return; }
+  done
+}
+BOUNCER_PORT=$(free_port)
+mkdir -p "$WORK/b"
+echo '"postgres" ""' >"$WORK/b/users.txt"
+cat >"$WORK/b/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=${PORT[standby1]}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $WORK/b/users.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 20
+logfile = $WORK/b/pgbouncer.log
+pidfile = $WORK/b/pgbouncer.pid
+ignore_startup_parameters = extra_float_digits,options
+INI
+chown -R postgres: "$WORK/b" 2>/dev/null
+runuser -u postgres -- pgbouncer -d "$WORK/b/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$WORK/b/pgbouncer.ini"
+wait_for 30 psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1
+
+fleet_create app 20
+replayed_at() { [ "$(q standby1 postgres "SELECT pg_last_wal_replay_lsn() >= '$1'")" = t ]; }
+wait_for 60 replayed_at "$(q node1 postgres "SELECT pg_current_wal_lsn()")"
+is "$(psql -X -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d app -c 'SELECT pg_is_in_recovery()')" t \
+  "the bouncer leads to the standby"
+
+BOUNCED=127.0.0.1:$BOUNCER_PORT
+via() {  # ARGS… → OUT, RC
+  # node1 is not listed: the server behind the bouncer stands for it.
+  OUT=$("$SHOAL" "$@" --migdir "$DIRS/basic" --hosts "$BOUNCED/app,127.0.0.1:${PORT[node2]}/app,127.0.0.1:${PORT[node3]}/app" --user postgres 2>&1)
+  RC=$?
+}
+via status
+like "$OUT" "$BOUNCED: skipped \(standby\)" "a standby behind the bouncer is skipped (in_hot_standby passes through)"
+
+# Failover: node1 is gone, its standby promoted; the bouncer leads to the new primary.
+_pgserver_ctl node1 stop -m fast
+_pgserver_ctl standby1 promote
+is "$(psql -X -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d app -c 'SELECT pg_is_in_recovery()')" f \
+  "through the bouncer: no longer in recovery"
+via status
+echo "$OUT" | head -3 | sed 's/^/#  /'
+# CURRENT (wrong): "skipped (standby)": PgBouncer replays the in_hot_standby=on it
+# cached with the pool's first server connection.
+ok "$(grep -q "$BOUNCED: skipped (standby)" <<<"$OUT"; echo $((1 - $?)))" "status: the promoted server is not skipped"
+via apply
+echo "$OUT" | tail -4 | sed 's/^/#  /'
+# CURRENT (wrong): exit 0 "Succeeded" and the promoted primary's 20 schemas never migrated.
+is "$(psql -X -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d app -c "SELECT count(*) FROM pg_proc WHERE proname = 'mig_versions_const'")" 20 \
+  "apply: the promoted primary's schemas are migrated"
+done_testing
