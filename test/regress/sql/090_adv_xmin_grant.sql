@@ -2,8 +2,10 @@
 -- shoal_stamp_const(); 1.5 trusts them only while mig_versions_const()'s pg_proc
 -- xmin does not follow shoal_stamp_const()'s. Any catalog update of
 -- mig_versions_const() that is not a write of its value moves its xmin too: a
--- GRANT, ALTER FUNCTION ... OWNER TO / SET / RENAME round trip, pg_restore
--- emitting an ACL after both functions. shoal then drops every recorded checksum
+-- GRANT, ALTER FUNCTION ... OWNER TO, pg_restore emitting the ACL of
+-- mig_versions_const() alone after both functions (architecture.md: "a newer
+-- mig_versions_const() is another tool's write"; it need not be a write of the
+-- stamp at all). shoal then drops every recorded checksum
 -- of the schema (an edited file is no longer drift) and the next write folds
 -- "no data" and drops shoal_stamp_const(): the checksums are gone for good.
 CREATE SCHEMA t090;

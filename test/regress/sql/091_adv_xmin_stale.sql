@@ -2,9 +2,8 @@
 -- stamp whose mig_versions_const() pg-mig rewrote after shoal (an undo and an
 -- edited file applied again) has stale data in shoal_stamp_const(); 1.5 ignores
 -- it only while the pg_proc xmins say so. One GRANT ... ON ALL FUNCTIONS IN
--- SCHEMA (or restoring the schema from a dump: each CREATE in its own
--- transaction with mig_versions_const() sorting first, or all in one with
--- pg_restore --single-transaction) gives shoal_stamp_const() an xmin not before
+-- SCHEMA (a dashboard role's grant; not a dump, whose case architecture.md
+-- documents) gives shoal_stamp_const() an xmin not before
 -- mig_versions_const()'s: the stale checksum is trusted again and the version
 -- pg-mig re-applied is reported as changed (SH001 / "checksum drift", exit 3),
 -- the very comparison 1.5 says it no longer makes.
