@@ -197,11 +197,6 @@ std::string Connection::host() const {
 
 int Connection::server_pid() const { return conn_ ? PQbackendPID(conn_.get()) : 0; }
 
-bool Connection::in_hot_standby() const {
-    const char *value = conn_ ? PQparameterStatus(conn_.get(), "in_hot_standby") : nullptr;
-    return value && std::string(value) == "on";
-}
-
 PGTransactionStatusType Connection::transaction_status() const {
     return conn_ ? PQtransactionStatus(conn_.get()) : PQTRANS_UNKNOWN;
 }

@@ -102,10 +102,6 @@ public:
     short wanted_events() const;  // for poll(): 0 when nothing is awaited
     std::string host() const;     // the host libpq resolved, for per-host limits
     int server_pid() const;
-    // The server is a standby in recovery (read-only), as it reported when the
-    // connection started: PostgreSQL 14 and later send in_hot_standby then, at
-    // no cost of a query. An older server never says so.
-    bool in_hot_standby() const;
     PGTransactionStatusType transaction_status() const;
 
     // Advances connecting or reading as far as possible without blocking; call

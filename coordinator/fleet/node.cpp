@@ -103,7 +103,6 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
         case Connection::State::Idle:
             node.usable = true;
             node.host = node.control->host();
-            node.standby = node.control->in_hot_standby();
             break;
         case Connection::State::Broken:
             node.problem = "unreachable: " + node.control->broken_reason()->message;
@@ -112,6 +111,18 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
             node.problem = "unreachable: no answer within " + std::to_string(kConnectTimeout.count()) + " s";
             break;
         }
+    }
+    // A standby is asked, not taken at its word: the in_hot_standby a server
+    // reports at connect time is what a pooler (PgBouncer) cached from its first
+    // server connection, stale after a failover, and servers before 14 never send it.
+    const std::vector<Node *> reached = usable_nodes(nodes);
+    auto outcomes = exchange(controls(reached), std::vector<Batch>(reached.size(), Batch{Query{
+                                                    "SELECT pg_catalog.pg_is_in_recovery()", {}}}));
+    for (size_t i = 0; i < reached.size(); ++i) {
+        if (outcomes[i].error)
+            lose(*reached[i], "asking whether it is a standby failed", *outcomes[i].error);
+        else
+            reached[i]->standby = outcomes[i].results.at(0).value(0, 0) == "t";
     }
     return nodes;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# ADVERSARIAL (issue 16 review): a standby reached through PgBouncer (session
-# pooling, which the README says is fine). shoal knows a standby only from the
-# in_hot_standby parameter the server reports at connection; PgBouncer replays the
-# value it cached with the pool's first server connection, so after a failover the
-# new primary is skipped as a standby and apply says "Succeeded" (exit 0).
+# A standby reached through PgBouncer (session pooling, which the README says is
+# fine), then promoted. PgBouncer replays the in_hot_standby parameter it cached
+# with the pool's first server connection, so a coordinator that trusted it would
+# skip the new primary as a standby and still say "Succeeded" (exit 0): shoal asks
+# pg_is_in_recovery() instead.
 source "$(dirname "$0")/lib.sh"
 cluster_start
 pgserver_standby standby1 node1 || { echo "not ok - could not start a standby of node1"; exit 1; }
@@ -56,7 +56,7 @@ via() {  # ARGS… → OUT, RC
   RC=$?
 }
 via status
-like "$OUT" "$BOUNCED: skipped \(standby\)" "a standby behind the bouncer is skipped (in_hot_standby passes through)"
+like "$OUT" "$BOUNCED: skipped \(standby\)" "a standby behind the bouncer is skipped"
 
 # Failover: node1 is gone, its standby promoted; the bouncer leads to the new primary.
 _pgserver_ctl node1 stop -m fast
@@ -65,12 +65,9 @@ is "$(psql -X -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d app -c 'SELECT 
   "through the bouncer: no longer in recovery"
 via status
 echo "$OUT" | head -3 | sed 's/^/#  /'
-# CURRENT (wrong): "skipped (standby)": PgBouncer replays the in_hot_standby=on it
-# cached with the pool's first server connection.
 ok "$(grep -q "$BOUNCED: skipped (standby)" <<<"$OUT"; echo $((1 - $?)))" "status: the promoted server is not skipped"
 via apply
 echo "$OUT" | tail -4 | sed 's/^/#  /'
-# CURRENT (wrong): exit 0 "Succeeded" and the promoted primary's 20 schemas never migrated.
 stamped=$(psql -X -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d app -c "SELECT count(*) FROM pg_proc WHERE proname = 'mig_versions_const'")
 ok "$([ "$stamped" -ge 20 ]; echo $?)" "apply: the promoted primary's schemas are migrated ($stamped stamped)"
 done_testing
