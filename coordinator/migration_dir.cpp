@@ -28,7 +28,9 @@ void append(std::vector<Problem> &to, const std::vector<Problem> &from) {
 }
 
 // The migration files as they are, with each environment variable read as a
-// mention of its name: what a version's checksum covers.
+// mention of its name: what a version's checksum covers. The mention holds NUL
+// bytes, which no loaded file may hold, so no file that spells out `${NAME}` (or
+// anything else) literally can share its checksum with a file that reads NAME.
 class WithoutEnvironment final : public SourceFiles {
   public:
     explicit WithoutEnvironment(const SourceFiles &files) : files_(files) {}
@@ -39,7 +41,7 @@ class WithoutEnvironment final : public SourceFiles {
         return files_.read_file(path);
     }
     std::optional<std::string> getenv(const std::string &name) const override {
-        return "${" + name + "}";
+        return std::string("\0getenv ", 8) + name + std::string(1, '\0');
     }
 
   private:

@@ -24,7 +24,7 @@ const std::vector<CodeDoc> &code_docs() {
          "a version failed on some schema, or a node failed a round of the run (staging, before.sql/after.sql, "
          "the rerun fingerprint, the digest, a stamp it cannot read); the rest went on"},
         {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini; a node behind a transaction pooler; "
-                          "--hosts lists only standbys"},
+                          "every node listed is a standby"},
         {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
         {ExitCode::Unreachable,

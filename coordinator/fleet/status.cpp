@@ -103,7 +103,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
     std::vector<NodeState> states;
     for (const Node *node : usable) states.push_back(node->state);
-    const Plan plan = plan_apply(dir, states, PlanOptions{false});
+    const Plan plan = plan_apply(dir, states, PlanOptions{});  // drift is at odds with the directory
 
     std::string json = "[";
     for (size_t i = 0; i < usable.size(); ++i) {
