@@ -10,13 +10,14 @@
 // file with the checksum of the version pg-mig had undone. It also cost a second
 // pg_proc write per version.
 //
-// A stamp from before 1.5 (a schema not written since the upgrade, a shard restored
-// from an older dump) keeps its data in shoal_stamp_const() until shoal writes the
-// stamp next, which folds it into the comment and drops that function: per schema,
-// in the transaction that holds the schema's lock anyway, so the upgrade takes no
-// lock per schema. Readers take it from there meanwhile, except where
-// mig_versions_const() was written after it: shoal wrote both in one transaction,
-// so a later one was another tool's.
+// The upgrade to 1.5 folds every stamp's shoal_stamp_const() into the comment
+// (fold_old_stamp), so the data is read from two functions only where a stamp from
+// before 1.5 arrives later (a shard restored from an older dump) or is written
+// between installing the 1.5 library and ALTER EXTENSION UPDATE: readers take it
+// from shoal_stamp_const() then, except where mig_versions_const() was written
+// after it (shoal wrote both in one transaction, so a later one was another
+// tool's), and the next write folds it and drops that function, under the
+// schema's lock.
 //
 // Nothing here runs the functions; add_version.cpp and remove_version (SQL) call
 // write_stamp under the schema lock.
@@ -66,6 +67,16 @@ std::string stamp_data(const ConstFunction *list, const ConstFunction *old_data)
   return one_line_json(old_data->value);
 }
 
+bool fold_old_stamp(const char *schema) {
+  ConstFunction list, old_data;
+  if (!read_const_function(schema, "mig_versions_const", list) || !list.data.empty()) return false;
+  if (!read_const_function(schema, "shoal_stamp_const", old_data)) return false;
+  const std::string data = stamp_data(&list, &old_data);
+  if (data.empty()) return false;
+  write_stamp(schema, list.value, data, false);
+  return true;
+}
+
 void write_stamp(const char *schema, const std::string &version_list, const std::string &data, bool drop_old_data) {
   // A line break would end the comment and make the rest of the data SQL.
   if (data.find_first_of("\n\r") != std::string::npos)
@@ -106,6 +117,16 @@ SHOAL_FUNCTION(shoal_stamp_data) {
   const std::string data = shoal::stamp_data(&list, old_source != nullptr ? &old_data : nullptr);
   if (data.empty()) PG_RETURN_NULL();
   PG_RETURN_TEXT_P(shoal::make_text(data));
+}
+
+// shoal.fold_old_stamp(schema): fold_old_stamp() for the upgrade script.
+SHOAL_FUNCTION(shoal_fold_old_stamp) {
+  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+  const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  shoal::spi_connect();
+  const bool folded = shoal::fold_old_stamp(schema);
+  shoal::spi_finish();
+  PG_RETURN_BOOL(folded);
 }
 
 // shoal.write_stamp_text(schema, version_list, data): write_stamp() for

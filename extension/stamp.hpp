@@ -16,6 +16,11 @@ namespace shoal {
 // mig_versions_const() was written after it.
 std::string stamp_data(const ConstFunction *list, const ConstFunction *old_data);
 
+// Moves the data of a stamp written before 1.5 (stamp_data() of its
+// shoal_stamp_const()) into mig_versions_const(), keeping the old function for the
+// next write to drop; false, changing nothing, when there is no such data.
+bool fold_old_stamp(const char *schema);
+
 // Writes a schema's stamp in one catalog write: mig_versions_const() returning
 // version_list (pg-mig's value), with `data` ("" for none) after it, and settings
 // as pg-mig's CREATE OR REPLACE leaves them. Drops the schema's shoal_stamp_const()

@@ -12,12 +12,12 @@
 --    SELECT '["v1","v2"]'; -- shoal {"v1":{"checksum":"…","applied_at":"…"}}
 -- pg-mig's rewrite of a stamp drops the comment, so what pg-mig wrote counts as an
 -- unknown checksum instead of drifting against shoal's old one; and a version costs
--- one catalog write instead of two. Nothing is rewritten here: a stamp from before
--- 1.5 is folded into the new form when shoal writes it next, under that schema's
--- lock in that transaction (one lock per schema in this script would exhaust
--- max_locks_per_transaction on a node with thousands of schemas); readers take its
--- data from shoal_stamp_const() meanwhile, unless mig_versions_const() was written
--- after it (shoal wrote both in one transaction: a later write was another tool's).
+-- one catalog write instead of two. Every stamp of the database is folded into
+-- that form at the end of this section. A stamp from before 1.5 that arrives later
+-- (a shard restored from an older dump) is read from shoal_stamp_const() until
+-- shoal writes it next, which folds it under that schema's lock, unless
+-- mig_versions_const() was written after it (shoal wrote both in one transaction:
+-- a later write was another tool's).
 
 CREATE FUNCTION shoal.stamp_data(version_list_source text, version_list_xmin xid, extra_source text, extra_xmin xid)
 RETURNS text
@@ -92,6 +92,30 @@ END
 $fn$;
 COMMENT ON FUNCTION shoal.write_stamp(text, text[], text[], timestamptz[]) IS
   'shoal (internal): rewrite a schema''s stamp from parallel arrays (checksum '''' for unknown) in the current transaction';
+
+-- Folding every stamp now rather than at each schema's next write: a stamp not
+-- written for months would otherwise be read from two functions all that time, and
+-- whatever touches mig_versions_const()'s catalog row meanwhile (a GRANT, an owner
+-- change) would look like another tool's rewrite and cost the stamp its checksums.
+-- fold_old_stamp (stamp.cpp) rewrites mig_versions_const() in place, which takes
+-- no lock; the old function stays until the next write drops it under the schema
+-- lock (a DROP here takes a lock per schema, more than max_locks_per_transaction
+-- allows on a node with thousands). A stamp that cannot be read stays as it is.
+CREATE FUNCTION shoal.fold_old_stamp(target_schema text) RETURNS boolean
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_fold_old_stamp';
+COMMENT ON FUNCTION shoal.fold_old_stamp(text) IS
+  'shoal (internal, 1.4 to 1.5): move a schema''s shoal_stamp_const() data into its mig_versions_const(); false when there is nothing to move';
+REVOKE ALL ON FUNCTION shoal.fold_old_stamp(text) FROM PUBLIC;
+
+SELECT pg_catalog.count(*) FILTER (WHERE shoal.fold_old_stamp(n.nspname))
+  FROM pg_catalog.pg_namespace n
+  JOIN pg_catalog.pg_proc l ON l.pronamespace OPERATOR(pg_catalog.=) n.oid
+   AND l.proname OPERATOR(pg_catalog.=) 'mig_versions_const' AND l.pronargs OPERATOR(pg_catalog.=) 0
+  JOIN pg_catalog.pg_proc x ON x.pronamespace OPERATOR(pg_catalog.=) n.oid
+   AND x.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const' AND x.pronargs OPERATOR(pg_catalog.=) 0
+ WHERE n.nspname OPERATOR(pg_catalog.!~) '^pg_' AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'
+   AND shoal.stamp_problem(n.nspname, l.prosrc, x.prosrc) IS NULL;
 
 -- pg-mig's settings on the functions in public (item 8) ----------------------------
 --
