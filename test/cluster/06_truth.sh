@@ -203,8 +203,11 @@ hostile_session() {  # DB: on node2, until close_hostile
   HOSTILE_PID=$!
   exec 7>"$WORK/hostile.$1"
   echo "CREATE FUNCTION pg_temp.mig_versions_const() RETURNS text LANGUAGE sql AS 'SELECT 1';" >&7
-  wait_for 30 test "$(q node2 "$1" "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname LIKE 'pg_temp%' AND p.proname = 'mig_versions_const'")" = 1
+  hostile_stamp_exists() {  # a predicate: wait_for evaluates it again each poll
+    [ "$(q node2 "$1" "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname LIKE 'pg_temp%' AND p.proname = 'mig_versions_const'")" = 1 ]
+  }
+  wait_for 30 hostile_stamp_exists "$1"
 }
 close_hostile() { exec 7>&-; wait "$HOSTILE_PID"; }
 json_py() {  # PYTHON-EXPRESSION over d, the JSON document on the last line of $OUT

@@ -87,9 +87,10 @@ run_shoal steer "$BASIC" apply
 slow=$(migdir slow "-- \$delay=200
 CREATE TABLE t4 (id int);")
 applies() { sum_all steer "SELECT count(*) FROM shoal.event WHERE action = 'apply' AND version = '$V4'"; }
+started() { [ "$(applies)" -ge 1 ]; }  # a predicate: wait_for evaluates it again each poll
 start_shoal steer "$slow" "$WORK/pause.log" apply --parallelism 1
 run=$SHOAL_PID
-wait_for 30 test "$(applies)" -ge 1
+wait_for 30 started
 ok $? "the run started"
 is "$(q node2 steer "SELECT shoal.pause('deploy hold')")" paused "shoal.pause() on node2"
 paused_at=$(q node2 steer "SELECT changed_at FROM shoal.control_state()")
@@ -118,7 +119,7 @@ run_shoal cancel "$BASIC" apply
 applies() { sum_all cancel "SELECT count(*) FROM shoal.event WHERE action = 'apply' AND version = '$V4'"; }
 start_shoal cancel "$slow" "$WORK/cancel.log" apply --parallelism 1
 run=$SHOAL_PID
-wait_for 30 test "$(applies)" -ge 1
+wait_for 30 started
 ok $? "the run started"
 is "$(q node3 cancel "SELECT shoal.cancel('wrong build')")" cancelled "shoal.cancel() on node3"
 wait "$run"
