@@ -34,7 +34,8 @@ enum class Command {
 // their display names are distinct too; code that talks to nodes still keys them
 // by position, never by a name meant for people.
 struct NodeSpec {
-    std::string display;   // "host[:port][/db]", parts the same everywhere left out; never a password
+    std::string display;   // "host[:port][/db]" ("h1:p1,h2:p2/db" for a multi-host URI), parts the
+                           // same everywhere left out; never a password
     std::string conninfo;  // may hold a password: never print it
 };
 
