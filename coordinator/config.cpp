@@ -310,9 +310,11 @@ std::vector<std::string> list_items(const std::string &list) {
 }
 
 // "host[:port]" for each host of the node (libpq's rule: one port for all
-// hosts, or one per host), then "/db".
+// hosts, or one per host), then "/db". A failover list always shows its ports:
+// its hosts may be one machine.
 std::string display_of(const NodeParts &node, bool port_matters, bool db_matters) {
     const std::vector<std::string> hosts = list_items(node.host), ports = list_items(node.port);
+    port_matters = port_matters || hosts.size() > 1;
     std::string display;
     for (size_t i = 0; i < hosts.size(); ++i) {
         if (i > 0) display += ",";

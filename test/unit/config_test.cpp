@@ -112,6 +112,12 @@ TEST(Config, MultiHostUriIsOneNode) {
     EXPECT_EQ(r.config.nodes[2].display, "h4:5432,h5:5432/");
 }
 
+TEST(Config, AFailoverListShowsItsPorts) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "postgres://h:5432,h:5433/app"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.nodes[0].display, "h:5432,h:5433");
+}
+
 TEST(Config, UrisSeparatedByCommasAreNodesOfTheirOwn) {
     ConfigResult r =
         parse({"apply", "--migdir", "m", "--hosts", "postgres://a,postgresql://b/x,postgres://c"});
