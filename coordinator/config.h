@@ -1,7 +1,8 @@
 // The run's settings, merged from the command line > environment > shoal.ini
 // (found upward from the working directory). Parsing lives in config.cpp and does
-// no I/O beyond reading the ini file it is given; libpq resolves everything else
-// (.pgpass, service files, sslmode) and we never re-implement it.
+// no I/O beyond reading the ini file it is given; libpq parses node URIs
+// (PQconninfoParse, no connection) and resolves everything else (.pgpass,
+// service files, sslmode) and we never re-implement it.
 #pragma once
 
 #include <map>
