@@ -257,9 +257,10 @@ std::vector<std::string> split_node_list(const std::string &hosts) {
 std::optional<NodeParts> parse_uri(const std::string &uri, std::string &error) {
     const auto unparsable = [&]() -> std::optional<NodeParts> {
         // libpq's own message is not shown: it may quote the password.
-        error = "cannot parse \"" + displayable_node_spec(uri) +
-                "\" as postgres://[user[:password]@]host[:port][,host[:port]...][/db][?key=value&...] "
-                "(percent-encode reserved characters such as / @ : in the user name or password)";
+        error =
+            "cannot parse \"" + displayable_node_spec(uri) +
+            "\" as postgres://[user[:password]@]host[:port][,host[:port]...][/db][?key=value&...] "
+            "(percent-encode reserved characters such as / @ : in the user name or password)";
         return std::nullopt;
     };
     if (uri.rfind("postgres://", 0) != 0 && uri.rfind("postgresql://", 0) != 0) return unparsable();
@@ -270,8 +271,11 @@ std::optional<NodeParts> parse_uri(const std::string &uri, std::string &error) {
     if (!options) return unparsable();
     NodeParts parts;
     const std::map<std::string, std::string NodeParts::*> own = {
-        {"host", &NodeParts::host}, {"port", &NodeParts::port},         {"dbname", &NodeParts::db},
-        {"user", &NodeParts::user}, {"password", &NodeParts::password}};
+        {"host", &NodeParts::host},
+        {"port", &NodeParts::port},
+        {"dbname", &NodeParts::db},
+        {"user", &NodeParts::user},
+        {"password", &NodeParts::password}};
     for (const PQconninfoOption *option = options.get(); option->keyword; ++option) {
         if (!option->val || !*option->val) continue;
         auto field = own.find(option->keyword);
