@@ -21,7 +21,11 @@ MODULE_big = shoal
 OBJS = $(patsubst %.cpp,%.o,$(wildcard extension/*.cpp))
 MODULEDIR = extension
 DATA = extension/shoal.control $(wildcard sql/shoal--*.sql)
-PG_CXXFLAGS = -std=c++17 -Wno-register -Werror
+# -Wall (PGXS) -Wextra -Werror as for the coordinator. PostgreSQL's server headers
+# are included as system headers: their inline functions have unused parameters
+# (bufpage.h, ilist.h) that -Wextra would flag in every file including them.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CXXFLAGS = -std=c++17 -Wextra -Wno-register -Werror
 SHLIB_LINK = -lstdc++
 
 # Every file in the suite directories runs: nothing can be forgotten in a schedule.

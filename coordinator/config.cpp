@@ -6,9 +6,10 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <libpq-fe.h>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -105,7 +106,7 @@ void add_connection_options(po::options_description &group) {
     group.add_options()
         ("hosts", po::value<std::string>()->value_name("LIST"),
          "nodes, comma separated: host[:port][/db] or postgres://user:pass@host:port/db "
-         "(env PGHOST)")
+         "(a URI's host list h1:p1,h2:p2 is one node that libpq fails over within) (env PGHOST)")
         ("port", po::value<std::string>()->value_name("PORT"), "default port (env PGPORT)")
         ("user", po::value<std::string>()->value_name("USER"), "default user (env PGUSER)")
         ("password", po::value<std::string>()->value_name("PASS"),
@@ -232,70 +233,99 @@ std::string conninfo_quote(const std::string &value) {
     return out + "'";
 }
 
-std::string percent_decode(const std::string &text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 // One node's connection settings before they become a conninfo string.
 struct NodeParts {
-    std::string host, port, db, user, password;
-    std::vector<std::pair<std::string, std::string>> extra;  // URI query parameters
+    std::string host, port, db, user, password;  // host and port may be libpq's failover lists
+    std::vector<std::pair<std::string, std::string>> extra;  // the URI's other parameters
 };
 
-std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &error) {
+// The list of nodes as shoal splits it: entries separated by commas, semicolons
+// or white space, except inside a URI's host list, where commas are libpq's own
+// (postgres://h1:5432,h2:5433/db is one node that libpq fails over within),
+// unless a comma is followed by the next URI's scheme.
+std::vector<std::string> split_node_list(const std::string &hosts) {
+    static const std::regex entry(R"(\w+://(?:[^/?\s,;]|,(?!\w+://))*[^\s,;]*|[^\s,;]+)");
+    std::vector<std::string> entries;
+    for (std::sregex_iterator it(hosts.begin(), hosts.end(), entry), end; it != end; ++it)
+        entries.push_back(it->str());
+    return entries;
+}
+
+// libpq parses a URI (percent-decoding, IPv6 brackets, host lists, query
+// parameters); shoal only checks that the ports are numbers, which libpq leaves
+// to connection time.
+std::optional<NodeParts> parse_uri(const std::string &uri, std::string &error) {
+    const auto unparsable = [&]() -> std::optional<NodeParts> {
+        // libpq's own message is not shown: it may quote the password.
+        error =
+            "cannot parse \"" + displayable_node_spec(uri) +
+            "\" as postgres://[user[:password]@]host[:port][,host[:port]...][/db][?key=value&...] "
+            "(percent-encode reserved characters such as / @ : in the user name or password)";
+        return std::nullopt;
+    };
+    if (uri.rfind("postgres://", 0) != 0 && uri.rfind("postgresql://", 0) != 0) return unparsable();
+    char *libpq_error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(uri.c_str(), &libpq_error), &PQconninfoFree);
+    PQfreemem(libpq_error);
+    if (!options) return unparsable();
     NodeParts parts;
-    static const std::regex uri(
-        R"(^(\w+)://(?:([^@/]*)@)?(\[[^\]]*\]|[^:/?]*)(?::(\d+))?(?:/([^?]*))?(?:\?(.*))?$)");
-    static const std::regex plain(R"(^(.*?)(?::(\d+))?(?:/(.+))?$)");
-    std::smatch m;
-    if (spec.find("://") != std::string::npos) {
-        if (!std::regex_match(spec, m, uri)) {
-            error = "cannot parse \"" + displayable_node_spec(spec) +
-                    "\" as postgres://[user[:password]@]host[:port][/db] (percent-encode "
-                    "reserved characters such as / @ : in the user name or password)";
-            return std::nullopt;
-        }
-        std::string userinfo = m[2];
-        size_t colon = userinfo.find(':');
-        parts.user = percent_decode(userinfo.substr(0, colon));
-        if (colon != std::string::npos) parts.password = percent_decode(userinfo.substr(colon + 1));
-        parts.host = percent_decode(m[3]);
-        if (parts.host.size() > 1 && parts.host.front() == '[') {
-            parts.host = parts.host.substr(1, parts.host.size() - 2);
-        }
-        parts.port = m[4];
-        parts.db = percent_decode(m[5]);
-        std::stringstream query(m[6].str());
-        std::string pair;
-        while (std::getline(query, pair, '&')) {
-            size_t eq = pair.find('=');
-            if (eq == std::string::npos) continue;
-            parts.extra.emplace_back(percent_decode(pair.substr(0, eq)),
-                                     percent_decode(pair.substr(eq + 1)));
-        }
-    } else {
-        std::regex_match(spec, m, plain);
-        parts.host = m[1];
-        parts.port = m[2];
-        parts.db = m[3];
+    const std::map<std::string, std::string NodeParts::*> own = {
+        {"host", &NodeParts::host},
+        {"port", &NodeParts::port},
+        {"dbname", &NodeParts::db},
+        {"user", &NodeParts::user},
+        {"password", &NodeParts::password}};
+    for (const PQconninfoOption *option = options.get(); option->keyword; ++option) {
+        if (!option->val || !*option->val) continue;
+        auto field = own.find(option->keyword);
+        if (field != own.end())
+            parts.*(field->second) = option->val;
+        else
+            parts.extra.emplace_back(option->keyword, option->val);
     }
+    // libpq gives "," for two hosts without a port: no port given, the default applies.
+    if (parts.port.find_first_not_of(',') == std::string::npos) parts.port.clear();
+    static const std::regex ports(R"(^(\d{1,5})?(,(\d{1,5})?)*$)");
+    if (!std::regex_match(parts.port, ports)) return unparsable();
     return parts;
 }
 
+// A --hosts entry: a postgres:// URI, or pg-mig's host[:port][/db] shorthand.
+std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &error) {
+    if (spec.find("://") != std::string::npos) return parse_uri(spec, error);
+    static const std::regex plain(R"(^(.*?)(?::(\d+))?(?:/(.+))?$)");
+    std::smatch m;
+    std::regex_match(spec, m, plain);
+    NodeParts parts;
+    parts.host = m[1];
+    parts.port = m[2];
+    parts.db = m[3];
+    return parts;
+}
+
+// libpq's comma-separated list as a vector ("" is one empty element).
+std::vector<std::string> list_items(const std::string &list) {
+    std::vector<std::string> items;
+    std::stringstream stream(list);
+    for (std::string item; std::getline(stream, item, ',');) items.push_back(item);
+    if (items.empty() || list.back() == ',') items.push_back("");
+    return items;
+}
+
+// "host[:port]" for each host of the node (libpq's rule: one port for all
+// hosts, or one per host), then "/db". A failover list always shows its ports:
+// its hosts may be one machine.
 std::string display_of(const NodeParts &node, bool port_matters, bool db_matters) {
-    std::string display = node.host.empty() ? "local" : displayable_node_spec(node.host);
-    if (port_matters) display += ":" + (node.port.empty() ? std::string("5432") : node.port);
+    const std::vector<std::string> hosts = list_items(node.host), ports = list_items(node.port);
+    port_matters = port_matters || hosts.size() > 1;
+    std::string display;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+        if (i > 0) display += ",";
+        display += hosts[i].empty() ? "local" : displayable_node_spec(hosts[i]);
+        const std::string &port = ports[ports.size() == hosts.size() ? i : 0];
+        if (port_matters) display += ":" + (port.empty() ? std::string("5432") : port);
+    }
     if (db_matters) display += "/" + node.db;
     return display;
 }
@@ -319,8 +349,6 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
         auto it = settings.find(name);
         return it == settings.end() ? std::string() : it->second;
     };
-    std::vector<std::string> specs;
-    static const std::regex separators(R"([\s,;]+)");
     std::string hosts = setting("hosts");
     // A key=value conninfo string would be cut into words at its spaces, and a
     // word of it taken for a host name (and echoed by libpq's error).
@@ -331,10 +359,7 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
                          "or postgres://user:password@host:port/db entries, comma separated");
         return {};
     }
-    for (std::sregex_token_iterator it(hosts.begin(), hosts.end(), separators, -1), end; it != end;
-         ++it) {
-        if (!it->str().empty()) specs.push_back(*it);
-    }
+    std::vector<std::string> specs = split_node_list(hosts);
     if (specs.empty()) specs.push_back("");  // libpq's own default: local socket
 
     std::vector<NodeParts> nodes;

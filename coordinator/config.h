@@ -1,7 +1,8 @@
 // The run's settings, merged from the command line > environment > shoal.ini
 // (found upward from the working directory). Parsing lives in config.cpp and does
-// no I/O beyond reading the ini file it is given; libpq resolves everything else
-// (.pgpass, service files, sslmode) and we never re-implement it.
+// no I/O beyond reading the ini file it is given; libpq parses node URIs
+// (PQconninfoParse, no connection) and resolves everything else (.pgpass,
+// service files, sslmode) and we never re-implement it.
 #pragma once
 
 #include <map>
@@ -34,7 +35,8 @@ enum class Command {
 // their display names are distinct too; code that talks to nodes still keys them
 // by position, never by a name meant for people.
 struct NodeSpec {
-    std::string display;   // "host[:port][/db]", parts the same everywhere left out; never a password
+    std::string display;   // "host[:port][/db]" ("h1:p1,h2:p2/db" for a multi-host URI), parts the
+                           // same everywhere left out; never a password
     std::string conninfo;  // may hold a password: never print it
 };
 

@@ -229,7 +229,6 @@ std::string format_plan(const Plan &plan) {
             }
         }
     }
-    if (by_version.empty()) return "Nothing to do.\n";
     const char *direction = plan.direction == Direction::Up ? "apply" : "undo";
     std::string out;
     for (const auto &[version, where] : by_version) {

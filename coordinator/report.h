@@ -82,6 +82,7 @@ std::string format_plan_problem(const PlanProblem &problem);
 
 // What a plan will do, grouped by version and collapsed by schema:
 // "20241107201239.add-users.sh (up): 40 schemas: node1:sh0001-0020, node2:sh0021-0040".
+// Empty for a plan without steps: callers say "nothing to do" in their own words.
 std::string format_plan(const Plan &plan);
 
 }  // namespace shoal

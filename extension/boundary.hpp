@@ -68,11 +68,12 @@ inline Datum call_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcin
 }  // namespace shoal
 
 // Declares the SQL-callable C function `name` and opens the definition of its C++
-// body: SHOAL_FUNCTION(shoal_x) { ... return ...; }
+// body: SHOAL_FUNCTION(shoal_x) { ... return ...; }. A function without arguments
+// never reads fcinfo, hence [[maybe_unused]].
 #define SHOAL_FUNCTION(name)                                                        \
   extern "C" {                                                                      \
   PG_FUNCTION_INFO_V1(name);                                                        \
   }                                                                                 \
   static Datum name##_body(FunctionCallInfo fcinfo);                                \
   extern "C" Datum name(PG_FUNCTION_ARGS) { return shoal::call_guarded(name##_body, fcinfo); } \
-  static Datum name##_body(FunctionCallInfo fcinfo)
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -36,7 +36,6 @@ DbError error_of(const PGresult *result) {
     error.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
     error.hint = field(result, PG_DIAG_MESSAGE_HINT);
     error.context = field(result, PG_DIAG_CONTEXT);
-    error.position = field(result, PG_DIAG_STATEMENT_POSITION);
     return error;
 }
 
@@ -194,8 +193,6 @@ std::string Connection::host() const {
     const char *host = conn_ ? PQhost(conn_.get()) : nullptr;
     return host ? host : "";
 }
-
-int Connection::server_pid() const { return conn_ ? PQbackendPID(conn_.get()) : 0; }
 
 PGTransactionStatusType Connection::transaction_status() const {
     return conn_ ? PQtransactionStatus(conn_.get()) : PQTRANS_UNKNOWN;

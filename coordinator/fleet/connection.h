@@ -46,7 +46,6 @@ struct DbError {
     std::string detail;
     std::string hint;
     std::string context;
-    std::string position;
 
     bool is_lock_timeout() const { return sqlstate == "55P03"; }
     bool is_retryable() const { return sqlstate == "55P03" || sqlstate == "40P01"; }
@@ -101,7 +100,6 @@ public:
     int socket() const;
     short wanted_events() const;  // for poll(): 0 when nothing is awaited
     std::string host() const;     // the host libpq resolved, for per-host limits
-    int server_pid() const;
     PGTransactionStatusType transaction_status() const;
 
     // Advances connecting or reading as far as possible without blocking; call

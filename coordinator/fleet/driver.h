@@ -1,7 +1,7 @@
 // Drives the chains of a plan across the fleet: one event loop over
 // non-blocking libpq connections (`parallelism` per node), each schema's steps in
-// order, one version per transaction (mig_apply / mig_undo pipelined with BEGIN,
-// timeouts and COMMIT: one round trip), solo versions statement by statement
+// order, one version per transaction (mig_apply / mig_undo pipelined with the
+// timeouts in the batch's implicit transaction: one round trip), solo versions statement by statement
 // outside a transaction then recorded with mig_mark / mig_forget. Directives are
 // semaphores ($parallelism_per_host, $parallelism_global), $run_alone an
 // exclusive section over the fleet, $delay a pause that keeps the version's

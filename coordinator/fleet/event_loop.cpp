@@ -110,7 +110,7 @@ std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std:
             outcomes.push_back(connection->take());
         } else {
             Outcome none;
-            none.error = DbError{"", "node not connected", "", "", "", ""};
+            none.error = DbError{"", "node not connected", "", "", ""};
             outcomes.push_back(none);
         }
     }

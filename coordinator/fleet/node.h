@@ -18,8 +18,8 @@
 
 namespace shoal::fleet {
 
-// The extension version this coordinator speaks (docs/architecture.md): 1.2 for
-// server_cpus()/server_machine(), 1.1 for the rerun fingerprint and steering.
+// The extension version this coordinator speaks (docs/architecture.md): the one
+// this tree ships, read from extension/shoal.control at build time.
 inline constexpr const char *kExtensionVersion = SHOAL_EXTENSION_VERSION;
 
 struct Node {

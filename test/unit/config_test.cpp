@@ -94,6 +94,49 @@ TEST(Config, UriHostsKeepTheirOwnPartsAndQuoteValues) {
     EXPECT_EQ(r.config.nodes[0].display.find("p'w"), std::string::npos);
 }
 
+// Issue 17: a libpq multi-host URI is one node that libpq fails over within
+// (target_session_attrs picks the primary), not one node per host; shoal's own
+// list separators outside a URI's host list still separate nodes.
+TEST(Config, MultiHostUriIsOneNode) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--hosts",
+                            "postgres://h1:5432,h2:5433/app?target_session_attrs=read-write,"
+                            "db3/app;postgres://h4,h5"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 3u);
+    EXPECT_EQ(r.config.nodes[0].conninfo,
+              "host='h1,h2' port='5432,5433' dbname='app' target_session_attrs='read-write'");
+    EXPECT_EQ(r.config.nodes[0].display, "h1:5432,h2:5433/app");
+    EXPECT_EQ(r.config.nodes[1].conninfo, "host='db3' dbname='app'");
+    EXPECT_EQ(r.config.nodes[1].display, "db3:5432/app");
+    EXPECT_EQ(r.config.nodes[2].conninfo, "host='h4,h5'");
+    EXPECT_EQ(r.config.nodes[2].display, "h4:5432,h5:5432/");
+}
+
+TEST(Config, AFailoverListShowsItsPorts) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "postgres://h:5432,h:5433/app"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.nodes[0].display, "h:5432,h:5433");
+}
+
+TEST(Config, UrisSeparatedByCommasAreNodesOfTheirOwn) {
+    ConfigResult r =
+        parse({"apply", "--migdir", "m", "--hosts", "postgres://a,postgresql://b/x,postgres://c"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 3u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='a'");
+    EXPECT_EQ(r.config.nodes[1].conninfo, "host='b' dbname='x'");
+    EXPECT_EQ(r.config.nodes[2].conninfo, "host='c'");
+}
+
+TEST(Config, BadUriNamesTheEntry) {
+    for (const char *uri : {"postgres://db1:port/app", "postgres://db1/app?nosuchkey=1",
+                            "mysql://db1/app", "postgres://db1:5432,db2:x/app"}) {
+        ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", std::string("db0,") + uri});
+        ASSERT_FALSE(r.ok()) << uri;
+        EXPECT_NE(r.errors[0].find(std::string("\"") + uri + "\""), std::string::npos) << r.errors[0];
+    }
+}
+
 TEST(Config, UsageErrors) {
     EXPECT_FALSE(parse({"frobnicate"}).ok());
     EXPECT_FALSE(parse({"apply", "--nope"}, {{"PGMIGDIR", "m"}}).ok());

@@ -85,7 +85,7 @@ TEST_F(PlanTest, NothingToDo) {
     Plan plan = plan_apply(dir, {{"n1", {{"sh0001", {applied(A), applied(B), applied(C)}}}}}, {});
     EXPECT_TRUE(plan.errors.empty());
     EXPECT_EQ(step_count(plan), 0u);
-    EXPECT_EQ(format_plan(plan), "Nothing to do.\n");
+    EXPECT_EQ(format_plan(plan), "");
 }
 
 TEST_F(PlanTest, TimelineViolationNamesBothVersionsAndTheFix) {
