@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
   libpq-dev libboost-program-options-dev libpg-query-dev libprotobuf-c-dev
-  libssl-dev libgtest-dev cmake g++ make util-linux time pgbouncer
+  libssl-dev libgtest-dev nlohmann-json3-dev clang-format cmake g++ make util-linux time pgbouncer
 )
 
 missing=()
