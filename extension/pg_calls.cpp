@@ -29,6 +29,7 @@ extern "C" {
 #include "storage/lock.h"
 #include "utils/inval.h"
 #include "utils/snapmgr.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -174,19 +175,68 @@ void lock_schema(const char *schema) {
   });
 }
 
+namespace {
+
+// The ACL checks by object class, as PostgreSQL 16 folded them into one.
+AclResult namespace_aclcheck(Oid object, Oid role, AclMode mode) {
+#if PG_VERSION_NUM >= 160000
+  return object_aclcheck(NamespaceRelationId, object, role, mode);
+#else
+  return pg_namespace_aclcheck(object, role, mode);
+#endif
+}
+
+AclResult language_aclcheck(Oid object, Oid role, AclMode mode) {
+#if PG_VERSION_NUM >= 160000
+  return object_aclcheck(LanguageRelationId, object, role, mode);
+#else
+  return pg_language_aclcheck(object, role, mode);
+#endif
+}
+
+AclResult type_aclcheck(Oid object, Oid role, AclMode mode) {
+#if PG_VERSION_NUM >= 160000
+  return object_aclcheck(TypeRelationId, object, role, mode);
+#else
+  return pg_type_aclcheck(object, role, mode);
+#endif
+}
+
+// proconfig {search_path=<schema>} as the GUC machinery writes `SET search_path TO
+// <schema>`: the schema quoted as an identifier.
+Datum search_path_config(const char *schema) {
+  Datum setting = CStringGetTextDatum(psprintf("search_path=%s", quote_identifier(schema)));
+  return PointerGetDatum(construct_array(&setting, 1, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+}  // namespace
+
 void create_const_function(const char *schema, const char *name, const std::string &body) {
   const char *source = body.c_str();
   pg_guard([&] {
-    const char *quoted_schema = quote_identifier(schema);
-    const char *sql = psprintf("CREATE OR REPLACE FUNCTION %s.%s() RETURNS text LANGUAGE sql SET search_path TO %s AS %s",
-                               quoted_schema, quote_identifier(name), quoted_schema, quote_literal_cstr(source));
-    const int level = NewGUCNestLevel();
-    (void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                            false);
-    const int code = SPI_execute(sql, false, 0);
-    if (code != SPI_OK_UTILITY) elog(ERROR, "shoal: creating %s.%s() failed: %s", quoted_schema, name,
-                                     SPI_result_code_string(code));
-    AtEOXact_GUC(true, level);
+    const Oid namespace_oid = get_namespace_oid(schema, false);
+    // The rights CREATE FUNCTION checks, in its order: a role may not make a
+    // function here that it could not make with SQL.
+    const Oid user = GetUserId();
+    AclResult result = namespace_aclcheck(namespace_oid, user, ACL_CREATE);
+    if (result != ACLCHECK_OK) aclcheck_error(result, OBJECT_SCHEMA, get_namespace_name(namespace_oid));
+    result = language_aclcheck(SQLlanguageId, user, ACL_USAGE);
+    if (result != ACLCHECK_OK) aclcheck_error(result, OBJECT_LANGUAGE, "sql");
+    result = type_aclcheck(TEXTOID, user, ACL_USAGE);
+    if (result != ACLCHECK_OK) aclcheck_error_type(result, TEXTOID);
+    // CREATE FUNCTION's defaults for a LANGUAGE sql function; no validator, as with
+    // check_function_bodies off: the body is shoal's own constant.
+    Oid no_arguments[1];
+    ProcedureCreate(name, namespace_oid, true, false, TEXTOID, user, SQLlanguageId, InvalidOid, source, nullptr,
+#if PG_VERSION_NUM >= 140000
+                    nullptr,
+#endif
+                    PROKIND_FUNCTION, false, false, false, PROVOLATILE_VOLATILE, PROPARALLEL_UNSAFE,
+                    buildoidvector(no_arguments, 0), PointerGetDatum(nullptr), PointerGetDatum(nullptr),
+                    PointerGetDatum(nullptr), NIL, PointerGetDatum(nullptr), search_path_config(schema), InvalidOid,
+                    100, 0);
+    // Later statements of this transaction (the next read of the stamp) see it.
+    CommandCounterIncrement();
   });
 }
 
@@ -416,9 +466,7 @@ bool rewrite_function_source(const char *schema, const char *name, text *source,
     values[Anum_pg_proc_prosrc - 1] = PointerGetDatum(source);
     replaces[Anum_pg_proc_prosrc - 1] = true;
     if (pin_search_path) {
-      // As the GUC machinery writes it: the schema quoted as in SET search_path.
-      Datum setting = CStringGetTextDatum(psprintf("search_path=%s", quote_identifier(schema)));
-      values[Anum_pg_proc_proconfig - 1] = PointerGetDatum(construct_array(&setting, 1, TEXTOID, -1, false, TYPALIGN_INT));
+      values[Anum_pg_proc_proconfig - 1] = search_path_config(schema);
       replaces[Anum_pg_proc_proconfig - 1] = true;
     }
     HeapTuple updated = heap_modify_tuple(old, RelationGetDescr(procs), values, nulls, replaces);

@@ -60,8 +60,11 @@ Datum spi_first_row_value(int column, bool &is_null);
 void lock_schema(const char *schema);
 
 // Creates or replaces schema.name() as a constant SQL function returning text with
-// this body, its search_path set to the schema as pg-mig writes its stamp. The
-// body is not validated (check_function_bodies off, as pg_dump restores one).
+// this body, its search_path set to the schema as pg-mig writes its stamp: the
+// function CREATE OR REPLACE FUNCTION would make, with the rights it checks, written
+// straight into the catalog (no parse, no event trigger; a schema's first stamp is
+// on every new shard's path). The body is not validated, as with
+// check_function_bodies off.
 void create_const_function(const char *schema, const char *name, const std::string &body);
 
 // JSON: the elements of an array of strings, as jsonb reads the text (false when
