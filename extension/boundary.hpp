@@ -11,7 +11,7 @@
 //     and the boundary rethrows it as it was (SQLSTATE, detail, context intact);
 //   * both put PostgreSQL's exception and error context stacks back as they found
 //     them whichever way they are left, a C++ exception included.
-// Nothing here may throw inside PG_TRY or keep a C++ object across a longjmp.
+// Nothing may keep a C++ object across a longjmp.
 #pragma once
 
 // Before PostgreSQL's headers, whose port.h renames the C library's printf family.
@@ -22,7 +22,6 @@ extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
 }
-
 
 namespace shoal {
 
