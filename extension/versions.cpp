@@ -183,21 +183,19 @@ const char *remove_version(const char *schema, const char *version, const char *
                         "Forget from the newest version down, or write a new version that repairs the schema.");
   }
 
-  int ran = 0;
-  if (action == Action::Undo) {
-    std::vector<const char *> statements, locations;
-    staged_script(version, "dn", dn_checksum, statements, locations);
-    ran = shoal::run_statements(schema, version, statements, locations);
-  }
-  const std::string forgotten_checksum = shoal::recorded_checksum(stamp, version);
-  shoal::remove_latest_version(stamp);
-  shoal::write_stamp(schema, stamp);
-
   if (action == Action::Forget) {
+    const std::string forgotten_checksum = shoal::recorded_checksum(stamp, version);
+    shoal::remove_latest_version(stamp);
+    shoal::write_stamp(schema, stamp);
     log_event(schema, version, "forget", forgotten_checksum.c_str(), started, nullptr);
     digest_after_repair();
     return "forgotten";
   }
+  std::vector<const char *> statements, locations;
+  staged_script(version, "dn", dn_checksum, statements, locations);
+  const int ran = shoal::run_statements(schema, version, statements, locations);
+  shoal::remove_latest_version(stamp);
+  shoal::write_stamp(schema, stamp);
   const std::string detail = "statements: " + std::to_string(ran);
   log_event(schema, version, "undo", dn_checksum, started, &detail);
   return "undone";
