@@ -20,7 +20,12 @@ PREFIX ?= /usr/local
 MODULE_big = shoal
 OBJS = $(patsubst %.cpp,%.o,$(wildcard extension/*.cpp))
 MODULEDIR = extension
-DATA = extension/shoal.control $(wildcard sql/shoal--*.sql)
+# sql/shoal.sql is the current definition; it is installed as the default
+# version's script, so CREATE EXTENSION runs one file. The released scripts
+# (1.0 and the upgrades) install older versions and upgrade to this one.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/shoal.control)
+DATA = extension/shoal.control sql/shoal--1.0.sql $(wildcard sql/shoal--*--*.sql)
+DATA_built = sql/shoal--$(EXTVERSION).sql
 # -Wall (PGXS) -Wextra -Werror as for the coordinator. PostgreSQL's server headers
 # are included as system headers: their inline functions have unused parameters
 # (bufpage.h, ilist.h) that -Wextra would flag in every file including them.
@@ -43,6 +48,9 @@ include $(PGXS)
 all: coordinator
 install: install-coordinator
 endif
+
+sql/shoal--$(EXTVERSION).sql: sql/shoal.sql extension/shoal.control
+	cp $< $@
 
 .PHONY: setup coordinator install-coordinator test demo demo-stop demo-start bench
 

@@ -1,12 +1,65 @@
 -- The upgrade path: install 1.0, use it, ALTER EXTENSION UPDATE to 1.3 (1.1, 1.2, 1.3), use
--- it, then UPDATE to the default (1.4, 1.5); the data stays and the result is the
--- same extension as a fresh install of the default version.
-CREATE TEMP TABLE fresh AS
-SELECT p.oid::regprocedure::text AS function, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc') AS comment
-  FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace;
-CREATE TEMP TABLE fresh_constraints AS
-SELECT conrelid::regclass::text AS relation, conname, pg_get_constraintdef(oid) AS definition
-  FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace;
+-- it, then UPDATE to the default; the data stays and the result is the same
+-- extension, object by object, as a fresh install of the default version (one
+-- script, sql/shoal.sql).
+
+-- Every object of the extension as text that names no OID: functions with their
+-- whole definition (body, settings, volatility, security), relations with their
+-- columns, defaults, constraints, indexes and view definitions, privileges and
+-- comments, what pg_dump dumps of its tables, and every member of the extension.
+CREATE FUNCTION pg_temp.extension_objects() RETURNS TABLE (kind text, name text, definition text)
+LANGUAGE sql AS $$
+  WITH ext AS (SELECT oid, extconfig, extcondition, extrelocatable, extnamespace FROM pg_extension WHERE extname = 'shoal')
+  SELECT 'member', pg_describe_object(d.classid, d.objid, d.objsubid), NULL
+    FROM pg_depend d, ext WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
+  UNION ALL
+  SELECT 'extension', 'shoal', concat_ws(' | ', ext.extnamespace::regnamespace, ext.extrelocatable,
+         (SELECT string_agg(c::regclass::text || ' WHERE ' || w, ', ' ORDER BY c::regclass::text)
+            FROM unnest(ext.extconfig, ext.extcondition) AS u(c, w)))
+    FROM ext
+  UNION ALL
+  SELECT 'schema', n.nspname, concat_ws(' | ', n.nspowner::regrole, n.nspacl, obj_description(n.oid, 'pg_namespace'))
+    FROM pg_namespace n WHERE n.nspname = 'shoal'
+  UNION ALL
+  SELECT 'function', p.oid::regprocedure::text,
+         concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl, obj_description(p.oid, 'pg_proc'))
+    FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace
+  UNION ALL
+  SELECT 'relation', c.oid::regclass::text,
+         concat_ws(' | ', c.relkind, c.relpersistence, c.reloptions, c.relacl, obj_description(c.oid, 'pg_class'),
+                   CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
+                   CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid) END,
+                   (SELECT concat_ws(' ', s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
+                                     s.seqcache, s.seqcycle)
+                      FROM pg_sequence s WHERE s.seqrelid = c.oid))
+    FROM pg_class c WHERE c.relnamespace = 'shoal'::regnamespace
+  UNION ALL
+  SELECT 'column', a.attrelid::regclass::text || '.' || a.attname,
+         concat_ws(' | ', a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                   a.attgenerated, pg_get_expr(ad.adbin, ad.adrelid), a.attacl,
+                   col_description(a.attrelid, a.attnum))
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'shoal'::regnamespace
+    LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+   WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace
+  UNION ALL
+  SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid)
+    FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'shoal'::regnamespace)
+  UNION ALL
+  SELECT 'type', t.oid::regtype::text, concat_ws(' | ', t.typtype, t.typacl)
+    FROM pg_type t WHERE t.typnamespace = 'shoal'::regnamespace
+$$;
+
+DROP EXTENSION shoal;
+CREATE EXTENSION shoal;
+SELECT extversion = default_version AS fresh_is_default FROM pg_extension, pg_available_extensions
+ WHERE extname = 'shoal' AND name = 'shoal';
+CREATE TEMP TABLE fresh AS SELECT * FROM pg_temp.extension_objects();
+-- What the comparison below sees (a change here means the snapshot query misses something).
+SELECT kind, count(*) FROM fresh GROUP BY kind ORDER BY kind;
 DROP EXTENSION shoal;
 CREATE EXTENSION shoal VERSION '1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'shoal';
@@ -33,7 +86,7 @@ SELECT action FROM shoal.event WHERE schema IS NULL ORDER BY id;
 SELECT shoal.stage('027.b.t026', 'up', 'b', ARRAY['CREATE TABLE b (id int)'], ARRAY['f:1']);
 SELECT shoal.mig_apply('t026', '027.b.t026', 'b');
 SELECT versions FROM shoal.stamps() WHERE schema = 't026';
--- Then to the default version, 1.5.
+-- Then to the default version.
 ALTER EXTENSION shoal UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'shoal';
 SELECT versions, checksums FROM shoal.stamps() WHERE schema = 't026';
@@ -46,19 +99,11 @@ SELECT shoal.mig_apply('t026_old', '027.b.t026', 'b');
 SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 't026_old'::regnamespace ORDER BY 1;
 SELECT versions, checksums FROM shoal.stamps() WHERE schema = 't026_old';
 SELECT error_of($$SELECT shoal.mig_apply('t026_old', '026.a.t026', 'changed')$$) AS recorded_in_1_0;
--- Same functions, settings, privileges, comments and constraints as a fresh install.
-(SELECT p.oid::regprocedure::text, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc')
-   FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace
- EXCEPT SELECT * FROM fresh)
+-- Object by object the same as the fresh install.
+(SELECT * FROM pg_temp.extension_objects() EXCEPT SELECT * FROM fresh)
 UNION ALL
-(SELECT * FROM fresh
- EXCEPT SELECT p.oid::regprocedure::text, p.proconfig, p.proacl::text, obj_description(p.oid, 'pg_proc')
-   FROM pg_proc p WHERE p.pronamespace = 'shoal'::regnamespace);
-(SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace
- EXCEPT SELECT * FROM fresh_constraints)
-UNION ALL
-(SELECT * FROM fresh_constraints
- EXCEPT SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'shoal'::regnamespace);
+(SELECT * FROM fresh EXCEPT SELECT * FROM pg_temp.extension_objects())
+ORDER BY 2, 1;
 -- 1.4's forget takes only the latest version.
 SELECT error_of($$SELECT shoal.mig_forget('t026', '026.a.t026')$$);
 SELECT shoal.mig_forget('t026', '027.b.t026');

@@ -1,23 +1,27 @@
-// shoal.add_version(schema, version, checksum, action) and shoal.mig_apply(schema,
-// version, checksum): adding a version to a schema's stamp, after running its
-// staged up script (apply) or not (mark), in the caller's transaction:
-//   lock the schema; read its stamp; 'already applied' when the version is there
-//   with the same (or no recorded) checksum, SH001 with another, SH002 when a newer
-//   version is there; run the staged statements; append the version and its data
-//   to the stamp (stamp.cpp: one function); append the event row.
-// Every schema-version of a run goes through here, so it is C (1.2 had it in
-// PL/pgSQL, whose per-statement cost was most of an apply's bookkeeping): the two
-// queries it needs are planned once per session, the stamp's texts are read from
-// the catalog cache and appended to without being taken apart. The two checks it
-// shares with the other migration functions are SQL-callable from here too,
-// shoal.check_version() and shoal.lock_schema(): one implementation of each.
+// The migration functions that change a schema's stamp, in the caller's
+// transaction, under the schema's lock:
+//   shoal.add_version(schema, version, checksum, action) and shoal.mig_apply(schema,
+//   version, checksum): 'already applied' when the version is in the stamp with the
+//   same (or no recorded) checksum, SH001 with another, SH002 when a newer version is
+//   there; else run the staged up script (apply) or not (mark), append the version
+//   to the stamp, append the event row;
+//   shoal.remove_version(schema, version, dn_checksum, action): 'not applied' when
+//   the version is not in the stamp, SH004 when it is not the latest; else run the
+//   staged dn script (undo) or not (forget), drop the version from the stamp,
+//   append the event row (forget: the stored digest becomes after-repair).
+// The stamp itself is stamp.cpp's. Every schema-version of a run comes through
+// here, so it is C (1.2 had it in PL/pgSQL, whose per-statement cost was most of an
+// apply's bookkeeping): the queries it needs are planned once per session, the
+// stamp is read from the catalog cache. The two checks every migration function
+// makes are SQL-callable from here too, shoal.check_version() and
+// shoal.lock_schema(): one implementation of each.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "boundary.hpp"
-#include "const_value.hpp"
 #include "pg_calls.hpp"
 #include "run_script.hpp"
 #include "stamp.hpp"
@@ -29,13 +33,13 @@ extern "C" {
 
 namespace {
 
-enum class Action { Apply, Mark };
+enum class Action { Apply, Mark, Undo, Forget };
 
 const int kInvalidVersion = ERRCODE_INVALID_PARAMETER_VALUE;
 const int kChangedChecksum = MAKE_SQLSTATE('S', 'H', '0', '0', '1');
 const int kTimeline = MAKE_SQLSTATE('S', 'H', '0', '0', '2');
 const int kNotStaged = MAKE_SQLSTATE('S', 'H', '0', '0', '3');
-const int kNotAConstant = MAKE_SQLSTATE('S', 'H', '0', '0', '6');
+const int kNotLatest = MAKE_SQLSTATE('S', 'H', '0', '0', '4');
 
 // pg-mig's version format, TIMESTAMP.title.prefix (shoal.check_version's
 // ^[0-9]+[.][^.]+[.][^.]+$).
@@ -59,63 +63,22 @@ void check_version(const char *version) {
                         "A version is TIMESTAMP.title.prefix, the migration file name without .up.sql.");
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-
-std::string without_trailing_space(const std::string &text) {
-  size_t end = text.size();
-  while (end > 0 && is_space(text[end - 1])) --end;
-  return text.substr(0, end);
-}
-
-// A JSON array's or object's text with `item` added as its last member, the text
-// kept as it is up to its closing bracket.
-std::string append_member(const std::string &text, const char *separator, const std::string &item) {
-  const std::string trimmed = without_trailing_space(text);
-  return trimmed.substr(0, trimmed.size() - 1) + separator + item + trimmed.back();
-}
-
-// Whether the stamp's data is a JSON object with something in it, so that an entry
-// can be appended before its closing brace (1.2's regular expression
-// ^\s*\{.*[^{\s].*\}\s*$). Anything else is replaced by a new object.
-bool is_nonempty_object(const std::string &text) {
-  size_t first = 0;
-  while (first < text.size() && is_space(text[first])) ++first;
-  const std::string trimmed = without_trailing_space(text);
-  if (first + 1 >= trimmed.size() || text[first] != '{' || trimmed.back() != '}') return false;
-  for (size_t i = first + 1; i + 1 < trimmed.size(); ++i)
-    if (trimmed[i] != '{' && !is_space(trimmed[i])) return true;
-  return false;
-}
-
-// The checksum shoal recorded for an applied version ('' when none), read as 1.2
-// read it: the rare path, so plain SQL.
-std::string recorded_checksum(const std::string &data, const char *version) {
+// The staged script's statements and their file:line locations; direction 'up' or 'dn'.
+void staged_script(const char *version, const char *direction, const char *checksum,
+                   std::vector<const char *> &statements, std::vector<const char *> &locations) {
   static SPIPlanPtr plan = nullptr;
   if (plan == nullptr) {
-    const Oid types[] = {TEXTOID, TEXTOID};
-    plan = shoal::spi_keep_plan("SELECT coalesce($1::jsonb -> $2 ->> 'checksum', '')", 2, types);
-  }
-  const Datum args[] = {PointerGetDatum(shoal::make_text(data)), PointerGetDatum(shoal::make_text(version))};
-  shoal::spi_execute_plan(plan, args, "  ");
-  bool is_null = false;
-  const Datum checksum = shoal::spi_first_row_value(1, is_null);
-  return is_null ? std::string() : shoal::text_value(checksum);
-}
-
-// The staged up script's statements and their file:line locations.
-void staged_up_script(const char *version, const char *checksum, std::vector<const char *> &statements,
-                      std::vector<const char *> &locations) {
-  static SPIPlanPtr plan = nullptr;
-  if (plan == nullptr) {
-    const Oid types[] = {TEXTOID, TEXTOID};
+    const Oid types[] = {TEXTOID, TEXTOID, TEXTOID};
     plan = shoal::spi_keep_plan(
-        "SELECT statements, locations FROM shoal.script WHERE checksum = $1 AND version = $2 AND direction = 'up'", 2,
+        "SELECT statements, locations FROM shoal.script WHERE checksum = $1 AND version = $2 AND direction = $3", 3,
         types);
   }
-  const Datum args[] = {PointerGetDatum(shoal::make_text(checksum)), PointerGetDatum(shoal::make_text(version))};
-  if (shoal::spi_execute_plan(plan, args, "  ") == 0)
+  const Datum args[] = {checksum != nullptr ? PointerGetDatum(shoal::make_text(checksum)) : Datum(0),
+                        PointerGetDatum(shoal::make_text(version)), PointerGetDatum(shoal::make_text(direction))};
+  if (shoal::spi_execute_plan(plan, args, checksum != nullptr ? "   " : "n  ") == 0)
     shoal::report_error(kNotStaged,
-                        std::string("no staged up script for version ") + version + " with checksum " + checksum,
+                        std::string("no staged ") + direction + " script for version " + version + " with checksum " +
+                            (checksum != nullptr ? checksum : "<NULL>"),
                         "Stage it first with shoal.stage().");
   bool is_null = false;
   statements = shoal::text_array_elements(shoal::array_value(shoal::spi_first_row_value(1, is_null)), "statements");
@@ -141,7 +104,7 @@ void log_event(const char *schema, const char *version, const char *action, cons
   shoal::spi_execute_plan(plan, args, detail != nullptr ? "      " : "     n");
 }
 
-// The body shared by both entry points; its result is 'applied', 'marked' or
+// The body of add_version and mig_apply; its result is 'applied', 'marked' or
 // 'already applied'. SPI stays connected throughout: the caller connects.
 const char *add_version(const char *schema, const char *version, const char *checksum, Action action) {
   check_version(version);
@@ -149,21 +112,11 @@ const char *add_version(const char *schema, const char *version, const char *che
   shoal::lock_schema(schema);
   const TimestampTz started = shoal::now();
 
-  shoal::ConstFunction list, old_data;
-  const bool has_list = shoal::read_const_function(schema, "mig_versions_const", list);
-  const bool has_old_data = shoal::read_const_function(schema, "shoal_stamp_const", old_data);
-  const std::string data = shoal::stamp_data(has_list ? &list : nullptr, has_old_data ? &old_data : nullptr);
-  std::vector<std::string> applied;
-  if (has_list && !shoal::json_string_array(list.value.c_str(), applied))
-    shoal::report_error(kNotAConstant,
-                        "shoal cannot read " + shoal::quote_ident(schema) +
-                            ".mig_versions_const(): it is not a JSON array of version names",
-                        "Recreate the function with the schema's versions as pg-mig writes them.");
-
+  shoal::Stamp stamp = shoal::read_stamp(schema);
   std::string newest;
-  for (const std::string &name : applied) {
+  for (const std::string &name : stamp.versions) {
     if (name == version) {
-      const std::string recorded = data.empty() ? std::string() : recorded_checksum(data, version);
+      const std::string recorded = shoal::recorded_checksum(stamp, version);
       if (recorded.empty() || recorded == checksum) return "already applied";
       shoal::report_error(kChangedChecksum,
                           std::string("version ") + version + " of schema " + shoal::quote_ident(schema) +
@@ -182,21 +135,11 @@ const char *add_version(const char *schema, const char *version, const char *che
   int ran = 0;
   if (action == Action::Apply) {
     std::vector<const char *> statements, locations;
-    staged_up_script(version, checksum, statements, locations);
+    staged_script(version, "up", checksum, statements, locations);
     ran = shoal::run_statements(schema, version, statements, locations);
   }
-
-  // Appended to the texts as they are: pg-mig's list keeps its form, and shoal's
-  // data gets `"<version>":{...}` without spaces, as JSON.stringify would write it.
-  // A key already there (a list edited by hand) is written again; JSON readers
-  // keep the last one.
-  const std::string quoted_version = shoal::json_string(version);
-  const std::string new_list =
-      applied.empty() ? "[" + quoted_version + "]" : append_member(list.value, ",", quoted_version);
-  const std::string entry = quoted_version + ":{\"checksum\":" + shoal::json_string(checksum) +
-                            ",\"applied_at\":\"" + shoal::json_timestamp(shoal::now()) + "\"}";
-  const std::string new_data = is_nonempty_object(data) ? append_member(data, ",", entry) : "{" + entry + "}";
-  shoal::write_stamp(schema, new_list, new_data, has_old_data);
+  shoal::append_version(stamp, version, checksum);
+  shoal::write_stamp(schema, stamp);
 
   if (action == Action::Mark) {
     log_event(schema, version, "mark", checksum, started, nullptr);
@@ -205,6 +148,57 @@ const char *add_version(const char *schema, const char *version, const char *che
   const std::string detail = "statements: " + std::to_string(ran);
   log_event(schema, version, "apply", checksum, started, &detail);
   return "applied";
+}
+
+// A forget or mark by hand leaves the stored digest describing a node it no
+// longer describes (shoal.digest_after_repair(), PL/pgSQL).
+void digest_after_repair() {
+  static SPIPlanPtr plan = nullptr;
+  if (plan == nullptr) plan = shoal::spi_keep_plan("SELECT shoal.digest_after_repair()", 0, nullptr);
+  shoal::spi_execute_plan(plan, nullptr, nullptr);
+}
+
+// The body of remove_version; its result is 'undone', 'forgotten' or 'not
+// applied'. Only the schema's latest version can go: a hole in the middle of a
+// stamp reads as a timeline violation to every later plan. SPI stays connected
+// throughout: the caller connects.
+const char *remove_version(const char *schema, const char *version, const char *dn_checksum, Action action) {
+  shoal::lock_schema(schema);
+  const TimestampTz started = shoal::now();
+
+  shoal::Stamp stamp = shoal::read_stamp(schema);
+  if (version == nullptr ||
+      std::find(stamp.versions.begin(), stamp.versions.end(), version) == stamp.versions.end())
+    return "not applied";
+  const std::string &latest = stamp.versions.back();
+  if (latest != version) {
+    if (action == Action::Undo)
+      shoal::report_error(kNotLatest,
+                          std::string("cannot undo version ") + version + " of schema " + shoal::quote_ident(schema) +
+                              ": its latest version is " + latest,
+                          "Only the latest version of a schema can be undone; undo the newer ones first.");
+    shoal::report_error(kNotLatest,
+                        std::string("cannot forget version ") + version + " of schema " + shoal::quote_ident(schema) +
+                            ": its latest version is " + latest,
+                        "Forget from the newest version down, or write a new version that repairs the schema.");
+  }
+
+  if (action == Action::Forget) {
+    const std::string forgotten_checksum = shoal::recorded_checksum(stamp, version);
+    shoal::remove_latest_version(stamp);
+    shoal::write_stamp(schema, stamp);
+    log_event(schema, version, "forget", forgotten_checksum.c_str(), started, nullptr);
+    digest_after_repair();
+    return "forgotten";
+  }
+  std::vector<const char *> statements, locations;
+  staged_script(version, "dn", dn_checksum, statements, locations);
+  const int ran = shoal::run_statements(schema, version, statements, locations);
+  shoal::remove_latest_version(stamp);
+  shoal::write_stamp(schema, stamp);
+  const std::string detail = "statements: " + std::to_string(ran);
+  log_event(schema, version, "undo", dn_checksum, started, &detail);
+  return "undone";
 }
 
 const char *text_argument(FunctionCallInfo fcinfo, int n) {
@@ -223,6 +217,21 @@ SHOAL_FUNCTION(shoal_add_version) {
     shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE, "action must be 'apply' or 'mark'");
   shoal::spi_connect();
   const char *result = add_version(schema, version, checksum, strcmp(action, "apply") == 0 ? Action::Apply : Action::Mark);
+  shoal::spi_finish();
+  PG_RETURN_TEXT_P(shoal::make_text(result));
+}
+
+SHOAL_FUNCTION(shoal_remove_version) {
+  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+  const char *schema = text_argument(fcinfo, 0);
+  const char *version = text_argument(fcinfo, 1);
+  const char *dn_checksum = text_argument(fcinfo, 2);
+  const char *action = text_argument(fcinfo, 3);
+  if (action == nullptr || (strcmp(action, "undo") != 0 && strcmp(action, "forget") != 0))
+    shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE, "action must be 'undo' or 'forget'");
+  shoal::spi_connect();
+  const char *result =
+      remove_version(schema, version, dn_checksum, strcmp(action, "undo") == 0 ? Action::Undo : Action::Forget);
   shoal::spi_finish();
   PG_RETURN_TEXT_P(shoal::make_text(result));
 }

@@ -1,0 +1,937 @@
+-- shoal: per-schema migration state and the one-schema-one-version transaction.
+--
+-- This is the whole current definition of the extension (pgvector's layout): the
+-- Makefile installs it as sql/shoal--<default_version>.sql, which CREATE EXTENSION
+-- runs. An installed extension reaches the same objects through the released
+-- scripts, shoal--1.0.sql and the upgrade scripts shoal--A--B.sql, which are never
+-- edited; test/regress/026_upgrade compares the two object by object. A change is
+-- made here and in a new upgrade script, with a new default_version.
+--
+-- The state of a schema lives in the schema itself, in one constant function
+-- rewritten in the same transaction as the migration it records:
+-- <schema>.mig_versions_const(), pg-mig's stamp (the JSON array of applied
+-- versions, byte for byte, so pg-mig and shoal read each other), with shoal's
+-- per-version data in a comment after the value (extension/stamp.cpp). It travels
+-- with `pg_dump --schema`. Everything else (staged scripts, history, run lock,
+-- steering) lives in schema shoal.
+--
+-- Safety rules for every function below: SECURITY INVOKER (migrations run as the
+-- caller), `SET search_path = pg_catalog, pg_temp`, identifiers reach dynamic SQL only
+-- through format('%I'), EXECUTE revoked from PUBLIC (docs/operators.md shows the grants
+-- a migrating role needs).
+
+\echo Use "CREATE EXTENSION shoal" to load this file. \quit
+
+-- A schema "shoal" that existed before and belongs to a role that is neither the
+-- installer nor a superuser would let that role drop or replace what follows.
+DO $guard$
+DECLARE
+  owner_name name;
+BEGIN
+  SELECT r.rolname INTO owner_name
+    FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+   WHERE n.nspname OPERATOR(pg_catalog.=) 'shoal' AND r.rolname OPERATOR(pg_catalog.<>) CURRENT_USER AND NOT r.rolsuper;
+  IF FOUND THEN
+    RAISE EXCEPTION 'schema shoal already exists and belongs to role %', pg_catalog.quote_ident(owner_name)
+      USING ERRCODE = '42501', HINT = 'Drop that schema or have a superuser take it over, then CREATE EXTENSION shoal again.';
+  END IF;
+END
+$guard$;
+
+-- Tables ---------------------------------------------------------------------------
+
+CREATE TABLE shoal.script (
+  checksum   text NOT NULL,
+  version    text NOT NULL,
+  direction  text NOT NULL CHECK (direction IN ('up', 'dn')),
+  statements text[] NOT NULL,
+  locations  text[] NOT NULL,
+  staged_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- Not the checksum alone: two versions may have byte-identical bodies (empty dn
+  -- files), and each keeps its own file:line locations.
+  CONSTRAINT script_pkey PRIMARY KEY (checksum, version, direction),
+  CHECK (pg_catalog.cardinality(statements) = pg_catalog.cardinality(locations))
+);
+COMMENT ON TABLE shoal.script IS
+  'shoal: staged migration scripts, one row per (checksum, version, direction); written by shoal.stage()';
+
+CREATE TABLE shoal.event (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  schema      text,
+  version     text,
+  action      text NOT NULL CHECK (action IN ('apply', 'undo', 'mark', 'forget', 'fail', 'pause', 'resume', 'cancel')),
+  checksum    text,
+  role        text NOT NULL DEFAULT CURRENT_USER,
+  started_at  timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  detail      text
+);
+COMMENT ON TABLE shoal.event IS
+  'shoal: append-only history of applies, undos, marks, forgets and failures';
+-- History is worth keeping in a pg_dump of the database, unlike the other tables;
+-- its id sequence too, or a restored database would hand out used ids again.
+SELECT pg_catalog.pg_extension_config_dump('shoal.event', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('shoal.event', 'id'), '');
+
+CREATE TABLE shoal.run (
+  pid         integer PRIMARY KEY,
+  holder      text NOT NULL,
+  client_addr inet,
+  since       timestamptz NOT NULL,
+  digest      text
+);
+COMMENT ON TABLE shoal.run IS
+  'shoal: who took the run lock; a row counts only while its pid holds the advisory lock (see shoal.run_lock)';
+
+-- The run lock --------------------------------------------------------------------
+-- A session advisory lock on the key (1936224097 = ''shoa'', 0), so a holder that
+-- crashes or disconnects releases it with its session. Per-schema locks use the key
+-- (1936224108 = ''shol'', hashtext(schema)) and are transaction-scoped.
+
+CREATE VIEW shoal.run_lock AS
+WITH lock AS (
+  SELECT l.pid, l.objid, l.mode
+    FROM pg_catalog.pg_locks l
+   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+     AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                            WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+     AND l.classid OPERATOR(pg_catalog.=) 1936224097::oid AND l.objsubid OPERATOR(pg_catalog.=) 2
+     AND l.objid IN (0::oid, 1::oid)
+), control AS (
+  SELECT k.pid FROM lock k WHERE k.objid OPERATOR(pg_catalog.=) 0::oid
+), members AS (
+  SELECT pg_catalog.array_agg(k.pid ORDER BY k.pid) AS pids
+    FROM lock k WHERE k.objid OPERATOR(pg_catalog.=) 1::oid AND k.mode OPERATOR(pg_catalog.=) 'ShareLock'
+)
+SELECT r.holder, c.pid, r.client_addr, r.since, r.digest, m.pids AS member_pids
+  FROM control c
+  LEFT JOIN shoal.run r ON r.pid OPERATOR(pg_catalog.=) c.pid
+ CROSS JOIN members m
+UNION ALL
+-- The control session is gone but connections of its run live: the lock is not free.
+SELECT r.holder, NULL::integer, r.client_addr, r.since, r.digest, m.pids
+  FROM members m
+  LEFT JOIN shoal.run r ON true
+ WHERE m.pids IS NOT NULL AND NOT EXISTS (SELECT FROM control);
+COMMENT ON VIEW shoal.run_lock IS
+  'shoal: the run holding the run lock: its control session (pid NULL when that session is gone but members live) and the pids of all its live connections (member_pids); no row when the lock is free';
+
+CREATE FUNCTION shoal.lock_run(holder text, digest text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  other shoal.run_lock;
+BEGIN
+  IF holder IS NULL THEN
+    RAISE EXCEPTION 'holder must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- Taking it twice in one session must not stack: one unlock_run() frees it.
+  IF NOT EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid = pg_backend_pid()) THEN
+    IF NOT pg_try_advisory_lock(1936224097, 0) THEN
+      SELECT * INTO other FROM shoal.run_lock l WHERE l.pid IS NOT NULL;
+      RAISE EXCEPTION 'shoal run lock is held by %', coalesce(other.holder, 'an unknown holder')
+        USING ERRCODE = '55P03',
+              DETAIL = format('holder %s, pid %s, client address %s, since %s',
+                              coalesce(other.holder, '(unknown)'), coalesce(other.pid::text, '(gone)'),
+                              coalesce(host(other.client_addr), 'local'), coalesce(other.since::text, '(unknown)')),
+              HINT = 'Wait for that run to end. If it is stuck, end every connection of the run: '
+                     'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p; '
+                     'the lock goes with the last one.';
+    END IF;
+    -- A worker of an earlier run that starts a run of its own leaves that run
+    -- first: its own membership must not hide the other live members.
+    IF shoal.is_run_member() THEN
+      PERFORM pg_advisory_unlock_shared(1936224097, 1);
+    END IF;
+    -- Connections of an earlier run may outlive its control session.
+    IF NOT pg_try_advisory_lock(1936224097, 1) THEN
+      PERFORM pg_advisory_unlock(1936224097, 0);
+      SELECT * INTO other FROM shoal.run_lock l;
+      RAISE EXCEPTION 'shoal run lock is held by %: its control session is gone, but % of its connections are alive',
+                      coalesce(other.holder, 'an unknown holder'), coalesce(cardinality(other.member_pids), 0)
+        USING ERRCODE = '55P03',
+              DETAIL = format('holder %s, since %s, member pids %s',
+                              coalesce(other.holder, '(unknown)'), coalesce(other.since::text, '(unknown)'),
+                              coalesce(array_to_string(other.member_pids, ', '), '(gone)')),
+              HINT = 'Wait for those connections to end, or end them: '
+                     'SELECT pg_terminate_backend(p) FROM shoal.run_lock, unnest(member_pids) p;';
+    END IF;
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
+    PERFORM pg_advisory_unlock(1936224097, 1);
+    PERFORM shoal.steer('{cancelled}', 'running', 'resume', format('run lock taken by %s', holder));
+  ELSIF NOT shoal.is_run_member() THEN
+    -- The lock taken by 1.3's lock_run in this session, before the update.
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
+  END IF;
+  -- Rows of holders that died are stale: only the live holder's row is kept.
+  DELETE FROM shoal.run;
+  INSERT INTO shoal.run (pid, holder, client_addr, since, digest)
+  VALUES (pg_backend_pid(), lock_run.holder, inet_client_addr(), clock_timestamp(), lock_run.digest);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.lock_run(text, text) IS
+  'shoal: take the run lock for this session and make it a member of the run (ERROR 55P03 naming the holder when another session has it, or when connections of an earlier run are alive)';
+
+CREATE FUNCTION shoal.unlock_run() RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  released boolean := false;
+BEGIN
+  IF EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid = pg_backend_pid()) THEN
+    DELETE FROM shoal.run r WHERE r.pid = pg_backend_pid();
+    released := pg_advisory_unlock(1936224097, 0);
+  END IF;
+  IF shoal.is_run_member() THEN
+    released := pg_advisory_unlock_shared(1936224097, 1) OR released;
+  END IF;
+  RETURN released;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.unlock_run() IS
+  'shoal: release the run lock and the run membership held by this session; false when it held neither';
+
+-- Reading stamps ------------------------------------------------------------------
+
+-- The text a constant function returns, read from its source: the body must be
+-- `SELECT '<literal>';` as pg-mig and shoal write it. Reading instead of calling
+-- makes 10 000 stamps one cheap query, and never runs code that a schema's owner
+-- put there with the rights of whoever reads the stamps.
+CREATE FUNCTION shoal.const_value(fn_schema name, fn_name name, fn_source text) RETURNS text
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_const_value';
+COMMENT ON FUNCTION shoal.const_value(name, name, text) IS
+  'shoal (internal): the value of a constant function (body SELECT ''<text>'';), read from its source';
+
+-- One row per (schema, applied version) of every readable stamp of a candidate
+-- schema, in the stamp's order. A schema counts as stamped when it has
+-- mig_versions_const(); shoal's data only adds checksum and applied_at, '' and NULL
+-- where unknown (a version applied by pg-mig or by hand).
+CREATE FUNCTION shoal.stamp_rows(only_schema text DEFAULT NULL)
+RETURNS TABLE (schema text, ordinal integer, version text, checksum text, applied_at timestamptz)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH source AS MATERIALIZED (
+    SELECT n.nspname::text AS schema, l.prosrc AS version_list, l.xmin AS version_list_xmin,
+           x.prosrc AS extra, x.xmin AS extra_xmin
+      FROM pg_namespace n
+      JOIN pg_proc l ON l.pronamespace = n.oid AND l.proname = 'mig_versions_const' AND l.pronargs = 0
+      LEFT JOIN pg_proc x ON x.pronamespace = n.oid AND x.proname = 'shoal_stamp_const' AND x.pronargs = 0
+     WHERE n.nspname::text !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND (only_schema IS NULL OR n.nspname = only_schema)
+  ), stamp AS MATERIALIZED (
+    SELECT s.schema,
+           shoal.const_value(s.schema, 'mig_versions_const', s.version_list)::jsonb AS versions,
+           shoal.stamp_data(s.version_list, s.version_list_xmin, s.extra, s.extra_xmin)::jsonb AS data
+      FROM source s
+     WHERE shoal.stamp_problem(s.schema, s.version_list, s.extra) IS NULL
+  )
+  SELECT s.schema, v.ordinal::integer, v.version,
+         coalesce(s.data -> v.version ->> 'checksum', ''),
+         (s.data -> v.version ->> 'applied_at')::timestamptz
+    FROM stamp s
+   CROSS JOIN LATERAL jsonb_array_elements_text(s.versions) WITH ORDINALITY AS v(version, ordinal);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.stamp_rows(text) IS
+  'shoal (internal): applied versions of every candidate schema with a readable stamp (or of one), read from the stamps';
+
+CREATE VIEW shoal.applied AS
+SELECT s.schema, s.version, s.checksum, s.applied_at
+  FROM shoal.stamp_rows() s;
+COMMENT ON VIEW shoal.applied IS
+  'shoal: schema, version, checksum ('''' when unknown) and applied_at of every applied version in the database; a schema whose stamp cannot be read is left out (shoal.stamps() names it)';
+
+CREATE FUNCTION shoal.stamps()
+RETURNS TABLE (schema text, versions text[], checksums text[], problem text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH source AS (
+    SELECT p.pronamespace,
+           pg_catalog.max(p.prosrc) FILTER (WHERE p.proname OPERATOR(pg_catalog.=) 'mig_versions_const') AS version_list,
+           pg_catalog.max(p.prosrc) FILTER (WHERE p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const') AS extra
+      FROM pg_catalog.pg_proc p
+     WHERE p.proname IN ('mig_versions_const', 'shoal_stamp_const') AND p.pronargs OPERATOR(pg_catalog.=) 0
+     GROUP BY p.pronamespace
+  )
+  SELECT n.nspname::text,
+         CASE WHEN c.problem IS NULL THEN coalesce(a.versions, '{}') END,
+         CASE WHEN c.problem IS NULL THEN coalesce(a.checksums, '{}') END,
+         c.problem
+    FROM pg_catalog.pg_namespace n
+    LEFT JOIN source s ON s.pronamespace OPERATOR(pg_catalog.=) n.oid
+    CROSS JOIN LATERAL (SELECT shoal.stamp_problem(n.nspname::text, s.version_list, s.extra) AS problem) c
+    LEFT JOIN (SELECT r.schema,
+                      pg_catalog.array_agg(r.version ORDER BY r.ordinal) AS versions,
+                      pg_catalog.array_agg(r.checksum ORDER BY r.ordinal) AS checksums
+                 FROM shoal.stamp_rows() r
+                GROUP BY r.schema) a ON a.schema OPERATOR(pg_catalog.=) n.nspname::text
+   WHERE n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'
+     AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'
+   ORDER BY n.nspname::text COLLATE "C";
+$fn$;
+COMMENT ON FUNCTION shoal.stamps() IS
+  'shoal: every candidate schema with its applied versions in order and their checksums ('''' when unknown), in one round trip; problem names a stamp that cannot be read (versions and checksums NULL), NULL otherwise';
+
+CREATE FUNCTION shoal.stamp_arrays(target_schema text,
+  OUT versions text[], OUT checksums text[], OUT applied_at timestamptz[])
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  source record := shoal.stamp_sources(target_schema);
+  extra jsonb := coalesce(source.extra::jsonb, '{}');
+BEGIN
+  SELECT coalesce(array_agg(v.version ORDER BY v.ordinal), '{}'),
+         coalesce(array_agg(coalesce(extra -> v.version ->> 'checksum', '') ORDER BY v.ordinal), '{}'),
+         coalesce(array_agg((extra -> v.version ->> 'applied_at')::timestamptz ORDER BY v.ordinal), '{}')
+    INTO versions, checksums, applied_at
+    FROM jsonb_array_elements_text(coalesce(source.version_list::jsonb, '[]')) WITH ORDINALITY AS v(version, ordinal);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.stamp_arrays(text) IS
+  'shoal (internal): one schema''s stamp as parallel arrays, oldest version first';
+
+-- Writing stamps ------------------------------------------------------------------
+
+-- The SQL text of a constant function returning value, exactly as pg-mig writes it:
+-- ` SELECT '<value with '' doubled>'; ` (standard-conforming string, no E'' form).
+CREATE FUNCTION shoal.const_source(value text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  RETURN ' SELECT ''' || replace(value, '''', '''''') || '''; ';
+END
+$fn$;
+COMMENT ON FUNCTION shoal.const_source(text) IS
+  'shoal (internal): the body of a constant function returning the given text, in pg-mig''s form';
+
+CREATE FUNCTION shoal.write_stamp(target_schema text, versions text[], checksums text[], applied_at timestamptz[])
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  -- array_to_json writes no spaces, like JSON.stringify.
+  PERFORM shoal.write_stamp_text(target_schema, array_to_json(versions)::text,
+    (SELECT jsonb_object_agg(v.version, jsonb_build_object('checksum', v.checksum, 'applied_at', v.applied_at))
+       FROM unnest(versions, checksums, applied_at) AS v(version, checksum, applied_at)
+      WHERE v.checksum <> '')::text);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.write_stamp(text, text[], text[], timestamptz[]) IS
+  'shoal (internal): rewrite a schema''s stamp from parallel arrays (checksum '''' for unknown) in the current transaction';
+
+-- Building blocks of the migration functions ---------------------------------------
+
+CREATE FUNCTION shoal.lock_schema(target_schema text) RETURNS void
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_lock_schema';
+COMMENT ON FUNCTION shoal.lock_schema(text) IS
+  'shoal (internal): check that the schema exists and lock it until the end of the transaction';
+
+CREATE FUNCTION shoal.check_version(version text) RETURNS void
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_check_version';
+COMMENT ON FUNCTION shoal.check_version(text) IS
+  'shoal (internal): reject a version name that is not TIMESTAMP.title.prefix';
+
+CREATE FUNCTION shoal.log_event(target_schema text, version text, action text, checksum text,
+                                           started_at timestamptz, detail text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  INSERT INTO shoal.event (schema, version, action, checksum, role, started_at, finished_at, detail)
+  VALUES (target_schema, log_event.version, log_event.action, log_event.checksum, CURRENT_USER,
+          log_event.started_at, clock_timestamp(), log_event.detail);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.log_event(text, text, text, text, timestamptz, text) IS
+  'shoal (internal): append one row to shoal.event, as the current role';
+
+CREATE FUNCTION shoal.staged_script(version text, direction text, checksum text) RETURNS shoal.script
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  found_script shoal.script;
+BEGIN
+  SELECT * INTO found_script FROM shoal.script s
+   WHERE s.checksum = staged_script.checksum AND s.version = staged_script.version
+     AND s.direction = staged_script.direction;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no staged % script for version % with checksum %', direction, version, checksum
+      USING ERRCODE = 'SH003', HINT = 'Stage it first with shoal.stage().';
+  END IF;
+  RETURN found_script;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.staged_script(text, text, text) IS
+  'shoal (internal): the staged script of a version, or an error saying it was not staged';
+
+CREATE FUNCTION shoal.run_script(target_schema text, version text, statements text[], locations text[])
+RETURNS integer
+LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_run_script';
+COMMENT ON FUNCTION shoal.run_script(text, text, text[], text[]) IS
+  'shoal (internal): run statements one by one with search_path set to the schema, naming file:line of a failure; returns how many ran';
+
+-- Adds a version to a schema's stamp: mig_apply() runs its staged up script first,
+-- mig_mark() records it as run elsewhere. Returns 'applied', 'marked' or 'already
+-- applied' (extension/versions.cpp).
+CREATE FUNCTION shoal.add_version(target_schema text, new_version text, new_checksum text, action text)
+RETURNS text
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_add_version';
+COMMENT ON FUNCTION shoal.add_version(text, text, text, text) IS
+  'shoal (internal): the shared body of mig_apply (action apply) and mig_mark (action mark)';
+
+-- Removes a schema's latest version from its stamp: mig_undo() runs its staged dn
+-- script first, mig_forget() runs nothing. Returns 'undone', 'forgotten' or 'not
+-- applied' (extension/versions.cpp).
+CREATE FUNCTION shoal.remove_version(target_schema text, old_version text, dn_checksum text, action text)
+RETURNS text
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_remove_version';
+COMMENT ON FUNCTION shoal.remove_version(text, text, text, text) IS
+  'shoal (internal): the shared body of mig_undo (action undo) and mig_forget (action forget)';
+
+-- The interface -------------------------------------------------------------------
+
+CREATE FUNCTION shoal.stage(version text, direction text, checksum text, statements text[], locations text[])
+RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  PERFORM shoal.check_version(version);
+  IF checksum IS NULL OR statements IS NULL OR locations IS NULL THEN
+    RAISE EXCEPTION 'checksum, statements and locations must not be null' USING ERRCODE = '22004';
+  END IF;
+  IF direction IS NULL OR direction NOT IN ('up', 'dn') THEN
+    RAISE EXCEPTION 'direction must be ''up'' or ''dn'', not %', coalesce(quote_literal(direction), 'NULL')
+      USING ERRCODE = '22023';
+  END IF;
+  IF cardinality(statements) <> cardinality(locations) THEN
+    RAISE EXCEPTION '% statements but % locations', cardinality(statements), cardinality(locations)
+      USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO shoal.script (checksum, version, direction, statements, locations)
+  VALUES (checksum, version, direction, statements, locations)
+  ON CONFLICT ON CONSTRAINT script_pkey DO NOTHING;
+  RETURN FOUND;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.stage(text, text, text, text[], text[]) IS
+  'shoal: store one resolved script (up or dn) of a version unless its checksum is staged for it already; true when newly stored';
+
+CREATE FUNCTION shoal.mig_apply(schema text, version text, checksum text) RETURNS text
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_mig_apply';
+COMMENT ON FUNCTION shoal.mig_apply(text, text, text) IS
+  'shoal: apply a staged version to one schema in the caller''s transaction; ''applied'' or ''already applied''';
+
+CREATE FUNCTION shoal.mig_mark(schema text, version text, checksum text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  result text := shoal.add_version(schema, version, checksum, 'mark');
+BEGIN
+  IF result = 'marked' THEN
+    PERFORM shoal.digest_after_repair();
+  END IF;
+  RETURN result;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.mig_mark(text, text, text) IS
+  'shoal: record a version as applied to a schema without running anything (repair; solo versions); ''marked''; by hand, the stored digest becomes after-repair';
+
+CREATE FUNCTION shoal.mig_undo(schema text, version text, checksum text) RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.remove_version(schema, version, checksum, 'undo');
+$fn$;
+COMMENT ON FUNCTION shoal.mig_undo(text, text, text) IS
+  'shoal: run the staged dn script (by its checksum) of a schema''s latest version and drop it from the stamp; ''undone'' or ''not applied''';
+
+CREATE FUNCTION shoal.mig_forget(schema text, version text) RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.remove_version(schema, version, NULL, 'forget');
+$fn$;
+COMMENT ON FUNCTION shoal.mig_forget(text, text) IS
+  'shoal: drop a schema''s latest version from its stamp without running anything (repair); ''forgotten'' or ''not applied''; the stored digest becomes after-repair';
+
+CREATE FUNCTION shoal.record_failure(schema text, version text, checksum text, message text) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.log_event(schema, version, 'fail', checksum, pg_catalog.clock_timestamp(), message);
+$fn$;
+COMMENT ON FUNCTION shoal.record_failure(text, text, text, text) IS
+  'shoal: append a fail event (called after the schema''s own transaction rolled back)';
+
+CREATE FUNCTION shoal.set_digest(digest text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF digest IS NULL THEN
+    RAISE EXCEPTION 'digest must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- pg-mig's deploy gates read public.mig_digest_const().
+  PERFORM shoal.write_public_const('mig_digest_const', digest);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.set_digest(text) IS
+  'shoal: store the digest of the last fully successful run as public.mig_digest_const() (pg-mig''s format)';
+
+CREATE FUNCTION shoal.digest() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.const_value(n.nspname, p.proname, p.prosrc)
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+   WHERE n.nspname OPERATOR(pg_catalog.=) 'public' AND p.proname OPERATOR(pg_catalog.=) 'mig_digest_const'
+     AND p.pronargs OPERATOR(pg_catalog.=) 0;
+$fn$;
+COMMENT ON FUNCTION shoal.digest() IS
+  'shoal: the digest of the last fully successful run (public.mig_digest_const()), NULL when none';
+-- Steering a run ------------------------------------------------------------------
+--
+-- An operator pauses, resumes or cancels the coordinator's run on a node; the
+-- coordinator reads shoal.control_state() between schema transactions (paused:
+-- start nothing new until resumed; cancelled: start nothing new and end the run).
+-- The state is one row in shoal.control, each change an event in shoal.event.
+-- A pause outlives runs (pause before a deploy to hold it); a cancel is meant for
+-- the run in progress, so the next shoal.lock_run() clears it.
+
+CREATE TABLE shoal.control (
+  only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  state      text NOT NULL CHECK (state IN ('running', 'paused', 'cancelled')),
+  changed_by text NOT NULL,
+  changed_at timestamptz NOT NULL,
+  reason     text
+);
+COMMENT ON TABLE shoal.control IS
+  'shoal: the steering state of runs on this node (one row); changed by shoal.pause(), resume(), cancel()';
+INSERT INTO shoal.control (state, changed_by, changed_at) VALUES ('running', CURRENT_USER, pg_catalog.now());
+
+-- Moves the state to new_state when it is one of from_states, recording the change
+-- as an event; returns the state after the call.
+CREATE FUNCTION shoal.steer(from_states text[], new_state text, action text, reason text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  started timestamptz := clock_timestamp();
+  result text;
+BEGIN
+  UPDATE shoal.control c
+     SET state = new_state, changed_by = CURRENT_USER, changed_at = started, reason = steer.reason
+   WHERE c.state = ANY (from_states);
+  IF FOUND THEN
+    PERFORM shoal.log_event(NULL, NULL, action, NULL, started, reason);
+  END IF;
+  SELECT c.state INTO STRICT result FROM shoal.control c;
+  RETURN result;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.steer(text[], text, text, text) IS
+  'shoal (internal): change the steering state and record the change';
+
+CREATE FUNCTION shoal.pause(reason text DEFAULT NULL) RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.steer('{running}', 'paused', 'pause', reason);
+$fn$;
+COMMENT ON FUNCTION shoal.pause(text) IS
+  'shoal: ask the coordinator to start no new schema transaction until shoal.resume(); returns the state';
+
+CREATE FUNCTION shoal.resume(reason text DEFAULT NULL) RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.steer('{paused,cancelled}', 'running', 'resume', reason);
+$fn$;
+COMMENT ON FUNCTION shoal.resume(text) IS
+  'shoal: end a pause (or a cancel); returns the state';
+
+CREATE FUNCTION shoal.cancel(reason text DEFAULT NULL) RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.steer('{running,paused}', 'cancelled', 'cancel', reason);
+$fn$;
+COMMENT ON FUNCTION shoal.cancel(text) IS
+  'shoal: ask the run in progress to start nothing new and stop; the next shoal.lock_run() clears it; returns the state';
+
+CREATE FUNCTION shoal.control_state()
+RETURNS TABLE (state text, changed_by text, changed_at timestamptz, reason text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT c.state, c.changed_by, c.changed_at, c.reason FROM shoal.control c;
+$fn$;
+COMMENT ON FUNCTION shoal.control_state() IS
+  'shoal: the steering state (running, paused, cancelled), who set it, when and why';
+
+-- The rerun fingerprint --------------------------------------------------------------
+--
+-- pg-mig skips before.sql and after.sql when nothing is pending and the node's
+-- fingerprint (its schemas, the two scripts' hash) is what the last clean run
+-- saved in public.mig_rerun_fingerprint_const(). Written here in pg-mig's exact
+-- form (Dest.saveRerunFingerprint), so pg-mig and shoal read each other's. An
+-- empty fingerprint means "run them next time".
+
+CREATE FUNCTION shoal.set_rerun_fingerprint(fingerprint text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF fingerprint IS NULL THEN
+    RAISE EXCEPTION 'fingerprint must not be null' USING ERRCODE = '22004';
+  END IF;
+  PERFORM shoal.write_public_const('mig_rerun_fingerprint_const', fingerprint);
+END
+$fn$;
+COMMENT ON FUNCTION shoal.set_rerun_fingerprint(text) IS
+  'shoal: store the rerun fingerprint as public.mig_rerun_fingerprint_const() (pg-mig''s format; empty: rerun before/after)';
+
+CREATE FUNCTION shoal.rerun_fingerprint() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.const_value(n.nspname, p.proname, p.prosrc)
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+   WHERE n.nspname OPERATOR(pg_catalog.=) 'public'
+     AND p.proname OPERATOR(pg_catalog.=) 'mig_rerun_fingerprint_const'
+     AND p.pronargs OPERATOR(pg_catalog.=) 0;
+$fn$;
+COMMENT ON FUNCTION shoal.rerun_fingerprint() IS
+  'shoal: the rerun fingerprint (public.mig_rerun_fingerprint_const()), NULL when none was saved';
+
+-- Comparing schemas (shoal verify) -------------------------------------------------
+--
+-- Every microshard of a version list should be structurally identical. Each object
+-- of a schema becomes one row with a canonical text: built from pg_get_*def and the
+-- catalogs, never from OIDs, and with the schema's own name removed (the qualifier
+-- "<schema>." everywhere, the schema in a function's search_path setting), so two
+-- identical shards give identical rows. The stamp functions (mig_*_const,
+-- shoal_stamp_const) differ by design and are left out. The coordinator fetches the
+-- fingerprints of all schemas of a node in one query, and the rows only for the
+-- few schemas it has to explain.
+
+CREATE FUNCTION shoal.schema_objects(schemas text[])
+RETURNS TABLE (schema text, kind text, name text, definition text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH ns AS (
+    SELECT n.oid, n.nspname::text AS schema,
+           pg_catalog.concat(pg_catalog.quote_ident(n.nspname), '.') AS qualifier
+      FROM pg_catalog.pg_namespace n
+     WHERE CASE WHEN schemas IS NULL
+                THEN n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'
+                     AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'
+                ELSE n.nspname::text IN (SELECT pg_catalog.unnest(schemas)) END
+  ), rel AS (
+    SELECT ns.schema, ns.qualifier, c.*
+      FROM ns JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) ns.oid
+  ), object AS (
+    -- One marker row per schema, so that an empty schema is listed too.
+    SELECT ns.schema, 'schema' AS kind, '' AS name, '' AS definition, '' AS qualifier FROM ns
+    UNION ALL
+    SELECT r.schema,
+           CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                          WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'table' END,
+           pg_catalog.quote_ident(r.relname),
+           pg_catalog.concat_ws(' ',
+             CASE WHEN r.relpersistence OPERATOR(pg_catalog.=) 'u' THEN 'unlogged' END,
+             CASE WHEN r.relkind OPERATOR(pg_catalog.=) 'p'
+                  THEN pg_catalog.concat('partition by ', pg_catalog.pg_get_partkeydef(r.oid)) END,
+             CASE WHEN r.relispartition
+                  THEN pg_catalog.concat('partition of ',
+                         (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::text, ', ')
+                            FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) r.oid),
+                         ' ', pg_catalog.pg_get_expr(r.relpartbound, r.oid)) END,
+             CASE WHEN r.relrowsecurity THEN 'row level security' END,
+             CASE WHEN r.relforcerowsecurity THEN 'forced' END,
+             CASE WHEN r.reloptions IS NOT NULL
+                  THEN pg_catalog.concat('with (', pg_catalog.array_to_string(r.reloptions, ', '), ')') END,
+             CASE WHEN r.relkind IN ('v', 'm') THEN pg_catalog.concat('as ', pg_catalog.pg_get_viewdef(r.oid)) END,
+             (SELECT pg_catalog.concat('as ', pg_catalog.format_type(s.seqtypid, NULL),
+                       ' increment ', s.seqincrement, ' minvalue ', s.seqmin, ' maxvalue ', s.seqmax,
+                       ' start ', s.seqstart, ' cache ', s.seqcache,
+                       CASE WHEN s.seqcycle THEN ' cycle' END)
+                FROM pg_catalog.pg_sequence s WHERE s.seqrelid OPERATOR(pg_catalog.=) r.oid)),
+           r.qualifier
+      FROM rel r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+    UNION ALL
+    SELECT r.schema, 'column',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(a.attname)),
+           pg_catalog.concat_ws(' ', 'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+             CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) t.typcollation
+                  THEN pg_catalog.concat('collate ', pg_catalog.quote_ident(co.collname)) END,
+             CASE WHEN a.attnotnull THEN 'not null' END,
+             CASE WHEN a.attgenerated OPERATOR(pg_catalog.=) 's'
+                  THEN pg_catalog.concat('generated always as (', pg_catalog.pg_get_expr(d.adbin, d.adrelid), ') stored')
+                  WHEN d.adbin IS NOT NULL THEN pg_catalog.concat('default ', pg_catalog.pg_get_expr(d.adbin, d.adrelid)) END,
+             CASE a.attidentity WHEN 'a' THEN 'generated always as identity'
+                                WHEN 'd' THEN 'generated by default as identity' END),
+           r.qualifier
+      FROM rel r
+      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+      LEFT JOIN pg_catalog.pg_collation co ON co.oid OPERATOR(pg_catalog.=) a.attcollation
+      LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid
+       AND d.adnum OPERATOR(pg_catalog.=) a.attnum
+     WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
+    UNION ALL
+    SELECT r.schema, 'constraint',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(k.conname)),
+           pg_catalog.pg_get_constraintdef(k.oid), r.qualifier
+      FROM rel r JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT r.schema, 'index', pg_catalog.quote_ident(r.relname),
+           pg_catalog.concat(pg_catalog.pg_get_indexdef(r.oid), CASE WHEN NOT i.indisvalid THEN ' INVALID' END),
+           r.qualifier
+      FROM rel r JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT r.schema, 'trigger',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(g.tgname)),
+           pg_catalog.pg_get_triggerdef(g.oid), r.qualifier
+      FROM rel r JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) r.oid AND NOT g.tgisinternal
+    UNION ALL
+    SELECT r.schema, 'policy',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(p.polname)),
+           pg_catalog.concat_ws(' ', CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END,
+             'for', CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update'
+                                  WHEN 'd' THEN 'delete' ELSE 'all' END,
+             'to', (SELECT pg_catalog.string_agg(CASE WHEN role_oid OPERATOR(pg_catalog.=) 0 THEN 'public'
+                                                      ELSE role_oid::pg_catalog.regrole::text END, ', '
+                                                 ORDER BY role_oid::pg_catalog.regrole::text)
+                      FROM pg_catalog.unnest(p.polroles) AS role_oid),
+             CASE WHEN p.polqual IS NOT NULL
+                  THEN pg_catalog.concat('using (', pg_catalog.pg_get_expr(p.polqual, p.polrelid), ')') END,
+             CASE WHEN p.polwithcheck IS NOT NULL
+                  THEN pg_catalog.concat('with check (', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ')') END),
+           r.qualifier
+      FROM rel r JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT ns.schema, 'type', pg_catalog.quote_ident(t.typname),
+           CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e'
+                THEN pg_catalog.concat('enum (', (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '
+                                                                                ORDER BY e.enumsortorder)
+                                                    FROM pg_catalog.pg_enum e
+                                                   WHERE e.enumtypid OPERATOR(pg_catalog.=) t.oid), ')')
+                ELSE pg_catalog.concat_ws(' ', 'domain', pg_catalog.format_type(t.typbasetype, t.typtypmod),
+                       CASE WHEN t.typnotnull THEN 'not null' END,
+                       CASE WHEN t.typdefault IS NOT NULL THEN pg_catalog.concat('default ', t.typdefault) END,
+                       (SELECT pg_catalog.string_agg(pg_catalog.concat('constraint ', pg_catalog.quote_ident(k.conname),
+                                                       ' ', pg_catalog.pg_get_constraintdef(k.oid)), ' '
+                                                     ORDER BY k.conname COLLATE "C")
+                          FROM pg_catalog.pg_constraint k WHERE k.contypid OPERATOR(pg_catalog.=) t.oid)) END,
+           ns.qualifier
+      FROM ns JOIN pg_catalog.pg_type t ON t.typnamespace OPERATOR(pg_catalog.=) ns.oid AND t.typtype IN ('e', 'd')
+    UNION ALL
+    SELECT ns.schema, CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           pg_catalog.concat(pg_catalog.quote_ident(p.proname), '(', pg_catalog.pg_get_function_identity_arguments(p.oid), ')'),
+           pg_catalog.concat_ws(' ', 'returns', pg_catalog.pg_get_function_result(p.oid), 'language', l.lanname,
+             CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' END,
+             CASE WHEN p.proisstrict THEN 'strict' END,
+             CASE WHEN p.prosecdef THEN 'security definer' END,
+             -- The schema in its own search_path setting (pg-mig's SET search_path FROM CURRENT) is normalized too.
+             (SELECT pg_catalog.string_agg(pg_catalog.concat('set ',
+                       CASE WHEN pg_catalog.starts_with(setting, 'search_path=')
+                            THEN (SELECT pg_catalog.concat('search_path=', pg_catalog.string_agg(
+                                           CASE WHEN item OPERATOR(pg_catalog.=) ANY (ARRAY[ns.schema, pg_catalog.quote_ident(ns.schema)])
+                                                THEN '$schema' ELSE item END, ', ' ORDER BY position))
+                                    FROM pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.substr(setting, 13), ', '))
+                                         WITH ORDINALITY AS path(item, position))
+                            ELSE setting END), ' ' ORDER BY setting_position)
+                FROM pg_catalog.unnest(p.proconfig) WITH ORDINALITY AS config(setting, setting_position)),
+             'as', p.prosrc),
+           ns.qualifier
+      FROM ns
+      JOIN pg_catalog.pg_proc p ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid
+      JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+     WHERE NOT (p.pronargs OPERATOR(pg_catalog.=) 0
+                AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'
+                     OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$'))
+  )
+  SELECT o.schema, o.kind,
+         pg_catalog.replace(o.name, o.qualifier, ''),
+         pg_catalog.replace(o.definition, o.qualifier, '')
+    FROM object o
+$fn$;
+COMMENT ON FUNCTION shoal.schema_objects(text[]) IS
+  'shoal: every object of the given schemas (NULL: all candidate schemas) as (schema, kind, name, canonical definition without the schema''s own name)';
+
+CREATE FUNCTION shoal.schema_fingerprints(schemas text[])
+RETURNS TABLE (schema text, fingerprint text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT o.schema,
+         pg_catalog.md5(pg_catalog.string_agg(pg_catalog.concat_ws(E'\t', o.kind, o.name, o.definition), E'\n'
+                                              ORDER BY o.kind COLLATE "C", o.name COLLATE "C"))
+    FROM shoal.schema_objects(schemas) o
+   GROUP BY o.schema
+   ORDER BY o.schema COLLATE "C";
+$fn$;
+COMMENT ON FUNCTION shoal.schema_fingerprints(text[]) IS
+  'shoal: per schema (NULL: all candidate schemas) the md5 of its sorted shoal.schema_objects() rows; equal structure, equal fingerprint';
+-- One schema's stamp, fast -----------------------------------------------------------
+--
+-- stamp_rows() is built for reading every schema at once; one schema's stamp is
+-- read from the catalog cache (const_of, C) and written in place (rewrite_const).
+CREATE FUNCTION shoal.const_of(target_schema text, fn_name text) RETURNS text
+LANGUAGE c STRICT STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_const_of';
+COMMENT ON FUNCTION shoal.const_of(text, text) IS
+  'shoal (internal): the text the constant function <schema>.<name>() returns, read from its source; NULL when there is none';
+
+CREATE FUNCTION shoal.stamp_sources(target_schema text, OUT version_list text, OUT extra text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT shoal.const_value(n.nspname, 'mig_versions_const', l.prosrc),
+         shoal.stamp_data(l.prosrc, l.xmin, x.prosrc, x.xmin)
+    FROM pg_catalog.pg_namespace n
+    JOIN pg_catalog.pg_proc l ON l.pronamespace OPERATOR(pg_catalog.=) n.oid
+     AND l.proname OPERATOR(pg_catalog.=) 'mig_versions_const' AND l.pronargs OPERATOR(pg_catalog.=) 0
+    LEFT JOIN pg_catalog.pg_proc x ON x.pronamespace OPERATOR(pg_catalog.=) n.oid
+     AND x.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const' AND x.pronargs OPERATOR(pg_catalog.=) 0
+   WHERE n.nspname OPERATOR(pg_catalog.=) target_schema;
+$fn$;
+COMMENT ON FUNCTION shoal.stamp_sources(text) IS
+  'shoal (internal): one schema''s stamp as texts: the value of its mig_versions_const() and shoal''s per-version data, NULL where missing';
+
+CREATE FUNCTION shoal.rewrite_const(target_schema text, fn_name text, source text) RETURNS boolean
+LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_rewrite_const';
+COMMENT ON FUNCTION shoal.rewrite_const(text, text, text) IS
+  'shoal (internal): replace the source of an existing constant function in place; false when there is none to replace';
+
+-- The stamp writer of apply, mark, undo and forget (extension/stamp.cpp), for
+-- write_stamp(): rewritten in place, created only the first time.
+CREATE FUNCTION shoal.write_stamp_text(target_schema text, version_list text, extra text) RETURNS void
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_write_stamp_text';
+COMMENT ON FUNCTION shoal.write_stamp_text(text, text, text) IS
+  'shoal (internal): write a schema''s stamp, mig_versions_const() with shoal''s per-version data (extra, NULL for none) after its value, in the current transaction';
+
+-- What the coordinator's default parallelism is chosen from (extension/server_shape.cpp).
+CREATE FUNCTION shoal.server_cpus() RETURNS integer
+LANGUAGE c STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_server_cpus';
+COMMENT ON FUNCTION shoal.server_cpus() IS
+  'shoal: how many CPUs this server may run on (its affinity mask, else the CPUs online)';
+
+CREATE FUNCTION shoal.server_machine() RETURNS text
+LANGUAGE c STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_server_machine';
+COMMENT ON FUNCTION shoal.server_machine() IS
+  'shoal: an id of the machine this server runs on (the kernel''s boot id), shared by servers on one machine; NULL when unknown';
+-- Repair by hand -------------------------------------------------------------------
+--
+-- A forget or mark by hand changes what a schema has without a run, so the digest
+-- of the last full run no longer describes the node. It is replaced by the marker
+-- 'after-repair': like pg-mig's 'after-undo' it holds no '.', so `shoal check`
+-- reads that node's digest as below every code digest until the next full run
+-- stores a real digest again (pg-mig's gates, which take the best digest of all
+-- nodes, see it only when every node has a marker). Nothing is written when no digest is
+-- stored, when it already is a marker, or while a run holds the run lock on the
+-- node (shoal.run_lock, below: the coordinator marking a solo version, from a
+-- worker connection that may not own the digest function), since that run stores
+-- the digest itself, and only once every schema is at the head.
+CREATE FUNCTION shoal.digest_after_repair() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  stored text := shoal.digest();
+BEGIN
+  IF stored IS NOT NULL AND strpos(stored, '.') > 0 AND NOT EXISTS (SELECT FROM shoal.run_lock) THEN
+    PERFORM shoal.set_digest('after-repair');
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.digest_after_repair() IS
+  'shoal (internal): replace a stored digest by the marker after-repair, which deploy gates read as not up to date';
+
+-- Only candidate schemas count ----------------------------------------------------
+--
+-- Any login role may create pg_temp.mig_versions_const() (the default TEMP
+-- privilege), so pg_* schemas (pg_temp_N, pg_toast*) and information_schema are
+-- never candidates, and a schema whose stamp cannot be read fails alone:
+-- stamps() names it in its last column, problem, and applied leaves it out.
+
+CREATE FUNCTION shoal.stamp_problem(target_schema text, version_list_source text, extra_source text) RETURNS text
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_stamp_problem';
+COMMENT ON FUNCTION shoal.stamp_problem(text, text, text) IS
+  'shoal (internal): why a schema''s stamp (the sources of its two functions) cannot be read, as SH006 says it; NULL when it can';
+
+-- Whether this session holds the member key (shared).
+CREATE FUNCTION shoal.is_run_member() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT EXISTS (
+    SELECT FROM pg_catalog.pg_locks l
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+       AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                              WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+       AND l.classid OPERATOR(pg_catalog.=) 1936224097::oid AND l.objid OPERATOR(pg_catalog.=) 1::oid
+       AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.mode OPERATOR(pg_catalog.=) 'ShareLock');
+$fn$;
+COMMENT ON FUNCTION shoal.is_run_member() IS
+  'shoal (internal): whether this session is a member of a run (holds the run''s member key)';
+
+CREATE FUNCTION shoal.join_run(holder text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  joined boolean := false;
+  other shoal.run_lock;
+BEGIN
+  IF holder IS NULL THEN
+    RAISE EXCEPTION 'holder must not be null' USING ERRCODE = '22004';
+  END IF;
+  -- Member first, then the check: a run that takes the lock after the check finds
+  -- this member and is refused; a lock_run in progress holds the key exclusively
+  -- for an instant only.
+  IF NOT shoal.is_run_member() THEN
+    PERFORM pg_advisory_lock_shared(1936224097, 1);
+    joined := true;
+  END IF;
+  IF NOT EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid IS NOT NULL AND l.holder = join_run.holder) THEN
+    IF joined THEN
+      PERFORM pg_advisory_unlock_shared(1936224097, 1);
+    END IF;
+    SELECT * INTO other FROM shoal.run_lock l;
+    RAISE EXCEPTION 'cannot join %: its control session does not hold the run lock', holder
+      USING ERRCODE = '55P03',
+            DETAIL = CASE WHEN other.holder IS NULL AND other.member_pids IS NULL THEN 'Nobody holds the run lock.'
+                          WHEN other.pid IS NULL THEN format('The control session of %s is gone.', coalesce(other.holder, '(unknown)'))
+                          ELSE format('It is held by %s, pid %s.', coalesce(other.holder, '(unknown)'), other.pid) END,
+            HINT = 'A worker connection joins only the run whose control session holds the lock now; stop this one.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.join_run(text) IS
+  'shoal: make this session a member of the run whose control session (holder) holds the run lock, so no other run starts while it lives (ERROR 55P03 otherwise)';
+-- The stamp in one function -----------------------------------------------------------
+--
+-- shoal's per-version data (checksum, applied_at) is a comment after pg-mig's
+-- value in mig_versions_const()'s own body (extension/stamp.cpp):
+--    SELECT '["v1","v2"]'; -- shoal {"v1":{"checksum":"…","applied_at":"…"}}
+-- pg-mig's rewrite of a stamp drops the comment, so what pg-mig wrote counts as an
+-- unknown checksum, never as drift; and a version costs one catalog write. Up to
+-- 1.4 the data was a second function, <schema>.shoal_stamp_const(): such a stamp
+-- (a shard restored from an older dump) is read from it until shoal writes the
+-- stamp next, which folds it under that schema's lock, unless mig_versions_const()
+-- was written after it (shoal wrote both in one transaction: a later write was
+-- another tool's).
+
+CREATE FUNCTION shoal.stamp_data(version_list_source text, version_list_xmin xid, extra_source text, extra_xmin xid)
+RETURNS text
+LANGUAGE c IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_stamp_data';
+COMMENT ON FUNCTION shoal.stamp_data(text, xid, text, xid) IS
+  'shoal (internal): a stamp''s per-version data, from the sources and xmins of its mig_versions_const() and (before 1.5) shoal_stamp_const(); NULL when none';
+
+-- What the upgrade to 1.5 runs for every schema (shoal--1.4--1.5.sql).
+CREATE FUNCTION shoal.fold_old_stamp(target_schema text) RETURNS boolean
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'shoal_fold_old_stamp';
+COMMENT ON FUNCTION shoal.fold_old_stamp(text) IS
+  'shoal (internal, 1.4 to 1.5): move a schema''s shoal_stamp_const() data into its mig_versions_const(); false when there is nothing to move';
+
+-- pg-mig's settings on the functions in public -------------------------------------
+--
+-- pg-mig writes public.mig_digest_const() and public.mig_rerun_fingerprint_const()
+-- with SET search_path FROM CURRENT in its session's own search_path, so their
+-- settings are that path ("$user", public for a role with no setting of its own).
+-- set_digest and set_rerun_fingerprint pin their own search_path, so the statement
+-- runs with the session's reset value of search_path (what a new session of the
+-- same role, database and connection options starts with, as pg-mig's does), and
+-- is built before the path changes, with every name in it qualified.
+CREATE FUNCTION shoal.write_public_const(fn_name text, value text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  statement text := format('CREATE OR REPLACE FUNCTION public.%I() RETURNS pg_catalog.text LANGUAGE sql '
+                           'SET search_path FROM CURRENT AS %L', fn_name, shoal.const_source(value));
+BEGIN
+  -- Local to this call: the function's own SET restores the path when it returns.
+  PERFORM set_config('search_path', s.reset_val, true) FROM pg_settings s WHERE s.name = 'search_path';
+  EXECUTE statement;
+END
+$fn$;
+COMMENT ON FUNCTION shoal.write_public_const(text, text) IS
+  'shoal (internal): write public.<fn_name>() returning value as pg-mig''s saveDigest writes it, settings included';
+
+-- Privileges: nothing for PUBLIC; see docs/operators.md for a migrating role.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA shoal FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA shoal FROM PUBLIC;
+REVOKE ALL ON SCHEMA shoal FROM PUBLIC;
