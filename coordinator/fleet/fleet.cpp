@@ -18,6 +18,7 @@
 #include "fleet/status.h"
 #include "fleet/summary.h"
 #include "fleet/trace.h"
+#include "fleet/verify.h"
 #include "plan.h"
 #include "report.h"
 
