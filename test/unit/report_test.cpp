@@ -114,8 +114,27 @@ TEST(Report, AServerMessageQuotingANameStaysOnOneLine) {
 }
 
 TEST(Report, JsonEscapesControlCharacters) {
-    EXPECT_EQ(json_string("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
+    EXPECT_EQ(json_text("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
               "\"sh0901\\nSucceeded.\\u001b[2K\\r\\u0001\x7f\"");
+}
+
+// Names and server messages are whatever bytes a database holds (SQL_ASCII
+// takes any): the document must still parse, and say what it could.
+TEST(Report, JsonOfHostileBytesParses) {
+    const std::string hostile = std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xff\xc3(") + '\0' + "end";
+    const std::string text = json_text({{"schema", hostile}, {"list", std::vector<std::string>{hostile}}});
+    EXPECT_EQ(text,
+              "{\"schema\":\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\","
+              "\"list\":[\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\"]}");
+    const Json parsed = Json::parse(text);
+    EXPECT_EQ(parsed["schema"].get<std::string>(),
+              std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(") + '\0' + "end");
+    EXPECT_EQ(text.find('\n'), std::string::npos);
+}
+
+TEST(Report, JsonRoundsTimes) {
+    EXPECT_EQ(json_text({{"seconds", json_round(1.23456, 3)}, {"ms", json_round(0.0004, 3)}}),
+              "{\"seconds\":1.235,\"ms\":0.0}");
 }
 
 }  // namespace
