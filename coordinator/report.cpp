@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "text.h"
 
@@ -60,6 +61,16 @@ std::string ranges(const std::set<long> &numbers, const std::map<long, size_t> &
         out += pad_number(first, widths);
         if (last != first) out += "-" + pad_number(last, widths);
     }
+    return out;
+}
+
+// Each notice once per schema: a retried step says it again.
+std::vector<SchemaNotice> distinct(const std::vector<SchemaNotice> &notices) {
+    std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> seen;
+    std::vector<SchemaNotice> out;
+    for (const SchemaNotice &notice : notices)
+        if (seen.insert({notice.node, notice.schema, notice.version, notice.severity, notice.message}).second)
+            out.push_back(notice);
     return out;
 }
 
@@ -182,6 +193,24 @@ Json json_errors(const std::vector<SchemaError> &errors) {
                        {"version", error.version},
                        {"message", error.message},
                        {"detail", error.detail}});
+    return out;
+}
+
+std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices) {
+    std::vector<SchemaError> said;
+    for (const SchemaNotice &notice : distinct(notices))
+        said.push_back({notice.node, notice.schema, notice.version, notice.severity + ": " + notice.message, ""});
+    return group_errors(said);
+}
+
+Json json_notices(const std::vector<SchemaNotice> &notices) {
+    Json out = Json::array();
+    for (const SchemaNotice &notice : distinct(notices))
+        out.push_back({{"node", notice.node},
+                       {"schema", notice.schema},
+                       {"version", notice.version},
+                       {"severity", notice.severity},
+                       {"message", notice.message}});
     return out;
 }
 

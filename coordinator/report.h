@@ -76,6 +76,20 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors);
 // [{"node","schema","version","message","detail"}].
 Json json_errors(const std::vector<SchemaError> &errors);
 
+// What a migration said besides its result, on one schema: RAISE WARNING,
+// RAISE NOTICE, "… already exists, skipping".
+struct SchemaNotice {
+    std::string node;
+    std::string schema;
+    std::string version;
+    std::string severity;  // PostgreSQL's, untranslated: WARNING, NOTICE, INFO, …
+    std::string message;
+};
+// Grouped as group_errors() groups errors, "<version>: SEVERITY: message — N
+// schemas: …"; a schema counts once per message however often it said it.
+std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices);
+// [{"node","schema","version","severity","message"}].
+Json json_notices(const std::vector<SchemaNotice> &notices);
 
 // A plan problem as a line: "node:schema: message".
 std::string format_plan_problem(const PlanProblem &problem);

@@ -74,7 +74,9 @@ int print_summary(const RunSummary &summary, bool json) {
                                 {"run_errors", summary.run_errors},
                                 {"unreachable", summary.unreachable},
                                 {"lost", drive.lost},
-                                {"standbys", summary.standbys}})
+                                {"standbys", summary.standbys},
+                                {"notices", json_notices(drive.notices)},
+                                {"grouped_notices", group_notices(drive.notices)}})
                   << std::endl;
         return to_int(code);
     }
@@ -96,6 +98,10 @@ int print_summary(const RunSummary &summary, bool json) {
     if (!drive.errors.empty()) {
         std::cout << "errors:\n";
         for (const std::string &group : group_errors(drive.errors)) std::cout << "  " << group << "\n";
+    }
+    if (!drive.notices.empty()) {
+        std::cout << "notices:\n";
+        for (const std::string &group : group_notices(drive.notices)) std::cout << "  " << group << "\n";
     }
     for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
     for (const std::string &error : summary.run_errors) std::cout << "error: " << error << "\n";

@@ -137,5 +137,22 @@ TEST(Report, JsonRoundsTimes) {
               "{\"seconds\":1.235,\"ms\":0.0}");
 }
 
+// Notices are grouped as errors are, one line per (version, severity, message);
+// a schema that said it twice (a retried step) counts once.
+TEST(Report, NoticesGroupLikeErrors) {
+    const std::vector<SchemaNotice> notices = {
+        {"n1", "sh0001", "v1", "WARNING", "big table"}, {"n1", "sh0002", "v1", "WARNING", "big table"},
+        {"n1", "sh0002", "v1", "WARNING", "big table"}, {"n2", "sh0003", "v1", "NOTICE", "big table"},
+        {"n1", "sh0001", "v2", "WARNING", "big table"}};
+    EXPECT_EQ(group_notices(notices),
+              (std::vector<std::string>{"v1: WARNING: big table — 2 schemas: n1:sh0001-0002",
+                                        "v1: NOTICE: big table — 1 schema: n2:sh0003",
+                                        "v2: WARNING: big table — 1 schema: n1:sh0001"}));
+    const Json listed = json_notices(notices);
+    ASSERT_EQ(listed.size(), 4u);
+    EXPECT_EQ(json_text(listed[0]),
+              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"version\":\"v1\",\"severity\":\"WARNING\",\"message\":\"big table\"}");
+}
+
 }  // namespace
 }  // namespace shoal
