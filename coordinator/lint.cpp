@@ -887,23 +887,28 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
     }
 
     if (args.json || config.json) {
-        out << "{\"versions\":" << chosen.size() << ",\"errors\":" << errors
-            << ",\"warnings\":" << warnings << ",\"waived\":" << waived << ",\"findings\":[";
-        for (std::size_t i = 0; i < findings.size(); ++i) {
-            const LintFinding &f = findings[i];
-            out << (i ? "," : "") << "{\"rule\":" << json_string(f.rule)
-                << ",\"severity\":" << json_string(to_string(f.severity))
-                << ",\"file\":" << json_string(f.where.file) << ",\"line\":" << f.where.line
-                << ",\"statement\":" << json_string(f.statement)
-                << ",\"why\":" << json_string(f.why) << ",\"recipe\":" << json_string(f.recipe)
-                << ",\"waived\":" << (f.waived ? "true" : "false")
-                << ",\"waiver_reason\":" << json_string(f.waiver_reason) << "}";
+        Json listed = Json::array();
+        for (const LintFinding &f : findings)
+            listed.push_back({{"rule", f.rule},
+                              {"severity", to_string(f.severity)},
+                              {"file", f.where.file},
+                              {"line", f.where.line},
+                              {"statement", f.statement},
+                              {"why", f.why},
+                              {"recipe", f.recipe},
+                              {"waived", f.waived},
+                              {"waiver_reason", f.waiver_reason}});
+        Json document = {{"versions", chosen.size()},
+                         {"errors", errors},
+                         {"warnings", warnings},
+                         {"waived", waived},
+                         {"findings", listed}};
+        if (trace) {
+            document["trace"] = trace->json;
+            document["unread"] = json_unread(trace->unread);
+            document["standbys"] = trace->standbys;
         }
-        out << "]";
-        if (trace)
-            out << ",\"trace\":" << trace->json << ",\"unread\":" << json_unread(trace->unread)
-                << ",\"standbys\":" << json_list(trace->standbys);
-        out << "}\n";
+        out << json_text(document) << "\n";
     } else {
         for (const LintFinding &f : findings) {
             if (f.waived) {

@@ -3,9 +3,9 @@
 #include "report.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "text.h"
 
@@ -61,6 +61,16 @@ std::string ranges(const std::set<long> &numbers, const std::map<long, size_t> &
         out += pad_number(first, widths);
         if (last != first) out += "-" + pad_number(last, widths);
     }
+    return out;
+}
+
+// Each notice once per schema: a retried step says it again.
+std::vector<SchemaNotice> distinct(const std::vector<SchemaNotice> &notices) {
+    std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> seen;
+    std::vector<SchemaNotice> out;
+    for (const SchemaNotice &notice : notices)
+        if (seen.insert({notice.node, notice.schema, notice.version, notice.severity, notice.message}).second)
+            out.push_back(notice);
     return out;
 }
 
@@ -126,44 +136,6 @@ std::vector<std::string> collapse(std::vector<std::string> names) {
     return out;
 }
 
-std::string json_string(const std::string &s) {
-    std::string out = "\"";
-    for (const unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
-std::string json_list(const std::vector<std::string> &items) {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
-    return out + "]";
-}
-
 std::string join(const std::vector<std::string> &parts, const std::string &separator) {
     std::string out;
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
@@ -175,13 +147,13 @@ std::string format_unread(const Unread &unread) {
     return unread.node + ":" + unread.schema + ": stamp not readable: " + unread.reason;
 }
 
-std::string json_unread(const std::vector<Unread> &unread) {
-    std::string out = "[";
-    for (size_t i = 0; i < unread.size(); ++i)
-        out += std::string(i ? "," : "") + "{\"node\":" + json_string(unread[i].node) + ",\"schema\":" +
-               (unread[i].schema.empty() ? "null" : json_string(unread[i].schema)) +
-               ",\"reason\":" + json_string(unread[i].reason) + "}";
-    return out + "]";
+Json json_unread(const std::vector<Unread> &unread) {
+    Json out = Json::array();
+    for (const Unread &entry : unread)
+        out.push_back({{"node", entry.node},
+                       {"schema", entry.schema.empty() ? Json(nullptr) : Json(entry.schema)},
+                       {"reason", entry.reason}});
+    return out;
 }
 
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
@@ -210,6 +182,35 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
                 (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + single_line(detail);
         out.push_back(line);
     }
+    return out;
+}
+
+Json json_errors(const std::vector<SchemaError> &errors) {
+    Json out = Json::array();
+    for (const SchemaError &error : errors)
+        out.push_back({{"node", error.node},
+                       {"schema", error.schema},
+                       {"version", error.version},
+                       {"message", error.message},
+                       {"detail", error.detail}});
+    return out;
+}
+
+std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices) {
+    std::vector<SchemaError> said;
+    for (const SchemaNotice &notice : distinct(notices))
+        said.push_back({notice.node, notice.schema, notice.version, notice.severity + ": " + notice.message, ""});
+    return group_errors(said);
+}
+
+Json json_notices(const std::vector<SchemaNotice> &notices) {
+    Json out = Json::array();
+    for (const SchemaNotice &notice : distinct(notices))
+        out.push_back({{"node", notice.node},
+                       {"schema", notice.schema},
+                       {"version", notice.version},
+                       {"severity", notice.severity},
+                       {"message", notice.message}});
     return out;
 }
 

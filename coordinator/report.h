@@ -1,13 +1,15 @@
 // How results reach people and scripts: exit codes, `file:line: message`
 // problems, schema lists collapsed into ranges (sh0001-0003,0008, as pg-mig's
 // collapse), identical errors grouped across schemas, and the plan summary.
-// Formats strings; printing them is the caller's business. Schema and version
-// names in text go through printable() (text.h); JSON escapes them itself.
+// Formats strings and JSON values; printing them is the caller's business.
+// Schema and version names in text go through printable() (text.h); JSON
+// values carry them as they are (json.h writes them).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "json.h"
 #include "migration.h"
 #include "plan.h"
 #include "text.h"
@@ -45,11 +47,6 @@ std::string format_problems(std::vector<Problem> problems);
 std::vector<std::string> collapse(std::vector<std::string> names);
 std::string join(const std::vector<std::string> &parts, const std::string &separator);
 
-// A JSON string literal, quotes included, for every --json output.
-std::string json_string(const std::string &text);
-// A JSON array of strings.
-std::string json_list(const std::vector<std::string> &items);
-
 // One failure of one schema, as the fleet layer collects them.
 struct SchemaError {
     std::string node;
@@ -69,13 +66,30 @@ struct Unread {
 // "node: not read: reason" or "node:schema: stamp not readable: reason".
 std::string format_unread(const Unread &unread);
 // [{"node":…,"schema":…,"reason":…}], schema null for a whole node.
-std::string json_unread(const std::vector<Unread> &unread);
+Json json_unread(const std::vector<Unread> &unread);
 
 // Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
 // node1:sh0001-0012", one entry per distinct error, the most frequent first.
 // A DETAIL follows, "; DETAIL: …" when the group shares it, else the first
 // schema's as "; DETAIL (node1:sh0001): …" (the rest are in shoal.event).
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors);
+// [{"node","schema","version","message","detail"}].
+Json json_errors(const std::vector<SchemaError> &errors);
+
+// What a migration said besides its result, on one schema: RAISE WARNING,
+// RAISE NOTICE, "… already exists, skipping".
+struct SchemaNotice {
+    std::string node;
+    std::string schema;
+    std::string version;
+    std::string severity;  // PostgreSQL's, untranslated: WARNING, NOTICE, INFO, …
+    std::string message;
+};
+// Grouped as group_errors() groups errors, "<version>: SEVERITY: message — N
+// schemas: …"; a schema counts once per message however often it said it.
+std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices);
+// [{"node","schema","version","severity","message"}].
+Json json_notices(const std::vector<SchemaNotice> &notices);
 
 // A plan problem as a line: "node:schema: message".
 std::string format_plan_problem(const PlanProblem &problem);

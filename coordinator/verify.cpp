@@ -184,26 +184,26 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
 std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
                                const std::vector<Unread> &unread, const std::vector<std::string> &standbys) {
     size_t schemas = 0;
-    std::string list = "[";
-    for (size_t g = 0; g < groups.size(); ++g) {
-        const VersionGroup &group = groups[g];
+    Json list = Json::array();
+    for (const VersionGroup &group : groups) {
         schemas += schema_count(group);
-        list += std::string(g ? "," : "") + "{\"versions\":" + json_list(group.versions) +
-                ",\"schemas\":" + std::to_string(schema_count(group)) +
-                ",\"reference\":" + json_string(group.reference.node + ":" + group.reference.schema) +
-                ",\"fingerprint\":" + json_string(group.reference.fingerprint) +
-                ",\"matching\":" + std::to_string(group.reference.schemas.size()) + ",\"outliers\":[";
-        for (size_t i = 0; i < group.outliers.size(); ++i) {
-            const Variant &outlier = group.outliers[i];
-            list += std::string(i ? "," : "") + "{\"fingerprint\":" + json_string(outlier.fingerprint) +
-                    ",\"schemas\":" + json_list(outlier.schemas) +
-                    ",\"differences\":" + json_list(outlier.differences) + "}";
-        }
-        list += "]}";
+        Json outliers = Json::array();
+        for (const Variant &outlier : group.outliers)
+            outliers.push_back(
+                {{"fingerprint", outlier.fingerprint}, {"schemas", outlier.schemas}, {"differences", outlier.differences}});
+        list.push_back({{"versions", group.versions},
+                        {"schemas", schema_count(group)},
+                        {"reference", group.reference.node + ":" + group.reference.schema},
+                        {"fingerprint", group.reference.fingerprint},
+                        {"matching", group.reference.schemas.size()},
+                        {"outliers", outliers}});
     }
-    return "{\"complete\":" + std::string(complete ? "true" : "false") + ",\"schemas\":" + std::to_string(schemas) +
-           ",\"differing\":" + std::to_string(drift_count(groups)) + ",\"groups\":" + list +
-           "],\"unread\":" + json_unread(unread) + ",\"standbys\":" + json_list(standbys) + "}";
+    return json_text({{"complete", complete},
+                      {"schemas", schemas},
+                      {"differing", drift_count(groups)},
+                      {"groups", list},
+                      {"unread", json_unread(unread)},
+                      {"standbys", standbys}});
 }
 
 }  // namespace shoal

@@ -111,9 +111,16 @@ int effective_connect_timeout(PGconn *conn) {
     return 0;
 }
 
-// Notices (CREATE … IF NOT EXISTS, hundreds of schemas) would flood stderr and
-// interleave with the progress line; what matters reaches us as errors.
-void ignore_notice(void *, const char *) {}
+// What the server says below ERROR (a migration's RAISE WARNING, "… already
+// exists, skipping") is kept with the batch it came with; callers decide what
+// to report (the run summary groups those of migrations). Never printed here:
+// from hundreds of schemas it would flood stderr and break the progress line.
+void keep_notice(void *notices, const PGresult *result) {
+    const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    static_cast<std::vector<DbNotice> *>(notices)->push_back(
+        {severity ? severity : "NOTICE", message ? message : trim_newline(PQresultErrorMessage(result))});
+}
 
 constexpr const char *kNoDataChannel =
     "shoal has no client data channel; use COPY … FROM/TO a server file or INSERT … SELECT";
@@ -166,7 +173,7 @@ Connection::Connection(const std::string &conninfo, std::string display)
         fail(trim_newline(PQerrorMessage(conn_.get())));
         return;
     }
-    PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+    PQsetNoticeReceiver(conn_.get(), keep_notice, notices_.get());
     const int timeout = effective_connect_timeout(conn_.get());
     if (timeout > 0) {
         limit_ = std::chrono::seconds(timeout);
@@ -259,6 +266,7 @@ void Connection::flush() {
 
 void Connection::send(Batch batch) {
     outcome_ = Outcome{};
+    notices_->clear();
     current_.reset();
     copy_ = Copy::None;
     if (state_ != State::Idle) {
@@ -332,7 +340,7 @@ void Connection::absorb(PGresult *raw) {
     case PGRES_FATAL_ERROR:
         first_error(error_of(raw));
         break;
-    case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice processor
+    case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice receiver
         break;
     case PGRES_BAD_RESPONSE:
         first_error(client_error("the server's response could not be understood: " +
@@ -437,6 +445,8 @@ void Connection::read_results() {
 Outcome Connection::take() {
     Outcome taken = std::move(outcome_);
     outcome_ = Outcome{};
+    taken.notices = std::move(*notices_);
+    notices_->clear();
     if (state_ == State::Broken && !taken.error) taken.error = broken_reason_;
     return taken;
 }

@@ -73,11 +73,20 @@ struct Rows {
     bool empty() const { return rows.empty(); }
 };
 
-// What a Batch came to: rows per query that ran, and the first error if any.
-// After an error the rest of a pipelined batch was skipped by the server.
+// A message the server sent below ERROR while a batch ran (WARNING, NOTICE,
+// INFO, ...; `severity` untranslated).
+struct DbNotice {
+    std::string severity;
+    std::string message;
+};
+
+// What a Batch came to: rows per query that ran, the first error if any, and
+// the notices the batch raised. After an error the rest of a pipelined batch
+// was skipped by the server.
 struct Outcome {
     std::vector<Rows> results;
     std::optional<DbError> error;
+    std::vector<DbNotice> notices;
 };
 
 using Batch = std::vector<Query>;
@@ -154,6 +163,10 @@ private:
     std::deque<std::string> preparing_;   // prepared by the batch in flight, in order
     Outcome outcome_;
     std::optional<Rows> current_;  // rows of the query being read
+    // Where libpq's notice receiver puts what the server says below ERROR: on
+    // the heap, so its address, given to libpq, stays valid when the
+    // Connection moves. Cleared by send(), moved into the outcome by take().
+    std::unique_ptr<std::vector<DbNotice>> notices_ = std::make_unique<std::vector<DbNotice>>();
 
     // A COPY the server started although a run has no client data channel: its
     // data is discarded (OUT) or refused with PQputCopyEnd (IN), until libpq

@@ -172,6 +172,7 @@ private:
     void start_step(Worker &worker);
     void advance(Worker &worker, Clock::time_point now);
     void on_batch(Worker &worker, Outcome outcome);
+    void keep_notices(const Worker &worker, const std::vector<DbNotice> &notices);
     void continue_solo(Worker &worker);
     StepSettings timeouts_of(const Script &script) const;
     void start_direct(Worker &worker);
@@ -509,6 +510,7 @@ void Driver::reset_solo(Worker &worker, std::optional<DbError> error) {
 }
 
 void Driver::on_batch(Worker &worker, Outcome outcome) {
+    keep_notices(worker, outcome.notices);
     switch (worker.phase) {
     case Phase::Transaction:
         if (!outcome.error) {
@@ -563,6 +565,21 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
     case Phase::Closed:
         break;
     }
+}
+
+// What a migration's statements said below ERROR, for the summary, masked as
+// its errors are. Only the batches that run them: shoal's own (joining, the
+// leftover-index drops, session resets, recording a failure) say nothing of
+// the migration's.
+void Driver::keep_notices(const Worker &worker, const std::vector<DbNotice> &notices) {
+    const bool migration = worker.phase == Phase::Transaction || worker.phase == Phase::SoloStatement ||
+                           worker.phase == Phase::DirectStatements;
+    if (!migration || notices.empty()) return;
+    const Unit &unit = *worker.unit;
+    const auto &secrets = script_of(unit).secrets;
+    for (const DbNotice &notice : notices)
+        result_.notices.push_back({nodes_[unit.node].spec.display, unit.plan->schema, version_of(unit).name,
+                                   notice.severity, mask_secrets(notice.message, secrets)});
 }
 
 // A worker may take steps only as a member of this run on its node: the run lock

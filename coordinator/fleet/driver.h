@@ -55,6 +55,7 @@ struct DriveResult {
     std::map<std::string, size_t> done_on;
     size_t not_done = 0;             // steps not attempted: after a failure, interrupt or lost node
     std::vector<SchemaError> errors;  // one per failed schema
+    std::vector<SchemaNotice> notices;  // what the steps' statements raised below ERROR, in arrival order
     std::vector<std::string> lost;    // nodes whose connections broke during the run
     bool interrupted = false;
     std::string cancelled;  // "cancelled by ROLE on NODE: REASON" when shoal.cancel() ended the run

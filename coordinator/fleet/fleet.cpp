@@ -18,6 +18,7 @@
 #include "fleet/status.h"
 #include "fleet/summary.h"
 #include "fleet/trace.h"
+#include "fleet/verify.h"
 #include "plan.h"
 #include "report.h"
 
@@ -63,6 +64,7 @@ void add(DriveResult &total, DriveResult round) {
     for (const auto &[node, count] : round.done_on) total.done_on[node] += count;
     total.not_done += round.not_done;
     total.errors.insert(total.errors.end(), round.errors.begin(), round.errors.end());
+    total.notices.insert(total.notices.end(), round.notices.begin(), round.notices.end());
     total.lost.insert(total.lost.end(), round.lost.begin(), round.lost.end());
     total.interrupted = total.interrupted || round.interrupted;
     if (total.cancelled.empty()) total.cancelled = round.cancelled;

@@ -105,7 +105,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
     for (const Node *node : usable) states.push_back(node->state);
     const Plan plan = plan_apply(dir, states, PlanOptions{});  // drift is at odds with the directory
 
-    std::string json = "[";
+    Json listed = Json::array();
     for (size_t i = 0; i < usable.size(); ++i) {
         const Node &node = *usable[i];
         const Outcome &outcome = outcomes[i];
@@ -126,14 +126,18 @@ int command_status(const Config &config, const MigrationDir &dir) {
         const std::string digest = outcome.results.at(2).value(0, 0);
         const std::string lock = outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
         if (config.json) {
-            json += std::string(json.size() > 1 ? "," : "") + "{\"node\":" + json_string(node.spec.display) +
-                    ",\"schemas\":" + std::to_string(counts.schemas) +
-                    ",\"up_to_date\":" + std::to_string(counts.up_to_date) +
-                    ",\"behind\":" + std::to_string(counts.behind) + ",\"failed\":" + std::to_string(counts.failed.size()) +
-                    ",\"conflicting\":" + std::to_string(counts.conflicting.size()) +
-                    ",\"unreadable\":" + std::to_string(counts.unreadable) + ",\"problems\":" + json_list(problems) +
-                    ",\"failed_schemas\":" + json_list(counts.failed) + ",\"last_run\":" + json_string(last_run) +
-                    ",\"digest\":" + json_string(digest) + ",\"lock_holder\":" + json_string(lock) + "}";
+            listed.push_back({{"node", node.spec.display},
+                              {"schemas", counts.schemas},
+                              {"up_to_date", counts.up_to_date},
+                              {"behind", counts.behind},
+                              {"failed", counts.failed.size()},
+                              {"conflicting", counts.conflicting.size()},
+                              {"unreadable", counts.unreadable},
+                              {"problems", problems},
+                              {"failed_schemas", counts.failed},
+                              {"last_run", last_run},
+                              {"digest", digest},
+                              {"lock_holder", lock}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
@@ -147,9 +151,12 @@ int command_status(const Config &config, const MigrationDir &dir) {
     const std::vector<Unread> unread = unread_of(nodes);
     complete = complete && unread.empty();
     if (config.json) {
-        std::cout << "{\"code_digest\":" << json_string(code_digest(dir)) << ",\"complete\":"
-                  << (complete ? "true" : "false") << ",\"nodes\":" << json << "],\"unread\":" << json_unread(unread)
-                  << ",\"standbys\":" << json_list(standbys) << "}" << std::endl;
+        std::cout << json_text({{"code_digest", code_digest(dir)},
+                                {"complete", complete},
+                                {"nodes", listed},
+                                {"unread", json_unread(unread)},
+                                {"standbys", standbys}})
+                  << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << code_digest(dir) << std::endl;
@@ -187,14 +194,17 @@ int command_check(const Config &config, const MigrationDir &dir) {
     // A node that could not be asked is named in the answer, not only on stderr.
     const std::vector<Unread> unread = unread_of(nodes);
     if (config.json) {
-        std::string nodes_json = "[";
+        Json listed = Json::array();
         for (size_t i = 0; i < usable.size(); ++i)
-            nodes_json += std::string(i ? "," : "") + "{\"node\":" + json_string(usable[i]->spec.display) +
-                          ",\"digest\":" + json_string(digests[i]) + ",\"up_to_date\":" +
-                          (digest_satisfies(digests[i], wanted) ? "true" : "false") + "}";
-        std::cout << "{\"code_digest\":" << json_string(wanted) << ",\"exit_code\":" << to_int(code)
-                  << ",\"nodes\":" << nodes_json << "],\"unread\":" << json_unread(unread)
-                  << ",\"standbys\":" << json_list(standbys) << "}" << std::endl;
+            listed.push_back({{"node", usable[i]->spec.display},
+                              {"digest", digests[i]},
+                              {"up_to_date", digest_satisfies(digests[i], wanted)}});
+        std::cout << json_text({{"code_digest", wanted},
+                                {"exit_code", to_int(code)},
+                                {"nodes", listed},
+                                {"unread", json_unread(unread)},
+                                {"standbys", standbys}})
+                  << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << wanted << "\n"

@@ -1,9 +1,9 @@
-// The read-only online commands: `status` (per node: schemas up to date,
-// behind, failed; last run; digest; who holds the run lock), `check` (the
+// The read-only online commands `status` (per node: schemas up to date,
+// behind, failed; last run; digest; who holds the run lock) and `check` (the
 // deploy gate: every node's digest at least the directory's, read without the
-// extension, as pg-mig's gate reads it) and `verify`
-// (every schema has the structure of the majority of schemas with its applied
-// versions; fleet/verify.cpp). None of them takes the run lock or writes anything.
+// extension, as pg-mig's gate reads it), and what they share with `verify`
+// (fleet/verify.h) and `lint --trace`: opening the nodes, naming what could not
+// be read. None of them takes the run lock or writes anything.
 #pragma once
 
 #include "config.h"
@@ -39,6 +39,5 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 
 int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);
-int command_verify(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet

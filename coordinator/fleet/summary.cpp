@@ -26,17 +26,18 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     for (const NodePlan &node : plan.nodes)
         for (const SchemaPlan &schema : node.schemas)
             for (const Version *version : schema.steps) where[version->name].push_back(node.node + ":" + schema.schema);
-    std::string versions = "[";
+    Json versions = Json::array();
     for (const auto &[version, names] : where)
-        versions += std::string(versions.size() > 1 ? "," : "") + "{\"version\":" + json_string(version) +
-                    ",\"schemas\":" + std::to_string(names.size()) + ",\"where\":" + json_list(collapse(names)) + "}";
-    std::string extension = "{";
-    for (const auto &[node, sql] : dry->extension)
-        extension += std::string(extension.size() > 1 ? "," : "") + json_string(node) + ":" + json_string(sql);
-    std::cout << "{\"dry\":true,\"direction\":" << json_string(plan.direction == Direction::Up ? "up" : "down")
-              << ",\"steps\":" << steps << ",\"versions\":" << versions << "],\"before_after\":{\"files\":"
-              << json_list(dry->scripts) << ",\"run\":" << (dry->before_after.run ? "true" : "false")
-              << ",\"why\":" << json_string(dry->before_after.why) << "},\"extension\":" << extension << "}}"
+        versions.push_back({{"version", version}, {"schemas", names.size()}, {"where", collapse(names)}});
+    Json extension = Json::object();
+    for (const auto &[node, sql] : dry->extension) extension[node] = sql;
+    std::cout << json_text({{"dry", true},
+                            {"direction", plan.direction == Direction::Up ? "up" : "down"},
+                            {"steps", steps},
+                            {"versions", versions},
+                            {"before_after",
+                             {{"files", dry->scripts}, {"run", dry->before_after.run}, {"why", dry->before_after.why}}},
+                            {"extension", extension}})
               << std::endl;
 }
 
@@ -54,30 +55,29 @@ int print_summary(const RunSummary &summary, bool json) {
     const ExitCode code = exit_code_of(summary);
     const DriveResult &drive = summary.drive;
     if (json) {
-        std::string errors = "[";
-        for (size_t i = 0; i < drive.errors.size(); ++i) {
-            const SchemaError &e = drive.errors[i];
-            errors += std::string(i ? "," : "") + "{\"node\":" + json_string(e.node) + ",\"schema\":" +
-                      json_string(e.schema) + ",\"version\":" + json_string(e.version) +
-                      ",\"message\":" + json_string(e.message) + ",\"detail\":" + json_string(e.detail) + "}";
-        }
-        errors += "]";
-        char seconds[32];
-        std::snprintf(seconds, sizeof seconds, "%.3f", summary.seconds);
-        std::cout << "{\"command\":" << json_string(summary.command) << ",\"exit_code\":" << to_int(code)
-                  << ",\"done\":" << drive.done << ",\"failed\":" << drive.errors.size()
-                  << ",\"not_done\":" << drive.not_done << ",\"unconfirmed\":" << summary.unconfirmed
-                  << ",\"retries\":" << summary.retries
-                  << ",\"seconds\":" << seconds << ",\"interrupted\":" << (drive.interrupted ? "true" : "false")
-                  << ",\"cancelled\":" << json_string(drive.cancelled) << ",\"halted\":" << json_string(drive.halted)
-                  << ",\"nothing_to_do\":" << (summary.nothing_to_do ? "true" : "false")
-                  << ",\"digest\":" << json_string(summary.digest) << ",\"errors\":" << errors
-                  << ",\"grouped_errors\":" << json_list(group_errors(drive.errors))
-                  << ",\"script_errors\":" << json_list(summary.script_errors)
-                  << ",\"run_errors\":" << json_list(summary.run_errors)
-                  << ",\"unreachable\":" << json_list(summary.unreachable) << ",\"lost\":" << json_list(drive.lost)
-                  << ",\"standbys\":" << json_list(summary.standbys)
-                  << "}" << std::endl;
+        std::cout << json_text({{"command", summary.command},
+                                {"exit_code", to_int(code)},
+                                {"done", drive.done},
+                                {"failed", drive.errors.size()},
+                                {"not_done", drive.not_done},
+                                {"unconfirmed", summary.unconfirmed},
+                                {"retries", summary.retries},
+                                {"seconds", json_round(summary.seconds, 3)},
+                                {"interrupted", drive.interrupted},
+                                {"cancelled", drive.cancelled},
+                                {"halted", drive.halted},
+                                {"nothing_to_do", summary.nothing_to_do},
+                                {"digest", summary.digest},
+                                {"errors", json_errors(drive.errors)},
+                                {"grouped_errors", group_errors(drive.errors)},
+                                {"script_errors", summary.script_errors},
+                                {"run_errors", summary.run_errors},
+                                {"unreachable", summary.unreachable},
+                                {"lost", drive.lost},
+                                {"standbys", summary.standbys},
+                                {"notices", json_notices(drive.notices)},
+                                {"grouped_notices", group_notices(drive.notices)}})
+                  << std::endl;
         return to_int(code);
     }
     const char *verb = summary.command == "undo" ? "undone" : "applied";
@@ -98,6 +98,10 @@ int print_summary(const RunSummary &summary, bool json) {
     if (!drive.errors.empty()) {
         std::cout << "errors:\n";
         for (const std::string &group : group_errors(drive.errors)) std::cout << "  " << group << "\n";
+    }
+    if (!drive.notices.empty()) {
+        std::cout << "notices:\n";
+        for (const std::string &group : group_notices(drive.notices)) std::cout << "  " << group << "\n";
     }
     for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
     for (const std::string &error : summary.run_errors) std::cout << "error: " << error << "\n";

@@ -1,6 +1,7 @@
 // The end of an online command: what it did, as text for people (identical
-// errors grouped across schemas, schema lists collapsed) or as one JSON document
-// (--json), and the exit code that says the same. Formats and prints; decides
+// errors, and the migrations' warnings and notices, grouped across schemas,
+// schema lists collapsed) or as one JSON document (--json, docs/json.md), and
+// the exit code that says the same. Formats and prints; decides
 // nothing about the run itself.
 #pragma once
 

@@ -459,31 +459,29 @@ std::string report_text(const VersionTrace &trace) {
     return out.str();
 }
 
-std::string report_json(const VersionTrace &trace) {
-    std::ostringstream out;
-    out << "{\"version\":" << json_string(trace.version->name) << ",\"state\":" << json_string(state_name(trace.state))
-        << ",\"reason\":" << json_string(trace.reason)
-        << ",\"node\":" << json_string(trace.node ? trace.node->spec.display : "")
-        << ",\"schema\":" << json_string(trace.schema) << ",\"schemas_pending\":" << trace.schemas
-        << ",\"parallelism\":" << trace.parallelism << ",\"per_schema_ms\":" << fixed(trace.ms(), 3)
-        << ",\"fleet_seconds\":" << fixed(trace.fleet_seconds, 3) << ",\"statements\":[";
-    for (size_t i = 0; i < trace.statements.size(); ++i) {
-        const StatementTrace &statement = trace.statements[i];
-        out << (i ? "," : "") << "{\"file\":" << json_string(statement.statement->where.file)
-            << ",\"line\":" << statement.statement->where.line << ",\"ms\":" << fixed(statement.ms, 3)
-            << ",\"error\":" << (statement.error ? json_string(statement.error->to_string()) : "null")
-            << ",\"locks\":[";
-        for (size_t k = 0; k < statement.locks.size(); ++k)
-            out << (k ? "," : "") << "{\"relation\":" << json_string(statement.locks[k].relation)
-                << ",\"mode\":" << json_string(statement.locks[k].mode)
-                << ",\"table_with_rows\":" << (statement.locks[k].table_with_rows ? "true" : "false") << "}";
-        out << "],\"rewrote\":[";
-        for (size_t k = 0; k < statement.rewrote.size(); ++k)
-            out << (k ? "," : "") << json_string(statement.rewrote[k]);
-        out << "]}";
+Json report_json(const VersionTrace &trace) {
+    Json statements = Json::array();
+    for (const StatementTrace &statement : trace.statements) {
+        Json locks = Json::array();
+        for (const LockTaken &lock : statement.locks)
+            locks.push_back({{"relation", lock.relation}, {"mode", lock.mode}, {"table_with_rows", lock.table_with_rows}});
+        statements.push_back({{"file", statement.statement->where.file},
+                              {"line", statement.statement->where.line},
+                              {"ms", json_round(statement.ms, 3)},
+                              {"error", statement.error ? Json(statement.error->to_string()) : Json(nullptr)},
+                              {"locks", locks},
+                              {"rewrote", statement.rewrote}});
     }
-    out << "]}";
-    return out.str();
+    return {{"version", trace.version->name},
+            {"state", state_name(trace.state)},
+            {"reason", trace.reason},
+            {"node", trace.node ? trace.node->spec.display : ""},
+            {"schema", trace.schema},
+            {"schemas_pending", trace.schemas},
+            {"parallelism", trace.parallelism},
+            {"per_schema_ms", json_round(trace.ms(), 3)},
+            {"fleet_seconds", json_round(trace.fleet_seconds, 3)},
+            {"statements", statements}};
 }
 
 }  // namespace
@@ -547,7 +545,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         run_canary(*usable[canary.node], canary, traces);
     }
 
-    std::string json = "[";
+    result.json = Json::array();
     for (const Version *version : result.versions) {
         const auto found = traces.find(version);
         if (found == traces.end()) continue;
@@ -557,9 +555,8 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         const std::vector<LintFinding> findings = findings_of(trace);
         result.findings.insert(result.findings.end(), findings.begin(), findings.end());
         result.text += report_text(trace);
-        json += (json.size() > 1 ? "," : "") + report_json(trace);
+        result.json.push_back(report_json(trace));
     }
-    result.json = json + "]";
     const int code = run_lint(config, dir, std::cout, &result);
     if (interrupted()) return to_int(ExitCode::Interrupted);
     return code == to_int(ExitCode::Ok) && !complete ? to_int(left_out_code(nodes)) : code;

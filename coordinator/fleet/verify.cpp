@@ -5,6 +5,8 @@
 // of one schema per distinct outlier structure, so 10 000 identical shards cost
 // one cheap query per node. Grouping and wording live in verify.h; this file
 // reads and prints. It takes no lock and writes nothing.
+#include "fleet/verify.h"
+
 #include <iostream>
 #include <map>
 #include <set>
@@ -14,7 +16,7 @@
 #include "fleet/status.h"
 #include "migration_dir.h"
 #include "report.h"
-#include "verify.h"
+#include "../verify.h"  // the core's: a bare "verify.h" finds fleet/verify.h beside this file
 
 namespace shoal::fleet {
 

@@ -399,5 +399,35 @@ TEST(LintCommand, JsonHoldsEveryField) {
         EXPECT_NE(output.find(field), std::string::npos) << field << "\n" << output;
 }
 
+// The document's keys in docs/json.md's order; the trace's members last.
+TEST(LintCommand, JsonKeysInDocumentedOrder) {
+    std::string output;
+    run(kDir, {"20240102000000.index.sh.up.sql", "--json"}, &output);
+    const Json document = Json::parse(output);
+    std::vector<std::string> keys, finding_keys;
+    for (const auto &item : document.items()) keys.push_back(item.key());
+    for (const auto &item : document["findings"].at(0).items()) finding_keys.push_back(item.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"versions", "errors", "warnings", "waived", "findings"}));
+    EXPECT_EQ(finding_keys, (std::vector<std::string>{"rule", "severity", "file", "line", "statement", "why",
+                                                      "recipe", "waived", "waiver_reason"}));
+}
+
+TEST(LintCommand, JsonWithATraceHoldsItsMembers) {
+    Config config;
+    config.command = Command::Lint;
+    config.lint_args = {"--json"};
+    LintTrace trace;
+    trace.versions = {&kDir.versions.at(0)};
+    trace.json = Json::array({Json{{"version", kDir.versions.at(0).name}}});
+    trace.unread = {{"n2", "", "boom"}};
+    trace.standbys = {"n3"};
+    std::ostringstream out;
+    EXPECT_EQ(run_lint(config, kDir, out, &trace), static_cast<int>(ExitCode::Ok));
+    EXPECT_EQ(out.str(),
+              "{\"versions\":1,\"errors\":0,\"warnings\":0,\"waived\":0,\"findings\":[],"
+              "\"trace\":[{\"version\":\"20240101000000.users.sh\"}],"
+              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"boom\"}],\"standbys\":[\"n3\"]}\n");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -114,8 +114,44 @@ TEST(Report, AServerMessageQuotingANameStaysOnOneLine) {
 }
 
 TEST(Report, JsonEscapesControlCharacters) {
-    EXPECT_EQ(json_string("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
+    EXPECT_EQ(json_text("sh0901\nSucceeded.\x1b[2K\r\x01\x7f"),
               "\"sh0901\\nSucceeded.\\u001b[2K\\r\\u0001\x7f\"");
+}
+
+// Names and server messages are whatever bytes a database holds (SQL_ASCII
+// takes any): the document must still parse, and say what it could.
+TEST(Report, JsonOfHostileBytesParses) {
+    const std::string hostile = std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xff\xc3(") + '\0' + "end";
+    const std::string text = json_text({{"schema", hostile}, {"list", std::vector<std::string>{hostile}}});
+    EXPECT_EQ(text,
+              "{\"schema\":\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\","
+              "\"list\":[\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\"]}");
+    const Json parsed = Json::parse(text);
+    EXPECT_EQ(parsed["schema"].get<std::string>(),
+              std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(") + '\0' + "end");
+    EXPECT_EQ(text.find('\n'), std::string::npos);
+}
+
+TEST(Report, JsonRoundsTimes) {
+    EXPECT_EQ(json_text({{"seconds", json_round(1.23456, 3)}, {"ms", json_round(0.0004, 3)}}),
+              "{\"seconds\":1.235,\"ms\":0.0}");
+}
+
+// Notices are grouped as errors are, one line per (version, severity, message);
+// a schema that said it twice (a retried step) counts once.
+TEST(Report, NoticesGroupLikeErrors) {
+    const std::vector<SchemaNotice> notices = {
+        {"n1", "sh0001", "v1", "WARNING", "big table"}, {"n1", "sh0002", "v1", "WARNING", "big table"},
+        {"n1", "sh0002", "v1", "WARNING", "big table"}, {"n2", "sh0003", "v1", "NOTICE", "big table"},
+        {"n1", "sh0001", "v2", "WARNING", "big table"}};
+    EXPECT_EQ(group_notices(notices),
+              (std::vector<std::string>{"v1: WARNING: big table — 2 schemas: n1:sh0001-0002",
+                                        "v1: NOTICE: big table — 1 schema: n2:sh0003",
+                                        "v2: WARNING: big table — 1 schema: n1:sh0001"}));
+    const Json listed = json_notices(notices);
+    ASSERT_EQ(listed.size(), 4u);
+    EXPECT_EQ(json_text(listed[0]),
+              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"version\":\"v1\",\"severity\":\"WARNING\",\"message\":\"big table\"}");
 }
 
 }  // namespace

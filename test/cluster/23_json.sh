@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Every --json document has the shape docs/json.md gives (issue 17): each
+# command runs once and its document is compared with the documented example
+# (keys, their order, JSON types). Bytes that are not UTF-8 (a SQL_ASCII
+# database's schema names and messages) still make a document that parses.
+# What migrations RAISE as WARNING or NOTICE is reported, grouped by message
+# like errors, in the text summary and in --json, instead of being dropped.
+source "$(dirname "$0")/lib.sh"
+cluster_start
+trap 'pgserver_cleanup; rm -rf "$dir"' EXIT
+DOCS=$CLUSTER_ROOT/docs/json.md
+
+shape() {  # NAME DOCUMENT → how DOCUMENT differs from docs/json.md's example NAME ("" when it does not)
+  python3 "$CLUSTER_ROOT/test/cluster/json_shape.py" "$DOCS" "$1" <<<"$2" 2>&1
+}
+json_of() {  # DB MIGDIR ARGS… → stdout only
+  local db=$1 migdir=$2
+  shift 2
+  "$SHOAL" "$@" --json --migdir "$migdir" --hosts "$(hosts "$db")" --user postgres 2>/dev/null
+}
+py() {  # EXPRESSION DOCUMENT → EXPRESSION of the parsed document d
+  python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2" 2>&1
+}
+
+dir=$(mktemp -d)
+cp -r "$DIRS/basic"/. "$dir"
+# Even-numbered schemas warn, the others notice; sh0005 then fails, and so
+# does a schema whose name is sh0007 and one more byte.
+cat >"$dir/20250101000008.notices.sh.up.sql" <<'SQL'
+DO $$ BEGIN
+  IF right(current_schema(), 1) IN ('0', '2', '4', '6', '8') THEN RAISE WARNING 'big table'; ELSE RAISE NOTICE 'small table'; END IF;
+END $$;
+SQL
+printf '' >"$dir/20250101000008.notices.sh.dn.sql"
+cat >"$dir/20250101000009.fails.sh.up.sql" <<'SQL'
+DO $$ BEGIN IF current_schema() = 'sh0005' OR current_schema() LIKE 'sh0007_%' THEN RAISE EXCEPTION 'failed in %', current_schema(); END IF; END $$;
+SQL
+printf '' >"$dir/20250101000009.fails.sh.dn.sql"
+
+echo "# each document has its documented shape"
+fleet_create js 2
+json=$(json_of js "$dir" apply --dry-run)
+is "$(shape dry-run "$json")" "" "apply --dry-run --json"
+json=$(json_of js "$dir" apply)
+is "$(shape apply "$json")" "" "apply --json"
+is "$(py 'd["exit_code"], d["failed"], len(d["grouped_errors"])' "$json")" "(1, 1, 1)" "one schema failed"
+is "$(py 'sorted((n["schema"], n["severity"], n["message"]) for n in d["notices"])' "$json")" \
+  "[('sh0000', 'WARNING', 'big table'), ('sh0001', 'NOTICE', 'small table'), ('sh0002', 'WARNING', 'big table'), ('sh0003', 'NOTICE', 'small table'), ('sh0004', 'WARNING', 'big table'), ('sh0005', 'NOTICE', 'small table')]" \
+  "every schema's notice is kept, with its severity, and nothing else is"
+is "$(py '[g.split(" — ")[0] + " — " + g.split(" — ")[1].split(":")[0] for g in d["grouped_notices"]]' "$json")" \
+  "['20250101000008.notices.sh: NOTICE: small table — 3 schemas', '20250101000008.notices.sh: WARNING: big table — 3 schemas']" \
+  "grouped by version, severity and message, as errors are"
+json=$(json_of js "$dir" status)
+is "$(shape status "$json")" "" "status --json"
+json=$(json_of js "$dir" check)
+is "$(shape check "$json")" "" "check --json"
+json=$(json_of js "$dir" verify)
+is "$(shape verify "$json")" "" "verify --json"
+json=$(json_of js "$dir" lint)
+is "$(shape lint "$json")" "" "lint --json"
+json=$(json_of js "$dir" lint --trace)
+is "$(shape lint-trace "$json")" "" "lint --trace --json"
+is "$(py 'd["trace"][0]["state"], d["trace"][0]["statements"][0]["error"] is not None' "$json")" "('failed', True)" \
+  "the trace ran the failing version on its canary"
+
+echo "# the text summary groups notices like errors"
+fleet_create jt 2
+run_shoal jt "$dir" apply
+is "$RC" 1 "sh0005 fails"
+like "$OUT" '^  20250101000009\.fails\.sh: failed in sh0005 at 20250101000009\.fails\.sh\.up\.sql:1 — 1 schema: ' \
+  "errors are grouped as before"
+is "$(grep -A2 '^notices:' <<<"$OUT" | tail -2 | cut -d: -f1-2 | sort)" \
+  "  20250101000008.notices.sh: NOTICE
+  20250101000008.notices.sh: WARNING" "then a notices section"
+is "$(grep -c '^  20250101000008.notices.sh: \(WARNING: big table\|NOTICE: small table\) — 3 schemas: ' <<<"$OUT")" 2 \
+  "one line per message"
+
+echo "# bytes that are not UTF-8"
+for node in "${NODES[@]}"; do
+  q "$node" postgres "CREATE DATABASE jsa ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
+  q "$node" jsa "CREATE EXTENSION shoal" >/dev/null
+done
+PGCLIENTENCODING=SQL_ASCII q node1 jsa "CREATE SCHEMA sh0005; CREATE SCHEMA \"sh0007$(printf '\xff')\"" >/dev/null
+json=$(json_of jsa "$dir" apply)
+is "$(py 'sorted(e["schema"] for e in d["errors"]) == ["sh0005", "sh0007\ufffd"]' "$json")" "True" \
+  "apply --json parses: a name's invalid byte is U+FFFD"
+is "$(py 'sorted(e["message"].split(" at ")[0] for e in d["errors"]) == ["failed in sh0005", "failed in sh0007\ufffd"]' "$json")" \
+  "True" "and so is a server message's"
+json=$(json_of jsa "$dir" status)
+is "$(py "d[\"nodes\"][0][\"failed_schemas\"] == [\"sh0005\", \"sh0007\\ufffd\"]" "$json")" "True" "status --json parses"
+
+done_testing
