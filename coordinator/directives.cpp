@@ -12,15 +12,10 @@
 #include <functional>
 #include <map>
 
+#include "text.h"
+
 namespace shoal {
 namespace {
-
-std::string trim(const std::string &text) {
-    size_t begin = 0, end = text.size();
-    while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-    while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    return text.substr(begin, end - begin);
-}
 
 // JavaScript's parseInt(text) with no radix, for `text` already trimmed: an
 // optional sign, "0x"/"0X" for hexadecimal, then the longest run of digits;

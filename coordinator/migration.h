@@ -45,7 +45,7 @@ struct Directives {
 // One SQL statement of a resolved script, with where it came from (an included
 // file's own name and line when it came through \i / \ir).
 struct Statement {
-    std::string sql;
+    std::string sql;  // from its first token (the comments before it are not part of it) to before its ';'
     SourceLocation where;
     bool nontransactional = false;  // cannot run inside a transaction block
     // CREATE INDEX CONCURRENTLY: the index name as written, without a schema

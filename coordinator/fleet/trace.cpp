@@ -108,18 +108,6 @@ std::string mode_name(std::string mode) {
     return out;
 }
 
-// The statement without its leading comments and blank lines, for reports.
-std::string statement_text(const Statement &statement) {
-    std::istringstream lines(statement.sql);
-    std::string line, out;
-    while (std::getline(lines, line)) {
-        const auto first = line.find_first_not_of(" \t\r");
-        if (out.empty() && (first == std::string::npos || line.compare(first, 2, "--") == 0)) continue;
-        out += (out.empty() ? "" : "\n") + line;
-    }
-    return out;
-}
-
 std::string fixed(double value, int digits) {
     std::ostringstream out;
     out.setf(std::ios::fixed);
@@ -315,7 +303,7 @@ void estimate(VersionTrace &trace, const std::map<const Node *, size_t> &pending
 
 LintFinding finding(const char *rule, Severity severity, const StatementTrace &statement, std::string why,
                     std::string recipe) {
-    return LintFinding{rule, severity, statement.statement->where, statement_text(*statement.statement),
+    return LintFinding{rule, severity, statement.statement->where, trim(statement.statement->sql),
                        std::move(why), std::move(recipe), false, {}};
 }
 
@@ -382,12 +370,6 @@ std::string state_name(State state) {
     return "";
 }
 
-std::string first_line(const Statement &statement) {
-    const std::string text = statement_text(statement);
-    const std::string line = text.substr(0, text.find('\n'));
-    return line.size() > 100 ? line.substr(0, 100) + "..." : line;
-}
-
 std::string report_text(const VersionTrace &trace) {
     std::ostringstream out;
     out << "trace " << trace.version->name;
@@ -410,9 +392,9 @@ std::string report_text(const VersionTrace &trace) {
     for (const StatementTrace &statement : trace.statements) {
         out << "  " << to_string(statement.statement->where) << "  ";
         if (statement.error)
-            out << "FAILED  " << first_line(*statement.statement) << "\n    " << statement.error->to_string() << "\n";
+            out << "FAILED  " << shortened(trim(statement.statement->sql), 100) << "\n    " << statement.error->to_string() << "\n";
         else
-            out << fixed(statement.ms, 3) << " ms  " << first_line(*statement.statement) << "\n";
+            out << fixed(statement.ms, 3) << " ms  " << shortened(trim(statement.statement->sql), 100) << "\n";
         for (const LockTaken &lock : statement.locks)
             out << "    lock " << lock.mode << " on " << single_line(lock.relation)
                 << (lock.table_with_rows ? " (table with rows)" : "") << "\n";
