@@ -125,10 +125,6 @@ void Resolver::resolve_file(const std::string &path, const std::optional<SourceL
                     files_.read_error(path));
         return;
     }
-    if (from &&
-        std::find(out_.includes.begin(), out_.includes.end(), path) == out_.includes.end()) {
-        out_.includes.push_back(path);
-    }
     // A NUL would end the text wherever it becomes a C string (libpg_query, the
     // server), so the statements after it would silently not run.
     if (std::optional<TextFlaw> flaw = find_text_flaw(*text)) {
@@ -417,13 +413,10 @@ void Resolver::meta_command(const std::string &path, int number, const std::stri
             vars_[(*args)[0]] = *value;
             from_environment_.insert((*args)[0]);
         }
-    } else {
-        std::vector<std::string> words = *args;
-        if (!words.empty() && words[0] == "-n") words.erase(words.begin());
-        std::string message;
-        for (const std::string &word : words) message += (message.empty() ? "" : " ") + word;
-        out_.echoes.push_back(message);
     }
+    // \echo: its arguments are read (a problem in them is the file's), and it
+    // sends nothing; what psql would print while a run applies thousands of
+    // schemas is not shown.
 }
 
 void Resolver::emit(const std::string &text, const SourceLocation &where) {
