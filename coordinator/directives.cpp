@@ -186,14 +186,8 @@ size_t name_then_equals(const std::string &line, size_t pos, size_t &equals) {
 DirectivesResult parse_directives(const std::string &file, const std::string &text) {
     DirectivesResult result;
     int line_number = 0;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        start = end + 1;
+    for (const std::string &line : split_lines(text)) {
         ++line_number;
-
         if (line.compare(0, 2, "--") != 0) continue;
         size_t pos = skip_spaces(line, 2);
         // `-- shoal $name=value`: shoal's own, invisible to pg-mig's regex.

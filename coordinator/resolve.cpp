@@ -51,18 +51,6 @@ std::string normal_path(const std::filesystem::path &path) {
     return normal.empty() ? "." : normal;
 }
 
-std::vector<std::string> split_lines(const std::string &text) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 // Where psql's lexer is between characters of a file: only what decides
 // whether a backslash or a colon means something to psql.
 enum class LexState { Normal, Quote, EscapeQuote, Identifier, Dollar, BlockComment };

@@ -1,13 +1,14 @@
 // Bytes as text, both ways: whether a file's bytes are text PostgreSQL's parser
 // and the server will take whole (valid UTF-8, no NUL byte), how a name that
 // came from a database (a schema, a version) is shown to people so that it can
-// never pass for a line of shoal's own output, and the two cuts reports make
-// (trimmed, shortened). Pure; no I/O.
+// never pass for a line of shoal's own output, and the cuts everyone makes
+// (lines, trimmed, shortened for a report). Pure; no I/O.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shoal {
 
@@ -32,6 +33,9 @@ std::string printable(const std::string &name);
 // `text` (a server's message, which may quote a name) on one line: the same
 // escapes as printable() for what is not printable, nothing else changed, no quotes.
 std::string single_line(const std::string &text);
+
+// The lines of `text`, without their '\n'; none after a final '\n'.
+std::vector<std::string> split_lines(const std::string &text);
 
 // `text` without the white space (isspace) it starts and ends with.
 std::string trim(const std::string &text);

@@ -85,6 +85,14 @@ TEST(SingleLine, EscapesOnlyWhatIsNotPrintable) {
     EXPECT_EQ(single_line(""), "");
 }
 
+TEST(SplitLines, EveryLineButNoneAfterTheLastNewline) {
+    EXPECT_EQ(split_lines("a\nb\n"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(split_lines("a\n\nb"), (std::vector<std::string>{"a", "", "b"}));
+    EXPECT_EQ(split_lines("-- $x=1\r\n"), std::vector<std::string>{"-- $x=1\r"});  // \r is the line's
+    EXPECT_TRUE(split_lines("").empty());
+    EXPECT_EQ(split_lines("\n"), std::vector<std::string>{""});
+}
+
 TEST(Trim, WhiteSpaceAtBothEndsOnly) {
     EXPECT_EQ(trim(" \t\r\n\v\fRESET ALL  \n"), "RESET ALL");
     EXPECT_EQ(trim("a  b"), "a  b");
