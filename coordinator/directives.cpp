@@ -12,15 +12,10 @@
 #include <functional>
 #include <map>
 
+#include "text.h"
+
 namespace shoal {
 namespace {
-
-std::string trim(const std::string &text) {
-    size_t begin = 0, end = text.size();
-    while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-    while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    return text.substr(begin, end - begin);
-}
 
 // JavaScript's parseInt(text) with no radix, for `text` already trimmed: an
 // optional sign, "0x"/"0X" for hexadecimal, then the longest run of digits;
@@ -191,14 +186,8 @@ size_t name_then_equals(const std::string &line, size_t pos, size_t &equals) {
 DirectivesResult parse_directives(const std::string &file, const std::string &text) {
     DirectivesResult result;
     int line_number = 0;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        start = end + 1;
+    for (const std::string &line : split_lines(text)) {
         ++line_number;
-
         if (line.compare(0, 2, "--") != 0) continue;
         size_t pos = skip_spaces(line, 2);
         // `-- shoal $name=value`: shoal's own, invisible to pg-mig's regex.

@@ -23,6 +23,7 @@
 
 #include "pg_parse.h"
 #include "report.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -652,12 +653,6 @@ int lines_between(const std::string &text, int from, int to) {
     return lines;
 }
 
-std::string trim(const std::string &s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return "";
-    return s.substr(first, s.find_last_not_of(" \t\r\n;") - first + 1);
-}
-
 LintFinding make_finding(RuleId id, SourceLocation where, std::string statement) {
     const Rule &r = rule_of(id);
     return {r.name, r.severity, std::move(where), std::move(statement), r.why, r.recipe, false, {}};
@@ -714,20 +709,6 @@ std::map<std::string, std::string> read_waivers(const Script &script,
 }
 
 // ---- run_lint ------------------------------------------------------------------
-
-// The statement on one line, shortened, for the text report.
-std::string one_line(const std::string &sql) {
-    constexpr std::size_t kMax = 160;
-    std::string out;
-    for (const char c : sql) {
-        const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-        if (space && (out.empty() || out.back() == ' ')) continue;
-        out += space ? ' ' : c;
-    }
-    return out.size() > kMax ? out.substr(0, kMax) + "..." : out;
-}
-
-int exit_code(ExitCode code) { return static_cast<int>(code); }
 
 }  // namespace
 
@@ -844,11 +825,11 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
     const LintArgs args = parse_lint_args(config.lint_args);
     if (args.help) {
         out << lint_help();
-        return exit_code(ExitCode::Ok);
+        return to_int(ExitCode::Ok);
     }
     if (!args.error.empty()) {
         out << "shoal lint: " << args.error << "\n\n" << lint_help();
-        return exit_code(ExitCode::Usage);
+        return to_int(ExitCode::Usage);
     }
 
     // A trace resolved the arguments already and knows which versions are pending.
@@ -860,7 +841,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
             const Version *match = find_version(dir, name);
             if (!match) {
                 out << "shoal lint: no version " << name << " in " << dir.path << "\n";
-                return exit_code(ExitCode::Usage);
+                return to_int(ExitCode::Usage);
             }
             chosen.push_back(match);
         }
@@ -917,7 +898,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
                 continue;
             }
             out << to_string(f.where) << ": " << to_string(f.severity) << " [" << f.rule << "] "
-                << one_line(f.statement) << "\n"
+                << shortened(f.statement, 160) << "\n"
                 << "    why: " << f.why << "\n"
                 << "    fix: " << f.recipe << "\n";
         }
@@ -929,7 +910,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
             << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";
     }
-    return exit_code(errors > 0 ? ExitCode::BadMigrations : ExitCode::Ok);
+    return to_int(errors > 0 ? ExitCode::BadMigrations : ExitCode::Ok);
 }
 
 }  // namespace shoal

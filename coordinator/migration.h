@@ -45,7 +45,7 @@ struct Directives {
 // One SQL statement of a resolved script, with where it came from (an included
 // file's own name and line when it came through \i / \ir).
 struct Statement {
-    std::string sql;
+    std::string sql;  // from its first token (the comments before it are not part of it) to before its ';'
     SourceLocation where;
     bool nontransactional = false;  // cannot run inside a transaction block
     // CREATE INDEX CONCURRENTLY: the index name as written, without a schema
@@ -80,8 +80,6 @@ struct Script {
     // transaction, then [transaction_from, end) in one transaction with its
     // mig_mark (mig_forget for undo), as pg-mig runs them with its stamp.
     std::size_t transaction_from = 0;
-    std::vector<std::string> includes;  // files pulled in by \i / \ir, in order, for messages
-    std::vector<std::string> echoes;    // \echo texts, in order (psql prints them when it runs)
     // Values \getenv put into the body (resolve.h), masked wherever it is staged.
     std::vector<std::string> secrets;
 

@@ -80,8 +80,6 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
 
     Resolved resolved = resolve_script(path, cwd, files);
     append(problems, resolved.problems);
-    script.includes = resolved.includes;
-    script.echoes = resolved.echoes;
     script.secrets = resolved.secrets;
     script.body = resolved.body;
     set_checksums(script, resolved, cwd, files);

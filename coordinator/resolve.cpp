@@ -51,18 +51,6 @@ std::string normal_path(const std::filesystem::path &path) {
     return normal.empty() ? "." : normal;
 }
 
-std::vector<std::string> split_lines(const std::string &text) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 // Where psql's lexer is between characters of a file: only what decides
 // whether a backslash or a colon means something to psql.
 enum class LexState { Normal, Quote, EscapeQuote, Identifier, Dollar, BlockComment };
@@ -124,10 +112,6 @@ void Resolver::resolve_file(const std::string &path, const std::optional<SourceL
                 (from ? "cannot read included file " + path + ": it " : "cannot read file: it ") +
                     files_.read_error(path));
         return;
-    }
-    if (from &&
-        std::find(out_.includes.begin(), out_.includes.end(), path) == out_.includes.end()) {
-        out_.includes.push_back(path);
     }
     // A NUL would end the text wherever it becomes a C string (libpg_query, the
     // server), so the statements after it would silently not run.
@@ -417,13 +401,10 @@ void Resolver::meta_command(const std::string &path, int number, const std::stri
             vars_[(*args)[0]] = *value;
             from_environment_.insert((*args)[0]);
         }
-    } else {
-        std::vector<std::string> words = *args;
-        if (!words.empty() && words[0] == "-n") words.erase(words.begin());
-        std::string message;
-        for (const std::string &word : words) message += (message.empty() ? "" : " ") + word;
-        out_.echoes.push_back(message);
     }
+    // \echo: its arguments are read (a problem in them is the file's), and it
+    // sends nothing; what psql would print while a run applies thousands of
+    // schemas is not shown.
 }
 
 void Resolver::emit(const std::string &text, const SourceLocation &where) {

@@ -18,8 +18,6 @@ struct Resolved {
     std::string body;                   // resolved text
     std::vector<SourceLocation> lines;  // origin of each line of `body` (index 0 = line 1)
     std::vector<size_t> line_starts;    // byte offset in `body` where each line starts
-    std::vector<std::string> includes;  // included files, in the order first met
-    std::vector<std::string> echoes;
     // What \getenv values put into `body`, each as read and as interpolated
     // (quoted); never stored or printed: see mask_secrets().
     std::vector<std::string> secrets;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "pg_parse.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -65,11 +66,8 @@ std::string client_copy_problem(const PgQuery__Node &node) {
            "file or INSERT … SELECT";
 }
 
-std::string first_words(const std::string &sql) {
-    size_t newline = sql.find('\n');
-    std::string line = sql.substr(0, std::min<size_t>(newline, 60));
-    return line.size() < sql.size() ? line + " …" : line;
-}
+// The statement named in a problem: on one line, short.
+std::string first_words(const std::string &sql) { return shortened(sql, 60); }
 
 }  // namespace
 

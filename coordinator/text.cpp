@@ -1,6 +1,8 @@
-// UTF-8 checking of loaded files and the printable form of names. See text.h.
+// UTF-8 checking of loaded files, the printable form of names, and the cuts
+// reports make. See text.h.
 #include "text.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace shoal {
@@ -134,5 +136,43 @@ std::string escaped(const std::string &text, bool quoting) {
 std::string printable(const std::string &name) { return escaped(name, true); }
 
 std::string single_line(const std::string &text) { return escaped(text, false); }
+
+namespace {
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+std::vector<std::string> split_lines(const std::string &text) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+std::string trim(const std::string &text) {
+    size_t begin = 0, end = text.size();
+    while (begin < end && is_space(text[begin])) ++begin;
+    while (end > begin && is_space(text[end - 1])) --end;
+    return text.substr(begin, end - begin);
+}
+
+std::string shortened(const std::string &text, size_t max) {
+    std::string out;
+    for (const char c : text) {
+        if (is_space(c) && (out.empty() || out.back() == ' ')) continue;
+        out += is_space(c) ? ' ' : c;
+    }
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    if (out.size() <= max) return out;
+    size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+    return out.substr(0, cut) + "...";
+}
 
 }  // namespace shoal

@@ -1,11 +1,14 @@
 // Bytes as text, both ways: whether a file's bytes are text PostgreSQL's parser
-// and the server will take whole (valid UTF-8, no NUL byte), and how a name
-// that came from a database (a schema, a version) is shown to people so that
-// it can never pass for a line of shoal's own output. Pure; no I/O.
+// and the server will take whole (valid UTF-8, no NUL byte), how a name that
+// came from a database (a schema, a version) is shown to people so that it can
+// never pass for a line of shoal's own output, and the cuts everyone makes
+// (lines, trimmed, shortened for a report). Pure; no I/O.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shoal {
 
@@ -30,5 +33,16 @@ std::string printable(const std::string &name);
 // `text` (a server's message, which may quote a name) on one line: the same
 // escapes as printable() for what is not printable, nothing else changed, no quotes.
 std::string single_line(const std::string &text);
+
+// The lines of `text`, without their '\n'; none after a final '\n'.
+std::vector<std::string> split_lines(const std::string &text);
+
+// `text` without the white space (isspace) it starts and ends with.
+std::string trim(const std::string &text);
+
+// `text` on one line for a report: each run of white space one space, cut after
+// `max` bytes (back to a character boundary, so UTF-8 stays whole) with "..."
+// added when anything was cut.
+std::string shortened(const std::string &text, std::size_t max);
 
 }  // namespace shoal

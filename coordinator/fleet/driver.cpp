@@ -28,6 +28,7 @@
 // transaction: nothing here needs to survive a crash.
 #include "fleet/driver.h"
 
+#include "fleet/queries.h"
 #include "resolve.h"
 
 #include <algorithm>
@@ -354,16 +355,14 @@ void Driver::start_step(Worker &worker) {
         // undone by a rollback. synchronous_commit: see DriveSettings.
         const StepSettings wanted{lock_ms, statement_ms, settings_.synchronous_commit};
         if (worker.session != wanted) {
-            batch.push_back(Query{"SELECT pg_catalog.set_config('lock_timeout', $1, false),"
-                                  " pg_catalog.set_config('statement_timeout', $2, false),"
-                                  " pg_catalog.set_config('synchronous_commit', $3, false)",
+            batch.push_back(Query{queries::kStepSessionSettings.text,
                                   {std::to_string(lock_ms), std::to_string(statement_ms),
                                    settings_.synchronous_commit ? "on" : "off"}});
             worker.session = wanted;
         }
-        batch.push_back(up() ? Query{"SELECT shoal.mig_apply($1, $2, $3)", {schema, version.name, script.checksum},
+        batch.push_back(up() ? Query{queries::kMigApply.text, {schema, version.name, script.checksum},
                                      "shoal_apply"}
-                             : Query{"SELECT shoal.mig_undo($1, $2, $3)", {schema, version.name, script.checksum},
+                             : Query{queries::kMigUndo.text, {schema, version.name, script.checksum},
                                      "shoal_undo"});
         worker.connection->send(std::move(batch));
         return;
@@ -380,16 +379,9 @@ void Driver::start_step(Worker &worker) {
     worker.phase = Phase::SoloPrepare;
     worker.solo_next = 0;
     worker.connection->send(Batch{
-        Query{"SELECT pg_catalog.set_config('search_path', $1, false),"
-              " pg_catalog.set_config('lock_timeout', $2, false),"
-              " pg_catalog.set_config('statement_timeout', $3, false)",
+        Query{queries::kSchemaSessionSettings.text,
               {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
-        Query{"SELECT c.relname FROM pg_catalog.pg_class c"
-              " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-              " JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid"
-              " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
-              " AND (c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])"
-              " OR (c.relname OPERATOR(pg_catalog.=) ANY ($3::text[]) AND NOT i.indisvalid))",
+        Query{queries::kLeftoverIndexes.text,
               {schema, text_array(any_state), text_array(invalid_only)}},
     });
 }
@@ -418,13 +410,11 @@ void Driver::start_direct(Worker &worker) {
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.phase = Phase::DirectRecord;
     worker.connection->send(Batch{
-        Query{"BEGIN", {}},
-        Query{"SELECT pg_catalog.set_config('search_path', $1, true),"
-              " pg_catalog.set_config('lock_timeout', $2, true),"
-              " pg_catalog.set_config('statement_timeout', $3, true)",
+        Query{queries::kBegin.text},
+        Query{queries::kSchemaLocalSettings.text,
               {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
-        up() ? Query{"SELECT shoal.mig_mark($1, $2, $3)", {schema, version.name, script_of(unit).checksum}}
-             : Query{"SELECT shoal.mig_forget($1, $2)", {schema, version.name}},
+        up() ? Query{queries::kMigMark.text, {schema, version.name, script_of(unit).checksum}}
+             : Query{queries::kMigForget.text, {schema, version.name}},
     });
 }
 
@@ -437,28 +427,13 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
             // An error, or nothing to do ('already applied', 'not applied').
             worker.error = outcome.error;
             worker.phase = Phase::DirectRollback;
-            worker.connection->send(Batch{Query{"ROLLBACK", {}}});
+            worker.connection->send(Batch{Query{queries::kRollback.text}});
             return;
         }
-        // As mig_apply does (extension 1.4, docs/operators.md "Security model"):
-        // a superuser runs a schema's statements as its owner when the owner is
-        // not one, unless shoal.run_as_owner is off.
-        Batch batch{Query{
-            "SELECT pg_catalog.set_config('role', o.rolname, true)"
-            " FROM pg_catalog.pg_namespace n"
-            " JOIN pg_catalog.pg_roles owner ON owner.oid OPERATOR(pg_catalog.=) n.nspowner"
-            " JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) CASE"
-            "   WHEN owner.rolname OPERATOR(pg_catalog.=) 'pg_database_owner'"
-            "   THEN (SELECT d.datdba FROM pg_catalog.pg_database d"
-            "         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-            "   ELSE n.nspowner END"
-            " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND NOT o.rolsuper"
-            " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
-            " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
-            {worker.unit->plan->schema}}};
+        Batch batch{Query{queries::kRunAsOwner.text, {worker.unit->plan->schema}}};
         for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
             batch.push_back(Query{script.statements[i].sql, {}});
-        batch.push_back(Query{"COMMIT", {}});
+        batch.push_back(Query{queries::kCommit.text});
         worker.phase = Phase::DirectStatements;
         worker.connection->send(std::move(batch));
         return;
@@ -476,7 +451,7 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
                 "\n" + outcome.error->context;
         worker.error = outcome.error;
         worker.phase = Phase::DirectRollback;
-        worker.connection->send(Batch{Query{"ROLLBACK", {}}});
+        worker.connection->send(Batch{Query{queries::kRollback.text}});
         return;
     default:  // DirectRollback
         reset_solo(worker, worker.error);
@@ -491,9 +466,8 @@ void Driver::continue_solo(Worker &worker) {
         const std::string index = worker.drops.back();
         worker.drops.pop_back();
         worker.phase = Phase::SoloDrop;
-        worker.connection->send(Batch{Query{"DROP INDEX CONCURRENTLY IF EXISTS " + worker.connection->quote_ident(schema) +
-                                                "." + worker.connection->quote_ident(index),
-                                            {}}});
+        worker.connection->send(Batch{Query{queries::drop_leftover_index(worker.connection->quote_ident(schema),
+                                                                          worker.connection->quote_ident(index))}});
     } else if (worker.solo_next < script.transaction_from) {
         worker.phase = Phase::SoloStatement;
         worker.connection->send(Batch{Query{script.statements[worker.solo_next].sql, {}}});
@@ -688,7 +662,7 @@ void Driver::step_failed(Worker &worker) {
     set_state(unit, UnitState::Failed);
     worker.unit = nullptr;
     worker.phase = Phase::Recording;
-    worker.connection->send(Batch{Query{"SELECT shoal.record_failure($1, $2, $3, $4)",
+    worker.connection->send(Batch{Query{queries::kRecordFailure.text,
                                         {unit.plan->schema, version.name, script_of(unit).checksum,
                                          mask_secrets(error.to_string() +
                                                           (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
@@ -736,7 +710,7 @@ void Driver::advance(Worker &worker, Clock::time_point now) {
     case Phase::Connecting:
         if (connection.state() == Connection::State::Broken) return close(worker);
         worker.phase = Phase::Joining;
-        connection.send(Batch{Query{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", {run_holder()}}});
+        connection.send(Batch{Query{queries::kJoinRun.text, {run_holder()}}});
         connection.expire_after(kRoundDeadline);
         break;
     case Phase::Idle:
@@ -793,14 +767,10 @@ void Driver::poll_controls(Clock::time_point now) {
             control.asking_waits = false;
             read_control(node, std::move(outcome));
         } else if (now >= control.next_ask) {
-            Batch batch{Query{"SELECT state, changed_by, reason FROM shoal.control_state()", {}}};
+            Batch batch{Query{queries::kControlState.text}};
             const std::vector<std::string> pids = busy_pids(node);
             if (stalled(now) && now >= control.next_wait_ask && !pids.empty()) {
-                batch.push_back(Query{"SELECT a.pid, a.wait_event_type, a.wait_event,"
-                                      " pg_catalog.array_to_string(pg_catalog.pg_blocking_pids(a.pid), ', ')"
-                                      " FROM pg_catalog.pg_stat_activity a"
-                                      " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
-                                      {text_array(pids)}});
+                batch.push_back(Query{queries::kWaits.text, {text_array(pids)}});
                 control.asking_waits = true;
                 control.next_wait_ask = now + kWaitPoll;
             }

@@ -16,6 +16,7 @@
 #include "parallelism.h"
 #include "resolve.h"
 #include "fleet/event_loop.h"
+#include "fleet/queries.h"
 #include "schema_prefix.h"
 
 namespace shoal::fleet {
@@ -51,7 +52,7 @@ void roll_back_where_needed(const std::vector<Node *> &nodes) {
         if (node->control->state() != Connection::State::Idle) continue;
         if (node->control->transaction_status() == PQTRANS_IDLE) continue;
         open.push_back(node->control.get());
-        batches.push_back({Query{"ROLLBACK", {}}});
+        batches.push_back({Query{queries::kRollback.text}});
     }
     if (!open.empty()) exchange(open, std::move(batches));
 }
@@ -116,8 +117,7 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
     // reports at connect time is what a pooler (PgBouncer) cached from its first
     // server connection, stale after a failover, and servers before 14 never send it.
     const std::vector<Node *> reached = usable_nodes(nodes);
-    auto outcomes = exchange(controls(reached), std::vector<Batch>(reached.size(), Batch{Query{
-                                                    "SELECT pg_catalog.pg_is_in_recovery()", {}}}));
+    auto outcomes = exchange(controls(reached), std::vector<Batch>(reached.size(), Batch{Query{queries::kIsInRecovery.text}}));
     for (size_t i = 0; i < reached.size(); ++i) {
         if (outcomes[i].error)
             lose(*reached[i], "asking whether it is a standby failed", *outcomes[i].error);
@@ -129,18 +129,13 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
 
 bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
     if (mode == ExtensionMode::Install) {
-        std::vector<Batch> batches(nodes.size(), Batch{Query{"CREATE EXTENSION IF NOT EXISTS shoal", {}},
-                                                       Query{"ALTER EXTENSION shoal UPDATE", {}}});
+        std::vector<Batch> batches(nodes.size(), Batch{Query{queries::kCreateExtension.text},
+                                                       Query{queries::kUpdateExtension.text}});
         auto outcomes = exchange(controls(nodes), std::move(batches));
         for (size_t i = 0; i < nodes.size(); ++i)
             if (outcomes[i].error) lose(*nodes[i], "installing the extension failed", *outcomes[i].error);
     }
-    const Query probe{
-        "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
-        " pg_catalog.current_setting('max_connections')::int"
-        " - pg_catalog.current_setting('superuser_reserved_connections')::int"
-        " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
-        {}};
+    const Query probe{queries::kExtensionProbe.text};
     std::vector<Node *> reachable;
     for (Node *node : nodes)
         if (node->usable) reachable.push_back(node);
@@ -183,7 +178,7 @@ bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
         all_ok = false;
     }
     // Asked only where the extension is known to have the functions.
-    const Query shape{"SELECT shoal.server_cpus(), shoal.server_machine()", {}};
+    const Query shape{queries::kServerShape.text};
     auto shapes = exchange(controls(current), std::vector<Batch>(current.size(), Batch{shape}));
     std::vector<ServerShape> servers;
     for (size_t i = 0; i < current.size(); ++i) {
@@ -205,7 +200,7 @@ namespace {
 
 // The server process each connection's own transaction ran in; 0 when it failed.
 std::vector<int> backend_pids(const std::vector<Connection *> &connections) {
-    const Query pid{"SELECT pg_catalog.pg_backend_pid()", {}};
+    const Query pid{queries::kBackendPid.text};
     std::vector<int> pids;
     for (const Outcome &outcome : exchange(connections, std::vector<Batch>(connections.size(), Batch{pid})))
         pids.push_back(outcome.error || outcome.results.empty() ? 0 : std::atoi(outcome.results[0].value(0, 0).c_str()));
@@ -215,10 +210,9 @@ std::vector<int> backend_pids(const std::vector<Connection *> &connections) {
 }  // namespace
 
 Batch session_reset() {
-    return Batch{Query{"RESET ROLE", {}},        Query{"SET SESSION AUTHORIZATION DEFAULT", {}},
-                 Query{"RESET ALL", {}},         Query{"CLOSE ALL", {}},
-                 Query{"DISCARD TEMP", {}},      Query{"UNLISTEN *", {}},
-                 Query{"DISCARD SEQUENCES", {}}};
+    Batch batch;
+    for (const queries::Sql &statement : queries::kSessionReset) batch.push_back(Query{statement.text});
+    return batch;
 }
 
 bool refuse_transaction_pooling(std::vector<Node *> nodes) {
@@ -261,7 +255,7 @@ bool refuse_transaction_pooling(std::vector<Node *> nodes) {
 
 LockResult lock_run(std::vector<Node *> nodes, const std::string &digest) {
     LockResult result;
-    const Query take{"SELECT shoal.lock_run($1, $2)", {run_holder(), digest}};
+    const Query take{queries::kLockRun.text, {run_holder(), digest}};
     const auto take_on = [&](const std::vector<Node *> &some) {
         auto outcomes = exchange(controls(some), std::vector<Batch>(some.size(), Batch{take}));
         for (size_t i = 0; i < some.size(); ++i) {
@@ -290,19 +284,14 @@ void unlock_run(std::vector<Node> &nodes) {
         if (node.locked && node.control->state() == Connection::State::Idle) locked.push_back(&node);
     // The lock is a session lock: a node we cannot tell frees it when our
     // connection closes, so a failure here needs no handling.
-    exchange(controls(locked), std::vector<Batch>(locked.size(), Batch{Query{"SELECT shoal.unlock_run()", {}}}));
+    exchange(controls(locked), std::vector<Batch>(locked.size(), Batch{Query{queries::kUnlockRun.text}}));
     for (Node &node : nodes) node.locked = false;
 }
 
 bool read_stamps(std::vector<Node *> nodes) {
     // One row per applied version, one with NULLs for a schema without any
     // (or whose stamp cannot be read: its versions are NULL).
-    const std::string rows =
-        " FROM shoal.stamps() s"
-        " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
-        " WITH ORDINALITY AS v(version, checksum, n)"
-        " ON true ORDER BY s.schema, v.n";
-    const Query stamps{"SELECT s.schema, v.version, v.checksum, s.problem" + rows, {}};
+    const Query stamps{queries::kStamps.text};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stamps}));
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -328,7 +317,7 @@ bool read_stamps(std::vector<Node *> nodes) {
 bool same_schemas(std::vector<Node *> nodes) {
     // Every schema; the candidates among them (the same rule read_stamps
     // keeps) are compared with what was read.
-    const Query names{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", {}};
+    const Query names{queries::kSchemaNames.text};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{names}));
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (outcomes[i].error) return false;
@@ -356,7 +345,7 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
                 statements.push_back(mask_secrets(statement.sql, script.secrets));
                 locations.push_back(stored_location(dir.path, statement.where));
             }
-            batch.push_back(Query{"SELECT shoal.stage($1, $2, $3, $4, $5)",
+            batch.push_back(Query{queries::kStage.text,
                                   {item.version->name, up ? "up" : "dn", script.checksum, text_array(statements),
                                    text_array(locations)}});
         }
@@ -374,9 +363,9 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
 
 bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors) {
     constexpr size_t kPrologue = 2;  // BEGIN and search_path before the script's statements
-    Batch batch{Query{"BEGIN", {}}, Query{"SELECT pg_catalog.set_config('search_path', 'public', true)", {}}};
+    Batch batch{Query{queries::kBegin.text}, Query{queries::kPublicSearchPath.text}};
     for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
-    batch.push_back(Query{"COMMIT", {}});
+    batch.push_back(Query{queries::kCommit.text});
     // The script's statements are bounded by their statement_timeout only, as a step's are.
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch), std::nullopt);
     bool all_ok = true;
@@ -406,16 +395,8 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
 }
 
 std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir) {
-    const Query stored{"SELECT shoal.rerun_fingerprint()", {}};
-    // pg-mig's loadSchemas(), condition and order as it sends them (its 'pg\_%'
-    // is read with the server's standard_conforming_strings, as here; `name`
-    // sorts bytewise), names qualified.
-    const Query schemas{"SELECT nspname FROM pg_catalog.pg_namespace"
-                        " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
-                        " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
-                        " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
-                        " ORDER BY nspname",
-                        {}};
+    const Query stored{queries::kRerunFingerprint.text};
+    const Query schemas{queries::kPgMigSchemas.text};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stored, schemas}));
     // pg-mig's function exists only after a first full run; a missing one (NULL),
     // or any failure, reads as "never saved", which reruns before.sql and
@@ -456,20 +437,20 @@ std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::
                                           const std::string &what) {
     std::vector<Batch> batches;
     for (const std::string &value : values)
-        batches.push_back(Batch{Query{"SELECT shoal.set_rerun_fingerprint($1)", {value}}});
+        batches.push_back(Batch{Query{queries::kSetRerunFingerprint.text, {value}}});
     return failures_of(nodes, exchange(controls(nodes), std::move(batches)), what);
 }
 
 std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what) {
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
-                                                                 Batch{Query{"SELECT shoal.set_digest($1)", {digest}}}));
+                                                                 Batch{Query{queries::kSetDigest.text, {digest}}}));
     return failures_of(nodes, outcomes, what);
 }
 
 std::vector<bool> make_durable(std::vector<Node *> nodes) {
     // Without an xid a commit writes no commit record and waits for nothing.
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
-                                                                 Batch{Query{"SELECT pg_catalog.txid_current()", {}}}));
+                                                                 Batch{Query{queries::kTxidCurrent.text}}));
     std::vector<bool> confirmed;
     for (size_t i = 0; i < nodes.size(); ++i) {
         confirmed.push_back(!outcomes[i].error);
@@ -479,8 +460,7 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
 }
 
 std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) {
-    // pg-mig's query, verbatim: its gate calls the function, whoever wrote it.
-    const Query digest{"SELECT digest FROM public.mig_digest_const() AS digest", {}};
+    const Query digest{queries::kPgMigDigest.text};
     auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{digest}));
     std::vector<std::optional<std::string>> values;
     for (size_t i = 0; i < nodes.size(); ++i) {

@@ -11,6 +11,7 @@
 #include "digest.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/queries.h"
 #include "fleet/summary.h"
 #include "plan.h"
 #include "report.h"
@@ -91,14 +92,10 @@ int command_status(const Config &config, const MigrationDir &dir) {
     usable = usable_nodes(nodes);
     const Batch batch{
         // Each schema's latest event, where it is a failure: the version that failed.
-        Query{"SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM shoal.event"
-              " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
-              {}},
-        Query{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", {}},
-        Query{"SELECT shoal.digest()", {}},
-        Query{"SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since ' ||"
-              " since::text || ')' FROM shoal.run_lock",
-              {}},
+        Query{queries::kLatestFailures.text},
+        Query{queries::kLastEventAt.text},
+        Query{queries::kDigest.text},
+        Query{queries::kRunLockHolder.text},
     };
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
     std::vector<NodeState> states;

@@ -27,11 +27,13 @@
 #include "fleet/driver.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/queries.h"
 #include "fleet/status.h"
 #include "canaries.h"
 #include "lint.h"
 #include "plan.h"
 #include "report.h"
+#include "text.h"
 
 namespace shoal::fleet {
 
@@ -40,40 +42,6 @@ namespace {
 // When a version sets no $statement_timeout. The canary's locks are held until
 // the trace's transaction ends, so no statement may run unbounded there.
 constexpr int kStatementTimeoutMs = 60000;
-
-// The transaction's own locks on user relations. System catalogs and their views
-// (oids below FirstNormalObjectId, 16384) are left out: the probes lock them.
-const std::string kMine =
-    "l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted"
-    " AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
-    " AND l.relation OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid";
-
-const std::string kStart =
-    "SELECT pg_catalog.set_config('shoal.trace_start', pg_catalog.clock_timestamp()::pg_catalog.text, true)";
-const std::string kElapsedMs =
-    "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
-    " pg_catalog.current_setting('shoal.trace_start')::pg_catalog.timestamptz) OPERATOR(pg_catalog.*) 1000";
-// Runs before the snapshot, so the ACCESS SHARE locks pg_relation_size takes
-// (under the ACCESS EXCLUSIVE the transaction already holds, so it waits for
-// nobody) are in that snapshot and not charged to the next statement.
-const std::string kSizes =
-    "SELECT l.relation::pg_catalog.text, pg_catalog.pg_relation_size(l.relation) OPERATOR(pg_catalog.>) 0"
-    " FROM pg_catalog.pg_locks l WHERE " + kMine + " AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'";
-// $1: the canary schema. One row per (relation, lock mode held), mode NULL when
-// none; relation columns NULL for one dropped in the transaction.
-const std::string kSnapshot =
-    "SELECT r.oid::pg_catalog.text, n.nspname, c.relname, c.relkind::pg_catalog.text,"
-    " c.relfilenode::pg_catalog.text,"
-    " (c.reltuples OPERATOR(pg_catalog.>) 0 OR c.relpages OPERATOR(pg_catalog.>) 0)::pg_catalog.text, l.mode"
-    " FROM (SELECT k.oid FROM pg_catalog.pg_class k"
-    " JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) k.relnamespace"
-    " WHERE s.nspname OPERATOR(pg_catalog.=) $1"
-    " UNION SELECT l.relation FROM pg_catalog.pg_locks l WHERE " + kMine + ") r"
-    " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
-    " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-    " LEFT JOIN pg_catalog.pg_locks l ON " + kMine + " AND l.relation OPERATOR(pg_catalog.=) r.oid"
-    // A TOAST table is locked and rewritten with its table, which is reported.
-    " WHERE n.nspname IS DISTINCT FROM 'pg_toast'";
 
 // PostgreSQL's table-level lock modes, weakest first.
 const std::vector<std::string> kModes = {"AccessShareLock",      "RowShareLock",
@@ -140,18 +108,6 @@ std::string mode_name(std::string mode) {
     return out;
 }
 
-// The statement without its leading comments and blank lines, for reports.
-std::string statement_text(const Statement &statement) {
-    std::istringstream lines(statement.sql);
-    std::string line, out;
-    while (std::getline(lines, line)) {
-        const auto first = line.find_first_not_of(" \t\r");
-        if (out.empty() && (first == std::string::npos || line.compare(first, 2, "--") == 0)) continue;
-        out += (out.empty() ? "" : "\n") + line;
-    }
-    return out;
-}
-
 std::string fixed(double value, int digits) {
     std::ostringstream out;
     out.setf(std::ios::fixed);
@@ -169,10 +125,9 @@ public:
     // concurrent apply of this schema waits, or we do, within lock_timeout), and
     // the first snapshot. The timeouts are the first version's.
     std::optional<DbError> begin(const Script &first) {
-        Batch batch{Query{"BEGIN", {}}, timeouts(first),
-                    Query{"SELECT pg_catalog.set_config('search_path', $1, true)",
-                          {node_.control->quote_ident(schema_)}},
-                    Query{"SELECT shoal.lock_schema($1)", {schema_}}, Query{kSnapshot, {schema_}}};
+        Batch batch{Query{queries::kBegin.text}, timeouts(first),
+                    Query{queries::kLocalSearchPath.text, {node_.control->quote_ident(schema_)}},
+                    Query{queries::kLockSchema.text, {schema_}}, Query{queries::kTraceSnapshot.text, {schema_}}};
         Outcome outcome = send(std::move(batch));
         if (!outcome.error) read_snapshot(outcome.results.back());
         return outcome.error;
@@ -182,7 +137,7 @@ public:
     std::optional<DbError> apply(const Script &script) {
         Batch batch{timeouts(script)};
         for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
-        batch.push_back(Query{kSnapshot, {schema_}});
+        batch.push_back(Query{queries::kTraceSnapshot.text, {schema_}});
         Outcome outcome = send(std::move(batch));
         if (!outcome.error) read_snapshot(outcome.results.back());
         return outcome.error;
@@ -197,8 +152,9 @@ public:
             return traces;
         }
         for (const Statement &statement : script.statements) {
-            Outcome outcome = send(Batch{Query{kStart, {}}, Query{statement.sql, {}}, Query{kElapsedMs, {}},
-                                         Query{kSizes, {}}, Query{kSnapshot, {schema_}}});
+            Outcome outcome = send(Batch{Query{queries::kTraceStart.text}, Query{statement.sql, {}},
+                                         Query{queries::kTraceElapsedMs.text}, Query{queries::kTraceSizes.text},
+                                         Query{queries::kTraceSnapshot.text, {schema_}}});
             StatementTrace &trace = traces.emplace_back();
             trace.statement = &statement;
             if (outcome.error) {
@@ -218,7 +174,7 @@ public:
 
     // Always, whatever happened: nothing the trace did may stay.
     void roll_back() {
-        if (node_.control->state() == Connection::State::Idle) send(Batch{Query{"ROLLBACK", {}}});
+        if (node_.control->state() == Connection::State::Idle) send(Batch{Query{queries::kRollback.text}});
     }
 
 private:
@@ -227,9 +183,7 @@ private:
             script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms : DriveSettings{}.lock_timeout_ms;
         const int statement_ms =
             script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms : kStatementTimeoutMs;
-        return Query{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
-                     " pg_catalog.set_config('statement_timeout', $2, true)",
-                     {std::to_string(lock_ms), std::to_string(statement_ms)}};
+        return Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), std::to_string(statement_ms)}};
     }
 
     // The traced statements are bounded by the statement_timeout timeouts() sets, as a step's are.
@@ -349,7 +303,7 @@ void estimate(VersionTrace &trace, const std::map<const Node *, size_t> &pending
 
 LintFinding finding(const char *rule, Severity severity, const StatementTrace &statement, std::string why,
                     std::string recipe) {
-    return LintFinding{rule, severity, statement.statement->where, statement_text(*statement.statement),
+    return LintFinding{rule, severity, statement.statement->where, trim(statement.statement->sql),
                        std::move(why), std::move(recipe), false, {}};
 }
 
@@ -416,12 +370,6 @@ std::string state_name(State state) {
     return "";
 }
 
-std::string first_line(const Statement &statement) {
-    const std::string text = statement_text(statement);
-    const std::string line = text.substr(0, text.find('\n'));
-    return line.size() > 100 ? line.substr(0, 100) + "..." : line;
-}
-
 std::string report_text(const VersionTrace &trace) {
     std::ostringstream out;
     out << "trace " << trace.version->name;
@@ -444,9 +392,9 @@ std::string report_text(const VersionTrace &trace) {
     for (const StatementTrace &statement : trace.statements) {
         out << "  " << to_string(statement.statement->where) << "  ";
         if (statement.error)
-            out << "FAILED  " << first_line(*statement.statement) << "\n    " << statement.error->to_string() << "\n";
+            out << "FAILED  " << shortened(trim(statement.statement->sql), 100) << "\n    " << statement.error->to_string() << "\n";
         else
-            out << fixed(statement.ms, 3) << " ms  " << first_line(*statement.statement) << "\n";
+            out << fixed(statement.ms, 3) << " ms  " << shortened(trim(statement.statement->sql), 100) << "\n";
         for (const LockTaken &lock : statement.locks)
             out << "    lock " << lock.mode << " on " << single_line(lock.relation)
                 << (lock.table_with_rows ? " (table with rows)" : "") << "\n";

@@ -13,6 +13,7 @@
 
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/queries.h"
 #include "fleet/status.h"
 #include "migration_dir.h"
 #include "report.h"
@@ -44,7 +45,7 @@ std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &node
             migrated[i][schema.schema] = &schema;
         }
         batches.push_back(
-            {Query{"SELECT schema, fingerprint FROM shoal.schema_fingerprints($1::text[])", {text_array(names)}}});
+            {Query{queries::kSchemaFingerprints.text, {text_array(names)}}});
     }
     auto outcomes = exchange(controls(nodes), std::move(batches));
     std::vector<SchemaFingerprint> out;
@@ -79,7 +80,7 @@ void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup
         auto found = wanted.find(node->spec.display);
         if (found == wanted.end()) continue;
         asked.push_back(node);
-        batches.push_back({Query{"SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])",
+        batches.push_back({Query{queries::kSchemaObjects.text,
                                  {text_array({found->second.begin(), found->second.end()})}}});
     }
     auto outcomes = exchange(controls(asked), std::move(batches));

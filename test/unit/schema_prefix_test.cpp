@@ -81,6 +81,16 @@ TEST(SchemaPrefix, HostileNames) {
         {"sh0001\npg_temp_3", true},  // control characters do not hide a prefix
         {"public", true},
         {"sh0001", true},
+        {"debug", true},              // debug_ is the prefix, underscore included
+        {"Debug_sh0001", true},
+        {"informationXschema", true}, // a name, not a LIKE pattern: _ is no wildcard
+        {"pg%", true},
+        {"%", true},
+        {"_", true},
+        {"p_g_temp", true},
+        {"pg\\_temp", true},
+        {"a.b", true},
+        {"pg＿temp", true},           // a fullwidth low line is not '_'
     };
     for (const Case &c : cases) EXPECT_EQ(is_candidate_schema(c.name), c.candidate) << '"' << c.name << '"';
 }

@@ -325,6 +325,20 @@ TEST(Split, StatementsThatLeaveTheSchemaOrTheSessionAreProblems) {
     }
 }
 
+// The statement a problem names is on one line whatever its layout, short, and
+// cut at a character boundary.
+TEST(Split, ProblemNamesTheStatementOnOneLine) {
+    SplitResult r = split("SET\n    search_path\n  = public;\n");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].message.rfind("\"SET search_path = public\" is not allowed", 0), 0u)
+        << r.problems[0].message;
+    // 19 + 40 bytes, then a two-byte character across the 60-byte cut.
+    r = split("SET search_path = '" + std::string(40, 'x') + "éé';\n");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].message.rfind("\"SET search_path = '" + std::string(40, 'x') + "...\"", 0), 0u)
+        << r.problems[0].message;
+}
+
 TEST(Split, SettingsThatStayInTheSchemaAreFine) {
     for (const char *statement :
          {"SET lock_timeout = '1s'", "SET LOCAL statement_timeout = 0", "RESET lock_timeout",

@@ -1,5 +1,5 @@
-// Bytes as text (text.h): what the loader refuses (NUL, invalid UTF-8) and how
-// names from a database are shown to people.
+// Bytes as text (text.h): what the loader refuses (NUL, invalid UTF-8), how
+// names from a database are shown to people, and the cuts reports make.
 #include "text.h"
 
 #include <gtest/gtest.h>
@@ -83,6 +83,44 @@ TEST(SingleLine, EscapesOnlyWhatIsNotPrintable) {
               "schema \"sh0901\\nSucceeded.\" does not exist");
     EXPECT_EQ(single_line("a\x1b[2Kb\\c, d"), "a\\x1b[2Kb\\c, d");
     EXPECT_EQ(single_line(""), "");
+}
+
+TEST(SplitLines, EveryLineButNoneAfterTheLastNewline) {
+    EXPECT_EQ(split_lines("a\nb\n"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(split_lines("a\n\nb"), (std::vector<std::string>{"a", "", "b"}));
+    EXPECT_EQ(split_lines("-- $x=1\r\n"), std::vector<std::string>{"-- $x=1\r"});  // \r is the line's
+    EXPECT_TRUE(split_lines("").empty());
+    EXPECT_EQ(split_lines("\n"), std::vector<std::string>{""});
+}
+
+TEST(Trim, WhiteSpaceAtBothEndsOnly) {
+    EXPECT_EQ(trim(" \t\r\n\v\fRESET ALL  \n"), "RESET ALL");
+    EXPECT_EQ(trim("a  b"), "a  b");
+    EXPECT_EQ(trim(" \n "), "");
+    EXPECT_EQ(trim(""), "");
+    EXPECT_EQ(trim("x;"), "x;");  // only white space: a statement's text is its own
+}
+
+TEST(Shortened, OneLineEachRunOfWhiteSpaceOneSpace) {
+    EXPECT_EQ(shortened("CREATE TABLE t (\n    id bigint,\n\tname text\n)", 100),
+              "CREATE TABLE t ( id bigint, name text )");
+    EXPECT_EQ(shortened("  SELECT 1  ", 100), "SELECT 1");
+    EXPECT_EQ(shortened("", 10), "");
+}
+
+TEST(Shortened, CutsAfterMaxBytesAndSaysSo) {
+    EXPECT_EQ(shortened("0123456789", 10), "0123456789");
+    EXPECT_EQ(shortened("0123456789A", 10), "0123456789...");
+    EXPECT_EQ(shortened("0123 \n 56789AB", 8), "0123 567...");
+}
+
+// A cut inside a character would print a broken UTF-8 sequence.
+TEST(Shortened, NeverCutsACharacterInTwo) {
+    const std::string text = "COMMENT ON TABLE t IS 'Grüße'";  // ü and ß are two bytes each
+    const size_t inside_u = text.find("ü") + 1;
+    EXPECT_EQ(shortened(text, inside_u), "COMMENT ON TABLE t IS 'Gr...");
+    EXPECT_EQ(shortened("🦈🦈", 6), "🦈...");
+    EXPECT_FALSE(find_text_flaw(shortened("表表表表", 7)));
 }
 
 }  // namespace

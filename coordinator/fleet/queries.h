@@ -1,0 +1,281 @@
+// Every statement the coordinator sends, with its parameters and the columns it
+// reads back: the contract with the extension (docs/architecture.md, "The SQL
+// interface") and with PostgreSQL's catalogs, in one place. Two kinds of text
+// are not here: a migration's own statements, and the DROP INDEX of a solo
+// version's leftover (drop_leftover_index below: identifiers, not values, so
+// quoted into the text). Values always travel as parameters; every name is
+// schema-qualified, as the extension's own functions are.
+//
+// `params` is how many parameters ($1 … $params) a statement takes; the unit
+// test (test/unit/queries_test.cpp) checks it against the text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace shoal::fleet::queries {
+
+struct Sql {
+    std::string text;
+    int params;
+};
+
+// ---- the extension: shoal.* -------------------------------------------------------
+
+// $1 version text, $2 direction ('up' or 'dn'), $3 checksum, $4 statements
+// text[] and $5 locations text[] (file:line of each statement), both as array
+// literals. → stage boolean (true when newly stored; read by nobody).
+inline const Sql kStage{"SELECT shoal.stage($1, $2, $3, $4, $5)", 5};
+
+// $1 schema, $2 version, $3 checksum (of the staged up script). → text:
+// 'applied' or 'already applied'. Prepared once per connection.
+inline const Sql kMigApply{"SELECT shoal.mig_apply($1, $2, $3)", 3};
+// $1 schema, $2 version, $3 checksum (of the staged dn script). → text:
+// 'undone' or 'not applied'. Prepared once per connection.
+inline const Sql kMigUndo{"SELECT shoal.mig_undo($1, $2, $3)", 3};
+// $1 schema, $2 version, $3 checksum. → text: 'marked' or 'already applied'.
+inline const Sql kMigMark{"SELECT shoal.mig_mark($1, $2, $3)", 3};
+// $1 schema, $2 version. → text: 'forgotten' or 'not applied'.
+inline const Sql kMigForget{"SELECT shoal.mig_forget($1, $2)", 2};
+// $1 schema, $2 version, $3 checksum, $4 message. → void.
+inline const Sql kRecordFailure{"SELECT shoal.record_failure($1, $2, $3, $4)", 4};
+
+// No parameters. One row per applied version of every schema shoal.stamps()
+// lists, in the stamp's order, and one row with NULL version for a schema with
+// none or whose stamp cannot be read. → schema text, version text,
+// checksum text ('' when unknown), problem text (NULL when readable).
+inline const Sql kStamps{"SELECT s.schema, v.version, v.checksum, s.problem"
+                         " FROM shoal.stamps() s"
+                         " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
+                         " WITH ORDINALITY AS v(version, checksum, n)"
+                         " ON true ORDER BY s.schema, v.n",
+                         0};
+
+// $1 holder, $2 digest of the directory. → void; SQLSTATE 55P03 when another
+// run holds the lock.
+inline const Sql kLockRun{"SELECT shoal.lock_run($1, $2)", 2};
+// No parameters. → boolean.
+inline const Sql kUnlockRun{"SELECT shoal.unlock_run()", 0};
+// $1 holder (the control connection's). → void, backend pid int.
+inline const Sql kJoinRun{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", 1};
+// No parameters. → state text ('running', 'paused', 'cancelled'), changed_by
+// text, reason text.
+inline const Sql kControlState{"SELECT state, changed_by, reason FROM shoal.control_state()", 0};
+// $1 schema. → void; takes the lock mig_apply takes on the schema.
+inline const Sql kLockSchema{"SELECT shoal.lock_schema($1)", 1};
+
+// No parameters. → CPUs int, machine text (NULL where unknown).
+inline const Sql kServerShape{"SELECT shoal.server_cpus(), shoal.server_machine()", 0};
+
+// No parameters. → text, NULL when never saved.
+inline const Sql kRerunFingerprint{"SELECT shoal.rerun_fingerprint()", 0};
+// $1 fingerprint. → void.
+inline const Sql kSetRerunFingerprint{"SELECT shoal.set_rerun_fingerprint($1)", 1};
+// $1 digest. → void.
+inline const Sql kSetDigest{"SELECT shoal.set_digest($1)", 1};
+// No parameters. → digest text.
+inline const Sql kDigest{"SELECT shoal.digest()", 0};
+
+// $1 schemas text[]. → schema text, fingerprint text.
+inline const Sql kSchemaFingerprints{"SELECT schema, fingerprint FROM shoal.schema_fingerprints($1::text[])", 1};
+// $1 schemas text[]. → schema text, kind text, name text, definition text.
+inline const Sql kSchemaObjects{"SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])", 1};
+
+// No parameters. Each schema's latest event, where it is a failure: the version
+// that failed. → schema text, version text.
+inline const Sql kLatestFailures{
+    "SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM shoal.event"
+    " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
+    0};
+// No parameters. → the last event's finish as text (NULL when none).
+inline const Sql kLastEventAt{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", 0};
+// No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
+// holds the lock, none otherwise.
+inline const Sql kRunLockHolder{
+    "SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since ' ||"
+    " since::text || ')' FROM shoal.run_lock",
+    0};
+
+// ---- the extension itself ---------------------------------------------------------
+
+inline const Sql kCreateExtension{"CREATE EXTENSION IF NOT EXISTS shoal", 0};
+inline const Sql kUpdateExtension{"ALTER EXTENSION shoal UPDATE", 0};
+// No parameters. → the installed version text (NULL when not installed), and
+// the connections left int (max_connections less the reserved ones and the
+// sessions there are).
+inline const Sql kExtensionProbe{
+    "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
+    " pg_catalog.current_setting('max_connections')::int"
+    " - pg_catalog.current_setting('superuser_reserved_connections')::int"
+    " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
+    0};
+
+// ---- pg-mig's functions and queries, verbatim ---------------------------------------
+
+// No parameters. → digest text. pg-mig's gate: it calls the function, whoever
+// wrote it (SQLSTATE 42883 or 3F000 when never written).
+inline const Sql kPgMigDigest{"SELECT digest FROM public.mig_digest_const() AS digest", 0};
+// No parameters. pg-mig's loadSchemas(), condition and order as it sends them
+// (its 'pg\_%' is read with the server's standard_conforming_strings, as here;
+// `name` sorts bytewise), names qualified. Not shoal's candidate rule
+// (schema_prefix.h): shoal's own schema is in it, as pg-mig sees it, and so the
+// rerun fingerprint is the one pg-mig computes. → nspname name.
+inline const Sql kPgMigSchemas{"SELECT nspname FROM pg_catalog.pg_namespace"
+                               " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
+                               " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
+                               " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
+                               " ORDER BY nspname",
+                               0};
+
+// ---- the server and its catalogs ------------------------------------------------
+
+// No parameters. → boolean.
+inline const Sql kIsInRecovery{"SELECT pg_catalog.pg_is_in_recovery()", 0};
+// No parameters. → pid int.
+inline const Sql kBackendPid{"SELECT pg_catalog.pg_backend_pid()", 0};
+// No parameters. → xid; gives the transaction an xid, so its commit writes a
+// commit record and waits as synchronous_commit says.
+inline const Sql kTxidCurrent{"SELECT pg_catalog.txid_current()", 0};
+// No parameters. → every schema's name as text.
+inline const Sql kSchemaNames{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", 0};
+// $1 pids int[] (array literal). → pid int, wait_event_type text, wait_event
+// text, the pids blocking it text ("12, 34").
+inline const Sql kWaits{"SELECT a.pid, a.wait_event_type, a.wait_event,"
+                        " pg_catalog.array_to_string(pg_catalog.pg_blocking_pids(a.pid), ', ')"
+                        " FROM pg_catalog.pg_stat_activity a"
+                        " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
+                        1};
+// $1 schema, $2 index names text[] whatever their state, $3 index names text[]
+// only when invalid. → relname name of each such index in the schema.
+inline const Sql kLeftoverIndexes{"SELECT c.relname FROM pg_catalog.pg_class c"
+                                  " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+                                  " JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid"
+                                  " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
+                                  " AND (c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])"
+                                  " OR (c.relname OPERATOR(pg_catalog.=) ANY ($3::text[]) AND NOT i.indisvalid))",
+                                  3};
+// `DROP INDEX CONCURRENTLY IF EXISTS schema.index`, both names already quoted
+// (Connection::quote_ident). No parameters, no rows.
+inline std::string drop_leftover_index(const std::string &quoted_schema, const std::string &quoted_index) {
+    return "DROP INDEX CONCURRENTLY IF EXISTS " + quoted_schema + "." + quoted_index;
+}
+// $1 schema. As mig_apply does (extension 1.4, docs/operators.md "Security
+// model"): a superuser runs a schema's statements as its owner when the owner
+// is not one, unless shoal.run_as_owner is off. Local to the transaction.
+// → one row (the role set) or none.
+inline const Sql kRunAsOwner{
+    "SELECT pg_catalog.set_config('role', o.rolname, true)"
+    " FROM pg_catalog.pg_namespace n"
+    " JOIN pg_catalog.pg_roles owner ON owner.oid OPERATOR(pg_catalog.=) n.nspowner"
+    " JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) CASE"
+    "   WHEN owner.rolname OPERATOR(pg_catalog.=) 'pg_database_owner'"
+    "   THEN (SELECT d.datdba FROM pg_catalog.pg_database d"
+    "         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+    "   ELSE n.nspowner END"
+    " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND NOT o.rolsuper"
+    " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
+    " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
+    1};
+
+// ---- settings: set_config, so that values are parameters -------------------------
+
+// $1 lock_timeout ms, $2 statement_timeout ms, $3 synchronous_commit ('on' or
+// 'off'), for the session. → the three values.
+inline const Sql kStepSessionSettings{"SELECT pg_catalog.set_config('lock_timeout', $1, false),"
+                                      " pg_catalog.set_config('statement_timeout', $2, false),"
+                                      " pg_catalog.set_config('synchronous_commit', $3, false)",
+                                      3};
+// $1 search_path (the schema, quoted), $2 lock_timeout ms, $3
+// statement_timeout ms, for the session. → the three values.
+inline const Sql kSchemaSessionSettings{"SELECT pg_catalog.set_config('search_path', $1, false),"
+                                        " pg_catalog.set_config('lock_timeout', $2, false),"
+                                        " pg_catalog.set_config('statement_timeout', $3, false)",
+                                        3};
+// The same, local to the transaction.
+inline const Sql kSchemaLocalSettings{"SELECT pg_catalog.set_config('search_path', $1, true),"
+                                      " pg_catalog.set_config('lock_timeout', $2, true),"
+                                      " pg_catalog.set_config('statement_timeout', $3, true)",
+                                      3};
+// $1 lock_timeout ms, $2 statement_timeout ms, local to the transaction.
+inline const Sql kLocalTimeouts{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
+                                " pg_catalog.set_config('statement_timeout', $2, true)",
+                                2};
+// $1 search_path (the schema, quoted), local to the transaction.
+inline const Sql kLocalSearchPath{"SELECT pg_catalog.set_config('search_path', $1, true)", 1};
+// No parameters: before.sql and after.sql run in schema public.
+inline const Sql kPublicSearchPath{"SELECT pg_catalog.set_config('search_path', 'public', true)", 0};
+
+// ---- transactions and sessions ------------------------------------------------------
+
+inline const Sql kBegin{"BEGIN", 0};
+inline const Sql kCommit{"COMMIT", 0};
+inline const Sql kRollback{"ROLLBACK", 0};
+// What DISCARD ALL does, less releasing the run's session locks and the
+// prepared step: a session left as a new one would find it.
+inline const std::vector<Sql> kSessionReset{
+    {"RESET ROLE", 0},   {"SET SESSION AUTHORIZATION DEFAULT", 0},
+    {"RESET ALL", 0},    {"CLOSE ALL", 0},
+    {"DISCARD TEMP", 0}, {"UNLISTEN *", 0},
+    {"DISCARD SEQUENCES", 0}};
+
+// ---- lint --trace: one canary schema, in one transaction always rolled back ---------
+
+// The transaction's own locks on user relations, a condition on pg_locks l.
+// System catalogs and their views (oids below FirstNormalObjectId, 16384) are
+// left out: the probes lock them.
+inline const std::string kOwnRelationLocks =
+    "l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted"
+    " AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
+    " AND l.relation OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid";
+// No parameters. Notes the time a traced statement starts. → the time as text.
+inline const Sql kTraceStart{
+    "SELECT pg_catalog.set_config('shoal.trace_start', pg_catalog.clock_timestamp()::pg_catalog.text, true)", 0};
+// No parameters. → milliseconds since kTraceStart, double.
+inline const Sql kTraceElapsedMs{
+    "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
+    " pg_catalog.current_setting('shoal.trace_start')::pg_catalog.timestamptz) OPERATOR(pg_catalog.*) 1000",
+    0};
+// No parameters. Runs before the snapshot, so the ACCESS SHARE locks
+// pg_relation_size takes (under the ACCESS EXCLUSIVE the transaction already
+// holds, so it waits for nobody) are in that snapshot and not charged to the
+// next statement. → relation oid as text, non-empty boolean.
+inline const Sql kTraceSizes{
+    "SELECT l.relation::pg_catalog.text, pg_catalog.pg_relation_size(l.relation) OPERATOR(pg_catalog.>) 0"
+    " FROM pg_catalog.pg_locks l WHERE " + kOwnRelationLocks + " AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'",
+    0};
+// $1 the canary schema. One row per (relation, lock mode held), mode NULL when
+// none; relation columns NULL for one dropped in the transaction. → oid text,
+// nspname, relname, relkind text, relfilenode text, has rows text ('true' or
+// 'false'), mode text.
+inline const Sql kTraceSnapshot{
+    "SELECT r.oid::pg_catalog.text, n.nspname, c.relname, c.relkind::pg_catalog.text,"
+    " c.relfilenode::pg_catalog.text,"
+    " (c.reltuples OPERATOR(pg_catalog.>) 0 OR c.relpages OPERATOR(pg_catalog.>) 0)::pg_catalog.text, l.mode"
+    " FROM (SELECT k.oid FROM pg_catalog.pg_class k"
+    " JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) k.relnamespace"
+    " WHERE s.nspname OPERATOR(pg_catalog.=) $1"
+    " UNION SELECT l.relation FROM pg_catalog.pg_locks l WHERE " + kOwnRelationLocks + ") r"
+    " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
+    " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+    " LEFT JOIN pg_catalog.pg_locks l ON " + kOwnRelationLocks + " AND l.relation OPERATOR(pg_catalog.=) r.oid"
+    // A TOAST table is locked and rewritten with its table, which is reported.
+    " WHERE n.nspname IS DISTINCT FROM 'pg_toast'",
+    1};
+
+// Every statement above, for the test that checks each one's parameters.
+inline const std::vector<const Sql *> kEvery{
+    &kStage,          &kMigApply,          &kMigUndo,           &kMigMark,
+    &kMigForget,      &kRecordFailure,     &kStamps,            &kLockRun,
+    &kUnlockRun,      &kJoinRun,           &kControlState,      &kLockSchema,
+    &kServerShape,    &kRerunFingerprint,  &kSetRerunFingerprint, &kSetDigest,
+    &kDigest,         &kSchemaFingerprints, &kSchemaObjects,    &kLatestFailures,
+    &kLastEventAt,    &kRunLockHolder,     &kCreateExtension,   &kUpdateExtension,
+    &kExtensionProbe, &kPgMigDigest,       &kPgMigSchemas,      &kIsInRecovery,
+    &kBackendPid,     &kTxidCurrent,       &kSchemaNames,       &kWaits,
+    &kLeftoverIndexes, &kRunAsOwner,       &kStepSessionSettings, &kSchemaSessionSettings,
+    &kSchemaLocalSettings, &kLocalTimeouts, &kLocalSearchPath,  &kPublicSearchPath,
+    &kBegin,          &kCommit,            &kRollback,          &kTraceStart,
+    &kTraceElapsedMs, &kTraceSizes,        &kTraceSnapshot,
+};
+
+}  // namespace shoal::fleet::queries
