@@ -12,6 +12,8 @@
 #include <thread>
 #include <utility>
 
+#include "text.h"
+
 namespace shoal::fleet {
 
 namespace {
@@ -23,16 +25,11 @@ std::string field(const PGresult *result, int code) {
     return value ? value : "";
 }
 
-std::string trim_newline(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
-
 DbError error_of(const PGresult *result) {
     DbError error;
     error.sqlstate = field(result, PG_DIAG_SQLSTATE);
     error.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
-    if (error.message.empty()) error.message = trim_newline(PQresultErrorMessage(result));
+    if (error.message.empty()) error.message = trim(PQresultErrorMessage(result));
     error.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
     error.hint = field(result, PG_DIAG_MESSAGE_HINT);
     error.context = field(result, PG_DIAG_CONTEXT);
@@ -119,7 +116,7 @@ void keep_notice(void *notices, const PGresult *result) {
     const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
     const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
     static_cast<std::vector<DbNotice> *>(notices)->push_back(
-        {severity ? severity : "NOTICE", message ? message : trim_newline(PQresultErrorMessage(result))});
+        {severity ? severity : "NOTICE", message ? message : trim(PQresultErrorMessage(result))});
 }
 
 constexpr const char *kNoDataChannel =
@@ -170,7 +167,7 @@ Connection::Connection(const std::string &conninfo, std::string display)
         return;
     }
     if (PQstatus(conn_.get()) == CONNECTION_BAD) {
-        fail(trim_newline(PQerrorMessage(conn_.get())));
+        fail(trim(PQerrorMessage(conn_.get())));
         return;
     }
     PQsetNoticeReceiver(conn_.get(), keep_notice, notices_.get());
@@ -208,7 +205,7 @@ PGTransactionStatusType Connection::transaction_status() const {
 void Connection::fail(std::string message) {
     DbError error;
     error.message = (state_ == State::Connecting ? "cannot connect to " : "connection to ") + display_ +
-                    (state_ == State::Connecting ? ": " : " lost: ") + trim_newline(std::move(message));
+                    (state_ == State::Connecting ? ": " : " lost: ") + trim(std::move(message));
     state_ = State::Broken;
     broken_reason_ = error;
     if (!outcome_.error) outcome_.error = error;
@@ -344,7 +341,7 @@ void Connection::absorb(PGresult *raw) {
         break;
     case PGRES_BAD_RESPONSE:
         first_error(client_error("the server's response could not be understood: " +
-                                 trim_newline(PQresultErrorMessage(raw))));
+                                 trim(PQresultErrorMessage(raw))));
         break;
     case PGRES_COPY_OUT:
         first_error(client_error(std::string("COPY … TO STDOUT cannot run here (its rows were discarded): ") +
