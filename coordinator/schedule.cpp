@@ -105,7 +105,7 @@ void Schedule::promote_backoffs(Clock::time_point now) {
 }
 
 WaveEvent Schedule::next_wave() {
-    if (stopping() || wave_ + 1 >= waves_.labels.size()) return {};
+    if (stopping() || !halted_.empty() || wave_ + 1 >= waves_.labels.size()) return {};
     for (size_t wave = 0; wave <= wave_ && wave < unfinished_per_wave_.size(); ++wave)
         if (unfinished_per_wave_[wave] > 0) return {};
     size_t failed = 0, ran = 0;

@@ -134,7 +134,7 @@ public:
     void promote_backoffs(Clock::time_point now);
     // When the running wave is finished: halt on its failures (a canary
     // tolerates none; later waves --max-failures, counted over every wave so
-    // far), or make the next wave's schemas ready.
+    // far), or make the next wave's schemas ready. A halt is final: Halted once.
     WaveEvent next_wave();
     // The first ready unit of `node` whose next version the semaphores allow,
     // now Running and holding its slots; none when nothing may start there.

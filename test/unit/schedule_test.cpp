@@ -250,6 +250,18 @@ TEST(Schedule, AFailedCanaryHaltsTheRun) {
     EXPECT_FALSE(schedule.admit(1));
 }
 
+// The driver asks after every turn; the turns go on while the failing
+// connection records its failure.
+TEST(Schedule, TheHaltIsAnnouncedOnce) {
+    Fixture fixture({version_named("20250101000001.a.sh")}, {2});
+    ScheduleSettings settings;
+    settings.waves.canary = 1;
+    Schedule schedule = fixture.schedule(settings);
+    schedule.failed(*schedule.admit(0), kSyntaxError, kStart);
+    EXPECT_EQ(schedule.next_wave().kind, WaveEvent::Halted);
+    EXPECT_EQ(schedule.next_wave().kind, WaveEvent::None);
+}
+
 TEST(Schedule, MaxFailuresCountsOverTheWavesSoFar) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {4});
     ScheduleSettings settings;
