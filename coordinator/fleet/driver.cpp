@@ -88,9 +88,8 @@ struct Worker {
     Clock::time_point step_started{};     // when its running step was sent
 };
 
-// One node's steering, and the control_state() query that reads it.
+// The control_state() query that reads one node's steering.
 struct Control {
-    NodeSteering steering;
     bool asking = false;  // a control_state() query is in flight
     bool asking_waits = false;  // ... and the wait events of the node's steps
     Clock::time_point next_ask{};
@@ -183,6 +182,7 @@ private:
     Schedule schedule_;
     std::vector<Worker> workers_;
     std::vector<Control> controls_;     // per node
+    std::vector<NodeSteering> steering_;  // per node, as its control_state() last said
     bool interrupt_seen_ = false;
     Clock::time_point last_moved_ = Clock::now();  // a step started or ended
     std::map<int, std::string> waits_;             // server pid → what it waits for ("" running)
@@ -198,6 +198,7 @@ void Driver::build() {
     const Waves &waves = schedule_.waves();
     if (waves.labels.size() > 1) progress_.note(waves.labels[0] + ": " + std::to_string(waves.sizes[0]) + " schema(s)");
     controls_.resize(nodes_.size());
+    steering_.resize(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
         const int wanted = settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
         const size_t count_here = std::min<size_t>(std::max(wanted, 1), units_per_node[node]);
@@ -602,7 +603,7 @@ void Driver::poll_controls(Clock::time_point now) {
                                                              : std::string("connection lost")) +
                                 "); no new step started there");
         if (!nodes_[node].usable || !connection || connection->state() == Connection::State::Broken) {
-            control.steering.state = Steer::Running;  // a node we cannot ask cannot hold the others
+            steering_[node].state = Steer::Running;  // a node we cannot ask cannot hold the others
             control.asking = false;
             continue;
         }
@@ -677,27 +678,24 @@ void Driver::report_waiting(Clock::time_point now) {
 }
 
 void Driver::read_control(size_t node, Outcome outcome) {
-    Control &control = controls_[node];
     if (outcome.error || outcome.results.empty() || outcome.results[0].empty()) {
         // Steering is for people; a node that cannot say is not allowed to stall the run.
-        if (control.steering.state == Steer::Unknown && outcome.error)
+        if (steering_[node].state == Steer::Unknown && outcome.error)
             progress_.note("cannot read the steering state on " + nodes_[node].spec.display + ": " +
                            outcome.error->message);
-        control.steering.state = Steer::Running;
+        steering_[node].state = Steer::Running;
         return;
     }
     const Rows &rows = outcome.results[0];
     const std::string &state = rows.value(0, 0);
-    control.steering.state =
+    steering_[node].state =
         state == "paused" ? Steer::Paused : state == "cancelled" ? Steer::Cancelled : Steer::Running;
-    control.steering.said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
+    steering_[node].said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
                    (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
 }
 
 void Driver::update_steering() {
-    std::vector<NodeSteering> steering;
-    for (const Control &control : controls_) steering.push_back(control.steering);
-    const SteeringChange change = schedule_.steer(steering);
+    const SteeringChange change = schedule_.steer(steering_);
     if (change.cancelled) {
         result_.cancelled = schedule_.cancelled();
         progress_.note(result_.cancelled + "; letting the versions in flight finish, starting nothing new");
