@@ -39,7 +39,7 @@ Schedule::Schedule(const Plan &plan, const MigrationDir &dir, std::vector<Schedu
         if (unit.wave == 0) make_ready(unit);
 }
 
-const Script &Schedule::script_of(size_t unit) const {
+const Script &Schedule::script_of(const Unit &unit) const {
     return up() ? version_of(unit).up : version_of(unit).dn;
 }
 
@@ -61,13 +61,13 @@ void Schedule::set_state(Unit &unit, UnitState state) {
 void Schedule::make_ready(Unit &unit) {
     if (!nodes_[unit.node].usable) return stop(unit);
     set_state(unit, UnitState::Ready);
-    ready_[unit.node].insert({index_of(version_of(index_of(unit))), index_of(unit)});
+    ready_[unit.node].insert({index_of(version_of(unit)), index_of(unit)});
 }
 
 void Schedule::stop(Unit &unit) {
-    if (unit.state == UnitState::Ready) ready_[unit.node].erase({index_of(version_of(index_of(unit))), index_of(unit)});
+    if (unit.state == UnitState::Ready) ready_[unit.node].erase({index_of(version_of(unit)), index_of(unit)});
     set_state(unit, UnitState::Stopped);
-    not_done_ += remaining(index_of(unit));
+    not_done_ += remaining(unit);
 }
 
 void Schedule::release(Unit &unit) {
@@ -131,7 +131,7 @@ WaveEvent Schedule::next_wave() {
 
 Schedule::Admission Schedule::admissible(const Unit &unit) const {
     if (alone_) return Admission::Stop;
-    const Directives &directives = script_of(index_of(unit)).directives;
+    const Directives &directives = script_of(unit).directives;
     // A $run_alone version waits for everything in flight to end and lets
     // nothing start meanwhile, so it cannot be starved.
     if (directives.run_alone) return in_flight_ == 0 ? Admission::Yes : Admission::Stop;
@@ -140,21 +140,21 @@ Schedule::Admission Schedule::admissible(const Unit &unit) const {
         const auto found = slots_.find(key);
         return found != slots_.end() && found->second >= limit;
     };
-    const std::string &version = version_of(index_of(unit)).name;
+    const std::string &version = version_of(unit).name;
     if (full("host\n" + nodes_[unit.node].host + "\n" + version, directives.parallelism_per_host))
         return Admission::SkipVersion;
     if (full("global\n" + version, directives.parallelism_global)) return Admission::SkipVersion;
     return Admission::Yes;
 }
 
-std::optional<size_t> Schedule::admit(size_t node) {
-    if (!admitting()) return std::nullopt;
+const Unit *Schedule::admit(size_t node) {
+    if (!admitting()) return nullptr;
     auto &ready = ready_[node];
     for (auto it = ready.begin(); it != ready.end();) {
         Unit &unit = units_[it->second];
         switch (admissible(unit)) {
         case Admission::Stop:
-            return std::nullopt;
+            return nullptr;
         case Admission::SkipVersion:
             it = ready.lower_bound({it->first + 1, 0});
             continue;
@@ -162,8 +162,8 @@ std::optional<size_t> Schedule::admit(size_t node) {
             break;
         }
         ready.erase(it);
-        const Directives &directives = script_of(index_of(unit)).directives;
-        const std::string &version = version_of(index_of(unit)).name;
+        const Directives &directives = script_of(unit).directives;
+        const std::string &version = version_of(unit).name;
         if (directives.parallelism_per_host > 0)
             unit.slots.push_back("host\n" + nodes_[unit.node].host + "\n" + version);
         if (directives.parallelism_global > 0) unit.slots.push_back("global\n" + version);
@@ -173,24 +173,24 @@ std::optional<size_t> Schedule::admit(size_t node) {
         unit.in_flight = true;
         ++in_flight_;
         set_state(unit, UnitState::Running);
-        return index_of(unit);
+        return &unit;
     }
-    return std::nullopt;
+    return nullptr;
 }
 
-std::optional<Clock::time_point> Schedule::succeeded(size_t index, Clock::time_point now) {
-    Unit &unit = units_[index];
-    const int delay = script_of(index).directives.delay_ms;
+std::optional<Clock::time_point> Schedule::succeeded(const Unit &step_unit, Clock::time_point now) {
+    Unit &unit = mutable_unit(step_unit);
+    const int delay = script_of(unit).directives.delay_ms;
     ++unit.next;
     unit.attempts = 0;
     // The slots stay held through the delay: that is what $delay throttles.
     if (delay > 0 && !stopping()) return now + std::chrono::milliseconds(delay);
-    finish(index);
+    finish(unit);
     return std::nullopt;
 }
 
-void Schedule::finish(size_t index) {
-    Unit &unit = units_[index];
+void Schedule::finish(const Unit &finished_unit) {
+    Unit &unit = mutable_unit(finished_unit);
     release(unit);
     if (unit.next == unit.plan->steps.size())
         set_state(unit, UnitState::Done);
@@ -198,11 +198,11 @@ void Schedule::finish(size_t index) {
         make_ready(unit);
 }
 
-FailureDecision Schedule::failed(size_t index, const StepError &error, Clock::time_point now) {
-    Unit &unit = units_[index];
+FailureDecision Schedule::failed(const Unit &failed_unit, const StepError &error, Clock::time_point now) {
+    Unit &unit = mutable_unit(failed_unit);
     release(unit);
     FailureDecision decision;
-    const Directives &directives = script_of(index).directives;
+    const Directives &directives = script_of(unit).directives;
     decision.retries = directives.retries >= 0 ? directives.retries : settings_.retries;
     if (stopping() && (error.cancelled || error.retryable)) {
         // Cancelled by this run (or about to be retried): not a failure of the schema.
@@ -222,15 +222,16 @@ FailureDecision Schedule::failed(size_t index, const StepError &error, Clock::ti
         set_state(unit, UnitState::Backoff);
         return decision;
     }
-    not_done_ += remaining(index) - 1;
+    not_done_ += remaining(unit) - 1;
     set_state(unit, UnitState::Failed);
     decision.kind = FailureDecision::Failed;
     return decision;
 }
 
-void Schedule::abandon(size_t index) {
-    release(units_[index]);
-    stop(units_[index]);
+void Schedule::abandon(const Unit &abandoned) {
+    Unit &unit = mutable_unit(abandoned);
+    release(unit);
+    stop(unit);
 }
 
 void Schedule::lose_node(size_t node) {

@@ -109,10 +109,12 @@ public:
              const std::vector<size_t> &node_of_plan, const ScheduleSettings &settings,
              std::function<double()> random);
 
+    // Units live as long as the Schedule and never move: the driver keeps
+    // pointers to them, and every event names the unit it is about.
     const std::vector<Unit> &units() const { return units_; }
-    const Version &version_of(size_t unit) const { return *units_[unit].plan->steps[units_[unit].next]; }
-    const Script &script_of(size_t unit) const;
-    size_t remaining(size_t unit) const { return units_[unit].plan->steps.size() - units_[unit].next; }
+    const Version &version_of(const Unit &unit) const { return *unit.plan->steps[unit.next]; }
+    const Script &script_of(const Unit &unit) const;
+    size_t remaining(const Unit &unit) const { return unit.plan->steps.size() - unit.next; }
     const Waves &waves() const { return waves_; }
     size_t wave() const { return wave_; }  // the wave that runs
 
@@ -138,17 +140,17 @@ public:
     WaveEvent next_wave();
     // The first ready unit of `node` whose next version the semaphores allow,
     // now Running and holding its slots; none when nothing may start there.
-    std::optional<size_t> admit(size_t node);
+    const Unit *admit(size_t node);
     // Its step committed. With a $delay (and not stopping), the unit keeps its
     // slots until the returned time and then finish()es; otherwise it is
     // finished now.
-    std::optional<Clock::time_point> succeeded(size_t unit, Clock::time_point now);
+    std::optional<Clock::time_point> succeeded(const Unit &unit, Clock::time_point now);
     // Releases its slots; Done, or Ready for its next step.
-    void finish(size_t unit);
-    FailureDecision failed(size_t unit, const StepError &error, Clock::time_point now);
+    void finish(const Unit &unit);
+    FailureDecision failed(const Unit &unit, const StepError &error, Clock::time_point now);
     // Its connection is gone mid-step: whether it committed is the stamp's to
     // say on the next run.
-    void abandon(size_t unit);
+    void abandon(const Unit &unit);
     // Nothing more starts on `node`; steps in flight there end as they end.
     void lose_node(size_t node);
     // The run ends: every unit not finished is Stopped.
@@ -161,6 +163,7 @@ private:
     void release(Unit &unit);
     size_t index_of(const Version &version) const { return &version - dir_.versions.data(); }
     size_t index_of(const Unit &unit) const { return &unit - units_.data(); }
+    Unit &mutable_unit(const Unit &unit) { return units_[index_of(unit)]; }
     bool up() const { return settings_.direction == Direction::Up; }
     enum class Admission { Yes, SkipVersion, Stop };
     Admission admissible(const Unit &unit) const;

@@ -78,7 +78,7 @@ struct Worker {
     size_t node = 0;
     std::unique_ptr<Connection> connection;
     Phase phase = Phase::Connecting;
-    std::optional<size_t> unit;  // the schedule's unit whose step it runs
+    const Unit *unit = nullptr;  // the schedule's unit whose step it runs
     Clock::time_point delay_until{};
     std::vector<std::string> drops;  // solo: leftover indexes still to drop
     size_t solo_next = 0;            // solo: next statement
@@ -131,15 +131,12 @@ public:
     DriveResult run();
 
 private:
-    const Version &version_of(const Worker &worker) const { return schedule_.version_of(*worker.unit); }
-    const Script &script_of(const Worker &worker) const { return schedule_.script_of(*worker.unit); }
-    const std::string &schema_of(const Worker &worker) const {
-        return schedule_.units()[*worker.unit].plan->schema;
-    }
     bool up() const { return plan_.direction == Direction::Up; }
+    const Version &version_of(const Unit &unit) const { return schedule_.version_of(unit); }
+    const Script &script_of(const Unit &unit) const { return schedule_.script_of(unit); }
     std::string where(const Worker &worker) const {
-        return nodes_[worker.node].spec.display + " " + printable(schema_of(worker)) + " " +
-               printable(version_of(worker).name);
+        return nodes_[worker.node].spec.display + " " + printable(worker.unit->plan->schema) + " " +
+               printable(version_of(*worker.unit).name);
     }
 
     void build();
@@ -218,9 +215,10 @@ void Driver::admit(Worker &worker) {
 }
 
 void Driver::start_step(Worker &worker) {
-    const Version &version = version_of(worker);
-    const Script &script = script_of(worker);
-    const std::string &schema = schema_of(worker);
+    const Unit &unit = *worker.unit;
+    const Version &version = version_of(unit);
+    const Script &script = script_of(unit);
+    const std::string &schema = unit.plan->schema;
     const StepSettings timeouts = timeouts_of(script);
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.error.reset();
@@ -293,9 +291,10 @@ StepSettings Driver::timeouts_of(const Script &script) const {
 // under the schema lock, so the stamp's checks come before anything runs, then
 // runs statements [transaction_from, end); a failure rolls both back.
 void Driver::start_direct(Worker &worker) {
-    const std::string &schema = schema_of(worker);
-    const Version &version = version_of(worker);
-    const StepSettings timeouts = timeouts_of(script_of(worker));
+    const Unit &unit = *worker.unit;
+    const std::string &schema = unit.plan->schema;
+    const Version &version = version_of(unit);
+    const StepSettings timeouts = timeouts_of(script_of(unit));
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.phase = Phase::DirectRecord;
     worker.connection->send(Batch{
@@ -304,13 +303,13 @@ void Driver::start_direct(Worker &worker) {
               " pg_catalog.set_config('lock_timeout', $2, true),"
               " pg_catalog.set_config('statement_timeout', $3, true)",
               {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
-        up() ? Query{"SELECT shoal.mig_mark($1, $2, $3)", {schema, version.name, script_of(worker).checksum}}
+        up() ? Query{"SELECT shoal.mig_mark($1, $2, $3)", {schema, version.name, script_of(unit).checksum}}
              : Query{"SELECT shoal.mig_forget($1, $2)", {schema, version.name}},
     });
 }
 
 void Driver::on_direct(Worker &worker, Outcome outcome) {
-    const Script &script = script_of(worker);
+    const Script &script = script_of(*worker.unit);
     switch (worker.phase) {
     case Phase::DirectRecord: {
         const std::string recorded = outcome.error ? "" : outcome.results.at(2).value(0, 0);
@@ -336,7 +335,7 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
             " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND NOT o.rolsuper"
             " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
             " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
-            {schema_of(worker)}}};
+            {worker.unit->plan->schema}}};
         for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
             batch.push_back(Query{script.statements[i].sql, {}});
         batch.push_back(Query{"COMMIT", {}});
@@ -365,8 +364,9 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
 }
 
 void Driver::continue_solo(Worker &worker) {
-    const Script &script = script_of(worker);
-    const std::string &schema = schema_of(worker);
+    const Unit &unit = *worker.unit;
+    const Script &script = script_of(unit);
+    const std::string &schema = unit.plan->schema;
     if (!worker.drops.empty()) {
         const std::string index = worker.drops.back();
         worker.drops.pop_back();
@@ -416,7 +416,7 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
         break;
     case Phase::SoloStatement:
         if (outcome.error) {
-            const Statement &statement = script_of(worker).statements[worker.solo_next];
+            const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
             outcome.error->context =
                 stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
             return reset_solo(worker, outcome.error);
@@ -493,47 +493,48 @@ void Driver::step_succeeded(Worker &worker) {
         worker.delay_until = *delay_until;
         return;
     }
-    worker.unit.reset();
+    worker.unit = nullptr;
     worker.phase = Phase::Idle;
 }
 
 // After a step's $delay.
 void Driver::finish_step(Worker &worker) {
     schedule_.finish(*worker.unit);
-    worker.unit.reset();
+    worker.unit = nullptr;
     worker.phase = Phase::Idle;
 }
 
 void Driver::step_failed(Worker &worker) {
+    const Unit &unit = *worker.unit;
     last_moved_ = Clock::now();
     const DbError &error = *worker.error;
     const FailureDecision decision =
-        schedule_.failed(*worker.unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
-    const Script &script = script_of(worker);
-    const auto &secrets = script.secrets;
+        schedule_.failed(unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
     if (decision.kind == FailureDecision::Retry) {
         progress_.retried();
         progress_.note("retry " + std::to_string(decision.attempt) + "/" + std::to_string(decision.retries) + " in " +
                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count()) +
-                       " ms: " + where(worker) + ": " + mask_secrets(error.message, secrets));
-    } else if (decision.kind == FailureDecision::Failed) {
-        const Version &version = version_of(worker);
-        SchemaError failure{nodes_[worker.node].spec.display, schema_of(worker), version.name,
-                            mask_secrets(error_text(error), secrets), mask_secrets(error.detail, secrets)};
-        progress_.step_failed();
-        progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
-        result_.errors.push_back(failure);
-        worker.phase = Phase::Recording;
-        worker.connection->send(Batch{Query{"SELECT shoal.record_failure($1, $2, $3, $4)",
-                                            {schema_of(worker), version.name, script.checksum,
-                                             mask_secrets(error.to_string() +
-                                                              (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
-                                                          secrets)}}});
-        worker.unit.reset();
+                       " ms: " + where(worker) + ": " + mask_secrets(error.message, script_of(unit).secrets));
+    }
+    if (decision.kind != FailureDecision::Failed) {
+        worker.unit = nullptr;
+        worker.phase = Phase::Idle;
         return;
     }
-    worker.unit.reset();
-    worker.phase = Phase::Idle;
+    const Version &version = version_of(unit);
+    const auto &secrets = script_of(unit).secrets;
+    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name,
+                        mask_secrets(error_text(error), secrets), mask_secrets(error.detail, secrets)};
+    progress_.step_failed();
+    progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
+    result_.errors.push_back(failure);
+    worker.unit = nullptr;
+    worker.phase = Phase::Recording;
+    worker.connection->send(Batch{Query{"SELECT shoal.record_failure($1, $2, $3, $4)",
+                                        {unit.plan->schema, version.name, script_of(unit).checksum,
+                                         mask_secrets(error.to_string() +
+                                                          (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
+                                                      secrets)}}});
 }
 
 void Driver::close(Worker &worker) {
@@ -542,7 +543,7 @@ void Driver::close(Worker &worker) {
         // The step's transaction may or may not have committed: the stamp on
         // the node says which, and the next run reads it.
         schedule_.abandon(*worker.unit);
-        worker.unit.reset();
+        worker.unit = nullptr;
     }
     const size_t node = worker.node;
     const bool any_left = std::any_of(workers_.begin(), workers_.end(),

@@ -55,8 +55,8 @@ const StepError kLockTimeout{true, false};
 const StepError kSyntaxError{false, false};
 const StepError kCancelled{false, true};
 
-std::string step_of(const Schedule &schedule, std::optional<size_t> unit) {
-    return unit ? schedule.units()[*unit].plan->schema + " " + schedule.version_of(*unit).name : "none";
+std::string step_of(const Schedule &schedule, const Unit *unit) {
+    return unit ? unit->plan->schema + " " + schedule.version_of(*unit).name : "none";
 }
 
 TEST(Schedule, TheFleetMovesVersionByVersion) {
