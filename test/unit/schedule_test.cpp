@@ -55,6 +55,12 @@ const StepError kLockTimeout{true, false};
 const StepError kSyntaxError{false, false};
 const StepError kCancelled{false, true};
 
+ScheduleSettings with_canary(int schemas) {
+    ScheduleSettings settings;
+    settings.waves.canary = schemas;
+    return settings;
+}
+
 std::string step_of(const Schedule &schedule, const Unit *unit) {
     return unit ? unit->plan->schema + " " + schedule.version_of(*unit).name : "none";
 }
@@ -222,9 +228,7 @@ TEST(Schedule, ALostNodeStartsNothingMore) {
 
 TEST(Schedule, WavesRunOneAfterTheOther) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {2, 2});
-    ScheduleSettings settings;
-    settings.waves.canary = 1;
-    Schedule schedule = fixture.schedule(settings);
+    Schedule schedule = fixture.schedule(with_canary(1));
     const auto canary = schedule.admit(0);
     ASSERT_TRUE(canary);
     EXPECT_FALSE(schedule.admit(0));
@@ -239,9 +243,7 @@ TEST(Schedule, WavesRunOneAfterTheOther) {
 
 TEST(Schedule, AFailedCanaryHaltsTheRun) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {2, 2});
-    ScheduleSettings settings;
-    settings.waves.canary = 1;
-    Schedule schedule = fixture.schedule(settings);
+    Schedule schedule = fixture.schedule(with_canary(1));
     schedule.failed(*schedule.admit(0), kSyntaxError, kStart);
     EXPECT_EQ(schedule.next_wave().kind, WaveEvent::Halted);
     EXPECT_EQ(schedule.halted(), "1 of 1 schemas failed in the canary; no further wave started");
@@ -254,9 +256,7 @@ TEST(Schedule, AFailedCanaryHaltsTheRun) {
 // connection records its failure.
 TEST(Schedule, TheHaltIsAnnouncedOnce) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {2});
-    ScheduleSettings settings;
-    settings.waves.canary = 1;
-    Schedule schedule = fixture.schedule(settings);
+    Schedule schedule = fixture.schedule(with_canary(1));
     schedule.failed(*schedule.admit(0), kSyntaxError, kStart);
     EXPECT_EQ(schedule.next_wave().kind, WaveEvent::Halted);
     EXPECT_EQ(schedule.next_wave().kind, WaveEvent::None);
