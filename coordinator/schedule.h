@@ -139,7 +139,7 @@ public:
     // far), or make the next wave's schemas ready. A halt is final: Halted once.
     WaveEvent next_wave();
     // The first ready unit of `node` whose next version the semaphores allow,
-    // now Running and holding its slots; none when nothing may start there.
+    // now Running and holding its slots; null when nothing may start there.
     const Unit *admit(size_t node);
     // Its step committed. With a $delay (and not stopping), the unit keeps its
     // slots until the returned time and then finish()es; otherwise it is
