@@ -17,7 +17,11 @@ bool finished(UnitState state) {
 Schedule::Schedule(const Plan &plan, const MigrationDir &dir, std::vector<ScheduledNode> nodes,
                    const std::vector<size_t> &node_of_plan, const ScheduleSettings &settings,
                    std::function<double()> random)
-    : dir_(dir), nodes_(std::move(nodes)), settings_(settings), random_(std::move(random)), ready_(nodes_.size()),
+    : dir_(dir),
+      nodes_(std::move(nodes)),
+      settings_(settings),
+      random_(std::move(random)),
+      ready_(nodes_.size()),
       waves_(plan_waves(plan, settings.waves)) {
     for (size_t i = 0; i < plan.nodes.size(); ++i) {
         const size_t node = node_of_plan.at(i);
@@ -30,7 +34,8 @@ Schedule::Schedule(const Plan &plan, const MigrationDir &dir, std::vector<Schedu
             unit.wave = waves_.of[i][s];
             unit.plan = &schema;
             units_.push_back(unit);
-            if (unfinished_per_wave_.size() <= unit.wave) unfinished_per_wave_.resize(unit.wave + 1);
+            if (unfinished_per_wave_.size() <= unit.wave)
+                unfinished_per_wave_.resize(unit.wave + 1);
             ++unfinished_per_wave_[unit.wave];
             ++unfinished_;
         }
@@ -65,7 +70,8 @@ void Schedule::make_ready(Unit &unit) {
 }
 
 void Schedule::stop(Unit &unit) {
-    if (unit.state == UnitState::Ready) ready_[unit.node].erase({index_of(version_of(unit)), index_of(unit)});
+    if (unit.state == UnitState::Ready)
+        ready_[unit.node].erase({index_of(version_of(unit)), index_of(unit)});
     set_state(unit, UnitState::Stopped);
     not_done_ += remaining(unit);
 }
@@ -81,7 +87,8 @@ void Schedule::release(Unit &unit) {
 
 SteeringChange Schedule::steer(const std::vector<NodeSteering> &nodes) {
     const auto first = [&nodes](Steer state) {
-        return std::find_if(nodes.begin(), nodes.end(), [&](const NodeSteering &n) { return n.state == state; });
+        return std::find_if(nodes.begin(), nodes.end(),
+                            [&](const NodeSteering &n) { return n.state == state; });
     };
     SteeringChange change;
     steering_known_ = first(Steer::Unknown) == nodes.end();
@@ -101,7 +108,8 @@ SteeringChange Schedule::steer(const std::vector<NodeSteering> &nodes) {
 }
 
 void Schedule::promote_backoffs(Clock::time_point now) {
-    while (!backoffs_.empty() && backoffs_.begin()->first <= now) make_ready(units_[backoffs_.begin()->second]);
+    while (!backoffs_.empty() && backoffs_.begin()->first <= now)
+        make_ready(units_[backoffs_.begin()->second]);
 }
 
 WaveEvent Schedule::next_wave() {
@@ -116,9 +124,11 @@ WaveEvent Schedule::next_wave() {
     }
     const bool canary = waves_.has_canary && wave_ == 0;
     if (canary ? failed > 0 : exceeds(settings_.max_failures, failed, ran)) {
-        halted_ = std::to_string(failed) + " of " + std::to_string(ran) + " schemas failed in the " +
-                  (canary ? "canary" : "waves up to " + waves_.labels[wave_] + ", more than --max-failures allows") +
-                  "; no further wave started";
+        halted_ =
+            std::to_string(failed) + " of " + std::to_string(ran) + " schemas failed in the " +
+            (canary ? "canary"
+                    : "waves up to " + waves_.labels[wave_] + ", more than --max-failures allows") +
+            "; no further wave started";
         for (Unit &unit : units_)
             if (unit.state == UnitState::Waiting) stop(unit);
         return {WaveEvent::Halted};
@@ -153,13 +163,13 @@ const Unit *Schedule::admit(size_t node) {
     for (auto it = ready.begin(); it != ready.end();) {
         Unit &unit = units_[it->second];
         switch (admissible(unit)) {
-        case Admission::Stop:
-            return nullptr;
-        case Admission::SkipVersion:
-            it = ready.lower_bound({it->first + 1, 0});
-            continue;
-        case Admission::Yes:
-            break;
+            case Admission::Stop:
+                return nullptr;
+            case Admission::SkipVersion:
+                it = ready.lower_bound({it->first + 1, 0});
+                continue;
+            case Admission::Yes:
+                break;
         }
         ready.erase(it);
         const Directives &directives = script_of(unit).directives;
@@ -198,7 +208,8 @@ void Schedule::finish(const Unit &finished_unit) {
         make_ready(unit);
 }
 
-FailureDecision Schedule::failed(const Unit &failed_unit, const StepError &error, Clock::time_point now) {
+FailureDecision Schedule::failed(const Unit &failed_unit, const StepError &error,
+                                 Clock::time_point now) {
     Unit &unit = mutable_unit(failed_unit);
     release(unit);
     FailureDecision decision;
@@ -238,7 +249,9 @@ void Schedule::lose_node(size_t node) {
     if (!nodes_[node].usable) return;
     nodes_[node].usable = false;
     for (Unit &unit : units_)
-        if (unit.node == node && (unit.state == UnitState::Ready || unit.state == UnitState::Backoff)) stop(unit);
+        if (unit.node == node &&
+            (unit.state == UnitState::Ready || unit.state == UnitState::Backoff))
+            stop(unit);
 }
 
 void Schedule::stop_all() {

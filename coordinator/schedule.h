@@ -53,14 +53,14 @@ struct Unit {
 
 // What the scheduler knows of a node.
 struct ScheduledNode {
-    std::string host;     // $parallelism_per_host counts steps per host
-    bool usable = true;   // false: nothing is planned to run there
+    std::string host;    // $parallelism_per_host counts steps per host
+    bool usable = true;  // false: nothing is planned to run there
 };
 
 struct ScheduleSettings {
     Direction direction = Direction::Up;
-    int retries = 5;           // lock-timeout retries, when the version sets no $retries
-    WaveOptions waves;         // canary and waves; none: one wave
+    int retries = 5;            // lock-timeout retries, when the version sets no $retries
+    WaveOptions waves;          // canary and waves; none: one wave
     FailureLimit max_failures;  // checked between waves (a canary tolerates none)
 };
 
@@ -101,7 +101,7 @@ struct WaveEvent {
 };
 
 class Schedule {
-public:
+  public:
     // plan.nodes[i] runs on node node_of_plan[i]; units are made for usable
     // nodes only. `random` returns a uniform value in [0, 1): a retry waits
     // between half and all of its backoff.
@@ -125,9 +125,9 @@ public:
     bool work_left() const { return unfinished_ > 0; }
     int in_flight() const { return in_flight_; }
     std::optional<Clock::time_point> next_retry() const;
-    size_t not_done() const { return not_done_; }  // steps that will not be attempted
+    size_t not_done() const { return not_done_; }                // steps that will not be attempted
     const std::string &cancelled() const { return cancelled_; }  // "cancelled by …"
-    const std::string &halted() const { return halted_; }  // why no further wave started
+    const std::string &halted() const { return halted_; }        // why no further wave started
 
     void interrupt() { interrupted_ = true; }
     // The fleet's steering is the strictest of its nodes': one cancel ends the
@@ -156,7 +156,7 @@ public:
     // The run ends: every unit not finished is Stopped.
     void stop_all();
 
-private:
+  private:
     void set_state(Unit &unit, UnitState state);
     void make_ready(Unit &unit);
     void stop(Unit &unit);
@@ -174,11 +174,12 @@ private:
     std::function<double()> random_;
 
     std::vector<Unit> units_;
-    std::vector<std::set<std::pair<size_t, size_t>>> ready_;  // per node: (version index, unit index)
+    std::vector<std::set<std::pair<size_t, size_t>>>
+        ready_;  // per node: (version index, unit index)
     // Kept up to date by set_state() so that a decision costs the same with
     // 10 000 schemas as with 10: nothing but next_wave() walks every unit.
     std::set<std::pair<Clock::time_point, size_t>> backoffs_;  // (retry_at, unit index)
-    std::vector<size_t> unfinished_per_wave_;  // units not Done, Failed or Stopped
+    std::vector<size_t> unfinished_per_wave_;                  // units not Done, Failed or Stopped
     size_t unfinished_ = 0;
     size_t not_done_ = 0;
     Waves waves_;

@@ -37,8 +37,9 @@ struct Fixture {
 
     // Every node on a host of its own unless `hosts` says otherwise; steering
     // read and running.
-    Schedule schedule(ScheduleSettings settings = {}, std::vector<std::string> hosts = {},
-                      std::function<double()> random = [] { return 0.0; }) const {
+    Schedule schedule(
+        ScheduleSettings settings = {}, std::vector<std::string> hosts = {},
+        std::function<double()> random = [] { return 0.0; }) const {
         std::vector<ScheduledNode> nodes;
         std::vector<size_t> node_of_plan;
         for (size_t n = 0; n < plan.nodes.size(); ++n) {
@@ -66,7 +67,8 @@ std::string step_of(const Schedule &schedule, const Unit *unit) {
 }
 
 TEST(Schedule, TheFleetMovesVersionByVersion) {
-    Fixture fixture({version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh")}, {2});
+    Fixture fixture({version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh")},
+                    {2});
     Schedule schedule = fixture.schedule();
     const auto first = schedule.admit(0);
     EXPECT_EQ(step_of(schedule, first), "sh00 20250101000001.a.sh");
@@ -79,7 +81,8 @@ TEST(Schedule, TheFleetMovesVersionByVersion) {
 
 TEST(Schedule, NothingStartsBeforeEveryNodeSaidItsSteering) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {1, 1});
-    Schedule schedule(fixture.plan, fixture.dir, {{"h0", true}, {"h1", true}}, {0, 1}, {}, [] { return 0.0; });
+    Schedule schedule(fixture.plan, fixture.dir, {{"h0", true}, {"h1", true}}, {0, 1}, {},
+                      [] { return 0.0; });
     EXPECT_FALSE(schedule.admit(0));
     schedule.steer({{Steer::Running, ""}, {Steer::Unknown, ""}});
     EXPECT_FALSE(schedule.admit(0));
@@ -90,7 +93,8 @@ TEST(Schedule, NothingStartsBeforeEveryNodeSaidItsSteering) {
 TEST(Schedule, OnePauseHoldsEveryNodeUntilResumed) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {1, 1});
     Schedule schedule = fixture.schedule();
-    const SteeringChange paused = schedule.steer({{Steer::Running, ""}, {Steer::Paused, "by ann on n1"}});
+    const SteeringChange paused =
+        schedule.steer({{Steer::Running, ""}, {Steer::Paused, "by ann on n1"}});
     EXPECT_EQ(paused.paused, std::optional<std::string>("by ann on n1"));
     EXPECT_FALSE(schedule.admit(0));
     // Still paused: not announced again.
@@ -100,7 +104,8 @@ TEST(Schedule, OnePauseHoldsEveryNodeUntilResumed) {
 }
 
 TEST(Schedule, CancelStopsAdmittingAndTheCancelledStepIsNoFailure) {
-    Fixture fixture({version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh")}, {2});
+    Fixture fixture({version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh")},
+                    {2});
     Schedule schedule = fixture.schedule();
     const auto running = schedule.admit(0);
     const SteeringChange change = schedule.steer({{Steer::Cancelled, "by ann on n0: bad deploy"}});
@@ -140,7 +145,9 @@ TEST(Schedule, PerHostParallelismCountsNodesOfOneHostTogether) {
 TEST(Schedule, RunAloneWaitsForTheFleetAndHoldsIt) {
     Directives alone;
     alone.run_alone = true;
-    Fixture fixture({version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh", alone)}, {1, 1});
+    Fixture fixture(
+        {version_named("20250101000001.a.sh"), version_named("20250101000002.b.sh", alone)},
+        {1, 1});
     Schedule schedule = fixture.schedule();
     const auto a0 = schedule.admit(0), a1 = schedule.admit(1);
     schedule.succeeded(*a0, kStart);
@@ -169,7 +176,9 @@ TEST(Schedule, DelayKeepsTheSlotsUntilFinished) {
 TEST(Schedule, LockTimeoutsBackOffExponentiallyWithJitterThenFail) {
     Directives two_retries;
     two_retries.retries = 2;
-    Fixture fixture({version_named("20250101000001.a.sh", two_retries), version_named("20250101000002.b.sh")}, {1});
+    Fixture fixture(
+        {version_named("20250101000001.a.sh", two_retries), version_named("20250101000002.b.sh")},
+        {1});
     double random = 0.0;
     Schedule schedule = fixture.schedule({}, {}, [&random] { return random; });
     auto unit = schedule.admit(0);
@@ -210,7 +219,8 @@ TEST(Schedule, BackoffIsCappedAt15Seconds) {
 TEST(Schedule, OtherErrorsFailTheChainAtOnce) {
     Fixture fixture({version_named("20250101000001.a.sh")}, {2});
     Schedule schedule = fixture.schedule();
-    EXPECT_EQ(schedule.failed(*schedule.admit(0), kSyntaxError, kStart).kind, FailureDecision::Failed);
+    EXPECT_EQ(schedule.failed(*schedule.admit(0), kSyntaxError, kStart).kind,
+              FailureDecision::Failed);
     EXPECT_TRUE(schedule.admit(0));  // the other schema goes on
 }
 
