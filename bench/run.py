@@ -19,7 +19,8 @@ alternation and from a fresh copy of the template each time:
            slower than the others, so it runs in the first repetition only.
 
 It prints min/median/max wall seconds of each, the median ratios shoal/floor and
-driver/shoal, shoal's peak RSS and CPU seconds (/usr/bin/time -v), PASS/MISS
+driver/shoal, shoal's peak RSS and CPU seconds (/usr/bin/time -v) and that CPU
+per step it ran (the coordinator's cost of a step, whole run included), PASS/MISS
 against the targets, and writes bench/results/latest.md (the previous one is kept
 as bench/results/previous.md). --sweep 1,2,4,8,16 instead runs shoal alone at
 each --parallelism and writes bench/results/parallelism.md: how the default
@@ -277,6 +278,11 @@ def run_shoal(fleet, migdir, *options):
     return ShoalRun(wall, rss, user + system)
 
 
+def steps_of(scenario):
+    """The steps shoal's measured run applies: every schema (over all nodes) gets every version."""
+    return 0 if scenario.at_head else scenario.schemas * len(scenario.versions)
+
+
 def check_applied(fleet, scenario):
     """Every contender must have done the work: each shard has the last version's table."""
     table = "items" if scenario.solo else re.search(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)",
@@ -421,8 +427,8 @@ def report(results, reps, data_dir):
         "synchronous commit per node; shoal-sync (--synchronous-commit) waits for every commit, as the floor does.",
         "",
         "| scenario | shoal | shoal-sync | floor (best P) | driver | shoal/floor | shoal-sync/floor | driver/shoal "
-        "| shoal CPU s | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| shoal CPU s | shoal CPU µs/step | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     by_key = {r.scenario.key: r for r in results}
     targets = []
@@ -432,13 +438,15 @@ def report(results, reps, data_dir):
         ratio_sync = statistics.median(r.shoal_sync) / statistics.median(r.floor) if r.floor else None
         ratio_driver = statistics.median(r.driver) / med_shoal if r.driver else None
         p = f" (P={statistics.mode(r.floor_p)})" if r.floor_p else ""
+        steps = steps_of(r.scenario)
+        cpu_per_step = f"{statistics.median(r.cpu) / steps * 1e6:.0f}" if steps else "-"
         lines.append(
             f"| {r.scenario.key} {r.scenario.title} | {stats(r.shoal)} | {stats(r.shoal_sync)} | "
             f"{stats(r.floor)}{p} | {stats(r.driver)} | "
             f"{'-' if ratio_floor is None else f'{ratio_floor:.2f}'} | "
             f"{'-' if ratio_sync is None else f'{ratio_sync:.2f}'} | "
             f"{'-' if ratio_driver is None else f'{ratio_driver:.1f}'} | "
-            f"{statistics.median(r.cpu):.2f} | {r.rss_kib / 1024:.1f} |")
+            f"{statistics.median(r.cpu):.2f} | {cpu_per_step} | {r.rss_kib / 1024:.1f} |")
         num = r.scenario.key.split("/")[0]
         if num in ("1", "2", "3") and ratio_floor is not None:
             targets.append((f"shoal/floor <= 1.2 on {r.scenario.key}", f"{ratio_floor:.2f}", ratio_floor <= 1.2))

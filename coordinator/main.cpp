@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "config.h"
 #include "disk_files.h"
-#include "fleet/fleet.h"
+#include "fleet/apply.h"
 #include "lint.h"
 #include "migration_dir.h"
 #include "report.h"

@@ -1,9 +1,9 @@
-// The chain driver. Two kinds of small state machines, advanced by one loop:
+// The chain driver: the connections and the phases of a step. Which step runs
+// next, and what an ending step means for the rest, is the scheduler's
+// (schedule.h: units, semaphores, backoff, waves, steering); this file tells it
+// what happened and does what it decides. Two kinds of small state machines,
+// advanced by one loop:
 //
-//   Unit    one schema's chain on one node: Waiting (its wave has not
-//           started), Ready (waiting for a worker), Running, Backoff (a lock
-//           timeout, until retry_at), Done, Failed, Stopped (not finished:
-//           interrupt, cancel, halted waves or lost connection).
 //   Worker  one connection of one node: Connecting, Joining (shoal.join_run:
 //           the connection becomes a member of the run, so no other run can
 //           start on the node while it lives), Idle, then the phases of a
@@ -19,47 +19,30 @@
 //
 // Each turn: promote due backoffs, read and ask the control states, let every
 // worker whose connection is not busy take its next phase, start the next wave
-// when the current one is finished, let every idle worker admit the first ready
-// unit whose next version the semaphores allow (unless the run is paused or
-// stopping), then one poll() over every socket with a timeout from the nearest
-// deadline. Ready units are ordered by version, then schema, so the fleet moves
-// version by version and a waiting $run_alone version is not starved. Durable
-// state is only ever the schema's own stamp, written in the version's
-// transaction: nothing here needs to survive a crash.
+// when the current one is finished, give every idle worker the unit the
+// scheduler admits, then one poll() over every socket with a timeout from the
+// nearest deadline. Durable state is only ever the schema's own stamp, written
+// in the version's transaction: nothing here needs to survive a crash.
 #include "fleet/driver.h"
 
 #include "fleet/queries.h"
 #include "resolve.h"
+#include "schedule.h"
 
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
 #include <regex>
-#include <set>
 
 namespace shoal::fleet {
 
 namespace {
 
-constexpr auto kBackoffBase = std::chrono::milliseconds(200);
 // When no step has started or ended for this long, the progress output says what
 // the run waits for, read from pg_stat_activity at most every kWaitPoll.
 constexpr auto kStallAfter = std::chrono::seconds(3);
 constexpr auto kWaitPoll = std::chrono::seconds(1);
-constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
-
-enum class UnitState { Waiting, Ready, Running, Backoff, Done, Failed, Stopped };
-
-struct Unit {
-    size_t node = 0;
-    size_t wave = 0;
-    const SchemaPlan *plan = nullptr;
-    size_t next = 0;   // index of the step to run next
-    int attempts = 0;  // failed attempts of that step so far
-    UnitState state = UnitState::Ready;
-    Clock::time_point retry_at{};
-};
 
 enum class Phase {
     Connecting,
@@ -96,10 +79,7 @@ struct Worker {
     size_t node = 0;
     std::unique_ptr<Connection> connection;
     Phase phase = Phase::Connecting;
-    Unit *unit = nullptr;
-    std::vector<std::string> slots;  // semaphore keys held for the running step
-    bool alone = false;              // holds the fleet-wide $run_alone section
-    bool counted = false;            // counts in in_flight_
+    const Unit *unit = nullptr;  // the schedule's unit whose step it runs
     Clock::time_point delay_until{};
     std::vector<std::string> drops;  // solo: leftover indexes still to drop
     size_t solo_next = 0;            // solo: next statement
@@ -109,18 +89,12 @@ struct Worker {
     Clock::time_point step_started{};     // when its running step was sent
 };
 
-enum class Admission { Yes, SkipVersion, Stop };
-
-enum class Steer { Unknown, Running, Paused, Cancelled };
-
-// One node's steering, as its shoal.control_state() last said.
+// The control_state() query that reads one node's steering.
 struct Control {
-    Steer state = Steer::Unknown;
     bool asking = false;  // a control_state() query is in flight
     bool asking_waits = false;  // ... and the wait events of the node's steps
     Clock::time_point next_ask{};
     Clock::time_point next_wait_ask{};
-    std::string said;  // "by ROLE on NODE[: REASON]"
 };
 
 // The file:line the extension puts in an error's context, so identical errors
@@ -133,42 +107,51 @@ std::string error_text(const DbError &error) {
     return text;
 }
 
+// What the scheduler needs of the nodes, and which node each NodePlan is.
+std::vector<ScheduledNode> scheduled_nodes(const std::vector<Node> &nodes) {
+    std::vector<ScheduledNode> scheduled;
+    for (const Node &node : nodes) scheduled.push_back(ScheduledNode{node.host, node.usable});
+    return scheduled;
+}
+
+std::vector<size_t> node_of_plan(const std::vector<Node> &nodes, const std::vector<Node *> &planned) {
+    std::vector<size_t> node_of;
+    for (const Node *node : planned) node_of.push_back(static_cast<size_t>(node - nodes.data()));
+    return node_of;
+}
+
 class Driver {
 public:
     Driver(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir, const Plan &plan,
            const DriveSettings &settings, Progress &progress)
-        : nodes_(nodes), planned_(planned), dir_(dir), plan_(plan), settings_(settings), progress_(progress), ready_(nodes.size()),
-          random_(std::random_device{}()) {}
+        : nodes_(nodes), dir_(dir), plan_(plan), settings_(settings), progress_(progress), random_(std::random_device{}()),
+          schedule_(plan, dir, scheduled_nodes(nodes), node_of_plan(nodes, planned),
+                    ScheduleSettings{plan.direction, settings.retries, settings.waves, settings.max_failures},
+                    [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); }) {}
 
     DriveResult run();
 
 private:
     bool up() const { return plan_.direction == Direction::Up; }
-    const Version &version_of(const Unit &unit) const { return *unit.plan->steps[unit.next]; }
-    const Script &script_of(const Unit &unit) const { return up() ? version_of(unit).up : version_of(unit).dn; }
-    size_t index_of(const Version &version) const { return &version - dir_.versions.data(); }
-    size_t index_of(const Unit &unit) const { return &unit - units_.data(); }
-    size_t remaining(const Unit &unit) const { return unit.plan->steps.size() - unit.next; }
+    const Version &version_of(const Unit &unit) const { return schedule_.version_of(unit); }
+    const Script &script_of(const Unit &unit) const { return schedule_.script_of(unit); }
     std::string where(const Worker &worker) const {
         return nodes_[worker.node].spec.display + " " + printable(worker.unit->plan->schema) + " " +
                printable(version_of(*worker.unit).name);
     }
 
     void build();
-    void set_state(Unit &unit, UnitState state);
-    void make_ready(Unit &unit);
-    bool stopping() const { return interrupted() || !result_.cancelled.empty(); }
-    bool admitting() const { return !stopping() && !paused_ && steering_known_; }
+    bool stopping() const { return schedule_.stopping(); }
     void poll_controls(Clock::time_point now);
     void read_control(size_t node, Outcome outcome);
     void update_steering();
-    bool stalled(Clock::time_point now) const { return in_flight_ > 0 && now - last_moved_ >= kStallAfter; }
+    bool stalled(Clock::time_point now) const {
+        return schedule_.in_flight() > 0 && now - last_moved_ >= kStallAfter;
+    }
     std::vector<std::string> busy_pids(size_t node) const;
     void read_waits(const Rows &rows);
     void report_waiting(Clock::time_point now);
     void next_wave();
-    void promote_backoffs(Clock::time_point now);
-    Admission admissible(const Version &version, const Script &script, size_t node) const;
     void admit(Worker &worker);
     void start_step(Worker &worker);
     void advance(Worker &worker, Clock::time_point now);
@@ -182,75 +165,39 @@ private:
     void step_succeeded(Worker &worker);
     void finish_step(Worker &worker);
     void step_failed(Worker &worker);
-    void release(Worker &worker);
-    void stop(Unit &unit);
     void close(Worker &worker);
     void joined(Worker &worker, const Outcome &outcome);
     void lose_node(size_t node, const std::string &problem);
     bool idle() const;
-    bool work_left() const;
     Clock::time_point next_deadline(Clock::time_point now) const;
 
     std::vector<Node> &nodes_;
-    const std::vector<Node *> &planned_;
     const MigrationDir &dir_;
     const Plan &plan_;
     const DriveSettings &settings_;
     Progress &progress_;
 
-    std::vector<Unit> units_;
-    std::vector<std::set<std::pair<size_t, size_t>>> ready_;  // per node: (version index, unit index)
-    // Kept up to date by set_state() so that a turn of the loop costs the same
-    // with 10 000 schemas as with 10: nothing below walks every unit per turn.
-    std::set<std::pair<Clock::time_point, size_t>> backoffs_;  // (retry_at, unit index)
-    std::vector<size_t> unfinished_per_wave_;  // units not Done, Failed or Stopped
-    size_t unfinished_ = 0;
+    std::mt19937 random_;
+    Schedule schedule_;
     std::vector<Worker> workers_;
     std::vector<Control> controls_;     // per node
-    bool steering_known_ = false;       // every reachable node's state read once
-    bool paused_ = false;
-    Waves waves_;
-    size_t wave_ = 0;                   // the wave that runs
-    std::map<std::string, int> slots_;  // semaphore key → steps holding it
-    int in_flight_ = 0;
-    bool alone_ = false;
+    std::vector<NodeSteering> steering_;  // per node, as its control_state() last said
     bool interrupt_seen_ = false;
     Clock::time_point last_moved_ = Clock::now();  // a step started or ended
     std::map<int, std::string> waits_;             // server pid → what it waits for ("" running)
-    std::mt19937 random_;
     DriveResult result_;
 };
 
 void Driver::build() {
-    size_t count = 0;
-    for (const NodePlan &node_plan : plan_.nodes) count += node_plan.schemas.size();
-    units_.reserve(count);  // Units are referenced by pointer: never reallocate
     std::vector<size_t> units_per_node(nodes_.size());
-    waves_ = plan_waves(plan_, settings_.waves);
-    for (size_t i = 0; i < plan_.nodes.size(); ++i) {
-        const size_t node = static_cast<size_t>(planned_.at(i) - nodes_.data());
-        if (!nodes_[node].usable) continue;
-        for (size_t s = 0; s < plan_.nodes[i].schemas.size(); ++s) {
-            const SchemaPlan &schema = plan_.nodes[i].schemas[s];
-            if (schema.steps.empty()) continue;
-            Unit unit;
-            unit.node = node;
-            unit.wave = waves_.of[i][s];
-            unit.state = UnitState::Waiting;
-            unit.plan = &schema;
-            units_.push_back(unit);
-            if (unfinished_per_wave_.size() <= unit.wave) unfinished_per_wave_.resize(unit.wave + 1);
-            ++unfinished_per_wave_[unit.wave];
-            ++unfinished_;
-            ++units_per_node[unit.node];
-            progress_.add_total(schema.steps.size());
-        }
+    for (const Unit &unit : schedule_.units()) {
+        ++units_per_node[unit.node];
+        progress_.add_total(unit.plan->steps.size());
     }
-    if (waves_.labels.size() > 1)
-        progress_.note(waves_.labels[0] + ": " + std::to_string(waves_.sizes[0]) + " schema(s)");
-    for (Unit &unit : units_)
-        if (unit.wave == 0) make_ready(unit);
+    const Waves &waves = schedule_.waves();
+    if (waves.labels.size() > 1) progress_.note(waves.labels[0] + ": " + std::to_string(waves.sizes[0]) + " schema(s)");
     controls_.resize(nodes_.size());
+    steering_.resize(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
         const int wanted = settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
         const size_t count_here = std::min<size_t>(std::max(wanted, 1), units_per_node[node]);
@@ -264,75 +211,9 @@ void Driver::build() {
     }
 }
 
-bool finished(UnitState state) {
-    return state == UnitState::Done || state == UnitState::Failed || state == UnitState::Stopped;
-}
-
-void Driver::set_state(Unit &unit, UnitState state) {
-    if (unit.state == UnitState::Backoff) backoffs_.erase({unit.retry_at, index_of(unit)});
-    if (!finished(unit.state) && finished(state)) {
-        --unfinished_;
-        --unfinished_per_wave_[unit.wave];
-    }
-    unit.state = state;
-    if (state == UnitState::Backoff) backoffs_.insert({unit.retry_at, index_of(unit)});
-}
-
-void Driver::make_ready(Unit &unit) {
-    if (!nodes_[unit.node].usable) return stop(unit);  // its node is lost, or lost the run lock
-    set_state(unit, UnitState::Ready);
-    ready_[unit.node].insert({index_of(version_of(unit)), index_of(unit)});
-}
-
-void Driver::promote_backoffs(Clock::time_point now) {
-    while (!backoffs_.empty() && backoffs_.begin()->first <= now) make_ready(units_[backoffs_.begin()->second]);
-}
-
-Admission Driver::admissible(const Version &version, const Script &script, size_t node) const {
-    if (alone_) return Admission::Stop;
-    // A $run_alone version waits for everything in flight to end and lets
-    // nothing start meanwhile, so it cannot be starved.
-    if (script.directives.run_alone) return in_flight_ == 0 ? Admission::Yes : Admission::Stop;
-    const auto full = [this](const std::string &key, int limit) {
-        if (limit <= 0) return false;
-        const auto found = slots_.find(key);
-        return found != slots_.end() && found->second >= limit;
-    };
-    if (full("host\n" + nodes_[node].host + "\n" + version.name, script.directives.parallelism_per_host))
-        return Admission::SkipVersion;
-    if (full("global\n" + version.name, script.directives.parallelism_global)) return Admission::SkipVersion;
-    return Admission::Yes;
-}
-
 void Driver::admit(Worker &worker) {
-    auto &ready = ready_[worker.node];
-    for (auto it = ready.begin(); it != ready.end();) {
-        Unit &unit = units_[it->second];
-        const Version &version = version_of(unit);
-        const Script &script = script_of(unit);
-        switch (admissible(version, script, worker.node)) {
-        case Admission::Stop:
-            return;
-        case Admission::SkipVersion:
-            it = ready.lower_bound({it->first + 1, 0});
-            continue;
-        case Admission::Yes:
-            break;
-        }
-        ready.erase(it);
-        if (script.directives.parallelism_per_host > 0)
-            worker.slots.push_back("host\n" + nodes_[worker.node].host + "\n" + version.name);
-        if (script.directives.parallelism_global > 0) worker.slots.push_back("global\n" + version.name);
-        for (const std::string &key : worker.slots) ++slots_[key];
-        worker.alone = script.directives.run_alone;
-        alone_ = alone_ || worker.alone;
-        worker.counted = true;
-        ++in_flight_;
-        worker.unit = &unit;
-        set_state(unit, UnitState::Running);
-        start_step(worker);
-        return;
-    }
+    worker.unit = schedule_.admit(worker.node);
+    if (worker.unit) start_step(worker);
 }
 
 void Driver::start_step(Worker &worker) {
@@ -590,63 +471,43 @@ void Driver::lose_node(size_t node, const std::string &problem) {
     lost.problem = problem;
     result_.lost.push_back(lost.spec.display);
     progress_.note("lost " + lost.spec.display + ": " + problem);
-    for (Unit &unit : units_)
-        if (unit.node == node && (unit.state == UnitState::Ready || unit.state == UnitState::Backoff)) stop(unit);
+    schedule_.lose_node(node);
 }
 
 void Driver::step_succeeded(Worker &worker) {
-    Unit &unit = *worker.unit;
     last_moved_ = Clock::now();
-    const int delay = script_of(unit).directives.delay_ms;
     ++result_.done;
-    ++result_.done_on[nodes_[unit.node].spec.display];
+    ++result_.done_on[nodes_[worker.node].spec.display];
     progress_.step_done();
-    ++unit.next;
-    unit.attempts = 0;
-    if (delay > 0 && !stopping()) {
-        worker.phase = Phase::Delaying;  // keeps the version's slots: that is what $delay throttles
-        worker.delay_until = Clock::now() + std::chrono::milliseconds(delay);
+    if (const auto delay_until = schedule_.succeeded(*worker.unit, last_moved_)) {
+        worker.phase = Phase::Delaying;
+        worker.delay_until = *delay_until;
         return;
     }
-    finish_step(worker);
+    worker.unit = nullptr;
+    worker.phase = Phase::Idle;
 }
 
+// After a step's $delay.
 void Driver::finish_step(Worker &worker) {
-    Unit &unit = *worker.unit;
-    release(worker);
-    if (unit.next == unit.plan->steps.size())
-        set_state(unit, UnitState::Done);
-    else
-        make_ready(unit);
+    schedule_.finish(*worker.unit);
     worker.unit = nullptr;
     worker.phase = Phase::Idle;
 }
 
 void Driver::step_failed(Worker &worker) {
-    Unit &unit = *worker.unit;
+    const Unit &unit = *worker.unit;
     last_moved_ = Clock::now();
     const DbError &error = *worker.error;
-    release(worker);
-    const int retries = script_of(unit).directives.retries >= 0 ? script_of(unit).directives.retries : settings_.retries;
-    if (stopping() && (error.sqlstate == "57014" || error.is_retryable())) {
-        // Cancelled by us (or about to be retried): not a failure of the schema.
-        stop(unit);
-        worker.unit = nullptr;
-        worker.phase = Phase::Idle;
-        return;
-    }
-    if (error.is_retryable() && unit.attempts < retries) {
-        ++unit.attempts;
-        auto backoff = kBackoffBase * (1 << std::min(unit.attempts - 1, 16));
-        backoff = std::min<decltype(backoff)>(backoff, kBackoffCap);
-        std::uniform_real_distribution<double> jitter(0.5, 1.0);
-        const auto wait = std::chrono::milliseconds(static_cast<long>(backoff.count() * jitter(random_)));
+    const FailureDecision decision =
+        schedule_.failed(unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
+    if (decision.kind == FailureDecision::Retry) {
         progress_.retried();
-        progress_.note("retry " + std::to_string(unit.attempts) + "/" + std::to_string(retries) + " in " +
-                       std::to_string(wait.count()) + " ms: " + where(worker) + ": " +
-                       mask_secrets(error.message, script_of(unit).secrets));
-        unit.retry_at = Clock::now() + wait;
-        set_state(unit, UnitState::Backoff);
+        progress_.note("retry " + std::to_string(decision.attempt) + "/" + std::to_string(decision.retries) + " in " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count()) +
+                       " ms: " + where(worker) + ": " + mask_secrets(error.message, script_of(unit).secrets));
+    }
+    if (decision.kind != FailureDecision::Failed) {
         worker.unit = nullptr;
         worker.phase = Phase::Idle;
         return;
@@ -658,8 +519,6 @@ void Driver::step_failed(Worker &worker) {
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
     result_.errors.push_back(failure);
-    result_.not_done += remaining(unit) - 1;
-    set_state(unit, UnitState::Failed);
     worker.unit = nullptr;
     worker.phase = Phase::Recording;
     worker.connection->send(Batch{Query{queries::kRecordFailure.text,
@@ -669,28 +528,12 @@ void Driver::step_failed(Worker &worker) {
                                                       secrets)}}});
 }
 
-void Driver::release(Worker &worker) {
-    for (const std::string &key : worker.slots) --slots_[key];
-    worker.slots.clear();
-    if (worker.alone) alone_ = false;
-    worker.alone = false;
-    if (worker.counted) --in_flight_;
-    worker.counted = false;
-}
-
-void Driver::stop(Unit &unit) {
-    if (unit.state == UnitState::Ready) ready_[unit.node].erase({index_of(version_of(unit)), index_of(unit)});
-    set_state(unit, UnitState::Stopped);
-    result_.not_done += remaining(unit);
-}
-
 void Driver::close(Worker &worker) {
     worker.phase = Phase::Closed;
-    release(worker);
     if (worker.unit) {
         // The step's transaction may or may not have committed: the stamp on
         // the node says which, and the next run reads it.
-        stop(*worker.unit);
+        schedule_.abandon(*worker.unit);
         worker.unit = nullptr;
     }
     const size_t node = worker.node;
@@ -732,11 +575,9 @@ bool Driver::idle() const {
                        [](const Worker &w) { return w.phase == Phase::Idle || w.phase == Phase::Closed; });
 }
 
-bool Driver::work_left() const { return unfinished_ > 0; }
-
 Clock::time_point Driver::next_deadline(Clock::time_point now) const {
     Clock::time_point deadline = now + std::chrono::seconds(1);
-    if (!backoffs_.empty()) deadline = std::min(deadline, backoffs_.begin()->first);
+    if (const auto retry = schedule_.next_retry()) deadline = std::min(deadline, *retry);
     for (const Worker &worker : workers_)
         if (worker.phase == Phase::Delaying) deadline = std::min(deadline, worker.delay_until);
     for (const Control &control : controls_)
@@ -754,7 +595,7 @@ void Driver::poll_controls(Clock::time_point now) {
                                                              : std::string("connection lost")) +
                                 "); no new step started there");
         if (!nodes_[node].usable || !connection || connection->state() == Connection::State::Broken) {
-            control.state = Steer::Running;  // a node we cannot ask cannot hold the others
+            steering_[node].state = Steer::Running;  // a node we cannot ask cannot hold the others
             control.asking = false;
             continue;
         }
@@ -825,73 +666,51 @@ void Driver::report_waiting(Clock::time_point now) {
 }
 
 void Driver::read_control(size_t node, Outcome outcome) {
-    Control &control = controls_[node];
     if (outcome.error || outcome.results.empty() || outcome.results[0].empty()) {
         // Steering is for people; a node that cannot say is not allowed to stall the run.
-        if (control.state == Steer::Unknown && outcome.error)
+        if (steering_[node].state == Steer::Unknown && outcome.error)
             progress_.note("cannot read the steering state on " + nodes_[node].spec.display + ": " +
                            outcome.error->message);
-        control.state = Steer::Running;
+        steering_[node].state = Steer::Running;
         return;
     }
     const Rows &rows = outcome.results[0];
     const std::string &state = rows.value(0, 0);
-    control.state = state == "paused" ? Steer::Paused : state == "cancelled" ? Steer::Cancelled : Steer::Running;
-    control.said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
+    steering_[node].state =
+        state == "paused" ? Steer::Paused : state == "cancelled" ? Steer::Cancelled : Steer::Running;
+    steering_[node].said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
                    (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
 }
 
-// The fleet's steering is the strictest of its nodes': one cancel ends the run,
-// one pause holds every node.
 void Driver::update_steering() {
-    const auto first = [this](Steer state) {
-        return std::find_if(controls_.begin(), controls_.end(), [&](const Control &c) { return c.state == state; });
-    };
-    steering_known_ = first(Steer::Unknown) == controls_.end();
-    if (result_.cancelled.empty() && first(Steer::Cancelled) != controls_.end()) {
-        result_.cancelled = "cancelled " + first(Steer::Cancelled)->said;
+    const SteeringChange change = schedule_.steer(steering_);
+    if (change.cancelled) {
+        result_.cancelled = schedule_.cancelled();
         progress_.note(result_.cancelled + "; letting the versions in flight finish, starting nothing new");
     }
-    const auto pause = first(Steer::Paused);
-    if (!paused_ && pause != controls_.end()) {
-        paused_ = true;
-        progress_.set_paused(pause->said);
-        progress_.note("paused " + pause->said + "; versions in flight finish, nothing new starts until resumed");
-    } else if (paused_ && pause == controls_.end() && steering_known_) {
-        paused_ = false;
+    if (change.paused) {
+        progress_.set_paused(*change.paused);
+        progress_.note("paused " + *change.paused + "; versions in flight finish, nothing new starts until resumed");
+    } else if (change.resumed) {
         progress_.set_paused("");
         if (result_.cancelled.empty()) progress_.note("resumed: starting new transactions again");
     }
 }
 
-// When the running wave is finished: halt on its failures (a canary tolerates
-// none; later waves --max-failures, counted over every wave so far), or make
-// the next wave's schemas ready.
 void Driver::next_wave() {
-    if (stopping() || wave_ + 1 >= waves_.labels.size()) return;
-    for (size_t wave = 0; wave <= wave_ && wave < unfinished_per_wave_.size(); ++wave)
-        if (unfinished_per_wave_[wave] > 0) return;
-    size_t failed = 0, ran = 0;
-    for (const Unit &unit : units_) {
-        if (unit.wave > wave_) continue;
-        failed += unit.state == UnitState::Failed;
-        ran += unit.state == UnitState::Failed || unit.state == UnitState::Done;
-    }
-    const std::string &label = waves_.labels[wave_];
-    const bool canary = waves_.has_canary && wave_ == 0;
-    if (canary ? failed > 0 : exceeds(settings_.max_failures, failed, ran)) {
-        result_.halted = std::to_string(failed) + " of " + std::to_string(ran) + " schemas failed in the " +
-                         (canary ? "canary" : "waves up to " + label + ", more than --max-failures allows") +
-                         "; no further wave started";
+    switch (schedule_.next_wave().kind) {
+    case WaveEvent::None:
+        break;
+    case WaveEvent::Halted:
+        result_.halted = schedule_.halted();
         progress_.note("halted: " + result_.halted);
-        for (Unit &unit : units_)
-            if (unit.state == UnitState::Waiting) stop(unit);
-        return;
+        break;
+    case WaveEvent::Started: {
+        const Waves &waves = schedule_.waves();
+        progress_.note(waves.labels[schedule_.wave()] + ": " + std::to_string(waves.sizes[schedule_.wave()]) +
+                       " schema(s)");
     }
-    ++wave_;
-    progress_.note(waves_.labels[wave_] + ": " + std::to_string(waves_.sizes[wave_]) + " schema(s)");
-    for (Unit &unit : units_)
-        if (unit.wave == wave_ && unit.state == UnitState::Waiting) make_ready(unit);
+    }
 }
 
 DriveResult Driver::run() {
@@ -905,11 +724,12 @@ DriveResult Driver::run() {
         if (interrupted() && !interrupt_seen_) {
             interrupt_seen_ = true;
             result_.interrupted = true;
+            schedule_.interrupt();
             progress_.note("interrupted: cancelling statements in flight and rolling them back (at most " +
                            std::to_string(kWindDown.count()) + " s; a second Ctrl-C exits at once)");
             for (Worker &worker : workers_) worker.connection->cancel();
         }
-        promote_backoffs(now);
+        schedule_.promote_backoffs(now);
         poll_controls(now);
         update_steering();
         for (Worker &worker : workers_) advance(worker, now);
@@ -918,12 +738,12 @@ DriveResult Driver::run() {
         // that ended and every wave that started: the wait below has nothing to
         // wake an idle connection, and a slot freed late in the pass above may
         // be the one a worker earlier in it was waiting for.
-        if (admitting())
+        if (schedule_.admitting())
             for (Worker &worker : workers_)
                 if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle) admit(worker);
         report_waiting(now);
         progress_.tick();
-        if (idle() && (stopping() || !work_left())) break;
+        if (idle() && (stopping() || !schedule_.work_left())) break;
         if (now >= wind_down_deadline()) {
             // A node that has not answered the cancel (frozen, or its network
             // gone): close its connections, the server rolls them back.
@@ -937,10 +757,8 @@ DriveResult Driver::run() {
         }
         wait_and_step(sockets, next_deadline(now));
     }
-    for (Unit &unit : units_)
-        if (unit.state == UnitState::Waiting || unit.state == UnitState::Ready || unit.state == UnitState::Backoff ||
-            unit.state == UnitState::Running)
-            stop(unit);
+    schedule_.stop_all();
+    result_.not_done = schedule_.not_done();
     // The control connections serve the rounds after this one: let a
     // control_state() still in flight end, and drop its answer.
     std::vector<Connection *> asking;

@@ -51,7 +51,7 @@ inline constexpr auto kControlPoll = std::chrono::milliseconds(250);
 struct DriveResult {
     size_t done = 0;                 // steps applied (or undone)
     // done, per node display name: a node whose final durable commit does not
-    // confirm them has its steps reported unconfirmed instead (fleet.cpp).
+    // confirm them has its steps reported unconfirmed instead (apply.cpp).
     std::map<std::string, size_t> done_on;
     size_t not_done = 0;             // steps not attempted: after a failure, interrupt or lost node
     std::vector<SchemaError> errors;  // one per failed schema

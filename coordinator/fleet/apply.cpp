@@ -5,7 +5,7 @@
 // after full success. Each step is one round over all nodes (node.h) or the
 // driver's event loop (driver.h); this file only sequences them and decides
 // what a failure at each step means for the run.
-#include "fleet/fleet.h"
+#include "fleet/apply.h"
 
 #include <algorithm>
 #include <iostream>
