@@ -6,6 +6,7 @@
 #   make demo       a throwaway local fleet under .demo/ migrated by shoal
 #   make demo-stop  stop the demo's servers (make demo-start: start them again)
 #   make bench      benchmark against raw psql (BENCH_ARGS=--quick: scenario 1 only)
+#   make format     format every C++ file with .clang-format (format-check: CI's check)
 #   make install    install the extension into the PostgreSQL found by pg_config,
 #                   and build/shoal into $(PREFIX)/bin (PREFIX=/usr/local; DESTDIR honoured)
 #
@@ -52,7 +53,7 @@ endif
 sql/shoal--$(EXTVERSION).sql: sql/shoal.sql extension/shoal.control
 	cp $< $@
 
-.PHONY: setup coordinator install-coordinator test demo demo-stop demo-start bench
+.PHONY: setup coordinator install-coordinator test demo demo-stop demo-start bench format format-check
 
 setup:
 	@bash scripts/setup.sh
@@ -89,3 +90,12 @@ bench: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@python3 bench/run.py $(BENCH_ARGS)
+
+# One formatting dialect for the coordinator, the extension and the tests.
+CXX_SOURCES = $(shell git ls-files '*.cpp' '*.h' '*.hpp' 2>/dev/null)
+
+format:
+	@clang-format -i $(CXX_SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(CXX_SOURCES)

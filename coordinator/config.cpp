@@ -388,7 +388,8 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
     std::set<std::string> identities;
     for (const NodeParts &node : nodes)
         if (!identities.insert(display_of(node, true, true)).second)
-            errors.push_back("node " + display_of(node, true, true) + " is listed twice in --hosts");
+            errors.push_back("node " + display_of(node, true, true) +
+                             " is listed twice in --hosts");
     bool port_matters = differs(&NodeParts::port), db_matters = differs(&NodeParts::db);
     std::vector<NodeSpec> out;
     for (const NodeParts &node : nodes) {
@@ -597,7 +598,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.synchronous_commit = vm.count("synchronous-commit") > 0;
     if (vm.count("canary")) {
         config.waves.canary = vm["canary"].as<int>();
-        if (config.waves.canary < 1) errors.push_back("--canary must be a positive number of schemas");
+        if (config.waves.canary < 1)
+            errors.push_back("--canary must be a positive number of schemas");
     }
     std::string error;
     if (vm.count("waves")) {
@@ -605,7 +607,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         if (config.waves.percents.empty()) errors.push_back(error);
     }
     if (vm.count("max-failures")) {
-        if (!vm.count("waves")) errors.push_back("--max-failures is checked between waves: it needs --waves");
+        if (!vm.count("waves"))
+            errors.push_back("--max-failures is checked between waves: it needs --waves");
         if (auto limit = parse_failure_limit(vm["max-failures"].as<std::string>(), error))
             config.max_failures = *limit;
         else

@@ -53,7 +53,8 @@ struct Config {
     bool skip_unreachable = false;
     bool install_extension = false;
     bool allow_drift = false;
-    bool synchronous_commit = false;  // --synchronous-commit: every schema's commit waits for its flush
+    bool synchronous_commit =
+        false;                  // --synchronous-commit: every schema's commit waits for its flush
     WaveOptions waves;          // --canary N, --waves LIST (apply)
     FailureLimit max_failures;  // --max-failures, checked between waves; default 0
     std::vector<std::string> lint_args;  // reserved for lint options

@@ -66,7 +66,7 @@ struct LintTrace {
     std::vector<const Version *> versions;
     std::vector<LintFinding> findings;
     std::string text;
-    Json json;  // an array, one object per version
+    Json json;                   // an array, one object per version
     std::vector<Unread> unread;  // nodes and schemas the trace could not read: named, never dropped
     std::vector<std::string> standbys;  // skipped: read-only copies of a primary
 };

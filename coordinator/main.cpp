@@ -44,8 +44,8 @@ int run(const std::vector<std::string> &args) {
         return to_int(ExitCode::Ok);
     }
     if (config.command == Command::Version) {
-        std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal " << SHOAL_EXTENSION_VERSION
-                  << " or newer on every node)\n";
+        std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal "
+                  << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
         return to_int(ExitCode::Ok);
     }
 
@@ -71,7 +71,8 @@ int run(const std::vector<std::string> &args) {
             return to_int(command_chain(dir, std::cout, std::cerr));
         case Command::Lint:
             // --trace runs versions on a node: the fleet layer's business.
-            if (parse_lint_args(config.lint_args).trace) return fleet::run_online_command(config, dir);
+            if (parse_lint_args(config.lint_args).trace)
+                return fleet::run_online_command(config, dir);
             return run_lint(config, dir, std::cout);
         default:
             return fleet::run_online_command(config, dir);

@@ -45,7 +45,8 @@ struct Directives {
 // One SQL statement of a resolved script, with where it came from (an included
 // file's own name and line when it came through \i / \ir).
 struct Statement {
-    std::string sql;  // from its first token (the comments before it are not part of it) to before its ';'
+    std::string
+        sql;  // from its first token (the comments before it are not part of it) to before its ';'
     SourceLocation where;
     bool nontransactional = false;  // cannot run inside a transaction block
     // CREATE INDEX CONCURRENTLY: the index name as written, without a schema
@@ -57,9 +58,9 @@ struct Statement {
 
 // One resolved file: up, dn, before.sql or after.sql.
 struct Script {
-    std::string path;                   // the file as named in the directory
-    std::string body;                   // resolved text (includes and variables expanded)
-    std::string source;                 // the file's bytes as read (pg-mig hashes before.sql's and after.sql's)
+    std::string path;    // the file as named in the directory
+    std::string body;    // resolved text (includes and variables expanded)
+    std::string source;  // the file's bytes as read (pg-mig hashes before.sql's and after.sql's)
     std::vector<Statement> statements;  // body split by PostgreSQL's own parser
     // SHA-256 hex of what the files say: the body, with every value \getenv
     // read replaced by the variable's name. Values are configuration: another

@@ -15,9 +15,9 @@
 namespace shoal {
 
 struct ServerShape {
-    int cpus = 1;                         // CPUs the server may run on
-    std::optional<std::string> machine;   // servers with the same id share those CPUs
-    int free_slots = 0;                   // connection slots not in use
+    int cpus = 1;                        // CPUs the server may run on
+    std::optional<std::string> machine;  // servers with the same id share those CPUs
+    int free_slots = 0;                  // connection slots not in use
 };
 
 inline constexpr int kConnectionsPerCpu = 2;

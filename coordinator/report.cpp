@@ -21,14 +21,18 @@ const std::vector<CodeDoc> &code_docs() {
     static const std::vector<CodeDoc> docs = {
         {ExitCode::Ok, "success (check: the database is up to date)"},
         {ExitCode::MigrationFailed,
-         "a version failed on some schema, or a node failed a round of the run (staging, before.sql/after.sql, "
+         "a version failed on some schema, or a node failed a round of the run (staging, "
+         "before.sql/after.sql, "
          "the rerun fingerprint, the digest, a stamp it cannot read); the rest went on"},
-        {ExitCode::Usage, "usage error: bad command line, environment or shoal.ini; a node behind a transaction pooler; "
-                          "every node listed is a standby"},
+        {ExitCode::Usage,
+         "usage error: bad command line, environment or shoal.ini; a node behind a transaction "
+         "pooler; "
+         "every node listed is a standby"},
         {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
         {ExitCode::Unreachable,
-         "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): partial run"},
+         "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): "
+         "partial run"},
         {ExitCode::NotUpToDate,
          "check: the database digest is behind the code; verify: schemas differ"},
         {ExitCode::ExtensionMissing,
@@ -69,7 +73,9 @@ std::vector<SchemaNotice> distinct(const std::vector<SchemaNotice> &notices) {
     std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> seen;
     std::vector<SchemaNotice> out;
     for (const SchemaNotice &notice : notices)
-        if (seen.insert({notice.node, notice.schema, notice.version, notice.severity, notice.message}).second)
+        if (seen.insert(
+                    {notice.node, notice.schema, notice.version, notice.severity, notice.message})
+                .second)
             out.push_back(notice);
     return out;
 }
@@ -158,9 +164,10 @@ Json json_unread(const std::vector<Unread> &unread) {
 
 std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
     std::map<std::pair<std::string, std::string>, std::vector<const SchemaError *>> groups;
-    for (const SchemaError &error : errors) groups[{error.version, error.message}].push_back(&error);
-    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<const SchemaError *>>> sorted(
-        groups.begin(), groups.end());
+    for (const SchemaError &error : errors)
+        groups[{error.version, error.message}].push_back(&error);
+    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<const SchemaError *>>>
+        sorted(groups.begin(), groups.end());
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
         return a.second.size() > b.second.size();
     });
@@ -171,15 +178,16 @@ std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
         for (const SchemaError *error : members)
             where.push_back(error->node + ":" + printable(error->schema));
         // A server's message may quote a schema's name: one group stays one line.
-        std::string line = (version.empty() ? "" : printable(version) + ": ") + single_line(message) +
-                           " — " + schemas_phrase(where.size()) + ": " +
+        std::string line = (version.empty() ? "" : printable(version) + ": ") +
+                           single_line(message) + " — " + schemas_phrase(where.size()) + ": " +
                            join(collapse(where), ", ");
         const std::string &detail = members.front()->detail;
-        const bool shared = std::all_of(members.begin(), members.end(),
-                                        [&](const SchemaError *error) { return error->detail == detail; });
+        const bool shared =
+            std::all_of(members.begin(), members.end(),
+                        [&](const SchemaError *error) { return error->detail == detail; });
         if (!detail.empty())
-            line +=
-                (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") + single_line(detail);
+            line += (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") +
+                    single_line(detail);
         out.push_back(line);
     }
     return out;
@@ -199,7 +207,8 @@ Json json_errors(const std::vector<SchemaError> &errors) {
 std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices) {
     std::vector<SchemaError> said;
     for (const SchemaNotice &notice : distinct(notices))
-        said.push_back({notice.node, notice.schema, notice.version, notice.severity + ": " + notice.message, ""});
+        said.push_back({notice.node, notice.schema, notice.version,
+                        notice.severity + ": " + notice.message, ""});
     return group_errors(said);
 }
 

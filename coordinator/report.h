@@ -19,16 +19,17 @@ namespace shoal {
 // The process exit codes, documented in --help and README.
 enum class ExitCode : int {
     Ok = 0,
-    MigrationFailed = 1,  // a schema's version failed, or a node a round of the run; the rest went on
-    Usage = 2,            // bad command line or configuration; --hosts has no node to run on
-    BadMigrations = 3,    // directory or plan problems: nothing ran
-    LockHeld = 4,         // another shoal run holds the run lock
-    Unreachable = 5,      // a node could not be reached or read, or dropped out: partial run
-    NotUpToDate = 6,      // check: the database digest is behind the code; verify: schemas differ
+    MigrationFailed =
+        1,              // a schema's version failed, or a node a round of the run; the rest went on
+    Usage = 2,          // bad command line or configuration; --hosts has no node to run on
+    BadMigrations = 3,  // directory or plan problems: nothing ran
+    LockHeld = 4,       // another shoal run holds the run lock
+    Unreachable = 5,    // a node could not be reached or read, or dropped out: partial run
+    NotUpToDate = 6,    // check: the database digest is behind the code; verify: schemas differ
     ExtensionMissing = 7,  // the extension is missing or too old on a node: nothing ran
-    Cancelled = 8,         // shoal.cancel() on a node: in-flight versions finished, nothing new started
-    Internal = 70,        // a bug in shoal (an unexpected exception); please report it
-    Interrupted = 130,    // SIGINT/SIGTERM: in-flight work was cancelled and rolled back
+    Cancelled = 8,  // shoal.cancel() on a node: in-flight versions finished, nothing new started
+    Internal = 70,  // a bug in shoal (an unexpected exception); please report it
+    Interrupted = 130,  // SIGINT/SIGTERM: in-flight work was cancelled and rolled back
 };
 
 int to_int(ExitCode code);

@@ -247,7 +247,8 @@ void Resolver::resolve_line(const std::string &path, int number, const std::stri
 void Resolver::note_secret(const std::string &name, const std::string &inserted) {
     if (from_environment_.count(name) == 0) return;
     for (const std::string &secret : {vars_.at(name), inserted})
-        if (!secret.empty() && std::find(out_.secrets.begin(), out_.secrets.end(), secret) == out_.secrets.end())
+        if (!secret.empty() &&
+            std::find(out_.secrets.begin(), out_.secrets.end(), secret) == out_.secrets.end())
             out_.secrets.push_back(secret);
 }
 
@@ -381,9 +382,9 @@ void Resolver::meta_command(const std::string &path, int number, const std::stri
         for (size_t k = 1; k < args->size(); ++k) value += (*args)[k];
         vars_[variable] = value;
         // `\set b :a` copies a \getenv value: b is as secret as a.
-        const bool copies_secret = std::any_of(out_.secrets.begin(), out_.secrets.end(), [&](const std::string &secret) {
-            return value.find(secret) != std::string::npos;
-        });
+        const bool copies_secret = std::any_of(
+            out_.secrets.begin(), out_.secrets.end(),
+            [&](const std::string &secret) { return value.find(secret) != std::string::npos; });
         if (copies_secret)
             from_environment_.insert(variable);
         else
@@ -432,7 +433,8 @@ std::string mask_secrets(std::string text, const std::vector<std::string> &secre
     static const std::string kMask = "<\\getenv value>";
     for (const std::string &secret : longest_first) {
         if (secret.empty()) continue;
-        for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMask.size()))
+        for (size_t at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + kMask.size()))
             text.replace(at, secret.size(), kMask);
     }
     return text;

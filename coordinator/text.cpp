@@ -171,7 +171,8 @@ std::string shortened(const std::string &text, size_t max) {
     if (!out.empty() && out.back() == ' ') out.pop_back();
     if (out.size() <= max) return out;
     size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80)
+        --cut;  // a continuation byte
     return out.substr(0, cut) + "...";
 }
 

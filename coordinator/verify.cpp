@@ -49,13 +49,15 @@ std::string window(const std::string &text, size_t at) {
 std::string changed(const SchemaObject &object, const std::string &reference) {
     const std::string what = object.kind + " " + single_line(object.name);
     const std::string &mine = object.definition;
-    if (std::max(mine.size(), reference.size()) > kShortDefinition || mine.find('\n') != std::string::npos ||
-        reference.find('\n') != std::string::npos) {
-        const size_t at = std::mismatch(mine.begin(), mine.begin() + std::min(mine.size(), reference.size()),
-                                        reference.begin())
-                              .first -
-                          mine.begin();
-        return what + " differs: \"" + window(mine, at) + "\", reference \"" + window(reference, at) + "\"";
+    if (std::max(mine.size(), reference.size()) > kShortDefinition ||
+        mine.find('\n') != std::string::npos || reference.find('\n') != std::string::npos) {
+        const size_t at =
+            std::mismatch(mine.begin(), mine.begin() + std::min(mine.size(), reference.size()),
+                          reference.begin())
+                .first -
+            mine.begin();
+        return what + " differs: \"" + window(mine, at) + "\", reference \"" +
+               window(reference, at) + "\"";
     }
     const size_t space = mine.find(' ');
     std::string shown = reference;
@@ -93,10 +95,12 @@ std::vector<VersionGroup> group_fingerprints(const std::vector<SchemaFingerprint
             found = variants.emplace(schema.versions, std::vector<Variant>{}).first;
         }
         auto &list = found->second;
-        auto variant = std::find_if(list.begin(), list.end(),
-                                    [&](const Variant &v) { return v.fingerprint == schema.fingerprint; });
+        auto variant = std::find_if(list.begin(), list.end(), [&](const Variant &v) {
+            return v.fingerprint == schema.fingerprint;
+        });
         if (variant == list.end())
-            variant = list.insert(list.end(), Variant{schema.fingerprint, {}, schema.node, schema.schema, {}});
+            variant = list.insert(list.end(),
+                                  Variant{schema.fingerprint, {}, schema.node, schema.schema, {}});
         variant->schemas.push_back(schema.node + ":" + schema.schema);
     }
     std::vector<VersionGroup> groups;
@@ -107,13 +111,15 @@ std::vector<VersionGroup> group_fingerprints(const std::vector<SchemaFingerprint
             return a.fingerprint < b.fingerprint;
         });
         VersionGroup group{versions, std::move(list.front()), {}};
-        group.outliers.assign(std::make_move_iterator(list.begin() + 1), std::make_move_iterator(list.end()));
+        group.outliers.assign(std::make_move_iterator(list.begin() + 1),
+                              std::make_move_iterator(list.end()));
         groups.push_back(std::move(group));
     }
     return groups;
 }
 
-std::vector<std::string> describe_differences(std::vector<SchemaObject> reference, std::vector<SchemaObject> other) {
+std::vector<std::string> describe_differences(std::vector<SchemaObject> reference,
+                                              std::vector<SchemaObject> other) {
     std::sort(reference.begin(), reference.end(), by_key);
     std::sort(other.begin(), other.end(), by_key);
     std::vector<const SchemaObject *> missing, extra;
@@ -168,13 +174,16 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
             for (const std::string &name : outlier.schemas) names.push_back(printable(name));
             const std::string where = join(collapse(names), ",");
             if (outlier.differences.empty())
-                out += "  " + where + ": structure differs (fingerprint " + outlier.fingerprint + ")\n";
-            for (const std::string &difference : outlier.differences) out += "  " + where + ": " + difference + "\n";
+                out += "  " + where + ": structure differs (fingerprint " + outlier.fingerprint +
+                       ")\n";
+            for (const std::string &difference : outlier.differences)
+                out += "  " + where + ": " + difference + "\n";
         }
     }
     const size_t drift = drift_count(groups);
     if (drift == 0)
-        out += "all " + std::to_string(schemas) + " schemas match the reference of their version list\n";
+        out += "all " + std::to_string(schemas) +
+               " schemas match the reference of their version list\n";
     else
         out += "drift: " + std::to_string(drift) + " of " + std::to_string(schemas) +
                " schemas differ from the reference of their version list\n";
@@ -182,15 +191,17 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
 }
 
 std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread, const std::vector<std::string> &standbys) {
+                               const std::vector<Unread> &unread,
+                               const std::vector<std::string> &standbys) {
     size_t schemas = 0;
     Json list = Json::array();
     for (const VersionGroup &group : groups) {
         schemas += schema_count(group);
         Json outliers = Json::array();
         for (const Variant &outlier : group.outliers)
-            outliers.push_back(
-                {{"fingerprint", outlier.fingerprint}, {"schemas", outlier.schemas}, {"differences", outlier.differences}});
+            outliers.push_back({{"fingerprint", outlier.fingerprint},
+                                {"schemas", outlier.schemas},
+                                {"differences", outlier.differences}});
         list.push_back({{"versions", group.versions},
                         {"schemas", schema_count(group)},
                         {"reference", group.reference.node + ":" + group.reference.schema},

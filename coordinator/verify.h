@@ -52,7 +52,8 @@ std::vector<VersionGroup> group_fingerprints(const std::vector<SchemaFingerprint
 // "table extra_t not in reference", "column users.name type character varying(100),
 // reference text". Objects of a table that is missing or extra as a whole (its
 // columns, constraints, triggers, policies: named "table.object") are not repeated.
-std::vector<std::string> describe_differences(std::vector<SchemaObject> reference, std::vector<SchemaObject> other);
+std::vector<std::string> describe_differences(std::vector<SchemaObject> reference,
+                                              std::vector<SchemaObject> other);
 
 // Number of schemas that differ from their group's reference.
 size_t drift_count(const std::vector<VersionGroup> &groups);
@@ -63,6 +64,7 @@ std::string format_verify(const std::vector<VersionGroup> &groups);
 // "unread":[…],"standbys":[…]}, with the nodes and schemas that could not be
 // read (report.h) and the standbys skipped.
 std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread = {}, const std::vector<std::string> &standbys = {});
+                               const std::vector<Unread> &unread = {},
+                               const std::vector<std::string> &standbys = {});
 
 }  // namespace shoal

@@ -12,7 +12,8 @@ std::optional<FailureLimit> parse_failure_limit(const std::string &text, std::st
     static const std::regex form(R"(^(\d{1,9})(%?)$)");
     std::smatch match;
     if (!std::regex_match(text, match, form)) {
-        error = "--max-failures takes a number of schemas (5) or a percentage (2%), not \"" + text + "\"";
+        error = "--max-failures takes a number of schemas (5) or a percentage (2%), not \"" + text +
+                "\"";
         return std::nullopt;
     }
     FailureLimit limit{std::stol(match[1]), match[2].length() > 0};
@@ -32,7 +33,8 @@ std::vector<int> parse_wave_percents(const std::string &text, std::string &error
         std::smatch match;
         const int value = std::regex_match(item, match, number) ? std::stoi(match[1]) : -1;
         if (value < 1 || value > 100 || (!percents.empty() && value <= percents.back())) {
-            error = "--waves takes ascending percentages from 1 to 100, like 1,10,50,100, not \"" + text + "\"";
+            error = "--waves takes ascending percentages from 1 to 100, like 1,10,50,100, not \"" +
+                    text + "\"";
             return {};
         }
         percents.push_back(value);
@@ -69,9 +71,11 @@ Waves plan_waves(const Plan &plan, const WaveOptions &options) {
     }
     for (size_t k = 0; k < options.percents.size(); ++k) {
         const size_t target = (total * options.percents[k] + 99) / 100;
-        ends.emplace_back(target, "wave " + std::to_string(k + 1) + " (" + std::to_string(options.percents[k]) + "%)");
+        ends.emplace_back(target, "wave " + std::to_string(k + 1) + " (" +
+                                      std::to_string(options.percents[k]) + "%)");
     }
-    if (ends.empty() || ends.back().first < total) ends.emplace_back(total, ends.empty() ? "all" : "the rest");
+    if (ends.empty() || ends.back().first < total)
+        ends.emplace_back(total, ends.empty() ? "all" : "the rest");
 
     waves.of.resize(plan.nodes.size());
     for (size_t n = 0; n < plan.nodes.size(); ++n) waves.of[n].resize(plan.nodes[n].schemas.size());
@@ -81,7 +85,8 @@ Waves plan_waves(const Plan &plan, const WaveOptions &options) {
             if (label == "canary") waves.has_canary = false;
             continue;
         }
-        for (size_t i = start; i < end; ++i) waves.of[order[i].first][order[i].second] = waves.labels.size();
+        for (size_t i = start; i < end; ++i)
+            waves.of[order[i].first][order[i].second] = waves.labels.size();
         waves.labels.push_back(label);
         waves.sizes.push_back(end - start);
         start = end;

@@ -21,9 +21,9 @@ bool read_const_source(const char *source, size_t length, std::string &value, st
 
 // A constant function as read from the catalog.
 struct ConstFunction {
-  std::string value;  // the text it returns
-  std::string data;   // shoal's data after it, "" when none
-  TransactionId written_by = InvalidTransactionId;  // xmin of its pg_proc row: who wrote it last
+    std::string value;                                // the text it returns
+    std::string data;                                 // shoal's data after it, "" when none
+    TransactionId written_by = InvalidTransactionId;  // xmin of its pg_proc row: who wrote it last
 };
 
 // The constant function schema.name() (no arguments), read from its source without

@@ -113,16 +113,16 @@ Oid step_role(const char *schema);
 // the caller back when the scope is left, by a PgError too; a transaction or
 // subtransaction abort restores it as well.
 class RunAs {
- public:
-  explicit RunAs(Oid role);
-  ~RunAs();
-  RunAs(const RunAs &) = delete;
-  RunAs &operator=(const RunAs &) = delete;
+  public:
+    explicit RunAs(Oid role);
+    ~RunAs();
+    RunAs(const RunAs &) = delete;
+    RunAs &operator=(const RunAs &) = delete;
 
- private:
-  bool switched_ = false;
-  Oid saved_user_ = InvalidOid;
-  int saved_context_ = 0;
+  private:
+    bool switched_ = false;
+    Oid saved_user_ = InvalidOid;
+    int saved_context_ = 0;
 };
 
 // Replaces the source of the existing function schema.name(), a SQL function of no
@@ -130,7 +130,8 @@ class RunAs {
 // with pin_search_path, its settings too, to exactly search_path=<schema>, what
 // pg-mig's CREATE OR REPLACE … SET search_path FROM CURRENT leaves. The caller must
 // own it. False, with nothing changed, when there is none such.
-bool rewrite_function_source(const char *schema, const char *name, text *source, bool pin_search_path);
+bool rewrite_function_source(const char *schema, const char *name, text *source,
+                             bool pin_search_path);
 
 // The source (prosrc) of schema.name() taking no arguments, and the transaction
 // that wrote its pg_proc row last (xmin; written_by may be nullptr); nullptr when

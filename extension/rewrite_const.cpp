@@ -15,9 +15,9 @@ extern "C" {
 }
 
 SHOAL_FUNCTION(shoal_rewrite_const) {
-  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
-  const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
-  const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  text *source = PG_GETARG_TEXT_PP(2);
-  PG_RETURN_BOOL(shoal::rewrite_function_source(schema, name, source, false));
+    // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+    const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    text *source = PG_GETARG_TEXT_PP(2);
+    PG_RETURN_BOOL(shoal::rewrite_function_source(schema, name, source, false));
 }

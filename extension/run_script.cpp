@@ -30,80 +30,82 @@ namespace {
 // What the error context callback needs to name the statement being run. Plain data:
 // the callback runs inside ereport and must not touch C++ objects.
 struct RunPosition {
-  const char *version;
-  const char *statement;  // nullptr between statements
-  const char *location;   // "file:line" of the statement's first line, from stage()
-  int number;             // 1-based
-  int count;
+    const char *version;
+    const char *statement;  // nullptr between statements
+    const char *location;   // "file:line" of the statement's first line, from stage()
+    int number;             // 1-based
+    int count;
 };
 
 // How many lines into the statement its first token is: the span a coordinator
 // stages starts with the comments above the statement, but the line worth naming
 // is the statement's own.
 int lines_before_first_token(const char *text) {
-  int lines = 0;
-  const char *p = text;
-  while (*p != '\0') {
-    if (*p == '\n') {
-      ++lines;
-      ++p;
-    } else if (isspace(static_cast<unsigned char>(*p))) {
-      ++p;
-    } else if (p[0] == '-' && p[1] == '-') {
-      while (*p != '\0' && *p != '\n') ++p;
-    } else if (p[0] == '/' && p[1] == '*') {
-      // PostgreSQL's block comments nest.
-      int depth = 0;
-      do {
-        if (p[0] == '/' && p[1] == '*') {
-          ++depth;
-          p += 2;
-        } else if (p[0] == '*' && p[1] == '/') {
-          --depth;
-          p += 2;
+    int lines = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        if (*p == '\n') {
+            ++lines;
+            ++p;
+        } else if (isspace(static_cast<unsigned char>(*p))) {
+            ++p;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p != '\0' && *p != '\n') ++p;
+        } else if (p[0] == '/' && p[1] == '*') {
+            // PostgreSQL's block comments nest.
+            int depth = 0;
+            do {
+                if (p[0] == '/' && p[1] == '*') {
+                    ++depth;
+                    p += 2;
+                } else if (p[0] == '*' && p[1] == '/') {
+                    --depth;
+                    p += 2;
+                } else {
+                    if (*p == '\n') ++lines;
+                    ++p;
+                }
+            } while (depth > 0 && *p != '\0');
         } else {
-          if (*p == '\n') ++lines;
-          ++p;
+            break;
         }
-      } while (depth > 0 && *p != '\0');
-    } else {
-      break;
     }
-  }
-  return lines;
+    return lines;
 }
 
 // errcontext callback: "migration V, statement N of M, at FILE:LINE".
 void name_failing_statement(void *arg) {
-  const auto *run = static_cast<const RunPosition *>(arg);
-  if (run->statement == nullptr) return;
-  const char *colon = strrchr(run->location, ':');
-  char *end = nullptr;
-  long line = colon != nullptr ? strtol(colon + 1, &end, 10) : 0;
-  if (colon == nullptr || end == colon + 1 || *end != '\0') {
-    errcontext("migration %s, statement %d of %d, at %s", run->version, run->number, run->count, run->location);
-    return;
-  }
-  errcontext("migration %s, statement %d of %d, at %.*s:%ld", run->version, run->number, run->count,
-             static_cast<int>(colon - run->location), run->location, line + lines_before_first_token(run->statement));
+    const auto *run = static_cast<const RunPosition *>(arg);
+    if (run->statement == nullptr) return;
+    const char *colon = strrchr(run->location, ':');
+    char *end = nullptr;
+    long line = colon != nullptr ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == nullptr || end == colon + 1 || *end != '\0') {
+        errcontext("migration %s, statement %d of %d, at %s", run->version, run->number, run->count,
+                   run->location);
+        return;
+    }
+    errcontext("migration %s, statement %d of %d, at %.*s:%ld", run->version, run->number,
+               run->count, static_cast<int>(colon - run->location), run->location,
+               line + lines_before_first_token(run->statement));
 }
 
 // Keeps name_failing_statement on PostgreSQL's error context stack for one scope,
 // also when the scope is left by a PgError.
 class ErrorContextScope {
- public:
-  explicit ErrorContextScope(RunPosition *position) {
-    callback_.callback = name_failing_statement;
-    callback_.arg = position;
-    callback_.previous = error_context_stack;
-    error_context_stack = &callback_;
-  }
-  ~ErrorContextScope() { error_context_stack = callback_.previous; }
-  ErrorContextScope(const ErrorContextScope &) = delete;
-  ErrorContextScope &operator=(const ErrorContextScope &) = delete;
+  public:
+    explicit ErrorContextScope(RunPosition *position) {
+        callback_.callback = name_failing_statement;
+        callback_.arg = position;
+        callback_.previous = error_context_stack;
+        error_context_stack = &callback_;
+    }
+    ~ErrorContextScope() { error_context_stack = callback_.previous; }
+    ErrorContextScope(const ErrorContextScope &) = delete;
+    ErrorContextScope &operator=(const ErrorContextScope &) = delete;
 
- private:
-  ErrorContextCallback callback_{};
+  private:
+    ErrorContextCallback callback_{};
 };
 
 const int kLeftSchema = MAKE_SQLSTATE('S', 'H', '0', '0', '7');
@@ -112,105 +114,114 @@ const int kLeftSchema = MAKE_SQLSTATE('S', 'H', '0', '0', '7');
 // search_path or the role (RESET ALL, SET ROLE, set_config in a DO block) would
 // create the rest of its objects elsewhere, or as someone else, and be stamped.
 struct StepFrame {
-  std::string search_path;
-  Oid user;
-  Oid session_user;
-  bool run_lock;    // the session's run lock and run membership: session advisory
-  bool run_member;  // locks, which pg_advisory_unlock_all() would release for good
+    std::string search_path;
+    Oid user;
+    Oid session_user;
+    bool run_lock;    // the session's run lock and run membership: session advisory
+    bool run_member;  // locks, which pg_advisory_unlock_all() would release for good
 };
 
 StepFrame current_frame() {
-  return StepFrame{shoal::search_path_setting(), shoal::current_user_id(), shoal::session_user_id(),
-                   shoal::holds_run_lock(), shoal::is_run_member()};
+    return StepFrame{shoal::search_path_setting(), shoal::current_user_id(),
+                     shoal::session_user_id(), shoal::holds_run_lock(), shoal::is_run_member()};
 }
 
 // Raises SH007, naming everything that moved, while the statement that moved it
 // is still the one the error context names.
 void check_frame(const StepFrame &expected, const char *schema, const char *version) {
-  const StepFrame now = current_frame();
-  std::string moved;
-  const auto add = [&moved](const std::string &what) { moved += (moved.empty() ? "" : "; ") + what; };
-  if (now.search_path != expected.search_path)
-    add("search_path is " + shoal::quote_literal(now.search_path.c_str()) + ", the step set " +
-        shoal::quote_literal(expected.search_path.c_str()));
-  if (now.user != expected.user)
-    add("the current user is " + shoal::role_name(now.user) + ", the step's is " + shoal::role_name(expected.user));
-  if (now.session_user != expected.session_user)
-    add("the session user is " + shoal::role_name(now.session_user) + ", the step's is " +
-        shoal::role_name(expected.session_user));
-  if (now.run_lock != expected.run_lock || now.run_member != expected.run_member)
-    add(std::string("the session ") + (expected.run_lock && !now.run_lock ? "released the run lock"
-                                       : expected.run_member && !now.run_member ? "left its run"
-                                                                                : "took shoal's run lock") +
-        " (session advisory locks; no rollback gives them back)");
-  if (moved.empty()) return;
-  shoal::report_error(kLeftSchema,
-                      std::string("version ") + version + " left its step in schema " + shoal::quote_ident(schema) +
-                          ": " + moved,
-                      "A version runs in its schema as its step's role: it must not RESET ALL, SET ROLE, SET "
-                      "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names instead.");
+    const StepFrame now = current_frame();
+    std::string moved;
+    const auto add = [&moved](const std::string &what) {
+        moved += (moved.empty() ? "" : "; ") + what;
+    };
+    if (now.search_path != expected.search_path)
+        add("search_path is " + shoal::quote_literal(now.search_path.c_str()) + ", the step set " +
+            shoal::quote_literal(expected.search_path.c_str()));
+    if (now.user != expected.user)
+        add("the current user is " + shoal::role_name(now.user) + ", the step's is " +
+            shoal::role_name(expected.user));
+    if (now.session_user != expected.session_user)
+        add("the session user is " + shoal::role_name(now.session_user) + ", the step's is " +
+            shoal::role_name(expected.session_user));
+    if (now.run_lock != expected.run_lock || now.run_member != expected.run_member)
+        add(std::string("the session ") +
+            (expected.run_lock && !now.run_lock       ? "released the run lock"
+             : expected.run_member && !now.run_member ? "left its run"
+                                                      : "took shoal's run lock") +
+            " (session advisory locks; no rollback gives them back)");
+    if (moved.empty()) return;
+    shoal::report_error(
+        kLeftSchema,
+        std::string("version ") + version + " left its step in schema " +
+            shoal::quote_ident(schema) + ": " + moved,
+        "A version runs in its schema as its step's role: it must not RESET ALL, SET ROLE, SET "
+        "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names "
+        "instead.");
 }
 
 // Marks the statements of a step as running, for the utility hook (step.hpp), also
 // when the scope is left by a PgError.
 class StepScope {
- public:
-  StepScope() { ++shoal::step_depth; }
-  ~StepScope() { --shoal::step_depth; }
-  StepScope(const StepScope &) = delete;
-  StepScope &operator=(const StepScope &) = delete;
+  public:
+    StepScope() { ++shoal::step_depth; }
+    ~StepScope() { --shoal::step_depth; }
+    StepScope(const StepScope &) = delete;
+    StepScope &operator=(const StepScope &) = delete;
 };
 
 }  // namespace
 
 namespace shoal {
 
-int run_statements(const char *schema, const char *version, const std::vector<const char *> &statements,
+int run_statements(const char *schema, const char *version,
+                   const std::vector<const char *> &statements,
                    const std::vector<const char *> &locations) {
-  if (statements.size() != locations.size())
-    report_error(ERRCODE_INVALID_PARAMETER_VALUE,
-                 std::to_string(statements.size()) + " statements but " + std::to_string(locations.size()) +
-                     " locations");
-  RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
-  const int guc_level = enter_schema(schema);
-  const ObjectAddresses *temp_before = temp_objects();
-  {
-    RunAs owner(step_role(schema));
-    const StepFrame frame = current_frame();
-    StepScope step;
-    ErrorContextScope context(&position);
-    for (size_t i = 0; i < statements.size(); ++i) {
-      position.statement = statements[i];
-      position.location = locations[i];
-      position.number = static_cast<int>(i) + 1;
-      const int code = spi_execute(statements[i]);
-      if (code < 0)
-        report_error(ERRCODE_FEATURE_NOT_SUPPORTED,
-                     std::string("this statement cannot run inside mig_apply(): ") + SPI_result_code_string(code),
-                     "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not belong in a "
-                     "migration run in one transaction.");
-      check_frame(frame, schema, version);
+    if (statements.size() != locations.size())
+        report_error(ERRCODE_INVALID_PARAMETER_VALUE,
+                     std::to_string(statements.size()) + " statements but " +
+                         std::to_string(locations.size()) + " locations");
+    RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
+    const int guc_level = enter_schema(schema);
+    const ObjectAddresses *temp_before = temp_objects();
+    {
+        RunAs owner(step_role(schema));
+        const StepFrame frame = current_frame();
+        StepScope step;
+        ErrorContextScope context(&position);
+        for (size_t i = 0; i < statements.size(); ++i) {
+            position.statement = statements[i];
+            position.location = locations[i];
+            position.number = static_cast<int>(i) + 1;
+            const int code = spi_execute(statements[i]);
+            if (code < 0)
+                report_error(ERRCODE_FEATURE_NOT_SUPPORTED,
+                             std::string("this statement cannot run inside mig_apply(): ") +
+                                 SPI_result_code_string(code),
+                             "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not "
+                             "belong in a "
+                             "migration run in one transaction.");
+            check_frame(frame, schema, version);
+        }
+        position.statement = nullptr;
+        drop_temp_objects_since(temp_before);
     }
-    position.statement = nullptr;
-    drop_temp_objects_since(temp_before);
-  }
-  leave_schema(guc_level);
-  return static_cast<int>(statements.size());
+    leave_schema(guc_level);
+    return static_cast<int>(statements.size());
 }
 
 }  // namespace shoal
 
 SHOAL_FUNCTION(shoal_run_script) {
-  // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
-  const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
-  const char *version = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  ArrayType *statement_array = PG_GETARG_ARRAYTYPE_P(2);
-  ArrayType *location_array = PG_GETARG_ARRAYTYPE_P(3);
+    // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+    const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char *version = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    ArrayType *statement_array = PG_GETARG_ARRAYTYPE_P(2);
+    ArrayType *location_array = PG_GETARG_ARRAYTYPE_P(3);
 
-  const auto statements = shoal::text_array_elements(statement_array, "statements");
-  const auto locations = shoal::text_array_elements(location_array, "locations");
-  shoal::spi_connect();
-  const int ran = shoal::run_statements(schema, version, statements, locations);
-  shoal::spi_finish();
-  PG_RETURN_INT32(ran);
+    const auto statements = shoal::text_array_elements(statement_array, "statements");
+    const auto locations = shoal::text_array_elements(location_array, "locations");
+    shoal::spi_connect();
+    const int ran = shoal::run_statements(schema, version, statements, locations);
+    shoal::spi_finish();
+    PG_RETURN_INT32(ran);
 }

@@ -9,7 +9,8 @@ namespace shoal {
 // search_path set to exactly `schema`, restoring every setting afterwards; a
 // failing statement's error names `version` and its location ("file:line").
 // Returns how many ran.
-int run_statements(const char *schema, const char *version, const std::vector<const char *> &statements,
+int run_statements(const char *schema, const char *version,
+                   const std::vector<const char *> &statements,
                    const std::vector<const char *> &locations);
 
 }  // namespace shoal

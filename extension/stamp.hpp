@@ -22,10 +22,11 @@ std::string stamp_data(const ConstFunction *list, const ConstFunction *old_data)
 // A schema's stamp as texts, kept as they were written so that a change touches
 // only what it changes.
 struct Stamp {
-  std::string list;                   // pg-mig's value, a JSON array; "" when there is no stamp
-  std::vector<std::string> versions;  // the list's versions, oldest first
-  std::string data;                   // shoal's per-version data, "" when none
-  bool has_old_data = false;          // a shoal_stamp_const() from before 1.5 is there: the next write drops it
+    std::string list;                   // pg-mig's value, a JSON array; "" when there is no stamp
+    std::vector<std::string> versions;  // the list's versions, oldest first
+    std::string data;                   // shoal's per-version data, "" when none
+    bool has_old_data =
+        false;  // a shoal_stamp_const() from before 1.5 is there: the next write drops it
 };
 
 // The schema's stamp, read from the catalog without running it (take the schema

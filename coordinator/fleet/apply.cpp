@@ -54,7 +54,8 @@ bool stage_plan(const std::vector<Node *> &planned, const MigrationDir &dir, con
         std::set<const Version *> seen;
         for (const SchemaPlan &schema : plan.nodes[i].schemas)
             for (const Version *version : schema.steps)
-                if (seen.insert(version).second) items.back().push_back(StageItem{version, plan.direction});
+                if (seen.insert(version).second)
+                    items.back().push_back(StageItem{version, plan.direction});
     }
     return stage(nodes, dir, items);
 }
@@ -72,7 +73,7 @@ void add(DriveResult &total, DriveResult round) {
 }
 
 class Migrate {
-public:
+  public:
     Migrate(const Config &config, const MigrationDir &dir)
         : config_(config), dir_(dir), up_(config.command != Command::Undo), progress_(config.json) {
         summary_.command = up_ ? "apply" : "undo";
@@ -80,7 +81,7 @@ public:
 
     int run();
 
-private:
+  private:
     // Plans for the usable nodes; planned_[i] is the node of plan.nodes[i].
     Plan make_plan();
     void report_node_problems();
@@ -100,8 +101,8 @@ private:
     bool all_usable() const;
     // Never reached at the start of the run (not lost later).
     bool unreachable(const Node &node) const {
-        return std::find(summary_.unreachable.begin(), summary_.unreachable.end(), node.spec.display) !=
-               summary_.unreachable.end();
+        return std::find(summary_.unreachable.begin(), summary_.unreachable.end(),
+                         node.spec.display) != summary_.unreachable.end();
     }
     bool before_after(const std::optional<Script> &script);
 
@@ -112,7 +113,7 @@ private:
     std::vector<Node> nodes_;
     std::vector<Node *> planned_;
     RunSummary summary_;
-    std::set<std::string> reported_;  // nodes whose problem was printed
+    std::set<std::string> reported_;   // nodes whose problem was printed
     std::set<const Node *> left_out_;  // nodes whose planned steps count as not done
     std::vector<SchemaError> unreadable_;
     std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
@@ -134,8 +135,10 @@ void Migrate::report_node_problems() {
 }
 
 bool Migrate::report_plan_problems(const Plan &plan) const {
-    for (const PlanProblem &warning : plan.warnings) std::cerr << "warning: " << format_plan_problem(warning) << "\n";
-    for (const PlanProblem &error : plan.errors) std::cerr << "error: " << format_plan_problem(error) << "\n";
+    for (const PlanProblem &warning : plan.warnings)
+        std::cerr << "warning: " << format_plan_problem(warning) << "\n";
+    for (const PlanProblem &error : plan.errors)
+        std::cerr << "error: " << format_plan_problem(error) << "\n";
     return !plan.errors.empty();
 }
 
@@ -152,16 +155,19 @@ void Migrate::record(const std::vector<NodeError> &errors, bool leave_run) {
 void Migrate::count_left_out(const Plan &plan) {
     for (size_t i = 0; i < planned_.size(); ++i) {
         if (planned_[i]->usable || !left_out_.insert(planned_[i]).second) continue;
-        for (const SchemaPlan &schema : plan.nodes[i].schemas) summary_.drive.not_done += schema.steps.size();
+        for (const SchemaPlan &schema : plan.nodes[i].schemas)
+            summary_.drive.not_done += schema.steps.size();
     }
 }
 
 void Migrate::note_unreadable() {
     for (const Node *node : usable_nodes(nodes_))
         for (const SchemaState &schema : node->state.schemas)
-            if (!schema.problem.empty() && unreadable_seen_.insert({node->spec.display, schema.schema}).second)
+            if (!schema.problem.empty() &&
+                unreadable_seen_.insert({node->spec.display, schema.schema}).second)
                 unreadable_.push_back(SchemaError{node->spec.display, schema.schema, "",
-                                                  "its stamp cannot be read: " + schema.problem, ""});
+                                                  "its stamp cannot be read: " + schema.problem,
+                                                  ""});
 }
 
 // Releases the run lock on every node, then returns `code`.
@@ -198,7 +204,9 @@ int Migrate::finish_summary() {
             std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
             lost.push_back(node.spec.display);
         auto done = summary_.drive.done_on.find(node.spec.display);
-        if (config_.synchronous_commit || done == summary_.drive.done_on.end() || confirmed.count(&node)) continue;
+        if (config_.synchronous_commit || done == summary_.drive.done_on.end() ||
+            confirmed.count(&node))
+            continue;
         summary_.drive.done -= done->second;
         summary_.unconfirmed += done->second;
         done->second = 0;
@@ -218,9 +226,8 @@ bool Migrate::before_after(const std::optional<Script> &script) {
 }
 
 bool Migrate::all_usable() const {
-    return std::all_of(nodes_.begin(), nodes_.end(), [&](const Node &node) {
-        return node.usable || unreachable(node);
-    });
+    return std::all_of(nodes_.begin(), nodes_.end(),
+                       [&](const Node &node) { return node.usable || unreachable(node); });
 }
 
 int Migrate::run() {
@@ -231,7 +238,8 @@ int Migrate::run() {
         if (!node.usable) summary_.unreachable.push_back(node.spec.display);
     report_node_problems();
     if (!summary_.unreachable.empty() && !config_.skip_unreachable) {
-        std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on the others)\n";
+        std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on "
+                     "the others)\n";
         return to_int(ExitCode::Unreachable);
     }
     if (usable_nodes(nodes_).empty()) {
@@ -240,8 +248,8 @@ int Migrate::run() {
         return finish_summary();
     }
     const ExtensionMode extension = !config_.install_extension ? ExtensionMode::Check
-                                    : config_.dry                ? ExtensionMode::Preview
-                                                                 : ExtensionMode::Install;
+                                    : config_.dry              ? ExtensionMode::Preview
+                                                               : ExtensionMode::Install;
     if (!check_extensions(usable_nodes(nodes_), extension)) {
         report_node_problems();
         return to_int(left_out_code(nodes_));
@@ -255,7 +263,8 @@ int Migrate::run() {
     // keep a real run from starting.
     const LockResult lock = config_.dry ? LockResult{} : lock_run(usable_nodes(nodes_), digest);
     if (!lock.ok) {
-        for (const std::string &message : lock.messages) std::cerr << "shoal: run lock: " << message << "\n";
+        for (const std::string &message : lock.messages)
+            std::cerr << "shoal: run lock: " << message << "\n";
         return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
     }
     if (!read_stamps(usable_nodes(nodes_))) {
@@ -271,13 +280,15 @@ int Migrate::run() {
 
     const size_t steps = step_count(plan);
     auto nodes = usable_nodes(nodes_);
-    const BeforeAfter scripts = before_after_decision(steps, !up_, config_.force, read_fingerprints(nodes, dir_));
+    const BeforeAfter scripts =
+        before_after_decision(steps, !up_, config_.force, read_fingerprints(nodes, dir_));
     if (config_.dry) {
         DryRun dry{{}, scripts, {}};
         if (dir_.before) dry.scripts.push_back("before.sql");
         if (dir_.after) dry.scripts.push_back("after.sql");
         for (const Node &node : nodes_)
-            if (!node.extension_fix.empty()) dry.extension.emplace_back(node.spec.display, node.extension_fix);
+            if (!node.extension_fix.empty())
+                dry.extension.emplace_back(node.spec.display, node.extension_fix);
         report_node_problems();
         print_plan(plan, config_.json, dry);
         return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
@@ -296,7 +307,8 @@ int Migrate::run() {
     print_plan(plan, config_.json);
     // A crash from here on must rerun before.sql and after.sql next time; a
     // node where that cannot be made sure of is left out of the run.
-    record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""), "clearing the rerun fingerprint"),
+    record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""),
+                              "clearing the rerun fingerprint"),
            true);
     // During an undo a deploy gate must not pass: a node whose digest still
     // reads the code's is left out.
@@ -319,9 +331,10 @@ int Migrate::run() {
         if (round == kMaxRounds) {
             // Each round created schemas that the next one had to migrate.
             summary_.drive.not_done += step_count(plan);
-            summary_.run_errors.push_back(std::to_string(step_count(plan)) + " steps still planned after " +
-                                          std::to_string(kMaxRounds) +
-                                          " rounds: every round created schemas that match a prefix");
+            summary_.run_errors.push_back(
+                std::to_string(step_count(plan)) + " steps still planned after " +
+                std::to_string(kMaxRounds) +
+                " rounds: every round created schemas that match a prefix");
             break;
         }
         // A node that cannot stage is left out of this run; the others go on.
@@ -334,8 +347,8 @@ int Migrate::run() {
                 }
         count_left_out(plan);
         add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_));
-        if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted || !summary_.drive.lost.empty() ||
-            !summary_.drive.cancelled.empty())
+        if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted ||
+            !summary_.drive.lost.empty() || !summary_.drive.cancelled.empty())
             break;
         // The run may have created schemas that now match a prefix. If it did
         // not, every planned step is done and there is nothing to read again.
@@ -344,7 +357,8 @@ int Migrate::run() {
         note_unreadable();
         plan = make_plan();
         if (report_plan_problems(plan)) {
-            summary_.script_errors.push_back("the plan for schemas created during the run has problems (above)");
+            summary_.script_errors.push_back(
+                "the plan for schemas created during the run has problems (above)");
             break;
         }
     }
@@ -355,8 +369,9 @@ int Migrate::run() {
     if (!summary_.drive.cancelled.empty()) return finish_summary();
     before_after(dir_.after);
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
-                       summary_.script_errors.empty() && summary_.run_errors.empty() && unreadable_.empty() &&
-                       summary_.drive.not_done == 0 && !interrupted() && all_usable();
+                       summary_.script_errors.empty() && summary_.run_errors.empty() &&
+                       unreadable_.empty() && summary_.drive.not_done == 0 && !interrupted() &&
+                       all_usable();
     if (clean) {
         // Read after after.sql, as pg-mig does: it may have changed the schemas.
         // A node left with an empty fingerprint (its schemas could not be read,
@@ -387,22 +402,23 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
     // "shoal apply run 1a2b3c4d": the run id run_holder() ends with, so a run's
     // sessions in pg_stat_activity match the holder shoal.run_lock shows.
     const std::string &holder = run_holder();
-    set_session_name("shoal " + command_name(config.command) + holder.substr(holder.rfind(" run ")));
+    set_session_name("shoal " + command_name(config.command) +
+                     holder.substr(holder.rfind(" run ")));
     switch (config.command) {
-    case Command::Apply:
-    case Command::Undo:
-        return Migrate(config, dir).run();
-    case Command::Status:
-        return command_status(config, dir);
-    case Command::Check:
-        return command_check(config, dir);
-    case Command::Verify:
-        return command_verify(config, dir);
-    case Command::Lint:
-        return command_trace(config, dir);
-    default:
-        std::cerr << "shoal: not an online command\n";
-        return to_int(ExitCode::Usage);
+        case Command::Apply:
+        case Command::Undo:
+            return Migrate(config, dir).run();
+        case Command::Status:
+            return command_status(config, dir);
+        case Command::Check:
+            return command_check(config, dir);
+        case Command::Verify:
+            return command_verify(config, dir);
+        case Command::Lint:
+            return command_trace(config, dir);
+        default:
+            std::cerr << "shoal: not an online command\n";
+            return to_int(ExitCode::Usage);
     }
 }
 

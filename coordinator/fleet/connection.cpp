@@ -62,7 +62,8 @@ std::string &session_name() {
 // Whether the libpq we run with has a connection keyword (tcp_user_timeout
 // came with libpq 12; an unknown keyword would fail every connection).
 bool libpq_knows(const char *keyword) {
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconndefaults(), &PQconninfoFree);
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconndefaults(),
+                                                                         &PQconninfoFree);
     for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
         if (std::string(option->keyword) == keyword) return true;
     return false;
@@ -82,7 +83,8 @@ PGconn *start_connecting(const std::string &conninfo) {
         keywords.push_back(keyword);
         values.push_back(held.emplace_back(std::move(value)).c_str());
     };
-    if (!std::getenv("PGCONNECT_TIMEOUT")) add("connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds));
+    if (!std::getenv("PGCONNECT_TIMEOUT"))
+        add("connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds));
     add("keepalives", "1");
     add("keepalives_idle", std::to_string(kKeepalivesIdleSeconds));
     add("keepalives_interval", std::to_string(kKeepalivesIntervalSeconds));
@@ -99,7 +101,8 @@ PGconn *start_connecting(const std::string &conninfo) {
 // The connect_timeout libpq settled on (ours, the environment's or the user's),
 // in seconds as libpq reads it: 0 (or less) waits forever, 1 means 2.
 int effective_connect_timeout(PGconn *conn) {
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn), &PQconninfoFree);
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn),
+                                                                         &PQconninfoFree);
     for (const PQconninfoOption *option = options.get(); option && option->keyword; ++option)
         if (std::string(option->keyword) == "connect_timeout" && option->val && *option->val) {
             const int seconds = std::atoi(option->val);
@@ -182,13 +185,13 @@ int Connection::socket() const { return conn_ ? PQsocket(conn_.get()) : -1; }
 
 short Connection::wanted_events() const {
     switch (state_) {
-    case State::Connecting:
-        return poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-    case State::Busy:
-        return POLLIN | (need_flush_ ? POLLOUT : 0);
-    case State::Idle:
-    case State::Broken:
-        break;
+        case State::Connecting:
+            return poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+        case State::Busy:
+            return POLLIN | (need_flush_ ? POLLOUT : 0);
+        case State::Idle:
+        case State::Broken:
+            break;
     }
     return 0;
 }
@@ -204,8 +207,9 @@ PGTransactionStatusType Connection::transaction_status() const {
 
 void Connection::fail(std::string message) {
     DbError error;
-    error.message = (state_ == State::Connecting ? "cannot connect to " : "connection to ") + display_ +
-                    (state_ == State::Connecting ? ": " : " lost: ") + trim(std::move(message));
+    error.message = (state_ == State::Connecting ? "cannot connect to " : "connection to ") +
+                    display_ + (state_ == State::Connecting ? ": " : " lost: ") +
+                    trim(std::move(message));
     state_ = State::Broken;
     broken_reason_ = error;
     if (!outcome_.error) outcome_.error = error;
@@ -230,9 +234,11 @@ void Connection::check_deadline(Clock::time_point now) {
     if (now < deadline_) return;
     deadline_ = Clock::time_point::max();
     const std::string waited = "no answer within " + std::to_string(limit_.count()) + " s";
-    abandon(state_ == State::Connecting
-                ? waited + " (connect_timeout; set it in the node's conninfo or URI, or PGCONNECT_TIMEOUT)"
-                : waited + "; what it ran was cancelled and the connection closed");
+    abandon(
+        state_ == State::Connecting
+            ? waited +
+                  " (connect_timeout; set it in the node's conninfo or URI, or PGCONNECT_TIMEOUT)"
+            : waited + "; what it ran was cancelled and the connection closed");
 }
 
 void Connection::step() {
@@ -286,7 +292,8 @@ void Connection::send(Batch batch) {
     for (const std::string &name : preparing_) {
         const Query &query = *std::find_if(batch.begin(), batch.end(),
                                            [&](const Query &q) { return q.prepared_as == name; });
-        if (!PQsendPrepare(conn, name.c_str(), query.sql.c_str(), static_cast<int>(query.params.size()), nullptr)) {
+        if (!PQsendPrepare(conn, name.c_str(), query.sql.c_str(),
+                           static_cast<int>(query.params.size()), nullptr)) {
             fail(PQerrorMessage(conn));
             return;
         }
@@ -297,10 +304,10 @@ void Connection::send(Batch batch) {
         for (const auto &param : query.params) values.push_back(param ? param->c_str() : nullptr);
         const int count = static_cast<int>(values.size());
         const int sent = query.prepared_as.empty()
-                             ? PQsendQueryParams(conn, query.sql.c_str(), count, nullptr, values.data(), nullptr,
-                                                 nullptr, 0)
-                             : PQsendQueryPrepared(conn, query.prepared_as.c_str(), count, values.data(), nullptr,
-                                                   nullptr, 0);
+                             ? PQsendQueryParams(conn, query.sql.c_str(), count, nullptr,
+                                                 values.data(), nullptr, nullptr, 0)
+                             : PQsendQueryPrepared(conn, query.prepared_as.c_str(), count,
+                                                   values.data(), nullptr, nullptr, 0);
         if (!sent) {
             fail(PQerrorMessage(conn));
             return;
@@ -323,51 +330,55 @@ void Connection::absorb(PGresult *raw) {
         if (!outcome_.error) outcome_.error = std::move(error);
     };
     switch (status) {
-    case PGRES_TUPLES_OK:
-    case PGRES_COMMAND_OK:
-    case PGRES_EMPTY_QUERY:  // a statement of only comments: nothing ran, nothing failed
-        current_ = rows_of(raw);
-        break;
-    case PGRES_SINGLE_TUPLE: {  // single-row mode is never turned on; taken as rows all the same
-        Rows more = rows_of(raw);
-        if (!current_) current_ = Rows{};
-        for (auto &row : more.rows) current_->rows.push_back(std::move(row));
-        break;
-    }
-    case PGRES_FATAL_ERROR:
-        first_error(error_of(raw));
-        break;
-    case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice receiver
-        break;
-    case PGRES_BAD_RESPONSE:
-        first_error(client_error("the server's response could not be understood: " +
-                                 trim(PQresultErrorMessage(raw))));
-        break;
-    case PGRES_COPY_OUT:
-        first_error(client_error(std::string("COPY … TO STDOUT cannot run here (its rows were discarded): ") +
-                                 kNoDataChannel));
-        copy_ = Copy::Out;
-        break;
-    case PGRES_COPY_IN:
-    case PGRES_COPY_BOTH:
-        first_error(client_error(std::string("COPY … FROM STDIN cannot run here (the server was told to abort it): ") +
-                                 kNoDataChannel));
-        copy_ = status == PGRES_COPY_IN ? Copy::In : Copy::Both;
-        copy_end_sent_ = false;
-        break;
-    case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error in the batch
-        break;
-    case PGRES_PIPELINE_SYNC:
-        if (!PQexitPipelineMode(conn_.get())) {
-            fail(PQerrorMessage(conn_.get()));
-            return;
+        case PGRES_TUPLES_OK:
+        case PGRES_COMMAND_OK:
+        case PGRES_EMPTY_QUERY:  // a statement of only comments: nothing ran, nothing failed
+            current_ = rows_of(raw);
+            break;
+        case PGRES_SINGLE_TUPLE: {  // single-row mode is never turned on; taken as rows all the
+                                    // same
+            Rows more = rows_of(raw);
+            if (!current_) current_ = Rows{};
+            for (auto &row : more.rows) current_->rows.push_back(std::move(row));
+            break;
         }
-        pipelined_ = false;
-        state_ = State::Idle;
-        break;
-    default:  // statuses of a newer libpq than this code knows
-        first_error(client_error(std::string("unexpected result ") + PQresStatus(status)));
-        break;
+        case PGRES_FATAL_ERROR:
+            first_error(error_of(raw));
+            break;
+        case PGRES_NONFATAL_ERROR:  // a notice; libpq hands those to the notice receiver
+            break;
+        case PGRES_BAD_RESPONSE:
+            first_error(client_error("the server's response could not be understood: " +
+                                     trim(PQresultErrorMessage(raw))));
+            break;
+        case PGRES_COPY_OUT:
+            first_error(client_error(
+                std::string("COPY … TO STDOUT cannot run here (its rows were discarded): ") +
+                kNoDataChannel));
+            copy_ = Copy::Out;
+            break;
+        case PGRES_COPY_IN:
+        case PGRES_COPY_BOTH:
+            first_error(client_error(
+                std::string(
+                    "COPY … FROM STDIN cannot run here (the server was told to abort it): ") +
+                kNoDataChannel));
+            copy_ = status == PGRES_COPY_IN ? Copy::In : Copy::Both;
+            copy_end_sent_ = false;
+            break;
+        case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error in the batch
+            break;
+        case PGRES_PIPELINE_SYNC:
+            if (!PQexitPipelineMode(conn_.get())) {
+                fail(PQerrorMessage(conn_.get()));
+                return;
+            }
+            pipelined_ = false;
+            state_ = State::Idle;
+            break;
+        default:  // statuses of a newer libpq than this code knows
+            first_error(client_error(std::string("unexpected result ") + PQresStatus(status)));
+            break;
     }
 }
 

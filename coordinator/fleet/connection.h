@@ -57,7 +57,8 @@ struct DbError {
 // given a name: the connection then prepares it the first time and afterwards
 // only binds and runs it, so the server does not parse and plan it again.
 struct Query {
-    Query(std::string sql_text, std::vector<std::optional<std::string>> values = {}, std::string name = {})
+    Query(std::string sql_text, std::vector<std::optional<std::string>> values = {},
+          std::string name = {})
         : sql(std::move(sql_text)), params(std::move(values)), prepared_as(std::move(name)) {}
 
     std::string sql;
@@ -95,7 +96,7 @@ using Batch = std::vector<Query>;
 std::string text_array(const std::vector<std::string> &items);
 
 class Connection {
-public:
+  public:
     enum class State { Connecting, Idle, Busy, Broken };
 
     // Starts connecting; never blocks on the network. `display` names the node in
@@ -143,7 +144,7 @@ public:
     // Quotes an identifier for this connection's encoding.
     std::string quote_ident(const std::string &name) const;
 
-private:
+  private:
     void fail(std::string message);
     void finish_connecting();
     void flush();
@@ -159,8 +160,8 @@ private:
 
     bool pipelined_ = false;
     bool need_flush_ = false;
-    std::set<std::string> prepared_;      // statements this session has
-    std::deque<std::string> preparing_;   // prepared by the batch in flight, in order
+    std::set<std::string> prepared_;     // statements this session has
+    std::deque<std::string> preparing_;  // prepared by the batch in flight, in order
     Outcome outcome_;
     std::optional<Rows> current_;  // rows of the query being read
     // Where libpq's notice receiver puts what the server says below ERROR: on

@@ -81,9 +81,9 @@ struct Worker {
     Phase phase = Phase::Connecting;
     const Unit *unit = nullptr;  // the schedule's unit whose step it runs
     Clock::time_point delay_until{};
-    std::vector<std::string> drops;  // solo: leftover indexes still to drop
-    size_t solo_next = 0;            // solo: next statement
-    std::optional<DbError> error;    // the step's failure, while rolling back / resetting
+    std::vector<std::string> drops;       // solo: leftover indexes still to drop
+    size_t solo_next = 0;                 // solo: next statement
+    std::optional<DbError> error;         // the step's failure, while rolling back / resetting
     std::optional<StepSettings> session;  // what the connection's session is known to have
     int backend_pid = 0;                  // its server process, once joined
     Clock::time_point step_started{};     // when its running step was sent
@@ -91,7 +91,7 @@ struct Worker {
 
 // The control_state() query that reads one node's steering.
 struct Control {
-    bool asking = false;  // a control_state() query is in flight
+    bool asking = false;        // a control_state() query is in flight
     bool asking_waits = false;  // ... and the wait events of the node's steps
     Clock::time_point next_ask{};
     Clock::time_point next_wait_ask{};
@@ -114,24 +114,31 @@ std::vector<ScheduledNode> scheduled_nodes(const std::vector<Node> &nodes) {
     return scheduled;
 }
 
-std::vector<size_t> node_of_plan(const std::vector<Node> &nodes, const std::vector<Node *> &planned) {
+std::vector<size_t> node_of_plan(const std::vector<Node> &nodes,
+                                 const std::vector<Node *> &planned) {
     std::vector<size_t> node_of;
     for (const Node *node : planned) node_of.push_back(static_cast<size_t>(node - nodes.data()));
     return node_of;
 }
 
 class Driver {
-public:
-    Driver(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir, const Plan &plan,
-           const DriveSettings &settings, Progress &progress)
-        : nodes_(nodes), dir_(dir), plan_(plan), settings_(settings), progress_(progress), random_(std::random_device{}()),
+  public:
+    Driver(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
+           const Plan &plan, const DriveSettings &settings, Progress &progress)
+        : nodes_(nodes),
+          dir_(dir),
+          plan_(plan),
+          settings_(settings),
+          progress_(progress),
+          random_(std::random_device{}()),
           schedule_(plan, dir, scheduled_nodes(nodes), node_of_plan(nodes, planned),
-                    ScheduleSettings{plan.direction, settings.retries, settings.waves, settings.max_failures},
+                    ScheduleSettings{plan.direction, settings.retries, settings.waves,
+                                     settings.max_failures},
                     [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); }) {}
 
     DriveResult run();
 
-private:
+  private:
     bool up() const { return plan_.direction == Direction::Up; }
     const Version &version_of(const Unit &unit) const { return schedule_.version_of(unit); }
     const Script &script_of(const Unit &unit) const { return schedule_.script_of(unit); }
@@ -180,7 +187,7 @@ private:
     std::mt19937 random_;
     Schedule schedule_;
     std::vector<Worker> workers_;
-    std::vector<Control> controls_;     // per node
+    std::vector<Control> controls_;       // per node
     std::vector<NodeSteering> steering_;  // per node, as its control_state() last said
     bool interrupt_seen_ = false;
     Clock::time_point last_moved_ = Clock::now();  // a step started or ended
@@ -195,16 +202,19 @@ void Driver::build() {
         progress_.add_total(unit.plan->steps.size());
     }
     const Waves &waves = schedule_.waves();
-    if (waves.labels.size() > 1) progress_.note(waves.labels[0] + ": " + std::to_string(waves.sizes[0]) + " schema(s)");
+    if (waves.labels.size() > 1)
+        progress_.note(waves.labels[0] + ": " + std::to_string(waves.sizes[0]) + " schema(s)");
     controls_.resize(nodes_.size());
     steering_.resize(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
-        const int wanted = settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
+        const int wanted =
+            settings_.parallelism > 0 ? settings_.parallelism : nodes_[node].default_parallelism;
         const size_t count_here = std::min<size_t>(std::max(wanted, 1), units_per_node[node]);
         for (size_t i = 0; i < count_here; ++i) {
             Worker worker;
             worker.node = node;
-            worker.connection = std::make_unique<Connection>(nodes_[node].spec.conninfo, nodes_[node].spec.display);
+            worker.connection =
+                std::make_unique<Connection>(nodes_[node].spec.conninfo, nodes_[node].spec.display);
             worker.connection->step();
             workers_.push_back(std::move(worker));
         }
@@ -241,9 +251,11 @@ void Driver::start_step(Worker &worker) {
                                    settings_.synchronous_commit ? "on" : "off"}});
             worker.session = wanted;
         }
-        batch.push_back(up() ? Query{queries::kMigApply.text, {schema, version.name, script.checksum},
+        batch.push_back(up() ? Query{queries::kMigApply.text,
+                                     {schema, version.name, script.checksum},
                                      "shoal_apply"}
-                             : Query{queries::kMigUndo.text, {schema, version.name, script.checksum},
+                             : Query{queries::kMigUndo.text,
+                                     {schema, version.name, script.checksum},
                                      "shoal_undo"});
         worker.connection->send(std::move(batch));
         return;
@@ -256,23 +268,26 @@ void Driver::start_step(Worker &worker) {
     std::vector<std::string> any_state, invalid_only;
     for (const Statement &statement : script.statements)
         if (!statement.concurrent_index.empty())
-            (statement.concurrent_index_if_not_exists ? invalid_only : any_state).push_back(statement.concurrent_index);
+            (statement.concurrent_index_if_not_exists ? invalid_only : any_state)
+                .push_back(statement.concurrent_index);
     worker.phase = Phase::SoloPrepare;
     worker.solo_next = 0;
     worker.connection->send(Batch{
         Query{queries::kSchemaSessionSettings.text,
-              {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
+              {worker.connection->quote_ident(schema), std::to_string(lock_ms),
+               std::to_string(statement_ms)}},
         Query{queries::kLeftoverIndexes.text,
               {schema, text_array(any_state), text_array(invalid_only)}},
     });
 }
 
 StepSettings Driver::timeouts_of(const Script &script) const {
-    return StepSettings{
-        script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms : settings_.lock_timeout_ms,
-        script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms
-                                                    : settings_.statement_timeout_ms,
-        settings_.synchronous_commit};
+    return StepSettings{script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms
+                                                               : settings_.lock_timeout_ms,
+                        script.directives.statement_timeout_ms >= 0
+                            ? script.directives.statement_timeout_ms
+                            : settings_.statement_timeout_ms,
+                        settings_.synchronous_commit};
 }
 
 // The recording transaction, for what mig_apply cannot run from the staged
@@ -293,7 +308,8 @@ void Driver::start_direct(Worker &worker) {
     worker.connection->send(Batch{
         Query{queries::kBegin.text},
         Query{queries::kSchemaLocalSettings.text,
-              {worker.connection->quote_ident(schema), std::to_string(lock_ms), std::to_string(statement_ms)}},
+              {worker.connection->quote_ident(schema), std::to_string(lock_ms),
+               std::to_string(statement_ms)}},
         up() ? Query{queries::kMigMark.text, {schema, version.name, script_of(unit).checksum}}
              : Query{queries::kMigForget.text, {schema, version.name}},
     });
@@ -302,40 +318,41 @@ void Driver::start_direct(Worker &worker) {
 void Driver::on_direct(Worker &worker, Outcome outcome) {
     const Script &script = script_of(*worker.unit);
     switch (worker.phase) {
-    case Phase::DirectRecord: {
-        const std::string recorded = outcome.error ? "" : outcome.results.at(2).value(0, 0);
-        if (outcome.error || (recorded != "marked" && recorded != "forgotten")) {
-            // An error, or nothing to do ('already applied', 'not applied').
+        case Phase::DirectRecord: {
+            const std::string recorded = outcome.error ? "" : outcome.results.at(2).value(0, 0);
+            if (outcome.error || (recorded != "marked" && recorded != "forgotten")) {
+                // An error, or nothing to do ('already applied', 'not applied').
+                worker.error = outcome.error;
+                worker.phase = Phase::DirectRollback;
+                worker.connection->send(Batch{Query{queries::kRollback.text}});
+                return;
+            }
+            Batch batch{Query{queries::kRunAsOwner.text, {worker.unit->plan->schema}}};
+            for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
+                batch.push_back(Query{script.statements[i].sql, {}});
+            batch.push_back(Query{queries::kCommit.text});
+            worker.phase = Phase::DirectStatements;
+            worker.connection->send(std::move(batch));
+            return;
+        }
+        case Phase::DirectStatements:
+            if (!outcome.error) return reset_solo(worker, std::nullopt);
+            // Each query that succeeded left one result, the role's first: the
+            // count less one is the failing statement's place after transaction_from.
+            if (!outcome.results.empty() &&
+                script.transaction_from + outcome.results.size() - 1 < script.statements.size())
+                outcome.error->context =
+                    stored_location(
+                        dir_.path,
+                        script.statements[script.transaction_from + outcome.results.size() - 1]
+                            .where) +
+                    "\n" + outcome.error->context;
             worker.error = outcome.error;
             worker.phase = Phase::DirectRollback;
             worker.connection->send(Batch{Query{queries::kRollback.text}});
             return;
-        }
-        Batch batch{Query{queries::kRunAsOwner.text, {worker.unit->plan->schema}}};
-        for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
-            batch.push_back(Query{script.statements[i].sql, {}});
-        batch.push_back(Query{queries::kCommit.text});
-        worker.phase = Phase::DirectStatements;
-        worker.connection->send(std::move(batch));
-        return;
-    }
-    case Phase::DirectStatements:
-        if (!outcome.error) return reset_solo(worker, std::nullopt);
-        // Each query that succeeded left one result, the role's first: the
-        // count less one is the failing statement's place after transaction_from.
-        if (!outcome.results.empty() &&
-            script.transaction_from + outcome.results.size() - 1 < script.statements.size())
-            outcome.error->context =
-                stored_location(
-                    dir_.path,
-                    script.statements[script.transaction_from + outcome.results.size() - 1].where) +
-                "\n" + outcome.error->context;
-        worker.error = outcome.error;
-        worker.phase = Phase::DirectRollback;
-        worker.connection->send(Batch{Query{queries::kRollback.text}});
-        return;
-    default:  // DirectRollback
-        reset_solo(worker, worker.error);
+        default:  // DirectRollback
+            reset_solo(worker, worker.error);
     }
 }
 
@@ -347,8 +364,8 @@ void Driver::continue_solo(Worker &worker) {
         const std::string index = worker.drops.back();
         worker.drops.pop_back();
         worker.phase = Phase::SoloDrop;
-        worker.connection->send(Batch{Query{queries::drop_leftover_index(worker.connection->quote_ident(schema),
-                                                                          worker.connection->quote_ident(index))}});
+        worker.connection->send(Batch{Query{queries::drop_leftover_index(
+            worker.connection->quote_ident(schema), worker.connection->quote_ident(index))}});
     } else if (worker.solo_next < script.transaction_from) {
         worker.phase = Phase::SoloStatement;
         worker.connection->send(Batch{Query{script.statements[worker.solo_next].sql, {}}});
@@ -367,58 +384,59 @@ void Driver::reset_solo(Worker &worker, std::optional<DbError> error) {
 void Driver::on_batch(Worker &worker, Outcome outcome) {
     keep_notices(worker, outcome.notices);
     switch (worker.phase) {
-    case Phase::Transaction:
-        if (!outcome.error) {
-            step_succeeded(worker);
-        } else {
-            // The batch's Sync has already rolled the transaction back.
-            worker.error = outcome.error;
-            worker.session.reset();  // the rollback undid what the step set
-            step_failed(worker);
-        }
-        break;
-    case Phase::Recording:  // a failure we cannot record is still reported by this run
-        worker.phase = Phase::Idle;
-        break;
-    case Phase::SoloPrepare:
-        if (outcome.error) return reset_solo(worker, outcome.error);
-        worker.drops.clear();
-        for (const auto &row : outcome.results.at(1).rows) worker.drops.push_back(row.at(0).value_or(""));
-        continue_solo(worker);
-        break;
-    case Phase::SoloDrop:
-        if (outcome.error) return reset_solo(worker, outcome.error);
-        continue_solo(worker);
-        break;
-    case Phase::SoloStatement:
-        if (outcome.error) {
-            const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
-            outcome.error->context =
-                stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
-            return reset_solo(worker, outcome.error);
-        }
-        ++worker.solo_next;
-        continue_solo(worker);
-        break;
-    case Phase::SoloReset:
-        if (worker.error)
-            step_failed(worker);
-        else
-            step_succeeded(worker);
-        break;
-    case Phase::Joining:
-        joined(worker, outcome);
-        break;
-    case Phase::DirectRecord:
-    case Phase::DirectStatements:
-    case Phase::DirectRollback:
-        on_direct(worker, std::move(outcome));
-        break;
-    case Phase::Connecting:
-    case Phase::Idle:
-    case Phase::Delaying:
-    case Phase::Closed:
-        break;
+        case Phase::Transaction:
+            if (!outcome.error) {
+                step_succeeded(worker);
+            } else {
+                // The batch's Sync has already rolled the transaction back.
+                worker.error = outcome.error;
+                worker.session.reset();  // the rollback undid what the step set
+                step_failed(worker);
+            }
+            break;
+        case Phase::Recording:  // a failure we cannot record is still reported by this run
+            worker.phase = Phase::Idle;
+            break;
+        case Phase::SoloPrepare:
+            if (outcome.error) return reset_solo(worker, outcome.error);
+            worker.drops.clear();
+            for (const auto &row : outcome.results.at(1).rows)
+                worker.drops.push_back(row.at(0).value_or(""));
+            continue_solo(worker);
+            break;
+        case Phase::SoloDrop:
+            if (outcome.error) return reset_solo(worker, outcome.error);
+            continue_solo(worker);
+            break;
+        case Phase::SoloStatement:
+            if (outcome.error) {
+                const Statement &statement = script_of(*worker.unit).statements[worker.solo_next];
+                outcome.error->context =
+                    stored_location(dir_.path, statement.where) + "\n" + outcome.error->context;
+                return reset_solo(worker, outcome.error);
+            }
+            ++worker.solo_next;
+            continue_solo(worker);
+            break;
+        case Phase::SoloReset:
+            if (worker.error)
+                step_failed(worker);
+            else
+                step_succeeded(worker);
+            break;
+        case Phase::Joining:
+            joined(worker, outcome);
+            break;
+        case Phase::DirectRecord:
+        case Phase::DirectStatements:
+        case Phase::DirectRollback:
+            on_direct(worker, std::move(outcome));
+            break;
+        case Phase::Connecting:
+        case Phase::Idle:
+        case Phase::Delaying:
+        case Phase::Closed:
+            break;
     }
 }
 
@@ -427,14 +445,16 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
 // leftover-index drops, session resets, recording a failure) say nothing of
 // the migration's.
 void Driver::keep_notices(const Worker &worker, const std::vector<DbNotice> &notices) {
-    const bool migration = worker.phase == Phase::Transaction || worker.phase == Phase::SoloStatement ||
+    const bool migration = worker.phase == Phase::Transaction ||
+                           worker.phase == Phase::SoloStatement ||
                            worker.phase == Phase::DirectStatements;
     if (!migration || notices.empty()) return;
     const Unit &unit = *worker.unit;
     const auto &secrets = script_of(unit).secrets;
     for (const DbNotice &notice : notices)
-        result_.notices.push_back({nodes_[unit.node].spec.display, unit.plan->schema, version_of(unit).name,
-                                   notice.severity, mask_secrets(notice.message, secrets)});
+        result_.notices.push_back({nodes_[unit.node].spec.display, unit.plan->schema,
+                                   version_of(unit).name, notice.severity,
+                                   mask_secrets(notice.message, secrets)});
 }
 
 // A worker may take steps only as a member of this run on its node: the run lock
@@ -443,7 +463,8 @@ void Driver::joined(Worker &worker, const Outcome &outcome) {
     if (outcome.error) {
         worker.phase = Phase::Closed;
         return lose_node(worker.node, "this run does not hold the run lock there any more (" +
-                                          outcome.error->message + "); its remaining schemas were not started");
+                                          outcome.error->message +
+                                          "); its remaining schemas were not started");
     }
     worker.backend_pid = std::atoi(outcome.results.at(0).value(0, 1).c_str());
     const bool shared = worker.backend_pid == nodes_[worker.node].backend_pid ||
@@ -453,10 +474,12 @@ void Driver::joined(Worker &worker, const Outcome &outcome) {
                         });
     if (shared) {
         worker.phase = Phase::Closed;
-        return lose_node(worker.node, "two of this run's connections got the same server process " +
-                                          std::to_string(worker.backend_pid) +
-                                          ": a transaction-pooling proxy is in between; connect directly or through "
-                                          "session pooling");
+        return lose_node(
+            worker.node,
+            "two of this run's connections got the same server process " +
+                std::to_string(worker.backend_pid) +
+                ": a transaction-pooling proxy is in between; connect directly or through "
+                "session pooling");
     }
     worker.phase = Phase::Idle;
 }
@@ -499,13 +522,16 @@ void Driver::step_failed(Worker &worker) {
     const Unit &unit = *worker.unit;
     last_moved_ = Clock::now();
     const DbError &error = *worker.error;
-    const FailureDecision decision =
-        schedule_.failed(unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
+    const FailureDecision decision = schedule_.failed(
+        unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
     if (decision.kind == FailureDecision::Retry) {
         progress_.retried();
-        progress_.note("retry " + std::to_string(decision.attempt) + "/" + std::to_string(decision.retries) + " in " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count()) +
-                       " ms: " + where(worker) + ": " + mask_secrets(error.message, script_of(unit).secrets));
+        progress_.note(
+            "retry " + std::to_string(decision.attempt) + "/" + std::to_string(decision.retries) +
+            " in " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count()) +
+            " ms: " + where(worker) + ": " + mask_secrets(error.message, script_of(unit).secrets));
     }
     if (decision.kind != FailureDecision::Failed) {
         worker.unit = nullptr;
@@ -515,17 +541,19 @@ void Driver::step_failed(Worker &worker) {
     const Version &version = version_of(unit);
     const auto &secrets = script_of(unit).secrets;
     SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name,
-                        mask_secrets(error_text(error), secrets), mask_secrets(error.detail, secrets)};
+                        mask_secrets(error_text(error), secrets),
+                        mask_secrets(error.detail, secrets)};
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
     result_.errors.push_back(failure);
     worker.unit = nullptr;
     worker.phase = Phase::Recording;
-    worker.connection->send(Batch{Query{queries::kRecordFailure.text,
-                                        {unit.plan->schema, version.name, script_of(unit).checksum,
-                                         mask_secrets(error.to_string() +
-                                                          (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
-                                                      secrets)}}});
+    worker.connection->send(
+        Batch{Query{queries::kRecordFailure.text,
+                    {unit.plan->schema, version.name, script_of(unit).checksum,
+                     mask_secrets(error.to_string() +
+                                      (error.context.empty() ? "" : "\nCONTEXT: " + error.context),
+                                  secrets)}}});
 }
 
 void Driver::close(Worker &worker) {
@@ -537,42 +565,47 @@ void Driver::close(Worker &worker) {
         worker.unit = nullptr;
     }
     const size_t node = worker.node;
-    const bool any_left = std::any_of(workers_.begin(), workers_.end(),
-                                      [&](const Worker &w) { return w.node == node && w.phase != Phase::Closed; });
+    const bool any_left = std::any_of(workers_.begin(), workers_.end(), [&](const Worker &w) {
+        return w.node == node && w.phase != Phase::Closed;
+    });
     if (!any_left)
-        lose_node(node, worker.connection->broken_reason() ? worker.connection->broken_reason()->message
-                                                           : "connection lost");
+        lose_node(node, worker.connection->broken_reason()
+                            ? worker.connection->broken_reason()->message
+                            : "connection lost");
 }
 
 void Driver::advance(Worker &worker, Clock::time_point now) {
     Connection &connection = *worker.connection;
-    if (connection.state() == Connection::State::Connecting || connection.state() == Connection::State::Busy) return;
-    switch (worker.phase) {
-    case Phase::Closed:
+    if (connection.state() == Connection::State::Connecting ||
+        connection.state() == Connection::State::Busy)
         return;
-    case Phase::Connecting:
-        if (connection.state() == Connection::State::Broken) return close(worker);
-        worker.phase = Phase::Joining;
-        connection.send(Batch{Query{queries::kJoinRun.text, {run_holder()}}});
-        connection.expire_after(kRoundDeadline);
-        break;
-    case Phase::Idle:
-        if (connection.state() == Connection::State::Broken) return close(worker);
-        break;
-    case Phase::Delaying:
-        if (now >= worker.delay_until || stopping()) finish_step(worker);
-        break;
-    default: {
-        Outcome outcome = connection.take();
-        if (connection.state() == Connection::State::Broken) return close(worker);
-        on_batch(worker, std::move(outcome));
-    }
+    switch (worker.phase) {
+        case Phase::Closed:
+            return;
+        case Phase::Connecting:
+            if (connection.state() == Connection::State::Broken) return close(worker);
+            worker.phase = Phase::Joining;
+            connection.send(Batch{Query{queries::kJoinRun.text, {run_holder()}}});
+            connection.expire_after(kRoundDeadline);
+            break;
+        case Phase::Idle:
+            if (connection.state() == Connection::State::Broken) return close(worker);
+            break;
+        case Phase::Delaying:
+            if (now >= worker.delay_until || stopping()) finish_step(worker);
+            break;
+        default: {
+            Outcome outcome = connection.take();
+            if (connection.state() == Connection::State::Broken) return close(worker);
+            on_batch(worker, std::move(outcome));
+        }
     }
 }
 
 bool Driver::idle() const {
-    return std::all_of(workers_.begin(), workers_.end(),
-                       [](const Worker &w) { return w.phase == Phase::Idle || w.phase == Phase::Closed; });
+    return std::all_of(workers_.begin(), workers_.end(), [](const Worker &w) {
+        return w.phase == Phase::Idle || w.phase == Phase::Closed;
+    });
 }
 
 Clock::time_point Driver::next_deadline(Clock::time_point now) const {
@@ -594,7 +627,8 @@ void Driver::poll_controls(Clock::time_point now) {
                                 (connection->broken_reason() ? connection->broken_reason()->message
                                                              : std::string("connection lost")) +
                                 "); no new step started there");
-        if (!nodes_[node].usable || !connection || connection->state() == Connection::State::Broken) {
+        if (!nodes_[node].usable || !connection ||
+            connection->state() == Connection::State::Broken) {
             steering_[node].state = Steer::Running;  // a node we cannot ask cannot hold the others
             control.asking = false;
             continue;
@@ -604,7 +638,8 @@ void Driver::poll_controls(Clock::time_point now) {
             control.asking = false;
             control.next_ask = now + kControlPoll;
             Outcome outcome = connection->take();
-            if (control.asking_waits && !outcome.error && outcome.results.size() > 1) read_waits(outcome.results[1]);
+            if (control.asking_waits && !outcome.error && outcome.results.size() > 1)
+                read_waits(outcome.results[1]);
             control.asking_waits = false;
             read_control(node, std::move(outcome));
         } else if (now >= control.next_ask) {
@@ -625,7 +660,8 @@ void Driver::poll_controls(Clock::time_point now) {
 std::vector<std::string> Driver::busy_pids(size_t node) const {
     std::vector<std::string> pids;
     for (const Worker &worker : workers_)
-        if (worker.node == node && worker.unit && worker.phase != Phase::Delaying && worker.backend_pid != 0)
+        if (worker.node == node && worker.unit && worker.phase != Phase::Delaying &&
+            worker.backend_pid != 0)
             pids.push_back(std::to_string(worker.backend_pid));
     return pids;
 }
@@ -634,9 +670,11 @@ std::vector<std::string> Driver::busy_pids(size_t node) const {
 void Driver::read_waits(const Rows &rows) {
     for (size_t row = 0; row < rows.rows.size(); ++row) {
         const int pid = std::atoi(rows.value(row, 0).c_str());
-        const std::string &type = rows.value(row, 1), &event = rows.value(row, 2), &blockers = rows.value(row, 3);
+        const std::string &type = rows.value(row, 1), &event = rows.value(row, 2),
+                          &blockers = rows.value(row, 3);
         if (type == "Lock")
-            waits_[pid] = "a " + event + " lock" + (blockers.empty() ? "" : " held by pid " + blockers);
+            waits_[pid] =
+                "a " + event + " lock" + (blockers.empty() ? "" : " held by pid " + blockers);
         else if (!type.empty())
             waits_[pid] = type + "/" + event;
         else
@@ -657,11 +695,12 @@ void Driver::report_waiting(Clock::time_point now) {
         }
     if (!oldest) return progress_.set_waiting("", "");
     const auto wait = waits_.find(oldest->backend_pid);
-    std::string what = where(*oldest) + (wait == waits_.end()     ? ""
+    std::string what = where(*oldest) + (wait == waits_.end()   ? ""
                                          : wait->second.empty() ? ": running"
                                                                 : ": waits for " + wait->second);
     if (busy > 1) what += " (and " + std::to_string(busy - 1) + " more in flight)";
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - oldest->step_started).count();
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now - oldest->step_started).count();
     progress_.set_waiting(what, "for " + std::to_string(seconds) + " s");
 }
 
@@ -676,21 +715,24 @@ void Driver::read_control(size_t node, Outcome outcome) {
     }
     const Rows &rows = outcome.results[0];
     const std::string &state = rows.value(0, 0);
-    steering_[node].state =
-        state == "paused" ? Steer::Paused : state == "cancelled" ? Steer::Cancelled : Steer::Running;
+    steering_[node].state = state == "paused"      ? Steer::Paused
+                            : state == "cancelled" ? Steer::Cancelled
+                                                   : Steer::Running;
     steering_[node].said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
-                   (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
+                           (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
 }
 
 void Driver::update_steering() {
     const SteeringChange change = schedule_.steer(steering_);
     if (change.cancelled) {
         result_.cancelled = schedule_.cancelled();
-        progress_.note(result_.cancelled + "; letting the versions in flight finish, starting nothing new");
+        progress_.note(result_.cancelled +
+                       "; letting the versions in flight finish, starting nothing new");
     }
     if (change.paused) {
         progress_.set_paused(*change.paused);
-        progress_.note("paused " + *change.paused + "; versions in flight finish, nothing new starts until resumed");
+        progress_.note("paused " + *change.paused +
+                       "; versions in flight finish, nothing new starts until resumed");
     } else if (change.resumed) {
         progress_.set_paused("");
         if (result_.cancelled.empty()) progress_.note("resumed: starting new transactions again");
@@ -699,17 +741,17 @@ void Driver::update_steering() {
 
 void Driver::next_wave() {
     switch (schedule_.next_wave().kind) {
-    case WaveEvent::None:
-        break;
-    case WaveEvent::Halted:
-        result_.halted = schedule_.halted();
-        progress_.note("halted: " + result_.halted);
-        break;
-    case WaveEvent::Started: {
-        const Waves &waves = schedule_.waves();
-        progress_.note(waves.labels[schedule_.wave()] + ": " + std::to_string(waves.sizes[schedule_.wave()]) +
-                       " schema(s)");
-    }
+        case WaveEvent::None:
+            break;
+        case WaveEvent::Halted:
+            result_.halted = schedule_.halted();
+            progress_.note("halted: " + result_.halted);
+            break;
+        case WaveEvent::Started: {
+            const Waves &waves = schedule_.waves();
+            progress_.note(waves.labels[schedule_.wave()] + ": " +
+                           std::to_string(waves.sizes[schedule_.wave()]) + " schema(s)");
+        }
     }
 }
 
@@ -725,8 +767,9 @@ DriveResult Driver::run() {
             interrupt_seen_ = true;
             result_.interrupted = true;
             schedule_.interrupt();
-            progress_.note("interrupted: cancelling statements in flight and rolling them back (at most " +
-                           std::to_string(kWindDown.count()) + " s; a second Ctrl-C exits at once)");
+            progress_.note(
+                "interrupted: cancelling statements in flight and rolling them back (at most " +
+                std::to_string(kWindDown.count()) + " s; a second Ctrl-C exits at once)");
             for (Worker &worker : workers_) worker.connection->cancel();
         }
         schedule_.promote_backoffs(now);
@@ -740,7 +783,9 @@ DriveResult Driver::run() {
         // be the one a worker earlier in it was waiting for.
         if (schedule_.admitting())
             for (Worker &worker : workers_)
-                if (worker.phase == Phase::Idle && worker.connection->state() == Connection::State::Idle) admit(worker);
+                if (worker.phase == Phase::Idle &&
+                    worker.connection->state() == Connection::State::Idle)
+                    admit(worker);
         report_waiting(now);
         progress_.tick();
         if (idle() && (stopping() || !schedule_.work_left())) break;
@@ -748,8 +793,10 @@ DriveResult Driver::run() {
             // A node that has not answered the cancel (frozen, or its network
             // gone): close its connections, the server rolls them back.
             for (Worker &worker : workers_)
-                if (worker.phase != Phase::Closed && worker.connection->state() == Connection::State::Busy) {
-                    worker.connection->abandon("no answer within the " + std::to_string(kWindDown.count()) +
+                if (worker.phase != Phase::Closed &&
+                    worker.connection->state() == Connection::State::Busy) {
+                    worker.connection->abandon("no answer within the " +
+                                               std::to_string(kWindDown.count()) +
                                                " s wind-down after the interrupt");
                     close(worker);
                 }
@@ -772,8 +819,9 @@ DriveResult Driver::run() {
 
 }  // namespace
 
-DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
-                  const Plan &plan, const DriveSettings &settings, Progress &progress) {
+DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned,
+                  const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
+                  Progress &progress) {
     Driver driver(nodes, planned, dir, plan, settings, progress);
     return driver.run();
 }

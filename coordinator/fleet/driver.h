@@ -1,8 +1,8 @@
 // Drives the chains of a plan across the fleet: one event loop over
 // non-blocking libpq connections (`parallelism` per node), each schema's steps in
 // order, one version per transaction (mig_apply / mig_undo pipelined with the
-// timeouts in the batch's implicit transaction: one round trip), solo versions statement by statement
-// outside a transaction then recorded with mig_mark / mig_forget. Directives are
+// timeouts in the batch's implicit transaction: one round trip), solo versions statement by
+// statement outside a transaction then recorded with mig_mark / mig_forget. Directives are
 // semaphores ($parallelism_per_host, $parallelism_global), $run_alone an
 // exclusive section over the fleet, $delay a pause that keeps the version's
 // slots. Lock timeouts are retried with backoff; any other error stops that
@@ -30,12 +30,12 @@
 namespace shoal::fleet {
 
 struct DriveSettings {
-    int parallelism = 0;            // per node; 0: each node's default_parallelism
-    int lock_timeout_ms = 5000;     // when the version sets no $lock_timeout
-    int statement_timeout_ms = 0;   // when the version sets no $statement_timeout; 0 = none
-    int retries = 5;                // lock-timeout retries, when the version sets no $retries
-    WaveOptions waves;              // canary and waves; none: one wave
-    FailureLimit max_failures;      // checked between waves (a canary tolerates none)
+    int parallelism = 0;           // per node; 0: each node's default_parallelism
+    int lock_timeout_ms = 5000;    // when the version sets no $lock_timeout
+    int statement_timeout_ms = 0;  // when the version sets no $statement_timeout; 0 = none
+    int retries = 5;               // lock-timeout retries, when the version sets no $retries
+    WaveOptions waves;             // canary and waves; none: one wave
+    FailureLimit max_failures;     // checked between waves (a canary tolerates none)
     // false: each schema's transaction commits with synchronous_commit=off and
     // the caller makes the run durable with make_durable() on every node before
     // it reports (WAL is one sequence, so that one flush covers every earlier
@@ -49,23 +49,26 @@ struct DriveSettings {
 inline constexpr auto kControlPoll = std::chrono::milliseconds(250);
 
 struct DriveResult {
-    size_t done = 0;                 // steps applied (or undone)
+    size_t done = 0;  // steps applied (or undone)
     // done, per node display name: a node whose final durable commit does not
     // confirm them has its steps reported unconfirmed instead (apply.cpp).
     std::map<std::string, size_t> done_on;
-    size_t not_done = 0;             // steps not attempted: after a failure, interrupt or lost node
+    size_t not_done = 0;  // steps not attempted: after a failure, interrupt or lost node
     std::vector<SchemaError> errors;  // one per failed schema
-    std::vector<SchemaNotice> notices;  // what the steps' statements raised below ERROR, in arrival order
-    std::vector<std::string> lost;    // nodes whose connections broke during the run
+    std::vector<SchemaNotice>
+        notices;  // what the steps' statements raised below ERROR, in arrival order
+    std::vector<std::string> lost;  // nodes whose connections broke during the run
     bool interrupted = false;
     std::string cancelled;  // "cancelled by ROLE on NODE: REASON" when shoal.cancel() ended the run
-    std::string halted;     // why no further wave started, when the canary or --max-failures stopped it
+    std::string
+        halted;  // why no further wave started, when the canary or --max-failures stopped it
 };
 
 // Runs `plan` on `nodes`; plan.nodes[i] was made from planned[i]'s state (one
 // of `nodes`): position, not a name, says which node a NodePlan is. The scripts
 // must already be staged.
-DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
-                  const Plan &plan, const DriveSettings &settings, Progress &progress);
+DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned,
+                  const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
+                  Progress &progress);
 
 }  // namespace shoal::fleet

@@ -93,7 +93,8 @@ void wait_all(const std::vector<Connection *> &connections, Clock::time_point de
                                     " s wind-down after the interrupt");
 }
 
-std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches,
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
+                              std::vector<Batch> batches,
                               std::optional<std::chrono::seconds> limit) {
     for (size_t i = 0; i < connections.size(); ++i) {
         if (!connections[i]) continue;

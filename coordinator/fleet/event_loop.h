@@ -47,7 +47,8 @@ void wait_all(const std::vector<Connection *> &connections, Clock::time_point de
 // each for at most `limit` (std::nullopt: bounded only by the statements'
 // statement_timeout, for before.sql and after.sql); outcome i is the batch's,
 // or the connection's error when it is not usable or ran out of time.
-std::vector<Outcome> exchange(const std::vector<Connection *> &connections, std::vector<Batch> batches,
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
+                              std::vector<Batch> batches,
                               std::optional<std::chrono::seconds> limit = kRoundDeadline);
 
 }  // namespace shoal::fleet

@@ -66,8 +66,8 @@ const std::string &run_holder() {
         const passwd *user = getpwuid(getuid());
         char run_id[9];
         std::snprintf(run_id, sizeof run_id, "%08x", static_cast<unsigned>(std::random_device{}()));
-        return std::string("shoal ") + SHOAL_VERSION + " " + (user ? user->pw_name : "?") + "@" + host + " pid " +
-               std::to_string(getpid()) + " run " + run_id;
+        return std::string("shoal ") + SHOAL_VERSION + " " + (user ? user->pw_name : "?") + "@" +
+               host + " pid " + std::to_string(getpid()) + " run " + run_id;
     }();
     return holder;
 }
@@ -101,23 +101,26 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
     wait_all(all, Clock::now() + kConnectTimeout);
     for (Node &node : nodes) {
         switch (node.control->state()) {
-        case Connection::State::Idle:
-            node.usable = true;
-            node.host = node.control->host();
-            break;
-        case Connection::State::Broken:
-            node.problem = "unreachable: " + node.control->broken_reason()->message;
-            break;
-        default:
-            node.problem = "unreachable: no answer within " + std::to_string(kConnectTimeout.count()) + " s";
-            break;
+            case Connection::State::Idle:
+                node.usable = true;
+                node.host = node.control->host();
+                break;
+            case Connection::State::Broken:
+                node.problem = "unreachable: " + node.control->broken_reason()->message;
+                break;
+            default:
+                node.problem = "unreachable: no answer within " +
+                               std::to_string(kConnectTimeout.count()) + " s";
+                break;
         }
     }
     // A standby is asked, not taken at its word: the in_hot_standby a server
     // reports at connect time is what a pooler (PgBouncer) cached from its first
     // server connection, stale after a failover, and servers before 14 never send it.
     const std::vector<Node *> reached = usable_nodes(nodes);
-    auto outcomes = exchange(controls(reached), std::vector<Batch>(reached.size(), Batch{Query{queries::kIsInRecovery.text}}));
+    auto outcomes =
+        exchange(controls(reached),
+                 std::vector<Batch>(reached.size(), Batch{Query{queries::kIsInRecovery.text}}));
     for (size_t i = 0; i < reached.size(); ++i) {
         if (outcomes[i].error)
             lose(*reached[i], "asking whether it is a standby failed", *outcomes[i].error);
@@ -133,13 +136,15 @@ bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
                                                        Query{queries::kUpdateExtension.text}});
         auto outcomes = exchange(controls(nodes), std::move(batches));
         for (size_t i = 0; i < nodes.size(); ++i)
-            if (outcomes[i].error) lose(*nodes[i], "installing the extension failed", *outcomes[i].error);
+            if (outcomes[i].error)
+                lose(*nodes[i], "installing the extension failed", *outcomes[i].error);
     }
     const Query probe{queries::kExtensionProbe.text};
     std::vector<Node *> reachable;
     for (Node *node : nodes)
         if (node->usable) reachable.push_back(node);
-    auto outcomes = exchange(controls(reachable), std::vector<Batch>(reachable.size(), Batch{probe}));
+    auto outcomes =
+        exchange(controls(reachable), std::vector<Batch>(reachable.size(), Batch{probe}));
     bool all_ok = reachable.size() == nodes.size();
     std::vector<Node *> current;  // the extension is there and new enough
     std::vector<int> free_slots;
@@ -164,7 +169,8 @@ bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
             node.problem = "the shoal extension is not installed";
         } else {
             node.extension_fix = "ALTER EXTENSION shoal UPDATE";
-            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " + kExtensionVersion;
+            node.problem = "the shoal extension is version " + *installed + ", this shoal needs " +
+                           kExtensionVersion;
         }
         if (mode == ExtensionMode::Preview) {
             // Not a failure: the run this previews would fix it. Not planned
@@ -189,7 +195,8 @@ bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
             continue;
         }
         const Rows &rows = shapes[i].results.at(0);
-        servers.push_back(ServerShape{std::atoi(rows.value(0, 0).c_str()), rows.rows.at(0).at(1), free_slots[i]});
+        servers.push_back(
+            ServerShape{std::atoi(rows.value(0, 0).c_str()), rows.rows.at(0).at(1), free_slots[i]});
     }
     const std::vector<int> parallelism = default_parallelism(servers);
     for (size_t i = 0; i < current.size(); ++i) current[i]->default_parallelism = parallelism[i];
@@ -202,8 +209,11 @@ namespace {
 std::vector<int> backend_pids(const std::vector<Connection *> &connections) {
     const Query pid{queries::kBackendPid.text};
     std::vector<int> pids;
-    for (const Outcome &outcome : exchange(connections, std::vector<Batch>(connections.size(), Batch{pid})))
-        pids.push_back(outcome.error || outcome.results.empty() ? 0 : std::atoi(outcome.results[0].value(0, 0).c_str()));
+    for (const Outcome &outcome :
+         exchange(connections, std::vector<Batch>(connections.size(), Batch{pid})))
+        pids.push_back(outcome.error || outcome.results.empty()
+                           ? 0
+                           : std::atoi(outcome.results[0].value(0, 0).c_str()));
     return pids;
 }
 
@@ -211,7 +221,8 @@ std::vector<int> backend_pids(const std::vector<Connection *> &connections) {
 
 Batch session_reset() {
     Batch batch;
-    for (const queries::Sql &statement : queries::kSessionReset) batch.push_back(Query{statement.text});
+    for (const queries::Sql &statement : queries::kSessionReset)
+        batch.push_back(Query{statement.text});
     return batch;
 }
 
@@ -245,9 +256,12 @@ bool refuse_transaction_pooling(std::vector<Node *> nodes) {
         nodes[i]->usable = false;
         nodes[i]->problem =
             "this node is reached through a transaction-pooling proxy (" +
-            std::string(moved ? "the control connection's server process changed between two transactions"
-                              : "two connections got the same server process " + std::to_string(before[i])) +
-            "): a run keeps its lock and settings on each connection's session. Connect to PostgreSQL directly or "
+            std::string(
+                moved
+                    ? "the control connection's server process changed between two transactions"
+                    : "two connections got the same server process " + std::to_string(before[i])) +
+            "): a run keeps its lock and settings on each connection's session. Connect to "
+            "PostgreSQL directly or "
             "through session pooling (PgBouncer pool_mode=session); nothing was changed";
     }
     return all_ok;
@@ -281,10 +295,12 @@ LockResult lock_run(std::vector<Node *> nodes, const std::string &digest) {
 void unlock_run(std::vector<Node> &nodes) {
     std::vector<Node *> locked;
     for (Node &node : nodes)
-        if (node.locked && node.control->state() == Connection::State::Idle) locked.push_back(&node);
+        if (node.locked && node.control->state() == Connection::State::Idle)
+            locked.push_back(&node);
     // The lock is a session lock: a node we cannot tell frees it when our
     // connection closes, so a failure here needs no handling.
-    exchange(controls(locked), std::vector<Batch>(locked.size(), Batch{Query{queries::kUnlockRun.text}}));
+    exchange(controls(locked),
+             std::vector<Batch>(locked.size(), Batch{Query{queries::kUnlockRun.text}}));
     for (Node &node : nodes) node.locked = false;
 }
 
@@ -308,7 +324,9 @@ bool read_stamps(std::vector<Node *> nodes) {
             if (!is_candidate_schema(schema)) continue;
             if (node.state.schemas.empty() || node.state.schemas.back().schema != schema)
                 node.state.schemas.push_back(SchemaState{schema, {}, row.at(3).value_or("")});
-            if (row.at(1)) node.state.schemas.back().applied.push_back(AppliedVersion{*row[1], row[2].value_or("")});
+            if (row.at(1))
+                node.state.schemas.back().applied.push_back(
+                    AppliedVersion{*row[1], row[2].value_or("")});
         }
     }
     return all_ok;
@@ -346,8 +364,8 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
                 locations.push_back(stored_location(dir.path, statement.where));
             }
             batch.push_back(Query{queries::kStage.text,
-                                  {item.version->name, up ? "up" : "dn", script.checksum, text_array(statements),
-                                   text_array(locations)}});
+                                  {item.version->name, up ? "up" : "dn", script.checksum,
+                                   text_array(statements), text_array(locations)}});
         }
         batches.push_back(std::move(batch));
     }
@@ -361,13 +379,15 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
     return all_ok;
 }
 
-bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors) {
+bool run_public_script(std::vector<Node *> nodes, const Script &script,
+                       std::vector<std::string> &errors) {
     constexpr size_t kPrologue = 2;  // BEGIN and search_path before the script's statements
     Batch batch{Query{queries::kBegin.text}, Query{queries::kPublicSearchPath.text}};
     for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
     batch.push_back(Query{queries::kCommit.text});
     // The script's statements are bounded by their statement_timeout only, as a step's are.
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch), std::nullopt);
+    auto outcomes =
+        exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch), std::nullopt);
     bool all_ok = true;
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (!outcomes[i].error) continue;
@@ -388,16 +408,20 @@ bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vec
     std::vector<Node *> connected;
     for (Node *node : nodes)
         if (node->control->state() == Connection::State::Idle) connected.push_back(node);
-    auto resets = exchange(controls(connected), std::vector<Batch>(connected.size(), session_reset()));
+    auto resets =
+        exchange(controls(connected), std::vector<Batch>(connected.size(), session_reset()));
     for (size_t i = 0; i < connected.size(); ++i)
-        if (resets[i].error) lose(*connected[i], "resetting the session after " + script.path + " failed", *resets[i].error);
+        if (resets[i].error)
+            lose(*connected[i], "resetting the session after " + script.path + " failed",
+                 *resets[i].error);
     return all_ok;
 }
 
 std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const MigrationDir &dir) {
     const Query stored{queries::kRerunFingerprint.text};
     const Query schemas{queries::kPgMigSchemas.text};
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stored, schemas}));
+    auto outcomes =
+        exchange(controls(nodes), std::vector<Batch>(nodes.size(), Batch{stored, schemas}));
     // pg-mig's function exists only after a first full run; a missing one (NULL),
     // or any failure, reads as "never saved", which reruns before.sql and
     // after.sql: the safe side.
@@ -419,8 +443,8 @@ std::vector<NodeFingerprint> read_fingerprints(std::vector<Node *> nodes, const 
 namespace {
 
 // One NodeError per failed outcome; a broken connection also loses the node.
-std::vector<NodeError> failures_of(const std::vector<Node *> &nodes, const std::vector<Outcome> &outcomes,
-                                   const std::string &what) {
+std::vector<NodeError> failures_of(const std::vector<Node *> &nodes,
+                                   const std::vector<Outcome> &outcomes, const std::string &what) {
     std::vector<NodeError> errors;
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (!outcomes[i].error) continue;
@@ -433,7 +457,8 @@ std::vector<NodeError> failures_of(const std::vector<Node *> &nodes, const std::
 
 }  // namespace
 
-std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes,
+                                          const std::vector<std::string> &values,
                                           const std::string &what) {
     std::vector<Batch> batches;
     for (const std::string &value : values)
@@ -441,20 +466,24 @@ std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::
     return failures_of(nodes, exchange(controls(nodes), std::move(batches)), what);
 }
 
-std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what) {
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
-                                                                 Batch{Query{queries::kSetDigest.text, {digest}}}));
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest,
+                                   const std::string &what) {
+    auto outcomes = exchange(
+        controls(nodes),
+        std::vector<Batch>(nodes.size(), Batch{Query{queries::kSetDigest.text, {digest}}}));
     return failures_of(nodes, outcomes, what);
 }
 
 std::vector<bool> make_durable(std::vector<Node *> nodes) {
     // Without an xid a commit writes no commit record and waits for nothing.
-    auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(),
-                                                                 Batch{Query{queries::kTxidCurrent.text}}));
+    auto outcomes =
+        exchange(controls(nodes),
+                 std::vector<Batch>(nodes.size(), Batch{Query{queries::kTxidCurrent.text}}));
     std::vector<bool> confirmed;
     for (size_t i = 0; i < nodes.size(); ++i) {
         confirmed.push_back(!outcomes[i].error);
-        if (outcomes[i].error) lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
+        if (outcomes[i].error)
+            lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
     }
     return confirmed;
 }
@@ -466,7 +495,9 @@ std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) 
     for (size_t i = 0; i < nodes.size(); ++i) {
         const Outcome &outcome = outcomes[i];
         if (!outcome.error) {
-            values.push_back(outcome.results.empty() || outcome.results[0].empty() ? "" : outcome.results[0].value(0, 0));
+            values.push_back(outcome.results.empty() || outcome.results[0].empty()
+                                 ? ""
+                                 : outcome.results[0].value(0, 0));
             continue;
         }
         // No function (or no schema public): never migrated, no digest.

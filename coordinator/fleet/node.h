@@ -28,12 +28,12 @@ struct Node {
     bool usable = false;                  // connected, extension checked, not lost since
     bool standby = false;                 // connected to a server in recovery: never part of a run
     std::string problem;                  // why not usable, for the summary
-    std::string extension_fix;            // the SQL that makes the extension current here, "" when it is
-    std::string host;                     // as libpq resolved it: per-host limits key on it
-    int default_parallelism = 1;          // see parallelism.h
+    std::string extension_fix;    // the SQL that makes the extension current here, "" when it is
+    std::string host;             // as libpq resolved it: per-host limits key on it
+    int default_parallelism = 1;  // see parallelism.h
     bool locked = false;
-    int backend_pid = 0;                  // the control connection's server process
-    NodeState state;                      // schemas and stamps as last read
+    int backend_pid = 0;  // the control connection's server process
+    NodeState state;      // schemas and stamps as last read
 };
 
 // The nodes' control connections, for exchange().
@@ -85,7 +85,7 @@ Batch session_reset();
 // Outcome of taking the run lock on every node.
 struct LockResult {
     bool ok = true;
-    bool held_elsewhere = false;       // another coordinator holds it somewhere
+    bool held_elsewhere = false;        // another coordinator holds it somewhere
     std::vector<std::string> messages;  // per failing node, with holder, pid, since
 };
 
@@ -118,7 +118,8 @@ bool stage(std::vector<Node *> nodes, const MigrationDir &dir,
 
 // Runs before.sql or after.sql on every node in `public`, in one transaction
 // per node. Failures become node problems (the node stays usable).
-bool run_public_script(std::vector<Node *> nodes, const Script &script, std::vector<std::string> &errors);
+bool run_public_script(std::vector<Node *> nodes, const Script &script,
+                       std::vector<std::string> &errors);
 
 // pg-mig's rerun fingerprint on every node (public.mig_rerun_fingerprint_const(),
 // read and written through shoal.rerun_fingerprint() / set_rerun_fingerprint()):
@@ -139,9 +140,11 @@ struct NodeError {
 };
 // values[i] to nodes[i]; `what` names the write in messages ("clearing the
 // rerun fingerprint"). Returns one NodeError per node that did not confirm it.
-std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes, const std::vector<std::string> &values,
+std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes,
+                                          const std::vector<std::string> &values,
                                           const std::string &what);
-std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest, const std::string &what);
+std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest,
+                                   const std::string &what);
 // One transaction with an xid per node, committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the

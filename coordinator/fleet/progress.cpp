@@ -16,7 +16,8 @@ std::string seconds_text(double seconds) {
     if (seconds < 60)
         std::snprintf(buf, sizeof buf, "%.0fs", seconds);
     else
-        std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
+        std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(seconds) / 60,
+                      static_cast<int>(seconds) % 60);
     return buf;
 }
 
@@ -66,7 +67,8 @@ void Progress::draw() {
     const size_t finished = done_ + failed_;
     const double rate = elapsed > 0 ? finished / elapsed : 0;
     const double percent = total_ ? 100.0 * finished / total_ : 100.0;
-    std::string eta = rate > 0 && finished < total_ ? seconds_text((total_ - finished) / rate) : "-";
+    std::string eta =
+        rate > 0 && finished < total_ ? seconds_text((total_ - finished) / rate) : "-";
     char counts[256];
     std::snprintf(counts, sizeof counts, "%3.0f%%  %zu/%zu  ", percent, finished, total_);
     std::string line = counts;
@@ -77,7 +79,8 @@ void Progress::draw() {
         std::snprintf(rates, sizeof rates, "%.0f/s  ETA %s", rate, eta.c_str());
         line += rates;
     }
-    line += "  failed " + std::to_string(failed_) + (retries_ ? ", retries " + std::to_string(retries_) : "");
+    line += "  failed " + std::to_string(failed_) +
+            (retries_ ? ", retries " + std::to_string(retries_) : "");
     if (live_ && !waiting_.empty()) line += "  waiting: " + waiting_;
     if (live_) {
         std::fprintf(out_, "\r\033[K%s", line.c_str());

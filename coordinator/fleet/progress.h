@@ -14,7 +14,7 @@
 namespace shoal::fleet {
 
 class Progress {
-public:
+  public:
     explicit Progress(bool json);
 
     void add_total(size_t steps);
@@ -38,7 +38,7 @@ public:
     // Removes the live line for good.
     void end();
 
-private:
+  private:
     void draw();
 
     std::FILE *out_;

@@ -44,12 +44,13 @@ inline const Sql kRecordFailure{"SELECT shoal.record_failure($1, $2, $3, $4)", 4
 // lists, in the stamp's order, and one row with NULL version for a schema with
 // none or whose stamp cannot be read. → schema text, version text,
 // checksum text ('' when unknown), problem text (NULL when readable).
-inline const Sql kStamps{"SELECT s.schema, v.version, v.checksum, s.problem"
-                         " FROM shoal.stamps() s"
-                         " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
-                         " WITH ORDINALITY AS v(version, checksum, n)"
-                         " ON true ORDER BY s.schema, v.n",
-                         0};
+inline const Sql kStamps{
+    "SELECT s.schema, v.version, v.checksum, s.problem"
+    " FROM shoal.stamps() s"
+    " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(s.versions), pg_catalog.unnest(s.checksums))"
+    " WITH ORDINALITY AS v(version, checksum, n)"
+    " ON true ORDER BY s.schema, v.n",
+    0};
 
 // $1 holder, $2 digest of the directory. → void; SQLSTATE 55P03 when another
 // run holds the lock.
@@ -77,14 +78,17 @@ inline const Sql kSetDigest{"SELECT shoal.set_digest($1)", 1};
 inline const Sql kDigest{"SELECT shoal.digest()", 0};
 
 // $1 schemas text[]. → schema text, fingerprint text.
-inline const Sql kSchemaFingerprints{"SELECT schema, fingerprint FROM shoal.schema_fingerprints($1::text[])", 1};
+inline const Sql kSchemaFingerprints{
+    "SELECT schema, fingerprint FROM shoal.schema_fingerprints($1::text[])", 1};
 // $1 schemas text[]. → schema text, kind text, name text, definition text.
-inline const Sql kSchemaObjects{"SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])", 1};
+inline const Sql kSchemaObjects{
+    "SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])", 1};
 
 // No parameters. Each schema's latest event, where it is a failure: the version
 // that failed. → schema text, version text.
 inline const Sql kLatestFailures{
-    "SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM shoal.event"
+    "SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM "
+    "shoal.event"
     " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
     0};
 // No parameters. → the last event's finish as text (NULL when none).
@@ -92,7 +96,8 @@ inline const Sql kLastEventAt{"SELECT pg_catalog.max(finished_at)::text FROM sho
 // No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
 // holds the lock, none otherwise.
 inline const Sql kRunLockHolder{
-    "SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since ' ||"
+    "SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since "
+    "' ||"
     " since::text || ')' FROM shoal.run_lock",
     0};
 
@@ -104,7 +109,8 @@ inline const Sql kUpdateExtension{"ALTER EXTENSION shoal UPDATE", 0};
 // the connections left int (max_connections less the reserved ones and the
 // sessions there are).
 inline const Sql kExtensionProbe{
-    "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'shoal'),"
+    "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) "
+    "'shoal'),"
     " pg_catalog.current_setting('max_connections')::int"
     " - pg_catalog.current_setting('superuser_reserved_connections')::int"
     " - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity)::int",
@@ -120,12 +126,13 @@ inline const Sql kPgMigDigest{"SELECT digest FROM public.mig_digest_const() AS d
 // `name` sorts bytewise), names qualified. Not shoal's candidate rule
 // (schema_prefix.h): shoal's own schema is in it, as pg-mig sees it, and so the
 // rerun fingerprint is the one pg-mig computes. → nspname name.
-inline const Sql kPgMigSchemas{"SELECT nspname FROM pg_catalog.pg_namespace"
-                               " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
-                               " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
-                               " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
-                               " ORDER BY nspname",
-                               0};
+inline const Sql kPgMigSchemas{
+    "SELECT nspname FROM pg_catalog.pg_namespace"
+    " WHERE nspname OPERATOR(pg_catalog.!~~) 'pg\\_%'"
+    " AND nspname OPERATOR(pg_catalog.!~~) 'information_schema'"
+    " AND nspname OPERATOR(pg_catalog.!~~) 'debug\\_%'"
+    " ORDER BY nspname",
+    0};
 
 // ---- the server and its catalogs ------------------------------------------------
 
@@ -140,23 +147,26 @@ inline const Sql kTxidCurrent{"SELECT pg_catalog.txid_current()", 0};
 inline const Sql kSchemaNames{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", 0};
 // $1 pids int[] (array literal). → pid int, wait_event_type text, wait_event
 // text, the pids blocking it text ("12, 34").
-inline const Sql kWaits{"SELECT a.pid, a.wait_event_type, a.wait_event,"
-                        " pg_catalog.array_to_string(pg_catalog.pg_blocking_pids(a.pid), ', ')"
-                        " FROM pg_catalog.pg_stat_activity a"
-                        " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
-                        1};
+inline const Sql kWaits{
+    "SELECT a.pid, a.wait_event_type, a.wait_event,"
+    " pg_catalog.array_to_string(pg_catalog.pg_blocking_pids(a.pid), ', ')"
+    " FROM pg_catalog.pg_stat_activity a"
+    " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
+    1};
 // $1 schema, $2 index names text[] whatever their state, $3 index names text[]
 // only when invalid. → relname name of each such index in the schema.
-inline const Sql kLeftoverIndexes{"SELECT c.relname FROM pg_catalog.pg_class c"
-                                  " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-                                  " JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid"
-                                  " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
-                                  " AND (c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])"
-                                  " OR (c.relname OPERATOR(pg_catalog.=) ANY ($3::text[]) AND NOT i.indisvalid))",
-                                  3};
+inline const Sql kLeftoverIndexes{
+    "SELECT c.relname FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+    " JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid"
+    " WHERE n.nspname OPERATOR(pg_catalog.=) $1"
+    " AND (c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])"
+    " OR (c.relname OPERATOR(pg_catalog.=) ANY ($3::text[]) AND NOT i.indisvalid))",
+    3};
 // `DROP INDEX CONCURRENTLY IF EXISTS schema.index`, both names already quoted
 // (Connection::quote_ident). No parameters, no rows.
-inline std::string drop_leftover_index(const std::string &quoted_schema, const std::string &quoted_index) {
+inline std::string drop_leftover_index(const std::string &quoted_schema,
+                                       const std::string &quoted_index) {
     return "DROP INDEX CONCURRENTLY IF EXISTS " + quoted_schema + "." + quoted_index;
 }
 // $1 schema. As mig_apply does (extension 1.4, docs/operators.md "Security
@@ -173,7 +183,8 @@ inline const Sql kRunAsOwner{
     "         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
     "   ELSE n.nspowner END"
     " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND NOT o.rolsuper"
-    " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER)"
+    " AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) "
+    "CURRENT_USER)"
     " AND pg_catalog.current_setting('shoal.run_as_owner', true) IS DISTINCT FROM 'off'",
     1};
 
@@ -181,29 +192,34 @@ inline const Sql kRunAsOwner{
 
 // $1 lock_timeout ms, $2 statement_timeout ms, $3 synchronous_commit ('on' or
 // 'off'), for the session. → the three values.
-inline const Sql kStepSessionSettings{"SELECT pg_catalog.set_config('lock_timeout', $1, false),"
-                                      " pg_catalog.set_config('statement_timeout', $2, false),"
-                                      " pg_catalog.set_config('synchronous_commit', $3, false)",
-                                      3};
+inline const Sql kStepSessionSettings{
+    "SELECT pg_catalog.set_config('lock_timeout', $1, false),"
+    " pg_catalog.set_config('statement_timeout', $2, false),"
+    " pg_catalog.set_config('synchronous_commit', $3, false)",
+    3};
 // $1 search_path (the schema, quoted), $2 lock_timeout ms, $3
 // statement_timeout ms, for the session. → the three values.
-inline const Sql kSchemaSessionSettings{"SELECT pg_catalog.set_config('search_path', $1, false),"
-                                        " pg_catalog.set_config('lock_timeout', $2, false),"
-                                        " pg_catalog.set_config('statement_timeout', $3, false)",
-                                        3};
+inline const Sql kSchemaSessionSettings{
+    "SELECT pg_catalog.set_config('search_path', $1, false),"
+    " pg_catalog.set_config('lock_timeout', $2, false),"
+    " pg_catalog.set_config('statement_timeout', $3, false)",
+    3};
 // The same, local to the transaction.
-inline const Sql kSchemaLocalSettings{"SELECT pg_catalog.set_config('search_path', $1, true),"
-                                      " pg_catalog.set_config('lock_timeout', $2, true),"
-                                      " pg_catalog.set_config('statement_timeout', $3, true)",
-                                      3};
+inline const Sql kSchemaLocalSettings{
+    "SELECT pg_catalog.set_config('search_path', $1, true),"
+    " pg_catalog.set_config('lock_timeout', $2, true),"
+    " pg_catalog.set_config('statement_timeout', $3, true)",
+    3};
 // $1 lock_timeout ms, $2 statement_timeout ms, local to the transaction.
-inline const Sql kLocalTimeouts{"SELECT pg_catalog.set_config('lock_timeout', $1, true),"
-                                " pg_catalog.set_config('statement_timeout', $2, true)",
-                                2};
+inline const Sql kLocalTimeouts{
+    "SELECT pg_catalog.set_config('lock_timeout', $1, true),"
+    " pg_catalog.set_config('statement_timeout', $2, true)",
+    2};
 // $1 search_path (the schema, quoted), local to the transaction.
 inline const Sql kLocalSearchPath{"SELECT pg_catalog.set_config('search_path', $1, true)", 1};
 // No parameters: before.sql and after.sql run in schema public.
-inline const Sql kPublicSearchPath{"SELECT pg_catalog.set_config('search_path', 'public', true)", 0};
+inline const Sql kPublicSearchPath{"SELECT pg_catalog.set_config('search_path', 'public', true)",
+                                   0};
 
 // ---- transactions and sessions ------------------------------------------------------
 
@@ -213,9 +229,9 @@ inline const Sql kRollback{"ROLLBACK", 0};
 // What DISCARD ALL does, less releasing the run's session locks and the
 // prepared step: a session left as a new one would find it.
 inline const std::vector<Sql> kSessionReset{
-    {"RESET ROLE", 0},   {"SET SESSION AUTHORIZATION DEFAULT", 0},
-    {"RESET ALL", 0},    {"CLOSE ALL", 0},
-    {"DISCARD TEMP", 0}, {"UNLISTEN *", 0},
+    {"RESET ROLE", 0},       {"SET SESSION AUTHORIZATION DEFAULT", 0},
+    {"RESET ALL", 0},        {"CLOSE ALL", 0},
+    {"DISCARD TEMP", 0},     {"UNLISTEN *", 0},
     {"DISCARD SEQUENCES", 0}};
 
 // ---- lint --trace: one canary schema, in one transaction always rolled back ---------
@@ -229,19 +245,24 @@ inline const std::string kOwnRelationLocks =
     " AND l.relation OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid";
 // No parameters. Notes the time a traced statement starts. → the time as text.
 inline const Sql kTraceStart{
-    "SELECT pg_catalog.set_config('shoal.trace_start', pg_catalog.clock_timestamp()::pg_catalog.text, true)", 0};
+    "SELECT pg_catalog.set_config('shoal.trace_start', "
+    "pg_catalog.clock_timestamp()::pg_catalog.text, true)",
+    0};
 // No parameters. → milliseconds since kTraceStart, double.
 inline const Sql kTraceElapsedMs{
     "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
-    " pg_catalog.current_setting('shoal.trace_start')::pg_catalog.timestamptz) OPERATOR(pg_catalog.*) 1000",
+    " pg_catalog.current_setting('shoal.trace_start')::pg_catalog.timestamptz) "
+    "OPERATOR(pg_catalog.*) 1000",
     0};
 // No parameters. Runs before the snapshot, so the ACCESS SHARE locks
 // pg_relation_size takes (under the ACCESS EXCLUSIVE the transaction already
 // holds, so it waits for nobody) are in that snapshot and not charged to the
 // next statement. → relation oid as text, non-empty boolean.
 inline const Sql kTraceSizes{
-    "SELECT l.relation::pg_catalog.text, pg_catalog.pg_relation_size(l.relation) OPERATOR(pg_catalog.>) 0"
-    " FROM pg_catalog.pg_locks l WHERE " + kOwnRelationLocks + " AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'",
+    "SELECT l.relation::pg_catalog.text, pg_catalog.pg_relation_size(l.relation) "
+    "OPERATOR(pg_catalog.>) 0"
+    " FROM pg_catalog.pg_locks l WHERE " +
+        kOwnRelationLocks + " AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'",
     0};
 // $1 the canary schema. One row per (relation, lock mode held), mode NULL when
 // none; relation columns NULL for one dropped in the transaction. → oid text,
@@ -250,32 +271,72 @@ inline const Sql kTraceSizes{
 inline const Sql kTraceSnapshot{
     "SELECT r.oid::pg_catalog.text, n.nspname, c.relname, c.relkind::pg_catalog.text,"
     " c.relfilenode::pg_catalog.text,"
-    " (c.reltuples OPERATOR(pg_catalog.>) 0 OR c.relpages OPERATOR(pg_catalog.>) 0)::pg_catalog.text, l.mode"
+    " (c.reltuples OPERATOR(pg_catalog.>) 0 OR c.relpages OPERATOR(pg_catalog.>) "
+    "0)::pg_catalog.text, l.mode"
     " FROM (SELECT k.oid FROM pg_catalog.pg_class k"
     " JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) k.relnamespace"
     " WHERE s.nspname OPERATOR(pg_catalog.=) $1"
-    " UNION SELECT l.relation FROM pg_catalog.pg_locks l WHERE " + kOwnRelationLocks + ") r"
-    " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
-    " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-    " LEFT JOIN pg_catalog.pg_locks l ON " + kOwnRelationLocks + " AND l.relation OPERATOR(pg_catalog.=) r.oid"
-    // A TOAST table is locked and rewritten with its table, which is reported.
-    " WHERE n.nspname IS DISTINCT FROM 'pg_toast'",
+    " UNION SELECT l.relation FROM pg_catalog.pg_locks l WHERE " +
+        kOwnRelationLocks +
+        ") r"
+        " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
+        " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+        " LEFT JOIN pg_catalog.pg_locks l ON " +
+        kOwnRelationLocks +
+        " AND l.relation OPERATOR(pg_catalog.=) r.oid"
+        // A TOAST table is locked and rewritten with its table, which is reported.
+        " WHERE n.nspname IS DISTINCT FROM 'pg_toast'",
     1};
 
 // Every statement above, for the test that checks each one's parameters.
 inline const std::vector<const Sql *> kEvery{
-    &kStage,          &kMigApply,          &kMigUndo,           &kMigMark,
-    &kMigForget,      &kRecordFailure,     &kStamps,            &kLockRun,
-    &kUnlockRun,      &kJoinRun,           &kControlState,      &kLockSchema,
-    &kServerShape,    &kRerunFingerprint,  &kSetRerunFingerprint, &kSetDigest,
-    &kDigest,         &kSchemaFingerprints, &kSchemaObjects,    &kLatestFailures,
-    &kLastEventAt,    &kRunLockHolder,     &kCreateExtension,   &kUpdateExtension,
-    &kExtensionProbe, &kPgMigDigest,       &kPgMigSchemas,      &kIsInRecovery,
-    &kBackendPid,     &kTxidCurrent,       &kSchemaNames,       &kWaits,
-    &kLeftoverIndexes, &kRunAsOwner,       &kStepSessionSettings, &kSchemaSessionSettings,
-    &kSchemaLocalSettings, &kLocalTimeouts, &kLocalSearchPath,  &kPublicSearchPath,
-    &kBegin,          &kCommit,            &kRollback,          &kTraceStart,
-    &kTraceElapsedMs, &kTraceSizes,        &kTraceSnapshot,
+    &kStage,
+    &kMigApply,
+    &kMigUndo,
+    &kMigMark,
+    &kMigForget,
+    &kRecordFailure,
+    &kStamps,
+    &kLockRun,
+    &kUnlockRun,
+    &kJoinRun,
+    &kControlState,
+    &kLockSchema,
+    &kServerShape,
+    &kRerunFingerprint,
+    &kSetRerunFingerprint,
+    &kSetDigest,
+    &kDigest,
+    &kSchemaFingerprints,
+    &kSchemaObjects,
+    &kLatestFailures,
+    &kLastEventAt,
+    &kRunLockHolder,
+    &kCreateExtension,
+    &kUpdateExtension,
+    &kExtensionProbe,
+    &kPgMigDigest,
+    &kPgMigSchemas,
+    &kIsInRecovery,
+    &kBackendPid,
+    &kTxidCurrent,
+    &kSchemaNames,
+    &kWaits,
+    &kLeftoverIndexes,
+    &kRunAsOwner,
+    &kStepSessionSettings,
+    &kSchemaSessionSettings,
+    &kSchemaLocalSettings,
+    &kLocalTimeouts,
+    &kLocalSearchPath,
+    &kPublicSearchPath,
+    &kBegin,
+    &kCommit,
+    &kRollback,
+    &kTraceStart,
+    &kTraceElapsedMs,
+    &kTraceSizes,
+    &kTraceSnapshot,
 };
 
 }  // namespace shoal::fleet::queries

@@ -25,13 +25,16 @@ std::vector<std::string> skip_standbys(std::vector<Node> &nodes) {
         if (!node.standby) continue;
         standbys.push_back(node.spec.display);
         std::cerr << "shoal: " << node.spec.display
-                  << ": skipped (standby): it is in recovery, read-only; its primary's changes reach it by "
+                  << ": skipped (standby): it is in recovery, read-only; its primary's changes "
+                     "reach it by "
                      "replication\n";
     }
-    nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [](const Node &node) { return node.standby; }),
-                nodes.end());
+    nodes.erase(
+        std::remove_if(nodes.begin(), nodes.end(), [](const Node &node) { return node.standby; }),
+        nodes.end());
     if (nodes.empty())
-        std::cerr << "shoal: no primary in --hosts: every node listed is a standby; list the primaries\n";
+        std::cerr
+            << "shoal: no primary in --hosts: every node listed is a standby; list the primaries\n";
     return standbys;
 }
 
@@ -50,7 +53,8 @@ bool report_left_out(const std::vector<Node> &nodes) {
 
 }  // namespace
 
-std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<std::string> &standbys) {
+std::vector<Node> open_nodes(const Config &config, bool &complete,
+                             std::vector<std::string> &standbys) {
     std::vector<Node> nodes = connect_nodes(config.nodes);
     standbys = skip_standbys(nodes);
     check_extensions(usable_nodes(nodes), ExtensionMode::Check);
@@ -59,9 +63,8 @@ std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<s
 }
 
 ExitCode left_out_code(const std::vector<Node> &nodes) {
-    const bool lacking = std::any_of(nodes.begin(), nodes.end(), [](const Node &node) {
-        return !node.extension_fix.empty();
-    });
+    const bool lacking = std::any_of(nodes.begin(), nodes.end(),
+                                     [](const Node &node) { return !node.extension_fix.empty(); });
     return lacking ? ExitCode::ExtensionMissing : ExitCode::Unreachable;
 }
 
@@ -73,7 +76,8 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
             continue;
         }
         for (const SchemaState &schema : node.state.schemas)
-            if (!schema.problem.empty()) out.push_back(Unread{node.spec.display, schema.schema, schema.problem});
+            if (!schema.problem.empty())
+                out.push_back(Unread{node.spec.display, schema.schema, schema.problem});
     }
     return out;
 }
@@ -87,7 +91,8 @@ int command_status(const Config &config, const MigrationDir &dir) {
     if (!read_stamps(usable)) {
         complete = false;
         for (const Node *node : usable)
-            if (!node->usable) std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
+            if (!node->usable)
+                std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     usable = usable_nodes(nodes);
     const Batch batch{
@@ -100,7 +105,8 @@ int command_status(const Config &config, const MigrationDir &dir) {
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
     std::vector<NodeState> states;
     for (const Node *node : usable) states.push_back(node->state);
-    const Plan plan = plan_apply(dir, states, PlanOptions{});  // drift is at odds with the directory
+    const Plan plan =
+        plan_apply(dir, states, PlanOptions{});  // drift is at odds with the directory
 
     Json listed = Json::array();
     for (size_t i = 0; i < usable.size(); ++i) {
@@ -113,15 +119,18 @@ int command_status(const Config &config, const MigrationDir &dir) {
             continue;
         }
         std::map<std::string, std::string> failures;  // schema → the version that failed
-        for (const auto &row : outcome.results.at(0).rows) failures[row.at(0).value_or("")] = row.at(1).value_or("");
+        for (const auto &row : outcome.results.at(0).rows)
+            failures[row.at(0).value_or("")] = row.at(1).value_or("");
         // plan.nodes[i] was planned from usable[i].
-        const StatusCounts counts = count_status(dir, node.state, plan.nodes.at(i), plan.errors, failures);
+        const StatusCounts counts =
+            count_status(dir, node.state, plan.nodes.at(i), plan.errors, failures);
         std::vector<std::string> problems;
         for (const PlanProblem &problem : plan.errors)
             if (problem.node == node.state.node) problems.push_back(format_plan_problem(problem));
         const std::string last_run = outcome.results.at(1).value(0, 0);
         const std::string digest = outcome.results.at(2).value(0, 0);
-        const std::string lock = outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
+        const std::string lock =
+            outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
         if (config.json) {
             listed.push_back({{"node", node.spec.display},
                               {"schemas", counts.schemas},
@@ -184,10 +193,13 @@ int command_check(const Config &config, const MigrationDir &dir) {
         const bool ok = digest_satisfies(digests[i], wanted);
         up_to_date = up_to_date && ok;
         if (!config.json)
-            std::cout << usable[i]->spec.display << ": " << (digests[i].empty() ? "no digest" : digests[i])
+            std::cout << usable[i]->spec.display << ": "
+                      << (digests[i].empty() ? "no digest" : digests[i])
                       << (ok ? " (up to date)" : " (behind)") << "\n";
     }
-    const ExitCode code = !complete ? ExitCode::Unreachable : up_to_date ? ExitCode::Ok : ExitCode::NotUpToDate;
+    const ExitCode code = !complete    ? ExitCode::Unreachable
+                          : up_to_date ? ExitCode::Ok
+                                       : ExitCode::NotUpToDate;
     // A node that could not be asked is named in the answer, not only on stderr.
     const std::vector<Unread> unread = unread_of(nodes);
     if (config.json) {

@@ -26,7 +26,8 @@ std::vector<std::string> skip_standbys(std::vector<Node> &nodes);
 // Connects to every node, skips standbys (their names in `standbys`) and
 // checks the extension; prints why a node is left out and clears `complete`
 // when one is. Empty when every node is a standby.
-std::vector<Node> open_nodes(const Config &config, bool &complete, std::vector<std::string> &standbys);
+std::vector<Node> open_nodes(const Config &config, bool &complete,
+                             std::vector<std::string> &standbys);
 
 // The exit code of a command that some nodes are left out of: ExtensionMissing
 // when one lacks the extension (its problem names the SQL), else Unreachable.

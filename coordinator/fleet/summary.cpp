@@ -12,11 +12,15 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     const size_t steps = step_count(plan);
     if (!json || !dry) {
         std::ostream &out = json ? std::cerr : std::cout;
-        if (steps) out << format_plan(plan);
-        else out << (dry && !dry->extension.empty() ? "nothing to do on the nodes that have the extension\n"
-                                                   : "nothing to do\n");
+        if (steps)
+            out << format_plan(plan);
+        else
+            out << (dry && !dry->extension.empty()
+                        ? "nothing to do on the nodes that have the extension\n"
+                        : "nothing to do\n");
         if (dry && !dry->scripts.empty())
-            out << join(dry->scripts, ", ") << ": " << (dry->before_after.run ? "would run" : "skipped") << " ("
+            out << join(dry->scripts, ", ") << ": "
+                << (dry->before_after.run ? "would run" : "skipped") << " ("
                 << dry->before_after.why << ")\n";
         if (dry) out << "dry run: nothing was changed\n";
         out << std::flush;
@@ -25,10 +29,12 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
     std::map<std::string, std::vector<std::string>> where;  // version → node:schema
     for (const NodePlan &node : plan.nodes)
         for (const SchemaPlan &schema : node.schemas)
-            for (const Version *version : schema.steps) where[version->name].push_back(node.node + ":" + schema.schema);
+            for (const Version *version : schema.steps)
+                where[version->name].push_back(node.node + ":" + schema.schema);
     Json versions = Json::array();
     for (const auto &[version, names] : where)
-        versions.push_back({{"version", version}, {"schemas", names.size()}, {"where", collapse(names)}});
+        versions.push_back(
+            {{"version", version}, {"schemas", names.size()}, {"where", collapse(names)}});
     Json extension = Json::object();
     for (const auto &[node, sql] : dry->extension) extension[node] = sql;
     std::cout << json_text({{"dry", true},
@@ -36,7 +42,9 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
                             {"steps", steps},
                             {"versions", versions},
                             {"before_after",
-                             {{"files", dry->scripts}, {"run", dry->before_after.run}, {"why", dry->before_after.why}}},
+                             {{"files", dry->scripts},
+                              {"run", dry->before_after.run},
+                              {"why", dry->before_after.why}}},
                             {"extension", extension}})
               << std::endl;
 }
@@ -44,7 +52,8 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
 ExitCode exit_code_of(const RunSummary &summary) {
     if (summary.drive.interrupted) return ExitCode::Interrupted;
     if (!summary.drive.cancelled.empty()) return ExitCode::Cancelled;
-    if (!summary.drive.errors.empty() || !summary.script_errors.empty() || !summary.run_errors.empty())
+    if (!summary.drive.errors.empty() || !summary.script_errors.empty() ||
+        !summary.run_errors.empty())
         return ExitCode::MigrationFailed;
     if (!summary.drive.lost.empty() || !summary.unreachable.empty() || summary.unconfirmed > 0)
         return ExitCode::Unreachable;
@@ -82,35 +91,43 @@ int print_summary(const RunSummary &summary, bool json) {
     }
     const char *verb = summary.command == "undo" ? "undone" : "applied";
     if (summary.nothing_to_do) {
-        std::cout << "nothing to do" << (summary.command == "apply" ? "; before.sql and after.sql skipped" : "")
+        std::cout << "nothing to do"
+                  << (summary.command == "apply" ? "; before.sql and after.sql skipped" : "")
                   << "\n";
     } else {
         char line[240];
-        std::snprintf(line, sizeof line, "%s: %zu %s, %zu failed, %zu not done, %zu retries, in %.1f s",
-                      summary.command.c_str(), drive.done, verb, drive.errors.size(), drive.not_done,
-                      summary.retries, summary.seconds);
+        std::snprintf(line, sizeof line,
+                      "%s: %zu %s, %zu failed, %zu not done, %zu retries, in %.1f s",
+                      summary.command.c_str(), drive.done, verb, drive.errors.size(),
+                      drive.not_done, summary.retries, summary.seconds);
         std::cout << line << "\n";
     }
     if (summary.unconfirmed > 0)
         std::cout << summary.unconfirmed << " more " << verb
-                  << " but unconfirmed: their node was lost before its final durable commit (the next run reads "
+                  << " but unconfirmed: their node was lost before its final durable commit (the "
+                     "next run reads "
                      "what it kept)\n";
     if (!drive.errors.empty()) {
         std::cout << "errors:\n";
-        for (const std::string &group : group_errors(drive.errors)) std::cout << "  " << group << "\n";
+        for (const std::string &group : group_errors(drive.errors))
+            std::cout << "  " << group << "\n";
     }
     if (!drive.notices.empty()) {
         std::cout << "notices:\n";
-        for (const std::string &group : group_notices(drive.notices)) std::cout << "  " << group << "\n";
+        for (const std::string &group : group_notices(drive.notices))
+            std::cout << "  " << group << "\n";
     }
     for (const std::string &error : summary.script_errors) std::cout << "error: " << error << "\n";
     for (const std::string &error : summary.run_errors) std::cout << "error: " << error << "\n";
-    for (const std::string &node : summary.unreachable) std::cout << "skipped (unreachable): " << node << "\n";
+    for (const std::string &node : summary.unreachable)
+        std::cout << "skipped (unreachable): " << node << "\n";
     for (const std::string &node : drive.lost) std::cout << "lost during the run: " << node << "\n";
     if (!drive.halted.empty()) std::cout << "halted: " << drive.halted << "\n";
     if (!drive.cancelled.empty())
-        std::cout << drive.cancelled << ": versions in flight finished, nothing new started; rerun to finish\n";
-    if (drive.interrupted) std::cout << "interrupted: in-flight versions were rolled back; rerun to finish\n";
+        std::cout << drive.cancelled
+                  << ": versions in flight finished, nothing new started; rerun to finish\n";
+    if (drive.interrupted)
+        std::cout << "interrupted: in-flight versions were rolled back; rerun to finish\n";
     if (!summary.digest.empty()) std::cout << "digest stored: " << summary.digest << "\n";
     std::cout << (code == ExitCode::Ok ? "Succeeded." : "Failed.") << std::endl;
     return to_int(code);

@@ -17,10 +17,10 @@
 namespace shoal::fleet {
 
 struct RunSummary {
-    std::string command;                   // "apply", "undo"
-    DriveResult drive;                     // all drive rounds added up
-    std::vector<std::string> unreachable;  // skipped with --skip-unreachable
-    std::vector<std::string> standbys;     // skipped: read-only, named on stderr when found
+    std::string command;                     // "apply", "undo"
+    DriveResult drive;                       // all drive rounds added up
+    std::vector<std::string> unreachable;    // skipped with --skip-unreachable
+    std::vector<std::string> standbys;       // skipped: read-only, named on stderr when found
     std::vector<std::string> script_errors;  // before.sql / after.sql, "node: file:line: message"
     // Every other round that failed, "node: what failed: reason" (staging, the
     // rerun fingerprint, the digest, a stamp that cannot be read), or the run's
@@ -31,7 +31,7 @@ struct RunSummary {
     size_t unconfirmed = 0;
     size_t retries = 0;
     double seconds = 0;
-    std::string digest;  // stored on every node, "" when not stored
+    std::string digest;          // stored on every node, "" when not stored
     bool nothing_to_do = false;  // nothing pending, before.sql and after.sql skipped
 };
 
@@ -44,7 +44,8 @@ int print_summary(const RunSummary &summary, bool json);
 struct DryRun {
     std::vector<std::string> scripts;  // "before.sql", "after.sql": those the directory has
     BeforeAfter before_after;          // whether they would run, and why
-    std::vector<std::pair<std::string, std::string>> extension;  // node, the SQL --install-extension would run
+    std::vector<std::pair<std::string, std::string>>
+        extension;  // node, the SQL --install-extension would run
 };
 
 // The plan before it runs (or instead, with `dry`): per version, how many

@@ -44,10 +44,9 @@ namespace {
 constexpr int kStatementTimeoutMs = 60000;
 
 // PostgreSQL's table-level lock modes, weakest first.
-const std::vector<std::string> kModes = {"AccessShareLock",      "RowShareLock",
-                                         "RowExclusiveLock",     "ShareUpdateExclusiveLock",
-                                         "ShareLock",            "ShareRowExclusiveLock",
-                                         "ExclusiveLock",        "AccessExclusiveLock"};
+const std::vector<std::string> kModes = {
+    "AccessShareLock", "RowShareLock",          "RowExclusiveLock", "ShareUpdateExclusiveLock",
+    "ShareLock",       "ShareRowExclusiveLock", "ExclusiveLock",    "AccessExclusiveLock"};
 
 size_t strength(const std::string &mode) {
     return static_cast<size_t>(std::find(kModes.begin(), kModes.end(), mode) - kModes.begin());
@@ -99,7 +98,8 @@ struct VersionTrace {
 
 // "AccessExclusiveLock" → "ACCESS EXCLUSIVE", as the documentation names modes.
 std::string mode_name(std::string mode) {
-    if (mode.size() > 4 && mode.compare(mode.size() - 4, 4, "Lock") == 0) mode.resize(mode.size() - 4);
+    if (mode.size() > 4 && mode.compare(mode.size() - 4, 4, "Lock") == 0)
+        mode.resize(mode.size() - 4);
     std::string out;
     for (const char c : mode) {
         if (!out.empty() && std::isupper(static_cast<unsigned char>(c))) out += ' ';
@@ -118,7 +118,7 @@ std::string fixed(double value, int digits) {
 
 // The trace's transaction on one canary schema, on its node's control connection.
 class Canary {
-public:
+  public:
     Canary(Node &node, std::string schema) : node_(node), schema_(std::move(schema)) {}
 
     // BEGIN, the schema's search_path, the per-schema lock mig_apply takes (so a
@@ -127,7 +127,8 @@ public:
     std::optional<DbError> begin(const Script &first) {
         Batch batch{Query{queries::kBegin.text}, timeouts(first),
                     Query{queries::kLocalSearchPath.text, {node_.control->quote_ident(schema_)}},
-                    Query{queries::kLockSchema.text, {schema_}}, Query{queries::kTraceSnapshot.text, {schema_}}};
+                    Query{queries::kLockSchema.text, {schema_}},
+                    Query{queries::kTraceSnapshot.text, {schema_}}};
         Outcome outcome = send(std::move(batch));
         if (!outcome.error) read_snapshot(outcome.results.back());
         return outcome.error;
@@ -136,7 +137,8 @@ public:
     // Runs a version's statements without measuring them.
     std::optional<DbError> apply(const Script &script) {
         Batch batch{timeouts(script)};
-        for (const Statement &statement : script.statements) batch.push_back(Query{statement.sql, {}});
+        for (const Statement &statement : script.statements)
+            batch.push_back(Query{statement.sql, {}});
         batch.push_back(Query{queries::kTraceSnapshot.text, {schema_}});
         Outcome outcome = send(std::move(batch));
         if (!outcome.error) read_snapshot(outcome.results.back());
@@ -147,14 +149,15 @@ public:
     std::vector<StatementTrace> trace(const Script &script) {
         std::vector<StatementTrace> traces;
         if (auto error = send(Batch{timeouts(script)}).error) {
-            traces.push_back(StatementTrace{script.statements.empty() ? nullptr : &script.statements[0], 0, {}, {},
-                                            error});
+            traces.push_back(StatementTrace{
+                script.statements.empty() ? nullptr : &script.statements[0], 0, {}, {}, error});
             return traces;
         }
         for (const Statement &statement : script.statements) {
-            Outcome outcome = send(Batch{Query{queries::kTraceStart.text}, Query{statement.sql, {}},
-                                         Query{queries::kTraceElapsedMs.text}, Query{queries::kTraceSizes.text},
-                                         Query{queries::kTraceSnapshot.text, {schema_}}});
+            Outcome outcome =
+                send(Batch{Query{queries::kTraceStart.text}, Query{statement.sql, {}},
+                           Query{queries::kTraceElapsedMs.text}, Query{queries::kTraceSizes.text},
+                           Query{queries::kTraceSnapshot.text, {schema_}}});
             StatementTrace &trace = traces.emplace_back();
             trace.statement = &statement;
             if (outcome.error) {
@@ -174,27 +177,34 @@ public:
 
     // Always, whatever happened: nothing the trace did may stay.
     void roll_back() {
-        if (node_.control->state() == Connection::State::Idle) send(Batch{Query{queries::kRollback.text}});
+        if (node_.control->state() == Connection::State::Idle)
+            send(Batch{Query{queries::kRollback.text}});
     }
 
-private:
+  private:
     static Query timeouts(const Script &script) {
-        const int lock_ms =
-            script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms : DriveSettings{}.lock_timeout_ms;
-        const int statement_ms =
-            script.directives.statement_timeout_ms >= 0 ? script.directives.statement_timeout_ms : kStatementTimeoutMs;
-        return Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), std::to_string(statement_ms)}};
+        const int lock_ms = script.directives.lock_timeout_ms >= 0
+                                ? script.directives.lock_timeout_ms
+                                : DriveSettings{}.lock_timeout_ms;
+        const int statement_ms = script.directives.statement_timeout_ms >= 0
+                                     ? script.directives.statement_timeout_ms
+                                     : kStatementTimeoutMs;
+        return Query{queries::kLocalTimeouts.text,
+                     {std::to_string(lock_ms), std::to_string(statement_ms)}};
     }
 
     // The traced statements are bounded by the statement_timeout timeouts() sets, as a step's are.
-    Outcome send(Batch batch) { return exchange({node_.control.get()}, {std::move(batch)}, std::nullopt).at(0); }
+    Outcome send(Batch batch) {
+        return exchange({node_.control.get()}, {std::move(batch)}, std::nullopt).at(0);
+    }
 
     void read_snapshot(const Rows &rows) {
         snapshot_.clear();
         for (const auto &row : rows.rows) {
             Relation &relation = snapshot_[row.at(0).value_or("")];
             if (row.at(2)) {
-                relation.name = row.at(1).value_or("") == schema_ ? *row.at(2) : *row.at(1) + "." + *row.at(2);
+                relation.name =
+                    row.at(1).value_or("") == schema_ ? *row.at(2) : *row.at(1) + "." + *row.at(2);
                 relation.kind = row.at(3).value_or("?").front();
                 relation.filenode = row.at(4).value_or("");
                 relation.stats_rows = row.at(5).value_or("") == "t";
@@ -204,13 +214,15 @@ private:
     }
 
     // What the statement between `before` and the current snapshot did.
-    void compare(const Snapshot &before, const std::map<std::string, bool> &non_empty, StatementTrace &trace) {
+    void compare(const Snapshot &before, const std::map<std::string, bool> &non_empty,
+                 StatementTrace &trace) {
         for (auto &[oid, relation] : snapshot_) {
             const auto old = before.find(oid);
             // Dropped in this statement: only the earlier snapshot knows the name.
             if (relation.name.empty() && old != before.end()) relation.name = old->second.name;
-            const bool table = relation.kind == 'r' || relation.kind == 'm' ||
-                               (old != before.end() && (old->second.kind == 'r' || old->second.kind == 'm'));
+            const bool table =
+                relation.kind == 'r' || relation.kind == 'm' ||
+                (old != before.end() && (old->second.kind == 'r' || old->second.kind == 'm'));
             const auto size = non_empty.find(oid);
             const bool rows = table && ((size != non_empty.end() && size->second) ||
                                         (old != before.end() && old->second.stats_rows));
@@ -222,9 +234,10 @@ private:
                 if ((old == before.end() || !old->second.modes.count(mode)) &&
                     (strongest.empty() || strength(mode) > strength(strongest)))
                     strongest = mode;
-            if (!strongest.empty()) trace.locks.push_back(LockTaken{relation.name, mode_name(strongest), rows});
-            if (table && old != before.end() && !old->second.filenode.empty() && !relation.filenode.empty() &&
-                old->second.filenode != relation.filenode)
+            if (!strongest.empty())
+                trace.locks.push_back(LockTaken{relation.name, mode_name(strongest), rows});
+            if (table && old != before.end() && !old->second.filenode.empty() &&
+                !relation.filenode.empty() && old->second.filenode != relation.filenode)
                 trace.rewrote.push_back(relation.name);
         }
     }
@@ -235,7 +248,8 @@ private:
 };
 
 // Runs one canary's transaction and fills in the traces of the versions it covers.
-void run_canary(Node &node, const CanaryChoice &plan, std::map<const Version *, VersionTrace> &traces) {
+void run_canary(Node &node, const CanaryChoice &plan,
+                std::map<const Version *, VersionTrace> &traces) {
     const std::vector<const Version *> &steps = plan.schema->steps;
     size_t end = 0;
     for (size_t i = 0; i < steps.size(); ++i)
@@ -277,14 +291,16 @@ void run_canary(Node &node, const CanaryChoice &plan, std::map<const Version *, 
 // configured parallelism or the node's default, capped by the version's
 // $parallelism_per_host), on the slowest node; a $parallelism_global cap or
 // $run_alone (one schema at a time over the fleet) can only make it longer.
-void estimate(VersionTrace &trace, const std::map<const Node *, size_t> &pending, const Config &config) {
+void estimate(VersionTrace &trace, const std::map<const Node *, size_t> &pending,
+              const Config &config) {
     const Directives &directives = trace.version->up.directives;
     const double seconds = trace.ms() / 1000;
     trace.schemas = 0;
     trace.fleet_seconds = 0;
     for (const auto &[node, count] : pending) {
         int parallelism = config.parallelism > 0 ? config.parallelism : node->default_parallelism;
-        if (directives.parallelism_per_host > 0) parallelism = std::min(parallelism, directives.parallelism_per_host);
+        if (directives.parallelism_per_host > 0)
+            parallelism = std::min(parallelism, directives.parallelism_per_host);
         trace.schemas += count;
         const double on_node = seconds * static_cast<double>(count) / parallelism;
         if (on_node >= trace.fleet_seconds) {
@@ -301,10 +317,16 @@ void estimate(VersionTrace &trace, const std::map<const Node *, size_t> &pending
     }
 }
 
-LintFinding finding(const char *rule, Severity severity, const StatementTrace &statement, std::string why,
-                    std::string recipe) {
-    return LintFinding{rule, severity, statement.statement->where, trim(statement.statement->sql),
-                       std::move(why), std::move(recipe), false, {}};
+LintFinding finding(const char *rule, Severity severity, const StatementTrace &statement,
+                    std::string why, std::string recipe) {
+    return LintFinding{rule,
+                       severity,
+                       statement.statement->where,
+                       trim(statement.statement->sql),
+                       std::move(why),
+                       std::move(recipe),
+                       false,
+                       {}};
 }
 
 // The trace's findings: ACCESS EXCLUSIVE on a table with rows and rewrites are
@@ -318,11 +340,12 @@ std::vector<LintFinding> findings_of(const VersionTrace &trace) {
     const std::string per_schema = fixed(trace.ms(), 1) + " ms per schema";
     for (const StatementTrace &statement : trace.statements) {
         if (statement.error && statement.error->is_lock_timeout()) {
-            out.push_back(finding("trace-lock-timeout", Severity::Warning, statement,
-                                  on + "the statement waited longer than its lock_timeout for a lock: " +
-                                      statement.error->to_string(),
-                                  "Trace again when the canary's tables are less busy; a run meets the same "
-                                  "wait and retries it."));
+            out.push_back(
+                finding("trace-lock-timeout", Severity::Warning, statement,
+                        on + "the statement waited longer than its lock_timeout for a lock: " +
+                            statement.error->to_string(),
+                        "Trace again when the canary's tables are less busy; a run meets the same "
+                        "wait and retries it."));
         } else if (statement.error) {
             out.push_back(finding("trace-failed", Severity::Error, statement,
                                   on + "the version failed: " + statement.error->to_string() +
@@ -356,16 +379,16 @@ std::vector<LintFinding> findings_of(const VersionTrace &trace) {
 
 std::string state_name(State state) {
     switch (state) {
-    case State::Traced:
-        return "traced";
-    case State::Failed:
-        return "failed";
-    case State::Solo:
-        return "not-traceable";
-    case State::Skipped:
-        return "not-traced";
-    case State::NotPending:
-        return "not-pending";
+        case State::Traced:
+            return "traced";
+        case State::Failed:
+            return "failed";
+        case State::Solo:
+            return "not-traceable";
+        case State::Skipped:
+            return "not-traced";
+        case State::NotPending:
+            return "not-pending";
     }
     return "";
 }
@@ -376,25 +399,28 @@ std::string report_text(const VersionTrace &trace) {
     if (trace.node)
         out << " on " << trace.node->spec.display << ", schema " << printable(trace.schema);
     switch (trace.state) {
-    case State::Solo:
-        out << ": not traceable: a solo version (CONCURRENTLY ...) runs outside a transaction, so a trace "
-               "could not roll it back\n";
-        return out.str();
-    case State::Skipped:
-    case State::NotPending:
-        out << ": not traced: " << trace.reason << "\n";
-        return out.str();
-    case State::Traced:
-    case State::Failed:
-        break;
+        case State::Solo:
+            out << ": not traceable: a solo version (CONCURRENTLY ...) runs outside a transaction, "
+                   "so a trace "
+                   "could not roll it back\n";
+            return out.str();
+        case State::Skipped:
+        case State::NotPending:
+            out << ": not traced: " << trace.reason << "\n";
+            return out.str();
+        case State::Traced:
+        case State::Failed:
+            break;
     }
     out << ":\n";
     for (const StatementTrace &statement : trace.statements) {
         out << "  " << to_string(statement.statement->where) << "  ";
         if (statement.error)
-            out << "FAILED  " << shortened(trim(statement.statement->sql), 100) << "\n    " << statement.error->to_string() << "\n";
+            out << "FAILED  " << shortened(trim(statement.statement->sql), 100) << "\n    "
+                << statement.error->to_string() << "\n";
         else
-            out << fixed(statement.ms, 3) << " ms  " << shortened(trim(statement.statement->sql), 100) << "\n";
+            out << fixed(statement.ms, 3) << " ms  "
+                << shortened(trim(statement.statement->sql), 100) << "\n";
         for (const LockTaken &lock : statement.locks)
             out << "    lock " << lock.mode << " on " << single_line(lock.relation)
                 << (lock.table_with_rows ? " (table with rows)" : "") << "\n";
@@ -402,8 +428,9 @@ std::string report_text(const VersionTrace &trace) {
             out << "    rewrote " << single_line(table) << "\n";
     }
     if (trace.state == State::Traced)
-        out << "  " << fixed(trace.ms(), 3) << " ms per schema x " << trace.schemas << " schemas pending / parallelism "
-            << trace.parallelism << " = about " << fixed(trace.fleet_seconds, 3) << " s over the fleet\n";
+        out << "  " << fixed(trace.ms(), 3) << " ms per schema x " << trace.schemas
+            << " schemas pending / parallelism " << trace.parallelism << " = about "
+            << fixed(trace.fleet_seconds, 3) << " s over the fleet\n";
     return out.str();
 }
 
@@ -412,13 +439,16 @@ Json report_json(const VersionTrace &trace) {
     for (const StatementTrace &statement : trace.statements) {
         Json locks = Json::array();
         for (const LockTaken &lock : statement.locks)
-            locks.push_back({{"relation", lock.relation}, {"mode", lock.mode}, {"table_with_rows", lock.table_with_rows}});
-        statements.push_back({{"file", statement.statement->where.file},
-                              {"line", statement.statement->where.line},
-                              {"ms", json_round(statement.ms, 3)},
-                              {"error", statement.error ? Json(statement.error->to_string()) : Json(nullptr)},
-                              {"locks", locks},
-                              {"rewrote", statement.rewrote}});
+            locks.push_back({{"relation", lock.relation},
+                             {"mode", lock.mode},
+                             {"table_with_rows", lock.table_with_rows}});
+        statements.push_back(
+            {{"file", statement.statement->where.file},
+             {"line", statement.statement->where.line},
+             {"ms", json_round(statement.ms, 3)},
+             {"error", statement.error ? Json(statement.error->to_string()) : Json(nullptr)},
+             {"locks", locks},
+             {"rewrote", statement.rewrote}});
     }
     return {{"version", trace.version->name},
             {"state", state_name(trace.state)},
@@ -437,8 +467,9 @@ Json report_json(const VersionTrace &trace) {
 int command_trace(const Config &config, const MigrationDir &dir) {
     const LintArgs args = parse_lint_args(config.lint_args);
     // Bad arguments and unknown versions: lint says so, before anything connects.
-    const bool known = std::all_of(args.versions.begin(), args.versions.end(),
-                                   [&](const std::string &name) { return find_version(dir, name) != nullptr; });
+    const bool known =
+        std::all_of(args.versions.begin(), args.versions.end(),
+                    [&](const std::string &name) { return find_version(dir, name) != nullptr; });
     if (!args.error.empty() || !known) return run_lint(config, dir, std::cout);
 
     bool complete = false;
@@ -448,18 +479,22 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     if (!read_stamps(usable_nodes(nodes))) {
         complete = false;
         for (const Node &node : nodes)
-            if (!node.usable && !node.problem.empty()) std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
+            if (!node.usable && !node.problem.empty())
+                std::cerr << "shoal: " << node.spec.display << ": " << node.problem << "\n";
     }
     const std::vector<Node *> usable = usable_nodes(nodes);
     std::vector<NodeState> states;
     for (Node *node : usable) states.push_back(node->state);
     // As apply plans; drift is only reported, since the trace changes nothing.
     const Plan plan = plan_apply(dir, states, PlanOptions{false});
-    for (const PlanProblem &warning : plan.warnings) std::cerr << "warning: " << format_plan_problem(warning) << "\n";
-    for (const PlanProblem &error : plan.errors) std::cerr << "error: " << format_plan_problem(error) << "\n";
+    for (const PlanProblem &warning : plan.warnings)
+        std::cerr << "warning: " << format_plan_problem(warning) << "\n";
+    for (const PlanProblem &error : plan.errors)
+        std::cerr << "error: " << format_plan_problem(error) << "\n";
     if (!plan.errors.empty()) return to_int(ExitCode::BadMigrations);
 
-    std::map<const Version *, std::map<const Node *, size_t>> pending;  // schemas lacking it, per node
+    std::map<const Version *, std::map<const Node *, size_t>>
+        pending;                                    // schemas lacking it, per node
     for (size_t i = 0; i < plan.nodes.size(); ++i)  // planned from usable[i]
         for (const SchemaPlan &schema : plan.nodes[i].schemas)
             for (const Version *version : schema.steps) ++pending[version][usable[i]];
@@ -470,9 +505,11 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     result.unread = unread_of(nodes);
     result.standbys = standbys;
     complete = complete && result.unread.empty();
-    for (const std::string &name : args.versions) result.versions.push_back(find_version(dir, name));
+    for (const std::string &name : args.versions)
+        result.versions.push_back(find_version(dir, name));
     for (const Version &version : dir.versions)
-        if (args.versions.empty() && (args.all || pending.count(&version))) result.versions.push_back(&version);
+        if (args.versions.empty() && (args.all || pending.count(&version)))
+            result.versions.push_back(&version);
 
     std::map<const Version *, VersionTrace> traces;
     std::set<const Version *> wanted;
@@ -499,7 +536,8 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         if (found == traces.end()) continue;
         VersionTrace &trace = found->second;
         if (trace.state != State::NotPending) estimate(trace, pending.at(version), config);
-        if (trace.state == State::Skipped && trace.reason.empty()) trace.reason = "the trace was interrupted";
+        if (trace.state == State::Skipped && trace.reason.empty())
+            trace.reason = "the trace was interrupted";
         const std::vector<LintFinding> findings = findings_of(trace);
         result.findings.insert(result.findings.end(), findings.begin(), findings.end());
         result.text += report_text(trace);

@@ -26,14 +26,15 @@ namespace {
 // Extension 1.0 lacks the functions verify calls; say how to get them.
 std::string explain(const DbError &error) {
     if (error.sqlstate == "42883")
-        return "shoal verify needs extension 1.1 (shoal.schema_fingerprints); run ALTER EXTENSION shoal UPDATE; there";
+        return "shoal verify needs extension 1.1 (shoal.schema_fingerprints); run ALTER EXTENSION "
+               "shoal UPDATE; there";
     return error.to_string();
 }
 
 // Every migrated schema of every node with its fingerprint; nodes that fail are
 // reported and make the answer incomplete.
-std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &nodes, const MigrationDir &dir,
-                                                 bool &complete) {
+std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &nodes,
+                                                 const MigrationDir &dir, bool &complete) {
     std::vector<Batch> batches;
     std::vector<std::map<std::string, const SchemaState *>> migrated(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -44,21 +45,23 @@ std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &node
             names.push_back(schema.schema);
             migrated[i][schema.schema] = &schema;
         }
-        batches.push_back(
-            {Query{queries::kSchemaFingerprints.text, {text_array(names)}}});
+        batches.push_back({Query{queries::kSchemaFingerprints.text, {text_array(names)}}});
     }
     auto outcomes = exchange(controls(nodes), std::move(batches));
     std::vector<SchemaFingerprint> out;
     for (size_t i = 0; i < nodes.size(); ++i) {
         if (outcomes[i].error) {
-            std::cerr << "shoal: " << nodes[i]->spec.display << ": " << explain(*outcomes[i].error) << "\n";
+            std::cerr << "shoal: " << nodes[i]->spec.display << ": " << explain(*outcomes[i].error)
+                      << "\n";
             complete = false;
             continue;
         }
         for (const auto &row : outcomes[i].results.at(0).rows) {
             const SchemaState &state = *migrated[i].at(row.at(0).value_or(""));
-            SchemaFingerprint schema{nodes[i]->spec.display, state.schema, {}, row.at(1).value_or("")};
-            for (const AppliedVersion &version : state.applied) schema.versions.push_back(version.name);
+            SchemaFingerprint schema{
+                nodes[i]->spec.display, state.schema, {}, row.at(1).value_or("")};
+            for (const AppliedVersion &version : state.applied)
+                schema.versions.push_back(version.name);
             out.push_back(std::move(schema));
         }
     }
@@ -67,7 +70,8 @@ std::vector<SchemaFingerprint> read_fingerprints(const std::vector<Node *> &node
 
 // The differences of every outlier from its reference, from the object rows of
 // those few schemas (one query on each node that holds one).
-void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup> &groups, bool &complete) {
+void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup> &groups,
+                      bool &complete) {
     std::map<std::string, std::set<std::string>> wanted;  // node display → schemas
     for (const VersionGroup &group : groups) {
         if (group.outliers.empty()) continue;
@@ -84,22 +88,25 @@ void explain_outliers(const std::vector<Node *> &nodes, std::vector<VersionGroup
                                  {text_array({found->second.begin(), found->second.end()})}}});
     }
     auto outcomes = exchange(controls(asked), std::move(batches));
-    std::map<std::pair<std::string, std::string>, std::vector<SchemaObject>> objects;  // (node, schema)
+    std::map<std::pair<std::string, std::string>, std::vector<SchemaObject>>
+        objects;  // (node, schema)
     for (size_t i = 0; i < asked.size(); ++i) {
         if (outcomes[i].error) {
-            std::cerr << "shoal: " << asked[i]->spec.display << ": " << explain(*outcomes[i].error) << "\n";
+            std::cerr << "shoal: " << asked[i]->spec.display << ": " << explain(*outcomes[i].error)
+                      << "\n";
             complete = false;
             continue;
         }
         for (const auto &row : outcomes[i].results.at(0).rows)
-            objects[{asked[i]->spec.display, row.at(0).value_or("")}].push_back(
-                SchemaObject{row.at(1).value_or(""), row.at(2).value_or(""), row.at(3).value_or("")});
+            objects[{asked[i]->spec.display, row.at(0).value_or("")}].push_back(SchemaObject{
+                row.at(1).value_or(""), row.at(2).value_or(""), row.at(3).value_or("")});
     }
     for (VersionGroup &group : groups) {
         const auto reference = objects.find({group.reference.node, group.reference.schema});
         for (Variant &outlier : group.outliers) {
             const auto other = objects.find({outlier.node, outlier.schema});
-            if (reference == objects.end() || other == objects.end()) continue;  // its node failed: said above
+            if (reference == objects.end() || other == objects.end())
+                continue;  // its node failed: said above
             outlier.differences = describe_differences(reference->second, other->second);
         }
     }
@@ -116,7 +123,8 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     if (!read_stamps(reachable)) {
         complete = false;
         for (const Node *node : reachable)
-            if (!node->usable) std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
+            if (!node->usable)
+                std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     const auto usable = usable_nodes(nodes);
     std::vector<VersionGroup> groups = group_fingerprints(read_fingerprints(usable, dir, complete));

@@ -133,7 +133,8 @@ TEST(Config, BadUriNamesTheEntry) {
                             "mysql://db1/app", "postgres://db1:5432,db2:x/app"}) {
         ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", std::string("db0,") + uri});
         ASSERT_FALSE(r.ok()) << uri;
-        EXPECT_NE(r.errors[0].find(std::string("\"") + uri + "\""), std::string::npos) << r.errors[0];
+        EXPECT_NE(r.errors[0].find(std::string("\"") + uri + "\""), std::string::npos)
+            << r.errors[0];
     }
 }
 

@@ -35,13 +35,16 @@ TEST(JsonDocs, EveryExampleParsesAsOneLineObject) {
         EXPECT_EQ(example.find('\n'), example.size() - 1) << name << ": one line";
         EXPECT_NO_THROW(EXPECT_TRUE(Json::parse(example).is_object()) << name) << name;
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"apply", "check", "dry-run", "lint", "lint-trace", "status", "verify"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"apply", "check", "dry-run", "lint", "lint-trace",
+                                               "status", "verify"}));
 }
 
 // The writer keeps the order keys were added in, which is the documented one.
 TEST(JsonDocs, TheWriterKeepsKeyOrderAndIsCompact) {
-    EXPECT_EQ(json_text({{"z", 1}, {"a", {{"y", true}, {"b", nullptr}}}, {"list", Json::array({"x", 2.5})}}),
-              "{\"z\":1,\"a\":{\"y\":true,\"b\":null},\"list\":[\"x\",2.5]}");
+    EXPECT_EQ(
+        json_text(
+            {{"z", 1}, {"a", {{"y", true}, {"b", nullptr}}}, {"list", Json::array({"x", 2.5})}}),
+        "{\"z\":1,\"a\":{\"y\":true,\"b\":null},\"list\":[\"x\",2.5]}");
 }
 
 }  // namespace

@@ -407,9 +407,11 @@ TEST(LintCommand, JsonKeysInDocumentedOrder) {
     std::vector<std::string> keys, finding_keys;
     for (const auto &item : document.items()) keys.push_back(item.key());
     for (const auto &item : document["findings"].at(0).items()) finding_keys.push_back(item.key());
-    EXPECT_EQ(keys, (std::vector<std::string>{"versions", "errors", "warnings", "waived", "findings"}));
-    EXPECT_EQ(finding_keys, (std::vector<std::string>{"rule", "severity", "file", "line", "statement", "why",
-                                                      "recipe", "waived", "waiver_reason"}));
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"versions", "errors", "warnings", "waived", "findings"}));
+    EXPECT_EQ(finding_keys,
+              (std::vector<std::string>{"rule", "severity", "file", "line", "statement", "why",
+                                        "recipe", "waived", "waiver_reason"}));
 }
 
 TEST(LintCommand, JsonWithATraceHoldsItsMembers) {
@@ -426,7 +428,8 @@ TEST(LintCommand, JsonWithATraceHoldsItsMembers) {
     EXPECT_EQ(out.str(),
               "{\"versions\":1,\"errors\":0,\"warnings\":0,\"waived\":0,\"findings\":[],"
               "\"trace\":[{\"version\":\"20240101000000.users.sh\"}],"
-              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"boom\"}],\"standbys\":[\"n3\"]}\n");
+              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"boom\"}],\"standbys\":["
+              "\"n3\"]}\n");
 }
 
 }  // namespace

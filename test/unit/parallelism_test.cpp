@@ -17,13 +17,16 @@ TEST(DefaultParallelism, TwoConnectionsPerCpu) {
 
 TEST(DefaultParallelism, ServersOnOneMachineShareItsCpus) {
     // Three nodes on one 2-CPU machine: 4 connections' worth, 1 each (4/3 rounded).
-    EXPECT_EQ(default_parallelism({server(2, "m"), server(2, "m"), server(2, "m")}), (std::vector<int>{1, 1, 1}));
+    EXPECT_EQ(default_parallelism({server(2, "m"), server(2, "m"), server(2, "m")}),
+              (std::vector<int>{1, 1, 1}));
     // Two on one 4-CPU machine, a third elsewhere.
-    EXPECT_EQ(default_parallelism({server(4, "m"), server(4, "m"), server(4, "other")}), (std::vector<int>{4, 4, 8}));
+    EXPECT_EQ(default_parallelism({server(4, "m"), server(4, "m"), server(4, "other")}),
+              (std::vector<int>{4, 4, 8}));
 }
 
 TEST(DefaultParallelism, UnknownMachinesAreNeverGrouped) {
-    EXPECT_EQ(default_parallelism({server(2, std::nullopt), server(2, std::nullopt)}), (std::vector<int>{4, 4}));
+    EXPECT_EQ(default_parallelism({server(2, std::nullopt), server(2, std::nullopt)}),
+              (std::vector<int>{4, 4}));
 }
 
 TEST(DefaultParallelism, NeverAboveTenNorHalfTheFreeSlots) {
@@ -32,7 +35,8 @@ TEST(DefaultParallelism, NeverAboveTenNorHalfTheFreeSlots) {
 }
 
 TEST(DefaultParallelism, AlwaysAtLeastOne) {
-    EXPECT_EQ(default_parallelism({server(1, "m"), server(1, "m"), server(1, "m"), server(1, "m"), server(1, "m")}),
+    EXPECT_EQ(default_parallelism(
+                  {server(1, "m"), server(1, "m"), server(1, "m"), server(1, "m"), server(1, "m")}),
               (std::vector<int>(5, 1)));
     EXPECT_EQ(default_parallelism({server(8, "a", 1)}), std::vector<int>{1});
     EXPECT_EQ(default_parallelism({server(0, "a")}), std::vector<int>{2});

@@ -55,9 +55,12 @@ TEST_F(PlanTest, FreshSchemasGetWholeChain) {
 // it is never planned, in either direction, and the rest of its node is.
 TEST_F(PlanTest, UnreadableStampIsNotPlanned) {
     const std::vector<NodeState> nodes = {
-        {"n1", {{"sh0001", {}, "shoal cannot read sh0001.mig_versions_const(): its body is not a constant"},
-                {"sh0002", {}},
-                {"pg_temp_3", {}, "shoal cannot read pg_temp_3.mig_versions_const()"}}}};
+        {"n1",
+         {{"sh0001",
+           {},
+           "shoal cannot read sh0001.mig_versions_const(): its body is not a constant"},
+          {"sh0002", {}},
+          {"pg_temp_3", {}, "shoal cannot read pg_temp_3.mig_versions_const()"}}}};
     Plan plan = plan_apply(dir, nodes, {});
     ASSERT_TRUE(plan.errors.empty());
     ASSERT_EQ(plan.nodes.at(0).schemas.size(), 1u);

@@ -33,8 +33,10 @@ TEST(Queries, PlaceholdersCountFromOne) {
 }
 
 TEST(Queries, EachTakesTheParametersItDocuments) {
-    for (const Sql *query : kEvery) EXPECT_EQ(placeholders(query->text), one_to(query->params)) << query->text;
-    for (const Sql &query : kSessionReset) EXPECT_EQ(placeholders(query.text), one_to(query.params)) << query.text;
+    for (const Sql *query : kEvery)
+        EXPECT_EQ(placeholders(query->text), one_to(query->params)) << query->text;
+    for (const Sql &query : kSessionReset)
+        EXPECT_EQ(placeholders(query.text), one_to(query.params)) << query.text;
 }
 
 TEST(Queries, EveryOneIsListedOnce) {
@@ -44,7 +46,8 @@ TEST(Queries, EveryOneIsListedOnce) {
 
 // Identifiers are quoted by the caller; the builder adds nothing but the dot.
 TEST(Queries, LeftoverIndexDropJoinsQuotedNames) {
-    EXPECT_EQ(drop_leftover_index("\"sh 1\"", "\"a\"\"b\""), "DROP INDEX CONCURRENTLY IF EXISTS \"sh 1\".\"a\"\"b\"");
+    EXPECT_EQ(drop_leftover_index("\"sh 1\"", "\"a\"\"b\""),
+              "DROP INDEX CONCURRENTLY IF EXISTS \"sh 1\".\"a\"\"b\"");
 }
 
 }  // namespace

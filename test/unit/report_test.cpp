@@ -48,8 +48,10 @@ TEST(Report, GroupsIdenticalErrorsAcrossSchemas) {
 
 TEST(Report, GroupedErrorsCarryTheirDetail) {
     std::vector<SchemaError> errors{
-        {"node1", "sh0001", "v1", "could not create unique index \"u\"", "Key (email)=(a) is duplicated."},
-        {"node1", "sh0002", "v1", "could not create unique index \"u\"", "Key (email)=(b) is duplicated."},
+        {"node1", "sh0001", "v1", "could not create unique index \"u\"",
+         "Key (email)=(a) is duplicated."},
+        {"node1", "sh0002", "v1", "could not create unique index \"u\"",
+         "Key (email)=(b) is duplicated."},
         {"node2", "sh0003", "v1", "value too long", "Failing row contains (x)."},
         {"node2", "sh0004", "v1", "value too long", "Failing row contains (x)."},
         {"node2", "sh0005", "v1", "no detail here", ""},
@@ -57,20 +59,22 @@ TEST(Report, GroupedErrorsCarryTheirDetail) {
     std::vector<std::string> lines = group_errors(errors);
     ASSERT_EQ(lines.size(), 3u);
     // Details differ: the first schema's, named.
-    EXPECT_EQ(lines[0], "v1: could not create unique index \"u\" — 2 schemas: node1:sh0001-0002; "
-                        "DETAIL (node1:sh0001): Key (email)=(a) is duplicated.");
+    EXPECT_EQ(lines[0],
+              "v1: could not create unique index \"u\" — 2 schemas: node1:sh0001-0002; "
+              "DETAIL (node1:sh0001): Key (email)=(a) is duplicated.");
     // The same detail everywhere: said once, for all.
-    EXPECT_EQ(lines[1], "v1: value too long — 2 schemas: node2:sh0003-0004; DETAIL: Failing row contains (x).");
+    EXPECT_EQ(
+        lines[1],
+        "v1: value too long — 2 schemas: node2:sh0003-0004; DETAIL: Failing row contains (x).");
     EXPECT_EQ(lines[2], "v1: no detail here — 1 schema: node2:sh0005");
 }
 
 TEST(Report, ExitCodesAreDistinctAndDocumented) {
     EXPECT_EQ(to_int(ExitCode::Ok), 0);
     std::string table = exit_code_table();
-    for (ExitCode code :
-         {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations, ExitCode::LockHeld,
-          ExitCode::Unreachable, ExitCode::NotUpToDate, ExitCode::ExtensionMissing,
-          ExitCode::Cancelled, ExitCode::Interrupted}) {
+    for (ExitCode code : {ExitCode::MigrationFailed, ExitCode::Usage, ExitCode::BadMigrations,
+                          ExitCode::LockHeld, ExitCode::Unreachable, ExitCode::NotUpToDate,
+                          ExitCode::ExtensionMissing, ExitCode::Cancelled, ExitCode::Interrupted}) {
         EXPECT_NE(table.find(" " + std::to_string(to_int(code)) + "  "), std::string::npos);
     }
 }
@@ -121,11 +125,15 @@ TEST(Report, JsonEscapesControlCharacters) {
 // Names and server messages are whatever bytes a database holds (SQL_ASCII
 // takes any): the document must still parse, and say what it could.
 TEST(Report, JsonOfHostileBytesParses) {
-    const std::string hostile = std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xff\xc3(") + '\0' + "end";
-    const std::string text = json_text({{"schema", hostile}, {"list", std::vector<std::string>{hostile}}});
-    EXPECT_EQ(text,
-              "{\"schema\":\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\","
-              "\"list\":[\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\"]}");
+    const std::string hostile =
+        std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xff\xc3(") + '\0' + "end";
+    const std::string text =
+        json_text({{"schema", hostile}, {"list", std::vector<std::string>{hostile}}});
+    EXPECT_EQ(
+        text,
+        "{\"schema\":\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(\\u0000end\","
+        "\"list\":[\"sh\\\"0\\\\1\\b\\f\\u001f caf\xc3\xa9 "
+        "\xef\xbf\xbd\xef\xbf\xbd(\\u0000end\"]}");
     const Json parsed = Json::parse(text);
     EXPECT_EQ(parsed["schema"].get<std::string>(),
               std::string("sh\"0\\1\b\f\x1f caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd(") + '\0' + "end");
@@ -140,10 +148,11 @@ TEST(Report, JsonRoundsTimes) {
 // Notices are grouped as errors are, one line per (version, severity, message);
 // a schema that said it twice (a retried step) counts once.
 TEST(Report, NoticesGroupLikeErrors) {
-    const std::vector<SchemaNotice> notices = {
-        {"n1", "sh0001", "v1", "WARNING", "big table"}, {"n1", "sh0002", "v1", "WARNING", "big table"},
-        {"n1", "sh0002", "v1", "WARNING", "big table"}, {"n2", "sh0003", "v1", "NOTICE", "big table"},
-        {"n1", "sh0001", "v2", "WARNING", "big table"}};
+    const std::vector<SchemaNotice> notices = {{"n1", "sh0001", "v1", "WARNING", "big table"},
+                                               {"n1", "sh0002", "v1", "WARNING", "big table"},
+                                               {"n1", "sh0002", "v1", "WARNING", "big table"},
+                                               {"n2", "sh0003", "v1", "NOTICE", "big table"},
+                                               {"n1", "sh0001", "v2", "WARNING", "big table"}};
     EXPECT_EQ(group_notices(notices),
               (std::vector<std::string>{"v1: WARNING: big table — 2 schemas: n1:sh0001-0002",
                                         "v1: NOTICE: big table — 1 schema: n2:sh0003",
@@ -151,7 +160,8 @@ TEST(Report, NoticesGroupLikeErrors) {
     const Json listed = json_notices(notices);
     ASSERT_EQ(listed.size(), 4u);
     EXPECT_EQ(json_text(listed[0]),
-              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"version\":\"v1\",\"severity\":\"WARNING\",\"message\":\"big table\"}");
+              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"version\":\"v1\",\"severity\":\"WARNING\","
+              "\"message\":\"big table\"}");
 }
 
 }  // namespace

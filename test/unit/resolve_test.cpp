@@ -134,7 +134,8 @@ TEST(Resolve, GetenvValuesAreSecretsInEveryForm) {
     ASSERT_TRUE(r.problems.empty());
     EXPECT_NE(r.body.find("PASSWORD 'it''s/secret'"), std::string::npos);
     // As read, as a literal, and as an identifier through the copy; never the plain variable.
-    EXPECT_EQ(r.secrets, (std::vector<std::string>{"it's/secret", "'it''s/secret'", "\"it's/secret\""}));
+    EXPECT_EQ(r.secrets,
+              (std::vector<std::string>{"it's/secret", "'it''s/secret'", "\"it's/secret\""}));
     const std::string masked = mask_secrets(r.body, r.secrets);
     EXPECT_EQ(masked.find("secret"), std::string::npos);
     EXPECT_NE(masked.find("PASSWORD <\\getenv value>;"), std::string::npos);

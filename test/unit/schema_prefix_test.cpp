@@ -60,8 +60,8 @@ TEST(SchemaPrefix, HostileNames) {
         bool candidate;
     };
     const Case cases[] = {
-        {"pg_temp", false},           // the session's own temp schema, by its alias
-        {"pg_temp_3", false},         // any login role gets one with CREATE FUNCTION pg_temp.…
+        {"pg_temp", false},    // the session's own temp schema, by its alias
+        {"pg_temp_3", false},  // any login role gets one with CREATE FUNCTION pg_temp.…
         {"pg_temp_123456", false},
         {"pg_toast", false},
         {"pg_toast_temp_3", false},
@@ -70,9 +70,9 @@ TEST(SchemaPrefix, HostileNames) {
         {"information_schema", false},
         {"shoal", false},
         {"debug_", false},
-        {"PG_TEMP_3", true},           // another name: PostgreSQL reserves only lowercase pg_
+        {"PG_TEMP_3", true},  // another name: PostgreSQL reserves only lowercase pg_
         {"Pg_temp_3", true},
-        {" pg_temp_3", true},          // a leading space is part of the name
+        {" pg_temp_3", true},  // a leading space is part of the name
         {"pgtemp", true},
         {"pg", true},
         {"information_schema2", true},
@@ -81,18 +81,19 @@ TEST(SchemaPrefix, HostileNames) {
         {"sh0001\npg_temp_3", true},  // control characters do not hide a prefix
         {"public", true},
         {"sh0001", true},
-        {"debug", true},              // debug_ is the prefix, underscore included
+        {"debug", true},  // debug_ is the prefix, underscore included
         {"Debug_sh0001", true},
-        {"informationXschema", true}, // a name, not a LIKE pattern: _ is no wildcard
+        {"informationXschema", true},  // a name, not a LIKE pattern: _ is no wildcard
         {"pg%", true},
         {"%", true},
         {"_", true},
         {"p_g_temp", true},
         {"pg\\_temp", true},
         {"a.b", true},
-        {"pg＿temp", true},           // a fullwidth low line is not '_'
+        {"pg＿temp", true},  // a fullwidth low line is not '_'
     };
-    for (const Case &c : cases) EXPECT_EQ(is_candidate_schema(c.name), c.candidate) << '"' << c.name << '"';
+    for (const Case &c : cases)
+        EXPECT_EQ(is_candidate_schema(c.name), c.candidate) << '"' << c.name << '"';
 }
 
 }  // namespace

@@ -242,8 +242,10 @@ TEST(Split, CopyFromStdinAndToStdoutAreRefusedWithTheirLine) {
     EXPECT_EQ(to_string(r.problems[0].where), "mig/v.up.sql:2");
     EXPECT_EQ(to_string(r.problems[1].where), "mig/v.up.sql:3");
     EXPECT_EQ(to_string(r.problems[2].where), "mig/v.up.sql:4");
-    EXPECT_NE(r.problems[0].message.find("COPY … FROM STDIN"), std::string::npos) << r.problems[0].message;
-    EXPECT_NE(r.problems[1].message.find("COPY … TO STDOUT"), std::string::npos) << r.problems[1].message;
+    EXPECT_NE(r.problems[0].message.find("COPY … FROM STDIN"), std::string::npos)
+        << r.problems[0].message;
+    EXPECT_NE(r.problems[1].message.find("COPY … TO STDOUT"), std::string::npos)
+        << r.problems[1].message;
     EXPECT_NE(r.problems[0].message.find("no client data channel"), std::string::npos);
 }
 
@@ -335,7 +337,9 @@ TEST(Split, ProblemNamesTheStatementOnOneLine) {
     // 19 + 40 bytes, then a two-byte character across the 60-byte cut.
     r = split("SET search_path = '" + std::string(40, 'x') + "éé';\n");
     ASSERT_EQ(r.problems.size(), 1u);
-    EXPECT_EQ(r.problems[0].message.rfind("\"SET search_path = '" + std::string(40, 'x') + "...\"", 0), 0u)
+    EXPECT_EQ(
+        r.problems[0].message.rfind("\"SET search_path = '" + std::string(40, 'x') + "...\"", 0),
+        0u)
         << r.problems[0].message;
 }
 

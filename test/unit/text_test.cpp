@@ -88,7 +88,8 @@ TEST(SingleLine, EscapesOnlyWhatIsNotPrintable) {
 TEST(SplitLines, EveryLineButNoneAfterTheLastNewline) {
     EXPECT_EQ(split_lines("a\nb\n"), (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(split_lines("a\n\nb"), (std::vector<std::string>{"a", "", "b"}));
-    EXPECT_EQ(split_lines("-- $x=1\r\n"), std::vector<std::string>{"-- $x=1\r"});  // \r is the line's
+    EXPECT_EQ(split_lines("-- $x=1\r\n"),
+              std::vector<std::string>{"-- $x=1\r"});  // \r is the line's
     EXPECT_TRUE(split_lines("").empty());
     EXPECT_EQ(split_lines("\n"), std::vector<std::string>{""});
 }

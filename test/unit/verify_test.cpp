@@ -37,7 +37,8 @@ TEST(VerifyGroups, MajorityIsTheReferenceAndOutliersAreGroupedByFingerprint) {
     EXPECT_EQ(groups[0].versions, kV12);
     EXPECT_EQ(groups[0].reference.fingerprint, "A");
     EXPECT_EQ(groups[0].reference.node + ":" + groups[0].reference.schema, "n1:sh0000");
-    EXPECT_EQ(groups[0].reference.schemas, (std::vector<std::string>{"n1:sh0000", "n2:sh0001", "n1:sh0003"}));
+    EXPECT_EQ(groups[0].reference.schemas,
+              (std::vector<std::string>{"n1:sh0000", "n2:sh0001", "n1:sh0003"}));
     ASSERT_EQ(groups[0].outliers.size(), 2u);
     EXPECT_EQ(groups[0].outliers[0].fingerprint, "B");
     EXPECT_EQ(groups[0].outliers[0].schemas, (std::vector<std::string>{"n3:sh0002", "n3:sh0005"}));
@@ -58,7 +59,8 @@ TEST(VerifyGroups, SameStructureAtOtherVersionsIsNotCompared) {
 
 TEST(VerifyGroups, ATieIsBrokenTheSameWayEveryTime) {
     const auto one = group_fingerprints({{"n1", "sh0000", kV12, "B"}, {"n2", "sh0001", kV12, "A"}});
-    const auto other = group_fingerprints({{"n2", "sh0001", kV12, "A"}, {"n1", "sh0000", kV12, "B"}});
+    const auto other =
+        group_fingerprints({{"n2", "sh0001", kV12, "A"}, {"n1", "sh0000", kV12, "B"}});
     EXPECT_EQ(one[0].reference.fingerprint, "A");
     EXPECT_EQ(other[0].reference.fingerprint, "A");
 }
@@ -79,8 +81,9 @@ TEST(VerifyDifferences, DroppedIndex) {
 TEST(VerifyDifferences, AlteredColumnTypeNamesBothTypes) {
     auto other = users_schema();
     other[3].definition = "type character varying(100)";
-    EXPECT_EQ(describe_differences(users_schema(), other),
-              std::vector<std::string>{"column users.name type character varying(100), reference text"});
+    EXPECT_EQ(
+        describe_differences(users_schema(), other),
+        std::vector<std::string>{"column users.name type character varying(100), reference text"});
 }
 
 TEST(VerifyDifferences, NullabilityAndEmptyDefinitions) {
@@ -97,9 +100,11 @@ TEST(VerifyDifferences, ExtraTableIsOneSentenceNotOnePerColumn) {
     other.push_back({"table", "extra_t", ""});
     other.push_back({"column", "extra_t.id", "type integer"});
     other.push_back({"constraint", "extra_t.extra_t_pkey", "PRIMARY KEY (id)"});
-    other.push_back({"index", "extra_t_pkey", "CREATE UNIQUE INDEX extra_t_pkey ON extra_t USING btree (id)"});
+    other.push_back(
+        {"index", "extra_t_pkey", "CREATE UNIQUE INDEX extra_t_pkey ON extra_t USING btree (id)"});
     EXPECT_EQ(describe_differences(users_schema(), other),
-              (std::vector<std::string>{"index extra_t_pkey not in reference", "table extra_t not in reference"}));
+              (std::vector<std::string>{"index extra_t_pkey not in reference",
+                                        "table extra_t not in reference"}));
 }
 
 TEST(VerifyDifferences, MissingTableAndQuotedNamesWithDots) {
@@ -114,12 +119,14 @@ TEST(VerifyDifferences, MissingTableAndQuotedNamesWithDots) {
 
 TEST(VerifyDifferences, LongDefinitionsShowAWindowAroundTheFirstDifference) {
     const std::string body(200, 'x');
-    std::vector<SchemaObject> reference{{"function", "f()", "returns integer language sql as " + body + "1\nend"}};
-    std::vector<SchemaObject> other{{"function", "f()", "returns integer language sql as " + body + "2\nend"}};
+    std::vector<SchemaObject> reference{
+        {"function", "f()", "returns integer language sql as " + body + "1\nend"}};
+    std::vector<SchemaObject> other{
+        {"function", "f()", "returns integer language sql as " + body + "2\nend"}};
     const auto differences = describe_differences(reference, other);
     ASSERT_EQ(differences.size(), 1u);
-    EXPECT_EQ(differences[0], "function f() differs: \"…" + std::string(30, 'x') + "2 end\", reference \"…" +
-                                  std::string(30, 'x') + "1 end\"");
+    EXPECT_EQ(differences[0], "function f() differs: \"…" + std::string(30, 'x') +
+                                  "2 end\", reference \"…" + std::string(30, 'x') + "1 end\"");
 }
 
 TEST(VerifyReport, TextNamesEachOutlierAndCountsDrift) {
@@ -137,39 +144,53 @@ TEST(VerifyReport, TextNamesEachOutlierAndCountsDrift) {
 }
 
 TEST(VerifyReport, CleanFleet) {
-    const auto groups = group_fingerprints({{"n1", "sh0000", kV12, "A"}, {"n2", "sh0001", kV12, "A"}});
+    const auto groups =
+        group_fingerprints({{"n1", "sh0000", kV12, "A"}, {"n2", "sh0001", kV12, "A"}});
     EXPECT_EQ(format_verify(groups), "all 2 schemas match the reference of their version list\n");
     EXPECT_EQ(format_verify_json(groups, true),
-              "{\"complete\":true,\"schemas\":2,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
-              "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[]}],"
+              "{\"complete\":true,\"schemas\":2,\"differing\":0,\"groups\":[{\"versions\":[\"1.a."
+              "sh\",\"2.b.sh\"],"
+              "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,"
+              "\"outliers\":[]}],"
               "\"unread\":[],\"standbys\":[]}");
 }
 
 TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
-    auto groups = group_fingerprints({{"n1", "sh0000", {}, "A"}, {"n1", "sh0001", {}, "A"}, {"n2", "sh0002", {}, "B"}});
+    auto groups = group_fingerprints(
+        {{"n1", "sh0000", {}, "A"}, {"n1", "sh0001", {}, "A"}, {"n2", "sh0002", {}, "B"}});
     groups[0].outliers[0].differences = {"table \"x\" not in reference"};
     EXPECT_EQ(format_verify_json(groups, false),
-              "{\"complete\":false,\"schemas\":3,\"differing\":1,\"groups\":[{\"versions\":[],\"schemas\":3,"
-              "\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[{\"fingerprint\":\"B\","
-              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in reference\"]}]}],\"unread\":[],\"standbys\":[]}");
+              "{\"complete\":false,\"schemas\":3,\"differing\":1,\"groups\":[{\"versions\":[],"
+              "\"schemas\":3,"
+              "\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[{"
+              "\"fingerprint\":\"B\","
+              "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in "
+              "reference\"]}]}],\"unread\":[],\"standbys\":[]}");
 }
 
 // A node or a schema that could not be read is part of the answer, never dropped.
 TEST(VerifyReport, JsonNamesWhatCouldNotBeRead) {
     const auto groups = group_fingerprints({{"n1", "sh0000", kV12, "A"}});
-    EXPECT_EQ(format_verify_json(groups, false,
-                                 {{"n2", "", "reading the stamps failed: boom"}, {"n1", "sh0001", "not a constant"}}),
-              "{\"complete\":false,\"schemas\":1,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\",\"2.b.sh\"],"
-              "\"schemas\":1,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":1,\"outliers\":[]}],"
-              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"reading the stamps failed: boom\"},"
-              "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}],\"standbys\":[]}");
+    EXPECT_EQ(
+        format_verify_json(
+            groups, false,
+            {{"n2", "", "reading the stamps failed: boom"}, {"n1", "sh0001", "not a constant"}}),
+        "{\"complete\":false,\"schemas\":1,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\","
+        "\"2.b.sh\"],"
+        "\"schemas\":1,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":1,"
+        "\"outliers\":[]}],"
+        "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"reading the stamps failed: "
+        "boom\"},"
+        "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}],\"standbys\":[]}");
     EXPECT_EQ(format_unread({"n2", "", "boom"}), "n2: not read: boom");
-    EXPECT_EQ(format_unread({"n1", "sh0001", "not a constant"}), "n1:sh0001: stamp not readable: not a constant");
+    EXPECT_EQ(format_unread({"n1", "sh0001", "not a constant"}),
+              "n1:sh0001: stamp not readable: not a constant");
 }
 
 // A standby is not part of the comparison, but the answer says it was skipped.
 TEST(VerifyReport, JsonNamesTheStandbysSkipped) {
-    const std::string json = format_verify_json(group_fingerprints({{"n1", "sh0000", kV12, "A"}}), true, {}, {"n3"});
+    const std::string json =
+        format_verify_json(group_fingerprints({{"n1", "sh0000", kV12, "A"}}), true, {}, {"n3"});
     EXPECT_EQ(json.substr(json.rfind(",\"unread\"")), ",\"unread\":[],\"standbys\":[\"n3\"]}");
 }
 

@@ -13,7 +13,8 @@ Plan plan_of(const std::vector<size_t> &per_node) {
     Plan plan;
     for (size_t n = 0; n < per_node.size(); ++n) {
         NodePlan node{"node" + std::to_string(n), {}};
-        for (size_t s = 0; s < per_node[n]; ++s) node.schemas.push_back({"sh" + std::to_string(s), {&kVersion}});
+        for (size_t s = 0; s < per_node[n]; ++s)
+            node.schemas.push_back({"sh" + std::to_string(s), {&kVersion}});
         plan.nodes.push_back(node);
     }
     return plan;
@@ -33,13 +34,16 @@ TEST(Waves, CanarySpreadsOverNodesRoundRobin) {
     EXPECT_EQ(waves.sizes, (std::vector<size_t>{4, 8}));
     EXPECT_TRUE(waves.has_canary);
     // The first schema of every node, then node 0's second.
-    EXPECT_EQ(waves.of, (std::vector<std::vector<size_t>>{{0, 0, 1, 1}, {0, 1, 1, 1}, {0, 1, 1, 1}}));
+    EXPECT_EQ(waves.of,
+              (std::vector<std::vector<size_t>>{{0, 0, 1, 1}, {0, 1, 1, 1}, {0, 1, 1, 1}}));
 }
 
 TEST(Waves, PercentagesAreCumulativeAndRoundUp) {
     Waves waves = plan_waves(plan_of({10, 10, 10}), WaveOptions{0, {1, 10, 50, 100}});
-    EXPECT_EQ(waves.labels, (std::vector<std::string>{"wave 1 (1%)", "wave 2 (10%)", "wave 3 (50%)", "wave 4 (100%)"}));
-    EXPECT_EQ(waves.sizes, (std::vector<size_t>{1, 2, 12, 15}));  // 1 of 30 rounds up to 1; 3; 15; 30
+    EXPECT_EQ(waves.labels, (std::vector<std::string>{"wave 1 (1%)", "wave 2 (10%)", "wave 3 (50%)",
+                                                      "wave 4 (100%)"}));
+    EXPECT_EQ(waves.sizes,
+              (std::vector<size_t>{1, 2, 12, 15}));  // 1 of 30 rounds up to 1; 3; 15; 30
 }
 
 TEST(Waves, CanaryThenWavesSkipEmptyOnes) {
@@ -67,7 +71,8 @@ TEST(Waves, EmptyPlanHasNoWaves) {
 TEST(Waves, ParsePercents) {
     std::string error;
     EXPECT_EQ(parse_wave_percents("1,10,50,100", error), (std::vector<int>{1, 10, 50, 100}));
-    EXPECT_EQ(parse_wave_percents("5, 20%", error), (std::vector<int>{5, 20, 100}));  // the last wave is 100
+    EXPECT_EQ(parse_wave_percents("5, 20%", error),
+              (std::vector<int>{5, 20, 100}));  // the last wave is 100
     for (const char *bad : {"", "0,10", "10,5", "10,10", "101", "x", "10,,20"}) {
         error.clear();
         EXPECT_TRUE(parse_wave_percents(bad, error).empty()) << bad;
@@ -84,7 +89,8 @@ TEST(Waves, ParseFailureLimit) {
     auto percent = parse_failure_limit("2%", error);
     ASSERT_TRUE(percent);
     EXPECT_TRUE(percent->percent);
-    for (const char *bad : {"", "-1", "x", "101%", "2.5%"}) EXPECT_FALSE(parse_failure_limit(bad, error)) << bad;
+    for (const char *bad : {"", "-1", "x", "101%", "2.5%"})
+        EXPECT_FALSE(parse_failure_limit(bad, error)) << bad;
 }
 
 TEST(Waves, Exceeds) {

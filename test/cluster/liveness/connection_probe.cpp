@@ -36,7 +36,8 @@ void check(bool held, const std::string &what) {
 // Steps the connection until it is neither connecting nor busy, for at most 20 s.
 bool settle(Connection &connection) {
     const auto give_up = Clock::now() + std::chrono::seconds(20);
-    while (connection.state() == Connection::State::Connecting || connection.state() == Connection::State::Busy) {
+    while (connection.state() == Connection::State::Connecting ||
+           connection.state() == Connection::State::Busy) {
         if (Clock::now() > give_up) return false;
         pollfd fd{connection.socket(), connection.wanted_events(), 0};
         if (poll(&fd, 1, 100) > 0) connection.step();
@@ -63,13 +64,17 @@ void copy_checks(const std::string &conninfo) {
         const char *says;
     };
     Case cases[] = {
-        {"COPY TO STDOUT", {Query{"COPY (SELECT g FROM generate_series(1, 200000) g) TO STDOUT"}}, "TO STDOUT"},
+        {"COPY TO STDOUT",
+         {Query{"COPY (SELECT g FROM generate_series(1, 200000) g) TO STDOUT"}},
+         "TO STDOUT"},
         {"COPY FROM STDIN", {Query{"CREATE TEMP TABLE IF NOT EXISTS t(a int)"}}, ""},
         {"COPY FROM STDIN", {Query{"COPY t FROM STDIN"}}, "FROM STDIN"},
         {"COPY TO STDOUT in a pipeline",
          {Query{"SELECT 1"}, Query{"COPY (SELECT 1) TO STDOUT"}, Query{"SELECT 2"}},
          "TO STDOUT"},
-        {"COPY FROM STDIN in a pipeline", {Query{"SELECT 1"}, Query{"COPY t FROM STDIN"}, Query{"SELECT 2"}}, ""},
+        {"COPY FROM STDIN in a pipeline",
+         {Query{"SELECT 1"}, Query{"COPY t FROM STDIN"}, Query{"SELECT 2"}},
+         ""},
     };
     for (Case &c : cases) {
         bool settled = false;
@@ -91,12 +96,16 @@ void copy_checks(const std::string &conninfo) {
             // the session ("protocol synchronization was lost"). Lost, not stuck.
             check(std::strstr(c.what, "FROM STDIN in a pipeline") != nullptr,
                   std::string(c.what) + ": the connection was lost (" +
-                      (connection.broken_reason() ? connection.broken_reason()->message : std::string()) + ")");
+                      (connection.broken_reason() ? connection.broken_reason()->message
+                                                  : std::string()) +
+                      ")");
             return;
         }
         bool next_settled = false;
-        Outcome next = run(connection, Batch{Query{"SELECT 42"}}, std::string(c.what) + ", then SELECT 42", next_settled);
-        check(next_settled && !next.error && !next.results.empty() && next.results[0].value(0, 0) == "42",
+        Outcome next = run(connection, Batch{Query{"SELECT 42"}},
+                           std::string(c.what) + ", then SELECT 42", next_settled);
+        check(next_settled && !next.error && !next.results.empty() &&
+                  next.results[0].value(0, 0) == "42",
               std::string(c.what) + ": the connection serves the next batch" +
                   (next.error ? " (" + next.error->to_string() + ")" : std::string()));
     }
@@ -113,10 +122,11 @@ void keepalive_checks(const std::string &conninfo) {
     Connection connection(conninfo, "probe");
     check(settle(connection) && connection.state() == Connection::State::Idle, "connected");
     const int fd = connection.socket();
-    std::printf("SO_KEEPALIVE=%d TCP_KEEPIDLE=%d TCP_KEEPINTVL=%d TCP_KEEPCNT=%d TCP_USER_TIMEOUT=%d\n",
-                option(fd, SOL_SOCKET, SO_KEEPALIVE), option(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-                option(fd, IPPROTO_TCP, TCP_KEEPINTVL), option(fd, IPPROTO_TCP, TCP_KEEPCNT),
-                option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+    std::printf(
+        "SO_KEEPALIVE=%d TCP_KEEPIDLE=%d TCP_KEEPINTVL=%d TCP_KEEPCNT=%d TCP_USER_TIMEOUT=%d\n",
+        option(fd, SOL_SOCKET, SO_KEEPALIVE), option(fd, IPPROTO_TCP, TCP_KEEPIDLE),
+        option(fd, IPPROTO_TCP, TCP_KEEPINTVL), option(fd, IPPROTO_TCP, TCP_KEEPCNT),
+        option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
 }
 
 }  // namespace
