@@ -189,27 +189,14 @@ void lock_schema(const char *schema) {
 
 namespace {
 
-// The ACL checks by object class, as PostgreSQL 16 folded them into one.
-AclResult namespace_aclcheck(Oid object, Oid role, AclMode mode) {
+// Whether `role` holds `mode` on an object of class `class_id` (a schema, a
+// language or a type), as PostgreSQL 16's object_aclcheck asks it.
+AclResult aclcheck(Oid class_id, Oid object, Oid role, AclMode mode) {
 #if PG_VERSION_NUM >= 160000
-    return object_aclcheck(NamespaceRelationId, object, role, mode);
+    return object_aclcheck(class_id, object, role, mode);
 #else
-    return pg_namespace_aclcheck(object, role, mode);
-#endif
-}
-
-AclResult language_aclcheck(Oid object, Oid role, AclMode mode) {
-#if PG_VERSION_NUM >= 160000
-    return object_aclcheck(LanguageRelationId, object, role, mode);
-#else
-    return pg_language_aclcheck(object, role, mode);
-#endif
-}
-
-AclResult type_aclcheck(Oid object, Oid role, AclMode mode) {
-#if PG_VERSION_NUM >= 160000
-    return object_aclcheck(TypeRelationId, object, role, mode);
-#else
+    if (class_id == NamespaceRelationId) return pg_namespace_aclcheck(object, role, mode);
+    if (class_id == LanguageRelationId) return pg_language_aclcheck(object, role, mode);
     return pg_type_aclcheck(object, role, mode);
 #endif
 }
@@ -230,12 +217,12 @@ void create_const_function(const char *schema, const char *name, const std::stri
         // The rights CREATE FUNCTION checks, in its order: a role may not make a
         // function here that it could not make with SQL.
         const Oid user = GetUserId();
-        AclResult result = namespace_aclcheck(namespace_oid, user, ACL_CREATE);
+        AclResult result = aclcheck(NamespaceRelationId, namespace_oid, user, ACL_CREATE);
         if (result != ACLCHECK_OK)
             aclcheck_error(result, OBJECT_SCHEMA, get_namespace_name(namespace_oid));
-        result = language_aclcheck(SQLlanguageId, user, ACL_USAGE);
+        result = aclcheck(LanguageRelationId, SQLlanguageId, user, ACL_USAGE);
         if (result != ACLCHECK_OK) aclcheck_error(result, OBJECT_LANGUAGE, "sql");
-        result = type_aclcheck(TEXTOID, user, ACL_USAGE);
+        result = aclcheck(TypeRelationId, TEXTOID, user, ACL_USAGE);
         if (result != ACLCHECK_OK) aclcheck_error_type(result, TEXTOID);
         // CREATE FUNCTION's defaults for a LANGUAGE sql function; no validator, as with
         // check_function_bodies off: the body is shoal's own constant.
