@@ -90,7 +90,8 @@ is "$(sum_all copy "SELECT count(*) FROM shoal.stamps() WHERE cardinality(versio
 
 # --- COPY at run time, through the connection itself ------------------------------
 if g++ -std=c++17 -O0 -I "$CLUSTER_ROOT/coordinator" -I "$(pg_config --includedir)" -o "$WORK/probe" \
-    "$HERE/liveness/connection_probe.cpp" "$CLUSTER_ROOT/coordinator/fleet/connection.cpp" -lpq 2>"$WORK/cc.log"; then
+    "$HERE/liveness/connection_probe.cpp" "$CLUSTER_ROOT/coordinator/fleet/connection.cpp" \
+    "$CLUSTER_ROOT/coordinator/text.cpp" -lpq 2>"$WORK/cc.log"; then
   ok 0 "connection_probe compiles"
   OUT=$(timeout -k 5 $BOUND "$WORK/probe" "host=127.0.0.1 port=${PORT[node1]} dbname=copy user=postgres" copy 2>&1); RC=$?
   is "$RC" 0 "a COPY the server starts anyway ends each batch with a clear error, without spinning, and the connection serves the next"
