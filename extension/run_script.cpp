@@ -1,5 +1,5 @@
 // Running a staged script's statements: shoal.run_script(schema, version,
-// statements, locations) and, without the SQL call, add_version.cpp's apply. The
+// statements, locations) and, without the SQL call, versions.cpp's apply. The
 // statements run one by one through SPI in the caller's transaction, with
 // search_path set to exactly the target schema, and every setting is restored
 // afterwards (a migration's own SET commands included). A failing statement's
@@ -9,7 +9,7 @@
 // objects the step created are dropped at its end, PREPARE and WITH HOLD are
 // refused while it runs (module.cpp's hook), and a superuser's step in a schema a
 // lesser role owns runs as that owner (shoal.run_as_owner). Locking, stamps and
-// events are add_version.cpp's; this file must not touch them.
+// events are versions.cpp's; this file must not touch them.
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
