@@ -7,47 +7,7 @@ pgserver_start node1 || { echo "not ok - could not start node1"; exit 1; }
 PORT[node1]=$PGSERVER_PORT
 WORK=$(mktemp -d /tmp/shoal-bouncer.XXXXXX)
 chmod 755 "$WORK"
-BOUNCERS=()
-stop_bouncers() {
-  local pidfile
-  for pidfile in "${BOUNCERS[@]}"; do [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; done
-}
 trap 'stop_bouncers; rm -rf "$WORK"; pgserver_cleanup' EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return; }
-  done
-}
-
-start_bouncer() {  # MODE → BOUNCER_PORT
-  local mode=$1 dir=$WORK/$1
-  BOUNCER_PORT=$(free_port)
-  mkdir -p "$dir"
-  echo '"postgres" ""' >"$dir/users.txt"
-  cat >"$dir/pgbouncer.ini" <<INI
-[databases]
-* = host=127.0.0.1 port=${PORT[node1]}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BOUNCER_PORT
-unix_socket_dir =
-auth_type = trust
-auth_file = $dir/users.txt
-pool_mode = $mode
-max_client_conn = 200
-default_pool_size = 20
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
-ignore_startup_parameters = extra_float_digits,options
-INI
-  chown -R postgres: "$dir" 2>/dev/null
-  runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$dir/pgbouncer.ini"
-  BOUNCERS+=("$dir/pgbouncer.pid")
-  wait_for 30 psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1
-}
 
 MIG=$WORK/mig
 mkdir -p "$MIG"
@@ -69,7 +29,7 @@ through() {  # PORT ARGS… → OUT, RC
 }
 
 echo "# 9. pool_mode=transaction: refused, nothing changed"
-start_bouncer transaction
+start_bouncer "$WORK/transaction" transaction "${PORT[node1]}"
 ok $? "PgBouncer in transaction mode is up"
 through "$BOUNCER_PORT" apply --parallelism 4
 is "$RC" 2 "apply through a transaction pooler exits 2"
@@ -83,7 +43,7 @@ is "$(q node1 app "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")" 
   "no pooled server connection holds a lock of shoal's"
 
 echo "# 9b. pool_mode=session works"
-start_bouncer session
+start_bouncer "$WORK/session" session "${PORT[node1]}"
 ok $? "PgBouncer in session mode is up"
 through "$BOUNCER_PORT" apply --parallelism 4
 is "$RC" 0 "apply through a session pooler succeeds"

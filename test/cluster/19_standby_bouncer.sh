@@ -10,38 +10,9 @@ pgserver_standby standby1 node1 || { echo "not ok - could not start a standby of
 PORT[standby1]=$PGSERVER_PORT
 WORK=$(mktemp -d /tmp/shoal-bouncer.XXXXXX)
 chmod 755 "$WORK"
-BOUNCER_PID=""
-trap '[ -f "$WORK/b/pgbouncer.pid" ] && kill "$(cat "$WORK/b/pgbouncer.pid")" 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
+trap 'stop_bouncers; rm -rf "$WORK"; pgserver_cleanup' EXIT
 
-free_port() {
-  local port
-  while :; do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return; }
-  done
-}
-BOUNCER_PORT=$(free_port)
-mkdir -p "$WORK/b"
-echo '"postgres" ""' >"$WORK/b/users.txt"
-cat >"$WORK/b/pgbouncer.ini" <<INI
-[databases]
-* = host=127.0.0.1 port=${PORT[standby1]}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BOUNCER_PORT
-unix_socket_dir =
-auth_type = trust
-auth_file = $WORK/b/users.txt
-pool_mode = session
-max_client_conn = 200
-default_pool_size = 20
-logfile = $WORK/b/pgbouncer.log
-pidfile = $WORK/b/pgbouncer.pid
-ignore_startup_parameters = extra_float_digits,options
-INI
-chown -R postgres: "$WORK/b" 2>/dev/null
-runuser -u postgres -- pgbouncer -d "$WORK/b/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$WORK/b/pgbouncer.ini"
-wait_for 30 psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1
+start_bouncer "$WORK/b" session "${PORT[standby1]}"
 
 fleet_create app 20
 replayed_at() { [ "$(q standby1 postgres "SELECT pg_last_wal_replay_lsn() >= '$1'")" = t ]; }

@@ -191,3 +191,46 @@ doubling_violations() {  # DB
     + (SELECT count(*) FROM (SELECT schema, version FROM shoal.event WHERE action = 'apply'
                               GROUP BY 1, 2 HAVING count(*) > 1) twice)"
 }
+
+# --- PgBouncer ----------------------------------------------------------------
+BOUNCERS=()
+
+free_port() {  # → a loopback TCP port nothing listens on
+  local port
+  while :; do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; return; }
+  done
+}
+
+start_bouncer() {  # DIR MODE SERVER_PORT → BOUNCER_PORT (a PgBouncer in DIR, pool_mode MODE)
+  local dir=$1 mode=$2 server_port=$3
+  BOUNCER_PORT=$(free_port)
+  mkdir -p "$dir"
+  echo '"postgres" ""' >"$dir/users.txt"
+  cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$server_port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/users.txt
+pool_mode = $mode
+max_client_conn = 200
+default_pool_size = 20
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+ignore_startup_parameters = extra_float_digits,options
+INI
+  chown -R postgres: "$dir" 2>/dev/null
+  runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$dir/pgbouncer.ini"
+  BOUNCERS+=("$dir/pgbouncer.pid")
+  wait_for 30 psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1
+}
+
+stop_bouncers() {  # every bouncer start_bouncer started; call it from the test's EXIT trap
+  local pidfile
+  for pidfile in "${BOUNCERS[@]}"; do [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; done
+}
