@@ -189,13 +189,14 @@ int command_check(const Config &config, const MigrationDir &dir) {
     const bool complete = report_left_out(nodes);
     const std::string wanted = code_digest(dir);
     bool up_to_date = true;
+    std::vector<bool> satisfied;
     for (size_t i = 0; i < usable.size(); ++i) {
-        const bool ok = digest_satisfies(digests[i], wanted);
-        up_to_date = up_to_date && ok;
+        satisfied.push_back(digest_satisfies(digests[i], wanted));
+        up_to_date = up_to_date && satisfied[i];
         if (!config.json)
             std::cout << usable[i]->spec.display << ": "
                       << (digests[i].empty() ? "no digest" : digests[i])
-                      << (ok ? " (up to date)" : " (behind)") << "\n";
+                      << (satisfied[i] ? " (up to date)" : " (behind)") << "\n";
     }
     const ExitCode code = !complete    ? ExitCode::Unreachable
                           : up_to_date ? ExitCode::Ok
@@ -207,7 +208,7 @@ int command_check(const Config &config, const MigrationDir &dir) {
         for (size_t i = 0; i < usable.size(); ++i)
             listed.push_back({{"node", usable[i]->spec.display},
                               {"digest", digests[i]},
-                              {"up_to_date", digest_satisfies(digests[i], wanted)}});
+                              {"up_to_date", satisfied[i]}});
         std::cout << json_text({{"code_digest", wanted},
                                 {"exit_code", to_int(code)},
                                 {"nodes", listed},
