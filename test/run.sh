@@ -9,7 +9,10 @@
 #   extension   test/extension/*.sh against one server       TAP lines "ok - …" / "not ok - …"
 #   cluster     test/cluster/*.sh, each starting its nodes   TAP lines
 #   demo        test/demo/*.sh: make demo, README, install   TAP lines
-# SUITES="unit regress" limits the run to some of them.
+# SUITES="unit regress" limits the run to some of them. The extension and cluster
+# scripts run TEST_JOBS at a time (default 3): each starts its own servers on free
+# ports in its own temp dir, and most of their time is spent waiting on servers, not
+# on the CPU. The demo scripts share the repository's .demo/ and run one by one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -29,17 +32,43 @@ count_tap() {  # file → adds its ok / not ok lines to the totals
   [ "$bad" -eq 0 ]
 }
 
-run_tap_script() {  # script → runs it, shows its output, counts it
-  local script=$1 out
-  out="$log_dir/$(basename "$(dirname "$script")")-$(basename "$script" .sh).log"
-  echo "--- $script"
+log_of() {  # script → its log file
+  echo "$log_dir/$(basename "$(dirname "$1")")-$(basename "$1" .sh).log"
+}
+
+run_tap_script() {  # script → runs it; leaves its output in its log, its exit code in log.rc
+  local script=$1 out start
+  out=$(log_of "$script")
+  start=$SECONDS
+  rm -f "$out.rc"
   # Each script starts and removes its own servers: never hand it ours.
-  env -u PGSERVER_ROOT bash "$script" 2>&1 | tee "$out"
-  local rc=${PIPESTATUS[0]}
+  env -u PGSERVER_ROOT bash "$script" >"$out" 2>&1
+  echo "$? $((SECONDS - start))" >"$out.rc"
+  echo "    finished $script in $((SECONDS - start)) s"
+}
+
+count_tap_script() {  # script → shows its output and duration, counts it
+  local script=$1 out rc seconds
+  out=$(log_of "$script")
+  rc=1 seconds=?
+  [ -e "$out.rc" ] && read -r rc seconds <"$out.rc"
+  echo "--- $script (${seconds} s)"
+  cat "$out"
   count_tap "$out" || true
   if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
     echo "not ok - $script exited $rc"; failed=$((failed + 1))
   fi
+}
+
+run_tap_scripts() {  # jobs script… → runs them `jobs` at a time, then shows and counts each in order
+  local jobs=$1 script
+  shift
+  for script in "$@"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    run_tap_script "$script" &
+  done
+  wait
+  for script in "$@"; do count_tap_script "$script"; done
 }
 
 for suite in $SUITES; do
@@ -72,10 +101,11 @@ for suite in $SUITES; do
     ;;
   extension|cluster|demo)
     echo "=== $suite"
-    for script in test/$suite/[0-9]*.sh; do
-      [ -e "$script" ] || continue
-      run_tap_script "$script"
-    done
+    scripts=(test/$suite/[0-9]*.sh)
+    [ -e "${scripts[0]}" ] || continue
+    jobs=${TEST_JOBS:-3}
+    [ "$suite" = demo ] && jobs=1
+    run_tap_scripts "$jobs" "${scripts[@]}"
     ;;
   *) echo "unknown suite $suite"; failed=$((failed + 1)) ;;
   esac
