@@ -33,7 +33,7 @@ END $$;
 SQL
 printf '' >"$dir/20250101000008.notices.sh.dn.sql"
 cat >"$dir/20250101000009.fails.sh.up.sql" <<'SQL'
-DO $$ BEGIN IF current_schema() = 'sh0005' OR current_schema() LIKE 'sh0007_%' THEN RAISE EXCEPTION 'failed in %', current_schema(); END IF; END $$;
+DO $$ BEGIN IF current_schema() = 'sh0005' OR current_schema() LIKE 'sh0007_%' THEN RAISE EXCEPTION 'failed in %', current_schema() USING HINT = 'empty the table first', ERRCODE = 'SH999'; END IF; END $$;
 SQL
 printf '' >"$dir/20250101000009.fails.sh.dn.sql"
 
@@ -43,15 +43,21 @@ json=$(json_of js "$dir" apply --dry-run)
 is "$(shape dry-run "$json")" "" "apply --dry-run --json"
 json=$(json_of js "$dir" apply)
 is "$(shape apply "$json")" "" "apply --json"
-is "$(py 'd["exit_code"], d["failed"], len(d["grouped_errors"])' "$json")" "(1, 1, 1)" "one schema failed"
+is "$(py 'd["exit_code"], d["failed"], len(d["errors"])' "$json")" "(1, 1, 1)" "one schema failed"
+is "$(py '[(e["hint"], e["sqlstate"], e["schemas"]) for e in d["errors"]]' "$json")" "[('empty the table first', 'SH999', 1)]" \
+  "its RAISE … HINT and SQLSTATE are kept, grouped"
+is "$(py 'd["cancelled"], d["halted"], d["digest"], d["schema_errors"][0]["detail"]' "$json")" "(None, None, None, None)" \
+  "null, not \"\", where there is nothing"
 is "$(py 'sorted((n["schema"], n["severity"], n["message"]) for n in d["notices"])' "$json")" \
   "[('sh0000', 'WARNING', 'big table'), ('sh0001', 'NOTICE', 'small table'), ('sh0002', 'WARNING', 'big table'), ('sh0003', 'NOTICE', 'small table'), ('sh0004', 'WARNING', 'big table'), ('sh0005', 'NOTICE', 'small table')]" \
   "every schema's notice is kept, with its severity, and nothing else is"
-is "$(py '[g.split(" — ")[0] + " — " + g.split(" — ")[1].split(":")[0] for g in d["grouped_notices"]]' "$json")" \
-  "['20250101000008.notices.sh: NOTICE: small table — 3 schemas', '20250101000008.notices.sh: WARNING: big table — 3 schemas']" \
+is "$(py '[(g["version"], g["message"], g["schemas"]) for g in d["grouped_notices"]]' "$json")" \
+  "[('20250101000008.notices.sh', 'NOTICE: small table', 3), ('20250101000008.notices.sh', 'WARNING: big table', 3)]" \
   "grouped by version, severity and message, as errors are"
 json=$(json_of js "$dir" status)
 is "$(shape status "$json")" "" "status --json"
+like "$(py 'd["nodes"][0]["last_run"]' "$json")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$' \
+  "last_run is ISO 8601 in UTC"
 json=$(json_of js "$dir" check)
 is "$(shape check "$json")" "" "check --json"
 json=$(json_of js "$dir" verify)
@@ -67,8 +73,8 @@ echo "# the text summary groups notices like errors"
 fleet_create jt 2
 run_shoal jt "$dir" apply
 is "$RC" 1 "sh0005 fails"
-like "$OUT" '^  20250101000009\.fails\.sh: failed in sh0005 at 20250101000009\.fails\.sh\.up\.sql:1 — 1 schema: ' \
-  "errors are grouped as before"
+like "$OUT" '^  20250101000009\.fails\.sh: failed in sh0005 at 20250101000009\.fails\.sh\.up\.sql:1 — 1 schema: .*; HINT: empty the table first$' \
+  "errors are grouped as before, with their hint"
 is "$(grep -A2 '^notices:' <<<"$OUT" | tail -2 | cut -d: -f1-2 | sort)" \
   "  20250101000008.notices.sh: NOTICE
   20250101000008.notices.sh: WARNING" "then a notices section"
@@ -82,10 +88,12 @@ for node in "${NODES[@]}"; do
 done
 PGCLIENTENCODING=SQL_ASCII q node1 jsa "CREATE SCHEMA sh0005; CREATE SCHEMA \"sh0007$(printf '\xff')\"" >/dev/null
 json=$(json_of jsa "$dir" apply)
-is "$(py 'sorted(e["schema"] for e in d["errors"]) == ["sh0005", "sh0007\ufffd"]' "$json")" "True" \
+is "$(py 'sorted(e["schema"] for e in d["schema_errors"]) == ["sh0005", "sh0007\ufffd"]' "$json")" "True" \
   "apply --json parses: a name's invalid byte is U+FFFD"
-is "$(py 'sorted(e["message"].split(" at ")[0] for e in d["errors"]) == ["failed in sh0005", "failed in sh0007\ufffd"]' "$json")" \
+is "$(py 'sorted(e["message"].split(" at ")[0] for e in d["schema_errors"]) == ["failed in sh0005", "failed in sh0007\ufffd"]' "$json")" \
   "True" "and so is a server message's"
+is "$(py 'sorted(w for e in d["errors"] for w in e["where"])[1].endswith(":sh0007\ufffd")' "$json")" "True" \
+  "and the grouped errors' schemas"
 json=$(json_of jsa "$dir" status)
 is "$(py "d[\"nodes\"][0][\"failed_schemas\"] == [\"sh0005\", \"sh0007\\ufffd\"]" "$json")" "True" "status --json parses"
 
