@@ -93,11 +93,12 @@ is "$RC/$(py 'd["command"], d["exit_code"], len(d["errors"])' "$JSON")" "2/('sta
 JSON=$("$SHOAL" list --migdir "$dir" -- --json 2>/dev/null)
 is "$JSON" "" "a --json after -- is not the option"
 
-echo "# problems in the migration directory"
+echo "# problems in the migration directory, offline and online"
 printf 'SELECT 1;\n\\! rm -rf /\n' >"$bad/20250101000001.x.sh.up.sql"
 printf '' >"$bad/20250101000001.x.sh.dn.sql"
-for command in list digest chain status apply; do
-  shoal_json "$command" --migdir "$bad" --hosts "$(hosts grp)" --user postgres
+for args in "list" "apply --hosts $(hosts grp) --user postgres"; do
+  shoal_json $args --migdir "$bad"
+  command=${args%% *}
   is "$RC/$(py 'd["command"], d["exit_code"], d["errors"][0]["file"].endswith("x.sh.up.sql"), d["errors"][0]["line"]' "$JSON")" \
     "3/('$command', 3, True, 2)" "$command --json: exit 3, the problem with its file and line"
 done
@@ -107,7 +108,8 @@ for command in list digest chain; do
   shoal_json "$command" --migdir "$dir"
   is "$RC/$(shape "$command" "$JSON")" "0/" "$command --json"
 done
-is "$(py 'd["versions"][0]' "$(shoal_json list --migdir "$dir"; echo "$JSON")")" "20250101000000.settings.public" "list names the versions"
+is "$(py 'd["versions"][0]' "$("$SHOAL" list --json --migdir "$dir")")" "20250101000000.settings.public" \
+  "list names the versions"
 shoal_json new add-email@sh --migdir "$dir"
 is "$RC/$(shape new "$JSON")" "0/" "new --json"
 is "$(py 'd["written"][-1].endswith("chain.txt"), len(d["written"])' "$JSON")" "(True, 3)" "names the two files and chain.txt"
