@@ -245,7 +245,7 @@ is "$(q node2 unreadable "SELECT count(*) FROM shoal.stamps() WHERE '$V4' = ANY 
   "the rest of node2 went on"
 is "$(q node2 unreadable "SELECT count(*) FROM shoal.event WHERE schema = 'sh0004' AND action = 'fail'")" 0 \
   "sh0004 was never planned (nothing ran there, no fail event)"
-is "$(json_py "d['digest']")" "" "no digest"
+is "$(json_py "d['digest']")" "None" "no digest"
 run_shoal unreadable "$NEXT" status --json
 is "$RC" 5 "status exits 5"
 is "$(json_py "[(u['node'], u['schema']) for u in d['unread']]")" "[('$N2', 'sh0004')]" "status names sh0004"

@@ -10,13 +10,6 @@
 source "$(dirname "$0")/lib.sh"
 cluster_start
 trap 'pgserver_cleanup; rm -rf "$dir" "$bad"' EXIT
-DOCS=$CLUSTER_ROOT/docs/json.md
-shape() {  # NAME DOCUMENT → how DOCUMENT differs from docs/json.md's example NAME ("" when it does not)
-  python3 "$CLUSTER_ROOT/test/cluster/json_shape.py" "$DOCS" "$1" <<<"$2" 2>&1
-}
-py() {  # EXPRESSION DOCUMENT → EXPRESSION of the parsed document d
-  python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2" 2>&1
-}
 shoal_json() {  # ARGS… → JSON (stdout alone) and RC
   JSON=$("$SHOAL" "$@" --json 2>/dev/null)
   RC=$?
@@ -62,10 +55,10 @@ is "$(grep -c '^Succeeded' <<<"$OUT")" 0 "no name forges a line"
 
 shoal_json apply --migdir "$dir" --hosts "$(hosts grp)" --user postgres
 is "$RC" 3 "apply --json: exit 3"
-is "$(shape envelope "$JSON")" "" "the plan problems are one document in the envelope"
-is "$(py 'd["exit_code"], [(e["version"], e["schemas"]) for e in d["errors"]]' "$JSON")" \
+is "$(json_shape envelope "$JSON")" "" "the plan problems are one document in the envelope"
+is "$(json_eval 'd["exit_code"], [(e["version"], e["schemas"]) for e in d["errors"]]' "$JSON")" \
   "(3, [('$V1', 1501), ('$GONE', 1501)])" "one error object per problem, with its count"
-is "$(py "'$N1:' + '''$hostile''' in d['errors'][1]['where']" "$JSON")" True "the hostile name is in it exactly"
+is "$(json_eval "'$N1:' + '''$hostile''' in d['errors'][1]['where']" "$JSON")" True "the hostile name is in it exactly"
 
 echo "# the undo of a version that is not the latest, on 1 501 schemas"
 run_shoal grp "$dir" undo "$V1"
@@ -73,22 +66,22 @@ is "$RC" 3 "undo refuses: exit 3"
 is "$(grep -c '^error: ' <<<"$OUT")" 1 "one error line"
 like "$OUT" "^error: $V1: only the latest version can be undone, .* — 1501 schemas: " "grouped with its count"
 shoal_json undo "$V1" --migdir "$dir" --hosts "$(hosts grp)" --user postgres
-is "$(py 'd["command"], d["exit_code"], d["errors"][0]["schemas"]' "$JSON")" "('undo', 3, 1501)" "undo --json says the same"
+is "$(json_eval 'd["command"], d["exit_code"], d["errors"][0]["schemas"]' "$JSON")" "('undo', 3, 1501)" "undo --json says the same"
 
 echo "# status groups the same problems per node"
 run_shoal grp "$dir" status
 is "$(grep -c "problem: " <<<"$OUT")" 6 "two problem lines per node"
 shoal_json status --migdir "$dir" --hosts "$(hosts grp)" --user postgres
-is "$(shape status "$JSON")" "" "status --json has its documented shape"
-is "$(py '[n["problems"][0]["schemas"] for n in d["nodes"]]' "$JSON")" "[501, 500, 500]" "its problems are error objects"
+is "$(json_shape status "$JSON")" "" "status --json has its documented shape"
+is "$(json_eval '[n["problems"][0]["schemas"] for n in d["nodes"]]' "$JSON")" "[501, 500, 500]" "its problems are error objects"
 
 echo "# usage errors"
 shoal_json aply
-is "$RC/$(py 'd["command"], d["exit_code"], d["errors"][0]["message"]' "$JSON")" \
+is "$RC/$(json_eval 'd["command"], d["exit_code"], d["errors"][0]["message"]' "$JSON")" \
   "2/(None, 2, 'unknown command \"aply\" (shoal help lists them)')" "an unknown command: command null"
-is "$(shape envelope "$JSON")" "" "in the envelope"
+is "$(json_shape envelope "$JSON")" "" "in the envelope"
 shoal_json status --bogus --migdir "$dir"
-is "$RC/$(py 'd["command"], d["exit_code"], len(d["errors"])' "$JSON")" "2/('status', 2, 1)" \
+is "$RC/$(json_eval 'd["command"], d["exit_code"], len(d["errors"])' "$JSON")" "2/('status', 2, 1)" \
   "an unknown option of a known command"
 JSON=$("$SHOAL" list --migdir "$dir" -- --json 2>/dev/null)
 is "$JSON" "" "a --json after -- is not the option"
@@ -99,22 +92,22 @@ printf '' >"$bad/20250101000001.x.sh.dn.sql"
 for args in "list" "apply --hosts $(hosts grp) --user postgres"; do
   shoal_json $args --migdir "$bad"
   command=${args%% *}
-  is "$RC/$(py 'd["command"], d["exit_code"], d["errors"][0]["file"].endswith("x.sh.up.sql"), d["errors"][0]["line"]' "$JSON")" \
+  is "$RC/$(json_eval 'd["command"], d["exit_code"], d["errors"][0]["file"].endswith("x.sh.up.sql"), d["errors"][0]["line"]' "$JSON")" \
     "3/('$command', 3, True, 2)" "$command --json: exit 3, the problem with its file and line"
 done
 
 echo "# the offline commands"
 for command in list digest chain; do
   shoal_json "$command" --migdir "$dir"
-  is "$RC/$(shape "$command" "$JSON")" "0/" "$command --json"
+  is "$RC/$(json_shape "$command" "$JSON")" "0/" "$command --json"
 done
-is "$(py 'd["versions"][0]' "$("$SHOAL" list --json --migdir "$dir")")" "20250101000000.settings.public" \
+is "$(json_eval 'd["versions"][0]' "$("$SHOAL" list --json --migdir "$dir")")" "20250101000000.settings.public" \
   "list names the versions"
 shoal_json new add-email@sh --migdir "$dir"
-is "$RC/$(shape new "$JSON")" "0/" "new --json"
-is "$(py 'd["written"][-1].endswith("chain.txt"), len(d["written"])' "$JSON")" "(True, 3)" "names the two files and chain.txt"
+is "$RC/$(json_shape new "$JSON")" "0/" "new --json"
+is "$(json_eval 'd["written"][-1].endswith("chain.txt"), len(d["written"])' "$JSON")" "(True, 3)" "names the two files and chain.txt"
 shoal_json new Bad@sh --migdir "$dir"
-is "$RC/$(py 'd["version"], d["errors"][0]["message"].startswith("NAME must be")' "$JSON")" "2/(None, True)" \
+is "$RC/$(json_eval 'd["version"], d["errors"][0]["message"].startswith("NAME must be")' "$JSON")" "2/(None, True)" \
   "a refused name: version null, the reason an error"
 
 done_testing
