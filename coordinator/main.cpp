@@ -52,12 +52,26 @@ int run(const std::vector<std::string> &args) {
     }
     const Config &config = parsed.config;
     if (config.command == Command::Help) {
-        std::cout << (config.help_for == Command::Lint ? lint_help() : help_text(config.help_for));
+        const std::string help =
+            config.help_for == Command::Lint ? lint_help() : help_text(config.help_for);
+        if (config.json)
+            std::cout << json_text(json_envelope("help", ExitCode::Ok,
+                                                 {{"text", help}, {"errors", Json::array()}}))
+                      << std::endl;
+        else
+            std::cout << help;
         return to_int(ExitCode::Ok);
     }
     if (config.command == Command::Version) {
-        std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal "
-                  << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
+        if (config.json)
+            std::cout << json_text(json_envelope("version", ExitCode::Ok,
+                                                 {{"version", SHOAL_VERSION},
+                                                  {"extension", SHOAL_EXTENSION_VERSION},
+                                                  {"errors", Json::array()}}))
+                      << std::endl;
+        else
+            std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal "
+                      << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
         return to_int(ExitCode::Ok);
     }
 

@@ -103,6 +103,10 @@ for command in list digest chain; do
 done
 is "$(json_eval 'd["versions"][0]' "$("$SHOAL" list --json --migdir "$dir")")" "20250101000000.settings.public" \
   "list names the versions"
+shoal_json version
+is "$RC/$(json_shape version "$JSON")" "0/" "version --json"
+shoal_json help status
+is "$RC/$(json_eval 'd["command"], "shoal status" in d["text"]' "$JSON")" "0/('help', True)" "help --json"
 shoal_json new add-email@sh --migdir "$dir"
 is "$RC/$(json_shape new "$JSON")" "0/" "new --json"
 is "$(json_eval 'd["written"][-1].endswith("chain.txt"), len(d["written"])' "$JSON")" "(True, 3)" "names the two files and chain.txt"
