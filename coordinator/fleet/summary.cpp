@@ -71,6 +71,12 @@ int print_summary(const RunSummary &summary, bool json) {
     const ExitCode code = exit_code_of(summary);
     const DriveResult &drive = summary.drive;
     if (json) {
+        // Everything that went wrong, as error objects: the schemas' errors
+        // grouped, then each failed round as it is.
+        Json errors = json_error_groups(group_errors(drive.errors));
+        for (const std::vector<std::string> *messages :
+             {&summary.script_errors, &summary.run_errors})
+            for (const Json &error : json_messages(*messages)) errors.push_back(error);
         std::cout << json_text(
                          json_envelope(summary.command, code,
                                        {{"done", drive.done},
@@ -91,7 +97,7 @@ int print_summary(const RunSummary &summary, bool json) {
                                         {"lost", drive.lost},
                                         {"notices", json_notices(drive.notices)},
                                         {"grouped_notices", json_grouped_notices(drive.notices)},
-                                        {"errors", json_error_groups(group_errors(drive.errors))},
+                                        {"errors", errors},
                                         {"warnings", Json::array()},
                                         {"unread", json_unread(summary.unread)},
                                         {"standbys", json_standbys(summary.standbys)}}))

@@ -84,6 +84,8 @@ run_as_migrator fingerprint "$DIRS/basic" apply --json
 is "$RC" 1 "apply exits 1 when a node cannot clear its fingerprint"
 like "$OUT" "$N2: clearing the rerun fingerprint failed: .*must be owner" "node2 is named with the reason"
 is "$(json_field done)/$(json_field not_done)" "32/16" "node2 was left out: 32 applied, its 16 not done"
+like "$(json_field errors)" "'message': '$N2: clearing the rerun fingerprint failed: .*must be owner" \
+  "the failed round is an error object too"
 is "$(q node2 fingerprint "SELECT count(*) FROM shoal.applied")" 0 "node2 has nothing"
 is "$(json_field digest)" "None" "no digest"
 fleet_create fpafter 5
