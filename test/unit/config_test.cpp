@@ -174,6 +174,16 @@ TEST(Config, LintKeepsItsOwnArguments) {
     EXPECT_EQ(parse({"lint", "--help"}).config.help_for, Command::Lint);
 }
 
+// A command line that does not parse is answered in JSON when --json is one
+// of its words, before any --.
+TEST(Config, AsksForJsonBeforeParsing) {
+    EXPECT_TRUE(asks_for_json({"aply", "--json"}));
+    EXPECT_TRUE(asks_for_json({"--json", "status", "--bogus"}));
+    EXPECT_FALSE(asks_for_json({"list", "--", "--json"}));
+    EXPECT_FALSE(asks_for_json({"list", "--jsonx"}));
+    EXPECT_FALSE(asks_for_json({}));
+}
+
 // Issue 14, item 10: an unparsable node URI was echoed whole, password included.
 TEST(DisplayableNodeSpec, MasksUriPasswords) {
     EXPECT_EQ(displayable_node_spec("postgres://app:Top/Secret-pw@db1:5432/app"),
