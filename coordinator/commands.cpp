@@ -25,12 +25,29 @@ std::string utc_timestamp(std::time_t now) {
     return text;
 }
 
-bool write_file(const std::string &path, const std::string &text, std::ostream &err) {
+// "" when written, else why not.
+std::string write_file(const std::string &path, const std::string &text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
-    if (!out) err << "shoal: cannot write " << path << "\n";
-    return static_cast<bool>(out);
+    return out ? "" : "cannot write " + path;
+}
+
+// `result` as text: what was written on `out`, the rest on `err`.
+ExitCode print_write(const std::string &command, const WriteResult &result, std::ostream &out,
+                     std::ostream &err) {
+    for (const std::string &warning : result.warnings)
+        err << "shoal " << command << ": warning: " << warning << "\n";
+    for (const std::string &error : result.errors)
+        err << "shoal " << command << ": " << error << "\n";
+    if (result.written.empty()) return result.code;
+    out << "Wrote " << result.written.back() << "\n";
+    if (result.written.size() > 1) {
+        out << "Created:\n";
+        for (size_t i = 0; i + 1 < result.written.size(); ++i)
+            out << "  " << result.written[i] << "\n";
+    }
+    return result.code;
 }
 
 std::string chain_path(const MigrationDir &dir) {
@@ -101,10 +118,20 @@ std::string chain_text(const MigrationDir &dir) {
     return text;
 }
 
+WriteResult write_chain(const MigrationDir &dir) {
+    WriteResult result;
+    const std::string error = write_file(chain_path(dir), chain_text(dir));
+    if (error.empty()) {
+        result.written.push_back(chain_path(dir));
+    } else {
+        result.code = ExitCode::Usage;
+        result.errors.push_back(error);
+    }
+    return result;
+}
+
 ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream &err) {
-    if (!write_file(chain_path(dir), chain_text(dir), err)) return ExitCode::Usage;
-    out << "Wrote " << chain_path(dir) << "\n";
-    return ExitCode::Ok;
+    return print_write("chain", write_chain(dir), out, err);
 }
 
 ExitCode command_digest(const MigrationDir &dir, std::ostream &out) {
@@ -118,17 +145,21 @@ ExitCode command_list(const MigrationDir &dir, std::ostream &out) {
     return ExitCode::Ok;
 }
 
-ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix, std::time_t now,
-                     std::ostream &out, std::ostream &err) {
+WriteResult make_version(const MigrationDir &dir, const std::string &name_at_prefix,
+                         std::time_t now) {
+    WriteResult result;
+    const auto refuse = [&](std::string why) {
+        result.code = ExitCode::Usage;
+        result.errors.push_back(std::move(why));
+        return result;
+    };
     size_t at = name_at_prefix.find('@');
     std::string name = name_at_prefix.substr(0, at);
     std::string prefix = at == std::string::npos ? "" : name_at_prefix.substr(at + 1);
     static const std::regex valid_name("^[-a-z0-9_]+$");  // pg-mig's actionMake
-    if (!std::regex_match(name, valid_name)) {
-        err << "shoal new: NAME must be lowercase letters, digits, - and _ (got \"" << name
-            << "\")\nUsage: shoal new NAME@PREFIX\n";
-        return ExitCode::Usage;
-    }
+    if (!std::regex_match(name, valid_name))
+        return refuse("NAME must be lowercase letters, digits, - and _ (got \"" + name +
+                      "\"); usage: shoal new NAME@PREFIX");
     // pg-mig takes any prefix and reads back what matches ^\d+\.[^.]+\.([^.]+)\.up\.sql$.
     // It would silently drop a second @ and what follows; a dot, a slash or a
     // control character cannot make a file name it reads back.
@@ -144,48 +175,64 @@ ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix,
     else if (std::any_of(prefix.begin(), prefix.end(),
                          [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
         bad_prefix = "holds a control character";
-    if (!bad_prefix.empty()) {
-        err << "shoal new: PREFIX (the schemas the version applies to, e.g. sh or public) "
-            << bad_prefix << "\nUsage: shoal new NAME@PREFIX\n";
-        return ExitCode::Usage;
-    }
+    if (!bad_prefix.empty())
+        return refuse("PREFIX (the schemas the version applies to, e.g. sh or public) " +
+                      bad_prefix + "; usage: shoal new NAME@PREFIX");
     std::vector<std::string> known = prefixes(dir);
-    if (!dir.versions.empty() && std::find(known.begin(), known.end(), prefix) == known.end()) {
-        err << "shoal new: warning: no version uses schema prefix \"" << prefix
-            << "\" yet; the prefixes in use are:";
-        for (const std::string &p : known) err << " " << p;
-        err << "\n";
-    }
+    if (!dir.versions.empty() && std::find(known.begin(), known.end(), prefix) == known.end())
+        result.warnings.push_back("no version uses schema prefix \"" + prefix +
+                                  "\" yet; the prefixes in use are: " + join(known, " "));
 
     Version version;
     std::string why_not;
     version.timestamp = next_timestamp(dir, now, &why_not);
-    if (version.timestamp.empty()) {
-        err << "shoal new: no name pg-mig would also give: " << why_not << "\n";
-        return ExitCode::Usage;
-    }
+    if (version.timestamp.empty()) return refuse("no name pg-mig would also give: " + why_not);
     version.title = name;
     version.prefix = prefix;
     version.name = version.timestamp + "." + name + "." + prefix;
-    std::vector<std::string> created;
+    result.version = version.name;
     for (const char *direction : {".up.sql", ".dn.sql"}) {
         std::string path = (std::filesystem::path(dir.path) / (version.name + direction)).string();
-        if (std::filesystem::exists(path)) {
-            err << "shoal new: " << path << " already exists\n";
-            return ExitCode::Usage;
-        }
-        if (!write_file(path, "", err)) return ExitCode::Usage;
-        created.push_back(path);
+        if (std::filesystem::exists(path)) return refuse(path + " already exists");
+        const std::string error = write_file(path, "");
+        if (!error.empty()) return refuse(error);
+        result.written.push_back(path);
     }
 
     MigrationDir with_new = dir;
     with_new.versions.push_back(version);
     std::sort(with_new.versions.begin(), with_new.versions.end(),
               [](const Version &a, const Version &b) { return a.name < b.name; });
-    ExitCode chained = command_chain(with_new, out, err);
-    out << "Created:\n";
-    for (const std::string &path : created) out << "  " << path << "\n";
-    return chained;
+    const WriteResult chained = write_chain(with_new);
+    result.code = chained.code;
+    result.written.insert(result.written.end(), chained.written.begin(), chained.written.end());
+    result.errors.insert(result.errors.end(), chained.errors.begin(), chained.errors.end());
+    return result;
+}
+
+ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix, std::time_t now,
+                     std::ostream &out, std::ostream &err) {
+    return print_write("new", make_version(dir, name_at_prefix, now), out, err);
+}
+
+Json json_of_list(const MigrationDir &dir) {
+    std::vector<std::string> names;
+    for (const Version &version : dir.versions) names.push_back(version.name);
+    return json_envelope("list", ExitCode::Ok, {{"versions", names}, {"errors", Json::array()}});
+}
+
+Json json_of_digest(const MigrationDir &dir) {
+    return json_envelope("digest", ExitCode::Ok,
+                         {{"digest", code_digest(dir)}, {"errors", Json::array()}});
+}
+
+Json json_of_write(const std::string &command, const WriteResult &result) {
+    Json fields = Json::object();
+    if (command == "new") fields["version"] = json_string_or_null(result.version);
+    fields["written"] = result.written;
+    fields["errors"] = json_messages(result.errors);
+    fields["warnings"] = json_messages(result.warnings);
+    return json_envelope(command, result.code, fields);
 }
 
 }  // namespace shoal

@@ -7,11 +7,22 @@
 #include <ctime>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "migration.h"
 #include "report.h"
 
 namespace shoal {
+
+// What `new` or `chain` did: the files written, or why not. Errors and
+// warnings are sentences without the "shoal new: " the text output adds.
+struct WriteResult {
+    ExitCode code = ExitCode::Ok;
+    std::string version;               // new: the version created
+    std::vector<std::string> written;  // the paths written, in order (chain.txt last)
+    std::vector<std::string> errors;
+    std::vector<std::string> warnings;
+};
 
 // `shoal new NAME@PREFIX`: creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql
 // in dir.path and rewrites chain.txt: the name pg-mig's --make gives. TIMESTAMP
@@ -20,6 +31,9 @@ namespace shoal {
 // a real time). NAME as pg-mig ([-a-z0-9_]+); PREFIX anything pg-mig reads back
 // (no dot, no slash, no control character, one @). Refuses, saying why, when
 // pg-mig's name would not be the newest. Warns when PREFIX is new to the directory.
+WriteResult make_version(const MigrationDir &dir, const std::string &name_at_prefix,
+                         std::time_t now);
+// make_version() as text: what it wrote on `out`, errors and warnings on `err`.
 ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix, std::time_t now,
                      std::ostream &out, std::ostream &err);
 
@@ -31,7 +45,15 @@ ExitCode command_list(const MigrationDir &dir, std::ostream &out);
 
 // `shoal chain`: rewrites dir.path/chain.txt as pg-mig does, so versions added
 // on parallel branches conflict in git.
+WriteResult write_chain(const MigrationDir &dir);
+// write_chain() as text.
 ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream &err);
+
+// The --json document of an offline command (docs/json.md): list, digest,
+// chain, new.
+Json json_of_list(const MigrationDir &dir);
+Json json_of_digest(const MigrationDir &dir);
+Json json_of_write(const std::string &command, const WriteResult &result);
 
 // chain.txt's text for `dir` (what command_chain writes).
 std::string chain_text(const MigrationDir &dir);

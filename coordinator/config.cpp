@@ -128,6 +128,7 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
     common.add_options()
         ("migdir", po::value<std::string>()->value_name("DIR"),
          "migration directory (env PGMIGDIR)")
+        ("json", "print the result, or why there is none, as one JSON document (docs/json.md)")
         ("help,h", "show this help");
     all.add(common);
 
@@ -137,8 +138,7 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                                            ".pgpass, service files, defaults)");
         add_connection_options(connection);
         connection.add_options()
-            ("skip-unreachable", "go on without nodes that cannot be reached (exit code 5)")
-            ("json", "print the result as JSON");
+            ("skip-unreachable", "go on without nodes that cannot be reached (exit code 5)");
         all.add(connection);
     }
     if (command == Command::Lint && !pg_mig_style) {
@@ -474,6 +474,11 @@ std::string command_name(Command command) { return doc_of(command).name; }
 
 bool skips_ini(const std::vector<std::string> &args) {
     return std::find(args.begin(), args.end(), "--skip-config") != args.end();
+}
+
+bool asks_for_json(const std::vector<std::string> &args) {
+    return std::find(args.begin(), std::find(args.begin(), args.end(), "--"), "--json") !=
+           std::find(args.begin(), args.end(), "--");
 }
 
 ConfigResult parse_config(const std::vector<std::string> &args,

@@ -83,6 +83,10 @@ ConfigResult parse_config(const std::vector<std::string> &args,
 
 // True when the command line asks not to read shoal.ini (--skip-config, as pg-mig).
 bool skips_ini(const std::vector<std::string> &args);
+// True when the command line holds the word --json before any `--`: read
+// before parsing, so that a command line that does not parse is answered in
+// JSON too (docs/json.md, "A usage error").
+bool asks_for_json(const std::vector<std::string> &args);
 
 // `spec` (a --hosts/PGHOST/shoal.ini host entry, a postgres:// URI, a conninfo
 // string, or any text that may hold one) as it may be shown to people: the

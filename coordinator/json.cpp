@@ -11,6 +11,10 @@ std::string json_text(const Json &value) {
     return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+Json json_string_or_null(const std::string &text) {
+    return text.empty() ? Json(nullptr) : Json(text);
+}
+
 double json_round(double value, int decimals) {
     const double scale = std::pow(10.0, decimals);
     return std::round(value * scale) / scale;

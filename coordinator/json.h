@@ -19,6 +19,9 @@ using Json = nlohmann::ordered_json;
 // `value` as one line of JSON, without a trailing newline.
 std::string json_text(const Json &value);
 
+// `text`, or null when it is empty: a document says "none" with null, never "".
+Json json_string_or_null(const std::string &text);
+
 // A duration rounded to `decimals` places, as the documents give times
 // ("seconds": 1.234, "per_schema_ms": 0.057).
 double json_round(double value, int decimals);

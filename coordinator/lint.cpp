@@ -827,10 +827,16 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
         out << lint_help();
         return to_int(ExitCode::Ok);
     }
-    if (!args.error.empty()) {
-        out << "shoal lint: " << args.error << "\n\n" << lint_help();
+    const bool json = args.json || config.json;
+    // Bad arguments: the reason, as text with the help, or as the JSON document.
+    const auto refuse = [&](const std::string &why, bool with_help) {
+        if (json)
+            out << json_text(json_stopped("lint", ExitCode::Usage, json_messages({why}))) << "\n";
+        else
+            out << "shoal lint: " << why << "\n" << (with_help ? "\n" + lint_help() : "");
         return to_int(ExitCode::Usage);
-    }
+    };
+    if (!args.error.empty()) return refuse(args.error, true);
 
     // A trace resolved the arguments already and knows which versions are pending.
     std::vector<const Version *> chosen;
@@ -839,10 +845,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
     } else {
         for (const std::string &name : args.versions) {
             const Version *match = find_version(dir, name);
-            if (!match) {
-                out << "shoal lint: no version " << name << " in " << dir.path << "\n";
-                return to_int(ExitCode::Usage);
-            }
+            if (!match) return refuse("no version " + name + " in " + dir.path, false);
             chosen.push_back(match);
         }
         if (args.versions.empty())
@@ -867,7 +870,12 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
             ++warnings;
     }
 
-    if (args.json || config.json) {
+    const ExitCode code = trace && trace->incomplete == ExitCode::Interrupted
+                              ? ExitCode::Interrupted
+                          : errors > 0 ? ExitCode::BadMigrations
+                          : trace      ? trace->incomplete
+                                       : ExitCode::Ok;
+    if (json) {
         Json listed = Json::array();
         for (const LintFinding &f : findings)
             listed.push_back({{"rule", f.rule},
@@ -878,18 +886,17 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
                               {"why", f.why},
                               {"recipe", f.recipe},
                               {"waived", f.waived},
-                              {"waiver_reason", f.waiver_reason}});
-        Json document = {{"versions", chosen.size()},
-                         {"errors", errors},
-                         {"warnings", warnings},
-                         {"waived", waived},
-                         {"findings", listed}};
+                              {"waiver_reason", json_string_or_null(f.waiver_reason)}});
+        Json fields = {{"versions", chosen.size()},
+                       {"counts", {{"errors", errors}, {"warnings", warnings}, {"waived", waived}}},
+                       {"findings", listed}};
+        if (trace) fields["trace"] = trace->json;
+        fields["errors"] = Json::array();
         if (trace) {
-            document["trace"] = trace->json;
-            document["unread"] = json_unread(trace->unread);
-            document["standbys"] = trace->standbys;
+            fields["unread"] = json_unread(trace->unread);
+            fields["standbys"] = json_standbys(trace->standbys);
         }
-        out << json_text(document) << "\n";
+        out << json_text(json_envelope("lint", code, fields)) << "\n";
     } else {
         for (const LintFinding &f : findings) {
             if (f.waived) {
@@ -910,7 +917,7 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
             << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";
     }
-    return to_int(errors > 0 ? ExitCode::BadMigrations : ExitCode::Ok);
+    return to_int(code);
 }
 
 }  // namespace shoal

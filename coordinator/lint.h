@@ -69,6 +69,10 @@ struct LintTrace {
     Json json;                   // an array, one object per version
     std::vector<Unread> unread;  // nodes and schemas the trace could not read: named, never dropped
     std::vector<std::string> standbys;  // skipped: read-only copies of a primary
+    // The exit code when no finding is an error: Unreachable or ExtensionMissing
+    // when the trace could not read the whole fleet, Interrupted (whatever the
+    // findings) when it was interrupted.
+    ExitCode incomplete = ExitCode::Ok;
 };
 
 // The `shoal lint` command: parses config.lint_args (the raw arguments after

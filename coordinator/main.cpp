@@ -30,25 +30,52 @@ std::map<std::string, std::string> read_environment() {
     return env;
 }
 
+// The name of the command the command line names first, "" when none does.
+std::string named_command(const std::vector<std::string> &args, const Config &config) {
+    return !args.empty() && args[0] == command_name(config.command) ? args[0] : "";
+}
+
 int run(const std::vector<std::string> &args) {
+    // Known before parsing, so that a command line that does not parse still
+    // gets its answer as JSON.
+    const bool json = asks_for_json(args);
     std::optional<IniFile> ini = skips_ini(args) ? std::nullopt : find_ini(".");
     ConfigResult parsed = parse_config(args, read_environment(), ini);
     if (!parsed.ok()) {
         for (const std::string &error : parsed.errors) std::cerr << "shoal: " << error << "\n";
         std::cerr << "Try: shoal help\n";
+        if (json)
+            std::cout << json_text(json_stopped(named_command(args, parsed.config), ExitCode::Usage,
+                                                json_messages(parsed.errors)))
+                      << std::endl;
         return to_int(ExitCode::Usage);
     }
     const Config &config = parsed.config;
     if (config.command == Command::Help) {
-        std::cout << (config.help_for == Command::Lint ? lint_help() : help_text(config.help_for));
+        const std::string help =
+            config.help_for == Command::Lint ? lint_help() : help_text(config.help_for);
+        if (config.json)
+            std::cout << json_text(json_envelope("help", ExitCode::Ok,
+                                                 {{"text", help}, {"errors", Json::array()}}))
+                      << std::endl;
+        else
+            std::cout << help;
         return to_int(ExitCode::Ok);
     }
     if (config.command == Command::Version) {
-        std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal "
-                  << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
+        if (config.json)
+            std::cout << json_text(json_envelope("version", ExitCode::Ok,
+                                                 {{"version", SHOAL_VERSION},
+                                                  {"extension", SHOAL_EXTENSION_VERSION},
+                                                  {"errors", Json::array()}}))
+                      << std::endl;
+        else
+            std::cout << "shoal " << SHOAL_VERSION << " (needs extension shoal "
+                      << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
         return to_int(ExitCode::Ok);
     }
 
+    const std::string command = command_name(config.command);
     LoadResult loaded = load_migration_dir(config.migdir, DiskFiles());
     for (const Problem &warning : loaded.warnings)
         std::cerr << "warning: " << format_problem(warning) << "\n";
@@ -56,13 +83,40 @@ int run(const std::vector<std::string> &args) {
         std::cerr << format_problems(loaded.problems) << loaded.problems.size()
                   << (loaded.problems.size() == 1 ? " problem" : " problems") << " in "
                   << loaded.dir.path << "; nothing ran.\n";
+        if (config.json)
+            std::cout << json_text(json_stopped(command, ExitCode::BadMigrations,
+                                                json_problems(loaded.problems),
+                                                json_problems(loaded.warnings)))
+                      << std::endl;
         return to_int(ExitCode::BadMigrations);
     }
     const MigrationDir &dir = loaded.dir;
+    const std::time_t now = std::time(nullptr);
+    if (config.json) {
+        switch (config.command) {
+            case Command::New: {
+                const WriteResult made = make_version(dir, config.new_name, now);
+                std::cout << json_text(json_of_write(command, made)) << std::endl;
+                return to_int(made.code);
+            }
+            case Command::Chain: {
+                const WriteResult written = write_chain(dir);
+                std::cout << json_text(json_of_write(command, written)) << std::endl;
+                return to_int(written.code);
+            }
+            case Command::Digest:
+                std::cout << json_text(json_of_digest(dir)) << std::endl;
+                return to_int(ExitCode::Ok);
+            case Command::List:
+                std::cout << json_text(json_of_list(dir)) << std::endl;
+                return to_int(ExitCode::Ok);
+            default:
+                break;
+        }
+    }
     switch (config.command) {
         case Command::New:
-            return to_int(
-                command_new(dir, config.new_name, std::time(nullptr), std::cout, std::cerr));
+            return to_int(command_new(dir, config.new_name, now, std::cout, std::cerr));
         case Command::Digest:
             return to_int(command_digest(dir, std::cout));
         case Command::List:

@@ -37,8 +37,9 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
     std::vector<const Version *> chain = chain_for_schema(dir, state.schema);
     const std::vector<AppliedVersion> &applied = state.applied;
     auto problem = [&](PlanProblemKind kind, const std::string &version, const std::string &other,
-                       std::string message) {
-        PlanProblem p{kind, node, state.schema, version, other, std::move(message)};
+                       std::string message, std::string hint = {}) {
+        PlanProblem p{kind,           node, state.schema, version, other, std::move(message),
+                      std::move(hint)};
         bool is_error = kind != PlanProblemKind::ChecksumDrift || options.drift_is_error;
         (is_error ? plan.errors : plan.warnings).push_back(std::move(p));
     };
@@ -49,11 +50,9 @@ std::vector<const Version *> plan_schema(const MigrationDir &dir, const std::str
                                     [&](const Version *v) { return v->name == have.name; });
         if (!in_chain) {
             problem(PlanProblemKind::MissingOnDisk, have.name, "",
-                    "version " + printable(have.name) + " is applied, but it is not in " +
-                        dir.path +
-                        ". Hint: rebase on top of the main branch; if the version was removed "
-                        "on purpose, undo it first, or drop it from the stamp with "
-                        "shoal.mig_forget().");
+                    "version " + printable(have.name) + " is applied, but it is not in " + dir.path,
+                    "rebase on top of the main branch; if the version was removed on purpose, "
+                    "undo it first, or drop it from the stamp with shoal.mig_forget()");
             return {};
         }
         if (i >= chain.size()) {

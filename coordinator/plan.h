@@ -57,7 +57,8 @@ struct PlanProblem {
     std::string schema;
     std::string version;
     std::string other_version;  // timeline: the newer applied version; empty otherwise
-    std::string message;        // complete sentence, says what to do
+    std::string message;        // complete sentence
+    std::string hint = {};      // what to do, when the message does not say it
 };
 
 struct Plan {

@@ -68,6 +68,12 @@ std::string ranges(const std::set<long> &numbers, const std::map<long, size_t> &
     return out;
 }
 
+void sort_problems(std::vector<Problem> &problems) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem &a, const Problem &b) {
+        return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
+    });
+}
+
 // Each notice once per schema: a retried step says it again.
 std::vector<SchemaNotice> distinct(const std::vector<SchemaNotice> &notices) {
     std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> seen;
@@ -77,6 +83,15 @@ std::vector<SchemaNotice> distinct(const std::vector<SchemaNotice> &notices) {
                     {notice.node, notice.schema, notice.version, notice.severity, notice.message})
                 .second)
             out.push_back(notice);
+    return out;
+}
+
+// Notices as errors to group: "SEVERITY: message", each once per schema.
+std::vector<SchemaError> said(const std::vector<SchemaNotice> &notices) {
+    std::vector<SchemaError> out;
+    for (const SchemaNotice &notice : distinct(notices))
+        out.push_back({notice.node, notice.schema, notice.version,
+                       notice.severity + ": " + notice.message, ""});
     return out;
 }
 
@@ -102,9 +117,7 @@ std::string format_problem(const Problem &problem) {
 }
 
 std::string format_problems(std::vector<Problem> problems) {
-    std::stable_sort(problems.begin(), problems.end(), [](const Problem &a, const Problem &b) {
-        return std::tie(a.where.file, a.where.line) < std::tie(b.where.file, b.where.line);
-    });
+    sort_problems(problems);
     std::string out;
     for (const Problem &problem : problems) out += format_problem(problem) + "\n";
     return out;
@@ -157,59 +170,178 @@ Json json_unread(const std::vector<Unread> &unread) {
     Json out = Json::array();
     for (const Unread &entry : unread)
         out.push_back({{"node", entry.node},
-                       {"schema", entry.schema.empty() ? Json(nullptr) : Json(entry.schema)},
+                       {"schema", json_string_or_null(entry.schema)},
                        {"reason", entry.reason}});
     return out;
 }
 
-std::vector<std::string> group_errors(const std::vector<SchemaError> &errors) {
-    std::map<std::pair<std::string, std::string>, std::vector<const SchemaError *>> groups;
+Json json_standbys(const std::vector<std::string> &standbys) {
+    Json out = Json::array();
+    for (const std::string &node : standbys)
+        out.push_back({{"node", node},
+                       {"reason",
+                        "in recovery (a standby): read-only, its primary's changes reach it by "
+                        "replication"}});
+    return out;
+}
+
+std::vector<ErrorGroup> group_errors(const std::vector<SchemaError> &errors) {
+    using Key = std::tuple<std::string, std::string, std::string, std::string>;
+    std::map<Key, std::vector<const SchemaError *>> by_key;
     for (const SchemaError &error : errors)
-        groups[{error.version, error.message}].push_back(&error);
-    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<const SchemaError *>>>
-        sorted(groups.begin(), groups.end());
+        by_key[{error.version, error.message, error.hint, error.sqlstate}].push_back(&error);
+    std::vector<std::pair<Key, std::vector<const SchemaError *>>> sorted(by_key.begin(),
+                                                                         by_key.end());
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
         return a.second.size() > b.second.size();
     });
-    std::vector<std::string> out;
+    std::vector<ErrorGroup> groups;
     for (const auto &[key, members] : sorted) {
-        const auto &[version, message] = key;
-        std::vector<std::string> where;
-        for (const SchemaError *error : members)
-            where.push_back(error->node + ":" + printable(error->schema));
-        // A server's message may quote a schema's name: one group stays one line.
-        std::string line = (version.empty() ? "" : printable(version) + ": ") +
-                           single_line(message) + " — " + schemas_phrase(where.size()) + ": " +
-                           join(collapse(where), ", ");
-        const std::string &detail = members.front()->detail;
-        const bool shared =
-            std::all_of(members.begin(), members.end(),
-                        [&](const SchemaError *error) { return error->detail == detail; });
-        if (!detail.empty())
-            line += (shared ? "; DETAIL: " : "; DETAIL (" + where.front() + "): ") +
-                    single_line(detail);
-        out.push_back(line);
+        ErrorGroup group;
+        std::tie(group.version, group.message, group.hint, group.sqlstate) = key;
+        const SchemaError &first = *members.front();
+        group.detail = first.detail;
+        for (const SchemaError *error : members) {
+            // A plan problem of no schema (an unknown version) is about no schema.
+            if (!error->schema.empty()) group.schemas.emplace_back(error->node, error->schema);
+            if (error->detail != first.detail) group.detail_of = first.node + ":" + first.schema;
+        }
+        groups.push_back(std::move(group));
+    }
+    return groups;
+}
+
+std::string format_error_group(const ErrorGroup &group) {
+    // A server's message may quote a schema's name: one group stays one line.
+    std::string line = group.file.file.empty() ? "" : to_string(group.file) + ": ";
+    if (!group.version.empty()) line += printable(group.version) + ": ";
+    line += single_line(group.message);
+    std::vector<std::string> where;
+    for (const auto &[node, schema] : group.schemas)
+        where.push_back(node + ":" + printable(schema));
+    if (!where.empty())
+        line += " — " + schemas_phrase(where.size()) + ": " + join(collapse(where), ", ");
+    if (!group.detail.empty()) {
+        // detail_of names the schema raw; shown, it is printable() like the rest.
+        const auto &[node, schema] = group.schemas.front();
+        line += (group.detail_of.empty() ? "; DETAIL: "
+                                         : "; DETAIL (" + node + ":" + printable(schema) + "): ") +
+                single_line(group.detail);
+    }
+    if (!group.hint.empty()) line += "; HINT: " + single_line(group.hint);
+    return line;
+}
+
+std::vector<std::string> format_error_groups(const std::vector<SchemaError> &errors) {
+    std::vector<std::string> lines;
+    for (const ErrorGroup &group : group_errors(errors)) lines.push_back(format_error_group(group));
+    return lines;
+}
+
+Json json_error_group(const ErrorGroup &group) {
+    std::vector<std::string> where;
+    for (const auto &[node, schema] : group.schemas) where.push_back(node + ":" + schema);
+    return {{"version", json_string_or_null(group.version)},
+            {"message", group.message},
+            {"detail", json_string_or_null(group.detail)},
+            {"hint", json_string_or_null(group.hint)},
+            {"sqlstate", json_string_or_null(group.sqlstate)},
+            {"file", json_string_or_null(group.file.file)},
+            {"line", group.file.file.empty() ? Json(nullptr) : Json(group.file.line)},
+            {"schemas", group.schemas.size()},
+            {"where", collapse(where)},
+            {"detail_of", json_string_or_null(group.detail_of)}};
+}
+
+Json json_error_groups(const std::vector<ErrorGroup> &groups) {
+    Json out = Json::array();
+    for (const ErrorGroup &group : groups) out.push_back(json_error_group(group));
+    return out;
+}
+
+Json json_messages(const std::vector<std::string> &messages) {
+    Json out = Json::array();
+    for (const std::string &message : messages) {
+        ErrorGroup group;
+        group.message = message;
+        out.push_back(json_error_group(group));
     }
     return out;
 }
 
-Json json_errors(const std::vector<SchemaError> &errors) {
+ErrorGroup error_group_of(const Problem &problem) {
+    ErrorGroup group;
+    group.message = problem.message;
+    group.file = problem.where;
+    return group;
+}
+
+Json json_problems(std::vector<Problem> problems) {
+    sort_problems(problems);
+    Json out = Json::array();
+    for (const Problem &problem : problems)
+        out.push_back(json_error_group(error_group_of(problem)));
+    return out;
+}
+
+std::vector<SchemaError> schema_errors_of(const std::vector<PlanProblem> &problems) {
+    std::vector<SchemaError> errors;
+    for (const PlanProblem &problem : problems)
+        errors.push_back(
+            {problem.node, problem.schema, problem.version, problem.message, "", problem.hint, ""});
+    return errors;
+}
+
+std::string format_plan_problems(const Plan &plan) {
+    std::string out;
+    for (const std::string &line : format_error_groups(schema_errors_of(plan.warnings)))
+        out += "warning: " + line + "\n";
+    for (const std::string &line : format_error_groups(schema_errors_of(plan.errors)))
+        out += "error: " + line + "\n";
+    return out;
+}
+
+Json json_plan_stopped(const std::string &command, const Plan &plan) {
+    return json_stopped(command, ExitCode::BadMigrations,
+                        json_error_groups(group_errors(schema_errors_of(plan.errors))),
+                        json_error_groups(group_errors(schema_errors_of(plan.warnings))));
+}
+
+Json json_schema_errors(const std::vector<SchemaError> &errors) {
     Json out = Json::array();
     for (const SchemaError &error : errors)
         out.push_back({{"node", error.node},
                        {"schema", error.schema},
-                       {"version", error.version},
+                       {"version", json_string_or_null(error.version)},
                        {"message", error.message},
-                       {"detail", error.detail}});
+                       {"detail", json_string_or_null(error.detail)},
+                       {"hint", json_string_or_null(error.hint)},
+                       {"sqlstate", json_string_or_null(error.sqlstate)}});
     return out;
 }
 
+Json json_envelope(const std::string &command, ExitCode code, const Json &fields) {
+    Json document = {{"command", json_string_or_null(command)}, {"exit_code", to_int(code)}};
+    for (const auto &[key, value] : fields.items()) document[key] = value;
+    return document;
+}
+
+Json json_stopped(const std::string &command, ExitCode code, const Json &errors,
+                  const Json &warnings, const std::vector<Unread> &unread,
+                  const std::vector<std::string> &standbys) {
+    return json_envelope(command, code,
+                         {{"errors", errors},
+                          {"warnings", warnings},
+                          {"unread", json_unread(unread)},
+                          {"standbys", json_standbys(standbys)}});
+}
+
 std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices) {
-    std::vector<SchemaError> said;
-    for (const SchemaNotice &notice : distinct(notices))
-        said.push_back({notice.node, notice.schema, notice.version,
-                        notice.severity + ": " + notice.message, ""});
-    return group_errors(said);
+    return format_error_groups(said(notices));
+}
+
+Json json_grouped_notices(const std::vector<SchemaNotice> &notices) {
+    return json_error_groups(group_errors(said(notices)));
 }
 
 Json json_notices(const std::vector<SchemaNotice> &notices) {
@@ -221,12 +353,6 @@ Json json_notices(const std::vector<SchemaNotice> &notices) {
                        {"severity", notice.severity},
                        {"message", notice.message}});
     return out;
-}
-
-std::string format_plan_problem(const PlanProblem &problem) {
-    std::string where = problem.node;
-    if (!problem.schema.empty()) where += (where.empty() ? "" : ":") + printable(problem.schema);
-    return where.empty() ? problem.message : where + ": " + problem.message;
 }
 
 std::string format_plan(const Plan &plan) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "json.h"
@@ -48,17 +49,21 @@ std::string format_problems(std::vector<Problem> problems);
 std::vector<std::string> collapse(std::vector<std::string> names);
 std::string join(const std::vector<std::string> &parts, const std::string &separator);
 
-// One failure of one schema, as the fleet layer collects them.
+// One failure of one schema, as the fleet layer collects them, or a plan
+// problem of one schema. Empty strings are "none".
 struct SchemaError {
     std::string node;
     std::string schema;
     std::string version;
-    std::string message;  // PostgreSQL's message, with file:line context
-    std::string detail;   // PostgreSQL's DETAIL, "" when none (often different per schema)
+    std::string message;        // PostgreSQL's message, with file:line context
+    std::string detail;         // PostgreSQL's DETAIL (often different per schema)
+    std::string hint = {};      // PostgreSQL's HINT (RAISE … USING HINT), or shoal's advice
+    std::string sqlstate = {};  // PostgreSQL's SQLSTATE
 };
 
-// What a read-only online command (status, verify, lint --trace) could not
-// read: a whole node (schema "") or one schema's stamp. Reported, never dropped.
+// What could not be read (status, verify, lint --trace), or stopped a run
+// before it started: a whole node (schema "") or one schema's stamp.
+// Reported, never dropped.
 struct Unread {
     std::string node;
     std::string schema;
@@ -68,14 +73,66 @@ struct Unread {
 std::string format_unread(const Unread &unread);
 // [{"node":…,"schema":…,"reason":…}], schema null for a whole node.
 Json json_unread(const std::vector<Unread> &unread);
+// Standbys skipped: [{"node":…,"reason":…}], the reason the same for each.
+Json json_standbys(const std::vector<std::string> &standbys);
 
-// Identical (version, message) pairs grouped: "<version>: <message> — 12 schemas:
-// node1:sh0001-0012", one entry per distinct error, the most frequent first.
-// A DETAIL follows, "; DETAIL: …" when the group shares it, else the first
-// schema's as "; DETAIL (node1:sh0001): …" (the rest are in shoal.event).
-std::vector<std::string> group_errors(const std::vector<SchemaError> &errors);
-// [{"node","schema","version","message","detail"}].
-Json json_errors(const std::vector<SchemaError> &errors);
+// One error and every schema it happened on: the unit every report prints,
+// text and JSON alike (docs/json.md, "error object"). A problem of the
+// migration directory has a `file` instead of schemas.
+struct ErrorGroup {
+    std::string version;
+    std::string message;
+    std::string detail;  // the group's; see detail_of
+    std::string hint;
+    std::string sqlstate;
+    std::string detail_of;  // "" when every schema gave `detail`; else node:schema whose it is
+    SourceLocation file;    // file "" when it is not about a file
+    std::vector<std::pair<std::string, std::string>> schemas;  // (node, schema), as they are
+};
+
+// Identical errors grouped: one group per (version, message, hint, sqlstate),
+// the most frequent first. A DETAIL is the group's when every schema shares
+// it, else the first schema's (detail_of names it; the rest are in shoal.event).
+std::vector<ErrorGroup> group_errors(const std::vector<SchemaError> &errors);
+// "<version>: <message> — 12 schemas: node1:sh0001-0012; DETAIL: …; HINT: …",
+// names through printable(), messages through single_line(): one group, one line.
+// A DETAIL that is one schema's says whose: "; DETAIL (node1:sh0001): …".
+std::string format_error_group(const ErrorGroup &group);
+// format_error_group() of each group of `errors`.
+std::vector<std::string> format_error_groups(const std::vector<SchemaError> &errors);
+// The error object of docs/json.md; json_error_groups: an array of them.
+Json json_error_group(const ErrorGroup &group);
+Json json_error_groups(const std::vector<ErrorGroup> &groups);
+
+// Messages that are about no version, schema or file, as error objects.
+Json json_messages(const std::vector<std::string> &messages);
+
+// A problem of the migration directory as an error object's group (no schemas).
+ErrorGroup error_group_of(const Problem &problem);
+// Problems as error objects, sorted by file and line as format_problems() sorts them.
+Json json_problems(std::vector<Problem> problems);
+
+// Plan problems as schema errors, to be grouped like any other.
+std::vector<SchemaError> schema_errors_of(const std::vector<PlanProblem> &problems);
+
+// Each schema's error on its own: [{"node","schema","version","message",
+// "detail","hint","sqlstate"}], null for what is "".
+Json json_schema_errors(const std::vector<SchemaError> &errors);
+
+// A plan's warnings and errors grouped: "warning: <group>" and "error: <group>"
+// lines (format_error_group), "" when it has none.
+std::string format_plan_problems(const Plan &plan);
+// A plan with errors as the document of a command that stopped (exit 3).
+Json json_plan_stopped(const std::string &command, const Plan &plan);
+
+// The envelope of every --json document (docs/json.md): command (null when
+// ""), exit_code, then `fields` in their order; callers end them with "errors".
+Json json_envelope(const std::string &command, ExitCode code, const Json &fields);
+// A document of a command that stopped before its result: the envelope with
+// errors, warnings, unread and standbys.
+Json json_stopped(const std::string &command, ExitCode code, const Json &errors,
+                  const Json &warnings = Json::array(), const std::vector<Unread> &unread = {},
+                  const std::vector<std::string> &standbys = {});
 
 // What a migration said besides its result, on one schema: RAISE WARNING,
 // RAISE NOTICE, "… already exists, skipping".
@@ -89,11 +146,10 @@ struct SchemaNotice {
 // Grouped as group_errors() groups errors, "<version>: SEVERITY: message — N
 // schemas: …"; a schema counts once per message however often it said it.
 std::vector<std::string> group_notices(const std::vector<SchemaNotice> &notices);
+// The same groups as error objects (message "SEVERITY: message").
+Json json_grouped_notices(const std::vector<SchemaNotice> &notices);
 // [{"node","schema","version","severity","message"}].
 Json json_notices(const std::vector<SchemaNotice> &notices);
-
-// A plan problem as a line: "node:schema: message".
-std::string format_plan_problem(const PlanProblem &problem);
 
 // What a plan will do, grouped by version and collapsed by schema:
 // "20241107201239.add-users.sh (up): 40 schemas: node1:sh0001-0020, node2:sh0021-0040".

@@ -190,9 +190,8 @@ std::string format_verify(const std::vector<VersionGroup> &groups) {
     return out;
 }
 
-std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread,
-                               const std::vector<std::string> &standbys) {
+Json verify_json(const std::vector<VersionGroup> &groups, bool complete, ExitCode code,
+                 const std::vector<Unread> &unread, const std::vector<std::string> &standbys) {
     size_t schemas = 0;
     Json list = Json::array();
     for (const VersionGroup &group : groups) {
@@ -209,12 +208,14 @@ std::string format_verify_json(const std::vector<VersionGroup> &groups, bool com
                         {"matching", group.reference.schemas.size()},
                         {"outliers", outliers}});
     }
-    return json_text({{"complete", complete},
-                      {"schemas", schemas},
-                      {"differing", drift_count(groups)},
-                      {"groups", list},
-                      {"unread", json_unread(unread)},
-                      {"standbys", standbys}});
+    return json_envelope("verify", code,
+                         {{"complete", complete},
+                          {"schemas", schemas},
+                          {"differing", drift_count(groups)},
+                          {"groups", list},
+                          {"errors", Json::array()},
+                          {"unread", json_unread(unread)},
+                          {"standbys", json_standbys(standbys)}});
 }
 
 }  // namespace shoal

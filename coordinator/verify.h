@@ -60,11 +60,12 @@ size_t drift_count(const std::vector<VersionGroup> &groups);
 
 // The report: one block per version list that has outliers, then a summary line.
 std::string format_verify(const std::vector<VersionGroup> &groups);
-// The same for --json: {"complete":…,"schemas":N,"differing":N,"groups":[…],
+// The same as the --json document (docs/json.md): {"command":"verify",
+// "exit_code":…,"complete":…,"schemas":N,"differing":N,"groups":[…],"errors":[],
 // "unread":[…],"standbys":[…]}, with the nodes and schemas that could not be
 // read (report.h) and the standbys skipped.
-std::string format_verify_json(const std::vector<VersionGroup> &groups, bool complete,
-                               const std::vector<Unread> &unread = {},
-                               const std::vector<std::string> &standbys = {});
+Json verify_json(const std::vector<VersionGroup> &groups, bool complete, ExitCode code,
+                 const std::vector<Unread> &unread = {},
+                 const std::vector<std::string> &standbys = {});
 
 }  // namespace shoal

@@ -97,6 +97,9 @@ class Migrate {
     void note_unreadable();
     int finish(int code);
     int finish_summary();
+    // A run that stops before anything ran: its reasons were printed on
+    // stderr; with --json, the document too (`errors`, and the nodes left out).
+    int stopped(ExitCode code, const std::vector<std::string> &errors = {});
     // Every node that was reached is still usable (none left out or lost).
     bool all_usable() const;
     // Never reached at the start of the run (not lost later).
@@ -135,10 +138,7 @@ void Migrate::report_node_problems() {
 }
 
 bool Migrate::report_plan_problems(const Plan &plan) const {
-    for (const PlanProblem &warning : plan.warnings)
-        std::cerr << "warning: " << format_plan_problem(warning) << "\n";
-    for (const PlanProblem &error : plan.errors)
-        std::cerr << "error: " << format_plan_problem(error) << "\n";
+    std::cerr << format_plan_problems(plan);
     return !plan.errors.empty();
 }
 
@@ -168,6 +168,14 @@ void Migrate::note_unreadable() {
                 unreadable_.push_back(SchemaError{node->spec.display, schema.schema, "",
                                                   "its stamp cannot be read: " + schema.problem,
                                                   ""});
+}
+
+int Migrate::stopped(ExitCode code, const std::vector<std::string> &errors) {
+    if (config_.json)
+        std::cout << json_text(json_stopped(summary_.command, code, json_messages(errors),
+                                            Json::array(), unread_of(nodes_), summary_.standbys))
+                  << std::endl;
+    return to_int(code);
 }
 
 // Releases the run lock on every node, then returns `code`.
@@ -212,6 +220,9 @@ int Migrate::finish_summary() {
         done->second = 0;
     }
     report_node_problems();
+    for (const Node &node : nodes_)
+        if (unreachable(node))
+            summary_.unread.push_back(Unread{node.spec.display, "", node.problem});
     summary_.drive.interrupted = summary_.drive.interrupted || interrupted();
     summary_.retries = progress_.retries();
     summary_.seconds = seconds_since(started_);
@@ -233,14 +244,16 @@ bool Migrate::all_usable() const {
 int Migrate::run() {
     nodes_ = connect_nodes(config_.nodes);
     summary_.standbys = skip_standbys(nodes_);
-    if (nodes_.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
+    if (nodes_.empty())
+        return stopped(ExitCode::Usage, {"every node listed is a standby; list the primaries"});
     for (const Node &node : nodes_)
         if (!node.usable) summary_.unreachable.push_back(node.spec.display);
     report_node_problems();
     if (!summary_.unreachable.empty() && !config_.skip_unreachable) {
-        std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on "
-                     "the others)\n";
-        return to_int(ExitCode::Unreachable);
+        const std::string why =
+            "refusing to start with unreachable nodes (--skip-unreachable runs on the others)";
+        std::cerr << "shoal: " << why << "\n";
+        return stopped(ExitCode::Unreachable, {why});
     }
     if (usable_nodes(nodes_).empty()) {
         // Nothing was read, so nothing can be said to be done or up to date.
@@ -252,38 +265,51 @@ int Migrate::run() {
                                                                : ExtensionMode::Install;
     if (!check_extensions(usable_nodes(nodes_), extension)) {
         report_node_problems();
-        return to_int(left_out_code(nodes_));
+        return stopped(left_out_code(nodes_));
     }
     if (!refuse_transaction_pooling(usable_nodes(nodes_))) {
         report_node_problems();
-        return to_int(ExitCode::Usage);
+        return stopped(ExitCode::Usage);
     }
     const std::string digest = code_digest(dir_);
     // A dry run writes nothing, the run lock's record included, and does not
     // keep a real run from starting.
     const LockResult lock = config_.dry ? LockResult{} : lock_run(usable_nodes(nodes_), digest);
     if (!lock.ok) {
-        for (const std::string &message : lock.messages)
-            std::cerr << "shoal: run lock: " << message << "\n";
-        return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
+        std::vector<std::string> errors;
+        for (const std::string &message : lock.messages) {
+            errors.push_back("run lock: " + message);
+            std::cerr << "shoal: " << errors.back() << "\n";
+        }
+        return finish(
+            stopped(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable, errors));
     }
     if (!read_stamps(usable_nodes(nodes_))) {
         report_node_problems();
-        return finish(to_int(ExitCode::Unreachable));
+        return finish(stopped(ExitCode::Unreachable));
     }
     note_unreadable();
     // Setup rounds are short; an interrupt during them ends the run before
     // anything is changed.
     if (interrupted()) return finish_summary();
     Plan plan = make_plan();
-    if (report_plan_problems(plan)) return finish(to_int(ExitCode::BadMigrations));
+    if (report_plan_problems(plan)) {
+        if (config_.json)
+            std::cout << json_text(json_plan_stopped(summary_.command, plan)) << std::endl;
+        return finish(to_int(ExitCode::BadMigrations));
+    }
 
     const size_t steps = step_count(plan);
     auto nodes = usable_nodes(nodes_);
     const BeforeAfter scripts =
         before_after_decision(steps, !up_, config_.force, read_fingerprints(nodes, dir_));
     if (config_.dry) {
-        DryRun dry{{}, scripts, {}};
+        DryRun dry;
+        dry.command = summary_.command;
+        dry.code = summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable;
+        dry.before_after = scripts;
+        dry.unread = unread_of(nodes_);
+        dry.standbys = summary_.standbys;
         if (dir_.before) dry.scripts.push_back("before.sql");
         if (dir_.after) dry.scripts.push_back("after.sql");
         for (const Node &node : nodes_)
@@ -291,7 +317,7 @@ int Migrate::run() {
                 dry.extension.emplace_back(node.spec.display, node.extension_fix);
         report_node_problems();
         print_plan(plan, config_.json, dry);
-        return finish(to_int(summary_.unreachable.empty() ? ExitCode::Ok : ExitCode::Unreachable));
+        return finish(to_int(dry.code));
     }
     if (!scripts.run) {
         // Keep pg-mig's invariant: a fleet with nothing to do carries the

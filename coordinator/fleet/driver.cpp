@@ -540,9 +540,13 @@ void Driver::step_failed(Worker &worker) {
     }
     const Version &version = version_of(unit);
     const auto &secrets = script_of(unit).secrets;
-    SchemaError failure{nodes_[unit.node].spec.display, unit.plan->schema, version.name,
+    SchemaError failure{nodes_[unit.node].spec.display,
+                        unit.plan->schema,
+                        version.name,
                         mask_secrets(error_text(error), secrets),
-                        mask_secrets(error.detail, secrets)};
+                        mask_secrets(error.detail, secrets),
+                        mask_secrets(error.hint, secrets),
+                        error.sqlstate};
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
     result_.errors.push_back(failure);

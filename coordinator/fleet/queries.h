@@ -91,14 +91,19 @@ inline const Sql kLatestFailures{
     "shoal.event"
     " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
     0};
-// No parameters. → the last event's finish as text (NULL when none).
-inline const Sql kLastEventAt{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", 0};
+// Points in time are ISO 8601 in UTC, whatever the session's DateStyle and
+// TimeZone: "2026-12-01T21:40:02.410Z".
+// No parameters. → the last event's finish (NULL when none).
+inline const Sql kLastEventAt{
+    "SELECT pg_catalog.to_char(pg_catalog.max(finished_at) AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM shoal.event",
+    0};
 // No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
 // holds the lock, none otherwise.
 inline const Sql kRunLockHolder{
     "SELECT holder || ' (pid ' || pid || coalesce(', from ' || client_addr::text, '') || ', since "
-    "' ||"
-    " since::text || ')' FROM shoal.run_lock",
+    "' || pg_catalog.to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') || "
+    "')' FROM shoal.run_lock",
     0};
 
 // ---- the extension itself ---------------------------------------------------------

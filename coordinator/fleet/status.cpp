@@ -82,11 +82,21 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
     return out;
 }
 
+int only_standbys(const Config &config, const std::vector<std::string> &standbys) {
+    if (config.json)
+        std::cout << json_text(json_stopped(command_name(config.command), ExitCode::Usage,
+                                            json_messages({"every node listed is a standby; list "
+                                                           "the primaries"}),
+                                            Json::array(), {}, standbys))
+                  << std::endl;
+    return to_int(ExitCode::Usage);
+}
+
 int command_status(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
-    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
+    if (nodes.empty()) return only_standbys(config, standbys);
     auto usable = usable_nodes(nodes);
     if (!read_stamps(usable)) {
         complete = false;
@@ -124,9 +134,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
         // plan.nodes[i] was planned from usable[i].
         const StatusCounts counts =
             count_status(dir, node.state, plan.nodes.at(i), plan.errors, failures);
-        std::vector<std::string> problems;
-        for (const PlanProblem &problem : plan.errors)
-            if (problem.node == node.state.node) problems.push_back(format_plan_problem(problem));
+        std::vector<SchemaError> problems;
+        for (const SchemaError &problem : schema_errors_of(plan.errors))
+            if (problem.node == node.state.node) problems.push_back(problem);
         const std::string last_run = outcome.results.at(1).value(0, 0);
         const std::string digest = outcome.results.at(2).value(0, 0);
         const std::string lock =
@@ -139,15 +149,16 @@ int command_status(const Config &config, const MigrationDir &dir) {
                               {"failed", counts.failed.size()},
                               {"conflicting", counts.conflicting.size()},
                               {"unreadable", counts.unreadable},
-                              {"problems", problems},
+                              {"problems", json_error_groups(group_errors(problems))},
                               {"failed_schemas", counts.failed},
-                              {"last_run", last_run},
-                              {"digest", digest},
-                              {"lock_holder", lock}});
+                              {"last_run", json_string_or_null(last_run)},
+                              {"digest", json_string_or_null(digest)},
+                              {"lock_holder", json_string_or_null(lock)}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
-        for (const std::string &problem : problems) std::cout << "\n  problem: " << problem;
+        for (const std::string &problem : format_error_groups(problems))
+            std::cout << "\n  problem: " << problem;
         std::cout << "\n  last run: " << (last_run.empty() ? "never" : last_run)
                   << "\n  digest: " << (digest.empty() ? "none" : digest)
                   << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock) << "\n";
@@ -156,18 +167,21 @@ int command_status(const Config &config, const MigrationDir &dir) {
     // named with its reason, and the answer is not complete.
     const std::vector<Unread> unread = unread_of(nodes);
     complete = complete && unread.empty();
+    const ExitCode code = complete ? ExitCode::Ok : left_out_code(nodes);
     if (config.json) {
-        std::cout << json_text({{"code_digest", code_digest(dir)},
-                                {"complete", complete},
-                                {"nodes", listed},
-                                {"unread", json_unread(unread)},
-                                {"standbys", standbys}})
+        std::cout << json_text(json_envelope("status", code,
+                                             {{"code_digest", code_digest(dir)},
+                                              {"complete", complete},
+                                              {"nodes", listed},
+                                              {"errors", Json::array()},
+                                              {"unread", json_unread(unread)},
+                                              {"standbys", json_standbys(standbys)}}))
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << "code digest: " << code_digest(dir) << std::endl;
     }
-    return to_int(complete ? ExitCode::Ok : left_out_code(nodes));
+    return to_int(code);
 }
 
 int command_check(const Config &config, const MigrationDir &dir) {
@@ -176,7 +190,7 @@ int command_check(const Config &config, const MigrationDir &dir) {
     // every node must answer, and each must be at the code's digest.
     std::vector<Node> nodes = connect_nodes(config.nodes);
     const std::vector<std::string> standbys = skip_standbys(nodes);
-    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
+    if (nodes.empty()) return only_standbys(config, standbys);
     const auto reached = usable_nodes(nodes);
     const std::vector<std::optional<std::string>> read = read_digests(reached);
     std::vector<Node *> usable;
@@ -207,13 +221,14 @@ int command_check(const Config &config, const MigrationDir &dir) {
         Json listed = Json::array();
         for (size_t i = 0; i < usable.size(); ++i)
             listed.push_back({{"node", usable[i]->spec.display},
-                              {"digest", digests[i]},
+                              {"digest", json_string_or_null(digests[i])},
                               {"up_to_date", satisfied[i]}});
-        std::cout << json_text({{"code_digest", wanted},
-                                {"exit_code", to_int(code)},
-                                {"nodes", listed},
-                                {"unread", json_unread(unread)},
-                                {"standbys", standbys}})
+        std::cout << json_text(json_envelope("check", code,
+                                             {{"code_digest", wanted},
+                                              {"nodes", listed},
+                                              {"errors", Json::array()},
+                                              {"unread", json_unread(unread)},
+                                              {"standbys", json_standbys(standbys)}}))
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";

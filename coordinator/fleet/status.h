@@ -38,6 +38,10 @@ ExitCode left_out_code(const std::vector<Node> &nodes);
 // lint --trace report instead of dropping it.
 std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 
+// What a read-only command answers when every node listed is a standby: the
+// reason (on stderr already) as its --json document; ExitCode::Usage.
+int only_standbys(const Config &config, const std::vector<std::string> &standbys);
+
 int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);
 

@@ -37,15 +37,22 @@ void print_plan(const Plan &plan, bool json, const std::optional<DryRun> &dry) {
             {{"version", version}, {"schemas", names.size()}, {"where", collapse(names)}});
     Json extension = Json::object();
     for (const auto &[node, sql] : dry->extension) extension[node] = sql;
-    std::cout << json_text({{"dry", true},
-                            {"direction", plan.direction == Direction::Up ? "up" : "down"},
-                            {"steps", steps},
-                            {"versions", versions},
-                            {"before_after",
-                             {{"files", dry->scripts},
-                              {"run", dry->before_after.run},
-                              {"why", dry->before_after.why}}},
-                            {"extension", extension}})
+    std::cout << json_text(json_envelope(
+                     dry->command, dry->code,
+                     {{"dry", true},
+                      {"direction", plan.direction == Direction::Up ? "up" : "down"},
+                      {"steps", steps},
+                      {"versions", versions},
+                      {"before_after",
+                       {{"files", dry->scripts},
+                        {"run", dry->before_after.run},
+                        {"why", dry->before_after.why}}},
+                      {"extension", extension},
+                      {"errors", Json::array()},
+                      {"warnings",
+                       json_error_groups(group_errors(schema_errors_of(plan.warnings)))},
+                      {"unread", json_unread(dry->unread)},
+                      {"standbys", json_standbys(dry->standbys)}}))
               << std::endl;
 }
 
@@ -64,28 +71,36 @@ int print_summary(const RunSummary &summary, bool json) {
     const ExitCode code = exit_code_of(summary);
     const DriveResult &drive = summary.drive;
     if (json) {
-        std::cout << json_text({{"command", summary.command},
-                                {"exit_code", to_int(code)},
-                                {"done", drive.done},
-                                {"failed", drive.errors.size()},
-                                {"not_done", drive.not_done},
-                                {"unconfirmed", summary.unconfirmed},
-                                {"retries", summary.retries},
-                                {"seconds", json_round(summary.seconds, 3)},
-                                {"interrupted", drive.interrupted},
-                                {"cancelled", drive.cancelled},
-                                {"halted", drive.halted},
-                                {"nothing_to_do", summary.nothing_to_do},
-                                {"digest", summary.digest},
-                                {"errors", json_errors(drive.errors)},
-                                {"grouped_errors", group_errors(drive.errors)},
-                                {"script_errors", summary.script_errors},
-                                {"run_errors", summary.run_errors},
-                                {"unreachable", summary.unreachable},
-                                {"lost", drive.lost},
-                                {"standbys", summary.standbys},
-                                {"notices", json_notices(drive.notices)},
-                                {"grouped_notices", group_notices(drive.notices)}})
+        // Everything that went wrong, as error objects: the schemas' errors
+        // grouped, then each failed round as it is.
+        Json errors = json_error_groups(group_errors(drive.errors));
+        for (const std::vector<std::string> *messages :
+             {&summary.script_errors, &summary.run_errors})
+            for (const Json &error : json_messages(*messages)) errors.push_back(error);
+        std::cout << json_text(
+                         json_envelope(summary.command, code,
+                                       {{"done", drive.done},
+                                        {"failed", drive.errors.size()},
+                                        {"not_done", drive.not_done},
+                                        {"unconfirmed", summary.unconfirmed},
+                                        {"retries", summary.retries},
+                                        {"seconds", json_round(summary.seconds, 3)},
+                                        {"interrupted", drive.interrupted},
+                                        {"cancelled", json_string_or_null(drive.cancelled)},
+                                        {"halted", json_string_or_null(drive.halted)},
+                                        {"nothing_to_do", summary.nothing_to_do},
+                                        {"digest", json_string_or_null(summary.digest)},
+                                        {"schema_errors", json_schema_errors(drive.errors)},
+                                        {"script_errors", summary.script_errors},
+                                        {"run_errors", summary.run_errors},
+                                        {"unreachable", summary.unreachable},
+                                        {"lost", drive.lost},
+                                        {"notices", json_notices(drive.notices)},
+                                        {"grouped_notices", json_grouped_notices(drive.notices)},
+                                        {"errors", errors},
+                                        {"warnings", Json::array()},
+                                        {"unread", json_unread(summary.unread)},
+                                        {"standbys", json_standbys(summary.standbys)}}))
                   << std::endl;
         return to_int(code);
     }
@@ -109,7 +124,7 @@ int print_summary(const RunSummary &summary, bool json) {
                      "what it kept)\n";
     if (!drive.errors.empty()) {
         std::cout << "errors:\n";
-        for (const std::string &group : group_errors(drive.errors))
+        for (const std::string &group : format_error_groups(drive.errors))
             std::cout << "  " << group << "\n";
     }
     if (!drive.notices.empty()) {

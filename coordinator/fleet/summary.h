@@ -20,6 +20,7 @@ struct RunSummary {
     std::string command;                     // "apply", "undo"
     DriveResult drive;                       // all drive rounds added up
     std::vector<std::string> unreachable;    // skipped with --skip-unreachable
+    std::vector<Unread> unread;              // the same nodes, with the reason
     std::vector<std::string> standbys;       // skipped: read-only, named on stderr when found
     std::vector<std::string> script_errors;  // before.sql / after.sql, "node: file:line: message"
     // Every other round that failed, "node: what failed: reason" (staging, the
@@ -42,10 +43,14 @@ int print_summary(const RunSummary &summary, bool json);
 
 // What a dry run says besides the plan.
 struct DryRun {
+    std::string command;               // "apply", "undo"
+    ExitCode code = ExitCode::Ok;      // the dry run's exit code
     std::vector<std::string> scripts;  // "before.sql", "after.sql": those the directory has
     BeforeAfter before_after;          // whether they would run, and why
     std::vector<std::pair<std::string, std::string>>
-        extension;  // node, the SQL --install-extension would run
+        extension;               // node, the SQL --install-extension would run
+    std::vector<Unread> unread;  // nodes skipped with --skip-unreachable, with the reason
+    std::vector<std::string> standbys;
 };
 
 // The plan before it runs (or instead, with `dry`): per version, how many

@@ -452,9 +452,9 @@ Json report_json(const VersionTrace &trace) {
     }
     return {{"version", trace.version->name},
             {"state", state_name(trace.state)},
-            {"reason", trace.reason},
-            {"node", trace.node ? trace.node->spec.display : ""},
-            {"schema", trace.schema},
+            {"reason", json_string_or_null(trace.reason)},
+            {"node", trace.node ? Json(trace.node->spec.display) : Json(nullptr)},
+            {"schema", json_string_or_null(trace.schema)},
             {"schemas_pending", trace.schemas},
             {"parallelism", trace.parallelism},
             {"per_schema_ms", json_round(trace.ms(), 3)},
@@ -475,7 +475,7 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
-    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
+    if (nodes.empty()) return only_standbys(config, standbys);
     if (!read_stamps(usable_nodes(nodes))) {
         complete = false;
         for (const Node &node : nodes)
@@ -487,11 +487,11 @@ int command_trace(const Config &config, const MigrationDir &dir) {
     for (Node *node : usable) states.push_back(node->state);
     // As apply plans; drift is only reported, since the trace changes nothing.
     const Plan plan = plan_apply(dir, states, PlanOptions{false});
-    for (const PlanProblem &warning : plan.warnings)
-        std::cerr << "warning: " << format_plan_problem(warning) << "\n";
-    for (const PlanProblem &error : plan.errors)
-        std::cerr << "error: " << format_plan_problem(error) << "\n";
-    if (!plan.errors.empty()) return to_int(ExitCode::BadMigrations);
+    std::cerr << format_plan_problems(plan);
+    if (!plan.errors.empty()) {
+        if (config.json) std::cout << json_text(json_plan_stopped("lint", plan)) << std::endl;
+        return to_int(ExitCode::BadMigrations);
+    }
 
     std::map<const Version *, std::map<const Node *, size_t>>
         pending;                                    // schemas lacking it, per node
@@ -543,9 +543,10 @@ int command_trace(const Config &config, const MigrationDir &dir) {
         result.text += report_text(trace);
         result.json.push_back(report_json(trace));
     }
-    const int code = run_lint(config, dir, std::cout, &result);
-    if (interrupted()) return to_int(ExitCode::Interrupted);
-    return code == to_int(ExitCode::Ok) && !complete ? to_int(left_out_code(nodes)) : code;
+    result.incomplete = interrupted() ? ExitCode::Interrupted
+                        : complete    ? ExitCode::Ok
+                                      : left_out_code(nodes);
+    return run_lint(config, dir, std::cout, &result);
 }
 
 }  // namespace shoal::fleet

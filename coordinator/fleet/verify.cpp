@@ -118,7 +118,7 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
-    if (nodes.empty()) return to_int(ExitCode::Usage);  // nothing but standbys
+    if (nodes.empty()) return only_standbys(config, standbys);
     const auto reachable = usable_nodes(nodes);
     if (!read_stamps(reachable)) {
         complete = false;
@@ -133,15 +133,17 @@ int command_verify(const Config &config, const MigrationDir &dir) {
     // answer is incomplete.
     const std::vector<Unread> unread = unread_of(nodes);
     complete = complete && unread.empty();
+    // As for check: an answer that misses a node is no answer for a deploy gate.
+    const ExitCode code = !complete                 ? left_out_code(nodes)
+                          : drift_count(groups) > 0 ? ExitCode::NotUpToDate
+                                                    : ExitCode::Ok;
     if (config.json) {
-        std::cout << format_verify_json(groups, complete, unread, standbys) << std::endl;
+        std::cout << json_text(verify_json(groups, complete, code, unread, standbys)) << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
         std::cout << format_verify(groups) << std::flush;
     }
-    // As for check: an answer that misses a node is no answer for a deploy gate.
-    const bool drift = drift_count(groups) > 0;
-    return to_int(!complete ? left_out_code(nodes) : drift ? ExitCode::NotUpToDate : ExitCode::Ok);
+    return to_int(code);
 }
 
 }  // namespace shoal::fleet

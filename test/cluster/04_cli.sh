@@ -89,7 +89,7 @@ q node3 js "SELECT shoal.mig_mark('sh0002', '20250101000009.from-another-branch.
 run_shoal js "$bad" status
 like "$OUT" "127.0.0.1:${PORT[node3]}.*: 11 schemas: 10 up to date, 0 behind, 1 at odds with the directory" \
   "a schema holding a version not on disk is counted apart, not up to date"
-like "$OUT" "problem: .*sh0002.*20250101000009.from-another-branch.sh" "and the problem names the schema and the version"
+like "$OUT" "problem: 20250101000009.from-another-branch.sh: .* — 1 schema: .*:sh0002" "and the problem names the version and the schema, grouped"
 rm -rf "$bad"
 
 done_testing

@@ -59,7 +59,7 @@ grant_migrator digest
 q node2 digest "CREATE FUNCTION public.mig_digest_const() RETURNS text LANGUAGE sql AS \$\$SELECT 'x'\$\$" >/dev/null
 run_as_migrator digest "$DIRS/basic" apply --json
 is "$RC" 1 "apply exits 1 when a node refuses the digest"
-is "$(json_field digest)" "" "the JSON claims no digest"
+is "$(json_field digest)" "None" "the JSON claims no digest"
 like "$OUT" "$N2: storing the digest failed: .*must be owner" "node2 is named with the reason"
 is "$(json_field done)" 48 "every version was applied (48 steps)"
 run_as_migrator digest "$DIRS/basic" apply
@@ -84,8 +84,10 @@ run_as_migrator fingerprint "$DIRS/basic" apply --json
 is "$RC" 1 "apply exits 1 when a node cannot clear its fingerprint"
 like "$OUT" "$N2: clearing the rerun fingerprint failed: .*must be owner" "node2 is named with the reason"
 is "$(json_field done)/$(json_field not_done)" "32/16" "node2 was left out: 32 applied, its 16 not done"
+like "$(json_field errors)" "'message': '$N2: clearing the rerun fingerprint failed: .*must be owner" \
+  "the failed round is an error object too"
 is "$(q node2 fingerprint "SELECT count(*) FROM shoal.applied")" 0 "node2 has nothing"
-is "$(json_field digest)" "" "no digest"
+is "$(json_field digest)" "None" "no digest"
 fleet_create fpafter 5
 AFTERFP=$WORK/afterfp
 cp -r "$DIRS/basic" "$AFTERFP"
@@ -115,7 +117,7 @@ run_shoal rounds "$ROUNDS" apply --json
 is "$RC" 1 "apply exits 1 when schemas are still planned after the last round"
 is "$(json_field not_done)" 3 "the 3 steps still planned are not done"
 like "$OUT" "still planned after 10 rounds" "it says why"
-is "$(json_field digest)" "" "no digest in the JSON"
+is "$(json_field digest)" "None" "no digest in the JSON"
 is "$(q_all rounds "SELECT shoal.digest()" | sort -u)" "" "no digest on any node"
 
 echo "# 8d. a staging failure: that node's steps are not done"
@@ -135,7 +137,7 @@ OUT=$("$SHOAL" apply --json --skip-unreachable --migdir "$DIRS/basic" \
   --hosts "127.0.0.1:1/none,127.0.0.1:2/none" --user postgres 2>&1)
 RC=$?
 is "$RC" 5 "exits 5"
-is "$(json_field digest)/$(json_field nothing_to_do)" "/False" "no digest and not 'nothing to do' in the JSON"
+is "$(json_field digest)/$(json_field nothing_to_do)" "None/False" "no digest and not 'nothing to do' in the JSON"
 OUT=$("$SHOAL" apply --skip-unreachable --migdir "$DIRS/basic" --hosts "127.0.0.1:1/none" --user postgres 2>&1)
 ok "$(grep -q 'nothing to do' <<<"$OUT"; echo $((1 - $?)))" "the text does not say 'nothing to do'"
 like "$OUT" "no node could be reached" "it says no node was reached"
@@ -238,14 +240,14 @@ q node2 unreadable "DO \$\$ BEGIN EXECUTE format('CREATE OR REPLACE FUNCTION sh0
 hostile_session unreadable
 run_shoal unreadable "$NEXT" apply --json
 is "$RC" 1 "apply exits 1"
-is "$(json_py "[(e['node'], e['schema']) for e in d['errors']]")" "[('$N2', 'sh0004')]" "sh0004 fails alone, by name"
-like "$(json_py "d['errors'][0]['message']")" "stamp cannot be read: .*sh0004.mig_versions_const" "with the problem"
+is "$(json_py "[(e['node'], e['schema']) for e in d['schema_errors']]")" "[('$N2', 'sh0004')]" "sh0004 fails alone, by name"
+like "$(json_py "d['schema_errors'][0]['message']")" "stamp cannot be read: .*sh0004.mig_versions_const" "with the problem"
 is "$(json_py "d['done']")" 14 "the other 14 shards got $V4"
 is "$(q node2 unreadable "SELECT count(*) FROM shoal.stamps() WHERE '$V4' = ANY (versions)")" 4 \
   "the rest of node2 went on"
 is "$(q node2 unreadable "SELECT count(*) FROM shoal.event WHERE schema = 'sh0004' AND action = 'fail'")" 0 \
   "sh0004 was never planned (nothing ran there, no fail event)"
-is "$(json_py "d['digest']")" "" "no digest"
+is "$(json_py "d['digest']")" "None" "no digest"
 run_shoal unreadable "$NEXT" status --json
 is "$RC" 5 "status exits 5"
 is "$(json_py "[(u['node'], u['schema']) for u in d['unread']]")" "[('$N2', 'sh0004')]" "status names sh0004"

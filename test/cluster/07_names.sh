@@ -48,7 +48,7 @@ json=$("$SHOAL" apply --json --migdir "$dir" --hosts "$(hosts names)" --user pos
 is "$(python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-print(sorted(e["schema"] for e in d["errors"] if e["schema"].startswith("sh09")) == ["sh0901\nSucceeded.", "sh0902\x1b[1A\x1b[2K\rSucceeded."])
+print(sorted(e["schema"] for e in d["schema_errors"] if e["schema"].startswith("sh09")) == ["sh0901\nSucceeded.", "sh0902\x1b[1A\x1b[2K\rSucceeded."])
 ' "$json")" "True" "JSON carries the names exactly (JSON escapes them)"
 is "$(tr -cd '\033\r\n' <<<"$json" | wc -c)" 1 "the JSON document is one line with no raw control character"
 

@@ -5,8 +5,9 @@ Usage: json_shape.py DOCS NAME < DOCUMENT. The example is the ```json block
 after the line `<!-- example: NAME -->`. Prints one line per difference (a
 missing, extra or reordered key, a value of another JSON type) and nothing
 when the document has the example's shape. Arrays are compared through their
-first element when both have one; null matches a string (fields that are null
-or a string by design: unread[].schema, trace statements[].error). Objects
+first element when both have one; null matches any type (a value that is not
+there is null: docs/json.md). Every document must also follow the envelope:
+`command` and `exit_code` first, an `errors` array. Objects
 whose keys are data (MAPS: the dry run's node → SQL) are compared through
 their values' types only.
 """
@@ -24,8 +25,8 @@ def example(docs, name):
 
 
 def kind(value):
-    if value is None or isinstance(value, str):
-        return "string or null"
+    if isinstance(value, str):
+        return "string"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
@@ -49,7 +50,7 @@ def compare(want, got, path, out):
     elif isinstance(want, list) and isinstance(got, list):
         if want and got:
             compare(want[0], got[0], f"{path}[0]", out)
-    elif kind(want) != kind(got):
+    elif want is not None and got is not None and kind(want) != kind(got):
         out.append(f"{path}: {kind(got)}, documented {kind(want)}")
 
 
@@ -60,7 +61,10 @@ def main():
     out = []
     if len(lines) != 1:
         out.append(f"{len(lines)} lines on stdout, want one document")
-    compare(example(docs, name), json.loads(lines[-1]), "", out)
+    document = json.loads(lines[-1])
+    if list(document)[:2] != ["command", "exit_code"] or not isinstance(document.get("errors"), list):
+        out.append(f"not in the envelope: keys {list(document)}")
+    compare(example(docs, name), document, "", out)
     print("\n".join(out))
 
 

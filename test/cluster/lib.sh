@@ -114,6 +114,16 @@ run_shoal() {
   RC=$?
 }
 
+# --- --json documents ----------------------------------------------------------
+
+json_shape() {  # NAME DOCUMENT → how DOCUMENT differs from docs/json.md's example NAME ("" when it does not)
+  python3 "$CLUSTER_ROOT/test/cluster/json_shape.py" "$CLUSTER_ROOT/docs/json.md" "$1" <<<"$2" 2>&1
+}
+
+json_eval() {  # EXPRESSION DOCUMENT → EXPRESSION of the parsed document d
+  python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2" 2>&1
+}
+
 # Starts shoal in the background; SHOAL_PID is its pid, its output goes to FILE.
 start_shoal() {  # DB MIGDIR FILE ARGS…
   local db=$1 migdir=$2 file=$3

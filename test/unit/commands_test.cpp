@@ -126,6 +126,25 @@ TEST_F(CommandsTest, NewValidatesNameAndWarnsOnUnknownPrefix) {
               std::string::npos);
 }
 
+// --json: what new did, or why not, in the envelope (docs/json.md).
+TEST_F(CommandsTest, NewAsJson) {
+    const WriteResult made = make_version(load(), "add-users@sh", kNow);
+    const Json done = json_of_write("new", made);
+    EXPECT_EQ(done["command"], "new");
+    EXPECT_EQ(done["exit_code"], 0);
+    EXPECT_EQ(done["version"], "20240102030405.add-users.sh");
+    EXPECT_EQ(done["written"].size(), 3u);
+    EXPECT_EQ(done["warnings"].size(), 0u);
+    const Json refused = json_of_write("new", make_version(load(), "Bad@sh", kNow));
+    EXPECT_EQ(refused["exit_code"], 2);
+    EXPECT_TRUE(refused["version"].is_null());
+    EXPECT_EQ(refused["written"].size(), 0u);
+    EXPECT_EQ(refused["errors"][0]["message"].get<std::string>().rfind("NAME must be", 0), 0u);
+    const Json warned = json_of_write("new", make_version(load(), "b@shard", kNow + 60));
+    EXPECT_NE(warned["warnings"][0]["message"].get<std::string>().find("\"shard\""),
+              std::string::npos);
+}
+
 TEST_F(CommandsTest, ChainDigestList) {
     touch("20240101000000.a.sh.up.sql");
     touch("20240101000000.a.sh.dn.sql");

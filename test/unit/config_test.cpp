@@ -163,12 +163,25 @@ TEST(Config, HelpPerCommandListsOptionsAndExitCodes) {
 }
 
 TEST(Config, LintKeepsItsOwnArguments) {
-    ConfigResult r = parse({"lint", "--migdir", "m", "--json", "20240101000000.a.sh"});
+    ConfigResult r = parse({"lint", "--migdir", "m", "--all", "20240101000000.a.sh"});
     ASSERT_TRUE(r.ok()) << r.errors[0];
     EXPECT_EQ(r.config.command, Command::Lint);
     EXPECT_EQ(r.config.migdir, "m");
-    EXPECT_EQ(r.config.lint_args, (std::vector<std::string>{"--json", "20240101000000.a.sh"}));
+    EXPECT_EQ(r.config.lint_args, (std::vector<std::string>{"--all", "20240101000000.a.sh"}));
+    // --json is every command's option (docs/json.md), lint's too.
+    EXPECT_TRUE(parse({"lint", "--migdir", "m", "--json"}).config.json);
+    EXPECT_TRUE(parse({"list", "--migdir", "m", "--json"}).config.json);
     EXPECT_EQ(parse({"lint", "--help"}).config.help_for, Command::Lint);
+}
+
+// A command line that does not parse is answered in JSON when --json is one
+// of its words, before any --.
+TEST(Config, AsksForJsonBeforeParsing) {
+    EXPECT_TRUE(asks_for_json({"aply", "--json"}));
+    EXPECT_TRUE(asks_for_json({"--json", "status", "--bogus"}));
+    EXPECT_FALSE(asks_for_json({"list", "--", "--json"}));
+    EXPECT_FALSE(asks_for_json({"list", "--jsonx"}));
+    EXPECT_FALSE(asks_for_json({}));
 }
 
 // Issue 14, item 10: an unparsable node URI was echoed whole, password included.

@@ -387,15 +387,17 @@ TEST(LintCommand, BadArgumentsAreUsageErrors) {
 TEST(LintCommand, JsonHoldsEveryField) {
     std::string output;
     run(kDir, {"20240102000000.index.sh.up.sql", "--json"}, &output);
-    EXPECT_EQ(
-        output.rfind("{\"versions\":1,\"errors\":1,\"warnings\":0,\"waived\":0,\"findings\":[{", 0),
-        0u)
+    EXPECT_EQ(output.rfind(
+                  "{\"command\":\"lint\",\"exit_code\":3,\"versions\":1,\"counts\":{\"errors\":1,"
+                  "\"warnings\":0,\"waived\":0},\"findings\":[{",
+                  0),
+              0u)
         << output;
     for (const char *field :
          {"\"rule\":\"require-concurrent-index-creation\"", "\"severity\":\"error\"",
           "\"file\":\"mig/20240102000000.index.sh.up.sql\"", "\"line\":1",
           "\"statement\":\"CREATE INDEX users_id ON users (id)\"",
-          "\"why\":", "\"recipe\":", "\"waived\":false", "\"waiver_reason\":\"\""})
+          "\"why\":", "\"recipe\":", "\"waived\":false", "\"waiver_reason\":null"})
         EXPECT_NE(output.find(field), std::string::npos) << field << "\n" << output;
 }
 
@@ -407,8 +409,8 @@ TEST(LintCommand, JsonKeysInDocumentedOrder) {
     std::vector<std::string> keys, finding_keys;
     for (const auto &item : document.items()) keys.push_back(item.key());
     for (const auto &item : document["findings"].at(0).items()) finding_keys.push_back(item.key());
-    EXPECT_EQ(keys,
-              (std::vector<std::string>{"versions", "errors", "warnings", "waived", "findings"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"command", "exit_code", "versions", "counts",
+                                              "findings", "errors"}));
     EXPECT_EQ(finding_keys,
               (std::vector<std::string>{"rule", "severity", "file", "line", "statement", "why",
                                         "recipe", "waived", "waiver_reason"}));
@@ -426,10 +428,12 @@ TEST(LintCommand, JsonWithATraceHoldsItsMembers) {
     std::ostringstream out;
     EXPECT_EQ(run_lint(config, kDir, out, &trace), static_cast<int>(ExitCode::Ok));
     EXPECT_EQ(out.str(),
-              "{\"versions\":1,\"errors\":0,\"warnings\":0,\"waived\":0,\"findings\":[],"
-              "\"trace\":[{\"version\":\"20240101000000.users.sh\"}],"
-              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"boom\"}],\"standbys\":["
-              "\"n3\"]}\n");
+              "{\"command\":\"lint\",\"exit_code\":0,\"versions\":1,\"counts\":{\"errors\":0,"
+              "\"warnings\":0,\"waived\":0},\"findings\":[],"
+              "\"trace\":[{\"version\":\"20240101000000.users.sh\"}],\"errors\":[],"
+              "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"boom\"}],\"standbys\":[{"
+              "\"node\":\"n3\",\"reason\":\"in recovery (a standby): read-only, its primary's "
+              "changes reach it by replication\"}]}\n");
 }
 
 }  // namespace

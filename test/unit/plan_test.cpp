@@ -112,7 +112,9 @@ TEST_F(PlanTest, VersionMissingOnDisk) {
     ASSERT_EQ(plan.errors.size(), 1u);
     EXPECT_EQ(plan.errors[0].kind, PlanProblemKind::MissingOnDisk);
     EXPECT_EQ(plan.errors[0].version, "20240101200000.gone.sh");
-    EXPECT_EQ(format_plan_problem(plan.errors[0]).rfind("n1:sh0001: version", 0), 0u);
+    EXPECT_EQ(plan.errors[0].schema, "sh0001");
+    EXPECT_EQ(plan.errors[0].message.rfind("version 20240101200000.gone.sh is applied", 0), 0u);
+    EXPECT_NE(plan.errors[0].hint.find("shoal.mig_forget()"), std::string::npos);
 }
 
 TEST_F(PlanTest, ChecksumDriftIsErrorOrWarning) {

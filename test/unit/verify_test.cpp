@@ -147,38 +147,41 @@ TEST(VerifyReport, CleanFleet) {
     const auto groups =
         group_fingerprints({{"n1", "sh0000", kV12, "A"}, {"n2", "sh0001", kV12, "A"}});
     EXPECT_EQ(format_verify(groups), "all 2 schemas match the reference of their version list\n");
-    EXPECT_EQ(format_verify_json(groups, true),
-              "{\"complete\":true,\"schemas\":2,\"differing\":0,\"groups\":[{\"versions\":[\"1.a."
+    EXPECT_EQ(json_text(verify_json(groups, true, ExitCode::Ok)),
+              "{\"command\":\"verify\",\"exit_code\":0,\"complete\":true,\"schemas\":2,"
+              "\"differing\":0,\"groups\":[{\"versions\":[\"1.a."
               "sh\",\"2.b.sh\"],"
               "\"schemas\":2,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,"
               "\"outliers\":[]}],"
-              "\"unread\":[],\"standbys\":[]}");
+              "\"errors\":[],\"unread\":[],\"standbys\":[]}");
 }
 
 TEST(VerifyReport, JsonListsOutliersWithTheirDifferences) {
     auto groups = group_fingerprints(
         {{"n1", "sh0000", {}, "A"}, {"n1", "sh0001", {}, "A"}, {"n2", "sh0002", {}, "B"}});
     groups[0].outliers[0].differences = {"table \"x\" not in reference"};
-    EXPECT_EQ(format_verify_json(groups, false),
-              "{\"complete\":false,\"schemas\":3,\"differing\":1,\"groups\":[{\"versions\":[],"
+    EXPECT_EQ(json_text(verify_json(groups, false, ExitCode::Unreachable)),
+              "{\"command\":\"verify\",\"exit_code\":5,\"complete\":false,\"schemas\":3,"
+              "\"differing\":1,\"groups\":[{\"versions\":[],"
               "\"schemas\":3,"
               "\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":2,\"outliers\":[{"
               "\"fingerprint\":\"B\","
               "\"schemas\":[\"n2:sh0002\"],\"differences\":[\"table \\\"x\\\" not in "
-              "reference\"]}]}],\"unread\":[],\"standbys\":[]}");
+              "reference\"]}]}],\"errors\":[],\"unread\":[],\"standbys\":[]}");
 }
 
 // A node or a schema that could not be read is part of the answer, never dropped.
 TEST(VerifyReport, JsonNamesWhatCouldNotBeRead) {
     const auto groups = group_fingerprints({{"n1", "sh0000", kV12, "A"}});
     EXPECT_EQ(
-        format_verify_json(
-            groups, false,
-            {{"n2", "", "reading the stamps failed: boom"}, {"n1", "sh0001", "not a constant"}}),
-        "{\"complete\":false,\"schemas\":1,\"differing\":0,\"groups\":[{\"versions\":[\"1.a.sh\","
+        json_text(verify_json(
+            groups, false, ExitCode::Unreachable,
+            {{"n2", "", "reading the stamps failed: boom"}, {"n1", "sh0001", "not a constant"}})),
+        "{\"command\":\"verify\",\"exit_code\":5,\"complete\":false,\"schemas\":1,\"differing\":0,"
+        "\"groups\":[{\"versions\":[\"1.a.sh\","
         "\"2.b.sh\"],"
         "\"schemas\":1,\"reference\":\"n1:sh0000\",\"fingerprint\":\"A\",\"matching\":1,"
-        "\"outliers\":[]}],"
+        "\"outliers\":[]}],\"errors\":[],"
         "\"unread\":[{\"node\":\"n2\",\"schema\":null,\"reason\":\"reading the stamps failed: "
         "boom\"},"
         "{\"node\":\"n1\",\"schema\":\"sh0001\",\"reason\":\"not a constant\"}],\"standbys\":[]}");
@@ -189,9 +192,11 @@ TEST(VerifyReport, JsonNamesWhatCouldNotBeRead) {
 
 // A standby is not part of the comparison, but the answer says it was skipped.
 TEST(VerifyReport, JsonNamesTheStandbysSkipped) {
-    const std::string json =
-        format_verify_json(group_fingerprints({{"n1", "sh0000", kV12, "A"}}), true, {}, {"n3"});
-    EXPECT_EQ(json.substr(json.rfind(",\"unread\"")), ",\"unread\":[],\"standbys\":[\"n3\"]}");
+    const std::string json = json_text(verify_json(
+        group_fingerprints({{"n1", "sh0000", kV12, "A"}}), true, ExitCode::Ok, {}, {"n3"}));
+    EXPECT_EQ(json.substr(json.rfind(",\"unread\"")),
+              ",\"unread\":[],\"standbys\":[{\"node\":\"n3\",\"reason\":\"in recovery (a "
+              "standby): read-only, its primary's changes reach it by replication\"}]}");
 }
 
 // Issue 14, item 12: object names and definitions come from the database
