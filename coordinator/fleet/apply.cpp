@@ -240,7 +240,7 @@ int Migrate::run() {
     if (!summary_.unreachable.empty() && !config_.skip_unreachable) {
         std::cerr << "shoal: refusing to start with unreachable nodes (--skip-unreachable runs on "
                      "the others)\n";
-        return to_int(ExitCode::Unreachable);
+        return to_int(connect_failure_code(nodes_));
     }
     if (usable_nodes(nodes_).empty()) {
         // Nothing was read, so nothing can be said to be done or up to date.
