@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "digest.h"
 
@@ -105,6 +106,22 @@ ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream 
     if (!write_file(chain_path(dir), chain_text(dir), err)) return ExitCode::Usage;
     out << "Wrote " << chain_path(dir) << "\n";
     return ExitCode::Ok;
+}
+
+ExitCode command_chain_check(const MigrationDir &dir, std::ostream &out, std::ostream &err) {
+    std::ifstream in(chain_path(dir), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.is_open() && text.str() == chain_text(dir)) {
+        out << chain_path(dir) << " is up to date\n";
+        return ExitCode::Ok;
+    }
+    err << "shoal: " << chain_path(dir)
+        << (in.is_open() ? " is stale: it is not what `shoal chain` writes for the versions "
+                           "in the directory"
+                         : " is missing")
+        << "; run `shoal chain` and commit it\n";
+    return ExitCode::NotUpToDate;
 }
 
 ExitCode command_digest(const MigrationDir &dir, std::ostream &out) {

@@ -33,6 +33,10 @@ ExitCode command_list(const MigrationDir &dir, std::ostream &out);
 // on parallel branches conflict in git.
 ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream &err);
 
+// `shoal chain --check` (for CI): writes nothing; NotUpToDate, saying so on
+// `err`, when dir.path/chain.txt is missing or not what command_chain would write.
+ExitCode command_chain_check(const MigrationDir &dir, std::ostream &out, std::ostream &err);
+
 // chain.txt's text for `dir` (what command_chain writes).
 std::string chain_text(const MigrationDir &dir);
 
