@@ -361,6 +361,11 @@ int Migrate::run() {
                 "the plan for schemas created during the run has problems (above)");
             break;
         }
+        // What the run now does beyond the plan it printed first.
+        if (step_count(plan) > 0) {
+            progress_.note("schemas created during the run match a prefix; planned again:");
+            print_plan(plan, config_.json);
+        }
     }
     if (summary_.drive.interrupted || interrupted()) {
         summary_.drive.interrupted = true;
