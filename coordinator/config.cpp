@@ -108,7 +108,10 @@ void add_connection_options(po::options_description &group) {
     group.add_options()
         ("hosts", po::value<std::string>()->value_name("LIST"),
          "nodes, comma separated: host[:port][/db] or postgres://user:pass@host:port/db "
-         "(a URI's host list h1:p1,h2:p2 is one node that libpq fails over within) (env PGHOST)")
+         "(a URI's host list h1:p1,h2:p2 is one node that libpq fails over within); or "
+         "separated by ';' or newlines, libpq key=value strings too (service=NAME; "
+         "host=a,b target_session_attrs=read-write is one node) (env SHOAL_HOSTS, ';' "
+         "separated, then PGHOST)")
         ("port", po::value<std::string>()->value_name("PORT"), "default port (env PGPORT)")
         ("user", po::value<std::string>()->value_name("USER"), "default user (env PGUSER)")
         ("password", po::value<std::string>()->value_name("PASS"),
@@ -815,7 +818,8 @@ std::string help_text(Command command) {
         out << "\n`shoal COMMAND --help` shows a command's options.\n\n"
                "Settings come from the command line, then the environment, then shoal.ini\n"
                "(key=value lines: migdir, hosts, port, user, password, db, sslmode,\n"
-               "parallelism) found in the working directory or the nearest parent.\n\n"
+               "parallelism) found in the working directory or the nearest parent; its\n"
+               "[NAME] sections are read with --env NAME, its migdir is relative to it.\n\n"
                "pg-mig's flags are accepted too: --make=NAME@PREFIX, --undo=VERSION, --list,\n"
                "--list=digest, --chain, --pass, --dry, --skip-config; with none of them the\n"
                "command is apply.\n";
