@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "digest.h"
 
@@ -132,6 +133,29 @@ WriteResult write_chain(const MigrationDir &dir) {
 
 ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream &err) {
     return print_write("chain", write_chain(dir), out, err);
+}
+
+WriteResult check_chain(const MigrationDir &dir) {
+    std::ifstream in(chain_path(dir), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    WriteResult result;
+    if (in.is_open() && text.str() == chain_text(dir)) return result;
+    result.code = ExitCode::NotUpToDate;
+    result.errors.push_back(
+        chain_path(dir) +
+        (in.is_open() ? " is stale: it is not what `shoal chain` writes for the versions in the "
+                        "directory"
+                      : " is missing") +
+        "; run `shoal chain` and commit it");
+    return result;
+}
+
+ExitCode command_chain_check(const MigrationDir &dir, std::ostream &out, std::ostream &err) {
+    const WriteResult checked = check_chain(dir);
+    if (checked.code == ExitCode::Ok) out << chain_path(dir) << " is up to date\n";
+    for (const std::string &error : checked.errors) err << "shoal: " << error << "\n";
+    return checked.code;
 }
 
 ExitCode command_digest(const MigrationDir &dir, std::ostream &out) {

@@ -54,6 +54,11 @@ ExitCode command_chain(const MigrationDir &dir, std::ostream &out, std::ostream 
 Json json_of_list(const MigrationDir &dir);
 Json json_of_digest(const MigrationDir &dir);
 Json json_of_write(const std::string &command, const WriteResult &result);
+// `shoal chain --check` (for CI): writes nothing; NotUpToDate, saying why, when
+// dir.path/chain.txt is missing or not what command_chain would write.
+WriteResult check_chain(const MigrationDir &dir);
+// check_chain() as text.
+ExitCode command_chain_check(const MigrationDir &dir, std::ostream &out, std::ostream &err);
 
 // chain.txt's text for `dir` (what command_chain writes).
 std::string chain_text(const MigrationDir &dir);

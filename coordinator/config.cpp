@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "report.h"
+#include "suggest.h"
+#include "text.h"
 
 namespace po = boost::program_options;
 
@@ -106,7 +108,10 @@ void add_connection_options(po::options_description &group) {
     group.add_options()
         ("hosts", po::value<std::string>()->value_name("LIST"),
          "nodes, comma separated: host[:port][/db] or postgres://user:pass@host:port/db "
-         "(a URI's host list h1:p1,h2:p2 is one node that libpq fails over within) (env PGHOST)")
+         "(a URI's host list h1:p1,h2:p2 is one node that libpq fails over within); or "
+         "separated by ';' or newlines, libpq key=value strings too (service=NAME; "
+         "host=a,b target_session_attrs=read-write is one node) (env SHOAL_HOSTS, ';' "
+         "separated, then PGHOST)")
         ("port", po::value<std::string>()->value_name("PORT"), "default port (env PGPORT)")
         ("user", po::value<std::string>()->value_name("USER"), "default user (env PGUSER)")
         ("password", po::value<std::string>()->value_name("PASS"),
@@ -127,7 +132,9 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
     po::options_description common("Options");
     common.add_options()
         ("migdir", po::value<std::string>()->value_name("DIR"),
-         "migration directory (env PGMIGDIR)")
+         "migration directory (env PGMIGDIR; in shoal.ini relative to the file)")
+        ("env", po::value<std::string>()->value_name("NAME"),
+         "read shoal.ini's [NAME] section over its top (production, staging)")
         ("json", "print the result, or why there is none, as one JSON document (docs/json.md)")
         ("help,h", "show this help");
     all.add(common);
@@ -179,7 +186,17 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                  "with --waves: start no further wave once more than K schemas (or P% of "
                  "those run so far) failed (default 0)");
         }
+        if (pg_mig_style || command == Command::Undo)
+            run.add_options()
+                ("yes", "undo without asking (it asks only when stdin is a terminal)");
         all.add(run);
+    }
+    if (command == Command::Chain && !pg_mig_style) {
+        po::options_description chain("Chain");
+        chain.add_options()
+            ("check", "write nothing; exit 6 when chain.txt is not what `shoal chain` would "
+                      "write (for CI)");
+        all.add(chain);
     }
     if (with_hidden) {
         // pg-mig's spellings, so existing deploy scripts keep working.
@@ -199,6 +216,12 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
     }
     // clang-format on
     return all;
+}
+
+std::vector<std::string> command_names() {
+    std::vector<std::string> names;
+    for (const CommandDoc &doc : command_docs()) names.push_back(doc.name);
+    return names;
 }
 
 std::optional<Command> command_by_name(const std::string &name) {
@@ -237,18 +260,95 @@ std::string conninfo_quote(const std::string &value) {
 struct NodeParts {
     std::string host, port, db, user, password;  // host and port may be libpq's failover lists
     std::vector<std::pair<std::string, std::string>> extra;  // the URI's other parameters
+
+    std::string service() const {
+        for (const auto &[key, value] : extra)
+            if (key == "service") return value;
+        return "";
+    }
 };
 
-// The list of nodes as shoal splits it: entries separated by commas, semicolons
-// or white space, except inside a URI's host list, where commas are libpq's own
-// (postgres://h1:5432,h2:5433/db is one node that libpq fails over within),
-// unless a comma is followed by the next URI's scheme.
-std::vector<std::string> split_node_list(const std::string &hosts) {
-    static const std::regex entry(R"(\w+://(?:[^/?\s,;]|,(?!\w+://))*[^\s,;]*|[^\s,;]+)");
+// Whether a node list holds libpq key=value connection strings (`host=a,b
+// target_session_attrs=read-write`): its entries are then separated by ';' or
+// newlines only, since commas and spaces belong to the entries.
+bool holds_conninfo(const std::string &hosts) {
+    static const std::regex conninfo_key(R"((^|[\s,;])\w+\s*=)");
+    return std::regex_search(hosts, conninfo_key);
+}
+
+// The list of nodes as shoal splits it. pg-mig's list (`libpq_commas` false):
+// entries separated by commas, semicolons or white space, except inside a URI's
+// host list, where commas are libpq's own (postgres://h1:5432,h2:5433/db is one
+// node that libpq fails over within), unless a comma is followed by the next
+// URI's scheme. With `libpq_commas` (SHOAL_HOSTS, or a list holding key=value
+// connection strings): entries separated by ';' or newlines outside quotes,
+// each one node, commas and spaces in it libpq's.
+std::vector<std::string> split_node_list(const std::string &hosts, bool libpq_commas) {
     std::vector<std::string> entries;
+    if (libpq_commas) {
+        std::string entry;
+        const auto end_entry = [&] {
+            if (!trim(entry).empty()) entries.push_back(trim(entry));
+            entry.clear();
+        };
+        bool quoted = false;
+        for (size_t i = 0; i < hosts.size(); ++i) {
+            const char c = hosts[i];
+            if (quoted && c == '\\' && i + 1 < hosts.size()) {
+                entry += c;
+                entry += hosts[++i];
+                continue;
+            }
+            if (c == '\'') quoted = !quoted;
+            if (!quoted && (c == ';' || c == '\n'))
+                end_entry();
+            else
+                entry += c;
+        }
+        end_entry();  // an unbalanced quote included: libpq names that
+        return entries;
+    }
+    static const std::regex entry(R"(\w+://(?:[^/?\s,;]|,(?!\w+://))*[^\s,;]*|[^\s,;]+)");
     for (std::sregex_iterator it(hosts.begin(), hosts.end(), entry), end; it != end; ++it)
         entries.push_back(it->str());
     return entries;
+}
+
+// A node's settings as libpq parsed them: shoal's own keywords in their
+// fields, every other one (service, target_session_attrs, sslmode, …) kept as
+// it is. Only the ports are checked here: libpq leaves them to connection time.
+std::optional<NodeParts> parts_of(const PQconninfoOption *options) {
+    NodeParts parts;
+    const std::map<std::string, std::string NodeParts::*> own = {
+        {"host", &NodeParts::host},
+        {"port", &NodeParts::port},
+        {"dbname", &NodeParts::db},
+        {"user", &NodeParts::user},
+        {"password", &NodeParts::password}};
+    for (const PQconninfoOption *option = options; option->keyword; ++option) {
+        if (!option->val || !*option->val) continue;
+        auto field = own.find(option->keyword);
+        if (field != own.end())
+            parts.*(field->second) = option->val;
+        else
+            parts.extra.emplace_back(option->keyword, option->val);
+    }
+    // libpq gives "," for two hosts without a port: no port given, the default applies.
+    if (parts.port.find_first_not_of(',') == std::string::npos) parts.port.clear();
+    static const std::regex ports(R"(^(\d{1,5})?(,(\d{1,5})?)*$)");
+    if (!std::regex_match(parts.port, ports)) return std::nullopt;
+    return parts;
+}
+
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+// libpq's parse of a URI or key=value string, and its message when it fails.
+ConninfoOptions libpq_parse(const std::string &spec, std::string &libpq_message) {
+    char *error = nullptr;
+    ConninfoOptions options(PQconninfoParse(spec.c_str(), &error), &PQconninfoFree);
+    libpq_message = error ? trim(error) : "";
+    PQfreemem(error);
+    return options;
 }
 
 // libpq parses a URI (percent-decoding, IPv6 brackets, host lists, query
@@ -264,36 +364,34 @@ std::optional<NodeParts> parse_uri(const std::string &uri, std::string &error) {
         return std::nullopt;
     };
     if (uri.rfind("postgres://", 0) != 0 && uri.rfind("postgresql://", 0) != 0) return unparsable();
-    char *libpq_error = nullptr;
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-        PQconninfoParse(uri.c_str(), &libpq_error), &PQconninfoFree);
-    PQfreemem(libpq_error);
-    if (!options) return unparsable();
-    NodeParts parts;
-    const std::map<std::string, std::string NodeParts::*> own = {
-        {"host", &NodeParts::host},
-        {"port", &NodeParts::port},
-        {"dbname", &NodeParts::db},
-        {"user", &NodeParts::user},
-        {"password", &NodeParts::password}};
-    for (const PQconninfoOption *option = options.get(); option->keyword; ++option) {
-        if (!option->val || !*option->val) continue;
-        auto field = own.find(option->keyword);
-        if (field != own.end())
-            parts.*(field->second) = option->val;
-        else
-            parts.extra.emplace_back(option->keyword, option->val);
-    }
-    // libpq gives "," for two hosts without a port: no port given, the default applies.
-    if (parts.port.find_first_not_of(',') == std::string::npos) parts.port.clear();
-    static const std::regex ports(R"(^(\d{1,5})?(,(\d{1,5})?)*$)");
-    if (!std::regex_match(parts.port, ports)) return unparsable();
-    return parts;
+    std::string ignored;
+    ConninfoOptions options = libpq_parse(uri, ignored);
+    std::optional<NodeParts> parts = options ? parts_of(options.get()) : std::nullopt;
+    return parts ? parts : unparsable();
 }
 
-// A --hosts entry: a postgres:// URI, or pg-mig's host[:port][/db] shorthand.
+// A key=value connection string, as libpq reads it. libpq's message names the
+// word it stumbled on, which may be part of a password: it is shown as libpq
+// gives it for the string with its passwords masked, which fails the same way
+// unless the password itself was what was malformed.
+std::optional<NodeParts> parse_conninfo(const std::string &conninfo, std::string &error) {
+    std::string libpq_message;
+    ConninfoOptions options = libpq_parse(conninfo, libpq_message);
+    std::optional<NodeParts> parts = options ? parts_of(options.get()) : std::nullopt;
+    if (parts) return parts;
+    const std::string masked = displayable_node_spec(conninfo);
+    std::string reason = "a port is not a number";
+    if (!options && libpq_parse(masked, reason))
+        reason = "a password value is malformed (an unbalanced quote or backslash)";
+    error = "cannot parse connection string \"" + masked + "\": " + reason;
+    return std::nullopt;
+}
+
+// A node list entry: a postgres:// URI, a key=value connection string, or
+// pg-mig's host[:port][/db] shorthand.
 std::optional<NodeParts> parse_host_spec(const std::string &spec, std::string &error) {
     if (spec.find("://") != std::string::npos) return parse_uri(spec, error);
+    if (holds_conninfo(spec)) return parse_conninfo(spec, error);
     static const std::regex plain(R"(^(.*?)(?::(\d+))?(?:/(.+))?$)");
     std::smatch m;
     std::regex_match(spec, m, plain);
@@ -317,6 +415,8 @@ std::vector<std::string> list_items(const std::string &list) {
 // hosts, or one per host), then "/db". A failover list always shows its ports:
 // its hosts may be one machine.
 std::string display_of(const NodeParts &node, bool port_matters, bool db_matters) {
+    if (node.host.empty() && !node.service().empty())
+        return "service=" + node.service() + (db_matters ? "/" + node.db : "");
     const std::vector<std::string> hosts = list_items(node.host), ports = list_items(node.port);
     port_matters = port_matters || hosts.size() > 1;
     std::string display;
@@ -343,23 +443,15 @@ std::string conninfo_of(const NodeParts &node, const std::string &sslmode) {
     return conninfo;
 }
 
+// The nodes of `settings`' host list; `libpq_commas`: it came from SHOAL_HOSTS.
 std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &settings,
-                                  std::vector<std::string> &errors) {
+                                  bool libpq_commas, std::vector<std::string> &errors) {
     auto setting = [&](const char *name) {
         auto it = settings.find(name);
         return it == settings.end() ? std::string() : it->second;
     };
     std::string hosts = setting("hosts");
-    // A key=value conninfo string would be cut into words at its spaces, and a
-    // word of it taken for a host name (and echoed by libpq's error).
-    static const std::regex conninfo_key(R"((^|[\s,;])\w+\s*=)");
-    if (std::regex_search(hosts, conninfo_key)) {
-        errors.push_back("hosts \"" + displayable_node_spec(hosts) +
-                         "\" looks like a key=value connection string; give host[:port][/db] "
-                         "or postgres://user:password@host:port/db entries, comma separated");
-        return {};
-    }
-    std::vector<std::string> specs = split_node_list(hosts);
+    std::vector<std::string> specs = split_node_list(hosts, libpq_commas || holds_conninfo(hosts));
     if (specs.empty()) specs.push_back("");  // libpq's own default: local socket
 
     std::vector<NodeParts> nodes;
@@ -370,11 +462,14 @@ std::vector<NodeSpec> build_nodes(const std::map<std::string, std::string> &sett
             errors.push_back(error);
             continue;
         }
-        // What the host spec leaves out, the defaults give (pg-mig's normalizeDsn).
-        if (parts->port.empty()) parts->port = setting("port");
-        if (parts->db.empty()) parts->db = setting("db");
-        if (parts->user.empty()) parts->user = setting("user");
-        if (parts->password.empty()) parts->password = setting("password");
+        // What the host spec leaves out, the defaults give (pg-mig's normalizeDsn);
+        // a service file gives them for its nodes (then libpq's environment).
+        if (parts->service().empty()) {
+            if (parts->port.empty()) parts->port = setting("port");
+            if (parts->db.empty()) parts->db = setting("db");
+            if (parts->user.empty()) parts->user = setting("user");
+            if (parts->password.empty()) parts->password = setting("password");
+        }
         nodes.push_back(*parts);
     }
     auto differs = [&](std::string NodeParts::*field) {
@@ -417,34 +512,74 @@ void validate(const std::map<std::string, std::string> &settings,
     }
 }
 
-// shoal.ini's settings, each must be one of the layered ones.
-std::map<std::string, std::string> parse_ini(const IniFile &ini, std::vector<std::string> &errors) {
-    // Boost's message for a malformed line quotes the line, which may be
-    // `password secret`: say where it is instead.
+// `value` without the quotes around it, when it is quoted: "a b" and 'a b' are a b.
+std::string unquoted(const std::string &value) {
+    if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'') && value.back() == value[0])
+        return value.substr(1, value.size() - 2);
+    return value;
+}
+
+// shoal.ini's settings: its top's key=value lines, then, with `env_name`, those
+// of its [env_name] section over them. Every key must be one of the layered
+// ones; a relative migdir is relative to the ini file's directory, so it is
+// found from any subdirectory. Errors name file:line and never quote a line,
+// which may be `password secret`.
+std::map<std::string, std::string> parse_ini(const IniFile &ini, const std::string &env_name,
+                                             std::vector<std::string> &errors) {
+    std::vector<std::string> keys;
+    for (const Layered &l : layered()) keys.push_back(l.option);
+    std::map<std::string, std::string> top, selected;
+    std::map<std::string, int> first_line;  // per "section.key"
+    std::vector<std::string> sections;
+    std::string section;  // "" before the first [name]
     std::istringstream lines(ini.text);
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
-        size_t first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos || line[first] == '#' || line[first] == ';' ||
-            line[first] == '[')
+        const std::string where = ini.path + ":" + std::to_string(number) + ": ";
+        line = trim(line);
+        if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+        if (line[0] == '[') {
+            if (line.back() != ']' || line.size() < 3) {
+                errors.push_back(where + "expected [name]");
+                return {};
+            }
+            section = trim(line.substr(1, line.size() - 2));
+            sections.push_back(section);
             continue;
-        if (line.find('=') == std::string::npos) {
-            errors.push_back(ini.path + ":" + std::to_string(number) + ": expected key=value");
+        }
+        const size_t equals = line.find('=');
+        if (equals == std::string::npos) {
+            errors.push_back(where + "expected key=value");
             return {};
         }
+        const std::string key = trim(line.substr(0, equals));
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+            errors.push_back(where + "unknown key \"" + printable(key) + "\"" +
+                             did_you_mean(key, keys) + "; the keys are " + join(keys, ", "));
+            continue;
+        }
+        auto [seen, fresh] = first_line.emplace(section + "." + key, number);
+        if (!fresh) {
+            errors.push_back(where + key + " is given twice (first at line " +
+                             std::to_string(seen->second) + ")");
+            continue;
+        }
+        std::string value = unquoted(trim(line.substr(equals + 1)));
+        if (key == "migdir" && !value.empty() && std::filesystem::path(value).is_relative())
+            value = (std::filesystem::path(ini.path).parent_path() / value).string();
+        if (section.empty())
+            top[key] = value;
+        else if (section == env_name)
+            selected[key] = value;
     }
-    po::options_description keys;
-    for (const Layered &l : layered()) keys.add_options()(l.option, po::value<std::string>(), "");
-    std::map<std::string, std::string> values;
-    try {
-        std::istringstream text(ini.text);
-        po::variables_map vm;
-        po::store(po::parse_config_file(text, keys), vm);
-        for (const auto &[key, value] : vm) values[key] = value.as<std::string>();
-    } catch (const po::error &e) {
-        errors.push_back(ini.path + ": " + e.what());
-    }
-    return values;
+    if (!env_name.empty() &&
+        std::find(sections.begin(), sections.end(), env_name) == sections.end())
+        errors.push_back("--env " + printable(env_name) + ": " + ini.path + " has no [" +
+                         printable(env_name) + "] section" +
+                         (sections.empty() ? std::string(" (it has none)")
+                                           : " (it has [" + join(sections, "], [") + "])"));
+    for (const auto &[key, value] : selected) top[key] = value;
+    return top;
 }
 
 }  // namespace
@@ -493,7 +628,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     if (!rest.empty() && !rest[0].empty() && rest[0][0] != '-') {
         std::optional<Command> named = command_by_name(rest[0]);
         if (!named) {
-            errors.push_back("unknown command \"" + rest[0] + "\" (shoal help lists them)");
+            errors.push_back("unknown command \"" + printable(rest[0]) + "\"" +
+                             did_you_mean(rest[0], command_names()) + "; shoal help lists them");
             return result;
         }
         config.command = *named;
@@ -501,6 +637,9 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         rest.erase(rest.begin());
     }
 
+    // No option is taken from a prefix of its name: `--can 3` is a typo, not --canary.
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     po::variables_map vm;
     try {
         po::positional_options_description positional;
@@ -510,18 +649,28 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             // settings are shared.
             // parsed keeps a pointer to the description: it must outlive store().
             const po::options_description shared = options_for(config.command, false, true);
-            po::parsed_options parsed =
-                po::command_line_parser(rest).options(shared).allow_unregistered().run();
+            po::parsed_options parsed = po::command_line_parser(rest)
+                                            .options(shared)
+                                            .style(style)
+                                            .allow_unregistered()
+                                            .run();
             po::store(parsed, vm);
             config.lint_args = po::collect_unrecognized(parsed.options, po::include_positional);
         } else {
             po::store(po::command_line_parser(rest)
                           .options(options_for(config.command, pg_mig_style, true))
+                          .style(style)
                           .positional(positional)
                           .run(),
                       vm);
         }
         po::notify(vm);
+    } catch (const po::unknown_option &e) {
+        const po::options_description known = options_for(config.command, pg_mig_style, false);
+        std::vector<std::string> names;
+        for (const auto &option : known.options()) names.push_back("--" + option->long_name());
+        errors.push_back(e.what() + did_you_mean(e.get_option_name(), names));
+        return result;
     } catch (const po::error &e) {
         errors.push_back(e.what());
         return result;
@@ -561,10 +710,15 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     }
 
     // command line > environment > shoal.ini, for the settings the command takes.
+    const std::string env_name = vm.count("env") ? vm["env"].as<std::string>() : "";
     std::map<std::string, std::string> from_ini;
     if (ini && !skips_ini(args)) {
-        from_ini = parse_ini(*ini, errors);
+        from_ini = parse_ini(*ini, env_name, errors);
         config.ini_path = ini->path;
+    } else if (!env_name.empty()) {
+        errors.push_back("--env " + printable(env_name) +
+                         ": no shoal.ini was read (none in the working directory or its "
+                         "parents, or --skip-config)");
     }
     po::options_description taken = options_for(config.command, pg_mig_style, true);
     std::map<std::string, std::string> settings;
@@ -581,6 +735,13 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             settings[l.option] = from_ini[l.option];
         }
     }
+    // SHOAL_HOSTS is the fleet of those who keep PGHOST as libpq reads it (one
+    // host, or one node's failover list, for psql and pg_dump): before PGHOST,
+    // and its commas are libpq's too.
+    auto shoal_hosts = env.find("SHOAL_HOSTS");
+    const bool from_shoal_hosts = taken.find_nothrow("hosts", false) && !vm.count("hosts") &&
+                                  shoal_hosts != env.end() && !shoal_hosts->second.empty();
+    if (from_shoal_hosts) settings["hosts"] = shoal_hosts->second;
     if (vm.count("pass") && !vm.count("password"))
         settings["password"] = vm["pass"].as<std::string>();
     validate(settings, errors);
@@ -601,6 +762,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.install_extension = vm.count("install-extension") > 0;
     config.allow_drift = vm.count("allow-drift") > 0;
     config.synchronous_commit = vm.count("synchronous-commit") > 0;
+    config.yes = vm.count("yes") > 0;
+    config.chain_check = vm.count("check") > 0;
     if (vm.count("canary")) {
         config.waves.canary = vm["canary"].as<int>();
         if (config.waves.canary < 1)
@@ -620,7 +783,7 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             errors.push_back(error);
     }
     if (is_online(config.command) || config.command == Command::Lint)
-        config.nodes = build_nodes(settings, errors);
+        config.nodes = build_nodes(settings, from_shoal_hosts, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;
     if (needs_dir && config.migdir.empty()) {
         errors.push_back(
@@ -660,7 +823,8 @@ std::string help_text(Command command) {
         out << "\n`shoal COMMAND --help` shows a command's options.\n\n"
                "Settings come from the command line, then the environment, then shoal.ini\n"
                "(key=value lines: migdir, hosts, port, user, password, db, sslmode,\n"
-               "parallelism) found in the working directory or the nearest parent.\n\n"
+               "parallelism) found in the working directory or the nearest parent; its\n"
+               "[NAME] sections are read with --env NAME, its migdir is relative to it.\n\n"
                "pg-mig's flags are accepted too: --make=NAME@PREFIX, --undo=VERSION, --list,\n"
                "--list=digest, --chain, --pass, --dry, --skip-config; with none of them the\n"
                "command is apply.\n";

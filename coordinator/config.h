@@ -43,7 +43,7 @@ struct NodeSpec {
 struct Config {
     Command command = Command::Apply;
     std::string migdir;           // PGMIGDIR / --migdir
-    std::vector<NodeSpec> nodes;  // from PGHOST / --hosts, defaults applied
+    std::vector<NodeSpec> nodes;  // from --hosts / SHOAL_HOSTS / PGHOST, defaults applied
     std::string undo_version;     // undo VERSION
     std::string new_name;         // new NAME@PREFIX
     int parallelism = 0;          // per node; 0 = default chosen by the fleet layer
@@ -57,6 +57,8 @@ struct Config {
         false;                  // --synchronous-commit: every schema's commit waits for its flush
     WaveOptions waves;          // --canary N, --waves LIST (apply)
     FailureLimit max_failures;  // --max-failures, checked between waves; default 0
+    bool yes = false;           // undo --yes: do not ask on a terminal
+    bool chain_check = false;   // chain --check: compare chain.txt, write nothing
     std::vector<std::string> lint_args;  // reserved for lint options
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help
@@ -77,6 +79,16 @@ struct ConfigResult {
 // Merges command line (argv without the program name) > `env` > `ini`.
 // Subcommands (`shoal apply …`) and pg-mig's flags (`--make=`, `--undo=`,
 // `--list`, `--list=digest`, `--chain`, `--pass`, `--dry`) are both accepted.
+// Options are matched by their whole name only; an unknown command, option or
+// ini key is an error that suggests the nearest known one.
+//
+// The node list (--hosts > SHOAL_HOSTS > PGHOST > ini hosts=): each entry is
+// pg-mig's host[:port][/db], a postgres:// URI or a libpq key=value string
+// (`service=NAME`, `host=a,b target_session_attrs=read-write`), one node each.
+// Entries are separated as pg-mig does (commas, semicolons, white space; a URI's
+// host list is libpq's) unless the list holds a key=value string or comes from
+// SHOAL_HOSTS: then by ';' or newlines only, and commas are libpq's (failover
+// hosts of one node), as PGHOST's are for libpq.
 ConfigResult parse_config(const std::vector<std::string> &args,
                           const std::map<std::string, std::string> &env,
                           const std::optional<IniFile> &ini);

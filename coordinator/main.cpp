@@ -16,6 +16,7 @@
 #include "lint.h"
 #include "migration_dir.h"
 #include "report.h"
+#include "text.h"
 
 namespace {
 
@@ -23,8 +24,8 @@ using namespace shoal;
 
 std::map<std::string, std::string> read_environment() {
     std::map<std::string, std::string> env;
-    for (const char *name :
-         {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "PGMIGDIR"}) {
+    for (const char *name : {"SHOAL_HOSTS", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
+                             "PGDATABASE", "PGSSLMODE", "PGMIGDIR"}) {
         if (const char *value = std::getenv(name)) env[name] = value;
     }
     return env;
@@ -33,6 +34,23 @@ std::map<std::string, std::string> read_environment() {
 // The name of the command the command line names first, "" when none does.
 std::string named_command(const std::vector<std::string> &args, const Config &config) {
     return !args.empty() && args[0] == command_name(config.command) ? args[0] : "";
+}
+
+// An undo changes every schema that has the version: on a terminal a person
+// confirms it first (--yes does it for them); a script, whose stdin is not a
+// terminal, is never asked. A dry run changes nothing and is not asked either.
+bool undo_confirmed(const Config &config) {
+    if (config.command != Command::Undo || config.yes || config.dry || !isatty(STDIN_FILENO))
+        return true;
+    std::vector<std::string> nodes;
+    for (const NodeSpec &node : config.nodes) nodes.push_back(node.display);
+    std::cerr << "Undo " << printable(config.undo_version)
+              << " (run its .dn.sql) in every schema whose latest version it is, on "
+              << join(nodes, ", ") << "? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    answer = trim(answer);
+    return answer == "y" || answer == "Y" || answer == "yes";
 }
 
 int run(const std::vector<std::string> &args) {
@@ -100,7 +118,8 @@ int run(const std::vector<std::string> &args) {
                 return to_int(made.code);
             }
             case Command::Chain: {
-                const WriteResult written = write_chain(dir);
+                const WriteResult written =
+                    config.chain_check ? check_chain(dir) : write_chain(dir);
                 std::cout << json_text(json_of_write(command, written)) << std::endl;
                 return to_int(written.code);
             }
@@ -122,6 +141,7 @@ int run(const std::vector<std::string> &args) {
         case Command::List:
             return to_int(command_list(dir, std::cout));
         case Command::Chain:
+            if (config.chain_check) return to_int(command_chain_check(dir, std::cout, std::cerr));
             return to_int(command_chain(dir, std::cout, std::cerr));
         case Command::Lint:
             // --trace runs versions on a node: the fleet layer's business.
@@ -129,6 +149,10 @@ int run(const std::vector<std::string> &args) {
                 return fleet::run_online_command(config, dir);
             return run_lint(config, dir, std::cout);
         default:
+            if (!undo_confirmed(config)) {
+                std::cerr << "shoal: undo not confirmed; nothing changed\n";
+                return to_int(ExitCode::Usage);
+            }
             return fleet::run_online_command(config, dir);
     }
 }

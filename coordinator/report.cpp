@@ -27,18 +27,22 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::Usage,
          "usage error: bad command line, environment or shoal.ini; a node behind a transaction "
          "pooler; "
-         "every node listed is a standby"},
+         "every node listed is a standby; an undo not confirmed"},
         {ExitCode::BadMigrations, "the migration directory or the plan has problems; nothing ran"},
         {ExitCode::LockHeld, "another shoal run holds the run lock"},
         {ExitCode::Unreachable,
          "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): "
          "partial run"},
         {ExitCode::NotUpToDate,
-         "check: the database digest is behind the code; verify: schemas differ"},
+         "check: the database digest is behind the code; verify: schemas differ; chain --check: "
+         "chain.txt is stale"},
         {ExitCode::ExtensionMissing,
          "the extension is missing or too old on a node; the message gives the SQL to fix it"},
         {ExitCode::Cancelled,
          "cancelled with shoal.cancel() on a node; versions in flight finished, rerun to go on"},
+        {ExitCode::Refused,
+         "a node refused the connection: authentication failed, its database does not exist, "
+         "or libpq rejected its settings (an unknown service); a node that is down is 5"},
         {ExitCode::Internal, "internal error in shoal (please report it)"},
         {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
     };

@@ -29,6 +29,7 @@ enum class ExitCode : int {
     NotUpToDate = 6,    // check: the database digest is behind the code; verify: schemas differ
     ExtensionMissing = 7,  // the extension is missing or too old on a node: nothing ran
     Cancelled = 8,  // shoal.cancel() on a node: in-flight versions finished, nothing new started
+    Refused = 9,    // a node refused the connection: authentication, or no such database
     Internal = 70,  // a bug in shoal (an unexpected exception); please report it
     Interrupted = 130,  // SIGINT/SIGTERM: in-flight work was cancelled and rolled back
 };

@@ -83,11 +83,14 @@ create_fleet() {
     say "$node: 127.0.0.1:$PGSERVER_PORT, will hold shards sh$(printf %04d "$first")…sh$(printf %04d $((first + DEMO_SHARDS - 1)))"
     run "psql -qX postgresql://postgres@127.0.0.1:$PGSERVER_PORT/postgres -c 'CREATE DATABASE app'"
     run "psql -qX $(node_url "$node") -c 'CREATE EXTENSION shoal' -c \"ALTER DATABASE app SET app.shards = '$first-$((first + DEMO_SHARDS - 1))'\""
-    hosts+="${hosts:+,}127.0.0.1:$PGSERVER_PORT/app"
+    hosts+="${hosts:+;}127.0.0.1:$PGSERVER_PORT/app"
   done
-  printf 'export PGHOST=%s PGUSER=postgres\n' "$hosts" >"$DEMO_DIR/env"
-  say "" "The fleet, for shoal (also in $DEMO_DIR/env):"
-  run "export PGHOST=$hosts PGUSER=postgres"
+  # SHOAL_HOSTS is the fleet; PGHOST and PGPORT stay one server, as psql and
+  # pg_dump read them (pg-mig's comma list in PGHOST would break both).
+  local fleet="PGHOST=127.0.0.1 PGPORT=$(node_port "${NODES[0]}") PGDATABASE=app PGUSER=postgres SHOAL_HOSTS='$hosts'"
+  printf 'export %s\n' "$fleet" >"$DEMO_DIR/env"
+  say "" "The fleet, for shoal (SHOAL_HOSTS; psql and pg_dump reach node1; also in $DEMO_DIR/env):"
+  run "export $fleet"
 }
 
 # examples/migrations as it is, with live progress and the summary.

@@ -253,7 +253,7 @@ int Migrate::run() {
         const std::string why =
             "refusing to start with unreachable nodes (--skip-unreachable runs on the others)";
         std::cerr << "shoal: " << why << "\n";
-        return stopped(ExitCode::Unreachable, {why});
+        return stopped(connect_failure_code(nodes_), {why});
     }
     if (usable_nodes(nodes_).empty()) {
         // Nothing was read, so nothing can be said to be done or up to date.
@@ -386,6 +386,11 @@ int Migrate::run() {
             summary_.script_errors.push_back(
                 "the plan for schemas created during the run has problems (above)");
             break;
+        }
+        // What the run now does beyond the plan it printed first.
+        if (step_count(plan) > 0) {
+            progress_.note("schemas created during the run match a prefix; planned again:");
+            print_plan(plan, config_.json);
         }
     }
     if (summary_.drive.interrupted || interrupted()) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <regex>
 #include <thread>
 #include <utility>
 
@@ -125,6 +126,26 @@ void keep_notice(void *notices, const PGresult *result) {
 constexpr const char *kNoDataChannel =
     "shoal has no client data channel; use COPY … FROM/TO a server file or INSERT … SELECT";
 
+// SQLSTATEs a server answers a connection attempt with that no retry fixes:
+// the password or pg_hba.conf (28P01, 28000), or the database (3D000).
+bool refuses_for_good(const std::string &sqlstate) {
+    return sqlstate == "28P01" || sqlstate == "28000" || sqlstate == "3D000";
+}
+
+// libpq keeps the SQLSTATE of a failed connection attempt to itself; its
+// message carries it only in verbose form ("FATAL:  28P01: password
+// authentication failed …", then a LOCATION line), for each host it tried.
+// Returns the SQLSTATEs in `message` and leaves it as libpq's default form.
+std::vector<std::string> take_sqlstates(std::string &message) {
+    static const std::regex sqlstate(R"(:  ([0-9A-Z]{5}): )");
+    static const std::regex location(R"(\nLOCATION:  [^\n]*)");
+    std::vector<std::string> found;
+    for (std::sregex_iterator it(message.begin(), message.end(), sqlstate), end; it != end; ++it)
+        found.push_back((*it)[1]);
+    message = std::regex_replace(std::regex_replace(message, location, ""), sqlstate, ":  ");
+    return found;
+}
+
 DbError client_error(std::string message) {
     DbError error;
     error.message = std::move(message);
@@ -170,9 +191,13 @@ Connection::Connection(const std::string &conninfo, std::string display)
         return;
     }
     if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+        // Refused before any network: settings libpq rejects (an unknown service).
+        refused_ = true;
         fail(trim(PQerrorMessage(conn_.get())));
         return;
     }
+    // Until connected, for the SQLSTATE of a refusal (take_sqlstates).
+    PQsetErrorVerbosity(conn_.get(), PQERRORS_VERBOSE);
     PQsetNoticeReceiver(conn_.get(), keep_notice, notices_.get());
     const int timeout = effective_connect_timeout(conn_.get());
     if (timeout > 0) {
@@ -205,8 +230,9 @@ PGTransactionStatusType Connection::transaction_status() const {
     return conn_ ? PQtransactionStatus(conn_.get()) : PQTRANS_UNKNOWN;
 }
 
-void Connection::fail(std::string message) {
+void Connection::fail(std::string message, std::string sqlstate) {
     DbError error;
+    error.sqlstate = std::move(sqlstate);
     error.message = (state_ == State::Connecting ? "cannot connect to " : "connection to ") +
                     display_ + (state_ == State::Connecting ? ": " : " lost: ") +
                     trim(std::move(message));
@@ -215,7 +241,17 @@ void Connection::fail(std::string message) {
     if (!outcome_.error) outcome_.error = error;
 }
 
+void Connection::fail_connecting() {
+    std::string message = PQerrorMessage(conn_.get());
+    const std::vector<std::string> sqlstates = take_sqlstates(message);
+    // A refusal by any host of a failover list is what the user has to fix.
+    refused_ = PQconnectionNeedsPassword(conn_.get()) ||
+               std::any_of(sqlstates.begin(), sqlstates.end(), refuses_for_good);
+    fail(message, sqlstates.empty() ? "" : sqlstates.back());
+}
+
 void Connection::finish_connecting() {
+    PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
     if (PQsetnonblocking(conn_.get(), 1) != 0) {
         fail(PQerrorMessage(conn_.get()));
         return;
@@ -247,7 +283,7 @@ void Connection::step() {
         if (poll_status_ == PGRES_POLLING_OK)
             finish_connecting();
         else if (poll_status_ == PGRES_POLLING_FAILED)
-            fail(PQerrorMessage(conn_.get()));
+            fail_connecting();
         return;
     }
     if (state_ != State::Busy) return;

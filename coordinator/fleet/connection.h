@@ -107,6 +107,10 @@ class Connection {
     State state() const { return state_; }
     const std::string &display() const { return display_; }
     const std::optional<DbError> &broken_reason() const { return broken_reason_; }
+    // Broken while connecting because it was refused, not because no server
+    // answered: authentication failed (or a password is missing), the database
+    // does not exist, or libpq rejected the settings (an unknown service).
+    bool refused() const { return refused_; }
     int socket() const;
     short wanted_events() const;  // for poll(): 0 when nothing is awaited
     std::string host() const;     // the host libpq resolved, for per-host limits
@@ -145,7 +149,8 @@ class Connection {
     std::string quote_ident(const std::string &name) const;
 
   private:
-    void fail(std::string message);
+    void fail(std::string message, std::string sqlstate = "");
+    void fail_connecting();
     void finish_connecting();
     void flush();
     void read_results();
@@ -157,6 +162,7 @@ class Connection {
     State state_ = State::Connecting;
     PostgresPollingStatusType poll_status_ = PGRES_POLLING_WRITING;
     std::optional<DbError> broken_reason_;
+    bool refused_ = false;
 
     bool pipelined_ = false;
     bool need_flush_ = false;

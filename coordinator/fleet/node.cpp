@@ -106,7 +106,9 @@ std::vector<Node> connect_nodes(const std::vector<NodeSpec> &specs) {
                 node.host = node.control->host();
                 break;
             case Connection::State::Broken:
-                node.problem = "unreachable: " + node.control->broken_reason()->message;
+                node.refused = node.control->refused();
+                node.problem = (node.refused ? "cannot log in: " : "unreachable: ") +
+                               node.control->broken_reason()->message;
                 break;
             default:
                 node.problem = "unreachable: no answer within " +

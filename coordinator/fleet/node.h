@@ -28,6 +28,7 @@ struct Node {
     bool usable = false;                  // connected, extension checked, not lost since
     bool standby = false;                 // connected to a server in recovery: never part of a run
     std::string problem;                  // why not usable, for the summary
+    bool refused = false;                 // its server refused the connection (Connection::refused)
     std::string extension_fix;    // the SQL that makes the extension current here, "" when it is
     std::string host;             // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;  // see parallelism.h

@@ -62,10 +62,16 @@ std::vector<Node> open_nodes(const Config &config, bool &complete,
     return nodes;
 }
 
+ExitCode connect_failure_code(const std::vector<Node> &nodes) {
+    const bool refused =
+        std::any_of(nodes.begin(), nodes.end(), [](const Node &node) { return node.refused; });
+    return refused ? ExitCode::Refused : ExitCode::Unreachable;
+}
+
 ExitCode left_out_code(const std::vector<Node> &nodes) {
     const bool lacking = std::any_of(nodes.begin(), nodes.end(),
                                      [](const Node &node) { return !node.extension_fix.empty(); });
-    return lacking ? ExitCode::ExtensionMissing : ExitCode::Unreachable;
+    return lacking ? ExitCode::ExtensionMissing : connect_failure_code(nodes);
 }
 
 std::vector<Unread> unread_of(const std::vector<Node> &nodes) {
@@ -212,7 +218,7 @@ int command_check(const Config &config, const MigrationDir &dir) {
                       << (digests[i].empty() ? "no digest" : digests[i])
                       << (satisfied[i] ? " (up to date)" : " (behind)") << "\n";
     }
-    const ExitCode code = !complete    ? ExitCode::Unreachable
+    const ExitCode code = !complete    ? connect_failure_code(nodes)
                           : up_to_date ? ExitCode::Ok
                                        : ExitCode::NotUpToDate;
     // A node that could not be asked is named in the answer, not only on stderr.

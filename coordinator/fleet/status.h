@@ -29,8 +29,13 @@ std::vector<std::string> skip_standbys(std::vector<Node> &nodes);
 std::vector<Node> open_nodes(const Config &config, bool &complete,
                              std::vector<std::string> &standbys);
 
+// The exit code for nodes that could not be connected to: Refused when a
+// server refused one (credentials, database, settings), else Unreachable.
+ExitCode connect_failure_code(const std::vector<Node> &nodes);
+
 // The exit code of a command that some nodes are left out of: ExtensionMissing
-// when one lacks the extension (its problem names the SQL), else Unreachable.
+// when one lacks the extension (its problem names the SQL), else
+// connect_failure_code.
 ExitCode left_out_code(const std::vector<Node> &nodes);
 
 // Every node that is not usable (with its problem) and every schema of a usable

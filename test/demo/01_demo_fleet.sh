@@ -93,7 +93,13 @@ run_shoal app "$WORK/fleet/migrations" check
 is "$RC" 0 "shoal check: the fleet has the code's digest"
 run_shoal app "$WORK/fleet/migrations" verify
 is "$RC" 0 "shoal verify: every shard has the same structure"
-like "$(cat "$WORK/fleet/env")" "^export PGHOST=127.0.0.1:${PORT[node1]}/app,.* PGUSER=postgres$" "env names the fleet for shoal"
+like "$(cat "$WORK/fleet/env")" "^export PGHOST=127.0.0.1 PGPORT=${PORT[node1]} .*SHOAL_HOSTS='127.0.0.1:${PORT[node1]}/app;.*'$" \
+  "env names the fleet for shoal in SHOAL_HOSTS"
+is "$(source "$WORK/fleet/env" && psql -X -At -c "SELECT current_database()" 2>&1)" app "psql works with env sourced"
+OUT=$(source "$WORK/fleet/env" && pg_dump --schema-only --schema=sh0000 2>&1)
+like "$OUT" "CREATE SCHEMA sh0000" "so does pg_dump"
+OUT=$(source "$WORK/fleet/env" && "$SHOAL" status --migdir "$WORK/fleet/migrations" 2>&1)
+like "$OUT" "127.0.0.1:${PORT[node3]}" "and shoal reads all three nodes from it"
 
 echo "# stop and start again"
 DEMO_DIR=$WORK/fleet bash scripts/demo.sh stop >/dev/null

@@ -145,6 +145,25 @@ TEST_F(CommandsTest, NewAsJson) {
               std::string::npos);
 }
 
+// Issue 18, item 10: CI can ask whether chain.txt is current; nothing is written.
+TEST_F(CommandsTest, ChainCheckSaysWhetherChainTxtIsCurrent) {
+    touch("20240101000000.a.sh.up.sql");
+    touch("20240101000000.a.sh.dn.sql");
+    std::ostringstream out, err;
+    EXPECT_EQ(command_chain_check(load(), out, err), ExitCode::NotUpToDate);
+    EXPECT_NE(err.str().find("chain.txt is missing"), std::string::npos) << err.str();
+    EXPECT_FALSE(fs::exists(root / "chain.txt"));
+    command_chain(load(), out, err);
+    EXPECT_EQ(command_chain_check(load(), out, err), ExitCode::Ok);
+    touch("20240102000000.b.sh.up.sql");
+    touch("20240102000000.b.sh.dn.sql");
+    const std::string before = read("chain.txt");
+    std::ostringstream stale;
+    EXPECT_EQ(command_chain_check(load(), out, stale), ExitCode::NotUpToDate);
+    EXPECT_NE(stale.str().find("chain.txt is stale"), std::string::npos) << stale.str();
+    EXPECT_EQ(read("chain.txt"), before);
+}
+
 TEST_F(CommandsTest, ChainDigestList) {
     touch("20240101000000.a.sh.up.sql");
     touch("20240101000000.a.sh.dn.sql");

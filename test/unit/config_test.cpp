@@ -45,7 +45,7 @@ TEST(Config, CommandLineBeatsEnvironmentBeatsIni) {
     ConfigResult r = parse({"status", "--port", "3333"},
                            {{"PGPORT", "2222"}, {"PGUSER", "env-user"}, {"PGHOST", "h1"}}, ini);
     ASSERT_TRUE(r.ok()) << r.errors[0];
-    EXPECT_EQ(r.config.migdir, "ini-mig");
+    EXPECT_EQ(r.config.migdir, "/x/ini-mig");
     EXPECT_EQ(r.config.ini_path, "/x/shoal.ini");
     ASSERT_EQ(r.config.nodes.size(), 1u);
     EXPECT_EQ(r.config.nodes[0].conninfo, "host='h1' port='3333' dbname='ini-db' user='env-user'");
@@ -219,9 +219,11 @@ TEST(Config, BadHostsNeverShowThePassword) {
         parse({"apply", "--migdir", "m", "--hosts", uri}),
         parse({"apply", "--migdir", "m"}, {{"PGHOST", uri}}),
         parse({"apply", "--migdir", "m"}, {}, IniFile{"/x/shoal.ini", "hosts=" + uri + "\n"}),
-        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password=Top/Secret-pw"}),
-        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password = Top/Secret-pw"}),
+        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password=Top/Secret-pw port=x"}),
+        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password = Top/Secret-pw foo"}),
         parse({"apply", "--migdir", "m"}, {}, IniFile{"/x/shoal.ini", "password Top/Secret-pw\n"}),
+        parse({"apply", "--migdir", "m", "--hosts", "host=db1 password='Top/Secret-pw"}),
+        parse({"apply", "--migdir", "m"}, {{"SHOAL_HOSTS", "host=db1 password=Top/Secret-pw x"}}),
     };
     for (const ConfigResult &r : results) {
         ASSERT_FALSE(r.ok());
@@ -230,6 +232,9 @@ TEST(Config, BadHostsNeverShowThePassword) {
     }
     EXPECT_TRUE(any_error_holds(results[0], "postgres://app:***@db1:5432/app"));
     EXPECT_TRUE(any_error_holds(results[5], "/x/shoal.ini:1"));
+    // libpq's own message, for the string with its password masked.
+    EXPECT_TRUE(any_error_holds(results[4], "missing \"=\" after \"foo\""));
+    EXPECT_TRUE(any_error_holds(results[6], "password value is malformed"));
 }
 
 TEST(Config, NodeDisplayNeverHoldsAPassword) {
@@ -238,6 +243,150 @@ TEST(Config, NodeDisplayNeverHoldsAPassword) {
     ASSERT_TRUE(r.ok()) << r.errors[0];
     for (const NodeSpec &node : r.config.nodes)
         EXPECT_EQ(node.display.find("s3cr3t"), std::string::npos);
+}
+
+// Issue 18, item 8: a node may be any libpq connection string; one with a
+// failover host list is one node, and its commas are not shoal's separators.
+TEST(Config, ConninfoEntriesAreNodesSeparatedBySemicolons) {
+    ConfigResult r = parse({"status", "--migdir", "m", "--user", "u", "--hosts",
+                            "host=a,b port=5432,5433 target_session_attrs=read-write dbname=app;"
+                            "service=shard2\n db3:5434/app"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 3u);
+    EXPECT_EQ(r.config.nodes[0].conninfo,
+              "host='a,b' port='5432,5433' dbname='app' user='u' "
+              "target_session_attrs='read-write'");
+    EXPECT_EQ(r.config.nodes[0].display, "a:5432,b:5433/app");
+    // A service file gives its node's settings (then libpq's environment), not --user.
+    EXPECT_EQ(r.config.nodes[1].conninfo, "service='shard2'");
+    EXPECT_EQ(r.config.nodes[1].display, "service=shard2/");
+    EXPECT_EQ(r.config.nodes[2].conninfo, "host='db3' port='5434' dbname='app' user='u'");
+}
+
+TEST(Config, AConninfoIsOneNodeWhateverItsSpacesAndQuotes) {
+    ConfigResult r =
+        parse({"check", "--migdir", "m", "--hosts", "host=db1 password='a;b c' dbname = app"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 1u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='db1' dbname='app' password='a;b c'");
+}
+
+TEST(Config, BadConninfoGivesLibpqsMessage) {
+    ConfigResult r = parse({"status", "--migdir", "m", "--hosts", "host=a nosuchkey=1"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors[0].find("invalid connection option \"nosuchkey\""), std::string::npos)
+        << r.errors[0];
+    r = parse({"status", "--migdir", "m", "--hosts", "host=a port=x"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors[0].find("port"), std::string::npos) << r.errors[0];
+}
+
+// SHOAL_HOSTS: commas are libpq's (one node's failover hosts), so PGHOST can
+// stay what psql and pg_dump read; it comes before PGHOST, --hosts before it.
+TEST(Config, ShoalHostsHasLibpqsCommasAndBeatsPghost) {
+    std::map<std::string, std::string> env = {{"PGHOST", "127.0.0.1"},
+                                              {"SHOAL_HOSTS", "a,b:5433/app;c:5433/app\n"}};
+    ConfigResult r = parse({"status", "--migdir", "m"}, env);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='a,b' port='5433' dbname='app'");
+    EXPECT_EQ(r.config.nodes[1].conninfo, "host='c' port='5433' dbname='app'");
+    r = parse({"status", "--migdir", "m", "--hosts", "x,y"}, env);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='x'");
+    // pg-mig's PGHOST keeps its meaning: a comma separates nodes.
+    r = parse({"status", "--migdir", "m"}, {{"PGHOST", "a,b"}});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.nodes.size(), 2u);
+}
+
+// Issue 18, item 9: shoal.ini as people expect.
+TEST(Config, IniMigdirIsRelativeToTheIniFile) {
+    IniFile ini{"/repo/db/shoal.ini", "migdir = migrations\n"};
+    EXPECT_EQ(parse({"digest"}, {}, ini).config.migdir, "/repo/db/migrations");
+    ini.text = "migdir=/abs/mig\n";
+    EXPECT_EQ(parse({"digest"}, {}, ini).config.migdir, "/abs/mig");
+    // The command line and the environment are relative to where you stand.
+    EXPECT_EQ(parse({"digest", "--migdir", "m"}, {}, ini).config.migdir, "m");
+}
+
+TEST(Config, IniValuesLoseTheirQuotes) {
+    IniFile ini{"/x/shoal.ini", "migdir = \"my migrations\"\nuser='app'\nhosts=\"h1,h2\"\n"};
+    ConfigResult r = parse({"status"}, {}, ini);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.migdir, "/x/my migrations");
+    ASSERT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='h1' user='app'");
+}
+
+TEST(Config, IniSectionsAreChosenWithEnv) {
+    IniFile ini{"/x/shoal.ini",
+                "migdir=mig\nhosts=dev1\n\n[production]\nhosts=p1,p2\nuser=deploy\n"
+                "[staging]\nhosts=s1\n"};
+    ConfigResult r = parse({"status"}, {}, ini);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 1u);
+    EXPECT_EQ(r.config.nodes[0].conninfo, "host='dev1'");
+    r = parse({"status", "--env", "production"}, {}, ini);
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    ASSERT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_EQ(r.config.nodes[1].conninfo, "host='p2' user='deploy'");
+    EXPECT_EQ(r.config.migdir, "/x/mig");
+
+    r = parse({"status", "--env", "prod"}, {}, ini);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r,
+                                "/x/shoal.ini has no [prod] section (it has [production], "
+                                "[staging])"))
+        << r.errors[0];
+    r = parse({"status", "--env", "production", "--migdir", "m"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "--env production: no shoal.ini was read")) << r.errors[0];
+}
+
+TEST(Config, UnknownIniKeyNamesItsLine) {
+    ConfigResult r = parse({"digest"}, {{"PGMIGDIR", "m"}},
+                           IniFile{"/x/shoal.ini", "# fleet\nmigdir=m\n[staging]\nhostz=x\n"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "/x/shoal.ini:4: unknown key \"hostz\" (did you mean `hosts`?)"))
+        << r.errors[0];
+    r = parse({"digest"}, {}, IniFile{"/x/shoal.ini", "migdir=a\nmigdir=b\n"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "/x/shoal.ini:2: migdir is given twice (first at line 1)"));
+}
+
+// Issue 18, item 10: typos are named, never guessed.
+TEST(Config, OptionsAreNeverMatchedByPrefix) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--can", "3"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "(did you mean `--canary`?)")) << r.errors[0];
+    r = parse({"apply", "--migdir", "m", "--dry-rnu"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "(did you mean `--dry-run`?)")) << r.errors[0];
+    r = parse({"status", "--migdir", "m", "--hots", "h"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "(did you mean `--hosts`?)")) << r.errors[0];
+}
+
+TEST(Config, UnknownCommandSuggestsTheNearest) {
+    ConfigResult r = parse({"aply"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(any_error_holds(r, "unknown command \"aply\" (did you mean `apply`?)"))
+        << r.errors[0];
+    r = parse({"stauts"});
+    EXPECT_TRUE(any_error_holds(r, "(did you mean `status`?)")) << r.errors[0];
+    r = parse({"frobnicate"});
+    EXPECT_FALSE(any_error_holds(r, "did you mean")) << r.errors[0];
+}
+
+TEST(Config, UndoYesAndChainCheck) {
+    std::map<std::string, std::string> env = {{"PGMIGDIR", "m"}};
+    EXPECT_TRUE(parse({"undo", "v", "--yes"}, env).config.yes);
+    EXPECT_FALSE(parse({"undo", "v"}, env).config.yes);
+    EXPECT_FALSE(parse({"apply", "--yes"}, env).ok());
+    EXPECT_TRUE(parse({"chain", "--check"}, env).config.chain_check);
+    EXPECT_FALSE(parse({"status", "--check"}, env).ok());
 }
 
 }  // namespace
