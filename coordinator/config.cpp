@@ -42,9 +42,10 @@ const std::vector<CommandDoc> &command_docs() {
          "Schemas that never had it are skipped; schemas with newer versions are an error."},
         {Command::Status, "status", "shoal status [options]",
          "show what each schema has and lacks, and the run lock",
-         "Shows, per node, how many schemas are up to date and behind, which of the behind\n"
-         "failed at a version they still lack, and who holds the run lock. Standbys in\n"
-         "--hosts are skipped, named on one line each."},
+         "Shows, per node, how many schemas are up to date and behind, which versions the\n"
+         "behind lack (schemas lacking the same versions on one line), which of them failed\n"
+         "at a version they still lack and with what error, and who holds the run lock.\n"
+         "Standbys in --hosts are skipped, named on one line each."},
         {Command::Check, "check", "shoal check [options]",
          "deploy gate: exit 0 when the fleet is at least at the code digest",
          "Deploy gate: exits 0 when every node's digest is at least the code digest (as\n"

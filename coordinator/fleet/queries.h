@@ -85,14 +85,18 @@ inline const Sql kSchemaObjects{
     "SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])", 1};
 
 // No parameters. Each schema's latest event, where it is a failure: the version
-// that failed. → schema text, version text.
+// that failed and what record_failure() stored. → schema text, version text,
+// detail text.
 inline const Sql kLatestFailures{
-    "SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM "
-    "shoal.event"
+    "SELECT e.schema, e.version, e.detail FROM (SELECT DISTINCT ON (schema) schema, version, "
+    "action, detail FROM shoal.event"
     " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
     0};
-// No parameters. → the last event's finish as text (NULL when none).
-inline const Sql kLastEventAt{"SELECT pg_catalog.max(finished_at)::text FROM shoal.event", 0};
+// No parameters. The last event: → finished_at as text, role text; no row when
+// there is none.
+inline const Sql kLastEvent{
+    "SELECT finished_at::text, role FROM shoal.event ORDER BY finished_at DESC, id DESC LIMIT 1",
+    0};
 // No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
 // holds the lock, none otherwise.
 inline const Sql kRunLockHolder{
@@ -310,7 +314,7 @@ inline const std::vector<const Sql *> kEvery{
     &kSchemaFingerprints,
     &kSchemaObjects,
     &kLatestFailures,
-    &kLastEventAt,
+    &kLastEvent,
     &kRunLockHolder,
     &kCreateExtension,
     &kUpdateExtension,

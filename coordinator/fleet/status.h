@@ -10,6 +10,7 @@
 #include "fleet/node.h"
 #include "migration.h"
 #include "report.h"
+#include "status_where.h"
 
 namespace shoal::fleet {
 
@@ -38,7 +39,9 @@ ExitCode left_out_code(const std::vector<Node> &nodes);
 // lint --trace report instead of dropping it.
 std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 
-int command_status(const Config &config, const MigrationDir &dir);
+// `covers` narrows status to some schemas (--schemas); empty: every schema.
+int command_status(const Config &config, const MigrationDir &dir,
+                   const SchemaPredicate &covers = {});
 int command_check(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet
