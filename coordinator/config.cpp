@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "history.h"
 #include "report.h"
 
 namespace po = boost::program_options;
@@ -55,6 +56,12 @@ const std::vector<CommandDoc> &command_docs() {
          "compare schema structure across the fleet",
          "Compares a structural fingerprint of every migrated schema across the fleet and\n"
          "reports the schemas that differ from the rest."},
+        {Command::History, "history", "shoal history [options]",
+         "shoal.event of every node, newest first",
+         "Lists what happened on every node (shoal.event: apply, undo, mark, forget, fail,\n"
+         "pause, resume, cancel), newest first: time (UTC), node, schema, version, action,\n"
+         "role, detail. A version shoal runs outside a transaction (CREATE INDEX\n"
+         "CONCURRENTLY) is recorded as a mark and shown as the apply it was."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -84,7 +91,7 @@ const CommandDoc &doc_of(Command command) {
 
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
-           c == Command::Check || c == Command::Verify;
+           c == Command::Check || c == Command::Verify || c == Command::History;
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -150,6 +157,18 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
             ("parallelism", po::value<int>()->value_name("N"),
              "connections per node the fleet estimate assumes (default: chosen by shoal)");
         all.add(trace);
+    }
+    if (command == Command::History && !pg_mig_style) {
+        po::options_description history("History");
+        history.add_options()
+            ("version", po::value<std::string>()->value_name("VERSION"), "only this version's events")
+            ("action", po::value<std::string>()->value_name("ACTION"),
+             "only these events: apply, undo, mark, forget, fail, pause, resume or cancel")
+            ("since", po::value<std::string>()->value_name("WHEN"),
+             "only events since WHEN: a UTC date or time (2026-12-01, 2026-12-01T10:30) or a "
+             "duration back from now (90s, 30m, 2h, 3d, 1w)")
+            ("limit", po::value<int>()->value_name("N"), "at most N events in all (default 50)");
+        all.add(history);
     }
     bool runs = pg_mig_style || command == Command::Apply || command == Command::Undo;
     if (runs) {
@@ -448,6 +467,26 @@ std::map<std::string, std::string> parse_ini(const IniFile &ini, std::vector<std
     return values;
 }
 
+void parse_history_options(const po::variables_map &vm, Config &config,
+                           std::vector<std::string> &errors) {
+    if (vm.count("version")) config.history_version = vm["version"].as<std::string>();
+    if (vm.count("action")) {
+        config.history_action = vm["action"].as<std::string>();
+        const std::string error = history_action_error(config.history_action);
+        if (!error.empty()) errors.push_back(error);
+    }
+    if (vm.count("since")) {
+        config.history_since = vm["since"].as<std::string>();
+        std::string error;
+        if (!parse_since(config.history_since, 0, error)) errors.push_back(error);
+    }
+    if (vm.count("limit")) {
+        config.history_limit = vm["limit"].as<int>();
+        if (config.history_limit < 1)
+            errors.push_back("--limit must be a positive number of events");
+    }
+}
+
 }  // namespace
 
 std::string displayable_node_spec(const std::string &spec) {
@@ -615,6 +654,7 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         else
             errors.push_back(error);
     }
+    if (config.command == Command::History) parse_history_options(vm, config, errors);
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;
