@@ -109,5 +109,4 @@ history empty
 is "$RC" 0 "no events anywhere: exit 0"
 is "$OUT" "no events" "and it says so"
 
-"$SHOAL" history --migdir "$MIG" --hosts "$(hosts app)" --user postgres --limit 8; "$SHOAL" status --migdir "$MIG" --hosts "$(hosts app)" --user postgres
 done_testing
