@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "history.h"
 #include "report.h"
 #include "suggest.h"
 #include "text.h"
@@ -44,9 +45,10 @@ const std::vector<CommandDoc> &command_docs() {
          "Schemas that never had it are skipped; schemas with newer versions are an error."},
         {Command::Status, "status", "shoal status [options]",
          "show what each schema has and lacks, and the run lock",
-         "Shows, per node, how many schemas are up to date and behind, which of the behind\n"
-         "failed at a version they still lack, and who holds the run lock. Standbys in\n"
-         "--hosts are skipped, named on one line each."},
+         "Shows, per node, how many schemas are up to date and behind, which versions the\n"
+         "behind lack (schemas lacking the same versions on one line), which of them failed\n"
+         "at a version they still lack and with what error, and who holds the run lock.\n"
+         "Standbys in --hosts are skipped, named on one line each."},
         {Command::Check, "check", "shoal check [options]",
          "deploy gate: exit 0 when the fleet is at least at the code digest",
          "Deploy gate: exits 0 when every node's digest is at least the code digest (as\n"
@@ -56,6 +58,12 @@ const std::vector<CommandDoc> &command_docs() {
          "compare schema structure across the fleet",
          "Compares a structural fingerprint of every migrated schema across the fleet and\n"
          "reports the schemas that differ from the rest."},
+        {Command::History, "history", "shoal history [options]",
+         "shoal.event of every node, newest first",
+         "Lists what happened on every node (shoal.event: apply, undo, mark, forget, fail,\n"
+         "pause, resume, cancel), newest first: time (UTC), node, schema, version, action,\n"
+         "role, detail. A version shoal runs outside a transaction (CREATE INDEX\n"
+         "CONCURRENTLY) is recorded as a mark and shown as the apply it was."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -85,7 +93,7 @@ const CommandDoc &doc_of(Command command) {
 
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
-           c == Command::Check || c == Command::Verify;
+           c == Command::Check || c == Command::Verify || c == Command::History;
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -156,6 +164,18 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
             ("parallelism", po::value<int>()->value_name("N"),
              "connections per node the fleet estimate assumes (default: chosen by shoal)");
         all.add(trace);
+    }
+    if (command == Command::History && !pg_mig_style) {
+        po::options_description history("History");
+        history.add_options()
+            ("version", po::value<std::string>()->value_name("VERSION"), "only this version's events")
+            ("action", po::value<std::string>()->value_name("ACTION"),
+             "only these events: apply, undo, mark, forget, fail, pause, resume or cancel")
+            ("since", po::value<std::string>()->value_name("WHEN"),
+             "only events since WHEN: a UTC date or time (2026-12-01, 2026-12-01T10:30) or a "
+             "duration back from now (90s, 30m, 2h, 3d, 1w)")
+            ("limit", po::value<int>()->value_name("N"), "at most N events in all (default 50)");
+        all.add(history);
     }
     bool runs = pg_mig_style || command == Command::Apply || command == Command::Undo;
     if (runs) {
@@ -582,6 +602,26 @@ std::map<std::string, std::string> parse_ini(const IniFile &ini, const std::stri
     return top;
 }
 
+void parse_history_options(const po::variables_map &vm, Config &config,
+                           std::vector<std::string> &errors) {
+    if (vm.count("version")) config.history_version = vm["version"].as<std::string>();
+    if (vm.count("action")) {
+        config.history_action = vm["action"].as<std::string>();
+        const std::string error = history_action_error(config.history_action);
+        if (!error.empty()) errors.push_back(error);
+    }
+    if (vm.count("since")) {
+        config.history_since = vm["since"].as<std::string>();
+        std::string error;
+        if (!parse_since(config.history_since, 0, error)) errors.push_back(error);
+    }
+    if (vm.count("limit")) {
+        config.history_limit = vm["limit"].as<int>();
+        if (config.history_limit < 1)
+            errors.push_back("--limit must be a positive number of events");
+    }
+}
+
 }  // namespace
 
 std::string displayable_node_spec(const std::string &spec) {
@@ -782,6 +822,7 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         else
             errors.push_back(error);
     }
+    if (config.command == Command::History) parse_history_options(vm, config, errors);
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, from_shoal_hosts, errors);
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;

@@ -25,6 +25,7 @@ enum class Command {
     List,
     Lint,
     Verify,
+    History,
     Help,
     Version
 };
@@ -59,6 +60,12 @@ struct Config {
     FailureLimit max_failures;  // --max-failures, checked between waves; default 0
     bool yes = false;           // undo --yes: do not ask on a terminal
     bool chain_check = false;   // chain --check: compare chain.txt, write nothing
+    // history: --version, --action, --since (as given: resolved against the clock
+    // when the nodes are read), --limit.
+    std::string history_version;
+    std::string history_action;
+    std::string history_since;
+    int history_limit = 50;
     std::vector<std::string> lint_args;  // reserved for lint options
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help

@@ -18,6 +18,7 @@
 #include "fleet/status.h"
 #include "fleet/summary.h"
 #include "fleet/trace.h"
+#include "fleet/history.h"
 #include "fleet/verify.h"
 #include "plan.h"
 #include "report.h"
@@ -445,6 +446,8 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
             return command_check(config, dir);
         case Command::Verify:
             return command_verify(config, dir);
+        case Command::History:
+            return command_history(config, dir);
         case Command::Lint:
             return command_trace(config, dir);
         default:

@@ -85,19 +85,46 @@ inline const Sql kSchemaObjects{
     "SELECT schema, kind, name, definition FROM shoal.schema_objects($1::text[])", 1};
 
 // No parameters. Each schema's latest event, where it is a failure: the version
-// that failed. → schema text, version text.
+// that failed and what record_failure() stored. → schema text, version text,
+// detail text.
 inline const Sql kLatestFailures{
-    "SELECT e.schema, e.version FROM (SELECT DISTINCT ON (schema) schema, version, action FROM "
-    "shoal.event"
+    "SELECT e.schema, e.version, e.detail FROM (SELECT DISTINCT ON (schema) schema, version, "
+    "action, detail FROM shoal.event"
     " ORDER BY schema, id DESC) e WHERE e.action OPERATOR(pg_catalog.=) 'fail'",
     0};
 // Points in time are ISO 8601 in UTC, whatever the session's DateStyle and
 // TimeZone: "2026-12-01T21:40:02.410Z".
-// No parameters. → the last event's finish (NULL when none).
-inline const Sql kLastEventAt{
-    "SELECT pg_catalog.to_char(pg_catalog.max(finished_at) AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM shoal.event",
+// No parameters. The last event: → its finish, the role that wrote it; no row
+// when there is none.
+inline const Sql kLastEvent{
+    "SELECT pg_catalog.to_char(finished_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), role FROM shoal.event "
+    "ORDER BY finished_at DESC, id DESC LIMIT 1",
     0};
+// history: shoal.event, newest first. $1 since timestamptz, $2 version text, $3
+// action text (as shown: a coordinator's mark is 'apply'), each NULL for no
+// filter; $4 versions text[] and $5 checksums text[]: the (version, checksum)
+// pairs whose mark is the coordinator's apply (history.h, CoordinatorMarks);
+// $6 the most rows, NULL for all. → id, schema, version, action as shown,
+// action as recorded, checksum, role, started_at and finished_at as ISO 8601
+// UTC text with microseconds, seconds between them (float8), detail.
+inline const Sql kHistory{
+    "SELECT id, schema, version, shown, action, checksum, role,"
+    " pg_catalog.to_char(pg_catalog.timezone('UTC', started_at),"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " pg_catalog.to_char(pg_catalog.timezone('UTC', finished_at),"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " pg_catalog.date_part('epoch', finished_at OPERATOR(pg_catalog.-) started_at), detail"
+    " FROM (SELECT e.*, CASE WHEN e.action OPERATOR(pg_catalog.=) 'mark' AND EXISTS (SELECT FROM"
+    " ROWS FROM (pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[])) m(version, checksum)"
+    " WHERE m.version OPERATOR(pg_catalog.=) e.version"
+    " AND m.checksum OPERATOR(pg_catalog.=) e.checksum) THEN 'apply' ELSE e.action END AS shown"
+    " FROM shoal.event e"
+    " WHERE ($1::timestamptz IS NULL OR e.finished_at OPERATOR(pg_catalog.>=) $1::timestamptz)"
+    " AND ($2::text IS NULL OR e.version OPERATOR(pg_catalog.=) $2::text)) h"
+    " WHERE $3::text IS NULL OR shown OPERATOR(pg_catalog.=) $3::text"
+    " ORDER BY finished_at DESC, id DESC LIMIT $6::bigint",
+    6};
 // No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
 // holds the lock, none otherwise.
 inline const Sql kRunLockHolder{
@@ -315,7 +342,8 @@ inline const std::vector<const Sql *> kEvery{
     &kSchemaFingerprints,
     &kSchemaObjects,
     &kLatestFailures,
-    &kLastEventAt,
+    &kLastEvent,
+    &kHistory,
     &kRunLockHolder,
     &kCreateExtension,
     &kUpdateExtension,

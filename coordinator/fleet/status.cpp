@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "report.h"
 #include "status_counts.h"
+#include "status_where.h"
 
 namespace shoal::fleet {
 
@@ -39,6 +40,9 @@ std::vector<std::string> skip_standbys(std::vector<Node> &nodes) {
 }
 
 namespace {
+
+// Pending groups a node's text shows; --json has every one.
+constexpr size_t kPendingLines = 5;
 
 // Prints why each node that is not usable is left out; true when none is.
 bool report_left_out(const std::vector<Node> &nodes) {
@@ -98,7 +102,7 @@ int only_standbys(const Config &config, const std::vector<std::string> &standbys
     return to_int(ExitCode::Usage);
 }
 
-int command_status(const Config &config, const MigrationDir &dir) {
+int command_status(const Config &config, const MigrationDir &dir, const SchemaPredicate &covers) {
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
@@ -111,10 +115,13 @@ int command_status(const Config &config, const MigrationDir &dir) {
                 std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     usable = usable_nodes(nodes);
+    // The one place a schema predicate narrows status: everything below (counts,
+    // pending versions, failures, unreadable stamps) is about these schemas.
+    for (Node *node : usable) narrow_schemas(node->state, covers);
     const Batch batch{
         // Each schema's latest event, where it is a failure: the version that failed.
         Query{queries::kLatestFailures.text},
-        Query{queries::kLastEventAt.text},
+        Query{queries::kLastEvent.text},
         Query{queries::kDigest.text},
         Query{queries::kRunLockHolder.text},
     };
@@ -135,15 +142,25 @@ int command_status(const Config &config, const MigrationDir &dir) {
             continue;
         }
         std::map<std::string, std::string> failures;  // schema → the version that failed
-        for (const auto &row : outcome.results.at(0).rows)
+        std::map<std::string, std::string> recorded;  // schema → what record_failure() stored
+        for (const auto &row : outcome.results.at(0).rows) {
             failures[row.at(0).value_or("")] = row.at(1).value_or("");
+            recorded[row.at(0).value_or("")] = row.at(2).value_or("");
+        }
         // plan.nodes[i] was planned from usable[i].
         const StatusCounts counts =
             count_status(dir, node.state, plan.nodes.at(i), plan.errors, failures);
         std::vector<SchemaError> problems;
         for (const SchemaError &problem : schema_errors_of(plan.errors))
             if (problem.node == node.state.node) problems.push_back(problem);
-        const std::string last_run = outcome.results.at(1).value(0, 0);
+        std::vector<SchemaError> failed;
+        for (const std::string &schema : counts.failed)
+            failed.push_back(recorded_failure(node.spec.display, schema, failures.at(schema),
+                                              recorded.at(schema)));
+        const std::vector<PendingGroup> pending = group_pending(plan.nodes.at(i));
+        const bool any_event = !outcome.results.at(1).empty();
+        const std::string last_run = any_event ? outcome.results.at(1).value(0, 0) : "";
+        const std::string last_role = any_event ? outcome.results.at(1).value(0, 1) : "";
         const std::string digest = outcome.results.at(2).value(0, 0);
         const std::string lock =
             outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
@@ -159,13 +176,22 @@ int command_status(const Config &config, const MigrationDir &dir) {
                               {"failed_schemas", counts.failed},
                               {"last_run", json_string_or_null(last_run)},
                               {"digest", json_string_or_null(digest)},
-                              {"lock_holder", json_string_or_null(lock)}});
+                              {"lock_holder", json_string_or_null(lock)},
+                              {"pending", json_pending(pending)},
+                              {"failures", json_schema_errors(failed)},
+                              {"grouped_failures", json_error_groups(group_errors(failed))},
+                              {"last_role", json_string_or_null(last_role)}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
         for (const std::string &problem : format_error_groups(problems))
             std::cout << "\n  problem: " << problem;
-        std::cout << "\n  last run: " << (last_run.empty() ? "never" : last_run)
+        for (const std::string &line : format_pending_lines(pending, kPendingLines))
+            std::cout << "\n  pending: " << line;
+        for (const std::string &line : format_error_groups(failed))
+            std::cout << "\n  failed: " << line;
+        std::cout << "\n  last run: "
+                  << (last_run.empty() ? "never" : last_run + " by " + printable(last_role))
                   << "\n  digest: " << (digest.empty() ? "none" : digest)
                   << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock) << "\n";
     }

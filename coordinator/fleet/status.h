@@ -10,6 +10,7 @@
 #include "fleet/node.h"
 #include "migration.h"
 #include "report.h"
+#include "status_where.h"
 
 namespace shoal::fleet {
 
@@ -47,7 +48,9 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 // reason (on stderr already) as its --json document; ExitCode::Usage.
 int only_standbys(const Config &config, const std::vector<std::string> &standbys);
 
-int command_status(const Config &config, const MigrationDir &dir);
+// `covers` narrows status to some schemas (--schemas); empty: every schema.
+int command_status(const Config &config, const MigrationDir &dir,
+                   const SchemaPredicate &covers = {});
 int command_check(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet

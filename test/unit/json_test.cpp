@@ -36,8 +36,8 @@ TEST(JsonDocs, EveryExampleParsesAsOneLineObject) {
         EXPECT_NO_THROW(EXPECT_TRUE(Json::parse(example).is_object()) << name) << name;
     }
     EXPECT_EQ(names, (std::vector<std::string>{"apply", "chain", "check", "digest", "dry-run",
-                                               "envelope", "lint", "lint-trace", "list", "new",
-                                               "status", "verify", "version"}));
+                                               "envelope", "history", "lint", "lint-trace", "list",
+                                               "new", "status", "verify", "version"}));
 }
 
 // The writer keeps the order keys were added in, which is the documented one.
