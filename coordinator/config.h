@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "targeting.h"
 #include "waves.h"
 
 namespace shoal {
@@ -25,6 +26,9 @@ enum class Command {
     List,
     Lint,
     Verify,
+    Mark,
+    Forget,
+    Baseline,
     Help,
     Version
 };
@@ -58,6 +62,9 @@ struct Config {
     WaveOptions waves;          // --canary N, --waves LIST (apply)
     FailureLimit max_failures;  // --max-failures, checked between waves; default 0
     std::vector<std::string> lint_args;  // reserved for lint options
+    Targeting target;                    // --schemas, --to, --nodes
+    std::string version;                 // mark, forget, baseline VERSION
+    std::string reference;               // baseline --reference SCHEMA
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help
 };

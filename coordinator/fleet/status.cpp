@@ -12,6 +12,7 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/queries.h"
+#include "fleet/repair.h"
 #include "fleet/summary.h"
 #include "plan.h"
 #include "report.h"
@@ -95,6 +96,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
                 std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     usable = usable_nodes(nodes);
+    if (!narrow_to_targets(usable, config.target)) return to_int(ExitCode::Usage);
     const Batch batch{
         // Each schema's latest event, where it is a failure: the version that failed.
         Query{queries::kLatestFailures.text},
