@@ -193,12 +193,12 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("force", "run before.sql and after.sql even when nothing is pending")
                 ("allow-drift", "report applied versions whose file changed as warnings, "
                                 "not errors")
-                ("canary", po::value<std::string>()->value_name("N|NAMES"),
-                 "first apply the pending chain to N schemas, spread over the nodes, or to "
-                 "the schemas named (sh0042,sh0107); stop there if any fails")
                 ("to", po::value<std::string>()->value_name("VERSION"),
                  "apply versions up to and including VERSION only; schemas past it are left "
                  "as they are")
+                ("canary", po::value<std::string>()->value_name("N|NAMES"),
+                 "first apply the pending chain to N schemas, spread over the nodes, or to "
+                 "the schemas named (sh0042,sh0107); stop there if any fails")
                 ("waves", po::value<std::string>()->value_name("LIST"),
                  "then the rest in waves, cumulative percentages of all schemas (1,10,50,100), "
                  "each wave finished before the next starts")

@@ -80,22 +80,22 @@ RepairPlan plan_mark(const MigrationDir &dir, const std::vector<NodeState> &node
 
 RepairPlan plan_forget(const MigrationDir &dir, const std::vector<NodeState> &nodes,
                        const std::string &version) {
-    return plan_each(nodes, [&](size_t n, const NodeState &node, const SchemaState &schema,
-                                RepairPlan &plan) {
-        const std::string where = node.node + ":" + schema.schema;
-        if (!has(schema, version)) {
-            if (in_chain(chain_for_schema(dir, schema.schema), version))
-                plan.unchanged.push_back(where);
-            return;
-        }
-        if (schema.applied.back().name != version)
-            return plan.refused.push_back(
-                {node.node, schema.schema, version,
-                 "only the latest version can be forgotten; newer versions follow it (forget "
-                 "those first, newest first)",
-                 ""});
-        plan.steps.push_back(RepairStep{n, schema.schema, {version}, {}});
-    });
+    return plan_each(
+        nodes, [&](size_t n, const NodeState &node, const SchemaState &schema, RepairPlan &plan) {
+            const std::string where = node.node + ":" + schema.schema;
+            if (!has(schema, version)) {
+                if (in_chain(chain_for_schema(dir, schema.schema), version))
+                    plan.unchanged.push_back(where);
+                return;
+            }
+            if (schema.applied.back().name != version)
+                return plan.refused.push_back(
+                    {node.node, schema.schema, version,
+                     "only the latest version can be forgotten; newer versions follow it (forget "
+                     "those first, newest first)",
+                     ""});
+            plan.steps.push_back(RepairStep{n, schema.schema, {version}, {}});
+        });
 }
 
 RepairPlan plan_baseline(const MigrationDir &dir, const std::vector<NodeState> &nodes,

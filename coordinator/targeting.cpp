@@ -56,8 +56,7 @@ std::optional<std::vector<SchemaPattern>> parse_schema_patterns(
                 error = "--schemas \"" + value + "\" has an empty item";
                 return std::nullopt;
             }
-            const std::string text =
-                std::regex_match(item, digits_only) ? continued + item : item;
+            const std::string text = std::regex_match(item, digits_only) ? continued + item : item;
             SchemaPattern pattern;
             pattern.text = text;
             std::smatch match;
@@ -73,10 +72,9 @@ std::optional<std::vector<SchemaPattern>> parse_schema_patterns(
                     return std::nullopt;
                 }
             }
-            continued = pattern.kind == SchemaPattern::Kind::Range ? pattern.prefix
-                        : std::regex_match(text, match, ends_in_digits)
-                            ? std::string(match[1])
-                            : std::string();
+            continued = pattern.kind == SchemaPattern::Kind::Range      ? pattern.prefix
+                        : std::regex_match(text, match, ends_in_digits) ? std::string(match[1])
+                                                                        : std::string();
             patterns.push_back(std::move(pattern));
         }
     }

@@ -23,8 +23,8 @@ namespace shoal {
 struct SchemaPattern {
     enum class Kind { Exact, Glob, Range };
     Kind kind = Kind::Exact;
-    std::string text;    // as it applies: the prefix a continuation took included
-    std::string prefix;  // Range: what precedes the number
+    std::string text;         // as it applies: the prefix a continuation took included
+    std::string prefix;       // Range: what precedes the number
     std::string first, last;  // Range: the bounds as written (first's width is the width)
 };
 

@@ -42,9 +42,9 @@ namespace {
 
 // What a repair did (or, with --dry-run, would do), for the report.
 struct RepairResult {
-    std::vector<std::string> changed;    // "node:schema"
-    std::vector<std::string> unchanged;  // already as asked
-    std::vector<std::string> differing;  // baseline: structure differs from the reference
+    std::vector<std::string> changed;     // "node:schema"
+    std::vector<std::string> unchanged;   // already as asked
+    std::vector<std::string> differing;   // baseline: structure differs from the reference
     std::vector<SchemaError> left_alone;  // baseline: stamps that contradict the directory
     std::vector<SchemaError> errors;
     std::vector<std::string> lost;  // nodes whose connection broke while recording
@@ -92,7 +92,8 @@ bool Repair::compare_with_reference(RepairPlan &plan, size_t reference_node) {
     for (size_t i = 0; i < usable_.size(); ++i) {
         if (outcomes[i].error) {
             std::cerr << "shoal: " << usable_[i]->spec.display
-                      << ": reading fingerprints failed: " << outcomes[i].error->to_string() << "\n";
+                      << ": reading fingerprints failed: " << outcomes[i].error->to_string()
+                      << "\n";
             return false;
         }
         for (const auto &row : outcomes[i].results.at(0).rows)
@@ -114,7 +115,7 @@ void Repair::record(const std::vector<RepairStep> &steps) {
     std::vector<std::deque<const RepairStep *>> queues(usable_.size());
     for (const RepairStep &step : steps) queues[step.node].push_back(&step);
     const bool forget = config_.command == Command::Forget;
-    for (;;) {
+    while (!interrupted()) {
         std::vector<Node *> nodes;
         std::vector<const RepairStep *> taken;
         std::vector<Batch> batches;
@@ -124,15 +125,15 @@ void Repair::record(const std::vector<RepairStep> &steps) {
             queues[i].pop_front();
             Batch batch;
             for (size_t v = 0; v < step.versions.size(); ++v)
-                batch.push_back(forget ? Query{queries::kMigForget.text,
-                                               {step.schema, step.versions[v]}}
-                                       : Query{queries::kMigMark.text,
-                                               {step.schema, step.versions[v], step.checksums[v]}});
+                batch.push_back(
+                    forget ? Query{queries::kMigForget.text, {step.schema, step.versions[v]}}
+                           : Query{queries::kMigMark.text,
+                                   {step.schema, step.versions[v], step.checksums[v]}});
             nodes.push_back(usable_[i]);
             taken.push_back(&step);
             batches.push_back(std::move(batch));
         }
-        if (nodes.empty() || interrupted()) break;
+        if (nodes.empty()) break;
         const auto outcomes = exchange(controls(nodes), std::move(batches));
         for (size_t i = 0; i < nodes.size(); ++i) {
             const RepairStep &step = *taken[i];
@@ -159,12 +160,12 @@ void Repair::record(const std::vector<RepairStep> &steps) {
 
 int Repair::report(const std::string &version) {
     const std::string command = command_name(config_.command);
-    const ExitCode code = !result_.lost.empty() || !complete_ || result_.not_done
-                              ? ExitCode::Unreachable
-                          : !result_.errors.empty() || !result_.left_alone.empty()
-                              ? ExitCode::MigrationFailed
-                          : !result_.differing.empty() ? ExitCode::NotUpToDate
-                                                       : ExitCode::Ok;
+    const ExitCode code =
+        interrupted()                                             ? ExitCode::Interrupted
+        : !result_.lost.empty() || !complete_ || result_.not_done ? ExitCode::Unreachable
+        : !result_.errors.empty() || !result_.left_alone.empty()  ? ExitCode::MigrationFailed
+        : !result_.differing.empty()                              ? ExitCode::NotUpToDate
+                                                                  : ExitCode::Ok;
     if (config_.json) {
         std::cout << json_text({{"command", command},
                                 {"version", version},
@@ -200,8 +201,8 @@ int Repair::report(const std::string &version) {
         std::cout << "  unchanged (already as asked): " << count(result_.unchanged.size())
                   << list(result_.unchanged) << "\n";
     if (!result_.differing.empty())
-        std::cout << "  left alone, structure differs from " << printable(config_.reference)
-                  << ": " << count(result_.differing.size()) << list(result_.differing) << "\n";
+        std::cout << "  left alone, structure differs from " << printable(config_.reference) << ": "
+                  << count(result_.differing.size()) << list(result_.differing) << "\n";
     for (const std::string &line : group_errors(result_.left_alone))
         std::cout << "  left alone: " << line << "\n";
     for (const std::string &line : group_errors(result_.errors))
@@ -276,8 +277,8 @@ int Repair::run() {
         }
         if (!has_exactly_up_to(dir_, *reference, *version)) {
             std::cerr << "shoal: --reference " << printable(config_.reference) << " on "
-                      << all[reference_node].node
-                      << " must have exactly the versions up to " << name
+                      << all[reference_node].node << " must have exactly the versions up to "
+                      << name
                       << " applied, to stand for them; bring it there first (shoal apply "
                          "--nodes N --schemas SCHEMA --to VERSION); nothing ran\n";
             return finish(to_int(ExitCode::Usage));
@@ -291,9 +292,8 @@ int Repair::run() {
     } else {
         plan = forget ? plan_forget(dir_, states, name) : plan_mark(dir_, states, *version);
         if (forget && !version && plan.steps.empty() && plan.refused.empty()) {
-            std::cerr << "shoal: forget: " << printable(name)
-                      << " is neither a version in " << dir_.path
-                      << " nor applied in any targeted schema; nothing ran\n";
+            std::cerr << "shoal: forget: " << printable(name) << " is neither a version in "
+                      << dir_.path << " nor applied in any targeted schema; nothing ran\n";
             return finish(to_int(ExitCode::Usage));
         }
         if (!plan.refused.empty()) {
@@ -316,14 +316,14 @@ int Repair::run() {
     std::vector<Node *> stale;
     for (Node *node : usable_)
         if (node->usable && result_.changed_on.count(node)) stale.push_back(node);
-    const auto outcomes = exchange(controls(stale), std::vector<Batch>(stale.size(),
-                                                    Batch{Query{queries::kDigestAfterRepair.text}}));
+    const auto outcomes =
+        exchange(controls(stale),
+                 std::vector<Batch>(stale.size(), Batch{Query{queries::kDigestAfterRepair.text}}));
     for (size_t i = 0; i < stale.size(); ++i)
         if (outcomes[i].error)
-            result_.errors.push_back({stale[i]->spec.display, "", "",
-                                      "marking the digest after-repair failed: " +
-                                          outcomes[i].error->message,
-                                      ""});
+            result_.errors.push_back(
+                {stale[i]->spec.display, "", "",
+                 "marking the digest after-repair failed: " + outcomes[i].error->message, ""});
     return finish(report(name));
 }
 

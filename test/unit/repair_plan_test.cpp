@@ -3,8 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "memory_files.h"
-#include "migration_dir.h"
+#include "versions_dir.h"
 
 namespace shoal {
 namespace {
@@ -16,16 +15,7 @@ const char *const P = "20240101500000.p.public";
 
 class RepairPlanTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        test::MemoryFiles files;
-        for (const char *name : {A, B, C, P}) {
-            files.files[std::string("mig/") + name + ".up.sql"] = std::string("SELECT 1;\n");
-            files.files[std::string("mig/") + name + ".dn.sql"] = "SELECT 0;\n";
-        }
-        LoadResult loaded = load_migration_dir("mig", files);
-        ASSERT_TRUE(loaded.ok());
-        dir = loaded.dir;
-    }
+    void SetUp() override { dir = test::versions_dir({A, B, C, P}); }
     const Version &v(const char *name) { return *find_version(dir, name); }
     SchemaState at(const std::string &schema, std::vector<const char *> versions) {
         SchemaState state{schema, {}};
@@ -69,8 +59,8 @@ TEST_F(RepairPlanTest, ForgetOnlyTheLatest) {
 }
 
 TEST_F(RepairPlanTest, ForgetTakesAVersionNoLongerOnDisk) {
-    const RepairPlan plan =
-        plan_forget(dir, {{"n1", {at("sh1", {A, "20240104000000.gone.sh"})}}}, "20240104000000.gone.sh");
+    const RepairPlan plan = plan_forget(dir, {{"n1", {at("sh1", {A, "20240104000000.gone.sh"})}}},
+                                        "20240104000000.gone.sh");
     EXPECT_EQ(schemas(plan), (std::vector<std::string>{"sh1"}));
 }
 

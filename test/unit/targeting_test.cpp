@@ -4,8 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "memory_files.h"
-#include "migration_dir.h"
+#include "versions_dir.h"
 
 namespace shoal {
 namespace {
@@ -129,16 +128,7 @@ TEST(Canary, ANumberOrSchemaNames) {
 
 class ToTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        test::MemoryFiles files;
-        for (const char *name : {A, B, C}) {
-            files.files[std::string("mig/") + name + ".up.sql"] = "SELECT 1;\n";
-            files.files[std::string("mig/") + name + ".dn.sql"] = "SELECT 0;\n";
-        }
-        LoadResult loaded = load_migration_dir("mig", files);
-        ASSERT_TRUE(loaded.ok());
-        dir = loaded.dir;
-    }
+    void SetUp() override { dir = test::versions_dir({A, B, C}); }
     static constexpr const char *A = "20240101000000.a.sh";
     static constexpr const char *B = "20240102000000.b.sh";
     static constexpr const char *C = "20240103000000.c.sh";
