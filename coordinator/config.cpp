@@ -659,6 +659,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     if (vm.count("canary") && !parse_canary(vm["canary"].as<std::string>(), config.waves, error))
         errors.push_back(error);
     if (vm.count("to")) config.target.to = vm["to"].as<std::string>();
+    if (vm.count("to") && config.command != Command::Apply)
+        errors.push_back("--to is apply's: undo takes one VERSION");
     if (vm.count("schemas")) {
         auto patterns = parse_schema_patterns(vm["schemas"].as<std::vector<std::string>>(), error);
         if (patterns)

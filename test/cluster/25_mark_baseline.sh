@@ -42,7 +42,9 @@ run_shoal rep "$BASIC" forget $V3 --schemas 'zz*'
 is "$RC" 2 "forget: a pattern matching nothing is a usage error"
 run_shoal rep "$BASIC" forget $V2 --schemas sh0000-0002
 is "$RC" 3 "forget of a version that is not the latest is refused"
-like "$OUT" "only the latest version can be forgotten.* 3 schemas: .*sh0000.*sh0001.*sh0002" "grouped, naming the schemas"
+refused=$(grep "only the latest version can be forgotten" <<<"$OUT")
+ok "$(grep -q " 3 schemas: " <<<"$refused" && grep -q ":sh0000" <<<"$refused" && grep -q ":sh0001" <<<"$refused" &&
+  grep -q ":sh0002" <<<"$refused"; echo $?)" "grouped in one line naming the 3 schemas"
 like "$OUT" "nothing changed" "and nothing changed"
 hold_run_lock rep
 run_shoal rep "$BASIC" forget $V3 --schemas sh0000
@@ -78,8 +80,9 @@ OUT=$("$SHOAL" mark $V3 --json --migdir "$BASIC" --hosts "$(hosts rep)" --user p
 is "$?" 0 "mark exits 0"
 is "$(python3 "$CLUSTER_ROOT/test/cluster/json_shape.py" "$CLUSTER_ROOT/docs/json.md" repair <<<"$OUT" 2>&1)" "" \
   "--json is one document of the documented shape"
-is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["changed"], d["changed_where"], d["unchanged"])' <<<"$OUT")" \
-  "2 ['127.0.0.1:${PORT[node1]}:sh0000', '127.0.0.1:${PORT[node2]}:sh0001'] 7" "--json: what changed and what was already so"
+is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["changed"], sorted(d["changed_where"]), d["unchanged"])' <<<"$OUT")" \
+  "2 $(python3 -c 'import sys; print(sorted(sys.argv[1:]))' "127.0.0.1:${PORT[node1]}:sh0000" "127.0.0.1:${PORT[node2]}:sh0001") 7" \
+  "--json: what changed and what was already so"
 is "$(stamps rep)" "$before" "every stamp is back at head"
 is "$(sum_all rep "SELECT count(*) FROM shoal.event WHERE action = 'mark' AND role = 'postgres'")" 2 "mark events with the role"
 run_shoal rep "$BASIC" apply
@@ -113,7 +116,9 @@ is "$RC" 4 "baseline while another run holds the lock: exit 4"
 release_run_lock rep
 run_shoal rep "$BASIC" baseline $V3 --reference sh0000 --dry-run
 is "$RC" 6 "the dry run exits as the run would: some schemas differ"
-like "$OUT" "2 schemas would be recorded up to it: .*sh0100.*sh0101" "it names what it would record"
+recorded=$(grep "2 schemas would be recorded up to it: " <<<"$OUT")
+ok "$(grep -q ":${PORT[node1]}:sh0100" <<<"$recorded" && grep -q ":${PORT[node2]}:sh0101" <<<"$recorded"; echo $?)" \
+  "it names what it would record"
 is "$(stamp_of node1 rep sh0100)" "" "and records nothing"
 run_shoal rep "$BASIC" baseline $V3 --reference sh0000
 is "$RC" 6 "baseline exits 6 when some schemas differ from the reference"

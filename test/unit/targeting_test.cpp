@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config.h"
 #include "versions_dir.h"
 
 namespace shoal {
@@ -124,6 +125,51 @@ TEST(Canary, ANumberOrSchemaNames) {
     WaveOptions bad;
     EXPECT_FALSE(parse_canary("0", bad, error));
     EXPECT_FALSE(parse_canary("sh0042,", bad, error));
+}
+
+// The options as parse_config reads them.
+ConfigResult parse(const std::vector<std::string> &args) { return parse_config(args, {}, {}); }
+
+TEST(TargetingOptions, NodesNarrowTheFleetAndSayWhetherToASubset) {
+    ConfigResult some = parse({"apply", "--migdir", "m", "--hosts", "a,b,c", "--nodes", "c,1"});
+    ASSERT_TRUE(some.ok()) << some.errors[0];
+    ASSERT_EQ(some.config.nodes.size(), 2u);
+    EXPECT_EQ(some.config.nodes[0].display, "a");
+    EXPECT_EQ(some.config.nodes[1].display, "c");
+    EXPECT_TRUE(some.config.target.node_subset);
+    ConfigResult all = parse({"status", "--migdir", "m", "--hosts", "a,b", "--nodes", "a,b"});
+    ASSERT_TRUE(all.ok()) << all.errors[0];
+    EXPECT_FALSE(all.config.target.node_subset);
+    ConfigResult unknown = parse({"check", "--migdir", "m", "--hosts", "a,b", "--nodes", "x"});
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_NE(unknown.errors[0].find("1 a, 2 b"), std::string::npos) << unknown.errors[0];
+}
+
+TEST(TargetingOptions, SchemasToAndNamedCanaries) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--schemas", "sh00*", "--schemas",
+                            "sh0100-0199", "--to", "v1", "--canary", "sh0001,sh0002"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.target.schemas.size(), 2u);
+    EXPECT_EQ(r.config.target.to, "v1");
+    EXPECT_EQ(r.config.waves.canary_schemas, (std::vector<std::string>{"sh0001", "sh0002"}));
+    EXPECT_FALSE(parse({"apply", "--migdir", "m", "--schemas", "sh9-1"}).ok());
+    EXPECT_FALSE(parse({"check", "--migdir", "m", "--schemas", "sh*"}).ok());
+    EXPECT_FALSE(parse({"undo", "v1", "--migdir", "m", "--to", "v2"}).ok());
+    EXPECT_FALSE(parse({"--migdir", "m", "--undo", "v1", "--to", "v2"}).ok());
+}
+
+TEST(TargetingOptions, RepairsNeedAVersionAndBaselineAReference) {
+    ConfigResult mark = parse({"mark", "v1", "--migdir", "m", "--dry-run", "--schemas", "sh1"});
+    ASSERT_TRUE(mark.ok()) << mark.errors[0];
+    EXPECT_EQ(mark.config.command, Command::Mark);
+    EXPECT_EQ(mark.config.version, "v1");
+    EXPECT_TRUE(mark.config.dry);
+    EXPECT_FALSE(parse({"forget", "--migdir", "m"}).ok());
+    EXPECT_FALSE(parse({"baseline", "v1", "--migdir", "m"}).ok());
+    ConfigResult baseline = parse({"baseline", "v1", "--migdir", "m", "--reference", "sh0000"});
+    ASSERT_TRUE(baseline.ok()) << baseline.errors[0];
+    EXPECT_EQ(baseline.config.reference, "sh0000");
+    EXPECT_FALSE(parse({"mark", "v1", "--migdir", "m", "--reference", "sh0000"}).ok());
 }
 
 class ToTest : public ::testing::Test {
