@@ -64,6 +64,26 @@ const std::vector<CommandDoc> &command_docs() {
          "pause, resume, cancel), newest first: time (UTC), node, schema, version, action,\n"
          "role, detail. A version shoal runs outside a transaction (CREATE INDEX\n"
          "CONCURRENTLY) is recorded as a mark and shown as the apply it was."},
+        {Command::Mark, "mark", "shoal mark VERSION [options]",
+         "record VERSION as applied without running it (repair)",
+         "Records VERSION as applied, without running it, in every targeted schema whose\n"
+         "next version it is (shoal.mig_mark(), one transaction per schema): for a version\n"
+         "applied by hand. Schemas that have it already are left as they are; nothing\n"
+         "changes when a targeted schema lacks an earlier version. Takes the run lock."},
+        {Command::Forget, "forget", "shoal forget VERSION [options]",
+         "drop VERSION from the stamps where it is the latest, running nothing (repair)",
+         "Drops VERSION from the stamp of every targeted schema whose latest version it is,\n"
+         "without running its .dn.sql (shoal.mig_forget()): for a version whose objects are\n"
+         "gone. Schemas that never had it are left alone; nothing changes when a targeted\n"
+         "schema has newer versions after it. Takes the run lock."},
+        {Command::Baseline, "baseline", "shoal baseline VERSION --reference SCHEMA [options]",
+         "adopt schemas built another way: record versions up to VERSION as applied",
+         "Adopts schemas built some other way (restored from a dump, made by an ORM): in\n"
+         "every targeted schema behind VERSION whose structure equals the reference\n"
+         "schema's (verify's fingerprint), records each version up to VERSION it lacks as\n"
+         "applied, without running it (one transaction per schema). The reference must\n"
+         "have exactly the versions up to VERSION. Schemas that differ are listed and left\n"
+         "alone. Takes the run lock."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -91,9 +111,13 @@ const CommandDoc &doc_of(Command command) {
                          [&](const CommandDoc &d) { return d.command == command; });
 }
 
+bool is_repair(Command c) {
+    return c == Command::Mark || c == Command::Forget || c == Command::Baseline;
+}
+
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
-           c == Command::Check || c == Command::Verify || c == Command::History;
+           c == Command::Check || c == Command::Verify || c == Command::History || is_repair(c);
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -196,9 +220,12 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("force", "run before.sql and after.sql even when nothing is pending")
                 ("allow-drift", "report applied versions whose file changed as warnings, "
                                 "not errors")
-                ("canary", po::value<int>()->value_name("N"),
-                 "first apply the pending chain to N schemas, spread over the nodes; stop "
-                 "there if any fails")
+                ("to", po::value<std::string>()->value_name("VERSION"),
+                 "apply versions up to and including VERSION only; schemas past it are left "
+                 "as they are")
+                ("canary", po::value<std::string>()->value_name("N|NAMES"),
+                 "first apply the pending chain to N schemas, spread over the nodes, or to "
+                 "the schemas named (sh0042,sh0107); stop there if any fails")
                 ("waves", po::value<std::string>()->value_name("LIST"),
                  "then the rest in waves, cumulative percentages of all schemas (1,10,50,100), "
                  "each wave finished before the next starts")
@@ -217,6 +244,28 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
             ("check", "write nothing; exit 6 when chain.txt is not what `shoal chain` would "
                       "write (for CI)");
         all.add(chain);
+    }
+    if (online) {
+        po::options_description targeting("Targeting (a run narrowed by any of them stores no digest)");
+        targeting.add_options()
+            ("nodes", po::value<std::string>()->value_name("LIST"),
+             "only these nodes of --hosts: display names or 1-based positions, comma separated");
+        if (pg_mig_style || command != Command::Check)
+            targeting.add_options()
+                ("schemas", po::value<std::vector<std::string>>()->composing()->value_name("PATTERN"),
+                 "only the schemas matching PATTERN (repeatable; comma separated items): a name, "
+                 "a glob (sh00*, sh00?2), or a range sh0000-0099 (as the summary prints them; "
+                 "sh0001-0003,0008 reads back); matching no schema is an error (exit 2)");
+        if (command == Command::Baseline)
+            targeting.add_options()
+                ("reference", po::value<std::string>()->value_name("SCHEMA"),
+                 "the schema whose structure the adopted schemas must have; it has exactly the "
+                 "versions up to VERSION (the first node in --hosts that has it)");
+        if (is_repair(command))
+            targeting.add_options()
+                ("dry-run", "print what would be recorded or dropped where; change nothing, "
+                            "take no lock");
+        all.add(targeting);
     }
     if (with_hidden) {
         // pg-mig's spellings, so existing deploy scripts keep working.
@@ -731,6 +780,16 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             if (target.empty()) errors.push_back("undo needs the VERSION to undo");
             config.undo_version = target;
             break;
+        case Command::Mark:
+        case Command::Forget:
+        case Command::Baseline:
+            if (target.empty())
+                errors.push_back(command_name(config.command) + " needs the VERSION");
+            config.version = target;
+            if (config.command == Command::Baseline && !vm.count("reference"))
+                errors.push_back("baseline needs --reference SCHEMA, the schema to compare with");
+            if (vm.count("reference")) config.reference = vm["reference"].as<std::string>();
+            break;
         case Command::New:
             if (target.empty()) errors.push_back("new needs NAME@PREFIX");
             config.new_name = target;
@@ -804,12 +863,19 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.synchronous_commit = vm.count("synchronous-commit") > 0;
     config.yes = vm.count("yes") > 0;
     config.chain_check = vm.count("check") > 0;
-    if (vm.count("canary")) {
-        config.waves.canary = vm["canary"].as<int>();
-        if (config.waves.canary < 1)
-            errors.push_back("--canary must be a positive number of schemas");
-    }
     std::string error;
+    if (vm.count("canary") && !parse_canary(vm["canary"].as<std::string>(), config.waves, error))
+        errors.push_back(error);
+    if (vm.count("to")) config.target.to = vm["to"].as<std::string>();
+    if (vm.count("to") && config.command != Command::Apply)
+        errors.push_back("--to is apply's: undo takes one VERSION");
+    if (vm.count("schemas")) {
+        auto patterns = parse_schema_patterns(vm["schemas"].as<std::vector<std::string>>(), error);
+        if (patterns)
+            config.target.schemas = std::move(*patterns);
+        else
+            errors.push_back(error);
+    }
     if (vm.count("waves")) {
         config.waves.percents = parse_wave_percents(vm["waves"].as<std::string>(), error);
         if (config.waves.percents.empty()) errors.push_back(error);
@@ -825,6 +891,16 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     if (config.command == Command::History) parse_history_options(vm, config, errors);
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, from_shoal_hosts, errors);
+    if (vm.count("nodes") && !config.nodes.empty()) {
+        std::vector<std::string> displays;
+        for (const NodeSpec &node : config.nodes) displays.push_back(node.display);
+        std::vector<NodeSpec> chosen;
+        for (size_t i : select_nodes(displays, vm["nodes"].as<std::string>(), error))
+            chosen.push_back(config.nodes[i]);
+        if (chosen.empty()) errors.push_back(error);
+        config.target.node_subset = chosen.size() < config.nodes.size();
+        config.nodes = std::move(chosen);
+    }
     bool needs_dir = config.command != Command::Help && config.command != Command::Version;
     if (needs_dir && config.migdir.empty()) {
         errors.push_back(

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "targeting.h"
 #include "waves.h"
 
 namespace shoal {
@@ -26,6 +27,9 @@ enum class Command {
     Lint,
     Verify,
     History,
+    Mark,
+    Forget,
+    Baseline,
     Help,
     Version
 };
@@ -67,6 +71,9 @@ struct Config {
     std::string history_since;
     int history_limit = 50;
     std::vector<std::string> lint_args;  // reserved for lint options
+    Targeting target;                    // --schemas, --to, --nodes
+    std::string version;                 // mark, forget, baseline VERSION
+    std::string reference;               // baseline --reference SCHEMA
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help
 };

@@ -34,8 +34,8 @@ const std::vector<CodeDoc> &code_docs() {
          "a node could not be reached, could not be read, or dropped out (its steps unconfirmed): "
          "partial run"},
         {ExitCode::NotUpToDate,
-         "check: the database digest is behind the code; verify: schemas differ; chain --check: "
-         "chain.txt is stale"},
+         "check: the database digest is behind the code; verify: schemas differ; baseline: "
+         "schemas differ from the reference (left alone); chain --check: chain.txt is stale"},
         {ExitCode::ExtensionMissing,
          "the extension is missing or too old on a node; the message gives the SQL to fix it"},
         {ExitCode::Cancelled,

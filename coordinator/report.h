@@ -26,7 +26,8 @@ enum class ExitCode : int {
     BadMigrations = 3,  // directory or plan problems: nothing ran
     LockHeld = 4,       // another shoal run holds the run lock
     Unreachable = 5,    // a node could not be reached or read, or dropped out: partial run
-    NotUpToDate = 6,    // check: the database digest is behind the code; verify: schemas differ
+    NotUpToDate =
+        6,  // check: the database digest is behind the code; verify, baseline: schemas differ
     ExtensionMissing = 7,  // the extension is missing or too old on a node: nothing ran
     Cancelled = 8,  // shoal.cancel() on a node: in-flight versions finished, nothing new started
     Refused = 9,    // a node refused the connection: authentication, or no such database

@@ -36,14 +36,6 @@ std::string version_list(const std::vector<std::string> &versions) {
 
 }  // namespace
 
-void narrow_schemas(NodeState &state, const SchemaPredicate &covers) {
-    if (!covers) return;
-    state.schemas.erase(
-        std::remove_if(state.schemas.begin(), state.schemas.end(),
-                       [&](const SchemaState &schema) { return !covers(schema.schema); }),
-        state.schemas.end());
-}
-
 std::vector<PendingGroup> group_pending(const NodePlan &plan) {
     std::map<std::vector<std::string>, std::vector<std::string>> by_versions;
     for (const SchemaPlan &schema : plan.schemas) {

@@ -18,9 +18,6 @@ namespace shoal {
 // Which schemas a command covers (--schemas); an empty function covers all.
 using SchemaPredicate = std::function<bool(const std::string &schema)>;
 
-// `state` without the schemas `covers` leaves out (all of them kept when it is empty).
-void narrow_schemas(NodeState &state, const SchemaPredicate &covers);
-
 // Schemas of one node that lack exactly the same versions.
 struct PendingGroup {
     std::vector<std::string> versions;  // in the order apply would run them

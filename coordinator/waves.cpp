@@ -62,11 +62,20 @@ Waves plan_waves(const Plan &plan, const WaveOptions &options) {
         for (size_t n = 0; n < plan.nodes.size(); ++n)
             if (r < plan.nodes[n].schemas.size()) order.emplace_back(n, r);
     const size_t total = order.size();
+    // Named canaries go first, in the same round-robin order.
+    const auto named = std::stable_partition(order.begin(), order.end(), [&](const auto &at) {
+        const std::string &schema = plan.nodes[at.first].schemas[at.second].schema;
+        return std::find(options.canary_schemas.begin(), options.canary_schemas.end(), schema) !=
+               options.canary_schemas.end();
+    });
 
     // Wave boundaries as positions in `order`, each with its label.
     std::vector<std::pair<size_t, std::string>> ends;
-    if (options.canary > 0) {
-        ends.emplace_back(std::min<size_t>(options.canary, total), "canary");
+    if (options.canary > 0 || !options.canary_schemas.empty()) {
+        const size_t size = options.canary_schemas.empty()
+                                ? std::min<size_t>(options.canary, total)
+                                : static_cast<size_t>(named - order.begin());
+        ends.emplace_back(size, "canary");
         waves.has_canary = true;
     }
     for (size_t k = 0; k < options.percents.size(); ++k) {

@@ -34,6 +34,7 @@ bool exceeds(const FailureLimit &limit, size_t failed, size_t ran);
 struct WaveOptions {
     int canary = 0;             // schemas in wave 0; 0: no canary
     std::vector<int> percents;  // cumulative percentages of all schemas; empty: one wave
+    std::vector<std::string> canary_schemas;  // --canary NAMES: wave 0 is exactly these
 };
 
 struct Waves {
@@ -46,7 +47,8 @@ struct Waves {
 };
 
 // Splits the schemas of `plan` into waves: the canary first (`canary` schemas,
-// round-robin over the nodes), then each percentage's share of all schemas,
+// round-robin over the nodes, or those named in `canary_schemas`, on every node
+// that has them), then each percentage's share of all schemas,
 // cumulatively (10% then 50% means the next 40%). Waves that would be empty are
 // left out. Without options, everything is one wave.
 Waves plan_waves(const Plan &plan, const WaveOptions &options);

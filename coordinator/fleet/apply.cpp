@@ -15,6 +15,7 @@
 #include "fleet/driver.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/repair.h"
 #include "fleet/status.h"
 #include "fleet/summary.h"
 #include "fleet/trace.h"
@@ -22,6 +23,7 @@
 #include "fleet/verify.h"
 #include "plan.h"
 #include "report.h"
+#include "targeting.h"
 
 namespace shoal::fleet {
 
@@ -76,15 +78,23 @@ void add(DriveResult &total, DriveResult round) {
 class Migrate {
   public:
     Migrate(const Config &config, const MigrationDir &dir)
-        : config_(config), dir_(dir), up_(config.command != Command::Undo), progress_(config.json) {
+        : config_(config),
+          dir_(dir),
+          up_(config.command != Command::Undo),
+          covers_everything_(covers_everything(config.target, dir)),
+          progress_(config.json) {
         summary_.command = up_ ? "apply" : "undo";
     }
 
     int run();
 
   private:
-    // Plans for the usable nodes; planned_[i] is the node of plan.nodes[i].
+    // Plans for the usable nodes' targeted schemas, up to --to; planned_[i]
+    // is the node of plan.nodes[i].
     Plan make_plan();
+    // --schemas items and named canaries that match no schema, --to's schemas
+    // already past it: said on stderr; false when the run must not start.
+    bool check_targets();
     void report_node_problems();
     bool report_plan_problems(const Plan &plan) const;
     // Records a round's failures in the summary; with `leave_run`, the nodes
@@ -113,6 +123,10 @@ class Migrate {
     const Config &config_;
     const MigrationDir &dir_;
     const bool up_;
+    // No --schemas, --nodes or --to short of the head: only such a run stores
+    // the digest and the rerun fingerprint (targeting.h).
+    const bool covers_everything_;
+    const Version *to_ = nullptr;  // --to
     Progress progress_;
     std::vector<Node> nodes_;
     std::vector<Node *> planned_;
@@ -126,9 +140,29 @@ class Migrate {
 
 Plan Migrate::make_plan() {
     planned_ = usable_nodes(nodes_);
-    const auto states = states_of(planned_);
-    if (up_) return plan_apply(dir_, states, PlanOptions{!config_.allow_drift});
-    return plan_undo(dir_, states, config_.undo_version);
+    const auto states = targeted_states(states_of(planned_), config_.target.schemas);
+    if (!up_) return plan_undo(dir_, states, config_.undo_version);
+    Plan plan = plan_apply(dir_, states, PlanOptions{!config_.allow_drift});
+    if (to_) cut_plan(plan, *to_);
+    return plan;
+}
+
+bool Migrate::check_targets() {
+    const auto states = targeted_states(states_of(usable_nodes(nodes_)), config_.target.schemas);
+    if (!all_patterns_match(config_.target, states)) return false;
+    const auto unknown = unknown_schemas(config_.waves.canary_schemas, states);
+    for (const std::string &name : unknown)
+        std::cerr << "shoal: --canary: " << printable(name)
+                  << " is no targeted schema on any node; nothing ran\n";
+    if (!unknown.empty()) return false;
+    if (to_) {
+        const auto past = past_version(states, *to_);
+        if (!past.empty())
+            std::cerr << "shoal: --to " << to_->name << ": " << past.size()
+                      << " schema(s) already past it, left as they are: "
+                      << join(collapse(past), ", ") << "\n";
+    }
+    return true;
 }
 
 // Prints, once per node, why a node stopped being usable.
@@ -243,6 +277,14 @@ bool Migrate::all_usable() const {
 }
 
 int Migrate::run() {
+    if (!config_.target.to.empty()) {
+        std::string error;
+        to_ = resolve_version(dir_, config_.target.to, "--to", error);
+        if (!to_) {
+            std::cerr << "shoal: " << error << "; nothing ran\n";
+            return to_int(ExitCode::Usage);
+        }
+    }
     nodes_ = connect_nodes(config_.nodes);
     summary_.standbys = skip_standbys(nodes_);
     if (nodes_.empty())
@@ -290,6 +332,7 @@ int Migrate::run() {
         return finish(stopped(ExitCode::Unreachable));
     }
     note_unreadable();
+    if (!check_targets()) return finish(to_int(ExitCode::Usage));
     // Setup rounds are short; an interrupt during them ends the run before
     // anything is changed.
     if (interrupted()) return finish_summary();
@@ -323,7 +366,7 @@ int Migrate::run() {
     if (!scripts.run) {
         // Keep pg-mig's invariant: a fleet with nothing to do carries the
         // digest; not when a stamp could not be read: that schema may lack anything.
-        if (up_ && unreadable_.empty()) {
+        if (up_ && unreadable_.empty() && covers_everything_) {
             const auto failed = set_digests(nodes, digest, "storing the digest");
             record(failed, false);
             if (failed.empty()) summary_.digest = digest;
@@ -404,7 +447,9 @@ int Migrate::run() {
                        summary_.script_errors.empty() && summary_.run_errors.empty() &&
                        unreadable_.empty() && summary_.drive.not_done == 0 && !interrupted() &&
                        all_usable();
-    if (clean) {
+    // A narrowed run ran before.sql and after.sql for part of the fleet only:
+    // the next full run runs them again.
+    if (clean && covers_everything_) {
         // Read after after.sql, as pg-mig does: it may have changed the schemas.
         // A node left with an empty fingerprint (its schemas could not be read,
         // or the write failed) reruns before.sql and after.sql next time: safe,
@@ -450,6 +495,10 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
             return command_history(config, dir);
         case Command::Lint:
             return command_trace(config, dir);
+        case Command::Mark:
+        case Command::Forget:
+        case Command::Baseline:
+            return command_repair(config, dir);
         default:
             std::cerr << "shoal: not an online command\n";
             return to_int(ExitCode::Usage);

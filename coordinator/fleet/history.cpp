@@ -13,6 +13,7 @@
 #include "fleet/queries.h"
 #include "fleet/status.h"
 #include "../history.h"  // the core's: a bare "history.h" finds fleet/history.h beside this file
+#include "targeting.h"
 
 namespace shoal::fleet {
 
@@ -41,7 +42,10 @@ HistoryEvent event_of(const std::string &node, const std::vector<std::optional<s
 
 }  // namespace
 
-int command_history(const Config &config, const MigrationDir &dir, const SchemaPredicate &covers) {
+int command_history(const Config &config, const MigrationDir &dir) {
+    SchemaPredicate covers;
+    if (!config.target.schemas.empty())
+        covers = [&](const std::string &schema) { return targeted(config.target.schemas, schema); };
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);

@@ -10,8 +10,7 @@
 
 namespace shoal::fleet {
 
-// `covers` narrows the events to some schemas (--schemas); empty: every event.
-int command_history(const Config &config, const MigrationDir &dir,
-                    const SchemaPredicate &covers = {});
+// Narrowed by --schemas (config.target.schemas) and --nodes.
+int command_history(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet

@@ -76,6 +76,13 @@ inline const Sql kSetRerunFingerprint{"SELECT shoal.set_rerun_fingerprint($1)", 
 inline const Sql kSetDigest{"SELECT shoal.set_digest($1)", 1};
 // No parameters. → digest text.
 inline const Sql kDigest{"SELECT shoal.digest()", 0};
+// No parameters. What shoal.digest_after_repair() does by hand, for a repair
+// that holds the run lock itself: a stored code digest (it holds a '.')
+// becomes 'after-repair', which deploy gates read as behind. → void, or no row.
+inline const Sql kDigestAfterRepair{
+    "SELECT shoal.set_digest('after-repair') FROM (SELECT shoal.digest() AS d) s"
+    " WHERE pg_catalog.strpos(s.d, '.') OPERATOR(pg_catalog.>) 0",
+    0};
 
 // $1 schemas text[]. → schema text, fingerprint text.
 inline const Sql kSchemaFingerprints{
@@ -339,6 +346,7 @@ inline const std::vector<const Sql *> kEvery{
     &kSetRerunFingerprint,
     &kSetDigest,
     &kDigest,
+    &kDigestAfterRepair,
     &kSchemaFingerprints,
     &kSchemaObjects,
     &kLatestFailures,

@@ -12,6 +12,7 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/queries.h"
+#include "fleet/repair.h"
 #include "fleet/summary.h"
 #include "plan.h"
 #include "report.h"
@@ -102,7 +103,7 @@ int only_standbys(const Config &config, const std::vector<std::string> &standbys
     return to_int(ExitCode::Usage);
 }
 
-int command_status(const Config &config, const MigrationDir &dir, const SchemaPredicate &covers) {
+int command_status(const Config &config, const MigrationDir &dir) {
     bool complete = false;
     std::vector<std::string> standbys;
     std::vector<Node> nodes = open_nodes(config, complete, standbys);
@@ -115,9 +116,7 @@ int command_status(const Config &config, const MigrationDir &dir, const SchemaPr
                 std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     usable = usable_nodes(nodes);
-    // The one place a schema predicate narrows status: everything below (counts,
-    // pending versions, failures, unreadable stamps) is about these schemas.
-    for (Node *node : usable) narrow_schemas(node->state, covers);
+    if (!narrow_to_targets(usable, config.target)) return to_int(ExitCode::Usage);
     const Batch batch{
         // Each schema's latest event, where it is a failure: the version that failed.
         Query{queries::kLatestFailures.text},

@@ -10,7 +10,6 @@
 #include "fleet/node.h"
 #include "migration.h"
 #include "report.h"
-#include "status_where.h"
 
 namespace shoal::fleet {
 
@@ -48,9 +47,8 @@ std::vector<Unread> unread_of(const std::vector<Node> &nodes);
 // reason (on stderr already) as its --json document; ExitCode::Usage.
 int only_standbys(const Config &config, const std::vector<std::string> &standbys);
 
-// `covers` narrows status to some schemas (--schemas); empty: every schema.
-int command_status(const Config &config, const MigrationDir &dir,
-                   const SchemaPredicate &covers = {});
+// Narrowed by --schemas and --nodes (config.target).
+int command_status(const Config &config, const MigrationDir &dir);
 int command_check(const Config &config, const MigrationDir &dir);
 
 }  // namespace shoal::fleet

@@ -14,6 +14,7 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/queries.h"
+#include "fleet/repair.h"
 #include "fleet/status.h"
 #include "migration_dir.h"
 #include "report.h"
@@ -127,6 +128,7 @@ int command_verify(const Config &config, const MigrationDir &dir) {
                 std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
     }
     const auto usable = usable_nodes(nodes);
+    if (!narrow_to_targets(usable, config.target)) return to_int(ExitCode::Usage);
     std::vector<VersionGroup> groups = group_fingerprints(read_fingerprints(usable, dir, complete));
     explain_outliers(usable, groups, complete);
     // Never dropped: a node or schema that could not be read is named, and the

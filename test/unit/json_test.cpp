@@ -37,7 +37,7 @@ TEST(JsonDocs, EveryExampleParsesAsOneLineObject) {
     }
     EXPECT_EQ(names, (std::vector<std::string>{"apply", "chain", "check", "digest", "dry-run",
                                                "envelope", "history", "lint", "lint-trace", "list",
-                                               "new", "status", "verify", "version"}));
+                                               "new", "repair", "status", "verify", "version"}));
 }
 
 // The writer keeps the order keys were added in, which is the documented one.

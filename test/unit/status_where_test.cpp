@@ -83,16 +83,6 @@ TEST_F(StatusWhereTest, JsonHasEveryGroupWithItsCountAndCollapsedSchemas) {
         R"([{"versions":["20250102000000.add-email.sh"],"schemas":2,"where":["sh0001-0002"]}])");
 }
 
-TEST_F(StatusWhereTest, NarrowingKeepsOnlyTheCoveredSchemas) {
-    NodeState state{
-        "n1", {SchemaState{"sh0001", {}}, SchemaState{"public", {}}, SchemaState{"sh0002", {}}}};
-    narrow_schemas(state, {});
-    EXPECT_EQ(state.schemas.size(), 3u);
-    narrow_schemas(state, [](const std::string &schema) { return schema != "public"; });
-    ASSERT_EQ(state.schemas.size(), 2u);
-    EXPECT_EQ(state.schemas[1].schema, "sh0002");
-}
-
 TEST_F(StatusWhereTest, ARecordedFailureSplitsIntoMessageAndDetail) {
     const SchemaError error = recorded_failure(
         "n1", "sh0001", b.name,

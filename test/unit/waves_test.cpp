@@ -28,8 +28,26 @@ TEST(Waves, WithoutOptionsEverythingIsOneWave) {
     EXPECT_EQ(waves.of, (std::vector<std::vector<size_t>>{{0, 0, 0}, {0, 0}}));
 }
 
+TEST(Waves, NamedCanariesAreExactlyThoseSchemasOnEveryNode) {
+    WaveOptions options;
+    options.canary_schemas = {"sh2", "sh0"};
+    Waves waves = plan_waves(plan_of({3, 1}), options);
+    ASSERT_EQ(waves.labels, (std::vector<std::string>{"canary", "the rest"}));
+    EXPECT_EQ(waves.sizes, (std::vector<size_t>{3, 1}));
+    EXPECT_TRUE(waves.has_canary);
+    EXPECT_EQ(waves.of, (std::vector<std::vector<size_t>>{{0, 1, 0}, {0}}));
+}
+
+TEST(Waves, NamedCanariesWithNothingPendingMakeNoCanaryWave) {
+    WaveOptions options;
+    options.canary_schemas = {"sh9"};
+    Waves waves = plan_waves(plan_of({2}), options);
+    EXPECT_EQ(waves.labels, (std::vector<std::string>{"the rest"}));
+    EXPECT_FALSE(waves.has_canary);
+}
+
 TEST(Waves, CanarySpreadsOverNodesRoundRobin) {
-    Waves waves = plan_waves(plan_of({4, 4, 4}), WaveOptions{4, {}});
+    Waves waves = plan_waves(plan_of({4, 4, 4}), WaveOptions{4, {}, {}});
     ASSERT_EQ(waves.labels, (std::vector<std::string>{"canary", "the rest"}));
     EXPECT_EQ(waves.sizes, (std::vector<size_t>{4, 8}));
     EXPECT_TRUE(waves.has_canary);
@@ -39,7 +57,7 @@ TEST(Waves, CanarySpreadsOverNodesRoundRobin) {
 }
 
 TEST(Waves, PercentagesAreCumulativeAndRoundUp) {
-    Waves waves = plan_waves(plan_of({10, 10, 10}), WaveOptions{0, {1, 10, 50, 100}});
+    Waves waves = plan_waves(plan_of({10, 10, 10}), WaveOptions{0, {1, 10, 50, 100}, {}});
     EXPECT_EQ(waves.labels, (std::vector<std::string>{"wave 1 (1%)", "wave 2 (10%)", "wave 3 (50%)",
                                                       "wave 4 (100%)"}));
     EXPECT_EQ(waves.sizes,
@@ -48,24 +66,24 @@ TEST(Waves, PercentagesAreCumulativeAndRoundUp) {
 
 TEST(Waves, CanaryThenWavesSkipEmptyOnes) {
     // 3 schemas of canary already cover the 1% and 10% waves.
-    Waves waves = plan_waves(plan_of({10, 10, 10}), WaveOptions{3, {1, 10, 100}});
+    Waves waves = plan_waves(plan_of({10, 10, 10}), WaveOptions{3, {1, 10, 100}, {}});
     EXPECT_EQ(waves.labels, (std::vector<std::string>{"canary", "wave 3 (100%)"}));
     EXPECT_EQ(waves.sizes, (std::vector<size_t>{3, 27}));
 }
 
 TEST(Waves, CanaryLargerThanThePlanTakesEverything) {
-    Waves waves = plan_waves(plan_of({1, 1}), WaveOptions{5, {}});
+    Waves waves = plan_waves(plan_of({1, 1}), WaveOptions{5, {}, {}});
     EXPECT_EQ(waves.labels, (std::vector<std::string>{"canary"}));
     EXPECT_EQ(waves.sizes, (std::vector<size_t>{2}));
 }
 
 TEST(Waves, UnevenNodes) {
-    Waves waves = plan_waves(plan_of({0, 3, 1}), WaveOptions{2, {}});
+    Waves waves = plan_waves(plan_of({0, 3, 1}), WaveOptions{2, {}, {}});
     EXPECT_EQ(waves.of, (std::vector<std::vector<size_t>>{{}, {0, 1, 1}, {0}}));
 }
 
 TEST(Waves, EmptyPlanHasNoWaves) {
-    EXPECT_TRUE(plan_waves(plan_of({0, 0}), WaveOptions{2, {50}}).labels.empty());
+    EXPECT_TRUE(plan_waves(plan_of({0, 0}), WaveOptions{2, {50}, {}}).labels.empty());
 }
 
 TEST(Waves, ParsePercents) {

@@ -1,0 +1,26 @@
+// A migration directory "mig" holding the named versions, each with a trivial
+// up and dn script: for tests about which versions run where, not what they run.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "memory_files.h"
+#include "migration_dir.h"
+
+namespace shoal::test {
+
+inline MigrationDir versions_dir(const std::vector<std::string> &names) {
+    MemoryFiles files;
+    for (const std::string &name : names) {
+        files.files["mig/" + name + ".up.sql"] = "SELECT 1;\n";
+        files.files["mig/" + name + ".dn.sql"] = "SELECT 0;\n";
+    }
+    LoadResult loaded = load_migration_dir("mig", files);
+    EXPECT_TRUE(loaded.ok());
+    return loaded.dir;
+}
+
+}  // namespace shoal::test
