@@ -54,6 +54,21 @@ const std::vector<CommandDoc> &command_docs() {
          "compare schema structure across the fleet",
          "Compares a structural fingerprint of every migrated schema across the fleet and\n"
          "reports the schemas that differ from the rest."},
+        {Command::Pause, "pause", "shoal pause [--reason TEXT] [options]",
+         "hold every node: a run starts no new schema transaction until resume",
+         "Pauses every node: a run in progress lets the versions in flight finish and starts\n"
+         "nothing new until `shoal resume`; a run started later waits, saying so. Recorded on\n"
+         "each node with your role, the time and the reason (shoal.event). No migration\n"
+         "directory needed."},
+        {Command::Resume, "resume", "shoal resume [--reason TEXT] [options]",
+         "resume every node (ends a pause, or a cancel not yet taken up)",
+         "Resumes every node. A run holds while any node of its fleet is paused, so this is\n"
+         "how a fleet resumes: shoal.resume() in psql resumes only the node it runs on."},
+        {Command::Cancel, "cancel", "shoal cancel [--reason TEXT] [options]",
+         "end the run in progress: versions in flight finish, nothing new starts",
+         "Cancels the run in progress on every node that holds one: versions in flight finish,\n"
+         "nothing new starts, the run exits 8. Nodes where no run holds the run lock are left\n"
+         "as they are (the next run would clear a cancel anyway); to hold the next run, pause."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -83,7 +98,7 @@ const CommandDoc &doc_of(Command command) {
 
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
-           c == Command::Check || c == Command::Verify;
+           c == Command::Check || c == Command::Verify || is_steering(c);
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -163,7 +178,12 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                                   "UPDATE where it is old (with --dry-run: say so per node)")
             ("synchronous-commit", "wait for each schema's commit to be flushed (default: commit them "
                                    "asynchronously, then one synchronous commit per node before the "
-                                   "run reports)");
+                                   "run reports)")
+            ("log-json", po::value<std::string>()->value_name("FILE"),
+             "append one JSON line per event of the run to FILE (docs/json.md)")
+            ("metrics", po::value<std::string>()->value_name("FILE"),
+             "write the run's figures to FILE at its end, in Prometheus' text format "
+             "(for node_exporter's textfile collector)");
         if (pg_mig_style || command == Command::Apply) {
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
@@ -180,6 +200,14 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                  "those run so far) failed (default 0)");
         }
         all.add(run);
+    }
+    if (is_steering(command) && !pg_mig_style) {
+        po::options_description steer("Steering");
+        steer.add_options()
+            ("reason", po::value<std::string>()->value_name("TEXT"),
+             "why, recorded on every node with your role")
+            ("dry-run", "say per node what would change; change nothing");
+        all.add(steer);
     }
     if (with_hidden) {
         // pg-mig's spellings, so existing deploy scripts keep working.
@@ -472,6 +500,10 @@ std::string displayable_node_spec(const std::string &spec) {
 
 std::string command_name(Command command) { return doc_of(command).name; }
 
+bool is_steering(Command command) {
+    return command == Command::Pause || command == Command::Resume || command == Command::Cancel;
+}
+
 bool skips_ini(const std::vector<std::string> &args) {
     return std::find(args.begin(), args.end(), "--skip-config") != args.end();
 }
@@ -596,6 +628,9 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.install_extension = vm.count("install-extension") > 0;
     config.allow_drift = vm.count("allow-drift") > 0;
     config.synchronous_commit = vm.count("synchronous-commit") > 0;
+    if (vm.count("reason")) config.reason = vm["reason"].as<std::string>();
+    if (vm.count("log-json")) config.log_json = vm["log-json"].as<std::string>();
+    if (vm.count("metrics")) config.metrics = vm["metrics"].as<std::string>();
     if (vm.count("canary")) {
         config.waves.canary = vm["canary"].as<int>();
         if (config.waves.canary < 1)
@@ -616,7 +651,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     }
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, errors);
-    bool needs_dir = config.command != Command::Help && config.command != Command::Version;
+    bool needs_dir = config.command != Command::Help && config.command != Command::Version &&
+                     !is_steering(config.command);
     if (needs_dir && config.migdir.empty()) {
         errors.push_back(
             "no migration directory: pass --migdir DIR, set PGMIGDIR, or put "

@@ -25,6 +25,10 @@ enum class Command {
     List,
     Lint,
     Verify,
+    // Steering the fleet's runs (fleet/steer.h).
+    Pause,
+    Resume,
+    Cancel,
     Help,
     Version
 };
@@ -57,6 +61,9 @@ struct Config {
         false;                  // --synchronous-commit: every schema's commit waits for its flush
     WaveOptions waves;          // --canary N, --waves LIST (apply)
     FailureLimit max_failures;  // --max-failures, checked between waves; default 0
+    std::optional<std::string> reason;   // pause/resume/cancel --reason, recorded on every node
+    std::string log_json;                // apply/undo --log-json FILE: one JSON line per event
+    std::string metrics;                 // apply/undo --metrics FILE: Prometheus text at the end
     std::vector<std::string> lint_args;  // reserved for lint options
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help
@@ -100,5 +107,8 @@ std::string help_text(Command command);
 
 // "apply", "undo", …
 std::string command_name(Command command);
+
+// pause, resume and cancel: online, but they need no migration directory.
+bool is_steering(Command command);
 
 }  // namespace shoal

@@ -12,6 +12,7 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/queries.h"
+#include "fleet/steer.h"
 #include "fleet/summary.h"
 #include "plan.h"
 #include "report.h"
@@ -103,6 +104,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
         Query{queries::kRunLockHolder.text},
     };
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
+    const auto steering = read_steering(usable);  // paused or cancelled, by whom, since when, why
     std::vector<NodeState> states;
     for (const Node *node : usable) states.push_back(node->state);
     const Plan plan =
@@ -143,14 +145,17 @@ int command_status(const Config &config, const MigrationDir &dir) {
                               {"failed_schemas", counts.failed},
                               {"last_run", last_run},
                               {"digest", digest},
-                              {"lock_holder", lock}});
+                              {"lock_holder", lock},
+                              {"steering", steering_json(steering[i])}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
         for (const std::string &problem : problems) std::cout << "\n  problem: " << problem;
         std::cout << "\n  last run: " << (last_run.empty() ? "never" : last_run)
                   << "\n  digest: " << (digest.empty() ? "none" : digest)
-                  << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock) << "\n";
+                  << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock)
+                  << "\n  steering: " << (steering[i] ? format_steering(*steering[i]) : "unknown")
+                  << "\n";
     }
     // A node or a schema that could not be read is part of the answer: it is
     // named with its reason, and the answer is not complete.
