@@ -38,7 +38,8 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::ExtensionMissing,
          "the extension is missing or too old on a node; the message gives the SQL to fix it"},
         {ExitCode::Cancelled,
-         "cancelled with shoal.cancel() on a node; versions in flight finished, rerun to go on"},
+         "cancelled with shoal cancel (or shoal.cancel() on a node); versions in flight finished, "
+         "rerun to go on"},
         {ExitCode::Internal, "internal error in shoal (please report it)"},
         {ExitCode::Interrupted, "interrupted (SIGINT/SIGTERM); nothing was left half done"},
     };

@@ -113,4 +113,12 @@ like "$(cat "$WORK/cancel.log")" "cancelled by postgres on 127.0.0.1:[0-9]+: wro
 is "$(q_all steer "SELECT role || ':' || detail FROM shoal.event WHERE action = 'cancel'" | sort -u)" "postgres:wrong build" \
   "each node's cancel event has the role and the reason"
 
+echo "# 6. a node that cannot be reached: the others are steered, exit 5"
+pgserver_stop node3
+steer steer pause --reason "node3 down"
+is "$RC" 5 "exit 5"
+like "$OUT" "shoal: 127.0.0.1:${PORT[node3]}: " "the unreachable node is named"
+is "$(q node1 steer "SELECT state FROM shoal.control_state()"),$(q node2 steer "SELECT state FROM shoal.control_state()")" \
+  "paused,paused" "the nodes reached are paused"
+
 done_testing
