@@ -84,6 +84,21 @@ const std::vector<CommandDoc> &command_docs() {
          "applied, without running it (one transaction per schema). The reference must\n"
          "have exactly the versions up to VERSION. Schemas that differ are listed and left\n"
          "alone. Takes the run lock."},
+        {Command::Pause, "pause", "shoal pause [--reason TEXT] [options]",
+         "hold every node: a run starts no new schema transaction until resume",
+         "Pauses every node: a run in progress lets the versions in flight finish and starts\n"
+         "nothing new until `shoal resume`; a run started later waits, saying so. Recorded on\n"
+         "each node with your role, the time and the reason (shoal.event). No migration\n"
+         "directory needed."},
+        {Command::Resume, "resume", "shoal resume [--reason TEXT] [options]",
+         "resume every node (ends a pause, or a cancel not yet taken up)",
+         "Resumes every node. A run holds while any node of its fleet is paused, so this is\n"
+         "how a fleet resumes: shoal.resume() in psql resumes only the node it runs on."},
+        {Command::Cancel, "cancel", "shoal cancel [--reason TEXT] [options]",
+         "end the run in progress: versions in flight finish, nothing new starts",
+         "Cancels the run in progress on every node that holds one: versions in flight finish,\n"
+         "nothing new starts, the run exits 8. Nodes where no run holds the run lock are left\n"
+         "as they are (the next run would clear a cancel anyway); to hold the next run, pause."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -117,7 +132,8 @@ bool is_repair(Command c) {
 
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
-           c == Command::Check || c == Command::Verify || c == Command::History || is_repair(c);
+           c == Command::Check || c == Command::Verify || c == Command::History || is_repair(c) ||
+           is_steering(c);
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -214,7 +230,12 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                                   "UPDATE where it is old (with --dry-run: say so per node)")
             ("synchronous-commit", "wait for each schema's commit to be flushed (default: commit them "
                                    "asynchronously, then one synchronous commit per node before the "
-                                   "run reports)");
+                                   "run reports)")
+            ("log-json", po::value<std::string>()->value_name("FILE"),
+             "append one JSON line per event of the run to FILE (docs/json.md)")
+            ("metrics", po::value<std::string>()->value_name("FILE"),
+             "write the run's figures to FILE at its end, in Prometheus' text format "
+             "(for node_exporter's textfile collector)");
         if (pg_mig_style || command == Command::Apply) {
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
@@ -266,6 +287,14 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("dry-run", "print what would be recorded or dropped where; change nothing, "
                             "take no lock");
         all.add(targeting);
+    }
+    if (is_steering(command) && !pg_mig_style) {
+        po::options_description steer("Steering");
+        steer.add_options()
+            ("reason", po::value<std::string>()->value_name("TEXT"),
+             "why, recorded on every node with your role")
+            ("dry-run", "say per node what would change; change nothing");
+        all.add(steer);
     }
     if (with_hidden) {
         // pg-mig's spellings, so existing deploy scripts keep working.
@@ -696,6 +725,10 @@ std::string displayable_node_spec(const std::string &spec) {
 
 std::string command_name(Command command) { return doc_of(command).name; }
 
+bool is_steering(Command command) {
+    return command == Command::Pause || command == Command::Resume || command == Command::Cancel;
+}
+
 bool skips_ini(const std::vector<std::string> &args) {
     return std::find(args.begin(), args.end(), "--skip-config") != args.end();
 }
@@ -863,6 +896,9 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     config.synchronous_commit = vm.count("synchronous-commit") > 0;
     config.yes = vm.count("yes") > 0;
     config.chain_check = vm.count("check") > 0;
+    if (vm.count("reason")) config.reason = vm["reason"].as<std::string>();
+    if (vm.count("log-json")) config.log_json = vm["log-json"].as<std::string>();
+    if (vm.count("metrics")) config.metrics = vm["metrics"].as<std::string>();
     std::string error;
     if (vm.count("canary") && !parse_canary(vm["canary"].as<std::string>(), config.waves, error))
         errors.push_back(error);
@@ -901,7 +937,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         config.target.node_subset = chosen.size() < config.nodes.size();
         config.nodes = std::move(chosen);
     }
-    bool needs_dir = config.command != Command::Help && config.command != Command::Version;
+    bool needs_dir = config.command != Command::Help && config.command != Command::Version &&
+                     !is_steering(config.command);
     if (needs_dir && config.migdir.empty()) {
         errors.push_back(
             "no migration directory: pass --migdir DIR, set PGMIGDIR, or put "

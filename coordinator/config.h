@@ -30,6 +30,10 @@ enum class Command {
     Mark,
     Forget,
     Baseline,
+    // Steering the fleet's runs (fleet/steer.h).
+    Pause,
+    Resume,
+    Cancel,
     Help,
     Version
 };
@@ -70,6 +74,9 @@ struct Config {
     std::string history_action;
     std::string history_since;
     int history_limit = 50;
+    std::optional<std::string> reason;   // pause/resume/cancel --reason, recorded on every node
+    std::string log_json;                // apply/undo --log-json FILE: one JSON line per event
+    std::string metrics;                 // apply/undo --metrics FILE: Prometheus text at the end
     std::vector<std::string> lint_args;  // reserved for lint options
     Targeting target;                    // --schemas, --to, --nodes
     std::string version;                 // mark, forget, baseline VERSION
@@ -130,5 +137,8 @@ std::string help_text(Command command);
 
 // "apply", "undo", …
 std::string command_name(Command command);
+
+// pause, resume and cancel: online, but they need no migration directory.
+bool is_steering(Command command);
 
 }  // namespace shoal

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "disk_files.h"
 #include "fleet/apply.h"
+#include "fleet/steer.h"
 #include "lint.h"
 #include "migration_dir.h"
 #include "report.h"
@@ -92,6 +93,7 @@ int run(const std::vector<std::string> &args) {
                       << SHOAL_EXTENSION_VERSION << " or newer on every node)\n";
         return to_int(ExitCode::Ok);
     }
+    if (is_steering(config.command)) return fleet::run_steering_command(config);
 
     const std::string command = command_name(config.command);
     LoadResult loaded = load_migration_dir(config.migdir, DiskFiles());

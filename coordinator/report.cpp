@@ -39,7 +39,8 @@ const std::vector<CodeDoc> &code_docs() {
         {ExitCode::ExtensionMissing,
          "the extension is missing or too old on a node; the message gives the SQL to fix it"},
         {ExitCode::Cancelled,
-         "cancelled with shoal.cancel() on a node; versions in flight finished, rerun to go on"},
+         "cancelled with shoal cancel (or shoal.cancel() on a node); versions in flight finished, "
+         "rerun to go on"},
         {ExitCode::Refused,
          "a node refused the connection: authentication failed, its database does not exist, "
          "or libpq rejected its settings (an unknown service); a node that is down is 5"},

@@ -525,12 +525,18 @@ $fn$;
 COMMENT ON FUNCTION shoal.pause(text) IS
   'shoal: ask the coordinator to start no new schema transaction until shoal.resume(); returns the state';
 
+-- Its answer is this node's state: a run holds while any node of its fleet is
+-- paused, which only the coordinator sees, so the notice says so every time.
 CREATE FUNCTION shoal.resume(reason text DEFAULT NULL) RETURNS text
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT shoal.steer('{paused,cancelled}', 'running', 'resume', reason);
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  RAISE NOTICE 'shoal.resume() resumes this node only; a run stays paused while any node of its fleet is paused'
+    USING HINT = 'shoal resume resumes every node; shoal status shows each node''s steering.';
+  RETURN shoal.steer('{paused,cancelled}', 'running', 'resume', reason);
+END
 $fn$;
 COMMENT ON FUNCTION shoal.resume(text) IS
-  'shoal: end a pause (or a cancel); returns the state';
+  'shoal: end a pause (or a cancel) on this node; returns this node''s state';
 
 CREATE FUNCTION shoal.cancel(reason text DEFAULT NULL) RETURNS text
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$

@@ -16,6 +16,8 @@
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/repair.h"
+#include "fleet/run_log.h"
+#include "fleet/steer.h"
 #include "fleet/status.h"
 #include "fleet/summary.h"
 #include "fleet/trace.h"
@@ -106,6 +108,15 @@ class Migrate {
     // failed by name; they join the summary's errors at the end, so that the
     // rest of the run (re-plan rounds included) goes on meanwhile.
     void note_unreadable();
+    // Opens --log-json and checks --metrics' directory; false (said why) when one cannot be
+    // written.
+    bool open_outputs();
+    // Every node listed (standbys aside), reached or not.
+    std::vector<std::string> node_names() const {
+        std::vector<std::string> names;
+        for (const Node &node : nodes_) names.push_back(node.spec.display);
+        return names;
+    }
     int finish(int code);
     int finish_summary();
     // A run that stops before anything ran: its reasons were printed on
@@ -136,6 +147,7 @@ class Migrate {
     std::vector<SchemaError> unreadable_;
     std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
     Clock::time_point started_ = Clock::now();
+    RunLog run_log_;
 };
 
 Plan Migrate::make_plan() {
@@ -213,9 +225,25 @@ int Migrate::stopped(ExitCode code, const std::vector<std::string> &errors) {
     return to_int(code);
 }
 
-// Releases the run lock on every node, then returns `code`.
+bool Migrate::open_outputs() {
+    std::string error;
+    if (!config_.log_json.empty()) run_log_.open(config_.log_json, error);
+    if (error.empty() && !config_.metrics.empty()) error = metrics_path_problem(config_.metrics);
+    if (!error.empty()) std::cerr << "shoal: " << error << "\n";
+    return error.empty();
+}
+
+// Releases the run lock on every node, reports the end of a run that may
+// have changed something (--log-json, --metrics), then returns `code`.
 int Migrate::finish(int code) {
     unlock_run(nodes_);
+    if (config_.dry) return code;
+    summary_.seconds = seconds_since(started_);
+    run_log_.run_finished(summary_, code);
+    if (!config_.metrics.empty()) {
+        const std::string problem = write_metrics(config_.metrics, summary_, code, node_names());
+        if (!problem.empty()) std::cerr << "shoal: " << problem << "\n";
+    }
     return code;
 }
 
@@ -282,9 +310,10 @@ int Migrate::run() {
         to_ = resolve_version(dir_, config_.target.to, "--to", error);
         if (!to_) {
             std::cerr << "shoal: " << error << "; nothing ran\n";
-            return to_int(ExitCode::Usage);
+            return stopped(ExitCode::Usage, {error + "; nothing ran"});
         }
     }
+    if (!open_outputs()) return stopped(ExitCode::Usage);
     nodes_ = connect_nodes(config_.nodes);
     summary_.standbys = skip_standbys(nodes_);
     if (nodes_.empty())
@@ -327,6 +356,8 @@ int Migrate::run() {
         return finish(
             stopped(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable, errors));
     }
+    // A pause set before the run holds it too: say so before anything else.
+    if (!config_.dry) announce_pause(usable_nodes(nodes_), progress_);
     if (!read_stamps(usable_nodes(nodes_))) {
         report_node_problems();
         return finish(stopped(ExitCode::Unreachable));
@@ -375,6 +406,7 @@ int Migrate::run() {
         return finish_summary();
     }
     print_plan(plan, config_.json);
+    run_log_.run_started(summary_.command, node_names(), steps);
     // A crash from here on must rerun before.sql and after.sql next time; a
     // node where that cannot be made sure of is left out of the run.
     record(write_fingerprints(nodes, std::vector<std::string>(nodes.size(), ""),
@@ -416,7 +448,7 @@ int Migrate::run() {
                     reported_.insert(node->spec.display);
                 }
         count_left_out(plan);
-        add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_));
+        add(summary_.drive, drive(nodes_, planned_, dir_, plan, settings, progress_, run_log_));
         if (!up_ || !summary_.drive.errors.empty() || summary_.drive.interrupted ||
             !summary_.drive.lost.empty() || !summary_.drive.cancelled.empty())
             break;

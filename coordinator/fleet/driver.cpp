@@ -124,12 +124,14 @@ std::vector<size_t> node_of_plan(const std::vector<Node> &nodes,
 class Driver {
   public:
     Driver(std::vector<Node> &nodes, const std::vector<Node *> &planned, const MigrationDir &dir,
-           const Plan &plan, const DriveSettings &settings, Progress &progress)
+           const Plan &plan, const DriveSettings &settings, Progress &progress,
+           RunObserver &observer)
         : nodes_(nodes),
           dir_(dir),
           plan_(plan),
           settings_(settings),
           progress_(progress),
+          observer_(observer),
           random_(std::random_device{}()),
           schedule_(plan, dir, scheduled_nodes(nodes), node_of_plan(nodes, planned),
                     ScheduleSettings{plan.direction, settings.retries, settings.waves,
@@ -145,6 +147,13 @@ class Driver {
     std::string where(const Worker &worker) const {
         return nodes_[worker.node].spec.display + " " + printable(worker.unit->plan->schema) + " " +
                printable(version_of(*worker.unit).name);
+    }
+    StepRef step_of(const Worker &worker) const {
+        return StepRef{nodes_[worker.node].spec.display, worker.unit->plan->schema,
+                       version_of(*worker.unit).name};
+    }
+    double seconds_running(const Worker &worker) const {
+        return std::chrono::duration<double>(Clock::now() - worker.step_started).count();
     }
 
     void build();
@@ -183,6 +192,7 @@ class Driver {
     const Plan &plan_;
     const DriveSettings &settings_;
     Progress &progress_;
+    RunObserver &observer_;
 
     std::mt19937 random_;
     Schedule schedule_;
@@ -202,8 +212,10 @@ void Driver::build() {
         progress_.add_total(unit.plan->steps.size());
     }
     const Waves &waves = schedule_.waves();
-    if (waves.labels.size() > 1)
+    if (waves.labels.size() > 1) {
         progress_.note(waves.labels[0] + ": " + std::to_string(waves.sizes[0]) + " schema(s)");
+        observer_.wave_started(waves.labels[0], waves.sizes[0]);
+    }
     controls_.resize(nodes_.size());
     steering_.resize(nodes_.size());
     for (size_t node = 0; node < nodes_.size(); ++node) {
@@ -235,6 +247,7 @@ void Driver::start_step(Worker &worker) {
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.error.reset();
     worker.step_started = last_moved_ = Clock::now();
+    observer_.step_started(step_of(worker));
     if (!script.solo && script.from_environment()) return start_direct(worker);
     if (!script.solo) {
         worker.phase = Phase::Transaction;
@@ -494,6 +507,7 @@ void Driver::lose_node(size_t node, const std::string &problem) {
     lost.problem = problem;
     result_.lost.push_back(lost.spec.display);
     progress_.note("lost " + lost.spec.display + ": " + problem);
+    observer_.node_lost(lost.spec.display, problem);
     schedule_.lose_node(node);
 }
 
@@ -502,6 +516,7 @@ void Driver::step_succeeded(Worker &worker) {
     ++result_.done;
     ++result_.done_on[nodes_[worker.node].spec.display];
     progress_.step_done();
+    observer_.step_finished(step_of(worker), seconds_running(worker));
     if (const auto delay_until = schedule_.succeeded(*worker.unit, last_moved_)) {
         worker.phase = Phase::Delaying;
         worker.delay_until = *delay_until;
@@ -524,14 +539,18 @@ void Driver::step_failed(Worker &worker) {
     const DbError &error = *worker.error;
     const FailureDecision decision = schedule_.failed(
         unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
+    const std::string masked = mask_secrets(error.message, script_of(unit).secrets);
     if (decision.kind == FailureDecision::Retry) {
+        const long wait_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count();
         progress_.retried();
-        progress_.note(
-            "retry " + std::to_string(decision.attempt) + "/" + std::to_string(decision.retries) +
-            " in " +
-            std::to_string(
-                std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count()) +
-            " ms: " + where(worker) + ": " + mask_secrets(error.message, script_of(unit).secrets));
+        progress_.note("retry " + std::to_string(decision.attempt) + "/" +
+                       std::to_string(decision.retries) + " in " + std::to_string(wait_ms) +
+                       " ms: " + where(worker) + ": " + masked);
+        observer_.step_retried(step_of(worker), decision.attempt, decision.retries, wait_ms,
+                               masked);
+    } else if (decision.kind == FailureDecision::Stopped) {
+        observer_.step_stopped(step_of(worker), masked);
     }
     if (decision.kind != FailureDecision::Failed) {
         worker.unit = nullptr;
@@ -549,6 +568,8 @@ void Driver::step_failed(Worker &worker) {
                         error.sqlstate};
     progress_.step_failed();
     progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
+    observer_.step_failed(step_of(worker), seconds_running(worker), failure.message,
+                          error.sqlstate);
     result_.errors.push_back(failure);
     worker.unit = nullptr;
     worker.phase = Phase::Recording;
@@ -719,11 +740,21 @@ void Driver::read_control(size_t node, Outcome outcome) {
     }
     const Rows &rows = outcome.results[0];
     const std::string &state = rows.value(0, 0);
+    const Steer before = steering_[node].state;
     steering_[node].state = state == "paused"      ? Steer::Paused
                             : state == "cancelled" ? Steer::Cancelled
                                                    : Steer::Running;
     steering_[node].said = "by " + rows.value(0, 1) + " on " + nodes_[node].spec.display +
                            (rows.value(0, 2).empty() ? "" : ": " + rows.value(0, 2));
+    // shoal.resume() in psql answers `running` for its own node: say at once
+    // that the run still holds for another node's pause.
+    const auto still_paused =
+        std::find_if(steering_.begin(), steering_.end(),
+                     [](const NodeSteering &other) { return other.state == Steer::Paused; });
+    if (before == Steer::Paused && steering_[node].state == Steer::Running &&
+        still_paused != steering_.end())
+        progress_.note("resumed on " + nodes_[node].spec.display + ", but the run stays paused " +
+                       still_paused->said + "; `shoal resume` resumes every node");
 }
 
 void Driver::update_steering() {
@@ -732,14 +763,17 @@ void Driver::update_steering() {
         result_.cancelled = schedule_.cancelled();
         progress_.note(result_.cancelled +
                        "; letting the versions in flight finish, starting nothing new");
+        observer_.steered("cancelled", result_.cancelled);
     }
     if (change.paused) {
         progress_.set_paused(*change.paused);
         progress_.note("paused " + *change.paused +
                        "; versions in flight finish, nothing new starts until resumed");
+        observer_.steered("paused", "paused " + *change.paused);
     } else if (change.resumed) {
         progress_.set_paused("");
         if (result_.cancelled.empty()) progress_.note("resumed: starting new transactions again");
+        observer_.steered("resumed", "resumed: every node is running");
     }
 }
 
@@ -750,11 +784,13 @@ void Driver::next_wave() {
         case WaveEvent::Halted:
             result_.halted = schedule_.halted();
             progress_.note("halted: " + result_.halted);
+            observer_.halted(result_.halted);
             break;
         case WaveEvent::Started: {
             const Waves &waves = schedule_.waves();
             progress_.note(waves.labels[schedule_.wave()] + ": " +
                            std::to_string(waves.sizes[schedule_.wave()]) + " schema(s)");
+            observer_.wave_started(waves.labels[schedule_.wave()], waves.sizes[schedule_.wave()]);
         }
     }
 }
@@ -775,6 +811,7 @@ DriveResult Driver::run() {
                 "interrupted: cancelling statements in flight and rolling them back (at most " +
                 std::to_string(kWindDown.count()) + " s; a second Ctrl-C exits at once)");
             for (Worker &worker : workers_) worker.connection->cancel();
+            observer_.interrupted();
         }
         schedule_.promote_backoffs(now);
         poll_controls(now);
@@ -825,8 +862,8 @@ DriveResult Driver::run() {
 
 DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned,
                   const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
-                  Progress &progress) {
-    Driver driver(nodes, planned, dir, plan, settings, progress);
+                  Progress &progress, RunObserver &observer) {
+    Driver driver(nodes, planned, dir, plan, settings, progress, observer);
     return driver.run();
 }
 

@@ -9,7 +9,8 @@
 // schema's chain (recorded with shoal.record_failure) and nothing else.
 // Schemas run in waves (waves.h: a canary, then percentages of the fleet), each
 // finished before the next starts, and the run halts between waves on too many
-// failures. Operators steer from psql: every node's shoal.control_state() is
+// failures. Operators steer with shoal pause|resume|cancel (steer.h) or from
+// psql: every node's shoal.control_state() is
 // polled on its control connection; paused anywhere, no new transaction starts
 // anywhere until every node says running; cancelled, nothing new starts and the
 // run ends once in-flight transactions finished. Interrupts cancel in-flight
@@ -22,6 +23,7 @@
 
 #include "fleet/node.h"
 #include "fleet/progress.h"
+#include "fleet/run_log.h"
 #include "migration.h"
 #include "plan.h"
 #include "report.h"
@@ -66,9 +68,10 @@ struct DriveResult {
 
 // Runs `plan` on `nodes`; plan.nodes[i] was made from planned[i]'s state (one
 // of `nodes`): position, not a name, says which node a NodePlan is. The scripts
-// must already be staged.
+// must already be staged. Every step, retry, wave, steering change and lost
+// node is also reported to `observer` as it happens.
 DriveResult drive(std::vector<Node> &nodes, const std::vector<Node *> &planned,
                   const MigrationDir &dir, const Plan &plan, const DriveSettings &settings,
-                  Progress &progress);
+                  Progress &progress, RunObserver &observer);
 
 }  // namespace shoal::fleet

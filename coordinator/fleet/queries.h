@@ -62,6 +62,22 @@ inline const Sql kJoinRun{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid(
 // No parameters. → state text ('running', 'paused', 'cancelled'), changed_by
 // text, reason text.
 inline const Sql kControlState{"SELECT state, changed_by, reason FROM shoal.control_state()", 0};
+// Steering the fleet from the command line (fleet/steer.cpp). No parameters. →
+// state text, changed_by text, changed_at text (ISO 8601, UTC), reason text,
+// the holder of the run in progress text (NULL when no run holds the lock).
+inline const Sql kSteering{
+    "SELECT c.state, c.changed_by,"
+    " pg_catalog.to_char(c.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " c.reason, (SELECT l.holder FROM shoal.run_lock l WHERE l.pid IS NOT NULL)"
+    " FROM shoal.control_state() c",
+    0};
+// $1 reason (NULL: none). → the state after the call.
+inline const Sql kPause{"SELECT shoal.pause($1)", 1};
+inline const Sql kResume{"SELECT shoal.resume($1)", 1};
+// $1 reason. → the state after the call; no row where no run holds the run lock.
+inline const Sql kCancelRun{
+    "SELECT shoal.cancel($1) WHERE EXISTS (SELECT FROM shoal.run_lock l WHERE l.pid IS NOT NULL)",
+    1};
 // $1 schema. → void; takes the lock mig_apply takes on the schema.
 inline const Sql kLockSchema{"SELECT shoal.lock_schema($1)", 1};
 
@@ -340,6 +356,10 @@ inline const std::vector<const Sql *> kEvery{
     &kUnlockRun,
     &kJoinRun,
     &kControlState,
+    &kSteering,
+    &kPause,
+    &kResume,
+    &kCancelRun,
     &kLockSchema,
     &kServerShape,
     &kRerunFingerprint,

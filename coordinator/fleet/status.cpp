@@ -13,6 +13,7 @@
 #include "fleet/node.h"
 #include "fleet/queries.h"
 #include "fleet/repair.h"
+#include "fleet/steer.h"
 #include "fleet/summary.h"
 #include "plan.h"
 #include "report.h"
@@ -125,6 +126,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
         Query{queries::kRunLockHolder.text},
     };
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
+    const auto steering = read_steering(usable);  // paused or cancelled, by whom, since when, why
     std::vector<NodeState> states;
     for (const Node *node : usable) states.push_back(node->state);
     const Plan plan =
@@ -179,7 +181,8 @@ int command_status(const Config &config, const MigrationDir &dir) {
                               {"pending", json_pending(pending)},
                               {"failures", json_schema_errors(failed)},
                               {"grouped_failures", json_error_groups(group_errors(failed))},
-                              {"last_role", json_string_or_null(last_role)}});
+                              {"last_role", json_string_or_null(last_role)},
+                              {"steering", steering_json(steering[i])}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
@@ -192,7 +195,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
         std::cout << "\n  last run: "
                   << (last_run.empty() ? "never" : last_run + " by " + printable(last_role))
                   << "\n  digest: " << (digest.empty() ? "none" : digest)
-                  << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock) << "\n";
+                  << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock)
+                  << "\n  steering: " << (steering[i] ? format_steering(*steering[i]) : "unknown")
+                  << "\n";
     }
     // A node or a schema that could not be read is part of the answer: it is
     // named with its reason, and the answer is not complete.

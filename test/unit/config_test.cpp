@@ -26,6 +26,29 @@ TEST(Config, SubcommandWithOptions) {
     EXPECT_EQ(r.config.nodes[1].display, "b:5433/app");
 }
 
+TEST(Config, SteeringNeedsNoMigrationDirectory) {
+    ConfigResult r = parse({"pause", "--hosts", "a,b", "--reason", "deploy hold", "--dry-run"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.command, Command::Pause);
+    EXPECT_EQ(r.config.reason, std::optional<std::string>("deploy hold"));
+    EXPECT_TRUE(r.config.dry);
+    EXPECT_EQ(r.config.nodes.size(), 2u);
+    EXPECT_TRUE(parse({"resume"}).ok());
+    EXPECT_FALSE(parse({"resume"}).config.reason);
+    EXPECT_FALSE(parse({"cancel", "--force"}).ok());  // apply's options are not steering's
+    EXPECT_FALSE(parse({"status", "--reason", "x", "--migdir", "m"}).ok());
+}
+
+TEST(Config, RunLogAndMetricsAreApplyAndUndoOptions) {
+    ConfigResult r =
+        parse({"apply", "--migdir", "m", "--log-json", "run.log", "--metrics", "shoal.prom"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.log_json, "run.log");
+    EXPECT_EQ(r.config.metrics, "shoal.prom");
+    EXPECT_TRUE(parse({"undo", "V", "--migdir", "m", "--log-json", "run.log"}).ok());
+    EXPECT_FALSE(parse({"status", "--migdir", "m", "--metrics", "shoal.prom"}).ok());
+}
+
 TEST(Config, TwoDatabasesOfOneServerAreTwoNodes) {
     ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "h/a,h/b"});
     ASSERT_TRUE(r.ok()) << r.errors[0];
