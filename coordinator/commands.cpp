@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "digest.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -18,13 +19,7 @@ namespace {
 const char *const kChainWarning =
     "IF THERE IS MERGE CONFLICT HERE, DO NOT RESOLVE IT MANUALLY! READ ABOVE!";
 
-std::string utc_timestamp(std::time_t now) {
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[16];
-    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
-    return text;
-}
+std::string utc_timestamp(std::time_t now) { return utc_text(now, "%Y%m%d%H%M%S"); }
 
 // "" when written, else why not.
 std::string write_file(const std::string &path, const std::string &text) {

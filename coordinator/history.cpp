@@ -15,13 +15,7 @@ namespace {
 // A detail longer than this is shortened in the text; --json has all of it.
 constexpr size_t kDetailBytes = 160;
 
-std::string iso_utc(std::time_t when) {
-    std::tm parts{};
-    gmtime_r(&when, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
-}
+std::string iso_utc(std::time_t when) { return utc_text(when, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string shown(const std::optional<std::string> &name) { return name ? printable(*name) : "-"; }
 

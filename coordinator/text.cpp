@@ -176,4 +176,11 @@ std::string shortened(const std::string &text, size_t max) {
     return out.substr(0, cut) + "...";
 }
 
+std::string utc_text(std::time_t when, const char *format) {
+    std::tm parts{};
+    gmtime_r(&when, &parts);
+    char text[64];
+    return std::string(text, std::strftime(text, sizeof text, format, &parts));
+}
+
 }  // namespace shoal

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,5 +45,8 @@ std::string trim(const std::string &text);
 // `max` bytes (back to a character boundary, so UTF-8 stays whole) with "..."
 // added when anything was cut.
 std::string shortened(const std::string &text, std::size_t max);
+
+// `when` in UTC through strftime's `format` ("%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%SZ").
+std::string utc_text(std::time_t when, const char *format);
 
 }  // namespace shoal
