@@ -78,7 +78,7 @@ is "$(json_eval '[n["problems"][0]["schemas"] for n in d["nodes"]]' "$JSON")" "[
 echo "# usage errors"
 shoal_json aply
 is "$RC/$(json_eval 'd["command"], d["exit_code"], d["errors"][0]["message"]' "$JSON")" \
-  "2/(None, 2, 'unknown command \"aply\" (shoal help lists them)')" "an unknown command: command null"
+  "2/(None, 2, 'unknown command \"aply\" (did you mean \`apply\`?); shoal help lists them')" "an unknown command: command null"
 is "$(json_shape envelope "$JSON")" "" "in the envelope"
 shoal_json status --bogus --migdir "$dir"
 is "$RC/$(json_eval 'd["command"], d["exit_code"], len(d["errors"])' "$JSON")" "2/('status', 2, 1)" \
