@@ -9,10 +9,11 @@
 #   extension   test/extension/*.sh against one server       TAP lines "ok - …" / "not ok - …"
 #   cluster     test/cluster/*.sh, each starting its nodes   TAP lines
 #   demo        test/demo/*.sh: make demo, README, install   TAP lines
-# SUITES="unit regress" limits the run to some of them. The extension and cluster
-# scripts run TEST_JOBS at a time (default 3): each starts its own servers on free
-# ports in its own temp dir, and most of their time is spent waiting on servers, not
-# on the CPU. The demo scripts share the repository's .demo/ and run one by one.
+# SUITES="unit regress" limits the run to some of them. Unit and regress run first;
+# then the scripts of extension, cluster and demo run TEST_JOBS at a time (default
+# 4): each starts its own servers on free ports in its own temp dir, and much of
+# their time is spent waiting on servers, not on the CPU. The demo scripts share the
+# repository's .demo/, so they are one job that runs them one by one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -60,17 +61,36 @@ count_tap_script() {  # script → shows its output and duration, counts it
   fi
 }
 
-run_tap_scripts() {  # jobs script… → runs them `jobs` at a time, then shows and counts each in order
-  local jobs=$1 script
-  shift
-  for script in "$@"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-    run_tap_script "$script" &
-  done
-  wait
-  for script in "$@"; do count_tap_script "$script"; done
+run_tap_chain() {  # script… → runs them one after another
+  local script
+  for script in "$@"; do run_tap_script "$script"; done
 }
 
+# The demo chain starts first, being the longest job; then every extension and
+# cluster script. Once all have ended, each is shown and counted in suite order.
+run_script_suites() {  # suite…
+  local suite script jobs=${TEST_JOBS:-4} all=()
+  for suite in "$@"; do
+    for script in test/$suite/[0-9]*.sh; do [ -e "$script" ] && all+=("$script"); done
+  done
+  [ ${#all[@]} -gt 0 ] || return 0
+  [[ " $* " == *" demo "* ]] && run_tap_chain test/demo/[0-9]*.sh &
+  for suite in "$@"; do
+    [ "$suite" = demo ] && continue
+    for script in test/$suite/[0-9]*.sh; do
+      [ -e "$script" ] || continue
+      while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+      run_tap_script "$script" &
+    done
+  done
+  wait
+  for suite in "$@"; do
+    echo "=== $suite"
+    for script in test/$suite/[0-9]*.sh; do [ -e "$script" ] && count_tap_script "$script"; done
+  done
+}
+
+script_suites=()
 for suite in $SUITES; do
   case $suite in
   unit)
@@ -99,17 +119,11 @@ for suite in $SUITES; do
     fi
     pgserver_stop regress
     ;;
-  extension|cluster|demo)
-    echo "=== $suite"
-    scripts=(test/$suite/[0-9]*.sh)
-    [ -e "${scripts[0]}" ] || continue
-    jobs=${TEST_JOBS:-3}
-    [ "$suite" = demo ] && jobs=1
-    run_tap_scripts "$jobs" "${scripts[@]}"
-    ;;
+  extension|cluster|demo) script_suites+=("$suite") ;;
   *) echo "unknown suite $suite"; failed=$((failed + 1)) ;;
   esac
 done
+run_script_suites "${script_suites[@]}"
 
 echo
 echo "tests: $passed passed, $failed failed"
