@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL servers for tests and demos. Source this file, then:
 #
-#   pgserver_start NAME       initdb + start a server; sets PGSERVER_PORT,
-#                             PGSERVER_DIR, PGSERVER_SOCK and records it for cleanup
+#   pgserver_start NAME       a fresh cluster (a copy of one initdb) + start it;
+#                             sets PGSERVER_PORT, PGSERVER_DIR, PGSERVER_SOCK and
+#                             records it for cleanup
 #   pgserver_stop NAME        stop one server (fast shutdown)
 #   pgserver_kill NAME        stop one server with -m immediate (crash simulation)
 #   pgserver_restart NAME     start a stopped server again on the same port
@@ -27,6 +28,10 @@
 # not start.
 
 PGSERVER_BIN=${PGSERVER_BIN:-$(pg_config --bindir)}
+# The client programs of the servers' own build come first: Debian's /usr/bin/psql
+# is pg_wrapper, a Perl script that adds a quarter of a second to every call, and a
+# suite calls psql thousands of times.
+PATH=$PGSERVER_BIN:$PATH
 PGSERVER_ROOT=${PGSERVER_ROOT:-}
 PGSERVER_EXTRA_CONF=${PGSERVER_EXTRA_CONF:-}
 declare -gA PGSERVER_PORTS=()
@@ -59,10 +64,31 @@ pgserver_start() {
   local dir="$PGSERVER_ROOT/$name"
   mkdir -p "$dir/sock"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
-  _pgserver_as_owner "$PGSERVER_BIN/initdb" -D "$dir/data" -U postgres \
-    --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
-      echo "pgserver: initdb failed for $name:" >&2; cat "$dir/initdb.log" >&2; return 1; }
+  local template
+  template=$(_pgserver_template "$dir") || return 1
+  cp -a "$template" "$dir/data" || return 1
   _pgserver_listen_and_start "$name"
+}
+
+# A freshly initialized data directory, made once per PostgreSQL build and copied
+# for every server: initdb costs seconds of CPU, the copy a tenth of one, and a
+# suite starts well over a hundred servers. Made under a temporary name and
+# renamed into place, so scripts starting servers at once never see half of one.
+_pgserver_template() {
+  local logdir=$1 key template fresh
+  key=$(printf '%s\n' "$PGSERVER_BIN" "$("$PGSERVER_BIN/initdb" --version)" | md5sum | cut -c1-12)
+  template=${PGSERVER_TEMPLATE_ROOT:-/tmp}/shoal-pg-template.$(id -u).$key
+  if [ ! -f "$template/PG_VERSION" ]; then
+    fresh=$(mktemp -d "$template.XXXXXX")
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$fresh"
+    _pgserver_as_owner "$PGSERVER_BIN/initdb" -D "$fresh/data" -U postgres \
+      --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$logdir/initdb.log" 2>&1 || {
+        echo "pgserver: initdb failed:" >&2; cat "$logdir/initdb.log" >&2; rm -rf "$fresh"; return 1; }
+    # Another script may have won the race: its template is as good as ours.
+    mv -T "$fresh/data" "$template" 2>/dev/null
+    rm -rf "$fresh"
+  fi
+  echo "$template"
 }
 
 # Appends the test settings with a free port to NAME's postgresql.conf (later
