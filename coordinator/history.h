@@ -32,8 +32,11 @@ std::optional<std::string> parse_since(const std::string &text, std::time_t now,
 // Versions the coordinator runs itself and then records with mig_mark (a solo
 // version: CREATE INDEX CONCURRENTLY and the like; a version holding what
 // \getenv read), each with every checksum such a mark carries (its checksum,
-// and the one an earlier shoal computed with the values). A mark event of one
-// of these pairs is the coordinator's apply; any other mark was made by hand.
+// and the one an earlier shoal computed with the values). Since extension 1.8
+// an event says which run wrote it (shoal.event.run_command: a mark by an apply
+// run is its apply, a forget by an undo run its undo, anything else by hand);
+// for a mark written before, one of these pairs is taken for the coordinator's
+// apply, any other for a mark by hand.
 struct CoordinatorMarks {
     std::vector<std::string> versions;  // parallel to checksums, one entry per pair
     std::vector<std::string> checksums;
@@ -46,7 +49,7 @@ struct HistoryEvent {
     long long id = 0;
     std::optional<std::string> schema;   // null for pause, resume, cancel
     std::optional<std::string> version;  // idem
-    std::string action;                  // as shown: a coordinator's mark is "apply"
+    std::string action;                  // as shown: a run's mark is "apply", its forget "undo"
     std::string recorded;                // as shoal.event stores it
     std::optional<std::string> checksum;
     std::string role;

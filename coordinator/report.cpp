@@ -331,6 +331,15 @@ Json json_envelope(const std::string &command, ExitCode code, const Json &fields
     return document;
 }
 
+Json json_answer(const std::string &command, ExitCode code, const Json &fields, const Json &errors,
+                 const std::vector<Unread> &unread, const std::vector<std::string> &standbys) {
+    Json document = json_envelope(command, code, fields);
+    document["errors"] = errors;
+    document["unread"] = json_unread(unread);
+    document["standbys"] = json_standbys(standbys);
+    return document;
+}
+
 Json json_stopped(const std::string &command, ExitCode code, const Json &errors,
                   const Json &warnings, const std::vector<Unread> &unread,
                   const std::vector<std::string> &standbys) {

@@ -130,6 +130,10 @@ Json json_plan_stopped(const std::string &command, const Plan &plan);
 // The envelope of every --json document (docs/json.md): command (null when
 // ""), exit_code, then `fields` in their order; callers end them with "errors".
 Json json_envelope(const std::string &command, ExitCode code, const Json &fields);
+// The document of a command that answered: the envelope with `fields`, then
+// the tail every answer ends with: errors, unread and standbys.
+Json json_answer(const std::string &command, ExitCode code, const Json &fields, const Json &errors,
+                 const std::vector<Unread> &unread, const std::vector<std::string> &standbys);
 // A document of a command that stopped before its result: the envelope with
 // errors, warnings, unread and standbys.
 Json json_stopped(const std::string &command, ExitCode code, const Json &errors,

@@ -39,7 +39,8 @@ StatusCounts count_status(const MigrationDir &dir, const NodeState &state, const
 
 std::string format_status_counts(const StatusCounts &counts) {
     std::string out = std::to_string(counts.schemas) +
-                      " schemas: " + std::to_string(counts.up_to_date) + " up to date, " +
+                      (counts.schemas == 1 ? " schema: " : " schemas: ") +
+                      std::to_string(counts.up_to_date) + " up to date, " +
                       std::to_string(counts.behind) + " behind";
     if (!counts.failed.empty()) {
         std::vector<std::string> names;

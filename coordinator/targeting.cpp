@@ -56,6 +56,15 @@ std::optional<std::vector<SchemaPattern>> parse_schema_patterns(
                 error = "--schemas \"" + value + "\" has an empty item";
                 return std::nullopt;
             }
+            // A shell's or SQL's character class would otherwise be an exact
+            // name that matches nothing, silently.
+            if (item.find_first_of("[]") != std::string::npos) {
+                error = "--schemas \"" + item +
+                        "\": brackets are not supported; use a glob (sh00*: * any run of "
+                        "characters, ? one character), a range (sh0000-0099) or exact names, "
+                        "comma separated (sh0*,sh1* for sh[01]*)";
+                return std::nullopt;
+            }
             const std::string text = std::regex_match(item, digits_only) ? continued + item : item;
             SchemaPattern pattern;
             pattern.text = text;

@@ -91,31 +91,43 @@ void staged_script(const char *version, const char *direction, const char *check
         shoal::array_value(shoal::spi_first_row_value(2, is_null)), "locations");
 }
 
+// `run_command` is written only when given: shoal.event has that column since
+// 1.8, and this library also serves a 1.7 schema until ALTER EXTENSION UPDATE.
 void log_event(const char *schema, const char *version, const char *action, const char *checksum,
-               TimestampTz started_at, const std::string *detail) {
+               TimestampTz started_at, const std::string *detail,
+               const char *run_command = nullptr) {
     static SPIPlanPtr plan = nullptr;
-    if (plan == nullptr) {
-        const Oid types[] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
+    static SPIPlanPtr plan_with_run = nullptr;
+    const Oid types[] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID};
+    if (run_command == nullptr && plan == nullptr)
         plan = shoal::spi_keep_plan(
             "INSERT INTO shoal.event (schema, version, action, checksum, role, started_at, "
             "finished_at, detail)"
             " VALUES ($1, $2, $3, $4, CURRENT_USER, $5, clock_timestamp(), $6)",
             6, types);
-    }
+    if (run_command != nullptr && plan_with_run == nullptr)
+        plan_with_run = shoal::spi_keep_plan(
+            "INSERT INTO shoal.event (schema, version, action, checksum, role, started_at, "
+            "finished_at, detail, run_command)"
+            " VALUES ($1, $2, $3, $4, CURRENT_USER, $5, clock_timestamp(), $6, $7)",
+            7, types);
     const Datum args[] = {
         PointerGetDatum(shoal::make_text(schema)),
         PointerGetDatum(shoal::make_text(version)),
         PointerGetDatum(shoal::make_text(action)),
         PointerGetDatum(shoal::make_text(checksum)),
         TimestampTzGetDatum(started_at),
-        detail != nullptr ? PointerGetDatum(shoal::make_text(*detail)) : Datum(0)};
-    shoal::spi_execute_plan(plan, args, detail != nullptr ? "      " : "     n");
+        detail != nullptr ? PointerGetDatum(shoal::make_text(*detail)) : Datum(0),
+        run_command != nullptr ? PointerGetDatum(shoal::make_text(run_command)) : Datum(0)};
+    shoal::spi_execute_plan(run_command != nullptr ? plan_with_run : plan, args,
+                            detail != nullptr ? "       " : "     n ");
 }
 
 // The body of add_version and mig_apply; its result is 'applied', 'marked' or
-// 'already applied'. SPI stays connected throughout: the caller connects.
+// 'already applied'. `run_command` goes into a mark's event (log_event). SPI
+// stays connected throughout: the caller connects.
 const char *add_version(const char *schema, const char *version, const char *checksum,
-                        Action action) {
+                        Action action, const char *run_command) {
     check_version(version);
     if (checksum == nullptr)
         shoal::report_error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "checksum must not be null");
@@ -155,7 +167,7 @@ const char *add_version(const char *schema, const char *version, const char *che
     shoal::write_stamp(schema, stamp);
 
     if (action == Action::Mark) {
-        log_event(schema, version, "mark", checksum, started, nullptr);
+        log_event(schema, version, "mark", checksum, started, nullptr, run_command);
         return "marked";
     }
     const std::string detail = "statements: " + std::to_string(ran);
@@ -175,9 +187,9 @@ void digest_after_repair() {
 // The body of remove_version; its result is 'undone', 'forgotten' or 'not
 // applied'. Only the schema's latest version can go: a hole in the middle of a
 // stamp reads as a timeline violation to every later plan. SPI stays connected
-// throughout: the caller connects.
+// throughout: the caller connects. `run_command` goes into a forget's event.
 const char *remove_version(const char *schema, const char *version, const char *dn_checksum,
-                           Action action) {
+                           Action action, const char *run_command) {
     shoal::lock_schema(schema);
     const TimestampTz started = shoal::now();
 
@@ -204,7 +216,8 @@ const char *remove_version(const char *schema, const char *version, const char *
         const std::string forgotten_checksum = shoal::recorded_checksum(stamp, version);
         shoal::remove_latest_version(stamp);
         shoal::write_stamp(schema, stamp);
-        log_event(schema, version, "forget", forgotten_checksum.c_str(), started, nullptr);
+        log_event(schema, version, "forget", forgotten_checksum.c_str(), started, nullptr,
+                  run_command);
         digest_after_repair();
         return "forgotten";
     }
@@ -230,11 +243,14 @@ SHOAL_FUNCTION(shoal_add_version) {
     const char *version = text_argument(fcinfo, 1);
     const char *checksum = text_argument(fcinfo, 2);
     const char *action = text_argument(fcinfo, 3);
+    // Declared with a fifth argument since 1.8 (shoal.event.run_command).
+    const char *run_command = PG_NARGS() > 4 ? text_argument(fcinfo, 4) : nullptr;
     if (action == nullptr || (strcmp(action, "apply") != 0 && strcmp(action, "mark") != 0))
         shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE, "action must be 'apply' or 'mark'");
     shoal::spi_connect();
-    const char *result = add_version(schema, version, checksum,
-                                     strcmp(action, "apply") == 0 ? Action::Apply : Action::Mark);
+    const char *result =
+        add_version(schema, version, checksum,
+                    strcmp(action, "apply") == 0 ? Action::Apply : Action::Mark, run_command);
     shoal::spi_finish();
     PG_RETURN_TEXT_P(shoal::make_text(result));
 }
@@ -245,11 +261,14 @@ SHOAL_FUNCTION(shoal_remove_version) {
     const char *version = text_argument(fcinfo, 1);
     const char *dn_checksum = text_argument(fcinfo, 2);
     const char *action = text_argument(fcinfo, 3);
+    // Declared with a fifth argument since 1.8 (shoal.event.run_command).
+    const char *run_command = PG_NARGS() > 4 ? text_argument(fcinfo, 4) : nullptr;
     if (action == nullptr || (strcmp(action, "undo") != 0 && strcmp(action, "forget") != 0))
         shoal::report_error(ERRCODE_INVALID_PARAMETER_VALUE, "action must be 'undo' or 'forget'");
     shoal::spi_connect();
-    const char *result = remove_version(
-        schema, version, dn_checksum, strcmp(action, "undo") == 0 ? Action::Undo : Action::Forget);
+    const char *result =
+        remove_version(schema, version, dn_checksum,
+                       strcmp(action, "undo") == 0 ? Action::Undo : Action::Forget, run_command);
     shoal::spi_finish();
     PG_RETURN_TEXT_P(shoal::make_text(result));
 }
@@ -260,7 +279,7 @@ SHOAL_FUNCTION(shoal_mig_apply) {
     const char *version = text_argument(fcinfo, 1);
     const char *checksum = text_argument(fcinfo, 2);
     shoal::spi_connect();
-    const char *result = add_version(schema, version, checksum, Action::Apply);
+    const char *result = add_version(schema, version, checksum, Action::Apply, nullptr);
     shoal::spi_finish();
     PG_RETURN_TEXT_P(shoal::make_text(result));
 }

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "digest.h"
+#include "last_run.h"
 #include "fleet/driver.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
@@ -118,6 +119,9 @@ class Migrate {
         return names;
     }
     int finish(int code);
+    // Closes the run's record on every node where it was opened and that
+    // still answers.
+    void record_outcome(ExitCode code);
     int finish_summary();
     // A run that stops before anything ran: its reasons were printed on
     // stderr; with --json, the document too (`errors`, and the nodes left out).
@@ -148,6 +152,7 @@ class Migrate {
     std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
     Clock::time_point started_ = Clock::now();
     RunLog run_log_;
+    std::set<const Node *> begun_;  // nodes where begin_runs() opened the run's record
 };
 
 Plan Migrate::make_plan() {
@@ -233,9 +238,31 @@ bool Migrate::open_outputs() {
     return error.empty();
 }
 
-// Releases the run lock on every node, reports the end of a run that may
-// have changed something (--log-json, --metrics), then returns `code`.
+void Migrate::record_outcome(ExitCode code) {
+    std::vector<Node *> begun;
+    std::vector<RunEnd> ends;
+    for (Node &node : nodes_) {
+        if (!begun_.count(&node) || node.control->state() != Connection::State::Idle) continue;
+        RunEnd end{run_outcome(code)};
+        const auto done = summary_.drive.done_on.find(node.spec.display);
+        if (done != summary_.drive.done_on.end()) end.steps_done = done->second;
+        end.steps_failed = std::count_if(
+            summary_.drive.errors.begin(), summary_.drive.errors.end(),
+            [&](const SchemaError &error) { return error.node == node.spec.display; });
+        end.digest_stored = !summary_.digest.empty();
+        begun.push_back(&node);
+        ends.push_back(end);
+    }
+    for (const NodeError &error : end_runs(begun, ends))
+        std::cerr << "shoal: " << error.message() << "\n";
+    begun_.clear();
+}
+
+// Closes the run's record, releases the run lock on every node, reports the
+// end of a run that may have changed something (--log-json, --metrics), then
+// returns `code`.
 int Migrate::finish(int code) {
+    record_outcome(static_cast<ExitCode>(code));
     unlock_run(nodes_);
     if (config_.dry) return code;
     summary_.seconds = seconds_since(started_);
@@ -355,6 +382,23 @@ int Migrate::run() {
         }
         return finish(
             stopped(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable, errors));
+    }
+    if (!config_.dry) {
+        // Status tells the last run's outcome from this record: a run that
+        // cannot keep one on every node does not start.
+        const auto locked = usable_nodes(nodes_);
+        const auto failed = begin_runs(locked, summary_.command,
+                                       covers_everything_ ? "" : run_scope(config_.target));
+        begun_.insert(locked.begin(), locked.end());
+        for (const NodeError &error : failed) begun_.erase(error.node);
+        if (!failed.empty()) {
+            std::vector<std::string> errors;
+            for (const NodeError &error : failed) {
+                errors.push_back(error.message());
+                std::cerr << "shoal: " << errors.back() << "\n";
+            }
+            return finish(stopped(ExitCode::Unreachable, errors));
+        }
     }
     // A pause set before the run holds it too: say so before anything else.
     if (!config_.dry) announce_pause(usable_nodes(nodes_), progress_);

@@ -88,12 +88,9 @@ int command_history(const Config &config, const MigrationDir &dir) {
     if (config.json) {
         Json listed = Json::array();
         for (const HistoryEvent &event : events) listed.push_back(json_event(event));
-        std::cout << json_text(json_envelope("history", code,
-                                             {{"complete", complete},
-                                              {"events", listed},
-                                              {"errors", Json::array()},
-                                              {"unread", json_unread(unread)},
-                                              {"standbys", json_standbys(standbys)}}))
+        std::cout << json_text(json_answer("history", code,
+                                           {{"complete", complete}, {"events", listed}},
+                                           Json::array(), unread, standbys))
                   << std::endl;
     } else {
         for (const std::string &line : format_history(events)) std::cout << line << "\n";

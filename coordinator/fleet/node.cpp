@@ -476,6 +476,25 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
     return failures_of(nodes, outcomes, what);
 }
 
+std::vector<NodeError> begin_runs(std::vector<Node *> nodes, const std::string &command,
+                                  const std::string &scope) {
+    const Query begin{queries::kBeginRun.text,
+                      {command, scope.empty() ? std::nullopt : std::optional<std::string>(scope)}};
+    return failures_of(nodes, exchange(controls(nodes), std::vector<Batch>(nodes.size(), {begin})),
+                       "recording the run's start");
+}
+
+std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<RunEnd> &ends) {
+    std::vector<Batch> batches;
+    for (const RunEnd &end : ends)
+        batches.push_back(
+            {Query{queries::kEndRun.text,
+                   {end.outcome, std::to_string(end.steps_done), std::to_string(end.steps_failed),
+                    std::string(end.digest_stored ? "true" : "false")}}});
+    return failures_of(nodes, exchange(controls(nodes), std::move(batches)),
+                       "recording the run's outcome");
+}
+
 std::vector<bool> make_durable(std::vector<Node *> nodes) {
     // Without an xid a commit writes no commit record and waits for nothing.
     auto outcomes =

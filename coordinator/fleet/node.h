@@ -146,6 +146,21 @@ std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes,
                                           const std::string &what);
 std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string &digest,
                                    const std::string &what);
+// The run's record on each node (shoal.begin_run, shoal.end_run: status's last
+// run). begin_runs opens it, once the run lock is held, with the command and
+// what the run was narrowed to ("" for everything); end_runs closes it, before
+// the lock is released, with ends[i] for nodes[i]. A record left open reads as
+// "did not finish" once the lock is gone, so a node where closing fails says so
+// without the coordinator's word.
+std::vector<NodeError> begin_runs(std::vector<Node *> nodes, const std::string &command,
+                                  const std::string &scope);
+struct RunEnd {
+    std::string outcome;  // run_outcome() (last_run.h)
+    size_t steps_done = 0;
+    size_t steps_failed = 0;
+    bool digest_stored = false;
+};
+std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<RunEnd> &ends);
 // One transaction with an xid per node, committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the

@@ -59,6 +59,13 @@ inline const Sql kLockRun{"SELECT shoal.lock_run($1, $2)", 2};
 inline const Sql kUnlockRun{"SELECT shoal.unlock_run()", 0};
 // $1 holder (the control connection's). → void, backend pid int.
 inline const Sql kJoinRun{"SELECT shoal.join_run($1), pg_catalog.pg_backend_pid()", 1};
+// The record of this run on the node (extension 1.8; node.h's begin_runs and
+// end_runs). $1 command, $2 what it was narrowed to (NULL: everything). → void;
+// SQLSTATE 55000 when this session does not hold the run lock.
+inline const Sql kBeginRun{"SELECT shoal.begin_run($1, $2)", 2};
+// $1 outcome ('succeeded', 'failed', 'cancelled', 'interrupted'), $2 steps done
+// and $3 steps failed on the node, $4 whether the digest was stored. → void.
+inline const Sql kEndRun{"SELECT shoal.end_run($1, $2, $3, $4)", 4};
 // No parameters. → state text ('running', 'paused', 'cancelled'), changed_by
 // text, reason text.
 inline const Sql kControlState{"SELECT state, changed_by, reason FROM shoal.control_state()", 0};
@@ -125,9 +132,11 @@ inline const Sql kLastEvent{
     "ORDER BY finished_at DESC, id DESC LIMIT 1",
     0};
 // history: shoal.event, newest first. $1 since timestamptz, $2 version text, $3
-// action text (as shown: a coordinator's mark is 'apply'), each NULL for no
-// filter; $4 versions text[] and $5 checksums text[]: the (version, checksum)
-// pairs whose mark is the coordinator's apply (history.h, CoordinatorMarks);
+// action text (as shown: a coordinator's mark is 'apply', its forget 'undo'),
+// each NULL for no filter; $4 versions text[] and $5 checksums text[]: the
+// (version, checksum) pairs whose mark is the coordinator's apply (history.h,
+// CoordinatorMarks), asked only of marks that do not say which run wrote them
+// (run_command NULL: written before extension 1.8);
 // $6 the most rows, NULL for all. → id, schema, version, action as shown,
 // action as recorded, checksum, role, started_at and finished_at as ISO 8601
 // UTC text with microseconds, seconds between them (float8), detail.
@@ -138,16 +147,31 @@ inline const Sql kHistory{
     " pg_catalog.to_char(pg_catalog.timezone('UTC', finished_at),"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " pg_catalog.date_part('epoch', finished_at OPERATOR(pg_catalog.-) started_at), detail"
-    " FROM (SELECT e.*, CASE WHEN e.action OPERATOR(pg_catalog.=) 'mark' AND EXISTS (SELECT FROM"
-    " ROWS FROM (pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[])) m(version, checksum)"
-    " WHERE m.version OPERATOR(pg_catalog.=) e.version"
-    " AND m.checksum OPERATOR(pg_catalog.=) e.checksum) THEN 'apply' ELSE e.action END AS shown"
+    " FROM (SELECT e.*, CASE WHEN e.action OPERATOR(pg_catalog.=) 'mark'"
+    " AND (e.run_command OPERATOR(pg_catalog.=) 'apply' OR e.run_command IS NULL AND EXISTS (SELECT"
+    " FROM ROWS FROM (pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[])) m(version,"
+    " checksum) WHERE m.version OPERATOR(pg_catalog.=) e.version"
+    " AND m.checksum OPERATOR(pg_catalog.=) e.checksum)) THEN 'apply'"
+    " WHEN e.action OPERATOR(pg_catalog.=) 'forget' AND e.run_command OPERATOR(pg_catalog.=) 'undo'"
+    " THEN 'undo' ELSE e.action END AS shown"
     " FROM shoal.event e"
     " WHERE ($1::timestamptz IS NULL OR e.finished_at OPERATOR(pg_catalog.>=) $1::timestamptz)"
     " AND ($2::text IS NULL OR e.version OPERATOR(pg_catalog.=) $2::text)) h"
     " WHERE $3::text IS NULL OR shown OPERATOR(pg_catalog.=) $3::text"
     " ORDER BY finished_at DESC, id DESC LIMIT $6::bigint",
     6};
+// No parameters. The newest run the node recorded, no row when none (a node
+// whose runs all predate 1.8): → outcome, command, scope, role, started_at and
+// finished_at as ISO 8601 UTC text, seconds between them (float8), steps_done,
+// steps_failed, digest_stored ('t'/'f'); NULL where not closed.
+inline const Sql kLastRun{
+    "SELECT outcome, command, scope, role,"
+    " pg_catalog.to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " pg_catalog.to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " pg_catalog.date_part('epoch', finished_at OPERATOR(pg_catalog.-) started_at),"
+    " steps_done, steps_failed, digest_stored"
+    " FROM shoal.recent_runs ORDER BY id DESC LIMIT 1",
+    0};
 // No parameters. → one row "holder (pid N, from ADDRESS, since T)" while a run
 // holds the lock, none otherwise.
 inline const Sql kRunLockHolder{
@@ -355,6 +379,8 @@ inline const std::vector<const Sql *> kEvery{
     &kLockRun,
     &kUnlockRun,
     &kJoinRun,
+    &kBeginRun,
+    &kEndRun,
     &kControlState,
     &kSteering,
     &kPause,
@@ -372,6 +398,7 @@ inline const std::vector<const Sql *> kEvery{
     &kLatestFailures,
     &kLastEvent,
     &kHistory,
+    &kLastRun,
     &kRunLockHolder,
     &kCreateExtension,
     &kUpdateExtension,

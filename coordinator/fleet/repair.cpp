@@ -181,7 +181,7 @@ int Repair::report(const std::string &version) {
         : !result_.differing.empty()                              ? ExitCode::NotUpToDate
                                                                   : ExitCode::Ok;
     if (config_.json) {
-        std::cout << json_text(json_envelope(
+        std::cout << json_text(json_answer(
                          command, code,
                          {{"version", version},
                           {"reference", json_string_or_null(config_.reference)},
@@ -195,10 +195,9 @@ int Repair::report(const std::string &version) {
                           {"left_alone", json_error_groups(group_errors(result_.left_alone))},
                           {"schema_errors", json_schema_errors(result_.errors)},
                           {"not_done", result_.not_done},
-                          {"lost", result_.lost},
-                          {"errors", json_error_groups(group_errors(result_.errors))},
-                          {"unread", json_unread(unread_of(nodes_))},
-                          {"standbys", json_standbys(standbys_)}}))
+                          {"lost", result_.lost}},
+                         json_error_groups(group_errors(result_.errors)), unread_of(nodes_),
+                         standbys_))
                   << std::endl;
         return to_int(code);
     }

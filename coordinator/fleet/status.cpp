@@ -15,6 +15,7 @@
 #include "fleet/repair.h"
 #include "fleet/steer.h"
 #include "fleet/summary.h"
+#include "last_run.h"
 #include "plan.h"
 #include "report.h"
 #include "status_counts.h"
@@ -45,6 +46,28 @@ namespace {
 
 // Pending groups a node's text shows; --json has every one.
 constexpr size_t kPendingLines = 5;
+
+// The row of queries::kLastRun; nullopt when the node recorded no run.
+std::optional<LastRun> last_run_of(const Rows &rows) {
+    if (rows.empty()) return std::nullopt;
+    const auto &row = rows.rows.front();
+    const auto number = [](const std::optional<std::string> &text) -> std::optional<long long> {
+        if (!text) return std::nullopt;
+        return std::stoll(*text);
+    };
+    LastRun run;
+    run.outcome = rows.value(0, 0);
+    run.command = rows.value(0, 1);
+    run.scope = rows.value(0, 2);
+    run.role = rows.value(0, 3);
+    run.started_at = rows.value(0, 4);
+    run.finished_at = row.at(5);
+    if (row.at(6)) run.seconds = std::stod(*row.at(6));
+    run.steps_done = number(row.at(7));
+    run.steps_failed = number(row.at(8));
+    if (row.at(9)) run.digest_stored = *row.at(9) == "t";
+    return run;
+}
 
 // Prints why each node that is not usable is left out; true when none is.
 bool report_left_out(const std::vector<Node> &nodes) {
@@ -124,6 +147,8 @@ int command_status(const Config &config, const MigrationDir &dir) {
         Query{queries::kLastEvent.text},
         Query{queries::kDigest.text},
         Query{queries::kRunLockHolder.text},
+        // The newest run the node recorded (extension 1.8).
+        Query{queries::kLastRun.text},
     };
     auto outcomes = exchange(controls(usable), std::vector<Batch>(usable.size(), batch));
     const auto steering = read_steering(usable);  // paused or cancelled, by whom, since when, why
@@ -165,7 +190,9 @@ int command_status(const Config &config, const MigrationDir &dir) {
         const std::string digest = outcome.results.at(2).value(0, 0);
         const std::string lock =
             outcome.results.at(3).empty() ? "" : outcome.results.at(3).value(0, 0);
+        const std::optional<LastRun> recorded_run = last_run_of(outcome.results.at(4));
         if (config.json) {
+            const Json recorded_json = recorded_run ? json_last_run(*recorded_run) : Json(nullptr);
             listed.push_back({{"node", node.spec.display},
                               {"schemas", counts.schemas},
                               {"up_to_date", counts.up_to_date},
@@ -182,7 +209,8 @@ int command_status(const Config &config, const MigrationDir &dir) {
                               {"failures", json_schema_errors(failed)},
                               {"grouped_failures", json_error_groups(group_errors(failed))},
                               {"last_role", json_string_or_null(last_role)},
-                              {"steering", steering_json(steering[i])}});
+                              {"steering", steering_json(steering[i])},
+                              {"recorded_run", recorded_json}});
             continue;
         }
         std::cout << node.spec.display << ": " << format_status_counts(counts);
@@ -192,8 +220,11 @@ int command_status(const Config &config, const MigrationDir &dir) {
             std::cout << "\n  pending: " << line;
         for (const std::string &line : format_error_groups(failed))
             std::cout << "\n  failed: " << line;
+        // A node whose runs all predate extension 1.8 knows only its last event.
         std::cout << "\n  last run: "
-                  << (last_run.empty() ? "never" : last_run + " by " + printable(last_role))
+                  << (recorded_run       ? format_last_run(*recorded_run)
+                      : last_run.empty() ? "never"
+                                         : last_run + " by " + printable(last_role))
                   << "\n  digest: " << (digest.empty() ? "none" : digest)
                   << "\n  run lock: " << (lock.empty() ? "free" : "held by " + lock)
                   << "\n  steering: " << (steering[i] ? format_steering(*steering[i]) : "unknown")
@@ -205,13 +236,11 @@ int command_status(const Config &config, const MigrationDir &dir) {
     complete = complete && unread.empty();
     const ExitCode code = complete ? ExitCode::Ok : left_out_code(nodes);
     if (config.json) {
-        std::cout << json_text(json_envelope("status", code,
-                                             {{"code_digest", code_digest(dir)},
-                                              {"complete", complete},
-                                              {"nodes", listed},
-                                              {"errors", Json::array()},
-                                              {"unread", json_unread(unread)},
-                                              {"standbys", json_standbys(standbys)}}))
+        std::cout << json_text(json_answer("status", code,
+                                           {{"code_digest", code_digest(dir)},
+                                            {"complete", complete},
+                                            {"nodes", listed}},
+                                           Json::array(), unread, standbys))
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
@@ -259,12 +288,9 @@ int command_check(const Config &config, const MigrationDir &dir) {
             listed.push_back({{"node", usable[i]->spec.display},
                               {"digest", json_string_or_null(digests[i])},
                               {"up_to_date", satisfied[i]}});
-        std::cout << json_text(json_envelope("check", code,
-                                             {{"code_digest", wanted},
-                                              {"nodes", listed},
-                                              {"errors", Json::array()},
-                                              {"unread", json_unread(unread)},
-                                              {"standbys", json_standbys(standbys)}}))
+        std::cout << json_text(json_answer("check", code,
+                                           {{"code_digest", wanted}, {"nodes", listed}},
+                                           Json::array(), unread, standbys))
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";

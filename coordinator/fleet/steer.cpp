@@ -159,14 +159,12 @@ int run_steering_command(const Config &config) {
     complete = complete && unread.empty();
     const ExitCode code = complete ? ExitCode::Ok : left_out_code(nodes);
     if (config.json) {
-        std::cout << json_text(json_envelope(command_name(config.command), code,
-                                             {{"dry_run", config.dry},
-                                              {"reason", reason ? Json(*reason) : Json(nullptr)},
-                                              {"complete", complete},
-                                              {"nodes", listed},
-                                              {"errors", Json::array()},
-                                              {"unread", json_unread(unread)},
-                                              {"standbys", json_standbys(standbys)}}))
+        std::cout << json_text(json_answer(command_name(config.command), code,
+                                           {{"dry_run", config.dry},
+                                            {"reason", reason ? Json(*reason) : Json(nullptr)},
+                                            {"complete", complete},
+                                            {"nodes", listed}},
+                                           Json::array(), unread, standbys))
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";

@@ -215,6 +215,7 @@ for node in "${NODES[@]}"; do
     GRANT SELECT ON ALL TABLES IN SCHEMA shoal TO shoal_migrator;
     GRANT INSERT ON shoal.script, shoal.event TO shoal_migrator;
     GRANT INSERT, UPDATE, DELETE ON shoal.run TO shoal_migrator;
+    GRANT INSERT, UPDATE, DELETE ON shoal.run_record TO shoal_migrator;
     GRANT CREATE ON SCHEMA public TO shoal_migrator;
     DO \$\$ DECLARE s text; BEGIN
       FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP

@@ -36,7 +36,7 @@ like "$OUT" "^  pending: sh0001,0004 \(2\) lack $V4, $V5$" "node2: the failed tw
 like "$OUT" "^  failed: $V4: check constraint \"email_lower\" of relation \"users\" is violated by some row \(SQLSTATE 23514\) — 2 schemas: $N2:sh0001,0004$" \
   "node2: the failed schemas with their recorded error, grouped"
 is "$(grep -c '^  pending: ' <<<"$OUT")" 4 "four pending lines in all (node3: one group)"
-like "$OUT" "^  last run: .* by postgres$" "the last event's role"
+like "$OUT" "^  last run: failed in .* by postgres \(apply, " "the last run's outcome and role"
 
 echo "# --json: every group and failure"
 OUT=$("$SHOAL" status --json --migdir "$MIG" --hosts "$(hosts app)" --user postgres 2>/dev/null)

@@ -8,10 +8,10 @@
 namespace shoal {
 namespace {
 
-const char *const A = "20240101000000.a.sh";
-const char *const B = "20240102000000.b.sh";
-const char *const C = "20240103000000.c.sh";
-const char *const P = "20240101500000.p.public";
+using test::A;
+using test::B;
+using test::C;
+using test::P;
 
 class RepairPlanTest : public ::testing::Test {
   protected:

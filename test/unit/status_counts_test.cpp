@@ -62,6 +62,13 @@ TEST_F(StatusCountsTest, AFailureWhoseVersionIsNowInTheStampIsHistory) {
     EXPECT_EQ(format_status_counts(counts), "4 schemas: 1 up to date, 3 behind");
 }
 
+TEST_F(StatusCountsTest, OneSchemaIsSingular) {
+    StatusCounts counts;
+    counts.schemas = 1;
+    counts.up_to_date = 1;
+    EXPECT_EQ(format_status_counts(counts), "1 schema: 1 up to date, 0 behind");
+}
+
 TEST_F(StatusCountsTest, AFailureAtALaterVersionStillLackedCounts) {
     // sh2 failed at B; its A was undone since by another tool: it lacks both.
     NodeState state = node();

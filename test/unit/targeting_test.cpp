@@ -74,6 +74,16 @@ TEST(SchemaPatterns, EmptyItemsAndReversedRangesAreErrors) {
     EXPECT_NE(error.find("sh0099-0000"), std::string::npos) << error;
 }
 
+TEST(SchemaPatterns, BracketsAreRefusedNamingTheFormsThatWork) {
+    // A character class would otherwise be an exact name matching nothing.
+    std::string error;
+    EXPECT_FALSE(parse_schema_patterns({"sh0000,sh[0-3]*"}, error));
+    EXPECT_NE(error.find("\"sh[0-3]*\": brackets are not supported"), std::string::npos) << error;
+    EXPECT_NE(error.find("a glob (sh00*"), std::string::npos) << error;
+    EXPECT_NE(error.find("a range (sh0000-0099)"), std::string::npos) << error;
+    EXPECT_FALSE(parse_schema_patterns({"sh]"}, error));
+}
+
 TEST(SchemaPatterns, UnmatchedNamesEachPatternThatMatchesNothing) {
     const std::vector<NodeState> nodes = {{"n1", {{"sh0001", {}}, {"sh0002", {}}}},
                                           {"n2", {{"sh0003", {}}}}};

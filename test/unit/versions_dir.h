@@ -1,5 +1,6 @@
 // A migration directory "mig" holding the named versions, each with a trivial
-// up and dn script: for tests about which versions run where, not what they run.
+// up and dn script, for tests about which versions run where, not what they
+// run; and the version names those tests share.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,13 @@
 #include "migration_dir.h"
 
 namespace shoal::test {
+
+// The versions the planner's tests share: three of prefix sh, and one of
+// public that sorts between the first two.
+inline const char *const A = "20240101000000.a.sh";
+inline const char *const B = "20240102000000.b.sh";
+inline const char *const C = "20240103000000.c.sh";
+inline const char *const P = "20240101500000.p.public";
 
 inline MigrationDir versions_dir(const std::vector<std::string> &names) {
     MemoryFiles files;
