@@ -617,6 +617,8 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
     std::map<std::string, std::string> tables;  // new → old, for the columns' table
     for (const Rename &rename : renames) {
         if (!rename.column.empty()) continue;
+        // A marker whose rename the reference already has is history: nothing to do.
+        if (current.table(rename.table) && !current.table(rename.from)) continue;
         if (!current.table(rename.from) || desired.table(rename.from) ||
             !desired.table(rename.table) || current.table(rename.table)) {
             plan.problems.push_back(
@@ -637,6 +639,7 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
         const Table *before =
             current.table(old_table == tables.end() ? rename.table : old_table->second);
         const Table *after = desired.table(rename.table);
+        if (before && before->column(rename.column) && !before->column(rename.from)) continue;
         if (!before || !after || !before->column(rename.from) || after->column(rename.from) ||
             !after->column(rename.column) || before->column(rename.column)) {
             plan.problems.push_back(

@@ -35,7 +35,8 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
 
 // The ALTER … RENAME statements of `renames` (up, and their undo in `dn`),
 // checked against both models: the old name must exist in `current` and not
-// in `desired`, the new one in `desired` and not in `current`.
+// in `desired`, the new one in `desired` and not in `current`. A marker whose
+// rename `current` already has (the new name, not the old) asks for nothing.
 struct RenamePlan {
     std::vector<std::string> up, dn;
     std::vector<std::string> changes;  // "rename table a to b"

@@ -111,6 +111,14 @@ std::optional<SchemaModel> Scratch::model(const std::string &schema, std::string
         error = "reading " + schema + ": " + outcome.error->to_string();
         return std::nullopt;
     }
+    // pg_get_indexdef qualifies the table whatever the search_path: the one
+    // place where the schema's own name is taken out here.
+    const std::string qualified = " ON " + quote_identifier(schema) + ".";
+    const auto unqualified = [&](std::string definition) {
+        const size_t at = definition.find(qualified);
+        if (at != std::string::npos) definition.replace(at, qualified.size(), " ON ");
+        return definition;
+    };
     std::vector<CatalogRow> rows;
     for (const auto &row : outcome.results.at(1).rows) {
         CatalogRow out{row.at(0).value_or(""),
@@ -119,6 +127,9 @@ std::optional<SchemaModel> Scratch::model(const std::string &schema, std::string
                        row.at(3).value_or(""),
                        {}};
         for (size_t i = 4; i < row.size(); ++i) out.details.push_back(row[i].value_or(""));
+        if (out.kind == "index") out.definition = unqualified(out.definition);
+        if (out.kind == "constraint" && out.details.size() > 1)
+            out.details[1] = unqualified(out.details[1]);
         rows.push_back(std::move(out));
     }
     return build_model(rows);

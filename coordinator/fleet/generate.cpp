@@ -138,6 +138,7 @@ class Generate {
         std::optional<SchemaModel> current = reference;
         if (!rename_plan.up.empty()) {
             std::vector<std::string> statements = rebuild(*reference, error);
+            if (!error.empty()) return fail(ExitCode::Internal, error);
             statements.insert(statements.end(), rename_plan.up.begin(), rename_plan.up.end());
             if (auto failed = scratch.create_schema(kRenamed))
                 return fail(ExitCode::Unreachable, failed->to_string());

@@ -1,7 +1,7 @@
 CREATE TABLE users (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
-    full_name text, -- shoal:renamed-from name
+    full_name text,
     created_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT users_email_key UNIQUE NULLS NOT DISTINCT (email),
     CONSTRAINT users_name_length CHECK (length(full_name) <= 100)
