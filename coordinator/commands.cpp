@@ -164,8 +164,8 @@ ExitCode command_list(const MigrationDir &dir, std::ostream &out) {
     return ExitCode::Ok;
 }
 
-WriteResult make_version(const MigrationDir &dir, const std::string &name_at_prefix,
-                         std::time_t now) {
+WriteResult name_new_version(const MigrationDir &dir, const std::string &name_at_prefix,
+                             std::time_t now, Version &version) {
     WriteResult result;
     const auto refuse = [&](std::string why) {
         result.code = ExitCode::Usage;
@@ -202,7 +202,6 @@ WriteResult make_version(const MigrationDir &dir, const std::string &name_at_pre
         result.warnings.push_back("no version uses schema prefix \"" + prefix +
                                   "\" yet; the prefixes in use are: " + join(known, " "));
 
-    Version version;
     std::string why_not;
     version.timestamp = next_timestamp(dir, now, &why_not);
     if (version.timestamp.empty()) return refuse("no name pg-mig would also give: " + why_not);
@@ -210,6 +209,19 @@ WriteResult make_version(const MigrationDir &dir, const std::string &name_at_pre
     version.prefix = prefix;
     version.name = version.timestamp + "." + name + "." + prefix;
     result.version = version.name;
+    return result;
+}
+
+WriteResult make_version(const MigrationDir &dir, const std::string &name_at_prefix,
+                         std::time_t now) {
+    Version version;
+    WriteResult result = name_new_version(dir, name_at_prefix, now, version);
+    if (result.code != ExitCode::Ok) return result;
+    const auto refuse = [&](std::string why) {
+        result.code = ExitCode::Usage;
+        result.errors.push_back(std::move(why));
+        return result;
+    };
     for (const char *direction : {".up.sql", ".dn.sql"}) {
         std::string path = (std::filesystem::path(dir.path) / (version.name + direction)).string();
         if (std::filesystem::exists(path)) return refuse(path + " already exists");

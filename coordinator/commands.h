@@ -33,6 +33,11 @@ struct WriteResult {
 // pg-mig's name would not be the newest. Warns when PREFIX is new to the directory.
 WriteResult make_version(const MigrationDir &dir, const std::string &name_at_prefix,
                          std::time_t now);
+// What make_version() checks and names, writing nothing: `version` gets the
+// name, timestamp, title and prefix (no scripts) when the result is Ok;
+// otherwise its errors say why. `shoal generate` names its versions with it.
+WriteResult name_new_version(const MigrationDir &dir, const std::string &name_at_prefix,
+                             std::time_t now, Version &version);
 // make_version() as text: what it wrote on `out`, errors and warnings on `err`.
 ExitCode command_new(const MigrationDir &dir, const std::string &name_at_prefix, std::time_t now,
                      std::ostream &out, std::ostream &err);

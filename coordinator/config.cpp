@@ -113,6 +113,19 @@ const std::vector<CommandDoc> &command_docs() {
         {Command::Lint, "lint", "shoal lint [VERSION...] [--all] [--json] [--trace] [--migdir DIR]",
          "check versions for statements that would hurt a live fleet (--trace: measure them)",
          "Checks the up scripts for statements that would lock or break a live fleet."},
+        {Command::Dump, "dump", "shoal dump [--schema SCHEMA] [--out DIR] [options]",
+         "write one shard's structure as SQL files (schema as code)",
+         "Writes the structure of one shard at head (or of --schema) as canonical SQL files,\n"
+         "free of the shard's name, into --out (default: the schema directory, which must\n"
+         "not exist yet or be empty). Objects of kinds shoal does not model are named and\n"
+         "nothing is written. docs/generate.md."},
+        {Command::Generate, "generate", "shoal generate NAME@PREFIX [--check] [options]",
+         "write the versions that turn the fleet's head into the desired schema",
+         "Compares the desired schema (--schema-dir, shoal.ini schema=, default schema/) with a\n"
+         "shard of PREFIX at head and writes online-safe versions named as `shoal new` names\n"
+         "them, after proving them on a rolled-back copy. Hazards (data loss, rewrites) are\n"
+         "refused unless allowed. --check writes nothing and exits 6 when they differ.\n"
+         "docs/generate.md."},
         {Command::Help, "help", "shoal help [COMMAND]", "show help for COMMAND",
          "Shows help for COMMAND."},
         {Command::Version, "version", "shoal version", "print shoal's version",
@@ -133,19 +146,21 @@ bool is_repair(Command c) {
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
            c == Command::Check || c == Command::Verify || c == Command::History || is_repair(c) ||
-           is_steering(c);
+           is_steering(c) || c == Command::Dump || c == Command::Generate;
 }
 
 // Settings that the environment and shoal.ini may give too.
 struct Layered {
     const char *option;
     const char *env;
+    const char *ini_key = nullptr;  // when shoal.ini spells it otherwise
+    const char *ini() const { return ini_key ? ini_key : option; }
 };
 const std::vector<Layered> &layered() {
     static const std::vector<Layered> table = {
         {"migdir", "PGMIGDIR"},   {"hosts", "PGHOST"},        {"port", "PGPORT"},
         {"user", "PGUSER"},       {"password", "PGPASSWORD"}, {"db", "PGDATABASE"},
-        {"sslmode", "PGSSLMODE"}, {"parallelism", nullptr},
+        {"sslmode", "PGSSLMODE"}, {"parallelism", nullptr},   {"schema-dir", nullptr, "schema"},
     };
     return table;
 }
@@ -287,6 +302,27 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("dry-run", "print what would be recorded or dropped where; change nothing, "
                             "take no lock");
         all.add(targeting);
+    }
+    if ((command == Command::Dump || command == Command::Generate) && !pg_mig_style) {
+        po::options_description schema("Schema as code (docs/generate.md)");
+        schema.add_options()
+            ("schema-dir", po::value<std::string>()->value_name("DIR"),
+             "the desired schema: SQL files of one shard, names unqualified (shoal.ini "
+             "schema=, relative to the file; default schema)");
+        if (command == Command::Dump)
+            schema.add_options()
+                ("schema", po::value<std::string>()->value_name("SCHEMA"),
+                 "the shard to dump (default: one at head, of the directory's one shard prefix)")
+                ("out", po::value<std::string>()->value_name("DIR"),
+                 "where to write (default: the schema directory); must not exist or be empty");
+        if (command == Command::Generate)
+            schema.add_options()
+                ("check", "write nothing; exit 6 when the desired schema is not the fleet's head "
+                          "or shards at head differ (for CI)")
+                ("allow-hazard", po::value<std::vector<std::string>>()->composing()->value_name("KIND"),
+                 "write a hazardous change instead of refusing it (repeatable): drop-table, "
+                 "drop-column, type-change, volatile-default, generated-column, not-null-column");
+        all.add(schema);
     }
     if (is_steering(command) && !pg_mig_style) {
         po::options_description steer("Steering");
@@ -625,7 +661,7 @@ std::string unquoted(const std::string &value) {
 std::map<std::string, std::string> parse_ini(const IniFile &ini, const std::string &env_name,
                                              std::vector<std::string> &errors) {
     std::vector<std::string> keys;
-    for (const Layered &l : layered()) keys.push_back(l.option);
+    for (const Layered &l : layered()) keys.push_back(l.ini());
     std::map<std::string, std::string> top, selected;
     std::map<std::string, int> first_line;  // per "section.key"
     std::vector<std::string> sections;
@@ -663,7 +699,8 @@ std::map<std::string, std::string> parse_ini(const IniFile &ini, const std::stri
             continue;
         }
         std::string value = unquoted(trim(line.substr(equals + 1)));
-        if (key == "migdir" && !value.empty() && std::filesystem::path(value).is_relative())
+        if ((key == "migdir" || key == "schema") && !value.empty() &&
+            std::filesystem::path(value).is_relative())
             value = (std::filesystem::path(ini.path).parent_path() / value).string();
         if (section.empty())
             top[key] = value;
@@ -827,6 +864,10 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             if (target.empty()) errors.push_back("new needs NAME@PREFIX");
             config.new_name = target;
             break;
+        case Command::Generate:
+            if (target.empty()) errors.push_back("generate needs NAME@PREFIX");
+            config.generate_name = target;
+            break;
         case Command::Help:
             if (!target.empty()) {
                 std::optional<Command> about = command_by_name(target);
@@ -863,8 +904,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             settings[l.option] = std::to_string(vm[l.option].as<int>());
         } else if (from_env != env.end() && !from_env->second.empty()) {
             settings[l.option] = from_env->second;
-        } else if (from_ini.count(l.option)) {
-            settings[l.option] = from_ini[l.option];
+        } else if (from_ini.count(l.ini())) {
+            settings[l.option] = from_ini[l.ini()];
         }
     }
     // SHOAL_HOSTS is the fleet of those who keep PGHOST as libpq reads it (one
@@ -925,6 +966,13 @@ ConfigResult parse_config(const std::vector<std::string> &args,
             errors.push_back(error);
     }
     if (config.command == Command::History) parse_history_options(vm, config, errors);
+    if (settings.count("schema-dir")) config.schema_dir = settings["schema-dir"];
+    if (vm.count("schema") && config.command == Command::Dump)
+        config.dump_schema = vm["schema"].as<std::string>();
+    if (vm.count("out")) config.dump_out = vm["out"].as<std::string>();
+    if (vm.count("allow-hazard"))
+        config.allowed_hazards = vm["allow-hazard"].as<std::vector<std::string>>();
+    config.generate_check = config.command == Command::Generate && vm.count("check") > 0;
     if (is_online(config.command) || config.command == Command::Lint)
         config.nodes = build_nodes(settings, from_shoal_hosts, errors);
     if (vm.count("nodes") && !config.nodes.empty()) {
@@ -977,7 +1025,7 @@ std::string help_text(Command command) {
         out << "\n`shoal COMMAND --help` shows a command's options.\n\n"
                "Settings come from the command line, then the environment, then shoal.ini\n"
                "(key=value lines: migdir, hosts, port, user, password, db, sslmode,\n"
-               "parallelism) found in the working directory or the nearest parent; its\n"
+               "parallelism, schema) found in the working directory or the nearest parent; its\n"
                "[NAME] sections are read with --env NAME, its migdir is relative to it.\n\n"
                "pg-mig's flags are accepted too: --make=NAME@PREFIX, --undo=VERSION, --list,\n"
                "--list=digest, --chain, --pass, --dry, --skip-config; with none of them the\n"

@@ -34,6 +34,9 @@ enum class Command {
     Pause,
     Resume,
     Cancel,
+    // Schema as code (fleet/dump.h, fleet/generate.h).
+    Dump,
+    Generate,
     Help,
     Version
 };
@@ -83,6 +86,13 @@ struct Config {
     std::string reference;               // baseline --reference SCHEMA
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help
+    // Schema as code: dump and generate (docs/generate.md).
+    std::string schema_dir = "schema";  // --schema-dir, ini schema=: the desired schema
+    std::string dump_schema;            // dump --schema: the shard to dump ("" = one at head)
+    std::string dump_out;               // dump --out DIR ("" = schema_dir)
+    std::string generate_name;          // generate NAME@PREFIX
+    std::vector<std::string> allowed_hazards;  // generate --allow-hazard KIND (repeatable)
+    bool generate_check = false;               // generate --check: compare, write nothing
 };
 
 // The ini file found upward from the working directory, with its text.

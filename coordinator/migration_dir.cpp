@@ -208,6 +208,24 @@ LoadResult load_migration_dir(const std::string &path, const SourceFiles &files)
     return result;
 }
 
+SchemaDirLoad load_schema_dir(const std::string &path, const SourceFiles &files) {
+    SchemaDirLoad result;
+    const std::string root = std::filesystem::path(path).lexically_normal().string();
+    std::optional<std::vector<std::string>> names = files.list_files(root);
+    if (!names) {
+        result.problems.push_back({{root, 0}, "cannot read the schema directory"});
+        return result;
+    }
+    std::sort(names->begin(), names->end());
+    for (const std::string &name : *names) {
+        if (name.size() < 4 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
+        result.files.push_back(load_script((std::filesystem::path(root) / name).string(), root,
+                                           files, ScriptPlace::Version, result.problems,
+                                           result.warnings));
+    }
+    return result;
+}
+
 std::vector<const Version *> chain_for_schema(const MigrationDir &dir, const std::string &schema) {
     std::vector<const Version *> chain;
     // Prefixes are never empty, so "" means the schema matches none.

@@ -35,6 +35,18 @@ bool parse_version_file_name(const std::string &file_name, VersionFileName &out)
 
 LoadResult load_migration_dir(const std::string &path, const SourceFiles &files);
 
+// The desired schema of `shoal generate` and `shoal dump` (docs/generate.md):
+// every *.sql file directly in `path`, in name order, each loaded as a
+// version's file is (psql's subset resolved, split by PostgreSQL's parser, the
+// same refusals), so that both directories read SQL the same way.
+struct SchemaDirLoad {
+    std::vector<Script> files;
+    std::vector<Problem> problems;
+    std::vector<Problem> warnings;
+    bool ok() const { return problems.empty(); }
+};
+SchemaDirLoad load_schema_dir(const std::string &path, const SourceFiles &files);
+
 // The versions whose prefix is the longest one `schema` matches, in order
 // (empty when the schema matches none).
 std::vector<const Version *> chain_for_schema(const MigrationDir &dir, const std::string &schema);

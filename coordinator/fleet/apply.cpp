@@ -14,6 +14,8 @@
 #include "digest.h"
 #include "last_run.h"
 #include "fleet/driver.h"
+#include "fleet/dump.h"
+#include "fleet/generate.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
 #include "fleet/repair.h"
@@ -575,6 +577,10 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
         case Command::Forget:
         case Command::Baseline:
             return command_repair(config, dir);
+        case Command::Dump:
+            return command_dump(config, dir);
+        case Command::Generate:
+            return command_generate(config, dir);
         default:
             std::cerr << "shoal: not an online command\n";
             return to_int(ExitCode::Usage);

@@ -412,5 +412,28 @@ TEST(Config, UndoYesAndChainCheck) {
     EXPECT_FALSE(parse({"status", "--check"}, env).ok());
 }
 
+// Schema as code: generate needs its NAME@PREFIX; the desired schema comes from
+// --schema-dir, else shoal.ini's schema= (relative to the file), else schema/.
+TEST(Config, GenerateAndDumpOptions) {
+    EXPECT_FALSE(parse({"generate", "--migdir", "m"}).ok());
+    EXPECT_FALSE(parse({"dump", "--migdir", "m", "--allow-hazard", "drop-table"}).ok());
+    EXPECT_FALSE(parse({"apply", "--migdir", "m", "--schema-dir", "s"}).ok());
+    ConfigResult r = parse({"generate", "add-x@sh", "--migdir", "m", "--check", "--allow-hazard",
+                            "drop-table", "--allow-hazard", "drop-column"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.generate_name, "add-x@sh");
+    EXPECT_TRUE(r.config.generate_check);
+    EXPECT_EQ(r.config.allowed_hazards, (std::vector<std::string>{"drop-table", "drop-column"}));
+    EXPECT_EQ(r.config.schema_dir, "schema");
+    r = parse({"generate", "add-x@sh"}, {},
+              IniFile{"/x/shoal.ini", "migdir=m\nschema=db/schema\n"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.schema_dir, "/x/db/schema");
+    r = parse({"dump", "--schema", "sh0042", "--out", "o", "--schema-dir", "s", "--migdir", "m"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.dump_schema + " " + r.config.dump_out + " " + r.config.schema_dir,
+              "sh0042 o s");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -1,0 +1,695 @@
+// The diff of two schema models and the recipe of each change. A change is a
+// Step (its statements up and their undo); steps are grouped into phases that
+// become versions, in the order an online change needs them:
+//
+//   drop-index  one solo version per index to drop: DROP INDEX CONCURRENTLY
+//   main        renames, constraint and table and column drops, sequences,
+//               new tables (with their indexes and foreign keys: they are
+//               empty), added and altered columns
+//   build       one solo version per index to build on an existing table:
+//               CREATE [UNIQUE] INDEX CONCURRENTLY (an index replaced: the new
+//               one under a temporary name, the old one dropped, then renamed)
+//   constrain   CHECK and FOREIGN KEY added NOT VALID, UNIQUE and PRIMARY KEY
+//               added USING the index built before, CHECK (c IS NOT NULL)
+//               NOT VALID for a column that becomes NOT NULL
+//   validate    VALIDATE CONSTRAINT of each of them
+//   not-null    SET NOT NULL (the valid CHECK spares the scan), DROP the CHECK
+//
+// A version's undo is its steps' undo in reverse order.
+#include "schema_diff.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <regex>
+
+#include "lint.h"
+#include "text.h"
+
+namespace shoal {
+namespace {
+
+std::string q(const std::string &name) { return quote_identifier(name); }
+
+struct Step {
+    std::string change;  // what it does, for people
+    std::vector<std::string> up, dn;
+    std::string hazard = {};                // "" or a hazard kind
+    std::string why = {};                   // the hazard's reason, for the refusal and the file
+    std::vector<std::string> waivers = {};  // lint rules the statements break by design, with why
+    bool tail = false;  // solo: the last statement up and down runs in the recording transaction
+};
+
+enum Phase { DropIndex, Main, Build, Constrain, Validate, NotNull, kPhases };
+
+// The lint rule each hazard's statement breaks, waived when the hazard is allowed.
+std::vector<std::string> hazard_waivers(const std::string &kind) {
+    if (kind == "drop-table") return {"ban-drop-table"};
+    if (kind == "drop-column") return {"ban-drop-column"};
+    if (kind == "type-change") return {"changing-column-type"};
+    if (kind == "volatile-default") return {"adding-field-with-default"};
+    if (kind == "generated-column") return {"adding-field-with-default", "ban-drop-column"};
+    if (kind == "not-null-column") return {"adding-not-nullable-field"};
+    return {};
+}
+
+// The lint rules one statement on an existing table breaks.
+std::set<std::string> lint_rules_broken(const std::string &sql) {
+    Script script;
+    script.path = "generated";
+    script.body = sql;
+    script.statements.push_back(Statement{sql, {script.path, 1}});
+    std::set<std::string> rules;
+    for (const LintFinding &finding : lint_script(script))
+        if (finding.severity == Severity::Error) rules.insert(finding.rule);
+    return rules;
+}
+
+std::string alter_table(const std::string &table) { return "ALTER TABLE " + q(table) + " "; }
+
+// `definition` (pg_get_indexdef) as CREATE [UNIQUE] INDEX [CONCURRENTLY IF NOT
+// EXISTS] under `name`.
+std::string index_sql(const std::string &definition, const std::string &old_name,
+                      const std::string &name, bool concurrently) {
+    for (const std::string head : {"CREATE UNIQUE INDEX ", "CREATE INDEX "}) {
+        const std::string prefix = head + q(old_name) + " ON ";
+        if (definition.compare(0, prefix.size(), prefix) != 0) continue;
+        return head + (concurrently ? "CONCURRENTLY IF NOT EXISTS " : "") + q(name) + " ON " +
+               definition.substr(prefix.size());
+    }
+    return definition;  // not PostgreSQL's form: the proof names what it does
+}
+
+std::string drop_index_concurrently(const std::string &name) {
+    return "DROP INDEX CONCURRENTLY IF EXISTS " + q(name);
+}
+
+// A name of at most 63 bytes, distinct from `name`: `name` shortened, then `suffix`.
+std::string temporary_name(const std::string &name, const std::string &suffix) {
+    return name.substr(0, 63 - suffix.size()) + suffix;
+}
+
+// The statements that recreate `table` as `model` has it, with its sequences
+// and everything but its foreign keys, and those that drop it.
+Step table_step(const SchemaModel &model, const Table &table) {
+    Step step;
+    for (const Sequence &sequence : model.sequences)
+        if (sequence.owned_table == table.name) {
+            step.up.push_back(create_sequence_sql(sequence));
+        }
+    step.up.push_back(create_table_sql(model, table));
+    for (const Constraint &constraint : model.constraints)
+        if (constraint.table == table.name && constraint.type != 'f' &&
+            !inline_constraint(constraint))
+            step.up.push_back(add_constraint_sql(constraint));
+    for (const Index &index : model.indexes)
+        if (index.table == table.name) step.up.push_back(index.definition);
+    for (const Sequence &sequence : model.sequences)
+        if (sequence.owned_table == table.name) step.up.push_back(sequence_owner_sql(sequence));
+    // Its owned sequences go with the table.
+    step.dn.push_back("DROP TABLE " + q(table.name));
+    return step;
+}
+
+Step swapped(Step step) {
+    std::swap(step.up, step.dn);
+    return step;
+}
+
+class Planner {
+  public:
+    Planner(const SchemaModel &current, const SchemaModel &desired, const GenerateOptions &options)
+        : current_(current), desired_(desired), options_(options) {}
+
+    ChangePlan plan(const RenamePlan &renames) {
+        ChangePlan plan;
+        for (const std::string &line : unmodelled_lines(current_))
+            plan.blocked.push_back(line + " (in the reference shard)");
+        for (const std::string &line : unmodelled_lines(desired_))
+            plan.blocked.push_back(line + " (in the desired schema)");
+        if (!plan.blocked.empty()) return plan;
+        if (!renames.up.empty()) {
+            Step step{join(renames.changes, "; "), renames.up, renames.dn};
+            for (const std::string &change : renames.changes)
+                step.waivers.push_back(
+                    std::string(change.rfind("rename table", 0) == 0 ? "renaming-table"
+                                                                     : "renaming-column") +
+                    " asked for by a shoal:renamed-from marker in the desired schema");
+            add(Main, step);
+        }
+        drop_constraints();
+        drop_tables();
+        drop_columns();
+        sequences();
+        create_tables();
+        columns();
+        constraints();
+        indexes();
+        return finish(std::move(plan));
+    }
+
+  private:
+    const SchemaModel &current_;
+    const SchemaModel &desired_;
+    const GenerateOptions &options_;
+    std::vector<Step> phases_[kPhases];
+    std::vector<Step> solo_[kPhases];  // DropIndex and Build: one version per step
+
+    void add(Phase phase, Step step) {
+        if (phase == DropIndex || phase == Build)
+            solo_[phase].push_back(std::move(step));
+        else
+            phases_[phase].push_back(std::move(step));
+    }
+
+    bool table_dropped(const std::string &table) const {
+        return current_.table(table) && !desired_.table(table);
+    }
+    bool table_new(const std::string &table) const {
+        return desired_.table(table) && !current_.table(table);
+    }
+    bool column_dropped(const std::string &table, const std::string &column) const {
+        const Table *before = current_.table(table);
+        const Table *after = desired_.table(table);
+        return before && after && before->column(column) && !after->column(column);
+    }
+
+    // Constraints that go or change, foreign keys first (they depend on the
+    // others' indexes); those of a dropped table only when foreign keys (the
+    // rest goes with the table, and comes back with it on undo).
+    void drop_constraints() {
+        for (const bool foreign : {true, false})
+            for (const Constraint &before : current_.constraints) {
+                if ((before.type == 'f') != foreign) continue;
+                const Constraint *after = desired_.constraint(before.table, before.name);
+                if (after && after->type == before.type && after->definition == before.definition)
+                    continue;
+                if (table_dropped(before.table) && !foreign) continue;
+                add(Main, Step{"drop constraint " + before.table + "." + before.name,
+                               {alter_table(before.table) + "DROP CONSTRAINT " + q(before.name)},
+                               {add_constraint_sql(before)}});
+            }
+    }
+
+    void drop_tables() {
+        for (const Table &table : current_.tables) {
+            if (!table_dropped(table.name)) continue;
+            Step step = swapped(table_step(current_, table));
+            step.change = "drop table " + table.name;
+            step.hazard = "drop-table";
+            step.why = "table " + table.name + " is dropped: its rows are lost";
+            add(Main, step);
+        }
+    }
+
+    void drop_columns() {
+        for (const Table &table : current_.tables)
+            for (const Column &column : table.columns) {
+                if (!column_dropped(table.name, column.name)) continue;
+                Step step{"drop column " + table.name + "." + column.name,
+                          {alter_table(table.name) + "DROP COLUMN " + q(column.name)},
+                          {}};
+                // Its owned sequences (serial) go with it, and come back with it.
+                const auto owned = [&](const Sequence &s) {
+                    return s.owned_table == table.name && s.owned_column == column.name;
+                };
+                for (const Sequence &sequence : current_.sequences)
+                    if (owned(sequence)) step.dn.push_back(create_sequence_sql(sequence));
+                step.dn.push_back(alter_table(table.name) + "ADD COLUMN " + column_sql(column));
+                for (const Sequence &sequence : current_.sequences)
+                    if (owned(sequence)) step.dn.push_back(sequence_owner_sql(sequence));
+                step.hazard = "drop-column";
+                step.why =
+                    "column " + table.name + "." + column.name + " is dropped: its values are lost";
+                add(Main, step);
+            }
+    }
+
+    // Sequences of their own (those of new or dropped tables come and go with them).
+    void sequences() {
+        for (const Sequence &before : current_.sequences) {
+            if (desired_.sequence(before.name)) continue;
+            if (table_dropped(before.owned_table) ||
+                column_dropped(before.owned_table, before.owned_column))
+                continue;  // dropped with its owner
+            Step step{"drop sequence " + before.name,
+                      {"DROP SEQUENCE " + q(before.name)},
+                      {create_sequence_sql(before)}};
+            if (!before.owned_table.empty()) step.dn.push_back(sequence_owner_sql(before));
+            add(Main, step);
+        }
+        for (const Sequence &after : desired_.sequences) {
+            if (table_new(after.owned_table)) continue;
+            const Sequence *before = current_.sequence(after.name);
+            if (!before) {
+                add(Main, Step{"create sequence " + after.name,
+                               {create_sequence_sql(after)},
+                               {"DROP SEQUENCE " + q(after.name)}});
+            } else if (before->definition != after.definition) {
+                add(Main, Step{"alter sequence " + after.name,
+                               {"ALTER SEQUENCE " + q(after.name) + " " + after.definition},
+                               {"ALTER SEQUENCE " + q(after.name) + " " + before->definition}});
+            }
+        }
+    }
+
+    // Sequence ownership, once the owning columns exist: after the columns step.
+    void sequence_owners() {
+        for (const Sequence &after : desired_.sequences) {
+            if (table_new(after.owned_table)) continue;
+            const Sequence *before = current_.sequence(after.name);
+            const std::string owner_before =
+                before ? before->owned_table + "." + before->owned_column : ".";
+            if (owner_before == after.owned_table + "." + after.owned_column) continue;
+            Sequence previous = after;
+            previous.owned_table = before ? before->owned_table : "";
+            previous.owned_column = before ? before->owned_column : "";
+            add(Main,
+                Step{"sequence " + after.name + " owned by " +
+                         (after.owned_table.empty() ? std::string("nothing")
+                                                    : after.owned_table + "." + after.owned_column),
+                     {sequence_owner_sql(after)},
+                     {sequence_owner_sql(previous)}});
+        }
+    }
+
+    // New tables: empty, so their indexes and foreign keys need no online recipe.
+    void create_tables() {
+        for (const Table &table : desired_.tables) {
+            if (!table_new(table.name)) continue;
+            Step step = table_step(desired_, table);
+            step.change = "create table " + table.name;
+            // Undo: the owned sequences must outlive DROP TABLE only when they
+            // existed before; new ones go with it.
+            add(Main, step);
+        }
+        for (const Constraint &constraint : desired_.constraints)
+            if (constraint.type == 'f' && table_new(constraint.table))
+                add(Main, Step{"add constraint " + constraint.table + "." + constraint.name,
+                               {add_constraint_sql(constraint)},
+                               {alter_table(constraint.table) + "DROP CONSTRAINT " +
+                                q(constraint.name)}});
+    }
+
+    void columns() {
+        for (const Table &table : desired_.tables) {
+            const Table *before_table = current_.table(table.name);
+            if (!before_table) continue;
+            for (const Column &after : table.columns) {
+                const Column *before = before_table->column(after.name);
+                if (!before)
+                    add_column(table.name, after);
+                else if (!(*before == after))
+                    alter_column(table.name, *before, after);
+            }
+        }
+        sequence_owners();
+    }
+
+    void add_column(const std::string &table, const Column &column) {
+        Step step{"add column " + table + "." + column.name,
+                  {alter_table(table) + "ADD COLUMN " + column_sql(column)},
+                  {alter_table(table) + "DROP COLUMN " + q(column.name)}};
+        // lint's rule knows which defaults rewrite the table (volatile ones,
+        // identity, stored generated): one judgement for both commands.
+        if (lint_rules_broken(step.up.front()).count("adding-field-with-default")) {
+            const bool generated = !column.generated.empty();
+            step.hazard = generated ? "generated-column" : "volatile-default";
+            step.why = "column " + table + "." + column.name +
+                       (generated         ? " is a stored generated column"
+                        : column.identity ? " is an identity column"
+                                          : " has a default that is not known to be stable") +
+                       ": adding it rewrites the table under an ACCESS EXCLUSIVE lock";
+        } else if (column.not_null && column.default_expr.empty()) {
+            step.hazard = "not-null-column";
+            step.why = "column " + table + "." + column.name +
+                       " is NOT NULL without a default: adding it fails on every shard whose "
+                       "table has rows";
+        }
+        add(Main, step);
+    }
+
+    void alter_column(const std::string &table, const Column &before, const Column &after) {
+        const std::string alter = alter_table(table) + "ALTER COLUMN " + q(after.name) + " ";
+        const std::string name = table + "." + after.name;
+        if (before.generated != after.generated) {
+            // No ALTER turns one generated expression into another: drop, add.
+            Step step{"recreate generated column " + name,
+                      {alter_table(table) + "DROP COLUMN " + q(before.name),
+                       alter_table(table) + "ADD COLUMN " + column_sql(after)},
+                      {alter_table(table) + "DROP COLUMN " + q(after.name),
+                       alter_table(table) + "ADD COLUMN " + column_sql(before)}};
+            step.hazard = "generated-column";
+            step.why = "generated column " + name +
+                       " changes its expression: it is dropped and added again, which rewrites "
+                       "the table under an ACCESS EXCLUSIVE lock";
+            add(Main, step);
+            return;
+        }
+        if (before.type != after.type || before.collation != after.collation) {
+            const auto type_of = [](const Column &c) {
+                return c.type + (c.collation.empty() ? "" : " COLLATE " + c.collation);
+            };
+            Step step{"column " + name + " type " + type_of(after) + ", was " + type_of(before),
+                      {alter + "TYPE " + type_of(after)},
+                      {alter + "TYPE " + type_of(before)}};
+            step.hazard = "type-change";
+            step.why = "column " + name + " changes type from " + type_of(before) + " to " +
+                       type_of(after) +
+                       ": this usually rewrites the table and its indexes under an ACCESS "
+                       "EXCLUSIVE lock";
+            add(Main, step);
+        }
+        if (before.default_expr != after.default_expr) {
+            const auto set = [&](const Column &c) {
+                return c.default_expr.empty() ? alter + "DROP DEFAULT"
+                                              : alter + "SET DEFAULT " + c.default_expr;
+            };
+            add(Main, Step{"column " + name + " default " +
+                               (after.default_expr.empty() ? "dropped" : after.default_expr),
+                           {set(after)},
+                           {set(before)}});
+        }
+        if (before.identity != after.identity) {
+            const auto identity = [](char kind) {
+                return std::string(kind == 'a' ? "ALWAYS" : "BY DEFAULT");
+            };
+            const auto to = [&](const Column &from, const Column &c) {
+                if (!c.identity) return alter + "DROP IDENTITY";
+                if (!from.identity)
+                    return alter + "ADD GENERATED " + identity(c.identity) + " AS IDENTITY";
+                return alter + "SET GENERATED " + identity(c.identity);
+            };
+            add(Main,
+                Step{"column " + name + " identity", {to(before, after)}, {to(after, before)}});
+        }
+        if (before.not_null && !after.not_null)
+            add(Main, Step{"column " + name + " drops NOT NULL",
+                           {alter + "DROP NOT NULL"},
+                           {alter + "SET NOT NULL"}});
+        if (!before.not_null && after.not_null) set_not_null(table, after.name);
+    }
+
+    // CHECK (c IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL (which a valid
+    // CHECK spares the scan since PostgreSQL 12), drop the CHECK.
+    void set_not_null(const std::string &table, const std::string &column) {
+        const std::string check = temporary_name(table + "_" + column, "_not_null");
+        const std::string name = table + "." + column;
+        add(Constrain, Step{"column " + name + " becomes NOT NULL: CHECK NOT VALID",
+                            {alter_table(table) + "ADD CONSTRAINT " + q(check) + " CHECK (" +
+                             q(column) + " IS NOT NULL) NOT VALID"},
+                            {alter_table(table) + "DROP CONSTRAINT " + q(check)}});
+        add(Validate, Step{"column " + name + " becomes NOT NULL: VALIDATE",
+                           {alter_table(table) + "VALIDATE CONSTRAINT " + q(check)},
+                           {}});
+        Step last{"column " + name + " becomes NOT NULL",
+                  {alter_table(table) + "ALTER COLUMN " + q(column) + " SET NOT NULL",
+                   alter_table(table) + "DROP CONSTRAINT " + q(check)},
+                  {alter_table(table) + "ADD CONSTRAINT " + q(check) + " CHECK (" + q(column) +
+                       " IS NOT NULL) NOT VALID",
+                   alter_table(table) + "ALTER COLUMN " + q(column) + " DROP NOT NULL"}};
+        last.waivers.push_back(
+            "setting-not-null the CHECK (" + column +
+            " IS NOT NULL) validated by the previous generated version spares the scan");
+        add(NotNull, last);
+    }
+
+    // Constraints new or changed on a table that existed (a new table has them
+    // in its CREATE TABLE, or as validated foreign keys).
+    void constraints() {
+        for (const Constraint &after : desired_.constraints) {
+            if (table_new(after.table)) continue;
+            const Constraint *before = current_.constraint(after.table, after.name);
+            if (before && before->type == after.type && before->definition == after.definition)
+                continue;
+            const std::string name = after.table + "." + after.name;
+            const std::string drop = alter_table(after.table) + "DROP CONSTRAINT " + q(after.name);
+            if (after.type == 'p' || after.type == 'u') {
+                add(Build, Step{"build the index of constraint " + name,
+                                {index_sql(after.index_definition, after.name, after.name, true)},
+                                {drop_index_concurrently(after.name)}});
+                add(Constrain, Step{"add constraint " + name + " using its index",
+                                    {alter_table(after.table) + "ADD CONSTRAINT " + q(after.name) +
+                                     (after.type == 'p' ? " PRIMARY KEY" : " UNIQUE") +
+                                     " USING INDEX " + q(after.name)},
+                                    {drop}});
+                continue;
+            }
+            const std::string definition =
+                after.validated() ? after.definition + " NOT VALID" : after.definition;
+            add(Constrain, Step{"add constraint " + name + " NOT VALID",
+                                {alter_table(after.table) + "ADD CONSTRAINT " + q(after.name) +
+                                 " " + definition},
+                                {drop}});
+            if (after.validated())
+                add(Validate,
+                    Step{"validate constraint " + name,
+                         {alter_table(after.table) + "VALIDATE CONSTRAINT " + q(after.name)},
+                         {}});
+        }
+    }
+
+    void indexes() {
+        for (const Index &before : current_.indexes) {
+            if (desired_.index(before.name) || table_dropped(before.table)) continue;
+            add(DropIndex, Step{"drop index " + before.name,
+                                {drop_index_concurrently(before.name)},
+                                {index_sql(before.definition, before.name, before.name, true)}});
+        }
+        for (const Index &after : desired_.indexes) {
+            if (table_new(after.table)) continue;  // built with its table
+            const Index *before = current_.index(after.name);
+            if (!before) {
+                add(Build, Step{"create index " + after.name,
+                                {index_sql(after.definition, after.name, after.name, true)},
+                                {drop_index_concurrently(after.name)}});
+            } else if (before->definition != after.definition) {
+                add(Build, replace_index(*before, after));
+            }
+        }
+    }
+
+    // The new index under a temporary name, the old one dropped, the new one
+    // renamed: the table always has one of them. Undo does the same backwards.
+    Step replace_index(const Index &before, const Index &after) {
+        const std::string temporary = temporary_name(after.name, "_shoal_new");
+        const auto recipe = [&](const Index &to) {
+            return std::vector<std::string>{
+                index_sql(to.definition, to.name, temporary, true),
+                drop_index_concurrently(to.name),
+                "ALTER INDEX " + q(temporary) + " RENAME TO " + q(to.name)};
+        };
+        Step step{"replace index " + after.name, recipe(after), recipe(before)};
+        step.tail = true;  // the rename runs in the transaction that records the version
+        return step;
+    }
+
+    // Each phase's steps as versions; hazards not allowed are refused.
+    ChangePlan finish(ChangePlan plan) {
+        const auto version_of = [&](const std::vector<Step> &steps, bool solo) {
+            GeneratedVersion version;
+            version.solo = solo;
+            std::vector<std::string> purposes;
+            for (const Step &step : steps) {
+                plan.changes.push_back(step.change);
+                purposes.push_back(step.change);
+                if (!step.hazard.empty()) {
+                    if (!options_.allowed_hazards.count(step.hazard)) {
+                        plan.refused.push_back(step.hazard + ": " + step.why +
+                                               "; allow it with --allow-hazard " + step.hazard);
+                    } else {
+                        version.hazards.push_back(step.hazard + ": " + step.why);
+                        for (const std::string &rule : hazard_waivers(step.hazard))
+                            version.waivers.push_back(rule + " allowed with --allow-hazard " +
+                                                      step.hazard);
+                    }
+                }
+                version.waivers.insert(version.waivers.end(), step.waivers.begin(),
+                                       step.waivers.end());
+                version.up.insert(version.up.end(), step.up.begin(), step.up.end());
+            }
+            for (auto step = steps.rbegin(); step != steps.rend(); ++step)
+                version.dn.insert(version.dn.end(), step->dn.begin(), step->dn.end());
+            if (solo) {
+                const size_t tail = steps.front().tail ? 1 : 0;
+                version.up_transaction_from = version.up.size() - tail;
+                version.dn_transaction_from = version.dn.size() - tail;
+            }
+            version.purpose = join(purposes, "; ");
+            std::sort(version.waivers.begin(), version.waivers.end());
+            version.waivers.erase(std::unique(version.waivers.begin(), version.waivers.end()),
+                                  version.waivers.end());
+            plan.versions.push_back(std::move(version));
+        };
+        for (int phase = 0; phase < kPhases; ++phase) {
+            for (const Step &step : solo_[phase]) version_of({step}, true);
+            if (!phases_[phase].empty()) version_of(phases_[phase], false);
+        }
+        return plan;
+    }
+};
+
+// An identifier as written in SQL, as PostgreSQL folds it.
+std::string folded(const std::string &written) {
+    if (written.size() >= 2 && written.front() == '"' && written.back() == '"') {
+        std::string name;
+        for (size_t i = 1; i + 1 < written.size(); ++i) {
+            name += written[i];
+            if (written[i] == '"') ++i;
+        }
+        return name;
+    }
+    std::string name = written;
+    for (char &c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return name;
+}
+
+}  // namespace
+
+const std::vector<std::string> &hazard_kinds() {
+    static const std::vector<std::string> kinds = {"drop-table",       "drop-column",
+                                                   "type-change",      "volatile-default",
+                                                   "generated-column", "not-null-column"};
+    return kinds;
+}
+
+std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<Problem> &problems) {
+    static const std::string ident = R"((\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*))";
+    static const std::regex marker(R"(^(.*?)--\s*shoal:renamed-from\s+)" + ident + R"(\s*$)");
+    static const std::regex create_table(
+        R"(^\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?)" + ident,
+        std::regex::icase);
+    static const std::regex column_line(R"(^\s*\(?\s*)" + ident);
+    static const std::regex not_a_column(
+        R"(^(constraint|primary|unique|check|foreign|exclude|like|create|alter|drop)$)",
+        std::regex::icase);
+    static const std::regex table_end(R"(^\s*\))");
+    std::vector<Rename> renames;
+    for (const Script &file : files) {
+        std::string table;  // the CREATE TABLE the lines belong to
+        std::optional<Rename> pending;
+        const std::vector<std::string> lines = split_lines(file.body);
+        for (size_t i = 0; i < lines.size(); ++i) {
+            std::string code = lines[i];
+            std::smatch m;
+            if (std::regex_match(lines[i], m, marker)) {
+                if (pending)
+                    problems.push_back(
+                        {pending->where,
+                         "a second renamed-from marker follows this one before any definition"});
+                pending = Rename{"", "", folded(m[2]), {file.path, static_cast<int>(i + 1)}};
+                code = m[1];
+            }
+            if (trim(code).empty() || trim(code).rfind("--", 0) == 0) continue;
+            std::smatch name;
+            if (std::regex_search(code, name, create_table)) {
+                table = folded(name[1]);
+                if (pending) {
+                    pending->table = table;
+                    renames.push_back(*pending);
+                }
+            } else if (pending) {
+                if (!table.empty() && std::regex_search(code, name, column_line) &&
+                    !std::regex_match(name[1].str(), not_a_column)) {
+                    pending->table = table;
+                    pending->column = folded(name[1]);
+                    renames.push_back(*pending);
+                } else {
+                    problems.push_back({pending->where,
+                                        "a shoal:renamed-from marker must stand on or before a "
+                                        "CREATE TABLE or a column definition"});
+                }
+            }
+            pending.reset();
+            if (std::regex_search(code, table_end)) table.clear();
+        }
+        if (pending)
+            problems.push_back(
+                {pending->where, "a shoal:renamed-from marker with no definition after it"});
+    }
+    return renames;
+}
+
+RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &current,
+                        const SchemaModel &desired) {
+    RenamePlan plan;
+    std::map<std::string, std::string> tables;  // new → old, for the columns' table
+    for (const Rename &rename : renames) {
+        if (!rename.column.empty()) continue;
+        // A marker whose rename the reference already has is history: nothing to do.
+        if (current.table(rename.table) && !current.table(rename.from)) continue;
+        if (!current.table(rename.from) || desired.table(rename.from) ||
+            !desired.table(rename.table) || current.table(rename.table)) {
+            plan.problems.push_back(
+                {rename.where, "table " + rename.table + " renamed from " + rename.from +
+                                   ": the reference shard must have " + rename.from + " and not " +
+                                   rename.table + ", the desired schema the other way round"});
+            continue;
+        }
+        tables[rename.table] = rename.from;
+        plan.up.push_back("ALTER TABLE " + q(rename.from) + " RENAME TO " + q(rename.table));
+        plan.dn.insert(plan.dn.begin(),
+                       "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from));
+        plan.changes.push_back("rename table " + rename.from + " to " + rename.table);
+    }
+    for (const Rename &rename : renames) {
+        if (rename.column.empty()) continue;
+        const auto old_table = tables.find(rename.table);
+        const Table *before =
+            current.table(old_table == tables.end() ? rename.table : old_table->second);
+        const Table *after = desired.table(rename.table);
+        if (before && before->column(rename.column) && !before->column(rename.from)) continue;
+        if (!before || !after || !before->column(rename.from) || after->column(rename.from) ||
+            !after->column(rename.column) || before->column(rename.column)) {
+            plan.problems.push_back(
+                {rename.where, "column " + rename.table + "." + rename.column + " renamed from " +
+                                   rename.from + ": the reference shard's table must have " +
+                                   rename.from + " and not " + rename.column +
+                                   ", the desired schema's the other way round"});
+            continue;
+        }
+        const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME COLUMN ";
+        plan.up.push_back(alter + q(rename.from) + " TO " + q(rename.column));
+        plan.dn.insert(plan.dn.begin(), alter + q(rename.column) + " TO " + q(rename.from));
+        plan.changes.push_back("rename column " + rename.table + "." + rename.from + " to " +
+                               rename.column);
+    }
+    return plan;
+}
+
+ChangePlan plan_changes(const SchemaModel &current, const SchemaModel &desired,
+                        const RenamePlan &renames, const GenerateOptions &options) {
+    return Planner(current, desired, options).plan(renames);
+}
+
+std::string version_file_text(const GeneratedVersion &version, bool up,
+                              const GenerateOptions &options) {
+    const std::vector<std::string> &statements = up ? version.up : version.dn;
+    const size_t transaction_from = up ? version.up_transaction_from : version.dn_transaction_from;
+    std::string text =
+        "-- Generated by shoal generate: " + version.purpose + (up ? "" : " (undo)") + "\n";
+    for (const std::string &hazard : version.hazards) text += "-- shoal:hazard " + hazard + "\n";
+    if (up)
+        for (const std::string &waiver : version.waivers)
+            text += "-- shoal:ignore " + waiver + "\n";
+    const bool locks = !version.solo || transaction_from < statements.size();
+    if (locks && !statements.empty())
+        text += "-- shoal $lock_timeout=" + options.lock_timeout + "\n";
+    const bool wrapped = version.solo && transaction_from < statements.size();
+    if (wrapped) text += "COMMIT;\n";
+    for (size_t i = 0; i < statements.size(); ++i) {
+        if (wrapped && i == transaction_from) text += "BEGIN;\n";
+        text += statements[i] + ";\n";
+    }
+    return text;
+}
+
+std::string without_concurrently(const std::string &sql) {
+    static const std::regex form(R"(^((?:CREATE (?:UNIQUE )?|DROP )INDEX) CONCURRENTLY )");
+    std::smatch m;
+    if (!std::regex_search(sql, m, form)) return "";
+    return m[1].str() + " " + m.suffix().str();
+}
+
+}  // namespace shoal

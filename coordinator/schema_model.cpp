@@ -1,0 +1,231 @@
+// The schema model: rows of the catalog snapshot in, canonical SQL out. Every
+// definition is PostgreSQL's own text (format_type, pg_get_expr,
+// pg_get_constraintdef, pg_get_indexdef); this file only puts them in order
+// and quotes names.
+#include "schema_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
+#include "pg_parse.h"
+
+namespace shoal {
+namespace {
+
+const std::string &detail(const CatalogRow &row, size_t i) {
+    static const std::string none;
+    return i < row.details.size() ? row.details[i] : none;
+}
+
+template <typename T, typename Key>
+void sort_by(std::vector<T> &items, Key key) {
+    std::sort(items.begin(), items.end(), [&](const T &a, const T &b) { return key(a) < key(b); });
+}
+
+std::string q(const std::string &name) { return quote_identifier(name); }
+
+// A table's name as part of a file name: what is not a letter, digit, - or _
+// becomes _ (the file's text keeps the real name).
+std::string file_name_part(std::string name) {
+    for (char &c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    return name;
+}
+
+}  // namespace
+
+bool Column::operator==(const Column &other) const {
+    return std::tie(name, type, collation, not_null, default_expr, identity, generated) ==
+           std::tie(other.name, other.type, other.collation, other.not_null, other.default_expr,
+                    other.identity, other.generated);
+}
+
+const Column *Table::column(const std::string &wanted) const {
+    for (const Column &c : columns)
+        if (c.name == wanted) return &c;
+    return nullptr;
+}
+
+bool Constraint::validated() const {
+    const std::string suffix = " NOT VALID";
+    return definition.size() < suffix.size() ||
+           definition.compare(definition.size() - suffix.size(), suffix.size(), suffix) != 0;
+}
+
+const Table *SchemaModel::table(const std::string &name) const {
+    for (const Table &t : tables)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+const Constraint *SchemaModel::constraint(const std::string &table, const std::string &name) const {
+    for (const Constraint &c : constraints)
+        if (c.table == table && c.name == name) return &c;
+    return nullptr;
+}
+
+const Index *SchemaModel::index(const std::string &name) const {
+    for (const Index &i : indexes)
+        if (i.name == name) return &i;
+    return nullptr;
+}
+
+const Sequence *SchemaModel::sequence(const std::string &name) const {
+    for (const Sequence &s : sequences)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+SchemaModel build_model(const std::vector<CatalogRow> &rows) {
+    SchemaModel model;
+    std::map<std::string, std::vector<std::pair<int, Column>>>
+        columns;  // table → (position, column)
+    for (const CatalogRow &row : rows) {
+        if (row.kind == "table") {
+            model.tables.push_back(Table{row.name, {}});
+        } else if (row.kind == "column") {
+            Column column;
+            column.name = row.name;
+            column.type = row.definition;
+            column.collation = detail(row, 0);
+            column.not_null = detail(row, 1) == "t";
+            column.default_expr = detail(row, 2);
+            column.identity = detail(row, 3).empty() ? 0 : detail(row, 3)[0];
+            column.generated = detail(row, 4);
+            const int position = detail(row, 5).empty() ? 0 : std::stoi(detail(row, 5));
+            columns[row.table].emplace_back(position, column);
+        } else if (row.kind == "constraint") {
+            const std::string &type = detail(row, 0);
+            model.constraints.push_back(Constraint{
+                row.table, row.name, type.empty() ? 'c' : type[0], row.definition, detail(row, 1)});
+        } else if (row.kind == "index") {
+            model.indexes.push_back(Index{row.table, row.name, row.definition});
+        } else if (row.kind == "sequence") {
+            model.sequences.push_back(
+                Sequence{row.name, row.definition, detail(row, 0), detail(row, 1)});
+        } else {
+            model.unmodelled.push_back(Unmodelled{row.table, row.name});
+        }
+    }
+    for (Table &table : model.tables) {
+        auto &found = columns[table.name];
+        std::sort(found.begin(), found.end(),
+                  [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (auto &entry : found) table.columns.push_back(std::move(entry.second));
+    }
+    sort_by(model.tables, [](const Table &t) { return t.name; });
+    sort_by(model.constraints, [](const Constraint &c) { return std::tie(c.table, c.name); });
+    sort_by(model.indexes, [](const Index &i) { return i.name; });
+    sort_by(model.sequences, [](const Sequence &s) { return s.name; });
+    sort_by(model.unmodelled, [](const Unmodelled &u) { return std::tie(u.kind, u.name); });
+    return model;
+}
+
+std::string quote_identifier(const std::string &name) {
+    bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
+    for (char c : name)
+        plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$');
+    if (plain) {
+        // A keyword other than an unreserved one must be quoted, as quote_ident does.
+        const TokenList tokens = scan_sql(name);
+        plain = tokens && tokens->n_tokens == 1 &&
+                (tokens->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__NO_KEYWORD ||
+                 tokens->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
+    }
+    if (plain) return name;
+    std::string quoted = "\"";
+    for (char c : name) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string column_sql(const Column &column) {
+    std::string sql = q(column.name) + " " + column.type;
+    if (!column.collation.empty()) sql += " COLLATE " + column.collation;
+    if (!column.generated.empty())
+        sql += " GENERATED ALWAYS AS (" + column.generated + ") STORED";
+    else if (!column.default_expr.empty())
+        sql += " DEFAULT " + column.default_expr;
+    if (column.identity)
+        sql += column.identity == 'a' ? " GENERATED ALWAYS AS IDENTITY"
+                                      : " GENERATED BY DEFAULT AS IDENTITY";
+    if (column.not_null) sql += " NOT NULL";
+    return sql;
+}
+
+bool inline_constraint(const Constraint &constraint) {
+    return constraint.type != 'f' && constraint.validated();
+}
+
+std::string create_table_sql(const SchemaModel &model, const Table &table) {
+    std::vector<std::string> items;
+    for (const Column &column : table.columns) items.push_back(column_sql(column));
+    for (const Constraint &constraint : model.constraints)
+        if (constraint.table == table.name && inline_constraint(constraint))
+            items.push_back("CONSTRAINT " + q(constraint.name) + " " + constraint.definition);
+    std::string sql = "CREATE TABLE " + q(table.name) + " (";
+    for (size_t i = 0; i < items.size(); ++i)
+        sql += std::string(i ? "," : "") + "\n    " + items[i];
+    return sql + (items.empty() ? ")" : "\n)");
+}
+
+std::string add_constraint_sql(const Constraint &constraint) {
+    return "ALTER TABLE " + q(constraint.table) + " ADD CONSTRAINT " + q(constraint.name) + " " +
+           constraint.definition;
+}
+
+std::string create_sequence_sql(const Sequence &sequence) {
+    return "CREATE SEQUENCE " + q(sequence.name) + " " + sequence.definition;
+}
+
+std::string sequence_owner_sql(const Sequence &sequence) {
+    return "ALTER SEQUENCE " + q(sequence.name) + " OWNED BY " +
+           (sequence.owned_table.empty()
+                ? std::string("NONE")
+                : q(sequence.owned_table) + "." + q(sequence.owned_column));
+}
+
+std::vector<std::string> unmodelled_lines(const SchemaModel &model) {
+    std::vector<std::string> lines;
+    for (const Unmodelled &u : model.unmodelled) lines.push_back(u.kind + " " + u.name);
+    return lines;
+}
+
+std::map<std::string, std::string> dump_files(const SchemaModel &model,
+                                              std::vector<std::string> &blocked) {
+    blocked = unmodelled_lines(model);
+    std::map<std::string, std::string> files;
+    if (!blocked.empty()) return files;
+    const std::string header =
+        "-- Written by `shoal dump`: one shard's structure, names unqualified.\n";
+    std::string sequences;
+    for (const Sequence &sequence : model.sequences)
+        sequences += create_sequence_sql(sequence) + ";\n";
+    if (!sequences.empty()) files["00_sequences.sql"] = header + sequences;
+    for (const Table &table : model.tables) {
+        std::string text = header + create_table_sql(model, table) + ";\n";
+        for (const Constraint &constraint : model.constraints)
+            if (constraint.table == table.name && constraint.type != 'f' &&
+                !inline_constraint(constraint))
+                text += add_constraint_sql(constraint) + ";\n";
+        for (const Index &index : model.indexes)
+            if (index.table == table.name) text += index.definition + ";\n";
+        for (const Sequence &sequence : model.sequences)
+            if (sequence.owned_table == table.name) text += sequence_owner_sql(sequence) + ";\n";
+        // Two names that differ only where file_name_part changes them still get a file each.
+        std::string file = "10_table_" + file_name_part(table.name);
+        for (int n = 2; files.count(file + ".sql"); ++n)
+            file = "10_table_" + file_name_part(table.name) + "_" + std::to_string(n);
+        files[file + ".sql"] = text;
+    }
+    std::string foreign_keys;
+    for (const Constraint &constraint : model.constraints)
+        if (constraint.type == 'f') foreign_keys += add_constraint_sql(constraint) + ";\n";
+    if (!foreign_keys.empty()) files["90_foreign_keys.sql"] = header + foreign_keys;
+    return files;
+}
+
+}  // namespace shoal

@@ -1,0 +1,125 @@
+// One shard's structure as `shoal dump` and `shoal generate` model it, built
+// from the rows of the catalog snapshot (fleet/dump.h reads them with
+// search_path set to exactly that schema, so every definition names the
+// schema's own objects unqualified and other schemas' objects qualified), and
+// written back as canonical SQL. Modelled: tables with their columns (type,
+// collation, NOT NULL, default, identity, stored generated expression),
+// constraints (primary key, unique, check, foreign key), indexes and
+// sequences. Every other object the snapshot finds is kept as an Unmodelled
+// entry, by kind and name, so that no command can drop or ignore it in
+// silence. Pure: no I/O.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal {
+
+// One row of the catalog snapshot (fleet/queries.h kSchemaSnapshot). Names are
+// raw (unquoted); definitions are PostgreSQL's own text.
+struct CatalogRow {
+    std::string kind;  // table, column, constraint, index, sequence, unmodelled
+    std::string table;
+    std::string name;
+    std::string definition;
+    std::vector<std::string> details;  // per kind, see build_model
+};
+
+struct Column {
+    std::string name;
+    std::string type;       // format_type
+    std::string collation;  // "" or the quoted collation name, when not the type's
+    bool not_null = false;
+    std::string default_expr;  // pg_get_expr of the default, "" when none
+    char identity = 0;         // 'a' ALWAYS, 'd' BY DEFAULT, 0 none
+    std::string generated;     // the stored generated expression, "" when none
+
+    bool operator==(const Column &other) const;
+};
+
+struct Table {
+    std::string name;
+    std::vector<Column> columns;  // in attnum order
+
+    const Column *column(const std::string &name) const;
+};
+
+struct Constraint {
+    std::string table;
+    std::string name;
+    char type = 'c';               // 'p' primary key, 'u' unique, 'c' check, 'f' foreign key
+    std::string definition;        // pg_get_constraintdef (ends with NOT VALID when not validated)
+    std::string index_definition;  // 'p' and 'u': pg_get_indexdef of its index
+
+    bool validated() const;
+};
+
+struct Index {
+    std::string table;
+    std::string name;
+    std::string definition;  // pg_get_indexdef: CREATE [UNIQUE ]INDEX name ON table USING …
+};
+
+struct Sequence {
+    std::string name;
+    std::string definition;                 // AS type INCREMENT BY … CACHE … [NO ]CYCLE
+    std::string owned_table, owned_column;  // OWNED BY, "" when none
+};
+
+// An object of a kind the model does not hold ("view", "function", "trigger",
+// "comment", …), named as people read it.
+struct Unmodelled {
+    std::string kind;
+    std::string name;
+};
+
+struct SchemaModel {
+    std::vector<Table> tables;            // by name
+    std::vector<Constraint> constraints;  // by table, then name
+    std::vector<Index> indexes;           // by name
+    std::vector<Sequence> sequences;      // by name
+    std::vector<Unmodelled> unmodelled;   // by kind, then name
+
+    const Table *table(const std::string &name) const;
+    const Constraint *constraint(const std::string &table, const std::string &name) const;
+    const Index *index(const std::string &name) const;
+    const Sequence *sequence(const std::string &name) const;
+};
+
+// The model of a snapshot's rows (any order). Details per kind:
+//   column:     type is `definition`; collation, not_null (t/f), default,
+//               identity (a/d/""), generated, position (attnum)
+//   constraint: type (p/u/c/f), index_definition
+//   sequence:   owned_table, owned_column
+//   unmodelled: `table` is the kind, `name` the object
+SchemaModel build_model(const std::vector<CatalogRow> &rows);
+
+// `name` as PostgreSQL's quote_ident writes it: unquoted when it is a plain
+// lower-case identifier that is not a reserved word, else in double quotes.
+std::string quote_identifier(const std::string &name);
+
+// SQL pieces shared by dump and generate, each one statement without the ';'.
+std::string column_sql(const Column &column);
+// CREATE TABLE with its columns and the constraints that belong inside it
+// (primary key, unique, check; validated ones only).
+std::string create_table_sql(const SchemaModel &model, const Table &table);
+// Whether create_table_sql writes `constraint` inside its table's CREATE TABLE.
+bool inline_constraint(const Constraint &constraint);
+std::string add_constraint_sql(const Constraint &constraint);
+std::string create_sequence_sql(const Sequence &sequence);
+std::string sequence_owner_sql(const Sequence &sequence);
+
+// `shoal dump`'s files, name → text, in the order they load: sequences, one
+// file per table (with its constraints, indexes and owned sequences), then the
+// foreign keys, which may name any table. Deterministic; free of the schema's
+// name. Refused (empty, with `blocked` filled) when the model holds anything
+// unmodelled: a dump that left an object out would read as "drop it".
+std::map<std::string, std::string> dump_files(const SchemaModel &model,
+                                              std::vector<std::string> &blocked);
+
+// "view v1", "function f(integer)", …, one line per unmodelled object.
+std::vector<std::string> unmodelled_lines(const SchemaModel &model);
+
+}  // namespace shoal

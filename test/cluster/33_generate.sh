@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# shoal dump and shoal generate on one shard per node (docs/generate.md): a
+# dump read under a hostile search_path is the same dump, and generating from
+# it says "no changes"; then the corpus of test/generate/, each case a desired
+# schema: generate → the golden files → lint → apply → verify clean and
+# `generate --check` clean → undo → the original fingerprint → apply again for
+# the next case. Also: hazards refused by name, an object kind nobody models
+# blocks the plan by name, a drifted shard is named and never planned from.
+# GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
+source "$(dirname "$0")/lib.sh"
+cluster_start
+CORPUS=$CLUSTER_ROOT/test/generate
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+MIG=$WORK/mig
+mkdir -p "$MIG"
+cp "$CORPUS"/base/* "$MIG"
+DB=generate
+fleet_create "$DB" 1
+
+fingerprint() {  # NODE SCHEMA
+  q "$1" "$DB" "SELECT fingerprint FROM shoal.schema_fingerprints(ARRAY['$2'])"
+}
+gen() {  # SCHEMA_DIR ARGS… → OUT, RC
+  run_shoal "$DB" "$MIG" generate --schema-dir "$1" "${@:2}"
+}
+new_versions() {  # the versions after the base, oldest first
+  ls "$MIG" | sed -n 's/\.up\.sql$//p' | grep -v '^20250101000000\.' | sort
+}
+
+echo "# 1. dump: deterministic, independent of search_path, and a round trip"
+run_shoal "$DB" "$MIG" apply
+is "$RC" 0 "the base applies"
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump"
+is "$RC" 0 "dump exits 0"
+like "$OUT" "^Wrote 2 files to $WORK/dump from " "dump names what it wrote and from where"
+is "$(ls "$WORK/dump" | tr '\n' ' ')" "10_table_legacy.sql 10_table_users.sql " "one file per table"
+like "$(cat "$WORK/dump/10_table_users.sql")" "^    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,$" \
+  "an identity column is dumped as one"
+if grep -q 'sh000' "$WORK"/dump/*; then ok 1 "the dump is free of the shard's name"; else ok 0 "the dump is free of the shard's name"; fi
+OUT=$(PGOPTIONS="-c search_path=sh0001,public" "$SHOAL" dump --out "$WORK/dump-hostile" --migdir "$MIG" \
+  --hosts "$(hosts "$DB")" --user postgres 2>&1)
+is "$?" 0 "dump under a hostile search_path exits 0"
+is "$(diff -r "$WORK/dump" "$WORK/dump-hostile" && echo same)" "same" "and writes the same files"
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump"
+is "$RC" 2 "dump refuses a directory that is not empty"
+gen "$WORK/dump" roundtrip@sh
+is "$RC" 0 "generate from the dump exits 0"
+like "$OUT" "^No changes: " "and finds no changes"
+gen "$WORK/dump" roundtrip@sh --check
+is "$RC" 0 "generate --check agrees"
+
+echo "# 2. what blocks a plan, and what it refuses"
+mkdir -p "$WORK/view"
+cp "$WORK"/dump/* "$WORK/view"
+echo "CREATE VIEW named AS SELECT name FROM users;" >"$WORK/view/50_view.sql"
+gen "$WORK/view" view@sh
+is "$RC" 3 "an object of a kind not modelled blocks generate"
+like "$OUT" "^  view named \(in $WORK/view\)$" "naming it and its kind"
+gen "$WORK/view" view@sh --check
+is "$RC" 3 "and --check"
+gen "$CORPUS/03_drop/schema" drop@sh
+is "$RC" 3 "hazards are refused"
+like "$OUT" "drop-table: table legacy is dropped: its rows are lost; allow it with --allow-hazard drop-table" \
+  "each named with its reason and KIND"
+is "$(new_versions)" "" "nothing was written"
+gen "$CORPUS/01_create/schema" create@sh --check
+is "$RC" 6 "generate --check exits 6 when the desired schema is not the head"
+like "$OUT" "^  create table orders$" "naming what differs"
+
+run_case() {  # NAME [ARGS…]: one corpus case, from generate to undo and back
+  local name=$1 expected=$CORPUS/$1/expected before after version k
+  shift
+  before=$(fingerprint node1 sh0000)
+  gen "$CORPUS/$name/schema" "${name#*_}@sh" "$@"
+  is "$RC" 0 "$name: generate exits 0"
+  [ "$RC" = 0 ] || sed 's/^/#   /' <<<"$OUT"
+  mapfile -t VERSIONS < <(new_versions | grep -vxF -f <(printf '%s\n' "${DONE[@]:-}"))
+  if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
+    rm -rf "$expected" && mkdir -p "$expected"
+    k=0
+    for version in "${VERSIONS[@]}"; do
+      k=$((k + 1))
+      cp "$MIG/$version.up.sql" "$expected/$k.up.sql"
+      cp "$MIG/$version.dn.sql" "$expected/$k.dn.sql"
+    done
+  fi
+  is "${#VERSIONS[@]}" "$(($(ls "$expected" | wc -l) / 2))" "$name: as many versions as golden"
+  k=0
+  for version in "${VERSIONS[@]}"; do
+    k=$((k + 1))
+    is "$(cat "$MIG/$version.up.sql")" "$(cat "$expected/$k.up.sql")" "$name: $version.up.sql is golden"
+    is "$(cat "$MIG/$version.dn.sql")" "$(cat "$expected/$k.dn.sql")" "$name: $version.dn.sql is golden"
+  done
+  run_shoal "$DB" "$MIG" lint
+  is "$RC" 0 "$name: lint passes"
+  "$SHOAL" chain --check --migdir "$MIG" >/dev/null
+  is "$?" 0 "$name: chain.txt was updated"
+  run_shoal "$DB" "$MIG" apply
+  is "$RC" 0 "$name: apply exits 0"
+  run_shoal "$DB" "$MIG" verify
+  is "$RC" 0 "$name: verify is clean"
+  gen "$CORPUS/$name/schema" "${name#*_}@sh" --check
+  is "$RC" 0 "$name: generate --check finds no changes"
+  after=$(fingerprint node1 sh0000)
+  for ((k = ${#VERSIONS[@]} - 1; k >= 0; k--)); do
+    run_shoal "$DB" "$MIG" undo "${VERSIONS[$k]}" --yes
+    [ "$RC" = 0 ] || echo "# undo ${VERSIONS[$k]}: $OUT"
+  done
+  is "$(fingerprint node1 sh0000)" "$before" "$name: undo gives the original fingerprint"
+  run_shoal "$DB" "$MIG" apply
+  is "$(fingerprint node1 sh0000)" "$after" "$name: apply again gives the desired one"
+  DONE+=("${VERSIONS[@]}")
+}
+
+echo "# 3. the corpus"
+DONE=()
+run_case 01_create
+run_case 02_alter
+run_case 03_drop --allow-hazard drop-table --allow-hazard drop-column --allow-hazard type-change
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^-- shoal:hazard drop-table: table archive is dropped" \
+  "an allowed hazard is named at the top of its file"
+
+echo "# 4. a drifted shard is named and not planned from"
+q node2 "$DB" "CREATE INDEX drift_idx ON sh0001.users (email)"
+gen "$CORPUS/03_drop/schema" drift@sh --check
+is "$RC" 6 "generate --check exits 6 when shards at head differ"
+like "$OUT" "^shard 127\.0\.0\.1:${PORT[node2]}:sh0001 differs from 127\.0\.0\.1:[0-9]+:sh000[02]$" \
+  "naming the drifted shard and planning from another"
+
+done_testing

@@ -1,0 +1,10 @@
+CREATE SEQUENCE invoice_no AS integer START 1000;
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id),
+    total numeric(12,2) NOT NULL DEFAULT 0 CHECK (total >= 0),
+    note text COLLATE "C",
+    doubled numeric GENERATED ALWAYS AS (total * 2) STORED,
+    invoice integer DEFAULT nextval('invoice_no')
+);
+CREATE INDEX orders_user ON orders (user_id) INCLUDE (total) WHERE note IS NOT NULL;

@@ -1,0 +1,2 @@
+DROP TABLE legacy;
+DROP TABLE users;

@@ -1,0 +1,8 @@
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text,
+    name text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE legacy (id bigint PRIMARY KEY, payload text);
+INSERT INTO users (email, name) VALUES ('a@example.com', 'Ann'), ('b@example.com', 'Bob');

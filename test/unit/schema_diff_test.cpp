@@ -1,0 +1,352 @@
+// Tests of the schema model and the generate plan (coordinator/schema_model.h,
+// schema_diff.h): each recipe from two models built here as the catalog
+// snapshot would give them, the hazards refused and allowed, what blocks a
+// plan, the rename markers, and that every generated version loads as a
+// migration and passes shoal lint. No database: the proof on a real shard is
+// test/cluster/33_generate.sh.
+#include "schema_diff.h"
+
+#include <gtest/gtest.h>
+
+#include "lint.h"
+#include "memory_files.h"
+#include "migration_dir.h"
+#include "schema_model.h"
+
+namespace shoal {
+namespace {
+
+CatalogRow table(const std::string &name) { return {"table", "", name, "", {}}; }
+
+CatalogRow column(const std::string &table, const std::string &name, const std::string &type,
+                  int position, bool not_null = false, const std::string &default_expr = "") {
+    return {"column",
+            table,
+            name,
+            type,
+            {"", not_null ? "t" : "f", default_expr, "", "", std::to_string(position)}};
+}
+
+CatalogRow constraint(const std::string &table, const std::string &name, char type,
+                      const std::string &definition, const std::string &index = "") {
+    return {"constraint", table, name, definition, {std::string(1, type), index}};
+}
+
+CatalogRow index(const std::string &table, const std::string &name, const std::string &columns) {
+    return {"index",
+            table,
+            name,
+            "CREATE INDEX " + name + " ON " + table + " USING btree (" + columns + ")",
+            {}};
+}
+
+// users(id bigint primary key, email text), the starting point of most cases.
+std::vector<CatalogRow> users() {
+    return {table("users"), column("users", "id", "bigint", 1, true),
+            column("users", "email", "text", 2),
+            constraint("users", "users_pkey", 'p', "PRIMARY KEY (id)",
+                       "CREATE UNIQUE INDEX users_pkey ON users USING btree (id)")};
+}
+
+std::vector<CatalogRow> with(std::vector<CatalogRow> rows, const std::vector<CatalogRow> &more) {
+    rows.insert(rows.end(), more.begin(), more.end());
+    return rows;
+}
+
+ChangePlan plan(const std::vector<CatalogRow> &current, const std::vector<CatalogRow> &desired,
+                std::set<std::string> allowed = {}) {
+    GenerateOptions options;
+    options.allowed_hazards = std::move(allowed);
+    return plan_changes(build_model(current), build_model(desired), {}, options);
+}
+
+std::string up_text(const ChangePlan &plan, size_t i) {
+    return version_file_text(plan.versions.at(i), true, GenerateOptions{});
+}
+
+TEST(SchemaModel, QuotesAsQuoteIdentDoes) {
+    EXPECT_EQ(quote_identifier("users"), "users");
+    EXPECT_EQ(quote_identifier("user_2"), "user_2");
+    EXPECT_EQ(quote_identifier("Users"), "\"Users\"");
+    EXPECT_EQ(quote_identifier("select"), "\"select\"");
+    EXPECT_EQ(quote_identifier("a\"b"), "\"a\"\"b\"");
+    EXPECT_EQ(quote_identifier("2x"), "\"2x\"");
+    EXPECT_EQ(quote_identifier("name"), "name");  // unreserved keyword
+}
+
+TEST(SchemaModel, ColumnsKeepTheirOrderAndTablesSortByName) {
+    const SchemaModel model = build_model(
+        {column("b", "z", "text", 2), table("b"), table("a"), column("b", "y", "integer", 1)});
+    ASSERT_EQ(model.tables.size(), 2u);
+    EXPECT_EQ(model.tables[0].name, "a");
+    ASSERT_EQ(model.tables[1].columns.size(), 2u);
+    EXPECT_EQ(model.tables[1].columns[0].name, "y");
+}
+
+TEST(SchemaModel, DumpIsOneFilePerTableWithForeignKeysLast) {
+    const SchemaModel model = build_model(with(
+        users(),
+        {table("orders"), column("orders", "user_id", "bigint", 1),
+         constraint("orders", "orders_user_fk", 'f', "FOREIGN KEY (user_id) REFERENCES users(id)"),
+         constraint("orders", "orders_check", 'c', "CHECK ((user_id > 0)) NOT VALID"),
+         index("orders", "orders_user_idx", "user_id")}));
+    std::vector<std::string> blocked;
+    const auto files = dump_files(model, blocked);
+    EXPECT_TRUE(blocked.empty());
+    ASSERT_EQ(files.size(), 3u);
+    EXPECT_EQ(files.at("10_table_users.sql"),
+              "-- Written by `shoal dump`: one shard's structure, names unqualified.\n"
+              "CREATE TABLE users (\n"
+              "    id bigint NOT NULL,\n"
+              "    email text,\n"
+              "    CONSTRAINT users_pkey PRIMARY KEY (id)\n"
+              ");\n");
+    // A constraint that is not valid cannot be written inside CREATE TABLE.
+    EXPECT_NE(files.at("10_table_orders.sql")
+                  .find("ALTER TABLE orders ADD CONSTRAINT orders_check CHECK ((user_id > 0)) "
+                        "NOT VALID;\nCREATE INDEX orders_user_idx"),
+              std::string::npos);
+    EXPECT_EQ(files.at("90_foreign_keys.sql").find("REFERENCES users(id);") != std::string::npos,
+              true);
+}
+
+TEST(SchemaModel, DumpRefusesWhatItDoesNotModel) {
+    std::vector<std::string> blocked;
+    const auto files = dump_files(
+        build_model(with(users(), {{"unmodelled", "view", "active_users", "", {}}})), blocked);
+    EXPECT_TRUE(files.empty());
+    EXPECT_EQ(blocked, std::vector<std::string>{"view active_users"});
+}
+
+TEST(SchemaDiff, SameModelsMeanNoChanges) {
+    const ChangePlan same = plan(users(), users());
+    EXPECT_TRUE(same.empty());
+    EXPECT_TRUE(same.versions.empty());
+}
+
+TEST(SchemaDiff, UnmodelledKindsBlockThePlanByName) {
+    const ChangePlan blocked =
+        plan(users(), with(users(), {{"unmodelled", "trigger", "users.audit", "", {}}}));
+    EXPECT_EQ(blocked.blocked,
+              std::vector<std::string>{"trigger users.audit (in the desired schema)"});
+    EXPECT_TRUE(blocked.versions.empty());
+}
+
+TEST(SchemaDiff, AnIndexOnAnExistingTableIsBuiltConcurrentlyInASoloVersion) {
+    const ChangePlan p = plan(users(), with(users(), {index("users", "users_email_idx", "email")}));
+    ASSERT_EQ(p.versions.size(), 1u);
+    EXPECT_TRUE(p.versions[0].solo);
+    EXPECT_EQ(p.versions[0].up,
+              std::vector<std::string>{"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON "
+                                       "users USING btree (email)"});
+    EXPECT_EQ(p.versions[0].dn,
+              std::vector<std::string>{"DROP INDEX CONCURRENTLY IF EXISTS users_email_idx"});
+    // Nothing in it takes a strong lock in a transaction.
+    EXPECT_EQ(up_text(p, 0).find("$lock_timeout"), std::string::npos);
+}
+
+TEST(SchemaDiff, AReplacedIndexIsBuiltBesideTheOldOneThenRenamed) {
+    const ChangePlan p = plan(with(users(), {index("users", "users_email_idx", "email")}),
+                              with(users(), {index("users", "users_email_idx", "lower(email)")}));
+    ASSERT_EQ(p.versions.size(), 1u);
+    EXPECT_EQ(up_text(p, 0),
+              "-- Generated by shoal generate: replace index users_email_idx\n"
+              "-- shoal $lock_timeout=5s\n"
+              "COMMIT;\n"
+              "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx_shoal_new ON users USING "
+              "btree (lower(email));\n"
+              "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n"
+              "BEGIN;\n"
+              "ALTER INDEX users_email_idx_shoal_new RENAME TO users_email_idx;\n");
+}
+
+TEST(SchemaDiff, ACheckIsAddedNotValidThenValidatedInALaterVersion) {
+    const ChangePlan p = plan(
+        users(),
+        with(users(), {constraint("users", "email_len", 'c', "CHECK ((length(email) < 200))")}));
+    ASSERT_EQ(p.versions.size(), 2u);
+    EXPECT_EQ(p.versions[0].up,
+              std::vector<std::string>{"ALTER TABLE users ADD CONSTRAINT email_len CHECK "
+                                       "((length(email) < 200)) NOT VALID"});
+    EXPECT_EQ(p.versions[1].up,
+              std::vector<std::string>{"ALTER TABLE users VALIDATE CONSTRAINT email_len"});
+    EXPECT_NE(up_text(p, 0).find("-- shoal $lock_timeout=5s\n"), std::string::npos);
+}
+
+TEST(SchemaDiff, AUniqueConstraintIsBuiltAsAnIndexFirst) {
+    const ChangePlan p = plan(
+        users(), with(users(), {constraint("users", "users_email_key", 'u', "UNIQUE (email)",
+                                           "CREATE UNIQUE INDEX users_email_key ON users USING "
+                                           "btree (email)")}));
+    ASSERT_EQ(p.versions.size(), 2u);
+    EXPECT_EQ(p.versions[0].up.at(0),
+              "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users USING "
+              "btree (email)");
+    EXPECT_EQ(
+        p.versions[1].up.at(0),
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key");
+}
+
+TEST(SchemaDiff, SetNotNullGoesThroughAValidatedCheck) {
+    std::vector<CatalogRow> desired = users();
+    desired[2] = column("users", "email", "text", 2, true);
+    const ChangePlan p = plan(users(), desired);
+    ASSERT_EQ(p.versions.size(), 3u);
+    EXPECT_EQ(p.versions[0].up.at(0),
+              "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT "
+              "VALID");
+    EXPECT_EQ(p.versions[1].up.at(0), "ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null");
+    EXPECT_EQ(p.versions[2].up,
+              (std::vector<std::string>{"ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+                                        "ALTER TABLE users DROP CONSTRAINT users_email_not_null"}));
+}
+
+TEST(SchemaDiff, DroppingAColumnIsRefusedUnlessAllowedThenNamedAtTheTop) {
+    std::vector<CatalogRow> desired = users();
+    desired.erase(desired.begin() + 2);
+    const ChangePlan refused = plan(users(), desired);
+    ASSERT_EQ(refused.refused.size(), 1u);
+    EXPECT_EQ(refused.refused[0],
+              "drop-column: column users.email is dropped: its values are lost; allow it with "
+              "--allow-hazard drop-column");
+    const ChangePlan allowed = plan(users(), desired, {"drop-column"});
+    EXPECT_TRUE(allowed.refused.empty());
+    EXPECT_EQ(up_text(allowed, 0),
+              "-- Generated by shoal generate: drop column users.email\n"
+              "-- shoal:hazard drop-column: column users.email is dropped: its values are lost\n"
+              "-- shoal:ignore ban-drop-column allowed with --allow-hazard drop-column\n"
+              "-- shoal $lock_timeout=5s\n"
+              "ALTER TABLE users DROP COLUMN email;\n");
+    EXPECT_EQ(allowed.versions[0].dn,
+              std::vector<std::string>{"ALTER TABLE users ADD COLUMN email text"});
+}
+
+TEST(SchemaDiff, AVolatileDefaultAndATypeChangeAreHazards) {
+    std::vector<CatalogRow> desired =
+        with(users(), {column("users", "token", "uuid", 3, false, "gen_random_uuid()")});
+    desired[2] = column("users", "email", "character varying(200)", 2);
+    const ChangePlan p = plan(users(), desired);
+    ASSERT_EQ(p.refused.size(), 2u);
+    // In the desired schema's column order.
+    EXPECT_EQ(p.refused[0].rfind("type-change: column users.email", 0), 0u) << p.refused[0];
+    EXPECT_EQ(p.refused[1].rfind("volatile-default: column users.token", 0), 0u) << p.refused[1];
+    // A constant default is no hazard.
+    EXPECT_TRUE(plan(users(), with(users(), {column("users", "n", "integer", 3, true, "0")}))
+                    .refused.empty());
+}
+
+TEST(SchemaDiff, ANewTableIsCreatedWholeInOnePlainVersion) {
+    const ChangePlan p = plan(
+        users(), with(users(), {table("orders"), column("orders", "user_id", "bigint", 1, true),
+                                constraint("orders", "orders_user_fk", 'f',
+                                           "FOREIGN KEY (user_id) REFERENCES users(id)"),
+                                index("orders", "orders_user_idx", "user_id")}));
+    ASSERT_EQ(p.versions.size(), 1u);
+    EXPECT_EQ(p.versions[0].up,
+              (std::vector<std::string>{
+                  "CREATE TABLE orders (\n    user_id bigint NOT NULL\n)",
+                  "CREATE INDEX orders_user_idx ON orders USING btree (user_id)",
+                  "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) "
+                  "REFERENCES users(id)"}));
+    EXPECT_EQ(p.versions[0].dn,
+              (std::vector<std::string>{"ALTER TABLE orders DROP CONSTRAINT orders_user_fk",
+                                        "DROP TABLE orders"}));
+}
+
+// Whatever the plan, each version loads as a migration and passes lint.
+TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
+    std::vector<CatalogRow> desired =
+        with(users(), {index("users", "users_email_idx", "email"),
+                       constraint("users", "email_len", 'c', "CHECK ((length(email) < 200))"),
+                       column("users", "token", "uuid", 3, false, "gen_random_uuid()"),
+                       table("orders"), column("orders", "user_id", "bigint", 1, true),
+                       constraint("orders", "orders_user_fk", 'f',
+                                  "FOREIGN KEY (user_id) REFERENCES users(id)")});
+    desired[2] = column("users", "email", "text", 2, true);
+    const ChangePlan p =
+        plan(with(users(), {table("legacy")}), desired, {"volatile-default", "drop-table"});
+    ASSERT_TRUE(p.refused.empty());
+    test::MemoryFiles files;
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+        const std::string name = "mig/2025010100000" + std::to_string(i) + ".g.sh";
+        files.files[name + ".up.sql"] = version_file_text(p.versions[i], true, GenerateOptions{});
+        files.files[name + ".dn.sql"] = version_file_text(p.versions[i], false, GenerateOptions{});
+    }
+    const LoadResult loaded = load_migration_dir("mig", files);
+    ASSERT_TRUE(loaded.ok()) << format_problems(loaded.problems);
+    ASSERT_EQ(loaded.dir.versions.size(), p.versions.size());
+    for (const Version &version : loaded.dir.versions)
+        for (const LintFinding &finding : lint_script(version.up, {"sh"}))
+            EXPECT_TRUE(finding.severity == Severity::Warning || finding.waived)
+                << finding.rule << " at " << to_string(finding.where);
+}
+
+TEST(SchemaDiff, TheProofRunsSoloStatementsWithoutConcurrently) {
+    EXPECT_EQ(without_concurrently("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)"),
+              "CREATE INDEX IF NOT EXISTS i ON t (a)");
+    EXPECT_EQ(without_concurrently("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)"),
+              "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a)");
+    EXPECT_EQ(without_concurrently("DROP INDEX CONCURRENTLY IF EXISTS i"),
+              "DROP INDEX IF EXISTS i");
+    EXPECT_EQ(without_concurrently("REINDEX INDEX CONCURRENTLY i"), "");
+}
+
+Script schema_file(const std::string &text) {
+    test::MemoryFiles files;
+    files.files["schema/t.sql"] = text;
+    SchemaDirLoad loaded = load_schema_dir("schema", files);
+    EXPECT_TRUE(loaded.ok());
+    return loaded.files.at(0);
+}
+
+TEST(SchemaDiff, RenameMarkersNameATableOrAColumn) {
+    std::vector<Problem> problems;
+    const std::vector<Rename> renames =
+        find_renames({schema_file("-- shoal:renamed-from people\n"
+                                  "CREATE TABLE users (\n"
+                                  "    id bigint,\n"
+                                  "    email text, -- shoal:renamed-from mail\n"
+                                  "    -- shoal:renamed-from \"Nick\"\n"
+                                  "    nick text\n"
+                                  ");\n")},
+                     problems);
+    EXPECT_TRUE(problems.empty());
+    ASSERT_EQ(renames.size(), 3u);
+    EXPECT_EQ(renames[0].table + "|" + renames[0].column + "|" + renames[0].from, "users||people");
+    EXPECT_EQ(renames[1].table + "|" + renames[1].column + "|" + renames[1].from,
+              "users|email|mail");
+    EXPECT_EQ(renames[2].table + "|" + renames[2].column + "|" + renames[2].from,
+              "users|nick|Nick");
+    EXPECT_EQ(renames[1].where.line, 4);
+}
+
+TEST(SchemaDiff, AMarkerBeforeAnythingElseIsAProblem) {
+    std::vector<Problem> problems;
+    find_renames({schema_file("-- shoal:renamed-from old_idx\nCREATE INDEX i ON t (a);\n")},
+                 problems);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].where.line, 1);
+}
+
+TEST(SchemaDiff, RenamesAreCheckedAgainstBothSides) {
+    const SchemaModel current = build_model(users());
+    std::vector<CatalogRow> renamed = users();
+    for (CatalogRow &row : renamed) (row.kind == "table" ? row.name : row.table) = "people";
+    const SchemaModel desired = build_model(renamed);
+    const RenamePlan ok =
+        plan_renames({{"people", "", "users", {"schema/t.sql", 1}}}, current, desired);
+    EXPECT_TRUE(ok.problems.empty());
+    EXPECT_EQ(ok.up, std::vector<std::string>{"ALTER TABLE users RENAME TO people"});
+    EXPECT_EQ(ok.dn, std::vector<std::string>{"ALTER TABLE people RENAME TO users"});
+    const RenamePlan wrong =
+        plan_renames({{"people", "", "nobody", {"schema/t.sql", 1}}}, current, desired);
+    EXPECT_EQ(wrong.problems.size(), 1u);
+    // Once applied, the marker describes history: no rename, no problem.
+    const RenamePlan done =
+        plan_renames({{"people", "", "users", {"schema/t.sql", 1}}}, desired, desired);
+    EXPECT_TRUE(done.problems.empty());
+    EXPECT_TRUE(done.up.empty());
+}
+
+}  // namespace
+}  // namespace shoal
