@@ -224,7 +224,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         history.add_options()
             ("version", po::value<std::string>()->value_name("VERSION"), "only this version's events")
             ("action", po::value<std::string>()->value_name("ACTION"),
-             "only these events: apply, undo, mark, forget, fail, pause, resume or cancel")
+             "only these events: apply, undo, mark, forget, fail, pause, resume, cancel, "
+             "expand, backfilled, contract or abort")
             ("since", po::value<std::string>()->value_name("WHEN"),
              "only events since WHEN: a UTC date or time (2026-12-01, 2026-12-01T10:30) or a "
              "duration back from now (90s, 30m, 2h, 3d, 1w)")

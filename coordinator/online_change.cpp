@@ -19,7 +19,8 @@ const std::set<std::string> kNotYetSupported = {"set_not_null", "computed_column
                                                 "check"};
 
 bool ends_with(const std::string &text, const std::string &tail) {
-    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+    return text.size() >= tail.size() &&
+           text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 struct Line {
@@ -52,7 +53,8 @@ std::map<std::string, Line> declaration_lines(const std::string &file, const std
 }
 
 bool parse_count(const std::string &text, int max, int &out) {
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+    if (text.empty() || text.size() > 9 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
         return false;
     out = std::stoi(text);
     return out <= max;
@@ -108,10 +110,10 @@ void read_online_declaration(const std::string &file, const std::string &text,
     OnlineChange change;
     change.where = where;
     const std::map<std::string, std::string *> required = {{"$online_table", &change.table},
-                                                          {"$online_column", &change.column},
-                                                          {"$online_type", &change.type},
-                                                          {"$online_up", &change.up},
-                                                          {"$online_down", &change.down}};
+                                                           {"$online_column", &change.column},
+                                                           {"$online_type", &change.type},
+                                                           {"$online_up", &change.up},
+                                                           {"$online_down", &change.down}};
     bool complete = true;
     for (const auto &[name, field] : required) {
         auto line = lines.find(name);

@@ -151,9 +151,10 @@ bool Backfill::open_workers() {
         if (queues_[node].empty()) continue;
         // The node's parallelism, as for the chains: the version's
         // $parallelism_per_host, else --parallelism, else the node's default.
-        int per_node = settings_.parallelism > 0 ? settings_.parallelism
-                                                 : nodes_[node]->default_parallelism;
-        const int per_host = shards_[queues_[node].front()].version->up.directives.parallelism_per_host;
+        int per_node =
+            settings_.parallelism > 0 ? settings_.parallelism : nodes_[node]->default_parallelism;
+        const int per_host =
+            shards_[queues_[node].front()].version->up.directives.parallelism_per_host;
         if (per_host > 0) per_node = std::min(per_node, per_host);
         per_node = std::min<int>(std::max(per_node, 1), static_cast<int>(queues_[node].size()));
         for (int i = 0; i < per_node; ++i)
@@ -184,15 +185,13 @@ void Backfill::report_progress(bool force) {
     if (!force && now - last_report_ < kProgressEvery) return;
     last_report_ = now;
     long long done = 0, total = 0;
-    size_t finished = 0;
     for (const Shard &shard : shards_) {
         done += shard.done;
         total += std::max(shard.total, shard.done);
-        finished += shard.total >= 0 && shard.done >= shard.total ? 1 : 0;
     }
-    progress_.note("backfill: " + std::to_string(done) + "/" + std::to_string(total) +
-                   " rows, " + std::to_string(result_.backfilled) + "/" +
-                   std::to_string(shards_.size()) + " schema(s) backfilled");
+    progress_.note("backfill: " + std::to_string(done) + "/" + std::to_string(total) + " rows, " +
+                   std::to_string(result_.backfilled) + "/" + std::to_string(shards_.size()) +
+                   " schema(s) backfilled");
 }
 
 void Backfill::take_result(Worker &worker, const Outcome &outcome) {
@@ -236,7 +235,8 @@ BackfillResult Backfill::run() {
     if (!open_workers()) {
         for (const Shard &shard : shards_)
             result_.errors.push_back({nodes_[shard.node]->spec.display, shard.schema,
-                                      shard.version->name, "not backfilled: no connection joined the run", ""});
+                                      shard.version->name,
+                                      "not backfilled: no connection joined the run", ""});
         return result_;
     }
     report_progress(true);
@@ -275,12 +275,12 @@ BackfillResult Backfill::run() {
             delay_ms = std::max(delay_ms, change.batch_delay_ms);
             connections.push_back(worker.connection.get());
             sending.push_back(&worker);
-            batches.push_back(Batch{
-                Query{queries::kLocalTimeouts.text,
-                      {std::to_string(lock_timeout_of(*shard.version, settings_)), "0"}},
-                Query{queries::kOnlineBackfill.text,
-                      {shard.schema, shard.version->name, std::to_string(change.batch_rows)},
-                      "shoal_backfill"}});
+            batches.push_back(
+                Batch{Query{queries::kLocalTimeouts.text,
+                            {std::to_string(lock_timeout_of(*shard.version, settings_)), "0"}},
+                      Query{queries::kOnlineBackfill.text,
+                            {shard.schema, shard.version->name, std::to_string(change.batch_rows)},
+                            "shoal_backfill"}});
         }
         if (connections.empty()) {
             if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
@@ -293,10 +293,13 @@ BackfillResult Backfill::run() {
         if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));
     }
     result_.interrupted = interrupted();
-    for (const Shard &shard : shards_)
-        if (shard.total < 0 || shard.done < shard.total) ++result_.pending;
-    result_.pending -= std::min(result_.pending, result_.backfilled);
     report_progress(true);
+    std::set<std::string> versions;
+    for (const Shard &shard : shards_) versions.insert(shard.version->name);
+    if (result_.backfilled == shards_.size())
+        for (const std::string &version : versions)
+            progress_.note("backfilled: after deploying the application, shoal complete " +
+                           version);
     return result_;
 }
 
@@ -309,8 +312,9 @@ std::vector<std::vector<std::string>> schemas_lacking(const std::vector<Node *> 
         for (const SchemaState &schema : nodes[i]->state.schemas) {
             if (!schema_matches_prefix(schema.schema, version.prefix) || !schema.problem.empty())
                 continue;
-            const bool has = std::any_of(schema.applied.begin(), schema.applied.end(),
-                                         [&](const AppliedVersion &v) { return v.name == version.name; });
+            const bool has =
+                std::any_of(schema.applied.begin(), schema.applied.end(),
+                            [&](const AppliedVersion &v) { return v.name == version.name; });
             if (!has) lacking[i].push_back(schema.schema);
         }
     return lacking;
@@ -366,8 +370,8 @@ bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::st
             const std::string rows = outcomes[i].results.at(s).value(0, 0);
             if (rows == "0") continue;
             std::cerr << "shoal: " << usable_[i]->spec.display << " " << schemas[i][s] << ": "
-                      << rows << " row(s) whose new column is not up(" << version_->up.online->column
-                      << ")\n";
+                      << rows << " row(s) whose new column is not up("
+                      << version_->up.online->column << ")\n";
             ok = false;
         }
     }
@@ -387,10 +391,10 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
             if (queues[i].empty() || !usable_[i]->usable) continue;
             nodes.push_back(usable_[i]);
             which.push_back(i);
-            batches.push_back(Batch{
-                Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), "0"}},
-                Query{(completing_ ? queries::kOnlineContract : queries::kOnlineAbort).text,
-                      {queues[i].front(), version_->name}}});
+            batches.push_back(
+                Batch{Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), "0"}},
+                      Query{(completing_ ? queries::kOnlineContract : queries::kOnlineAbort).text,
+                            {queues[i].front(), version_->name}}});
         }
         if (nodes.empty()) break;
         const auto outcomes = exchange(controls(nodes), std::move(batches));
@@ -414,7 +418,8 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
                                    error->detail, error->hint, error->sqlstate});
             } else {
                 const std::string answer = outcomes[n].results.back().value(0, 0);
-                (answer == "applied" || answer == "aborted" ? changed_ : unchanged_).push_back(where);
+                (answer == "applied" || answer == "aborted" ? changed_ : unchanged_)
+                    .push_back(where);
             }
             attempts[i] = 0;
             queues[i].pop_front();
@@ -445,7 +450,8 @@ int OnlineChangeCommand::run() {
     usable_ = usable_nodes(nodes_);
     if (!check_extensions(usable_, ExtensionMode::Check)) {
         for (const Node *node : usable_)
-            if (!node->usable) std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
+            if (!node->usable)
+                std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
         return to_int(left_out_code(nodes_));
     }
     const LockResult lock = lock_run(usable_, code_digest(dir_));
@@ -466,7 +472,8 @@ int OnlineChangeCommand::run() {
             auto row = std::find_if(rows[i].begin(), rows[i].end(), [&](const OnlineRow &r) {
                 return r.schema == schema && r.version == version_->name;
             });
-            shards.push_back({usable_[i]->spec.display, schema, row == rows[i].end() ? "" : row->state});
+            shards.push_back(
+                {usable_[i]->spec.display, schema, row == rows[i].end() ? "" : row->state});
             if (row == rows[i].end()) continue;
             expanded[i].push_back(schema);
             queues[i].push_back(schema);
@@ -474,7 +481,8 @@ int OnlineChangeCommand::run() {
     if (completing_) {
         const auto not_ready = not_ready_to_complete(shards);
         if (!not_ready.empty()) {
-            for (const std::string &line : not_ready) std::cerr << "shoal: complete: " << line << "\n";
+            for (const std::string &line : not_ready)
+                std::cerr << "shoal: complete: " << line << "\n";
             std::cerr << "shoal: complete " << version_->name
                       << " refused: every targeted schema must finish its backfill first (shoal "
                          "apply); nothing changed\n";
@@ -492,12 +500,13 @@ int OnlineChangeCommand::run() {
     if (!unchanged_.empty()) std::cout << "; " << unchanged_.size() << " already so";
     std::cout << "\n";
     for (const SchemaError &error : errors_)
-        std::cerr << "shoal: " << error.node << " " << error.schema << ": " << error.message << "\n";
+        std::cerr << "shoal: " << error.node << " " << error.schema << ": " << error.message
+                  << "\n";
     if (not_done_) std::cerr << "shoal: " << not_done_ << " schema(s) not done\n";
-    const ExitCode code = interrupted()                          ? ExitCode::Interrupted
-                          : not_done_ > 0                        ? ExitCode::Unreachable
-                          : !errors_.empty()                     ? ExitCode::MigrationFailed
-                                                                 : ExitCode::Ok;
+    const ExitCode code = interrupted()      ? ExitCode::Interrupted
+                          : not_done_ > 0    ? ExitCode::Unreachable
+                          : !errors_.empty() ? ExitCode::MigrationFailed
+                                             : ExitCode::Ok;
     return finish(to_int(code));
 }
 
@@ -506,13 +515,14 @@ int OnlineChangeCommand::run() {
 Query online_expand_step(const std::string &schema, const Version &version) {
     const OnlineChange &change = *version.up.online;
     return Query{queries::kOnlineExpand.text,
-                 {schema, version.name, version.up.checksum, change.table, change.column, change.type,
-                  change.up, change.down},
+                 {schema, version.name, version.up.checksum, change.table, change.column,
+                  change.type, change.up, change.down},
                  "shoal_expand"};
 }
 
 BackfillResult backfill(const std::vector<Node *> &nodes, const MigrationDir &dir,
-                        const Targeting &target, const DriveSettings &settings, Progress &progress) {
+                        const Targeting &target, const DriveSettings &settings,
+                        Progress &progress) {
     std::vector<NodeState> states;
     for (const Node *node : nodes) states.push_back(node->state);
     states = targeted_states(std::move(states), target.schemas);
@@ -546,10 +556,11 @@ void print_online_states(const std::vector<Node *> &nodes) {
         }
         for (const auto &[version, counts] : states) {
             std::vector<std::string> parts;
-            for (const auto &[state, count] : counts) parts.push_back(std::to_string(count) + " " + state);
-            std::cout << nodes[i]->spec.display << ": online " << version << ": " << join(parts, ", ")
-                      << " (" << rows_of[version].first << "/" << rows_of[version].second
-                      << " rows backfilled)\n";
+            for (const auto &[state, count] : counts)
+                parts.push_back(std::to_string(count) + " " + state);
+            std::cout << nodes[i]->spec.display << ": online " << version << ": "
+                      << join(parts, ", ") << " (" << rows_of[version].first << "/"
+                      << rows_of[version].second << " rows backfilled)\n";
         }
     }
 }

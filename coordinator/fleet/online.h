@@ -22,8 +22,7 @@ namespace shoal::fleet {
 Query online_expand_step(const std::string &schema, const Version &version);
 
 struct BackfillResult {
-    size_t backfilled = 0;  // schemas whose backfill is finished
-    size_t pending = 0;     // schemas still expanded or backfilling at the end
+    size_t backfilled = 0;  // schemas whose backfill this run finished
     std::vector<SchemaError> errors;
     bool interrupted = false;
     std::string cancelled;  // as DriveResult::cancelled

@@ -78,24 +78,28 @@ TEST(Online, OperationsNotYetSupportedAreNamed) {
 }
 
 TEST(Online, UnknownOperationAndKeysAreProblems) {
-    EXPECT_NE(problems_of(load_with_up("-- shoal $online=rename\n")).find("unknown online operation"),
-              std::string::npos);
-    const std::string typo = problems_of(load_with_up(std::string(kDeclaration) +
-                                                      "-- shoal $online_bach_rows=5\n"));
-    EXPECT_NE(typo.find(":7: unknown online directive $online_bach_rows"), std::string::npos) << typo;
+    EXPECT_NE(
+        problems_of(load_with_up("-- shoal $online=rename\n")).find("unknown online operation"),
+        std::string::npos);
+    const std::string typo =
+        problems_of(load_with_up(std::string(kDeclaration) + "-- shoal $online_bach_rows=5\n"));
+    EXPECT_NE(typo.find(":7: unknown online directive $online_bach_rows"), std::string::npos)
+        << typo;
 }
 
 TEST(Online, MissingKeysAreNamed) {
-    const std::string text = problems_of(load_with_up("-- shoal $online=column_type\n"
-                                                      "-- shoal $online_table=orders\n"));
+    const std::string text =
+        problems_of(load_with_up("-- shoal $online=column_type\n"
+                                 "-- shoal $online_table=orders\n"));
     for (const char *key : {"$online_column", "$online_type", "$online_up", "$online_down"})
         EXPECT_NE(text.find(std::string("needs -- shoal ") + key), std::string::npos) << text;
     EXPECT_EQ(text.find("$online_table="), std::string::npos) << text;
 }
 
 TEST(Online, BadBatchValuesAreProblems) {
-    const std::string text = problems_of(load_with_up(
-        std::string(kDeclaration) + "-- shoal $online_batch_rows=0\n-- shoal $online_batch_delay=soon\n"));
+    const std::string text = problems_of(
+        load_with_up(std::string(kDeclaration) +
+                     "-- shoal $online_batch_rows=0\n-- shoal $online_batch_delay=soon\n"));
     EXPECT_NE(text.find(":7: $online_batch_rows must be"), std::string::npos) << text;
     EXPECT_NE(text.find(":8: $online_batch_delay must be"), std::string::npos) << text;
 }
@@ -117,19 +121,20 @@ TEST(Online, DeclaredTwiceIsAProblem) {
 TEST(Online, LintSaysPgMigCannotRunIt) {
     LoadResult r = load_with_up(kDeclaration);
     ASSERT_TRUE(r.ok()) << problems_of(r);
-    EXPECT_EQ(online_note(*r.dir.versions.at(1).up.online).rfind(
-                  "mig/20250102000000.widen.sh.up.sql:1: note: an online version: pg-mig cannot "
-                  "run it",
-                  0),
-              0u);
+    EXPECT_EQ(
+        online_note(*r.dir.versions.at(1).up.online)
+            .rfind("mig/20250102000000.widen.sh.up.sql:1: note: an online version: pg-mig cannot "
+                   "run it",
+                   0),
+        0u);
 }
 
 TEST(Online, PlanStopsAfterTheFirstOnlineVersion) {
     Version plain, online, later;
     online.up.online = OnlineChange{};
     Plan plan;
-    plan.nodes.push_back(NodePlan{"n1", {SchemaPlan{"sh1", {&plain, &online, &later}},
-                                         SchemaPlan{"sh2", {&later}}}});
+    plan.nodes.push_back(NodePlan{
+        "n1", {SchemaPlan{"sh1", {&plain, &online, &later}}, SchemaPlan{"sh2", {&later}}}});
     EXPECT_TRUE(hold_at_online(plan));
     EXPECT_EQ(plan.nodes[0].schemas[0].steps, (std::vector<const Version *>{&plain, &online}));
     EXPECT_EQ(plan.nodes[0].schemas[1].steps, (std::vector<const Version *>{&later}));
@@ -140,8 +145,8 @@ TEST(Online, PlanStopsAfterTheFirstOnlineVersion) {
 }
 
 TEST(Online, CompleteWaitsForEveryBackfill) {
-    EXPECT_TRUE(not_ready_to_complete({{"n1", "sh1", "backfilled"}, {"n2", "sh2", "backfilled"}})
-                    .empty());
+    EXPECT_TRUE(
+        not_ready_to_complete({{"n1", "sh1", "backfilled"}, {"n2", "sh2", "backfilled"}}).empty());
     EXPECT_EQ(not_ready_to_complete({{"n1", "sh1", "backfilled"},
                                      {"n1", "sh2", "backfilling"},
                                      {"n2", "sh3", ""},
