@@ -99,6 +99,18 @@ const std::vector<CommandDoc> &command_docs() {
          "Cancels the run in progress on every node that holds one: versions in flight finish,\n"
          "nothing new starts, the run exits 8. Nodes where no run holds the run lock are left\n"
          "as they are (the next run would clear a cancel anyway); to hold the next run, pause."},
+        {Command::Complete, "complete", "shoal complete VERSION [options]",
+         "contract an online version once every schema finished its backfill",
+         "Contracts the online version VERSION (docs/online.md) after the application is\n"
+         "deployed: refused (exit 6) until every targeted schema finished its backfill and\n"
+         "no row's new column differs from up(old); then, per schema, one short lock-timed\n"
+         "transaction swaps the columns, drops the trigger and the old column and records\n"
+         "the version in the stamp. Takes the run lock."},
+        {Command::Abort, "abort", "shoal abort VERSION [options]",
+         "remove what an online version's expand added, before its contract",
+         "Aborts the online version VERSION before its contract: per schema, one short\n"
+         "lock-timed transaction drops the new column and the trigger its expand added, and\n"
+         "its backfill state; the schema is then as before the expand. Takes the run lock."},
         {Command::New, "new", "shoal new NAME@PREFIX [options]",
          "create an empty version NAME@PREFIX (no database)",
          "Creates empty TIMESTAMP.NAME.PREFIX.up.sql and .dn.sql (UTC timestamp, after the\n"
@@ -143,10 +155,12 @@ bool is_repair(Command c) {
     return c == Command::Mark || c == Command::Forget || c == Command::Baseline;
 }
 
+bool is_online_change(Command c) { return c == Command::Complete || c == Command::Abort; }
+
 bool is_online(Command c) {
     return c == Command::Apply || c == Command::Undo || c == Command::Status ||
            c == Command::Check || c == Command::Verify || c == Command::History || is_repair(c) ||
-           is_steering(c) || c == Command::Dump || c == Command::Generate;
+           is_steering(c) || c == Command::Dump || c == Command::Generate || is_online_change(c);
 }
 
 // Settings that the environment and shoal.ini may give too.
@@ -225,7 +239,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         history.add_options()
             ("version", po::value<std::string>()->value_name("VERSION"), "only this version's events")
             ("action", po::value<std::string>()->value_name("ACTION"),
-             "only these events: apply, undo, mark, forget, fail, pause, resume or cancel")
+             "only these events: apply, undo, mark, forget, fail, pause, resume, cancel, "
+             "expand, backfilled, contract or abort")
             ("since", po::value<std::string>()->value_name("WHEN"),
              "only events since WHEN: a UTC date or time (2026-12-01, 2026-12-01T10:30) or a "
              "duration back from now (90s, 30m, 2h, 3d, 1w)")
@@ -853,6 +868,8 @@ ConfigResult parse_config(const std::vector<std::string> &args,
         case Command::Mark:
         case Command::Forget:
         case Command::Baseline:
+        case Command::Complete:
+        case Command::Abort:
             if (target.empty())
                 errors.push_back(command_name(config.command) + " needs the VERSION");
             config.version = target;

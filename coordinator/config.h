@@ -37,6 +37,9 @@ enum class Command {
     // Schema as code (fleet/dump.h, fleet/generate.h).
     Dump,
     Generate,
+    // Online versions (fleet/online.h): contract or abort after the backfill.
+    Complete,
+    Abort,
     Help,
     Version
 };
@@ -82,7 +85,7 @@ struct Config {
     std::string metrics;                 // apply/undo --metrics FILE: Prometheus text at the end
     std::vector<std::string> lint_args;  // reserved for lint options
     Targeting target;                    // --schemas, --to, --nodes
-    std::string version;                 // mark, forget, baseline VERSION
+    std::string version;                 // mark, forget, baseline, complete, abort VERSION
     std::string reference;               // baseline --reference SCHEMA
     std::string ini_path;                // the shoal.ini that was read, "" when none
     Command help_for = Command::Help;    // with Command::Help: which command's help

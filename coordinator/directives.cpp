@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 
+#include "online_change.h"
 #include "text.h"
 
 namespace shoal {
@@ -207,6 +208,8 @@ DirectivesResult parse_directives(const std::string &file, const std::string &te
         if (raw.empty()) continue;
         std::string value = trim(raw);
 
+        // An online version's declaration: online_change.h reads it.
+        if (shoal_spelling && is_online_directive(name)) continue;
         SourceLocation where{file, line_number};
         auto pg_mig = pg_mig_rules().find(name);
         auto own = shoal_rules().find(name);

@@ -22,8 +22,9 @@ std::string shown(const std::optional<std::string> &name) { return name ? printa
 }  // namespace
 
 const std::vector<std::string> &history_actions() {
-    static const std::vector<std::string> actions = {"apply", "undo",  "mark",   "forget",
-                                                     "fail",  "pause", "resume", "cancel"};
+    static const std::vector<std::string> actions = {"apply",  "undo",       "mark",     "forget",
+                                                     "fail",   "pause",      "resume",   "cancel",
+                                                     "expand", "backfilled", "contract", "abort"};
     return actions;
 }
 

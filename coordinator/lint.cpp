@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "pg_parse.h"
+#include "online_change.h"
 #include "report.h"
 #include "text.h"
 
@@ -913,6 +914,8 @@ int run_lint(const Config &config, const MigrationDir &dir, std::ostream &out,
             out << trace->text;
             for (const Unread &entry : trace->unread) out << format_unread(entry) << "\n";
         }
+        for (const Version *v : chosen)
+            if (v->up.online) out << online_note(*v->up.online) << "\n";
         out << "shoal lint: " << chosen.size() << " version" << (chosen.size() == 1 ? "" : "s")
             << ", " << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << ", " << waived << " waived\n";

@@ -42,6 +42,19 @@ struct Directives {
     int retries = -1;
 };
 
+// An online version's declaration (online_change.h, docs/online.md): a column's type
+// changed in phases (expand, backfill, contract) instead of one ALTER TABLE.
+struct OnlineChange {
+    SourceLocation where;  // the `-- shoal $online=` line
+    std::string table;
+    std::string column;
+    std::string type;  // the new type, as SQL
+    std::string up;    // old -> new, an expression over the column's name
+    std::string down;  // new -> old, the same
+    int batch_rows = 1000;
+    int batch_delay_ms = 0;
+};
+
 // One SQL statement of a resolved script, with where it came from (an included
 // file's own name and line when it came through \i / \ir).
 struct Statement {
@@ -83,6 +96,7 @@ struct Script {
     std::size_t transaction_from = 0;
     // Values \getenv put into the body (resolve.h), masked wherever it is staged.
     std::vector<std::string> secrets;
+    std::optional<OnlineChange> online;  // an online version's up script (online_change.h)
 
     // Whether the statements hold what the environment gave (a value, or a
     // default an unset variable left): the coordinator runs such a script from

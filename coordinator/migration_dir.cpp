@@ -10,6 +10,7 @@
 
 #include "checksum.h"
 #include "directives.h"
+#include "online_change.h"
 #include "resolve.h"
 #include "schema_prefix.h"
 #include "split.h"
@@ -102,6 +103,7 @@ Script load_script(const std::string &path, const std::string &cwd, const Source
     script.statements = std::move(split.statements);
     script.solo = split.solo;
     script.transaction_from = split.transaction_from;
+    read_online_declaration(path, *text, script.statements, script.online, problems);
     return script;
 }
 

@@ -18,6 +18,7 @@
 #include "fleet/generate.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/online.h"
 #include "fleet/repair.h"
 #include "fleet/run_log.h"
 #include "fleet/steer.h"
@@ -26,6 +27,7 @@
 #include "fleet/trace.h"
 #include "fleet/history.h"
 #include "fleet/verify.h"
+#include "online_change.h"
 #include "plan.h"
 #include "report.h"
 #include "targeting.h"
@@ -144,6 +146,9 @@ class Migrate {
     // the digest and the rerun fingerprint (targeting.h).
     const bool covers_everything_;
     const Version *to_ = nullptr;  // --to
+    // An online version was planned: it stays short of the stamp until
+    // `shoal complete`, so the run stores no digest.
+    bool holds_online_ = false;
     Progress progress_;
     std::vector<Node> nodes_;
     std::vector<Node *> planned_;
@@ -163,6 +168,8 @@ Plan Migrate::make_plan() {
     if (!up_) return plan_undo(dir_, states, config_.undo_version);
     Plan plan = plan_apply(dir_, states, PlanOptions{!config_.allow_drift});
     if (to_) cut_plan(plan, *to_);
+    // An online version's step is its expand; its backfill follows the chains.
+    holds_online_ = hold_at_online(plan) || holds_online_;
     return plan;
 }
 
@@ -520,6 +527,15 @@ int Migrate::run() {
         return finish_summary();
     }
     if (!summary_.drive.cancelled.empty()) return finish_summary();
+    if (holds_online_) {
+        BackfillResult filled =
+            backfill(usable_nodes(nodes_), dir_, config_.target, settings, progress_);
+        auto &errors = summary_.drive.errors;
+        errors.insert(errors.end(), filled.errors.begin(), filled.errors.end());
+        summary_.drive.cancelled = filled.cancelled;
+        summary_.drive.interrupted = filled.interrupted;
+        if (filled.interrupted || !filled.cancelled.empty()) return finish_summary();
+    }
     before_after(dir_.after);
     const bool clean = summary_.drive.errors.empty() && summary_.drive.lost.empty() &&
                        summary_.script_errors.empty() && summary_.run_errors.empty() &&
@@ -527,7 +543,7 @@ int Migrate::run() {
                        all_usable();
     // A narrowed run ran before.sql and after.sql for part of the fleet only:
     // the next full run runs them again.
-    if (clean && covers_everything_) {
+    if (clean && covers_everything_ && !holds_online_) {
         // Read after after.sql, as pg-mig does: it may have changed the schemas.
         // A node left with an empty fingerprint (its schemas could not be read,
         // or the write failed) reruns before.sql and after.sql next time: safe,
@@ -581,6 +597,9 @@ int run_online_command(const Config &config, const MigrationDir &dir) {
             return command_dump(config, dir);
         case Command::Generate:
             return command_generate(config, dir);
+        case Command::Complete:
+        case Command::Abort:
+            return command_online_change(config, dir);
         default:
             std::cerr << "shoal: not an online command\n";
             return to_int(ExitCode::Usage);

@@ -25,6 +25,7 @@
 // in the version's transaction: nothing here needs to survive a crash.
 #include "fleet/driver.h"
 
+#include "fleet/online.h"
 #include "fleet/queries.h"
 #include "resolve.h"
 #include "schedule.h"
@@ -264,12 +265,16 @@ void Driver::start_step(Worker &worker) {
                                    settings_.synchronous_commit ? "on" : "off"}});
             worker.session = wanted;
         }
-        batch.push_back(up() ? Query{queries::kMigApply.text,
-                                     {schema, version.name, script.checksum},
-                                     "shoal_apply"}
-                             : Query{queries::kMigUndo.text,
-                                     {schema, version.name, script.checksum},
-                                     "shoal_undo"});
+        // An online version's step is its expand (fleet/online.h).
+        if (up() && script.online)
+            batch.push_back(online_expand_step(schema, version));
+        else
+            batch.push_back(up() ? Query{queries::kMigApply.text,
+                                         {schema, version.name, script.checksum},
+                                         "shoal_apply"}
+                                 : Query{queries::kMigUndo.text,
+                                         {schema, version.name, script.checksum},
+                                         "shoal_undo"});
         worker.connection->send(std::move(batch));
         return;
     }

@@ -522,6 +522,28 @@ inline const Sql kSchemaSnapshot{
     "   UNION ALL SELECT 'conversion', c.conname::text FROM pg_catalog.pg_conversion c"
     "     JOIN ns ON c.connamespace OPERATOR(pg_catalog.=) ns.oid) u",
     1};
+// ---- online versions (extension 1.8, docs/online.md) -------------------------------
+
+// $1 schema, $2 version, $3 checksum, $4 table, $5 column, $6 new type, $7 up
+// expression, $8 down expression. → text: 'expanded', 'already expanded' or
+// 'already applied'.
+inline const Sql kOnlineExpand{"SELECT shoal.online_expand($1, $2, $3, $4, $5, $6, $7, $8)", 8};
+// $1 schema, $2 version, $3 batch rows. One batch, its cursor moved in the same
+// transaction. → state text, rows_done bigint, rows_total bigint.
+inline const Sql kOnlineBackfill{
+    "SELECT state, rows_done, rows_total FROM shoal.online_backfill($1, $2, $3)", 3};
+// $1 schema, $2 version. → bigint: rows whose new column is not up(old).
+inline const Sql kOnlineMismatches{"SELECT shoal.online_mismatches($1, $2)", 2};
+// $1 schema, $2 version. → text: 'applied' or 'already applied'.
+inline const Sql kOnlineContract{"SELECT shoal.online_contract($1, $2)", 2};
+// $1 schema, $2 version. → text: 'aborted' or 'not expanded'.
+inline const Sql kOnlineAbort{"SELECT shoal.online_abort($1, $2)", 2};
+// No parameters. → schema, version, state, rows_done, rows_total (NULL until
+// the first batch) of every online version between expand and contract.
+inline const Sql kOnlineStates{
+    "SELECT schema, version, state, rows_done, rows_total FROM shoal.online_state"
+    " ORDER BY version, schema",
+    0};
 
 // Every statement above, for the test that checks each one's parameters.
 inline const std::vector<const Sql *> kEvery{
@@ -582,6 +604,12 @@ inline const std::vector<const Sql *> kEvery{
     &kTraceSizes,
     &kTraceSnapshot,
     &kSchemaSnapshot,
+    &kOnlineExpand,
+    &kOnlineBackfill,
+    &kOnlineMismatches,
+    &kOnlineContract,
+    &kOnlineAbort,
+    &kOnlineStates,
 };
 
 }  // namespace shoal::fleet::queries

@@ -11,6 +11,7 @@
 #include "digest.h"
 #include "fleet/event_loop.h"
 #include "fleet/node.h"
+#include "fleet/online.h"
 #include "fleet/queries.h"
 #include "fleet/repair.h"
 #include "fleet/steer.h"
@@ -244,6 +245,7 @@ int command_status(const Config &config, const MigrationDir &dir) {
                   << std::endl;
     } else {
         for (const Unread &entry : unread) std::cout << format_unread(entry) << "\n";
+        print_online_states(usable_nodes(nodes));
         std::cout << "code digest: " << code_digest(dir) << std::endl;
     }
     return to_int(code);

@@ -62,7 +62,7 @@ like "$(head -1 <<<"$OUT")" " resume " "the three newest"
 echo "# usage errors"
 history app --action applied
 is "$RC" 2 "an unknown action: exit 2"
-like "$(cat "$WORK/err")" "--action must be one of apply, undo, mark, forget, fail, pause, resume, cancel, not \"applied\"" \
+like "$(cat "$WORK/err")" "--action must be one of apply, undo, mark, forget, fail, pause, resume, cancel, expand, backfilled, contract, abort, not \"applied\"" \
   "naming the valid ones"
 history app --since yesterday
 is "$RC" 2 "an unreadable --since: exit 2"

@@ -14,8 +14,10 @@ namespace {
 TEST(HistoryAction, AnUnknownActionNamesTheValidOnes) {
     EXPECT_EQ(history_action_error("apply"), "");
     EXPECT_EQ(history_action_error("cancel"), "");
+    EXPECT_EQ(history_action_error("expand"), "");
     EXPECT_EQ(history_action_error("applied"),
               "--action must be one of apply, undo, mark, forget, fail, pause, resume, cancel, "
+              "expand, backfilled, contract, abort, "
               "not \"applied\"");
 }
 

@@ -1,0 +1,568 @@
+// Online versions against the fleet. The backfill and the contract run in
+// rounds: each round sends every busy connection one short transaction (a
+// batch with its cursor, or one schema's contract) and waits for all of them;
+// between rounds the steering state is read and the version's delay kept.
+// Everything a rerun needs is in the shards (shoal.online, written in each
+// batch's transaction): nothing here survives a crash, nothing needs to.
+#include "fleet/online.h"
+
+#include <algorithm>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "digest.h"
+#include "fleet/event_loop.h"
+#include "fleet/queries.h"
+#include "fleet/repair.h"
+#include "fleet/status.h"
+#include "online_change.h"
+#include "plan.h"
+#include "schema_prefix.h"
+#include "targeting.h"
+#include "text.h"
+
+namespace shoal::fleet {
+namespace {
+
+constexpr int kDefaultLockTimeoutMs = 5000;
+// A batch or a contract that waited lock_timeout for a lock is tried again,
+// after 200 ms × 2^(n-1), this many times.
+constexpr int kRetries = 5;
+constexpr auto kPausePoll = std::chrono::milliseconds(250);
+constexpr auto kProgressEvery = std::chrono::seconds(2);
+
+// Waits until `until`, or an interrupt.
+void wait_until(Clock::time_point until) {
+    while (!interrupted() && Clock::now() < until) wait_and_step({}, until);
+}
+
+std::chrono::milliseconds backoff(int attempt) {
+    return std::chrono::milliseconds(std::min(15000, 200 << std::min(attempt - 1, 10)));
+}
+
+int lock_timeout_of(const Version &version, const DriveSettings &settings) {
+    return version.up.directives.lock_timeout_ms >= 0 ? version.up.directives.lock_timeout_ms
+                                                      : settings.lock_timeout_ms;
+}
+
+// One row of shoal.online_state.
+struct OnlineRow {
+    std::string schema;
+    std::string version;
+    std::string state;
+    long long done = 0;
+    long long total = -1;  // -1: not counted yet
+};
+
+// Every node's shoal.online_state; a node that cannot say is named on stderr
+// and has no rows.
+std::vector<std::vector<OnlineRow>> read_online_rows(const std::vector<Node *> &nodes) {
+    std::vector<Batch> batches(nodes.size(), Batch{Query{queries::kOnlineStates.text}});
+    const auto outcomes = exchange(controls(nodes), std::move(batches));
+    std::vector<std::vector<OnlineRow>> rows(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (outcomes[i].error) {
+            std::cerr << "shoal: " << nodes[i]->spec.display
+                      << ": reading shoal.online_state failed: " << outcomes[i].error->to_string()
+                      << "\n";
+            continue;
+        }
+        for (const auto &row : outcomes[i].results.at(0).rows)
+            rows[i].push_back(OnlineRow{row.at(0).value_or(""), row.at(1).value_or(""),
+                                        row.at(2).value_or(""), std::stoll(row.at(3).value_or("0")),
+                                        row.at(4) ? std::stoll(*row.at(4)) : -1});
+    }
+    return rows;
+}
+
+// The steering of the fleet between two rounds: "" when running; else why not.
+struct Steering {
+    bool paused = false;
+    std::string cancelled;
+};
+
+Steering read_steering(const std::vector<Node *> &nodes) {
+    std::vector<Batch> batches(nodes.size(), Batch{Query{queries::kControlState.text}});
+    const auto outcomes = exchange(controls(nodes), std::move(batches));
+    Steering steering;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        // A node whose state cannot be read counts as running (as the driver).
+        if (outcomes[i].error || outcomes[i].results.at(0).empty()) continue;
+        const Rows &row = outcomes[i].results.at(0);
+        if (row.value(0, 0) == "paused") steering.paused = true;
+        if (row.value(0, 0) == "cancelled" && steering.cancelled.empty())
+            steering.cancelled = "cancelled by " + row.value(0, 1) + " on " +
+                                 nodes[i]->spec.display +
+                                 (row.value(0, 2).empty() ? "" : ": " + row.value(0, 2));
+    }
+    return steering;
+}
+
+// One schema's backfill.
+struct Shard {
+    size_t node = 0;
+    std::string schema;
+    const Version *version = nullptr;
+    long long done = 0;
+    long long total = -1;
+    int attempts = 0;  // lock timeouts in a row
+    Clock::time_point not_before{};
+};
+
+// A worker connection of a node and the shard it backfills.
+struct Worker {
+    size_t node = 0;
+    std::unique_ptr<Connection> connection;
+    std::optional<size_t> shard;
+};
+
+class Backfill {
+  public:
+    Backfill(const std::vector<Node *> &nodes, const DriveSettings &settings, Progress &progress)
+        : nodes_(nodes), settings_(settings), progress_(progress), queues_(nodes.size()) {}
+
+    void add(size_t node, std::string schema, const Version &version, long long done,
+             long long total) {
+        queues_[node].push_back(shards_.size());
+        shards_.push_back(Shard{node, std::move(schema), &version, done, total});
+    }
+    BackfillResult run();
+
+  private:
+    bool open_workers();
+    void take_result(Worker &worker, const Outcome &outcome);
+    void report_progress(bool force);
+
+    const std::vector<Node *> &nodes_;
+    const DriveSettings &settings_;
+    Progress &progress_;
+    std::vector<Shard> shards_;
+    std::vector<std::deque<size_t>> queues_;  // per node, shards not yet finished nor taken
+    std::vector<Worker> workers_;
+    BackfillResult result_;
+    Clock::time_point last_report_{};
+};
+
+bool Backfill::open_workers() {
+    for (size_t node = 0; node < nodes_.size(); ++node) {
+        if (queues_[node].empty()) continue;
+        // The node's parallelism, as for the chains: the version's
+        // $parallelism_per_host, else --parallelism, else the node's default.
+        int per_node =
+            settings_.parallelism > 0 ? settings_.parallelism : nodes_[node]->default_parallelism;
+        const int per_host =
+            shards_[queues_[node].front()].version->up.directives.parallelism_per_host;
+        if (per_host > 0) per_node = std::min(per_node, per_host);
+        per_node = std::min<int>(std::max(per_node, 1), static_cast<int>(queues_[node].size()));
+        for (int i = 0; i < per_node; ++i)
+            workers_.push_back(Worker{node,
+                                      std::make_unique<Connection>(nodes_[node]->spec.conninfo,
+                                                                   nodes_[node]->spec.display),
+                                      std::nullopt});
+    }
+    std::vector<Connection *> connections;
+    for (Worker &worker : workers_) connections.push_back(worker.connection.get());
+    wait_all(connections, Clock::now() + kRoundDeadline);
+    // Each worker becomes a member of the run, as the driver's do.
+    std::vector<Batch> joins(workers_.size(), Batch{Query{queries::kJoinRun.text, {run_holder()}}});
+    const auto outcomes = fleet::exchange(connections, std::move(joins));
+    bool ok = true;
+    for (size_t i = 0; i < outcomes.size(); ++i)
+        if (outcomes[i].error) {
+            std::cerr << "shoal: " << workers_[i].connection->display()
+                      << ": a backfill connection could not join the run: "
+                      << outcomes[i].error->to_string() << "\n";
+            ok = false;
+        }
+    return ok;
+}
+
+void Backfill::report_progress(bool force) {
+    const auto now = Clock::now();
+    if (!force && now - last_report_ < kProgressEvery) return;
+    last_report_ = now;
+    long long done = 0, total = 0;
+    for (const Shard &shard : shards_) {
+        done += shard.done;
+        total += std::max(shard.total, shard.done);
+    }
+    progress_.note("backfill: " + std::to_string(done) + "/" + std::to_string(total) + " rows, " +
+                   std::to_string(result_.backfilled) + "/" + std::to_string(shards_.size()) +
+                   " schema(s) backfilled");
+}
+
+void Backfill::take_result(Worker &worker, const Outcome &outcome) {
+    Shard &shard = shards_[*worker.shard];
+    const std::string &node = nodes_[shard.node]->spec.display;
+    if (outcome.error) {
+        if (worker.connection->state() == Connection::State::Broken) {
+            result_.errors.push_back({node, shard.schema, shard.version->name,
+                                      "the connection broke: " + outcome.error->message, ""});
+            worker.shard.reset();
+            return;
+        }
+        if (outcome.error->is_retryable() && ++shard.attempts <= kRetries) {
+            progress_.retried();
+            progress_.note("retry " + std::to_string(shard.attempts) + " of backfill " + node +
+                           " " + shard.schema + ": " + outcome.error->message);
+            shard.not_before = Clock::now() + backoff(shard.attempts);
+            queues_[shard.node].push_back(*worker.shard);
+        } else {
+            result_.errors.push_back({node, shard.schema, shard.version->name,
+                                      outcome.error->message, outcome.error->detail,
+                                      outcome.error->hint, outcome.error->sqlstate});
+        }
+        worker.shard.reset();
+        return;
+    }
+    const Rows &row = outcome.results.back();
+    shard.attempts = 0;
+    shard.done = std::stoll(row.value(0, 1));
+    shard.total = row.value(0, 2).empty() ? -1 : std::stoll(row.value(0, 2));
+    if (row.value(0, 0) == "backfilled") {
+        ++result_.backfilled;
+        progress_.step_done();
+        worker.shard.reset();
+    }
+}
+
+BackfillResult Backfill::run() {
+    if (shards_.empty()) return result_;
+    progress_.add_total(shards_.size());
+    if (!open_workers()) {
+        for (const Shard &shard : shards_)
+            result_.errors.push_back({nodes_[shard.node]->spec.display, shard.schema,
+                                      shard.version->name,
+                                      "not backfilled: no connection joined the run", ""});
+        return result_;
+    }
+    report_progress(true);
+    while (!interrupted()) {
+        const Steering steering = read_steering(nodes_);
+        if (!steering.cancelled.empty()) {
+            result_.cancelled = steering.cancelled;
+            break;
+        }
+        if (steering.paused) {
+            progress_.set_paused("a paused node");
+            wait_until(Clock::now() + kPausePoll);
+            continue;
+        }
+        progress_.set_paused("");
+        // Each idle worker takes the next shard of its node that is due.
+        const auto now = Clock::now();
+        std::vector<Connection *> connections;
+        std::vector<Batch> batches;
+        std::vector<Worker *> sending;
+        int delay_ms = 0;
+        Clock::time_point next_due = Clock::time_point::max();
+        for (Worker &worker : workers_) {
+            if (worker.connection->state() != Connection::State::Idle) continue;
+            auto &queue = queues_[worker.node];
+            if (!worker.shard) {
+                auto due = std::find_if(queue.begin(), queue.end(),
+                                        [&](size_t s) { return shards_[s].not_before <= now; });
+                for (size_t s : queue) next_due = std::min(next_due, shards_[s].not_before);
+                if (due == queue.end()) continue;
+                worker.shard = *due;
+                queue.erase(due);
+            }
+            const Shard &shard = shards_[*worker.shard];
+            const OnlineChange &change = *shard.version->up.online;
+            delay_ms = std::max(delay_ms, change.batch_delay_ms);
+            connections.push_back(worker.connection.get());
+            sending.push_back(&worker);
+            batches.push_back(
+                Batch{Query{queries::kLocalTimeouts.text,
+                            {std::to_string(lock_timeout_of(*shard.version, settings_)), "0"}},
+                      Query{queries::kOnlineBackfill.text,
+                            {shard.schema, shard.version->name, std::to_string(change.batch_rows)},
+                            "shoal_backfill"}});
+        }
+        if (connections.empty()) {
+            if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
+            wait_until(next_due);
+            continue;
+        }
+        const auto outcomes = fleet::exchange(connections, std::move(batches));
+        for (size_t i = 0; i < sending.size(); ++i) take_result(*sending[i], outcomes[i]);
+        report_progress(false);
+        if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));
+    }
+    result_.interrupted = interrupted();
+    report_progress(true);
+    std::set<std::string> versions;
+    for (const Shard &shard : shards_) versions.insert(shard.version->name);
+    if (result_.backfilled == shards_.size())
+        for (const std::string &version : versions)
+            progress_.note("backfilled: after deploying the application, shoal complete " +
+                           version);
+    return result_;
+}
+
+// The targeted schemas on each node that should hold `version`: candidates
+// matching its prefix that do not have it yet.
+std::vector<std::vector<std::string>> schemas_lacking(const std::vector<Node *> &nodes,
+                                                      const Version &version) {
+    std::vector<std::vector<std::string>> lacking(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i)
+        for (const SchemaState &schema : nodes[i]->state.schemas) {
+            if (!schema_matches_prefix(schema.schema, version.prefix) || !schema.problem.empty())
+                continue;
+            const bool has =
+                std::any_of(schema.applied.begin(), schema.applied.end(),
+                            [&](const AppliedVersion &v) { return v.name == version.name; });
+            if (!has) lacking[i].push_back(schema.schema);
+        }
+    return lacking;
+}
+
+// complete and abort: the run lock, the stamps, the shards' states, then one
+// short lock-timed transaction per schema, one schema per node at a time.
+class OnlineChangeCommand {
+  public:
+    OnlineChangeCommand(const Config &config, const MigrationDir &dir)
+        : config_(config), dir_(dir), completing_(config.command == Command::Complete) {}
+    int run();
+
+  private:
+    int finish(int code) {
+        unlock_run(nodes_);
+        return code;
+    }
+    // Mismatching rows per schema; false when a node could not say.
+    bool check_mismatches(const std::vector<std::vector<std::string>> &schemas);
+    void change_each(std::vector<std::deque<std::string>> queues);
+
+    const Config &config_;
+    const MigrationDir &dir_;
+    const bool completing_;
+    const Version *version_ = nullptr;
+    std::vector<Node> nodes_;
+    std::vector<Node *> usable_;
+    std::vector<std::string> changed_, unchanged_;
+    std::vector<SchemaError> errors_;
+    size_t not_done_ = 0;
+};
+
+bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::string>> &schemas) {
+    std::vector<Batch> batches;
+    for (const auto &list : schemas) {
+        Batch batch;
+        for (const std::string &schema : list)
+            batch.push_back(Query{queries::kOnlineMismatches.text, {schema, version_->name}});
+        if (batch.empty()) batch.push_back(Query{queries::kControlState.text});
+        batches.push_back(std::move(batch));
+    }
+    const auto outcomes = exchange(controls(usable_), std::move(batches), std::nullopt);
+    bool ok = true;
+    for (size_t i = 0; i < usable_.size(); ++i) {
+        if (outcomes[i].error) {
+            std::cerr << "shoal: " << usable_[i]->spec.display
+                      << ": the final check failed: " << outcomes[i].error->to_string() << "\n";
+            ok = false;
+            continue;
+        }
+        for (size_t s = 0; s < schemas[i].size(); ++s) {
+            const std::string rows = outcomes[i].results.at(s).value(0, 0);
+            if (rows == "0") continue;
+            std::cerr << "shoal: " << usable_[i]->spec.display << " " << schemas[i][s] << ": "
+                      << rows << " row(s) whose new column is not up("
+                      << version_->up.online->column << ")\n";
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queues) {
+    const int lock_ms = version_->up.directives.lock_timeout_ms >= 0
+                            ? version_->up.directives.lock_timeout_ms
+                            : kDefaultLockTimeoutMs;
+    std::vector<int> attempts(usable_.size(), 0);
+    while (!interrupted()) {
+        std::vector<Node *> nodes;
+        std::vector<size_t> which;
+        std::vector<Batch> batches;
+        for (size_t i = 0; i < usable_.size(); ++i) {
+            if (queues[i].empty() || !usable_[i]->usable) continue;
+            nodes.push_back(usable_[i]);
+            which.push_back(i);
+            batches.push_back(
+                Batch{Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), "0"}},
+                      Query{(completing_ ? queries::kOnlineContract : queries::kOnlineAbort).text,
+                            {queues[i].front(), version_->name}}});
+        }
+        if (nodes.empty()) break;
+        const auto outcomes = exchange(controls(nodes), std::move(batches));
+        Clock::time_point retry_at = Clock::now();
+        for (size_t n = 0; n < nodes.size(); ++n) {
+            const size_t i = which[n];
+            const std::string schema = queues[i].front();
+            const std::string where = nodes[n]->spec.display + ":" + schema;
+            if (const auto &error = outcomes[n].error) {
+                if (nodes[n]->control->state() == Connection::State::Broken) {
+                    nodes[n]->usable = false;
+                    continue;
+                }
+                if (error->is_retryable() && ++attempts[i] <= kRetries) {
+                    std::cerr << "shoal: retry " << attempts[i] << " of " << where << ": "
+                              << error->message << "\n";
+                    retry_at = std::max(retry_at, Clock::now() + backoff(attempts[i]));
+                    continue;
+                }
+                errors_.push_back({nodes[n]->spec.display, schema, version_->name, error->message,
+                                   error->detail, error->hint, error->sqlstate});
+            } else {
+                const std::string answer = outcomes[n].results.back().value(0, 0);
+                (answer == "applied" || answer == "aborted" ? changed_ : unchanged_)
+                    .push_back(where);
+            }
+            attempts[i] = 0;
+            queues[i].pop_front();
+        }
+        wait_until(retry_at);
+    }
+    for (const auto &queue : queues) not_done_ += queue.size();
+}
+
+int OnlineChangeCommand::run() {
+    const std::string command = command_name(config_.command);
+    version_ = find_version(dir_, config_.version);
+    if (!version_ || !version_->up.online) {
+        std::cerr << "shoal: " << command << ": " << printable(config_.version)
+                  << (version_ ? " is not an online version (no -- shoal $online= in its .up.sql)"
+                               : " is no version of " + dir_.path)
+                  << "; nothing changed\n";
+        return to_int(ExitCode::Usage);
+    }
+    nodes_ = connect_nodes(config_.nodes);
+    skip_standbys(nodes_);
+    for (const Node &node : nodes_)
+        if (!node.usable) {
+            std::cerr << "shoal: " << node.spec.display << ": " << node.problem
+                      << "; nothing changed\n";
+            return to_int(connect_failure_code(nodes_));
+        }
+    usable_ = usable_nodes(nodes_);
+    if (!check_extensions(usable_, ExtensionMode::Check)) {
+        for (const Node *node : usable_)
+            if (!node->usable)
+                std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
+        return to_int(left_out_code(nodes_));
+    }
+    const LockResult lock = lock_run(usable_, code_digest(dir_));
+    if (!lock.ok) {
+        for (const std::string &message : lock.messages)
+            std::cerr << "shoal: run lock: " << message << "\n";
+        return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
+    }
+    if (!read_stamps(usable_) || !narrow_to_targets(usable_, config_.target))
+        return finish(to_int(ExitCode::Unreachable));
+    const auto lacking = schemas_lacking(usable_, *version_);
+    const auto rows = read_online_rows(usable_);
+    std::vector<OnlineShard> shards;
+    std::vector<std::deque<std::string>> queues(usable_.size());
+    std::vector<std::vector<std::string>> expanded(usable_.size());
+    for (size_t i = 0; i < usable_.size(); ++i)
+        for (const std::string &schema : lacking[i]) {
+            auto row = std::find_if(rows[i].begin(), rows[i].end(), [&](const OnlineRow &r) {
+                return r.schema == schema && r.version == version_->name;
+            });
+            shards.push_back(
+                {usable_[i]->spec.display, schema, row == rows[i].end() ? "" : row->state});
+            if (row == rows[i].end()) continue;
+            expanded[i].push_back(schema);
+            queues[i].push_back(schema);
+        }
+    if (completing_) {
+        const auto not_ready = not_ready_to_complete(shards);
+        if (!not_ready.empty()) {
+            for (const std::string &line : not_ready)
+                std::cerr << "shoal: complete: " << line << "\n";
+            std::cerr << "shoal: complete " << version_->name
+                      << " refused: every targeted schema must finish its backfill first (shoal "
+                         "apply); nothing changed\n";
+            return finish(to_int(ExitCode::NotUpToDate));
+        }
+        if (!check_mismatches(expanded)) {
+            std::cerr << "shoal: complete " << version_->name
+                      << " refused by the final check; nothing changed\n";
+            return finish(to_int(ExitCode::NotUpToDate));
+        }
+    }
+    change_each(std::move(queues));
+    std::cout << command << " " << version_->name << ": " << changed_.size() << " schema(s) "
+              << (completing_ ? "contracted, the version applied" : "aborted, the expand removed");
+    if (!unchanged_.empty()) std::cout << "; " << unchanged_.size() << " already so";
+    std::cout << "\n";
+    for (const SchemaError &error : errors_)
+        std::cerr << "shoal: " << error.node << " " << error.schema << ": " << error.message
+                  << "\n";
+    if (not_done_) std::cerr << "shoal: " << not_done_ << " schema(s) not done\n";
+    const ExitCode code = interrupted()      ? ExitCode::Interrupted
+                          : not_done_ > 0    ? ExitCode::Unreachable
+                          : !errors_.empty() ? ExitCode::MigrationFailed
+                                             : ExitCode::Ok;
+    return finish(to_int(code));
+}
+
+}  // namespace
+
+Query online_expand_step(const std::string &schema, const Version &version) {
+    const OnlineChange &change = *version.up.online;
+    return Query{queries::kOnlineExpand.text,
+                 {schema, version.name, version.up.checksum, change.table, change.column,
+                  change.type, change.up, change.down},
+                 "shoal_expand"};
+}
+
+BackfillResult backfill(const std::vector<Node *> &nodes, const MigrationDir &dir,
+                        const Targeting &target, const DriveSettings &settings,
+                        Progress &progress) {
+    std::vector<NodeState> states;
+    for (const Node *node : nodes) states.push_back(node->state);
+    states = targeted_states(std::move(states), target.schemas);
+    const auto rows = read_online_rows(nodes);
+    Backfill run(nodes, settings, progress);
+    for (size_t i = 0; i < nodes.size(); ++i)
+        for (const OnlineRow &row : rows[i]) {
+            const Version *version = find_version(dir, row.version);
+            const bool targeted =
+                std::any_of(states[i].schemas.begin(), states[i].schemas.end(),
+                            [&](const SchemaState &s) { return s.schema == row.schema; });
+            if (version && version->up.online && targeted && row.state != "backfilled")
+                run.add(i, row.schema, *version, row.done, row.total);
+        }
+    return run.run();
+}
+
+int command_online_change(const Config &config, const MigrationDir &dir) {
+    return OnlineChangeCommand(config, dir).run();
+}
+
+void print_online_states(const std::vector<Node *> &nodes) {
+    const auto rows = read_online_rows(nodes);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        std::map<std::string, std::map<std::string, size_t>> states;  // version → state → schemas
+        std::map<std::string, std::pair<long long, long long>> rows_of;  // version → done, total
+        for (const OnlineRow &row : rows[i]) {
+            ++states[row.version][row.state];
+            rows_of[row.version].first += row.done;
+            rows_of[row.version].second += std::max(row.total, row.done);
+        }
+        for (const auto &[version, counts] : states) {
+            std::vector<std::string> parts;
+            for (const auto &[state, count] : counts)
+                parts.push_back(std::to_string(count) + " " + state);
+            std::cout << nodes[i]->spec.display << ": online " << version << ": "
+                      << join(parts, ", ") << " (" << rows_of[version].first << "/"
+                      << rows_of[version].second << " rows backfilled)\n";
+        }
+    }
+}
+
+}  // namespace shoal::fleet

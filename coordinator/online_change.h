@@ -1,0 +1,51 @@
+// Online versions (docs/online.md): the declaration an up file makes with
+// `-- shoal $online=…` lines, read at load time, and what the planner does
+// with a version that changes a column in phases instead of one transaction.
+// Pure: no I/O. The phases themselves are the extension's functions
+// (shoal.online_*), driven by fleet/online.h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migration.h"
+#include "plan.h"
+
+namespace shoal {
+
+// Whether `-- shoal $name=…` is part of an online declaration (read here,
+// not by parse_directives).
+bool is_online_directive(const std::string &name);
+
+// Reads the declaration of `file` (its text and statements as split): sets
+// `online` when the file declares `$online=column_type` with its table,
+// column, type, up and down, and adds a problem with file:line for anything
+// else: a missing or unknown key, an operation not supported yet, a statement
+// beside the declaration, a declaration outside an .up.sql file.
+void read_online_declaration(const std::string &file, const std::string &text,
+                             const std::vector<Statement> &statements,
+                             std::optional<OnlineChange> &online, std::vector<Problem> &problems);
+
+// What lint says of an online version: "file:line: note: …", that pg-mig
+// cannot run it and what runs it instead.
+std::string online_note(const OnlineChange &change);
+
+// Cuts every schema's steps after its first online version: the version's
+// step is its expand, and nothing after it may run before its contract
+// (`shoal complete`) puts it in the stamp. Returns whether any step is online.
+bool hold_at_online(Plan &plan);
+
+// What `shoal complete` and `shoal abort` find for a schema that should hold
+// the version: its state in shoal.online_state, or none.
+struct OnlineShard {
+    std::string node;
+    std::string schema;
+    std::string state;  // "expanded", "backfilling", "backfilled"; "" when not expanded
+};
+
+// Why `shoal complete` must not contract yet: one line per group of schemas
+// that did not finish their backfill (or were never expanded); empty when every
+// shard is backfilled.
+std::vector<std::string> not_ready_to_complete(const std::vector<OnlineShard> &shards);
+
+}  // namespace shoal

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Online versions (issue 21): a column's type changed on every shard in phases
+# (expand, backfill, contract) while a writer inserts and updates on every
+# shard, with zero errors. The backfill survives a SIGKILL of the coordinator
+# and resumes from the cursors stored in the shards (rows rewritten counted by
+# a sequence, which a rollback does not take back); complete is refused before
+# every backfill finished and when the final check finds a row out of step;
+# abort leaves the fingerprint as before the expand; a table without a primary
+# key is refused; a second coordinator is refused while the first holds the run.
+source "$(dirname "$0")/lib.sh"
+cluster_start
+WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
+trap 'touch "$WORK/stop"; kill -9 $(jobs -p) 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
+ROWS=600
+V1=20250101000001.orders.sh
+V2=20250101000002.widen.sh
+V3=20250101000003.note.sh
+MIG=$WORK/mig
+mkdir -p "$MIG"
+# Every UPDATE shoal's backfill makes counts in shoal_rewrites (nextval is not
+# rolled back, so a batch a SIGKILL interrupted counts too).
+cat >"$MIG/$V1.up.sql" <<SQL
+CREATE TABLE orders (id bigserial PRIMARY KEY, amount int NOT NULL DEFAULT 1, note text);
+INSERT INTO orders (amount) SELECT g FROM generate_series(1, $ROWS) g;
+CREATE SEQUENCE shoal_rewrites;
+CREATE FUNCTION count_rewrite() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS \$\$
+BEGIN PERFORM nextval('shoal_rewrites'); RETURN NEW; END \$\$;
+CREATE TRIGGER count_rewrite AFTER UPDATE ON orders FOR EACH ROW
+  WHEN (current_setting('application_name') LIKE 'shoal apply%') EXECUTE FUNCTION count_rewrite();
+SQL
+echo "DROP TABLE orders; DROP FUNCTION count_rewrite(); DROP SEQUENCE shoal_rewrites;" >"$MIG/$V1.dn.sql"
+cat >"$MIG/$V2.up.sql" <<'SQL'
+-- shoal $online=column_type
+-- shoal $online_table=orders
+-- shoal $online_column=amount
+-- shoal $online_type=bigint
+-- shoal $online_up=amount::bigint
+-- shoal $online_down=amount::integer
+-- shoal $online_batch_rows=20
+-- shoal $online_batch_delay=10ms
+-- shoal $lock_timeout=2s
+SQL
+echo "ALTER TABLE orders ALTER COLUMN amount TYPE integer;" >"$MIG/$V2.dn.sql"
+FIRST=$WORK/first
+mkdir -p "$FIRST"
+cp "$MIG/$V1".* "$FIRST/"
+
+fingerprints() {  # DB → every shard's fingerprint, one per line
+  q_all "$1" "SELECT schema || ' ' || fingerprint FROM shoal.schema_fingerprints(NULL) WHERE schema LIKE 'sh%'" | sort
+}
+online_sum() {  # DB COLUMN → its sum over shoal.online
+  sum_all "$1" "SELECT coalesce(sum($2), 0) FROM shoal.online"
+}
+backfilled_at_least() { [ "$(online_sum online rows_done)" -ge "$1" ]; }
+lock_held() { [ "$(sum_all online "SELECT count(*) FROM shoal.run_lock WHERE pid IS NOT NULL")" -ge 3 ]; }
+ended() { ! kill -0 "$SHOAL_PID" 2>/dev/null; }
+# The application: on node k, shards k and k+3, through one psql session per
+# node: an INSERT and an UPDATE on each shard every 20 ms (read -t on a FIFO
+# nobody writes paces the loop without a process per turn), until $WORK/stop
+# exists. Whatever psql says on stderr is an error of the application's.
+mkfifo "$WORK/never"
+writer() {  # NODE K
+  local shard pace
+  exec {pace}<>"$WORK/never"
+  while [ ! -e "$WORK/stop" ]; do
+    for shard in "sh000$2" "sh000$(($2 + 3))"; do
+      echo "INSERT INTO $shard.orders (amount) VALUES (7);"
+      echo "UPDATE $shard.orders SET amount = amount + 1 WHERE id = 1 + (random() * $ROWS)::int;"
+    done
+    read -r -t 0.02 -u "$pace"
+  done | psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >/dev/null 2>>"$WORK/writer.err"
+}
+writes() {  # → rows the writer inserted, over the fleet
+  local k n total=0
+  for k in 0 1 2; do
+    n=$(q "${NODES[$k]}" online "SELECT (SELECT count(*) FROM sh000$k.orders WHERE id > $ROWS) + (SELECT count(*) FROM sh000$((k + 3)).orders WHERE id > $ROWS)")
+    total=$((total + n))
+  done
+  echo "$total"
+}
+writes_grew() { [ "$(writes)" -gt "$1" ]; }
+
+echo "# 1. lint says pg-mig cannot run an online version"
+OUT=$("$SHOAL" lint --migdir "$MIG" 2>&1)
+like "$OUT" "$V2.up.sql:1: note: an online version: pg-mig cannot run it" "lint names the file and line"
+
+echo "# 2. expand and backfill under a writer; SIGKILL mid-backfill"
+fleet_create online 2
+run_shoal online "$FIRST" apply
+is "$RC" 0 "setup: every shard has the table"
+BEFORE=$(fingerprints online)
+for k in 0 1 2; do writer "${NODES[$k]}" "$k" & done
+wait_for 20 writes_grew 5
+ok $? "the writer writes"
+start_shoal online "$MIG" "$WORK/killed.log" apply
+wait_for 30 backfilled_at_least $((ROWS * 6 / 4))
+ok $? "the backfill is under way"
+kill -9 "$SHOAL_PID"
+wait "$SHOAL_PID" 2>/dev/null
+states=$(q_all online "SELECT state FROM shoal.online" | sort | uniq -c | tr -s ' ' | paste -sd, -)
+like "$states" "backfilling" "killed mid-backfill: $states"
+is "$(count_at online "$V2")" 0 "no shard has the online version in its stamp"
+DONE_AT_KILL=$(online_sum online rows_done)
+
+echo "# 3. complete before every backfill finished is refused"
+run_shoal online "$MIG" complete "$V2"
+is "$RC" 6 "exit 6"
+like "$OUT" "refused: every targeted schema must finish its backfill first" "says why"
+is "$(q node1 online "SELECT format_type(atttypid, 0) FROM pg_attribute WHERE attrelid = 'sh0000.orders'::regclass AND attname = 'amount'")" \
+  "integer" "nothing was contracted"
+
+echo "# 4. the rerun resumes from the cursors; a second coordinator is refused meanwhile"
+# Paused, the rerun holds the run lock and waits: the race is decided.
+"$SHOAL" pause --hosts "$(hosts online)" --user postgres >/dev/null
+start_shoal online "$MIG" "$WORK/rerun.log" apply
+wait_for 30 lock_held
+ok $? "the rerun holds the run lock"
+run_shoal online "$MIG" apply
+is "$RC" 4 "the second coordinator exits 4 (run lock held)"
+is "$(online_sum online rows_done)" "$DONE_AT_KILL" "paused, the rerun backfilled nothing"
+"$SHOAL" resume --hosts "$(hosts online)" --user postgres >/dev/null
+wait_for 60 ended
+wait "$SHOAL_PID"
+is "$?" 0 "the rerun exits 0"
+is "$(q_all online "SELECT DISTINCT state FROM shoal.online" | sort -u)" "backfilled" "every shard is backfilled"
+TOTAL=$(online_sum online rows_total)
+REWRITES=$(sum_all online "SELECT coalesce(sum(last_value), 0) FROM pg_sequences WHERE sequencename = 'shoal_rewrites'")
+is "$(( REWRITES * 100 <= TOTAL * 105 ))" 1 "rows rewritten $REWRITES <= 1.05 x $TOTAL (rows before the expand; $DONE_AT_KILL done at the kill)"
+is "$(( REWRITES >= TOTAL ))" 1 "and every row at least once"
+is "$(sum_all online "SELECT coalesce(sum(shoal.online_mismatches(schema, version)), 0) FROM shoal.online")" 0 \
+  "every row's new column is up(old)"
+STATUS=$("$SHOAL" status --migdir "$MIG" --hosts "$(hosts online)" --user postgres 2>&1)
+is "$(grep -c "online $V2: 2 backfilled" <<<"$STATUS")" 3 "status shows the state per node"
+HISTORY=$("$SHOAL" history --migdir "$MIG" --hosts "$(hosts online)" --user postgres --limit 200 2>&1)
+is "$(grep -c "$V2 *expand" <<<"$HISTORY")" 6 "history has an expand event per shard"
+is "$(grep -c "$V2 *backfilled" <<<"$HISTORY")" 6 "and a backfilled one"
+
+echo "# 5. complete: the version applied on every shard, the writer never failed"
+before_complete=$(writes)
+run_shoal online "$MIG" complete "$V2"
+is "$RC" 0 "exit 0"
+like "$OUT" "complete $V2: 6 schema\(s\) contracted" "says what it did"
+is "$(count_at online "$V2")" 6 "every stamp ends with the version"
+is "$(q_all online "SELECT DISTINCT format_type(atttypid, 0) || ' ' || attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'orders' AND attname = 'amount'" | sort -u)" \
+  "bigint true" "amount is bigint NOT NULL everywhere"
+is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "no online state is left"
+is "$(sum_all online "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'shoal_sync%'")" 0 "no trigger is left"
+applied_matches_stamps online
+ok $? "shoal.applied agrees with the stamps"
+wait_for 20 writes_grew "$before_complete"
+ok $? "the writer goes on after the contract"
+touch "$WORK/stop"
+wait $(jobs -p) 2>/dev/null
+touch "$WORK/writer.err"
+is "$(wc -l <"$WORK/writer.err")" 0 "the writer saw no error during expand, backfill and contract ($(writes) writes)"
+[ -s "$WORK/writer.err" ] && head -5 "$WORK/writer.err" | sed 's/^/# /'
+
+echo "# 6. abort restores the fingerprint; complete refuses a row out of step"
+cat >"$MIG/$V3.up.sql" <<'SQL'
+-- shoal $online=column_type
+-- shoal $online_table=orders
+-- shoal $online_column=note
+-- shoal $online_type=varchar(100)
+-- shoal $online_up=note::varchar(100)
+-- shoal $online_down=note::text
+SQL
+: >"$MIG/$V3.dn.sql"
+BEFORE=$(fingerprints online)
+run_shoal online "$MIG" apply
+is "$RC" 0 "expand and backfill: exit 0"
+is "$(q_all online "SELECT DISTINCT state FROM shoal.online" | sort -u)" "backfilled" "backfilled"
+q node1 online "SET session_replication_role = replica; UPDATE sh0000.orders SET note_shoal_new = 'x' WHERE id = 1" >/dev/null
+run_shoal online "$MIG" complete "$V3"
+is "$RC" 6 "complete refused by the final check"
+like "$OUT" "sh0000: 1 row\(s\) whose new column is not up\(note\)" "naming the schema"
+run_shoal online "$MIG" abort "$V3"
+is "$RC" 0 "abort: exit 0"
+like "$OUT" "abort $V3: 6 schema\(s\) aborted" "says what it did"
+is "$(fingerprints online)" "$BEFORE" "every fingerprint is what it was before the expand"
+is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "no online state is left"
+is "$(count_at online "$V2")" 6 "the stamps are as before"
+
+echo "# 7. a table without a primary key is refused, naming it"
+NOKEY=$WORK/nokey
+mkdir -p "$NOKEY"
+cp "$MIG/$V1".* "$MIG/$V2".* "$NOKEY/"
+V4=20250101000004.log.sh
+V5=20250101000005.widen-log.sh
+echo "CREATE TABLE log (id int, amount int);" >"$NOKEY/$V4.up.sql"
+echo "DROP TABLE log;" >"$NOKEY/$V4.dn.sql"
+sed 's/online_table=orders/online_table=log/' "$MIG/$V2.up.sql" >"$NOKEY/$V5.up.sql"
+: >"$NOKEY/$V5.dn.sql"
+run_shoal online "$NOKEY" apply
+is "$RC" 1 "exit 1: the version failed"
+like "$OUT" "table sh000[0-5].log has no primary key" "the reason names the table"
+is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "nothing was expanded"
+is "$(count_at online "$V4")" 6 "the schemas stay at the version before"
+
+done_testing

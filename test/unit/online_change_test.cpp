@@ -1,0 +1,159 @@
+// Online versions (online_change.h): the declaration read at load time, through the
+// whole loader so the directives parser leaves it alone, and the planner's
+// rule that nothing after an online version runs before its contract.
+#include "online_change.h"
+
+#include <gtest/gtest.h>
+
+#include "memory_files.h"
+#include "migration_dir.h"
+
+namespace shoal {
+namespace {
+
+using test::MemoryFiles;
+
+const char *kDeclaration =
+    "-- shoal $online=column_type\n"
+    "-- shoal $online_table=orders\n"
+    "-- shoal $online_column=amount\n"
+    "-- shoal $online_type=bigint\n"
+    "-- shoal $online_up=amount::bigint\n"
+    "-- shoal $online_down=amount::integer\n";
+
+LoadResult load_with_up(const std::string &up, const std::string &dn = "") {
+    MemoryFiles files;
+    files.files["mig/20250101000000.first.sh.up.sql"] = "CREATE TABLE orders (id int);\n";
+    files.files["mig/20250101000000.first.sh.dn.sql"] = "";
+    files.files["mig/20250102000000.widen.sh.up.sql"] = up;
+    files.files["mig/20250102000000.widen.sh.dn.sql"] = dn;
+    return load_migration_dir("mig", files);
+}
+
+std::string problems_of(const LoadResult &r) {
+    std::string text;
+    for (const Problem &p : r.problems) text += to_string(p.where) + ": " + p.message + "\n";
+    return text;
+}
+
+TEST(Online, ReadsTheDeclaration) {
+    LoadResult r = load_with_up(std::string(kDeclaration) + "-- shoal $online_batch_rows=50\n" +
+                                "-- shoal $online_batch_delay=2s\n-- shoal $lock_timeout=1s\n");
+    ASSERT_TRUE(r.ok()) << problems_of(r);
+    const Version &version = r.dir.versions.at(1);
+    ASSERT_TRUE(version.up.online);
+    const OnlineChange &change = *version.up.online;
+    EXPECT_EQ(change.table, "orders");
+    EXPECT_EQ(change.column, "amount");
+    EXPECT_EQ(change.type, "bigint");
+    EXPECT_EQ(change.up, "amount::bigint");
+    EXPECT_EQ(change.down, "amount::integer");
+    EXPECT_EQ(change.batch_rows, 50);
+    EXPECT_EQ(change.batch_delay_ms, 2000);
+    EXPECT_EQ(version.up.directives.lock_timeout_ms, 1000);
+    EXPECT_EQ(to_string(change.where), "mig/20250102000000.widen.sh.up.sql:1");
+    EXPECT_FALSE(r.dir.versions.at(0).up.online);
+}
+
+TEST(Online, DefaultsForTheBatches) {
+    LoadResult r = load_with_up(kDeclaration);
+    ASSERT_TRUE(r.ok()) << problems_of(r);
+    EXPECT_EQ(r.dir.versions.at(1).up.online->batch_rows, 1000);
+    EXPECT_EQ(r.dir.versions.at(1).up.online->batch_delay_ms, 0);
+}
+
+TEST(Online, AStatementBesideTheDeclarationIsAProblemAtItsLine) {
+    LoadResult r = load_with_up(std::string(kDeclaration) + "ALTER TABLE orders ADD x int;\n");
+    EXPECT_NE(problems_of(r).find("mig/20250102000000.widen.sh.up.sql:7: an online version holds "
+                                  "only its declaration"),
+              std::string::npos)
+        << problems_of(r);
+}
+
+TEST(Online, OperationsNotYetSupportedAreNamed) {
+    LoadResult r = load_with_up("-- a comment\n-- shoal $online=set_not_null\n");
+    EXPECT_EQ(problems_of(r),
+              "mig/20250102000000.widen.sh.up.sql:2: online operation set_not_null is not yet "
+              "supported (this shoal runs column_type)\n");
+}
+
+TEST(Online, UnknownOperationAndKeysAreProblems) {
+    EXPECT_NE(
+        problems_of(load_with_up("-- shoal $online=rename\n")).find("unknown online operation"),
+        std::string::npos);
+    const std::string typo =
+        problems_of(load_with_up(std::string(kDeclaration) + "-- shoal $online_bach_rows=5\n"));
+    EXPECT_NE(typo.find(":7: unknown online directive $online_bach_rows"), std::string::npos)
+        << typo;
+}
+
+TEST(Online, MissingKeysAreNamed) {
+    const std::string text =
+        problems_of(load_with_up("-- shoal $online=column_type\n"
+                                 "-- shoal $online_table=orders\n"));
+    for (const char *key : {"$online_column", "$online_type", "$online_up", "$online_down"})
+        EXPECT_NE(text.find(std::string("needs -- shoal ") + key), std::string::npos) << text;
+    EXPECT_EQ(text.find("$online_table="), std::string::npos) << text;
+}
+
+TEST(Online, BadBatchValuesAreProblems) {
+    const std::string text = problems_of(
+        load_with_up(std::string(kDeclaration) +
+                     "-- shoal $online_batch_rows=0\n-- shoal $online_batch_delay=soon\n"));
+    EXPECT_NE(text.find(":7: $online_batch_rows must be"), std::string::npos) << text;
+    EXPECT_NE(text.find(":8: $online_batch_delay must be"), std::string::npos) << text;
+}
+
+TEST(Online, OnlyInAnUpFile) {
+    const std::string text = problems_of(load_with_up(kDeclaration, kDeclaration));
+    EXPECT_NE(text.find("widen.sh.dn.sql:1: an online declaration belongs in a version's .up.sql"),
+              std::string::npos)
+        << text;
+}
+
+TEST(Online, DeclaredTwiceIsAProblem) {
+    const std::string text =
+        problems_of(load_with_up(std::string(kDeclaration) + "-- shoal $online_type=numeric\n"));
+    EXPECT_NE(text.find(":7: $online_type is declared twice (first at line 4)"), std::string::npos)
+        << text;
+}
+
+TEST(Online, LintSaysPgMigCannotRunIt) {
+    LoadResult r = load_with_up(kDeclaration);
+    ASSERT_TRUE(r.ok()) << problems_of(r);
+    EXPECT_EQ(
+        online_note(*r.dir.versions.at(1).up.online)
+            .rfind("mig/20250102000000.widen.sh.up.sql:1: note: an online version: pg-mig cannot "
+                   "run it",
+                   0),
+        0u);
+}
+
+TEST(Online, PlanStopsAfterTheFirstOnlineVersion) {
+    Version plain, online, later;
+    online.up.online = OnlineChange{};
+    Plan plan;
+    plan.nodes.push_back(NodePlan{
+        "n1", {SchemaPlan{"sh1", {&plain, &online, &later}}, SchemaPlan{"sh2", {&later}}}});
+    EXPECT_TRUE(hold_at_online(plan));
+    EXPECT_EQ(plan.nodes[0].schemas[0].steps, (std::vector<const Version *>{&plain, &online}));
+    EXPECT_EQ(plan.nodes[0].schemas[1].steps, (std::vector<const Version *>{&later}));
+    Plan plain_plan;
+    plain_plan.nodes.push_back(NodePlan{"n1", {SchemaPlan{"sh1", {&plain, &later}}}});
+    EXPECT_FALSE(hold_at_online(plain_plan));
+    EXPECT_EQ(plain_plan.nodes[0].schemas[0].steps.size(), 2u);
+}
+
+TEST(Online, CompleteWaitsForEveryBackfill) {
+    EXPECT_TRUE(
+        not_ready_to_complete({{"n1", "sh1", "backfilled"}, {"n2", "sh2", "backfilled"}}).empty());
+    EXPECT_EQ(not_ready_to_complete({{"n1", "sh1", "backfilled"},
+                                     {"n1", "sh2", "backfilling"},
+                                     {"n2", "sh3", ""},
+                                     {"n2", "sh4", "backfilling"}}),
+              (std::vector<std::string>{"2 schema(s) backfilling: n1 sh2, n2 sh4",
+                                        "1 schema(s) not expanded: n2 sh3"}));
+}
+
+}  // namespace
+}  // namespace shoal
