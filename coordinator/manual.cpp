@@ -282,15 +282,16 @@ std::string bash_completion() {
 namespace {
 
 // A description as the first clause of --help's, for zsh's one-line listings,
-// escaped for the inside of [...] in a single-quoted _arguments spec.
-std::string zsh_description(const std::string &description) {
+// quoted for the inside of a single-quoted word; `in_brackets`: also escaped for
+// the [...] of an _arguments spec.
+std::string zsh_description(const std::string &description, bool in_brackets) {
     std::string clause = description.substr(0, description.find_first_of(";("));
     while (!clause.empty() && (clause.back() == ' ' || clause.back() == ',')) clause.pop_back();
     std::string out;
     for (char c : clause) {
         if (c == '\'')
             out += "'\\''";
-        else if (c == '[' || c == ']' || c == '\\' || c == ':')
+        else if (in_brackets && (c == '[' || c == ']' || c == '\\'))
             out += std::string("\\") + c;
         else
             out += c;
@@ -300,7 +301,7 @@ std::string zsh_description(const std::string &description) {
 
 std::string zsh_spec(const OptionReference &option) {
     const std::string head = "'--" + option.name;
-    const std::string described = "[" + zsh_description(option.description) + "]";
+    const std::string described = "[" + zsh_description(option.description, true) + "]";
     if (option.value_name.empty()) return head + described + "'";
     static const std::map<ValueKind, std::string> actions = {
         {ValueKind::Directory, "_files -/"},
@@ -338,7 +339,7 @@ std::string zsh_completion() {
            "    local -a commands\n"
            "    commands=(\n";
     for (const CommandReference &command : commands)
-        out << "        '" << command.name << ":" << zsh_description(command.brief) << "'\n";
+        out << "        '" << command.name << ":" << zsh_description(command.brief, false) << "'\n";
     out << "    )\n"
            "    local command=apply\n"
            "    # Without a command, shoal takes apply's options (pg-mig's command line).\n"
