@@ -115,7 +115,7 @@ format-check:
 
 # Packages (issue 20). The release is the newest entry of debian/changelog, the
 # one place it is written (CMakeLists.txt reads it for --version and the man page).
-RELEASE = $(shell sed -n '1s/^shoal (\([0-9.]*\).*/\1/p' debian/changelog)
+RELEASE = $(shell sed -n '1s/^shoal .\([0-9.]*\).*/\1/p' debian/changelog)
 DEB_DIR = $(BUILD_DIR)/deb
 
 .PHONY: deb dist test-packages
