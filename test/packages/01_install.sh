@@ -29,7 +29,7 @@ for deb in "$shoal_deb" "$extension_deb"; do
 done
 
 echo "# lintian"
-lintian_out=$(lintian --fail-on error "$DEB_DIR"/*.deb 2>&1)
+lintian_out=$(lintian --fail-on error "$shoal_deb" "$extension_deb" 2>&1)
 is "$?" 0 "lintian reports no error"
 sed 's/^/#   /' <<<"$lintian_out"
 
