@@ -8,7 +8,13 @@
 #   make bench      benchmark against raw psql (BENCH_ARGS=--quick: scenario 1 only)
 #   make format     format every C++ file with .clang-format (format-check: CI's check)
 #   make install    install the extension into the PostgreSQL found by pg_config,
-#                   and build/shoal into $(PREFIX)/bin (PREFIX=/usr/local; DESTDIR honoured)
+#                   and build/shoal into $(PREFIX)/bin with its man page and bash and
+#                   zsh completions (PREFIX=/usr/local; DESTDIR honoured)
+#   make deb        the Debian packages postgresql-15-shoal and shoal (+ -dbgsym) in
+#                   $(BUILD_DIR)/deb, reusing what is built
+#   make dist       the PGXN zip $(BUILD_DIR)/shoal-VERSION.zip of the committed tree
+#   make test-packages  install the packages into this system, run the demo's fleet
+#                   with them, remove them (root; after make test, as .ci/run does)
 #
 # The extension is built with PGXS, so PG_CONFIG=/path/to/pg_config picks the
 # PostgreSQL to build against. Targets that must work on a machine without
@@ -17,6 +23,10 @@
 PG_CONFIG ?= pg_config
 BUILD_DIR ?= build
 PREFIX ?= /usr/local
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+# COORDINATOR=no: make and make install build and install the extension only
+# (debian/rules, for pg_buildext's runs per PostgreSQL version).
+COORDINATOR ?= yes
 
 MODULE_big = shoal
 OBJS = $(patsubst %.cpp,%.o,$(wildcard extension/*.cpp))
@@ -46,8 +56,10 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+ifeq ($(COORDINATOR),yes)
 all: coordinator
 install: install-coordinator
+endif
 endif
 
 sql/shoal--$(EXTVERSION).sql: sql/shoal.sql extension/shoal.control
@@ -63,8 +75,13 @@ coordinator:
 	@cmake --build $(BUILD_DIR) -j2
 
 install-coordinator: coordinator
-	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -d '$(DESTDIR)$(PREFIX)/bin' '$(DESTDIR)$(PREFIX)/share/man/man1' \
+	  '$(DESTDIR)$(PREFIX)/share/bash-completion/completions' '$(DESTDIR)$(ZSH_COMPLETION_DIR)'
 	install -m 755 $(BUILD_DIR)/shoal '$(DESTDIR)$(PREFIX)/bin/shoal'
+	install -m 644 $(BUILD_DIR)/shoal.1 '$(DESTDIR)$(PREFIX)/share/man/man1/shoal.1'
+	install -m 644 $(BUILD_DIR)/shoal.bash-completion \
+	  '$(DESTDIR)$(PREFIX)/share/bash-completion/completions/shoal'
+	install -m 644 $(BUILD_DIR)/_shoal '$(DESTDIR)$(ZSH_COMPLETION_DIR)/_shoal'
 
 test: setup
 	@$(MAKE) --no-print-directory all
@@ -73,11 +90,7 @@ test: setup
 
 # The build's output goes to a log, so the demo's own output is what a newcomer reads.
 demo: setup
-	@mkdir -p $(BUILD_DIR)
-	@echo "== Build and install: make all install (log: $(BUILD_DIR)/demo-build.log)"
-	@$(MAKE) --no-print-directory all install >$(BUILD_DIR)/demo-build.log 2>&1 || { \
-	  tail -n 30 $(BUILD_DIR)/demo-build.log; \
-	  echo "make demo: the build failed; whole log: $(BUILD_DIR)/demo-build.log"; exit 1; }
+	@bash scripts/demo_build.sh '$(BUILD_DIR)/demo-build.log' '$(MAKE)' '$(PREFIX)' '$(PG_CONFIG)'
 	@bash scripts/demo.sh
 
 demo-stop:
@@ -99,3 +112,31 @@ format:
 
 format-check:
 	@clang-format --dry-run --Werror $(CXX_SOURCES)
+
+# Packages (issue 20). The release is the newest entry of debian/changelog, the
+# one place it is written (CMakeLists.txt reads it for --version and the man page).
+RELEASE = $(shell sed -n '1s/^shoal .\([0-9.]*\).*/\1/p' debian/changelog)
+DEB_DIR = $(BUILD_DIR)/deb
+
+.PHONY: deb dist test-packages
+
+# debian/rules straight, not dpkg-buildpackage: nothing is cleaned first (build/ and
+# the extension are reused as make left them) and nothing is written outside the tree.
+deb: coordinator
+	@rm -rf '$(DEB_DIR)' && mkdir -p '$(DEB_DIR)'
+	@dpkg-checkbuilddeps
+	@echo "== Debian packages into $(DEB_DIR) (log: $(DEB_DIR)/build.log)"
+	@{ debian/rules build && SHOAL_DEB_DIR='$(abspath $(DEB_DIR))' debian/rules binary; } \
+	  >'$(DEB_DIR)/build.log' 2>&1 || { tail -n 30 '$(DEB_DIR)/build.log'; exit 1; }
+	@debian/rules clean >>'$(DEB_DIR)/build.log' 2>&1
+	@ls -1 '$(DEB_DIR)'/*.deb
+
+# The PGXN distribution: the committed tree (HEAD), as PGXN wants it.
+dist:
+	@mkdir -p '$(BUILD_DIR)'
+	git archive --format=zip --prefix=shoal-$(RELEASE)/ -o '$(BUILD_DIR)/shoal-$(RELEASE).zip' HEAD
+	@echo "$(BUILD_DIR)/shoal-$(RELEASE).zip"
+
+# After make test: these install into the system's PostgreSQL, then restore it.
+test-packages: deb
+	@SUITES=packages bash test/run.sh

@@ -775,6 +775,35 @@ std::string displayable_node_spec(const std::string &spec) {
     return std::regex_replace(out, secret, "$1$2***");
 }
 
+std::vector<CommandReference> command_reference() {
+    static const std::regex caption_line(R"(^(\S.*):$)"),
+        option_line(R"(^  (?:-\w \[ )?--([\w-]+))");
+    std::vector<CommandReference> reference;
+    for (const CommandDoc &doc : command_docs()) {
+        CommandReference command{doc.command, doc.name, doc.synopsis, doc.brief, doc.summary, {}};
+        const po::options_description options = options_for(doc.command, false, false);
+        // Boost keeps the groups' captions to itself: each option belongs to the
+        // caption it is printed under in the help.
+        std::ostringstream help;
+        help << options;
+        std::istringstream printed(help.str());
+        std::smatch match;
+        for (std::string line; std::getline(printed, line);) {
+            if (std::regex_match(line, match, caption_line)) {
+                command.groups.push_back({match[1], {}});
+            } else if (std::regex_search(line, match, option_line) && !command.groups.empty()) {
+                const po::option_description &option = options.find(match[1], false);
+                const bool takes_value = option.semantic()->max_tokens() > 0;
+                command.groups.back().options.push_back(
+                    {option.long_name(), takes_value ? option.semantic()->name() : "",
+                     option.description()});
+            }
+        }
+        reference.push_back(command);
+    }
+    return reference;
+}
+
 std::string command_name(Command command) { return doc_of(command).name; }
 
 bool is_steering(Command command) {

@@ -148,6 +148,24 @@ std::optional<IniFile> find_ini(const std::string &start_dir);
 // the options it takes and the exit codes.
 std::string help_text(Command command);
 
+// The tables --help is printed from, walked by the man page and the shell
+// completions (manual.h) so that they cannot disagree with --help.
+struct OptionReference {
+    std::string name;        // the long name without dashes: "migdir"
+    std::string value_name;  // "DIR", "VERSION", …; empty for a flag
+    std::string description;
+};
+struct OptionGroupReference {
+    std::string caption;  // "Options", "Run", …
+    std::vector<OptionReference> options;
+};
+struct CommandReference {
+    Command command;
+    std::string name, synopsis, brief, summary;
+    std::vector<OptionGroupReference> groups;  // as `shoal NAME --help` lists them
+};
+std::vector<CommandReference> command_reference();
+
 // "apply", "undo", …
 std::string command_name(Command command);
 

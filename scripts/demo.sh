@@ -10,7 +10,8 @@
 #   scripts/demo.sh start    start a stopped fleet again, on the same ports
 #
 # DEMO_DIR (default .demo) and DEMO_SHARDS (shards per node, default 100) exist
-# for test/demo, which runs the same demo at a smaller scale. Servers come from
+# for test/demo, which runs the same demo at a smaller scale; SHOAL (default
+# build/shoal) for test/packages, which runs it with the packaged shoal. Servers come from
 # test/lib/pgserver.sh; they listen on 127.0.0.1 and on sockets in DEMO_DIR only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 DEMO_DIR=${DEMO_DIR:-.demo}
 DEMO_SHARDS=${DEMO_SHARDS:-100}
 NODES=(node1 node2 node3)
-SHOAL=build/shoal
+SHOAL=${SHOAL:-build/shoal}
 # The demo's output is a transcript: psql must not stop it in a pager.
 export PSQL_PAGER=cat
 

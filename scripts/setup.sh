@@ -8,6 +8,8 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
   libpq-dev libboost-program-options-dev libpg-query-dev libprotobuf-c-dev
   libssl-dev libgtest-dev nlohmann-json3-dev clang-format cmake g++ make util-linux time pgbouncer
+  # make deb, make dist and their tests (make test-packages); zsh reads _shoal in test/demo/04
+  debhelper postgresql-server-dev-all lintian man-db unzip zsh
 )
 
 missing=()

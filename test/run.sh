@@ -9,6 +9,8 @@
 #   extension   test/extension/*.sh against one server       TAP lines "ok - …" / "not ok - …"
 #   cluster     test/cluster/*.sh, each starting its nodes   TAP lines
 #   demo        test/demo/*.sh: make demo, README, install   TAP lines
+#   packages    test/packages/*.sh: the .debs, make dist      TAP lines (not in the default
+#               SUITES: make test-packages runs it, as root, after make deb)
 # SUITES="unit regress" limits the run to some of them. Unit and regress run first;
 # then the scripts of extension, cluster and demo run TEST_JOBS at a time (default
 # 4): each starts its own servers on free ports in its own temp dir, and much of
@@ -119,7 +121,7 @@ for suite in $SUITES; do
     fi
     pgserver_stop regress
     ;;
-  extension|cluster|demo) script_suites+=("$suite") ;;
+  extension|cluster|demo|packages) script_suites+=("$suite") ;;
   *) echo "unknown suite $suite"; failed=$((failed + 1)) ;;
   esac
 done
