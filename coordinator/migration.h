@@ -40,6 +40,7 @@ struct Directives {
     int lock_timeout_ms = -1;
     int statement_timeout_ms = -1;
     int retries = -1;
+    int retry_for_ms = -1;
 };
 
 // One SQL statement of a resolved script, with where it came from (an included
