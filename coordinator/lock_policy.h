@@ -23,8 +23,9 @@ inline constexpr auto kBackoffCap = std::chrono::milliseconds(10000);
 
 struct LockPolicy {
     int lock_timeout_ms = kDefaultLockTimeoutMs;
-    int retry_for_ms = kDefaultRetryForMs;  // no retry starts later than this after the first timeout
-    int retries = -1;                       // at most this many retries; -1: as many as fit
+    int retry_for_ms =
+        kDefaultRetryForMs;  // no retry starts later than this after the first timeout
+    int retries = -1;        // at most this many retries; -1: as many as fit
 
     // This policy with what a version's directives set over it.
     LockPolicy under(const Directives &directives) const;
