@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <libpq-fe.h>
@@ -14,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "directives.h"
 #include "history.h"
 #include "report.h"
 #include "suggest.h"
@@ -179,6 +181,33 @@ const std::vector<Layered> &layered() {
     return table;
 }
 
+// --lock-timeout, --retry-for (durations, as the directives read them) and --retries.
+void parse_lock_policy(const po::variables_map &vm, LockPolicy &policy,
+                       std::vector<std::string> &errors) {
+    const auto duration = [&](const char *option, int &into) {
+        if (!vm.count(option)) return;
+        const std::string text = vm[option].as<std::string>();
+        const std::optional<long> ms = parse_duration_ms(text);
+        if (ms && *ms <= 24L * 3600 * 1000)
+            into = static_cast<int>(*ms);
+        else
+            errors.push_back(std::string("--") + option +
+                             " takes a duration (500ms, 2s, 1min), not \"" + text + "\"");
+    };
+    duration("lock-timeout", policy.lock_timeout_ms);
+    duration("retry-for", policy.retry_for_ms);
+    if (!vm.count("retries")) return;
+    const std::string text = vm["retries"].as<std::string>();
+    const bool count =
+        !text.empty() && text.size() <= 6 && std::all_of(text.begin(), text.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+        });
+    if (count)
+        policy.retries = std::stoi(text);
+    else
+        errors.push_back("--retries takes a count (0 for none), not \"" + text + "\"");
+}
+
 // The libpq settings of every command that connects.
 void add_connection_options(po::options_description &group) {
     // clang-format off
@@ -265,7 +294,17 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
              "append one JSON line per event of the run to FILE (docs/json.md)")
             ("metrics", po::value<std::string>()->value_name("FILE"),
              "write the run's figures to FILE at its end, in Prometheus' text format "
-             "(for node_exporter's textfile collector)");
+             "(for node_exporter's textfile collector)")
+            ("lock-timeout", po::value<std::string>()->value_name("TIME"),
+             "how long a statement waits for a lock before the schema is retried: the "
+             "application's worst wait behind a migration (default 1s; a version's "
+             "$lock_timeout wins)")
+            ("retry-for", po::value<std::string>()->value_name("TIME"),
+             "how long a schema keeps retrying after its first lock timeout, with "
+             "exponential backoff (default 1min; a version's $retry_for wins)")
+            ("retries", po::value<std::string>()->value_name("N"),
+             "at most N retries of a schema's lock timeouts (default: as many as "
+             "--retry-for allows; a version's $retries wins)");
         if (pg_mig_style || command == Command::Apply) {
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
@@ -986,6 +1025,7 @@ ConfigResult parse_config(const std::vector<std::string> &args,
     if (vm.count("reason")) config.reason = vm["reason"].as<std::string>();
     if (vm.count("log-json")) config.log_json = vm["log-json"].as<std::string>();
     if (vm.count("metrics")) config.metrics = vm["metrics"].as<std::string>();
+    parse_lock_policy(vm, config.lock_policy, errors);
     std::string error;
     if (vm.count("canary") && !parse_canary(vm["canary"].as<std::string>(), config.waves, error))
         errors.push_back(error);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lock_policy.h"
 #include "targeting.h"
 #include "waves.h"
 
@@ -83,6 +84,7 @@ struct Config {
     std::optional<std::string> reason;   // pause/resume/cancel --reason, recorded on every node
     std::string log_json;                // apply/undo --log-json FILE: one JSON line per event
     std::string metrics;                 // apply/undo --metrics FILE: Prometheus text at the end
+    LockPolicy lock_policy;              // apply/undo --lock-timeout, --retry-for, --retries
     std::vector<std::string> lint_args;  // reserved for lint options
     Targeting target;                    // --schemas, --to, --nodes
     std::string version;                 // mark, forget, baseline, complete, abort VERSION

@@ -54,21 +54,6 @@ JsInt js_parse_int(const std::string &text) {
 
 std::string read_as(const JsInt &n) { return n.nan ? "NaN" : std::to_string(n.value); }
 
-// "500", "500ms", "5s", "2min" → milliseconds, as PostgreSQL's settings read them.
-std::optional<long> parse_duration_ms(const std::string &text) {
-    size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
-        ++digits;
-    }
-    if (digits == 0 || digits > 9) return std::nullopt;
-    long amount = std::stol(text.substr(0, digits));
-    static const std::map<std::string, long> units = {
-        {"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60000}};
-    auto unit = units.find(trim(text.substr(digits)));
-    if (unit == units.end()) return std::nullopt;
-    return amount * unit->second;
-}
-
 // What applying a value found: an error, or a note on what it was taken to mean.
 struct Outcome {
     std::string error;
@@ -153,6 +138,7 @@ const std::map<std::string, Apply> &shoal_rules() {
         {"$lock_timeout", duration_into(&Directives::lock_timeout_ms)},
         {"$statement_timeout", duration_into(&Directives::statement_timeout_ms)},
         {"$retries", count_into(&Directives::retries)},
+        {"$retry_for", duration_into(&Directives::retry_for_ms)},
     };
     return table;
 }
@@ -183,6 +169,20 @@ size_t name_then_equals(const std::string &line, size_t pos, size_t &equals) {
 }
 
 }  // namespace
+
+std::optional<long> parse_duration_ms(const std::string &text) {
+    size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+        ++digits;
+    }
+    if (digits == 0 || digits > 9) return std::nullopt;
+    long amount = std::stol(text.substr(0, digits));
+    static const std::map<std::string, long> units = {
+        {"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60000}};
+    auto unit = units.find(trim(text.substr(digits)));
+    if (unit == units.end()) return std::nullopt;
+    return amount * unit->second;
+}
 
 DirectivesResult parse_directives(const std::string &file, const std::string &text) {
     DirectivesResult result;

@@ -2,6 +2,7 @@
 // Parsed from the file's own text (not from included files), as pg-mig does.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,12 @@ struct DirectivesResult {
 // `-- $parallelism_per_host=N`, `-- $parallelism_global=N`, `-- $delay=MS`,
 // `-- $run_alone=0|1` (values through JavaScript's parseInt). shoal's own,
 // spelled `-- shoal $name=value` (pg-mig ignores that line): $lock_timeout,
-// $statement_timeout (ms, or with a unit: 500ms, 5s, 2min), $retries.
+// $statement_timeout (ms, or with a unit: 500ms, 5s, 2min), $retries,
+// $retry_for (a duration: lock_policy.h).
 DirectivesResult parse_directives(const std::string &file, const std::string &text);
+
+// "500", "500ms", "5s", "2min" → milliseconds, as PostgreSQL's settings read
+// them; none for anything else.
+std::optional<long> parse_duration_ms(const std::string &text);
 
 }  // namespace shoal

@@ -40,6 +40,7 @@ struct Directives {
     int lock_timeout_ms = -1;
     int statement_timeout_ms = -1;
     int retries = -1;
+    int retry_for_ms = -1;
 };
 
 // An online version's declaration (online_change.h, docs/online.md): a column's type

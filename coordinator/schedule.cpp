@@ -53,6 +53,10 @@ std::optional<Clock::time_point> Schedule::next_retry() const {
     return backoffs_.begin()->first;
 }
 
+const Unit *Schedule::next_backoff() const {
+    return backoffs_.empty() ? nullptr : &units_[backoffs_.begin()->second];
+}
+
 void Schedule::set_state(Unit &unit, UnitState state) {
     if (unit.state == UnitState::Backoff) backoffs_.erase({unit.retry_at, index_of(unit)});
     if (!finished(unit.state) && finished(state)) {
@@ -214,24 +218,29 @@ FailureDecision Schedule::failed(const Unit &failed_unit, const StepError &error
     release(unit);
     FailureDecision decision;
     const Directives &directives = script_of(unit).directives;
-    decision.retries = directives.retries >= 0 ? directives.retries : settings_.retries;
+    decision.policy = settings_.lock_policy.under(directives);
+    decision.retries = decision.policy.retries;
     if (stopping() && (error.cancelled || error.retryable)) {
         // Cancelled by this run (or about to be retried): not a failure of the schema.
         stop(unit);
         decision.kind = FailureDecision::Stopped;
         return decision;
     }
-    if (error.retryable && unit.attempts < decision.retries) {
-        ++unit.attempts;
-        auto backoff = kBackoffBase * (1 << std::min(unit.attempts - 1, 16));
-        backoff = std::min<decltype(backoff)>(backoff, kBackoffCap);
-        const double jitter = 0.5 + 0.5 * random_();
-        decision.kind = FailureDecision::Retry;
-        decision.wait = std::chrono::milliseconds(static_cast<long>(backoff.count() * jitter));
+    if (error.retryable) {
+        if (unit.attempts == 0) unit.first_lock_timeout = now;
+        decision.since_first = now - unit.first_lock_timeout;
         decision.attempt = unit.attempts;
-        unit.retry_at = now + decision.wait;
-        set_state(unit, UnitState::Backoff);
-        return decision;
+        const auto wait = retry_wait(
+            decision.policy, unit.attempts + 1,
+            std::chrono::duration_cast<std::chrono::milliseconds>(decision.since_first), random_());
+        if (wait) {
+            decision.attempt = ++unit.attempts;
+            decision.kind = FailureDecision::Retry;
+            decision.wait = *wait;
+            unit.retry_at = now + decision.wait;
+            set_state(unit, UnitState::Backoff);
+            return decision;
+        }
     }
     not_done_ += remaining(unit) - 1;
     set_state(unit, UnitState::Failed);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "lock_policy.h"
 #include "migration.h"
 #include "plan.h"
 #include "waves.h"
@@ -30,9 +31,6 @@
 namespace shoal {
 
 using Clock = std::chrono::steady_clock;
-
-inline constexpr auto kBackoffBase = std::chrono::milliseconds(200);
-inline constexpr auto kBackoffCap = std::chrono::milliseconds(15000);
 
 enum class UnitState { Waiting, Ready, Running, Backoff, Done, Failed, Stopped };
 
@@ -44,6 +42,7 @@ struct Unit {
     int attempts = 0;  // failed attempts of that step so far
     UnitState state = UnitState::Waiting;
     Clock::time_point retry_at{};
+    Clock::time_point first_lock_timeout{};  // of that step: retry_for counts from it
     // Held from admission until the step (and its $delay) ends: the semaphore
     // keys it counts in, the fleet-wide $run_alone section, a place in flight.
     std::vector<std::string> slots;
@@ -59,7 +58,7 @@ struct ScheduledNode {
 
 struct ScheduleSettings {
     Direction direction = Direction::Up;
-    int retries = 5;            // lock-timeout retries, when the version sets no $retries
+    LockPolicy lock_policy;     // what a version's $lock_timeout, $retries, $retry_for override
     WaveOptions waves;          // canary and waves; none: one wave
     FailureLimit max_failures;  // checked between waves (a canary tolerates none)
 };
@@ -92,7 +91,9 @@ struct FailureDecision {
     } kind = Failed;
     Clock::duration wait{};
     int attempt = 0;
-    int retries = 0;
+    int retries = 0;                // the policy's, -1: as many as retry_for allows
+    LockPolicy policy;              // the step's, directives applied
+    Clock::duration since_first{};  // since the step's first lock timeout
 };
 
 // What next_wave() did.
@@ -125,6 +126,8 @@ class Schedule {
     bool work_left() const { return unfinished_ > 0; }
     int in_flight() const { return in_flight_; }
     std::optional<Clock::time_point> next_retry() const;
+    const Unit *next_backoff() const;  // the unit next_retry() is for
+    size_t backing_off() const { return backoffs_.size(); }
     size_t not_done() const { return not_done_; }                // steps that will not be attempted
     const std::string &cancelled() const { return cancelled_; }  // "cancelled by …"
     const std::string &halted() const { return halted_; }        // why no further wave started

@@ -482,6 +482,7 @@ int Migrate::run() {
     settings.waves = config_.waves;
     settings.max_failures = config_.max_failures;
     settings.synchronous_commit = config_.synchronous_commit;
+    settings.lock_policy = config_.lock_policy;
     for (int round = 0; step_count(plan) > 0; ++round) {
         if (round == kMaxRounds) {
             // Each round created schemas that the next one had to migrate.

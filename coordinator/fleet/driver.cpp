@@ -11,7 +11,8 @@
 //           SoloPrepare, SoloDrop, SoloStatement, then the recording
 //           transaction; for versions holding \getenv values only that
 //           transaction: DirectRecord, DirectStatements, DirectRollback, then
-//           SoloReset),
+//           SoloReset; after a lock timeout, LockHolders: who holds locks in
+//           the schema, for the retry's note or the failure),
 //           Delaying ($delay), Closed.
 //   Control per node, the steering state its shoal.control_state() last gave
 //           (Unknown until first read), asked again every kControlPoll on the
@@ -58,6 +59,7 @@ enum class Phase {
     DirectRecord,
     DirectStatements,
     DirectRollback,
+    LockHolders,
     Delaying,
     Closed,
 };
@@ -82,12 +84,13 @@ struct Worker {
     Phase phase = Phase::Connecting;
     const Unit *unit = nullptr;  // the schedule's unit whose step it runs
     Clock::time_point delay_until{};
-    std::vector<std::string> drops;       // solo: leftover indexes still to drop
-    size_t solo_next = 0;                 // solo: next statement
-    std::optional<DbError> error;         // the step's failure, while rolling back / resetting
-    std::optional<StepSettings> session;  // what the connection's session is known to have
-    int backend_pid = 0;                  // its server process, once joined
-    Clock::time_point step_started{};     // when its running step was sent
+    std::vector<std::string> drops;           // solo: leftover indexes still to drop
+    size_t solo_next = 0;                     // solo: next statement
+    std::optional<DbError> error;             // the step's failure, while rolling back / resetting
+    std::optional<StepSettings> session;      // what the connection's session is known to have
+    int backend_pid = 0;                      // its server process, once joined
+    Clock::time_point step_started{};         // when its running step was sent
+    std::optional<std::string> lock_holders;  // after a lock timeout: who held locks, "" unknown
 };
 
 // The control_state() query that reads one node's steering.
@@ -105,6 +108,23 @@ std::string error_text(const DbError &error) {
     std::smatch match;
     std::string text = error.message;
     if (std::regex_search(error.context, match, location)) text += " at " + match.str(1);
+    return text;
+}
+
+// kLockHolders' rows in words: `pid 1234 (role app, application_name "psql",
+// transaction since 2026-12-02 03:20:01 UTC, 12 s, idle in transaction)`.
+std::string lock_holders_text(const Rows &rows) {
+    std::string text;
+    for (size_t row = 0; row < rows.rows.size(); ++row) {
+        std::string about = "role " + rows.value(row, 1) + ", application_name \"" +
+                            printable(rows.value(row, 2)) + "\"";
+        if (!rows.value(row, 3).empty())
+            about +=
+                ", transaction since " + rows.value(row, 3) + " UTC, " + rows.value(row, 4) + " s";
+        if (!rows.value(row, 5).empty()) about += ", " + rows.value(row, 5);
+        text += (text.empty() ? "" : "; ") + std::string("pid ") + rows.value(row, 0) + " (" +
+                about + ")";
+    }
     return text;
 }
 
@@ -135,7 +155,7 @@ class Driver {
           observer_(observer),
           random_(std::random_device{}()),
           schedule_(plan, dir, scheduled_nodes(nodes), node_of_plan(nodes, planned),
-                    ScheduleSettings{plan.direction, settings.retries, settings.waves,
+                    ScheduleSettings{plan.direction, settings.lock_policy, settings.waves,
                                      settings.max_failures},
                     [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); }) {}
 
@@ -168,6 +188,7 @@ class Driver {
     std::vector<std::string> busy_pids(size_t node) const;
     void read_waits(const Rows &rows);
     void report_waiting(Clock::time_point now);
+    void report_retry_wait(Clock::time_point now);
     void next_wave();
     void admit(Worker &worker);
     void start_step(Worker &worker);
@@ -182,6 +203,7 @@ class Driver {
     void step_succeeded(Worker &worker);
     void finish_step(Worker &worker);
     void step_failed(Worker &worker);
+    void ask_lock_holders(Worker &worker);
     void close(Worker &worker);
     void joined(Worker &worker, const Outcome &outcome);
     void lose_node(size_t node, const std::string &problem);
@@ -247,6 +269,7 @@ void Driver::start_step(Worker &worker) {
     const StepSettings timeouts = timeouts_of(script);
     const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
     worker.error.reset();
+    worker.lock_holders.reset();
     worker.step_started = last_moved_ = Clock::now();
     observer_.step_started(step_of(worker));
     if (!script.solo && script.from_environment()) return start_direct(worker);
@@ -300,8 +323,7 @@ void Driver::start_step(Worker &worker) {
 }
 
 StepSettings Driver::timeouts_of(const Script &script) const {
-    return StepSettings{script.directives.lock_timeout_ms >= 0 ? script.directives.lock_timeout_ms
-                                                               : settings_.lock_timeout_ms,
+    return StepSettings{settings_.lock_policy.under(script.directives).lock_timeout_ms,
                         script.directives.statement_timeout_ms >= 0
                             ? script.directives.statement_timeout_ms
                             : settings_.statement_timeout_ms,
@@ -445,6 +467,12 @@ void Driver::on_batch(Worker &worker, Outcome outcome) {
         case Phase::Joining:
             joined(worker, outcome);
             break;
+        case Phase::LockHolders:
+            worker.lock_holders = outcome.error || outcome.results.empty()
+                                      ? ""
+                                      : lock_holders_text(outcome.results[0]);
+            step_failed(worker);
+            break;
         case Phase::DirectRecord:
         case Phase::DirectStatements:
         case Phase::DirectRollback:
@@ -538,20 +566,42 @@ void Driver::finish_step(Worker &worker) {
     worker.phase = Phase::Idle;
 }
 
+// Who holds locks in the schema, asked on the step's own connection right
+// after its lock timeout, while the blocker most likely still holds them.
+void Driver::ask_lock_holders(Worker &worker) {
+    const int lock_ms = timeouts_of(script_of(*worker.unit)).lock_ms;
+    worker.phase = Phase::LockHolders;
+    worker.connection->send(Batch{Query{
+        queries::kLockHolders.text, {worker.unit->plan->schema, std::to_string(lock_ms) + " ms"}}});
+    worker.connection->expire_after(kRoundDeadline);
+}
+
 void Driver::step_failed(Worker &worker) {
+    if (worker.error->is_lock_timeout() && !worker.lock_holders && !stopping())
+        return ask_lock_holders(worker);
     const Unit &unit = *worker.unit;
     last_moved_ = Clock::now();
-    const DbError &error = *worker.error;
+    DbError error = *worker.error;
     const FailureDecision decision = schedule_.failed(
         unit, StepError{error.is_retryable(), error.sqlstate == "57014"}, last_moved_);
-    const std::string masked = mask_secrets(error.message, script_of(unit).secrets);
+    const std::string held =
+        worker.lock_holders.value_or("").empty() ? "" : "held by " + *worker.lock_holders;
+    const std::string masked = mask_secrets(error.message, script_of(unit).secrets) +
+                               (held.empty() ? "" : " (" + held + ")");
+    const auto ms = [](Clock::duration d) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    };
     if (decision.kind == FailureDecision::Retry) {
-        const long wait_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(decision.wait).count();
+        const LockPolicy &policy = decision.policy;
+        const long wait_ms = ms(decision.wait);
         progress_.retried();
-        progress_.note("retry " + std::to_string(decision.attempt) + "/" +
-                       std::to_string(decision.retries) + " in " + std::to_string(wait_ms) +
-                       " ms: " + where(worker) + ": " + masked);
+        progress_.note(
+            "retry " + std::to_string(decision.attempt) +
+            (decision.retries >= 0 ? "/" + std::to_string(decision.retries) : "") + " in " +
+            std::to_string(wait_ms) + " ms (" +
+            duration_text(std::max<long>(0, policy.retry_for_ms - ms(decision.since_first))) +
+            " left of retry_for " + duration_text(policy.retry_for_ms) + "): " + where(worker) +
+            ": " + masked);
         observer_.step_retried(step_of(worker), decision.attempt, decision.retries, wait_ms,
                                masked);
     } else if (decision.kind == FailureDecision::Stopped) {
@@ -561,6 +611,17 @@ void Driver::step_failed(Worker &worker) {
         worker.unit = nullptr;
         worker.phase = Phase::Idle;
         return;
+    }
+    if (error.is_lock_timeout()) {
+        const LockPolicy &policy = decision.policy;
+        error.detail += (error.detail.empty() ? "" : "\n") + std::string("no retry left after ") +
+                        std::to_string(decision.attempt) +
+                        (decision.attempt == 1 ? " retry" : " retries") + " in " +
+                        duration_text(ms(decision.since_first)) + " (lock_timeout " +
+                        duration_text(policy.lock_timeout_ms) + ", retry_for " +
+                        duration_text(policy.retry_for_ms) +
+                        (policy.retries >= 0 ? ", retries " + std::to_string(policy.retries) : "") +
+                        ")" + (held.empty() ? "" : "; the lock is " + held);
     }
     const Version &version = version_of(unit);
     const auto &secrets = script_of(unit).secrets;
@@ -572,7 +633,8 @@ void Driver::step_failed(Worker &worker) {
                         mask_secrets(error.hint, secrets),
                         error.sqlstate};
     progress_.step_failed();
-    progress_.note("failed: " + where(worker) + ": " + single_line(failure.message));
+    progress_.note("failed: " + where(worker) + ": " + single_line(failure.message) +
+                   (held.empty() ? "" : " (" + held + ")"));
     observer_.step_failed(step_of(worker), seconds_running(worker), failure.message,
                           error.sqlstate);
     result_.errors.push_back(failure);
@@ -715,6 +777,7 @@ void Driver::read_waits(const Rows &rows) {
 // While nothing moves: the oldest step in flight, and what its server process
 // waits for (or that it runs: building an index, say).
 void Driver::report_waiting(Clock::time_point now) {
+    progress_.set_retrying(schedule_.backing_off());
     const Worker *oldest = nullptr;
     size_t busy = 0;
     if (stalled(now))
@@ -723,7 +786,7 @@ void Driver::report_waiting(Clock::time_point now) {
             ++busy;
             if (!oldest || worker.step_started < oldest->step_started) oldest = &worker;
         }
-    if (!oldest) return progress_.set_waiting("", "");
+    if (!oldest) return report_retry_wait(now);
     const auto wait = waits_.find(oldest->backend_pid);
     std::string what = where(*oldest) + (wait == waits_.end()   ? ""
                                          : wait->second.empty() ? ": running"
@@ -732,6 +795,21 @@ void Driver::report_waiting(Clock::time_point now) {
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(now - oldest->step_started).count();
     progress_.set_waiting(what, "for " + std::to_string(seconds) + " s");
+}
+
+// While nothing runs and nothing moved for a while, only backoffs: the next
+// retry, and when.
+void Driver::report_retry_wait(Clock::time_point now) {
+    const Unit *next = schedule_.next_backoff();
+    if (!next || now - last_moved_ < kStallAfter) return progress_.set_waiting("", "");
+    const size_t more = schedule_.backing_off() - 1;
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(next->retry_at - now).count();
+    progress_.set_waiting("the retry of " + nodes_[next->node].spec.display + " " +
+                              printable(next->plan->schema) + " " +
+                              printable(version_of(*next).name) + " after a lock timeout" +
+                              (more ? " (and " + std::to_string(more) + " more)" : ""),
+                          "in " + std::to_string(seconds) + " s");
 }
 
 void Driver::read_control(size_t node, Outcome outcome) {

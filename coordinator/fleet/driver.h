@@ -24,6 +24,7 @@
 #include "fleet/node.h"
 #include "fleet/progress.h"
 #include "fleet/run_log.h"
+#include "lock_policy.h"
 #include "migration.h"
 #include "plan.h"
 #include "report.h"
@@ -33,9 +34,8 @@ namespace shoal::fleet {
 
 struct DriveSettings {
     int parallelism = 0;           // per node; 0: each node's default_parallelism
-    int lock_timeout_ms = 5000;    // when the version sets no $lock_timeout
+    LockPolicy lock_policy;        // what a version's $lock_timeout, $retries, $retry_for override
     int statement_timeout_ms = 0;  // when the version sets no $statement_timeout; 0 = none
-    int retries = 5;               // lock-timeout retries, when the version sets no $retries
     WaveOptions waves;             // canary and waves; none: one wave
     FailureLimit max_failures;     // checked between waves (a canary tolerates none)
     // false: each schema's transaction commits with synchronous_commit=off and

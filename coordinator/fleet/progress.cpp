@@ -80,7 +80,8 @@ void Progress::draw() {
         line += rates;
     }
     line += "  failed " + std::to_string(failed_) +
-            (retries_ ? ", retries " + std::to_string(retries_) : "");
+            (retries_ ? ", retries " + std::to_string(retries_) : "") +
+            (retrying_ ? " (" + std::to_string(retrying_) + " waiting to retry)" : "");
     if (live_ && !waiting_.empty()) line += "  waiting: " + waiting_;
     if (live_) {
         std::fprintf(out_, "\r\033[K%s", line.c_str());

@@ -22,6 +22,8 @@ class Progress {
     void step_failed();
     void retried() { ++retries_; }
     size_t retries() const { return retries_; }
+    // Schemas waiting for their retry after a lock timeout, for the live line.
+    void set_retrying(size_t schemas) { retrying_ = schemas; }
 
     // A line that must stay on screen (clears the live line first).
     void note(const std::string &line);
@@ -43,7 +45,7 @@ class Progress {
 
     std::FILE *out_;
     bool live_;
-    size_t total_ = 0, done_ = 0, failed_ = 0, retries_ = 0;
+    size_t total_ = 0, done_ = 0, failed_ = 0, retries_ = 0, retrying_ = 0;
     Clock::time_point started_ = Clock::now();
     Clock::time_point last_draw_{};
     bool drawn_ = false;

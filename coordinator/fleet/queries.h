@@ -232,6 +232,31 @@ inline const Sql kWaits{
     " FROM pg_catalog.pg_stat_activity a"
     " WHERE a.pid OPERATOR(pg_catalog.=) ANY ($1::int[])",
     1};
+// $1 schema, $2 an interval (the lock_timeout: "1000 ms"). → pid int, usename,
+// application_name, xact_start text (UTC), its age in seconds int, state: the
+// other sessions holding a granted lock on a relation of the schema whose
+// transaction began at least $2 ago (long enough to be what a lock wait of $2
+// waited for), oldest first, at most 3. What another role's session hides
+// from the migrating role (xact_start, state) is NULL.
+inline const Sql kLockHolders{
+    "SELECT a.pid, a.usename, a.application_name,"
+    " pg_catalog.to_char(pg_catalog.timezone('UTC', a.xact_start), 'YYYY-MM-DD HH24:MI:SS'),"
+    " pg_catalog.round(pg_catalog.date_part('epoch',"
+    " pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) a.xact_start))::int,"
+    " a.state"
+    " FROM pg_catalog.pg_stat_activity a"
+    " WHERE a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+    " AND a.pid OPERATOR(pg_catalog.=) ANY (ARRAY("
+    "SELECT l.pid FROM pg_catalog.pg_locks l"
+    " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation"
+    " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+    " JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) l.database"
+    " WHERE l.granted AND n.nspname OPERATOR(pg_catalog.=) $1"
+    " AND d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()))"
+    " AND (a.xact_start IS NULL OR a.xact_start OPERATOR(pg_catalog.<=)"
+    " (pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $2::interval))"
+    " ORDER BY a.xact_start NULLS LAST LIMIT 3",
+    2};
 // $1 schema, $2 index names text[] whatever their state, $3 index names text[]
 // only when invalid. → relname name of each such index in the schema.
 inline const Sql kLeftoverIndexes{
@@ -588,6 +613,7 @@ inline const std::vector<const Sql *> kEvery{
     &kTxidCurrent,
     &kSchemaNames,
     &kWaits,
+    &kLockHolders,
     &kLeftoverIndexes,
     &kRunAsOwner,
     &kStepSessionSettings,

@@ -99,7 +99,7 @@ void RunLog::step_retried(const StepRef &step, int attempt, int retries, long wa
                           const std::string &error) {
     Json fields = step_fields(step);
     fields["attempt"] = attempt;
-    fields["retries"] = retries;
+    fields["retries"] = retries >= 0 ? Json(retries) : Json(nullptr);  // null: retry_for decides
     fields["wait_ms"] = wait_ms;
     fields["error"] = error;
     write("step_retried", fields);

@@ -183,9 +183,7 @@ class Canary {
 
   private:
     static Query timeouts(const Script &script) {
-        const int lock_ms = script.directives.lock_timeout_ms >= 0
-                                ? script.directives.lock_timeout_ms
-                                : DriveSettings{}.lock_timeout_ms;
+        const int lock_ms = LockPolicy{}.under(script.directives).lock_timeout_ms;
         const int statement_ms = script.directives.statement_timeout_ms >= 0
                                      ? script.directives.statement_timeout_ms
                                      : kStatementTimeoutMs;

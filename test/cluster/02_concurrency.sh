@@ -185,7 +185,7 @@ cp "$default"/2025010100000[4-8]* "$timeouts/"
 run_shoal limits "$timeouts" apply --parallelism 1
 is "$RC" 0 "apply with per-version timeouts succeeds (shoal's spelling and the old one)"
 is "$(q_all limits "SELECT DISTINCT version || '=' || timeouts FROM public.seen" | sort -u | paste -sd' ' -)" \
-   "10=5s/0 9=1234ms/4321ms" "the directives' timeouts, then the defaults again, on every node"
+   "10=1s/0 9=1234ms/4321ms" "the directives' timeouts, then the defaults again, on every node"
 is "$(sum_all limits "SELECT count(*) FROM public.seen")" 30 "each of the 15 schemas recorded both versions"
 
 echo "# 8d. a connection prepares the step's statement once and runs every step with it"

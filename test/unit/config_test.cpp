@@ -49,6 +49,26 @@ TEST(Config, RunLogAndMetricsAreApplyAndUndoOptions) {
     EXPECT_FALSE(parse({"status", "--migdir", "m", "--metrics", "shoal.prom"}).ok());
 }
 
+TEST(Config, TheLockPolicyIsSetPerRun) {
+    ConfigResult r = parse({"apply", "--migdir", "m", "--lock-timeout", "250ms", "--retry-for",
+                            "5min", "--retries", "12"});
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.lock_policy.lock_timeout_ms, 250);
+    EXPECT_EQ(r.config.lock_policy.retry_for_ms, 300000);
+    EXPECT_EQ(r.config.lock_policy.retries, 12);
+    const LockPolicy defaults = parse({"undo", "V", "--migdir", "m"}).config.lock_policy;
+    EXPECT_EQ(defaults.lock_timeout_ms, kDefaultLockTimeoutMs);
+    EXPECT_EQ(defaults.retry_for_ms, kDefaultRetryForMs);
+    EXPECT_EQ(defaults.retries, -1);
+    ConfigResult bad =
+        parse({"apply", "--migdir", "m", "--lock-timeout", "1h", "--retries", "many"});
+    ASSERT_EQ(bad.errors.size(), 2u);
+    EXPECT_NE(bad.errors[0].find("--lock-timeout takes a duration"), std::string::npos)
+        << bad.errors[0];
+    EXPECT_NE(bad.errors[1].find("--retries takes a count"), std::string::npos) << bad.errors[1];
+    EXPECT_FALSE(parse({"status", "--migdir", "m", "--retry-for", "1min"}).ok());
+}
+
 TEST(Config, TwoDatabasesOfOneServerAreTwoNodes) {
     ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "h/a,h/b"});
     ASSERT_TRUE(r.ok()) << r.errors[0];

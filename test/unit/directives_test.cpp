@@ -15,6 +15,7 @@ TEST(Directives, EveryKnownDirective) {
                                           "-- shoal $lock_timeout=5s\n"
                                           "--shoal $statement_timeout = 2min\n"
                                           "-- shoal $retries=3\n"
+                                          "-- shoal $retry_for=5min\n"
                                           "CREATE TABLE t(id int);\n");
     ASSERT_TRUE(r.problems.empty()) << r.problems[0].message;
     EXPECT_TRUE(r.warnings.empty()) << r.warnings[0].message;
@@ -25,6 +26,15 @@ TEST(Directives, EveryKnownDirective) {
     EXPECT_EQ(r.directives.lock_timeout_ms, 5000);
     EXPECT_EQ(r.directives.statement_timeout_ms, 120000);
     EXPECT_EQ(r.directives.retries, 3);
+    EXPECT_EQ(r.directives.retry_for_ms, 300000);
+}
+
+TEST(Directives, RetryForIsADuration) {
+    DirectivesResult r = parse_directives("v.up.sql", "-- shoal $retry_for=soon\n");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_NE(r.problems[0].message.find("must be a duration"), std::string::npos)
+        << r.problems[0].message;
+    EXPECT_EQ(parse_directives("v.up.sql", "SELECT 1;\n").directives.retry_for_ms, -1);
 }
 
 // pg-mig's extractVars throws "Unknown variable" for any `-- $name=` it does

@@ -184,26 +184,28 @@ TEST(Schedule, LockTimeoutsBackOffExponentiallyWithJitterThenFail) {
     auto unit = schedule.admit(0);
     FailureDecision decision = schedule.failed(*unit, kLockTimeout, kStart);
     EXPECT_EQ(decision.kind, FailureDecision::Retry);
-    EXPECT_EQ(decision.wait, milliseconds(100));  // 200 ms, half of it by the jitter
-    EXPECT_EQ(schedule.next_retry(), kStart + milliseconds(100));
-    schedule.promote_backoffs(kStart + milliseconds(99));
+    EXPECT_EQ(decision.wait, milliseconds(250));  // 500 ms, half of it by the jitter
+    EXPECT_EQ(schedule.next_retry(), kStart + milliseconds(250));
+    EXPECT_EQ(schedule.backing_off(), 1u);
+    EXPECT_EQ(schedule.next_backoff(), unit);
+    schedule.promote_backoffs(kStart + milliseconds(249));
     EXPECT_FALSE(schedule.admit(0));
-    schedule.promote_backoffs(kStart + milliseconds(100));
+    schedule.promote_backoffs(kStart + milliseconds(250));
     unit = schedule.admit(0);
     ASSERT_TRUE(unit);
     random = 0.999;
     decision = schedule.failed(*unit, kLockTimeout, kStart);
     EXPECT_EQ(decision.attempt, 2);
     EXPECT_EQ(decision.retries, 2);
-    EXPECT_EQ(decision.wait, milliseconds(399));  // 400 ms, nearly all of it
-    schedule.promote_backoffs(kStart + milliseconds(399));
+    EXPECT_EQ(decision.wait, milliseconds(999));  // 1000 ms, nearly all of it
+    schedule.promote_backoffs(kStart + milliseconds(999));
     unit = schedule.admit(0);
     EXPECT_EQ(schedule.failed(*unit, kLockTimeout, kStart).kind, FailureDecision::Failed);
     EXPECT_EQ(schedule.not_done(), 1u);  // the version after the failed one
     EXPECT_FALSE(schedule.work_left());
 }
 
-TEST(Schedule, BackoffIsCappedAt15Seconds) {
+TEST(Schedule, BackoffIsCappedAt10Seconds) {
     Directives many;
     many.retries = 20;
     Fixture fixture({version_named("20250101000001.a.sh", many)}, {1});
@@ -213,7 +215,50 @@ TEST(Schedule, BackoffIsCappedAt15Seconds) {
         decision = schedule.failed(*schedule.admit(0), kLockTimeout, kStart);
         schedule.promote_backoffs(kStart + decision.wait);
     }
-    EXPECT_EQ(decision.wait, milliseconds(14999));
+    EXPECT_EQ(decision.wait, milliseconds(9999));
+}
+
+TEST(Schedule, RetriesGoOnForRetryForAfterTheFirstLockTimeoutThenFail) {
+    Fixture fixture({version_named("20250101000001.a.sh")}, {1});
+    ScheduleSettings settings;
+    settings.lock_policy.retry_for_ms = 3000;
+    Schedule schedule = fixture.schedule(settings, {}, [] { return 0.0; });
+    // Waits of 250, 500, 1000 ms, each after a 1 s lock wait: the first lock
+    // timeout at 0, the next ones at 1.25 s and 2.75 s.
+    Clock::time_point now = kStart;
+    FailureDecision decision;
+    for (const long expected : {250, 500}) {
+        decision = schedule.failed(*schedule.admit(0), kLockTimeout, now);
+        ASSERT_EQ(decision.kind, FailureDecision::Retry);
+        EXPECT_EQ(decision.wait, milliseconds(expected));
+        EXPECT_EQ(decision.retries, -1);  // no count of its own: retry_for decides
+        now += decision.wait;
+        schedule.promote_backoffs(now);
+        now += milliseconds(1000);
+    }
+    // 2.75 s after the first: the wait is cut to end at 3 s, the last retry.
+    decision = schedule.failed(*schedule.admit(0), kLockTimeout, now);
+    EXPECT_EQ(decision.wait, milliseconds(250));
+    EXPECT_EQ(decision.since_first, milliseconds(2750));
+    now += decision.wait;
+    schedule.promote_backoffs(now);
+    now += milliseconds(1000);
+    decision = schedule.failed(*schedule.admit(0), kLockTimeout, now);
+    EXPECT_EQ(decision.kind, FailureDecision::Failed);
+    EXPECT_EQ(decision.attempt, 3);
+    EXPECT_EQ(decision.since_first, milliseconds(4000));
+}
+
+TEST(Schedule, AVersionsDirectivesOverrideTheRunsLockPolicy) {
+    Directives directives;
+    directives.retry_for_ms = 0;
+    Fixture fixture({version_named("20250101000001.a.sh", directives)}, {1});
+    ScheduleSettings settings;
+    settings.lock_policy.retry_for_ms = 600000;
+    Schedule schedule = fixture.schedule(settings);
+    const FailureDecision decision = schedule.failed(*schedule.admit(0), kLockTimeout, kStart);
+    EXPECT_EQ(decision.kind, FailureDecision::Failed);
+    EXPECT_EQ(decision.policy.retry_for_ms, 0);
 }
 
 TEST(Schedule, OtherErrorsFailTheChainAtOnce) {
