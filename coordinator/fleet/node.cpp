@@ -54,7 +54,8 @@ void roll_back_where_needed(const std::vector<Node *> &nodes) {
         open.push_back(node->control.get());
         batches.push_back({Query{queries::kRollback.text}});
     }
-    if (!open.empty()) exchange(open, std::move(batches));
+    // Qualified: with a non-const vector, ADL would pick std::exchange.
+    if (!open.empty()) fleet::exchange(open, std::move(batches));
 }
 
 }  // namespace
