@@ -14,6 +14,7 @@
 #include <set>
 
 #include "digest.h"
+#include "lock_policy.h"
 #include "fleet/event_loop.h"
 #include "fleet/queries.h"
 #include "fleet/repair.h"
@@ -27,7 +28,6 @@
 namespace shoal::fleet {
 namespace {
 
-constexpr int kDefaultLockTimeoutMs = 5000;
 // A batch or a contract that waited lock_timeout for a lock is tried again,
 // after 200 ms × 2^(n-1), this many times.
 constexpr int kRetries = 5;
@@ -44,8 +44,7 @@ std::chrono::milliseconds backoff(int attempt) {
 }
 
 int lock_timeout_of(const Version &version, const DriveSettings &settings) {
-    return version.up.directives.lock_timeout_ms >= 0 ? version.up.directives.lock_timeout_ms
-                                                      : settings.lock_timeout_ms;
+    return settings.lock_policy.under(version.up.directives).lock_timeout_ms;
 }
 
 // One row of shoal.online_state.
@@ -379,9 +378,7 @@ bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::st
 }
 
 void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queues) {
-    const int lock_ms = version_->up.directives.lock_timeout_ms >= 0
-                            ? version_->up.directives.lock_timeout_ms
-                            : kDefaultLockTimeoutMs;
+    const int lock_ms = LockPolicy{}.under(version_->up.directives).lock_timeout_ms;
     std::vector<int> attempts(usable_.size(), 0);
     while (!interrupted()) {
         std::vector<Node *> nodes;
