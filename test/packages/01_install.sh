@@ -85,7 +85,9 @@ is "$(dpkg-query -S "$libdir/shoal.so" 2>&1)" "postgresql-$PG_VERSION-shoal: $li
   "the server's shoal.so is the package's"
 like "$(/usr/bin/shoal --version)" "^shoal $release \\(needs extension shoal $extension or newer" \
   "/usr/bin/shoal --version: the package's version and the extension it needs"
-like "$(man -w shoal 2>&1)" "^/usr/share/man/man1/shoal.1.gz$" "man shoal finds the page"
+# `make install` (make test runs it) puts a page in /usr/local, which man searches
+# first: ask the hierarchy the packages install into.
+like "$(man -M /usr/share/man -w shoal 2>&1)" "^/usr/share/man/man1/shoal.1.gz$" "man shoal finds the page"
 
 echo "# the demo's fleet with the packaged shoal and extension"
 SHOAL=/usr/bin/shoal DEMO_DIR=$WORK/fleet DEMO_SHARDS=3 \
