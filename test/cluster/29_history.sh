@@ -9,13 +9,9 @@ source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
 trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
-V1=20250101000001.users.sh V2=20250101000002.email-idx.sh V3=20250101000003.by-hand.sh
+V1=$USERS_V1 V2=$USERS_V2 V3=20250101000003.by-hand.sh
 MIG=$WORK/mig
-mkdir -p "$MIG"
-printf 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n' >"$MIG/$V1.up.sql"
-printf 'DROP TABLE users;\n' >"$MIG/$V1.dn.sql"
-printf 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n' >"$MIG/$V2.up.sql"
-printf 'DROP INDEX users_email;\n' >"$MIG/$V2.dn.sql"
+users_email_dir "$MIG"
 N1=127.0.0.1:${PORT[node1]}
 history() {  # DB ARGS… → OUT (stdout only) and RC
   local db=$1

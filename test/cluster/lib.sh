@@ -192,6 +192,17 @@ applied_matches_stamps() {  # DB
   done
 }
 
+# A migration directory with a table and a CONCURRENTLY index on it, the two
+# versions USERS_V1 and USERS_V2 (the CONCURRENTLY idiom is recorded with mig_mark).
+USERS_V1=20250101000001.users.sh USERS_V2=20250101000002.email-idx.sh
+users_email_dir() {  # DIR
+  mkdir -p "$1"
+  printf 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n' >"$1/$USERS_V1.up.sql"
+  printf 'DROP TABLE users;\n' >"$1/$USERS_V1.dn.sql"
+  printf 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n' >"$1/$USERS_V2.up.sql"
+  printf 'DROP INDEX users_email;\n' >"$1/$USERS_V2.dn.sql"
+}
+
 # A migration directory whose versions double each shard's balance: acct with
 # balance 1, then five versions each doubling it ($delay keeps a run long enough
 # to be hit mid-way). A version applied twice shows in the data: a schema at
