@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL servers for tests and demos. Source this file, then:
 #
-#   pgserver_start NAME       a fresh cluster (a copy of one initdb) + start it;
-#                             sets PGSERVER_PORT, PGSERVER_DIR, PGSERVER_SOCK and
-#                             records it for cleanup
+#   pgserver_start NAME…      a fresh cluster (a copy of one initdb) + start it;
+#                             sets PGSERVER_PORT, PGSERVER_DIR, PGSERVER_SOCK (of
+#                             the last NAME) and PGSERVER_PORTS[NAME], and records
+#                             it for cleanup; several NAMEs start at once
 #   pgserver_stop NAME        stop one server (fast shutdown)
 #   pgserver_kill NAME        stop one server with -m immediate (crash simulation)
 #   pgserver_restart NAME     start a stopped server again on the same port
@@ -64,13 +65,30 @@ _pgserver_ctl() {
     -l "$PGSERVER_ROOT/$name/server.log" -w -t 60 "$@" >/dev/null
 }
 
-pgserver_start() {
-  local name=$1
+pgserver_start() {  # NAME… (several start at once)
+  local name pid pids=() failed=0
   if [ -z "$PGSERVER_ROOT" ]; then
     PGSERVER_ROOT=$(mktemp -d "$PGSERVER_TMP/shoal-pg.XXXXXX")
     chmod 755 "$PGSERVER_ROOT"
     trap pgserver_cleanup EXIT
   fi
+  if [ $# -eq 1 ]; then
+    _pgserver_create "$1"
+    return
+  fi
+  # Each in a subshell, which cannot set our variables: each leaves its port in a file.
+  for name in "$@"; do
+    { _pgserver_create "$name" && echo "$PGSERVER_PORT" >"$PGSERVER_ROOT/$name/port"; } &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || return 1
+  for name in "$@"; do PGSERVER_PORTS[$name]=$(cat "$PGSERVER_ROOT/$name/port"); done
+  PGSERVER_PORT=${PGSERVER_PORTS[$name]} PGSERVER_DIR=$PGSERVER_ROOT/$name PGSERVER_SOCK=$PGSERVER_ROOT/$name/sock
+}
+
+_pgserver_create() {  # NAME → a copy of the template, started
+  local name=$1
   local dir="$PGSERVER_ROOT/$name"
   mkdir -p "$dir/sock"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
@@ -167,10 +185,13 @@ pgserver_restart() { _pgserver_ctl "$1" start; }
 
 pgserver_cleanup() {
   [ -n "$PGSERVER_ROOT" ] && [ -d "$PGSERVER_ROOT" ] || return 0
-  local dir
+  local dir pid stops=()
   for dir in "$PGSERVER_ROOT"/*/data; do
-    [ -f "$dir/postmaster.pid" ] && _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$dir" stop -m immediate >/dev/null 2>&1
+    [ -f "$dir/postmaster.pid" ] || continue
+    _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$dir" stop -m immediate >/dev/null 2>&1 &
+    stops+=($!)
   done
+  for pid in "${stops[@]}"; do wait "$pid"; done
   [ -z "${PGSERVER_KEEP:-}" ] && rm -rf "$PGSERVER_ROOT"
   return 0
 }
