@@ -417,7 +417,15 @@ inline const Sql kSchemaSnapshot{
     "            WHERE dp.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
     "              AND dp.refclassid OPERATOR(pg_catalog.=) "
     "'pg_catalog.pg_class'::pg_catalog.regclass"
-    "              AND dp.deptype IN ('a', 'i'))"
+    "              AND dp.deptype IN ('a', 'i')),"
+    // The schema's functions and procedures but its stamp (pg-mig's and shoal's).
+    " proc AS (SELECT p.* FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace "
+    "OPERATOR(pg_catalog.=) "
+    "ns.oid"
+    "           WHERE p.prokind IN ('f', 'p')"
+    "             AND NOT (p.pronargs OPERATOR(pg_catalog.=) 0"
+    "                      AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'"
+    "                           OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$')))"
     " SELECT 'table', '', t.relname, '', '', '', '', '', '', '' FROM tbl t"
     " UNION ALL"
     " SELECT 'column', t.relname, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),"
@@ -487,11 +495,7 @@ inline const Sql kSchemaSnapshot{
     "                     WHERE l.lanname OPERATOR(pg_catalog.=) 'sql') AND p.prosqlbody IS NULL)"
     "             THEN 't' ELSE 'f' END,"
     "        '', '', ''"
-    "   FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid"
-    "  WHERE p.prokind IN ('f', 'p')"
-    "    AND NOT (p.pronargs OPERATOR(pg_catalog.=) 0"
-    "             AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'"
-    "                  OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$'))"
+    "   FROM proc p"
     // A trigger on a table or a view: pg_get_triggerdef, then the signature of its function.
     " UNION ALL"
     " SELECT 'trigger', t.relname, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid),"
@@ -603,7 +607,7 @@ inline const Sql kSchemaSnapshot{
     "        COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),"
     "        COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''), '', ''"
     "   FROM tbl t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid"
-    // A view's column default, and a view's privileges, are not modelled.
+    // Not modelled: a view's column default, privileges on a view or a routine.
     " UNION ALL"
     " SELECT 'unmodelled', 'default of view column', pg_catalog.concat(v.relname, '.', a.attname),"
     "        '', '', '', '', '', '', ''"
@@ -614,13 +618,22 @@ inline const Sql kSchemaSnapshot{
     " UNION ALL"
     " SELECT 'unmodelled', 'privileges on', v.relname, '', '', '', '', '', '', ''"
     "   FROM rel v WHERE v.relkind IN ('v', 'm') AND v.relacl IS NOT NULL"
+    " UNION ALL"
+    " SELECT 'unmodelled', 'privileges on routine', p.oid::pg_catalog.regprocedure::text,"
+    "        '', '', '', '', '', '', ''"
+    "   FROM proc p WHERE p.proacl IS NOT NULL"
+    // Created again, a materialized view is populated.
+    " UNION ALL"
+    " SELECT 'unmodelled', 'unpopulated materialized view', v.relname, '', '', '', '', '', '', ''"
+    "   FROM rel v JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.oid"
+    "  WHERE v.relkind OPERATOR(pg_catalog.=) 'm' AND NOT c.relispopulated"
     // What the routines, triggers and comments above cannot say: a routine whose
     // settings name its own schema (the name differs per shard), a trigger
     // disabled or enabled for replication only.
     " UNION ALL"
     " SELECT 'unmodelled', 'own schema in the settings of routine',"
     "        p.oid::pg_catalog.regprocedure::text, '', '', '', '', '', '', ''"
-    "   FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid"
+    "   FROM proc p"
     "  WHERE EXISTS (SELECT FROM pg_catalog.unnest(p.proconfig) setting,"
     "          pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.substr(setting, 13), ', ')) "
     "item"
