@@ -47,6 +47,12 @@ struct Step {
     bool tail = false;  // solo: the last statement up and down runs in the recording transaction
 };
 
+// lint reads the name list of DROP TRIGGER and DROP POLICY (table, then the
+// object) as a schema-qualified name.
+const char *const kOnTableWaiver =
+    "require-schema-unqualified DROP TRIGGER and DROP POLICY name the table the object is on, "
+    "not a schema";
+
 enum Phase {
     RemoveComments,
     DropIndex,
@@ -537,10 +543,13 @@ class Planner {
     // routines they need go (undo creates them last, once those are back).
     void drop_triggers() {
         for (const Trigger &before : current_.triggers)
-            if (trigger_changes(before))
-                add(Main, Step{"drop trigger " + before.table + "." + before.name,
-                               {drop_trigger_sql(before)},
-                               {before.definition}});
+            if (trigger_changes(before)) {
+                Step step{"drop trigger " + before.table + "." + before.name,
+                          {drop_trigger_sql(before)},
+                          {before.definition}};
+                step.waivers.push_back(kOnTableWaiver);
+                add(Main, step);
+            }
     }
 
     // Triggers new or changed, once their tables and routines exist.
@@ -711,10 +720,13 @@ class Planner {
     // routines go.
     void drop_policies() {
         for (const Policy &before : current_.policies)
-            if (policy_recreated(before))
-                add(Main, Step{"drop policy " + before.table + "." + before.name,
-                               {drop_policy_sql(before)},
-                               {before.create_sql()}});
+            if (policy_recreated(before)) {
+                Step step{"drop policy " + before.table + "." + before.name,
+                          {drop_policy_sql(before)},
+                          {before.create_sql()}};
+                step.waivers.push_back(kOnTableWaiver);
+                add(Main, step);
+            }
     }
 
     void create_policies() {
