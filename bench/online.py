@@ -39,13 +39,15 @@ per-transaction log, over the queries that started in a window; errors are
 failed transactions and aborted clients over the whole scenario. Writes
 bench/results/online.md (--out), with the machine's load before and after.
 
-    python3 bench/online.py --shards 200 --rows 5000
-    python3 bench/online.py --shards 30 --rows 1000 --only A,B --window 3
+    python3 bench/online.py                      # 1 000 × 10 000, about 20 minutes
+    python3 bench/online.py --shards 30 --rows 100000 --only A,B --out /tmp/big-rows.md
+    python3 bench/online.py --shards 12 --rows 1000 --window 1   # a smoke check, about 2 minutes
 
 It needs the extension installed into the PostgreSQL whose pg_config is first
 on PATH (`make install`), psql and pgbench on PATH, and build/shoal (or
-SHOAL=). Not part of `make bench`: at the default scale it runs for about an
-hour on a 2-core machine (bench/results/online.md says how long each part took).
+SHOAL=). Not part of `make bench`: at the default scale it runs for about 20
+minutes on the project's 2-core machine (the report says how long each
+scenario took).
 """
 
 import argparse
@@ -190,7 +192,8 @@ def window_stats(queries, windows, kind=None):
 
 
 def shoal(fleet, migdir, workdir, name, *args):
-    """build/shoal COMMAND … against the bench databases; (exit code, seconds, output, --log-json events)."""
+    """build/shoal COMMAND … against the bench databases; (seconds, --log-json
+    events). Any exit but 0 stops the bench with shoal's output."""
     log_json = os.path.join(workdir, name + ".jsonl")
     cmd = [SHOAL, *args, "--migdir", migdir, "--hosts", fleet.hosts(), "--user", "postgres"]
     if args[0] == "apply":
@@ -198,9 +201,18 @@ def shoal(fleet, migdir, workdir, name, *args):
     start = time.time()
     proc = subprocess.run(cmd, text=True, capture_output=True)
     wall = time.time() - start
-    with open(os.path.join(workdir, name + ".out"), "w") as f:
-        f.write(proc.stdout + proc.stderr)
-    return proc.returncode, wall, proc.stdout + proc.stderr, read_events(log_json)
+    expect(proc.returncode == 0, f"{name}: shoal exited {proc.returncode}:\n{(proc.stdout + proc.stderr)[-2000:]}")
+    return wall, read_events(log_json)
+
+
+def finish(fleet, app, args, name, column_type=None):
+    """Stops the application: its figures per node. Every shard must have the
+    version, and customer_id be column_type when given."""
+    figures = app.stop()
+    expect(applied_count(fleet) == args.shards, f"{name}: not every shard has the version")
+    if column_type:
+        expect(customer_types(fleet) == {column_type}, f"{name}: customer_id is {customer_types(fleet)}")
+    return figures
 
 
 def read_events(path, partial=False):
@@ -263,40 +275,47 @@ def trigger_cost_us(fleet, shard, rows):
     return statistics.median(per_row), statistics.median(in_triggers)
 
 
+def begin(fleet, workdir, args, migdir_name, up, setup_sql=None):
+    """A scenario's start: its migration directory, a fresh copy of the data
+    (then setup_sql on every node), the application, and a --window of the
+    application alone; (migdir, app, the baseline window)."""
+    migdir = os.path.join(workdir, migdir_name)
+    write_migdir(migdir, up)
+    fresh_copy(fleet)
+    if setup_sql:
+        sql_all(fleet, "bench", setup_sql)
+    app = App(fleet, workdir, args)
+    t0 = time.time()
+    time.sleep(args.window)
+    return migdir, app, (t0, time.time())
+
+
+def change_stats(queries, baseline, change):
+    """The application's queries in the baseline and in the change windows, and its writes in the change."""
+    return {"baseline": window_stats(queries, [baseline]), "change": window_stats(queries, change),
+            "change writes": window_stats(queries, change, "write")}
+
+
 def scenario_online(fleet, workdir, args):
     """A (and E): expand + backfill, the triggers' window, complete."""
     r = Result("A online")
-    migdir = os.path.join(workdir, "mig-online")
-    write_migdir(migdir, ONLINE_UP)
-    fresh_copy(fleet)
-    app = App(fleet, workdir, args)
-    t0 = time.time()
-    time.sleep(args.window)  # the baseline: the application alone
-    t1 = time.time()
+    migdir, app, baseline = begin(fleet, workdir, args, "mig-online", ONLINE_UP)
     r.facts["write cost without trigger (µs/row, all; in triggers)"] = trigger_cost_us(fleet, "sh0000", args.rows)
     t_apply = time.time()
-    rc, apply_wall, out, _ = shoal(fleet, migdir, workdir, "A-apply", "apply")
+    apply_wall, _ = shoal(fleet, migdir, workdir, "A-apply", "apply")
     t_applied = time.time()
-    expect(rc == 0, f"A: shoal apply exited {rc}:\n{out[-2000:]}")
     time.sleep(args.window)  # the deploy: every write goes through the trigger
     t_deployed = time.time()
     r.facts["write cost with trigger (µs/row, all; in triggers)"] = trigger_cost_us(fleet, "sh0000", args.rows)
     t_complete = time.time()
-    rc, complete_wall, out, _ = shoal(fleet, migdir, workdir, "A-complete", "complete", VERSION)
+    complete_wall, _ = shoal(fleet, migdir, workdir, "A-complete", "complete", VERSION)
     t_completed = time.time()
-    expect(rc == 0, f"A: shoal complete exited {rc}:\n{out[-2000:]}")
-    r.app = app.stop()
-    expect(applied_count(fleet) == args.shards, "A: not every shard has the version")
-    expect(customer_types(fleet) == {"bigint"}, f"A: customer_id is {customer_types(fleet)}")
+    r.app = finish(fleet, app, args, "A", "bigint")
     queries = app.queries()
     change = [(t_apply, t_applied), (t_complete, t_completed)]
-    r.windows = {
-        "baseline": window_stats(queries, [(t0, t1)]),
-        "change": window_stats(queries, change),
-        "change writes": window_stats(queries, change, "write"),
-        "writes before the expand": window_stats(queries, [(t0, t1)], "write"),
-        "writes with the trigger": window_stats(queries, [(t_applied, t_deployed)], "write"),
-    }
+    r.windows = {**change_stats(queries, baseline, change),
+                 "writes before the expand": window_stats(queries, [baseline], "write"),
+                 "writes with the trigger": window_stats(queries, [(t_applied, t_deployed)], "write")}
     r.facts["apply (expand + backfill) s"] = apply_wall
     r.facts["complete s"] = complete_wall
     r.facts["change wall s"] = apply_wall + complete_wall
@@ -318,25 +337,13 @@ def scenario_online(fleet, workdir, args):
 def scenario_plain(fleet, workdir, args):
     """B: the same change as ALTER TABLE … TYPE through shoal apply."""
     r = Result("B plain ALTER TYPE")
-    migdir = os.path.join(workdir, "mig-plain")
-    write_migdir(migdir, PLAIN_UP)
-    fresh_copy(fleet)
-    app = App(fleet, workdir, args)
-    t0 = time.time()
-    time.sleep(args.window)
+    migdir, app, baseline = begin(fleet, workdir, args, "mig-plain", PLAIN_UP)
     t_apply = time.time()
-    rc, wall, out, events = shoal(fleet, migdir, workdir, "B-apply", "apply")
+    wall, events = shoal(fleet, migdir, workdir, "B-apply", "apply")
     t_applied = time.time()
-    expect(rc == 0, f"B: shoal apply exited {rc}:\n{out[-2000:]}")
-    r.app = app.stop()
-    expect(applied_count(fleet) == args.shards, "B: not every shard has the version")
-    expect(customer_types(fleet) == {"bigint"}, f"B: customer_id is {customer_types(fleet)}")
+    r.app = finish(fleet, app, args, "B", "bigint")
     queries = app.queries()
-    r.windows = {
-        "baseline": window_stats(queries, [(t0, t_apply)]),
-        "change": window_stats(queries, [(t_apply, t_applied)]),
-        "change writes": window_stats(queries, [(t_apply, t_applied)], "write"),
-    }
+    r.windows = change_stats(queries, baseline, [(t_apply, t_applied)])
     r.facts["change wall s"] = wall
     r.facts["retries"] = sum(1 for e in events if e["event"] == "step_retried")
     return r
@@ -373,12 +380,7 @@ def scenario_held(fleet, workdir, args):
     (about a lock_timeout before its first retry shows in --log-json), so
     every held shard is met while held, wherever it comes in the run."""
     r = Result(f"C ADD COLUMN, 1 % held {HOLD_SECONDS} s")
-    migdir = os.path.join(workdir, "mig-add")
-    write_migdir(migdir, ADD_COLUMN_UP)
-    fresh_copy(fleet)
-    app = App(fleet, workdir, args)
-    t0 = time.time()
-    time.sleep(args.window)
+    migdir, app, baseline = begin(fleet, workdir, args, "mig-add", ADD_COLUMN_UP)
     names = sorted(n for node in fleet.shards(args.shards) for n in node)
     blocked = names[::100]
     holders = []
@@ -415,13 +417,11 @@ def scenario_held(fleet, workdir, args):
     rc = proc.wait()
     t_applied = time.time()
     events = read_events(log_json)
-    expect(rc == 0, f"C: shoal apply exited {rc}")
-    r.app = app.stop()
-    expect(applied_count(fleet) == args.shards, "C: not every shard has the version")
+    with open(os.path.join(workdir, "C-apply.out")) as out:
+        expect(rc == 0, f"C: shoal exited {rc}:\n{out.read()[-2000:]}")
+    r.app = finish(fleet, app, args, "C")
     queries = app.queries()
-    r.windows = {"baseline": window_stats(queries, [(t0, t0 + args.window)]),
-                 "change": window_stats(queries, [(t_apply, t_applied)]),
-                 "change writes": window_stats(queries, [(t_apply, t_applied)], "write")}
+    r.windows = change_stats(queries, baseline, [(t_apply, t_applied)])
     retried = [e for e in events if e["event"] == "step_retried"]
     r.facts["held shards"] = len(blocked)
     r.facts["retries"] = len(retried)
@@ -448,12 +448,7 @@ END $$"""
 def scenario_kill(fleet, workdir, args):
     """D: SIGKILL at half of the backfill, rerun, rows rewritten counted."""
     r = Result("D SIGKILL mid-backfill, rerun")
-    migdir = os.path.join(workdir, "mig-online")
-    write_migdir(migdir, ONLINE_UP)
-    fresh_copy(fleet)
-    sql_all(fleet, "bench", COUNT_REWRITES)
-    app = App(fleet, workdir, args)
-    time.sleep(args.window)
+    migdir, app, _ = begin(fleet, workdir, args, "mig-online", ONLINE_UP, COUNT_REWRITES)
     total = args.shards * args.rows
     cmd = [SHOAL, "apply", "--migdir", migdir, "--hosts", fleet.hosts(), "--user", "postgres"]
     with open(os.path.join(workdir, "D-killed.out"), "w") as out:
@@ -470,8 +465,7 @@ def scenario_kill(fleet, workdir, args):
     # The killed run's sessions end when their server notices; the rerun needs the run lock.
     wait_for("the killed run's sessions to end", lambda: sum_all(
         fleet, "bench", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'shoal%'") == 0, 60)
-    rc, wall, out, _ = shoal(fleet, migdir, workdir, "D-rerun", "apply")
-    expect(rc == 0, f"D: the rerun exited {rc}:\n{out[-2000:]}")
+    wall, _ = shoal(fleet, migdir, workdir, "D-rerun", "apply")
     r.app = app.stop()
     per_shard = []
     for port in fleet.ports:
