@@ -37,7 +37,7 @@ cat >"$MIG/$V2.up.sql" <<'SQL'
 -- shoal $online_up=amount::bigint
 -- shoal $online_down=amount::integer
 -- shoal $online_batch_rows=20
--- shoal $online_batch_delay=100ms
+-- shoal $online_batch_delay=10ms
 -- shoal $lock_timeout=2s
 SQL
 echo "ALTER TABLE orders ALTER COLUMN amount TYPE integer;" >"$MIG/$V2.dn.sql"
@@ -132,14 +132,8 @@ for k in 0 1 2; do
 done
 wait_for 20 writes_grew 5
 ok $? "the writer writes"
-# A transaction holds sh0000's table: the expand waits its lock_timeout, backs
-# off and retries, and gets through once the test ends that transaction.
-hold_orders node1 sh0000
 start_shoal online "$MIG" "$WORK/killed.log" apply
-wait_for 30 retried_on "$WORK/killed.log" sh0000
-ok $? "the expand of sh0000 timed out on the held lock and is retried"
-release_orders
-wait_for 30 backfilled_at_least $((ROWS / 2))
+wait_for 30 backfilled_at_least $((ROWS * 6 / 4))
 ok $? "the backfill is under way"
 kill -9 "$SHOAL_PID"
 wait "$SHOAL_PID" 2>/dev/null
@@ -222,8 +216,16 @@ cat >"$MIG/$V3.up.sql" <<'SQL'
 SQL
 : >"$MIG/$V3.dn.sql"
 BEFORE=$(fingerprints online)
-run_shoal online "$MIG" apply
-is "$RC" 0 "expand and backfill: exit 0"
+# A transaction holds sh0000's table: the expand waits its lock_timeout, backs
+# off and retries, and gets through once the test ends that transaction.
+hold_orders node1 sh0000
+start_shoal online "$MIG" "$WORK/note.log" apply
+wait_for 30 retried_on "$WORK/note.log" sh0000
+ok $? "the expand of sh0000 timed out on the held lock and is retried"
+release_orders
+wait_for 60 ended
+wait "$SHOAL_PID"
+is "$?" 0 "expand and backfill: exit 0"
 is "$(q_all online "SELECT DISTINCT state FROM shoal.online" | sort -u)" "backfilled" "backfilled"
 q node1 online "SET session_replication_role = replica; UPDATE sh0000.orders SET note_shoal_new = 'x' WHERE id = 1" >/dev/null
 run_shoal online "$MIG" complete "$V3"
