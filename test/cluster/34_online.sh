@@ -7,6 +7,12 @@
 # every backfill finished and when the final check finds a row out of step;
 # abort leaves the fingerprint as before the expand; a table without a primary
 # key is refused; a second coordinator is refused while the first holds the run.
+# A transaction holding a shard's table is outlasted by the lock policy's
+# retries during an expand and a contract, and the application's longest lock
+# wait (sampled from pg_locks) stays within the lock_timeout. The constraints
+# (set_not_null, check, foreign_key) run under the writer too: a NULL stops
+# its shard with the rows' count, complete waits for every validation, a
+# SIGKILL then abort leaves the fingerprints as before (--json).
 source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
