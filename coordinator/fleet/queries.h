@@ -732,11 +732,22 @@ inline const Sql kOnlineMismatches{"SELECT shoal.online_mismatches($1, $2)", 2};
 inline const Sql kOnlineContract{"SELECT shoal.online_contract($1, $2)", 2};
 // $1 schema, $2 version. → text: 'aborted' or 'not expanded'.
 inline const Sql kOnlineAbort{"SELECT shoal.online_abort($1, $2)", 2};
+// $1 schema, $2 version, $3 checksum, $4 operation (set_not_null, check,
+// foreign_key), $5 table, $6 constraint name, $7 columns text[] (set_not_null,
+// foreign_key), $8 definition (check: its condition; foreign_key: what it
+// references). → text: 'expanded', 'already expanded' or 'already applied'.
+inline const Sql kOnlineAddConstraint{
+    "SELECT shoal.online_add_constraint($1, $2, $3, $4, $5, $6, $7::text[], $8)", 8};
+// $1 schema, $2 version. An online constraint validated. → state text,
+// rows_done bigint, rows_total bigint (as kOnlineBackfill).
+inline const Sql kOnlineValidate{
+    "SELECT state, rows_done, rows_total FROM shoal.online_validate($1, $2)", 2};
 // No parameters. → schema, version, state, rows_done, rows_total (NULL until
-// the first batch) of every online version between expand and contract.
+// the first batch), expanded_at and updated_at as seconds since the epoch, of
+// every online version between expand and contract.
 inline const Sql kOnlineStates{
-    "SELECT schema, version, state, rows_done, rows_total FROM shoal.online_state"
-    " ORDER BY version, schema",
+    "SELECT schema, version, state, rows_done, rows_total, extract(epoch FROM expanded_at),"
+    " extract(epoch FROM updated_at) FROM shoal.online_state ORDER BY version, schema",
     0};
 
 // Every statement above, for the test that checks each one's parameters.
@@ -805,6 +816,8 @@ inline const std::vector<const Sql *> kEvery{
     &kOnlineContract,
     &kOnlineAbort,
     &kOnlineStates,
+    &kOnlineAddConstraint,
+    &kOnlineValidate,
 };
 
 }  // namespace shoal::fleet::queries
