@@ -35,6 +35,8 @@ CREATE TRIGGER count_rewrite AFTER UPDATE ON orders FOR EACH ROW
   WHEN (current_setting('application_name') LIKE 'shoal apply%') EXECUTE FUNCTION count_rewrite();
 SQL
 echo "DROP TABLE orders; DROP FUNCTION count_rewrite(); DROP SEQUENCE shoal_rewrites;" >"$MIG/$V1.dn.sql"
+# Batches of 20 rows, 200 ms between rounds: the backfill lasts seconds, a window
+# that the SIGKILL below, after polling the progress, cannot miss on a fast machine.
 cat >"$MIG/$V2.up.sql" <<'SQL'
 -- shoal $online=column_type
 -- shoal $online_table=orders
@@ -43,7 +45,7 @@ cat >"$MIG/$V2.up.sql" <<'SQL'
 -- shoal $online_up=amount::bigint
 -- shoal $online_down=amount::integer
 -- shoal $online_batch_rows=20
--- shoal $online_batch_delay=10ms
+-- shoal $online_batch_delay=200ms
 -- shoal $lock_timeout=2s
 SQL
 echo "ALTER TABLE orders ALTER COLUMN amount TYPE integer;" >"$MIG/$V2.dn.sql"
