@@ -137,6 +137,7 @@ class Planner {
                     " asked for by a shoal:renamed-from marker in the desired schema");
             add(Main, step);
         }
+        rename_constraints();
         drop_constraints();
         drop_tables();
         drop_columns();
@@ -154,6 +155,9 @@ class Planner {
     const GenerateOptions &options_;
     std::vector<Step> phases_[kPhases];
     std::vector<Step> solo_[kPhases];  // DropIndex and Build: one version per step
+    // (table, name) of the constraints rename_constraints() renames, under
+    // their old name and their new one: neither dropped nor added.
+    std::set<std::pair<std::string, std::string>> renamed_constraints_;
 
     void add(Phase phase, Step step) {
         if (phase == DropIndex || phase == Build)
@@ -174,13 +178,41 @@ class Planner {
         return before && after && before->column(column) && !after->column(column);
     }
 
+    // A constraint that differs only by its name is renamed in place. A table
+    // renamed by marker keeps the name PostgreSQL gave its key (legacy_pkey)
+    // where the desired schema has archive_pkey: dropped in the main version
+    // and added back versions later, the key would be missing in between, and
+    // its index built again.
+    void rename_constraints() {
+        for (const Constraint &before : current_.constraints) {
+            if (desired_.constraint(before.table, before.name)) continue;
+            for (const Constraint &after : desired_.constraints) {
+                if (after.table != before.table || after.type != before.type ||
+                    after.definition != before.definition ||
+                    current_.constraint(after.table, after.name) ||
+                    renamed_constraints_.count({after.table, after.name}))
+                    continue;
+                const std::string rename = alter_table(before.table) + "RENAME CONSTRAINT ";
+                add(Main, Step{"rename constraint " + before.table + "." + before.name + " to " +
+                                   after.name,
+                               {rename + q(before.name) + " TO " + q(after.name)},
+                               {rename + q(after.name) + " TO " + q(before.name)}});
+                renamed_constraints_.insert({before.table, before.name});
+                renamed_constraints_.insert({after.table, after.name});
+                break;
+            }
+        }
+    }
+
     // Constraints that go or change, foreign keys first (they depend on the
     // others' indexes); those of a dropped table only when foreign keys (the
     // rest goes with the table, and comes back with it on undo).
     void drop_constraints() {
         for (const bool foreign : {true, false})
             for (const Constraint &before : current_.constraints) {
-                if ((before.type == 'f') != foreign) continue;
+                if ((before.type == 'f') != foreign ||
+                    renamed_constraints_.count({before.table, before.name}))
+                    continue;
                 const Constraint *after = desired_.constraint(before.table, before.name);
                 if (after && after->type == before.type && after->definition == before.definition)
                     continue;
@@ -418,7 +450,8 @@ class Planner {
     // in its CREATE TABLE, or as validated foreign keys).
     void constraints() {
         for (const Constraint &after : desired_.constraints) {
-            if (table_new(after.table)) continue;
+            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}))
+                continue;
             const Constraint *before = current_.constraint(after.table, after.name);
             if (before && before->type == after.type && before->definition == after.definition)
                 continue;

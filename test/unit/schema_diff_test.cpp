@@ -348,5 +348,27 @@ TEST(SchemaDiff, RenamesAreCheckedAgainstBothSides) {
     EXPECT_TRUE(done.up.empty());
 }
 
+// The table renamed by marker, as the plan sees it (renamed on a copy and
+// read again): its key still has PostgreSQL's name for the old table.
+TEST(SchemaDiff, AKeyOnlyRenamedIsRenamedSoTheTableNeverLacksIt) {
+    std::vector<CatalogRow> current = users();
+    current.back().name = "people_pkey";
+    const ChangePlan renamed = plan(current, users());
+    ASSERT_EQ(renamed.versions.size(), 1u);
+    EXPECT_EQ(renamed.changes, std::vector<std::string>{"rename constraint users.people_pkey to "
+                                                        "users_pkey"});
+    EXPECT_EQ(renamed.versions[0].up, std::vector<std::string>{"ALTER TABLE users RENAME "
+                                                               "CONSTRAINT people_pkey TO "
+                                                               "users_pkey"});
+    EXPECT_EQ(renamed.versions[0].dn, std::vector<std::string>{"ALTER TABLE users RENAME "
+                                                               "CONSTRAINT users_pkey TO "
+                                                               "people_pkey"});
+    // A key that changed as well is a new key: dropped and built again.
+    std::vector<CatalogRow> other = users();
+    other.back().definition = "PRIMARY KEY (id, email)";
+    const ChangePlan replaced = plan(current, other);
+    EXPECT_EQ(replaced.changes.front(), "drop constraint users.people_pkey");
+}
+
 }  // namespace
 }  // namespace shoal
