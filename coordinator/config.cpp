@@ -375,7 +375,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                           "or shards at head differ (for CI)")
                 ("allow-hazard", po::value<std::vector<std::string>>()->composing()->value_name("KIND"),
                  "write a hazardous change instead of refusing it (repeatable): drop-table, "
-                 "drop-column, type-change, volatile-default, generated-column, not-null-column");
+                 "drop-column, type-change, volatile-default, generated-column, not-null-column, "
+                 "enum-label");
         all.add(schema);
     }
     if (is_steering(command) && !pg_mig_style) {

@@ -68,6 +68,34 @@ struct Sequence {
     std::string owned_table, owned_column;  // OWNED BY, "" when none
 };
 
+// ---- types: enums, domains, composite types ----
+
+struct EnumType {
+    std::string name;
+    std::vector<std::string> labels;  // in their sort order
+};
+
+struct DomainConstraint {
+    std::string name;
+    std::string definition;  // pg_get_constraintdef: CHECK (…) [NOT VALID]
+
+    bool validated() const;
+};
+
+struct Domain {
+    std::string name;
+    std::string base_type;     // format_type of the base type with its modifier
+    std::string collation;     // "" or the quoted collation name, when not the base type's
+    std::string default_expr;  // pg_get_expr of the default, "" when none
+    bool not_null = false;
+    std::vector<DomainConstraint> constraints;  // by name
+};
+
+struct CompositeType {
+    std::string name;
+    std::vector<Column> attributes;  // in order; name, type and collation only
+};
+
 // An object of a kind the model does not hold ("view", "function", "trigger",
 // "comment", …), named as people read it.
 struct Unmodelled {
@@ -86,6 +114,14 @@ struct SchemaModel {
     const Constraint *constraint(const std::string &table, const std::string &name) const;
     const Index *index(const std::string &name) const;
     const Sequence *sequence(const std::string &name) const;
+
+    std::vector<EnumType> enums;            // by name
+    std::vector<Domain> domains;            // by name
+    std::vector<CompositeType> composites;  // by name
+
+    const EnumType *enum_type(const std::string &name) const;
+    const Domain *domain(const std::string &name) const;
+    const CompositeType *composite(const std::string &name) const;
 };
 
 // The model of a snapshot's rows (any order). Details per kind:
@@ -94,6 +130,10 @@ struct SchemaModel {
 //   constraint: type (p/u/c/f), index_definition
 //   sequence:   owned_table, owned_column
 //   unmodelled: `table` is the kind, `name` the object
+//   enum label: `table` is the enum, `name` the label; position
+//   domain:     base type is `definition`; collation, not_null (t/f), default
+//   domain constraint: `table` is the domain
+//   composite type, and its attributes as `attribute` rows laid out as columns
 SchemaModel build_model(const std::vector<CatalogRow> &rows);
 
 // `name` as PostgreSQL's quote_ident writes it: unquoted when it is a plain
@@ -121,5 +161,24 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
 
 // "view v1", "function f(integer)", …, one line per unmodelled object.
 std::vector<std::string> unmodelled_lines(const SchemaModel &model);
+
+// ---- types: enums, domains, composite types ----
+
+// 'text' as a string literal.
+std::string quote_literal(const std::string &text);
+// CREATE TYPE … AS ENUM / CREATE DOMAIN (its valid constraints; the others
+// follow with add_domain_constraint_sql) / CREATE TYPE … AS (…), under `name`.
+std::string create_enum_sql(const EnumType &type, const std::string &name);
+std::string create_domain_sql(const Domain &domain, const std::string &name);
+std::string add_domain_constraint_sql(const Domain &domain, const DomainConstraint &constraint);
+std::string create_composite_sql(const CompositeType &type, const std::string &name);
+// Every statement that creates the model's types, in the order they load:
+// enums, domains, composite types (each kind by name).
+std::vector<std::string> create_types_sql(const SchemaModel &model);
+// How the types of `got` differ from those of `want`, one line per type
+// ("expected: CREATE TYPE …", "found: …"); empty when they are the same.
+// verify's fingerprint is blind to a domain's collation and to the order of a
+// composite type's attributes: the proofs compare these as well.
+std::vector<std::string> type_differences(const SchemaModel &want, const SchemaModel &got);
 
 }  // namespace shoal

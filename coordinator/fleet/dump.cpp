@@ -266,6 +266,8 @@ int command_dump(const Config &config, const MigrationDir &dir) {
                  (rebuilt = scratch.fingerprint(copy, error)) && *original != *rebuilt)
             problems = describe_differences(scratch.objects(reference->schema, error),
                                             scratch.objects(copy, error));
+        else if (const auto copied = error.empty() ? scratch.model(copy, error) : std::nullopt)
+            problems = type_differences(*model, *copied);  // what the fingerprint cannot see
         if (!error.empty()) problems.push_back(error);
     }
     scratch.roll_back();

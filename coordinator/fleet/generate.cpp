@@ -262,9 +262,18 @@ class Generate {
         const auto want = scratch.fingerprint(expected, error);
         const auto got = want ? scratch.fingerprint(kProof, error) : std::nullopt;
         if (!got) return {error};
-        if (*want == *got) return {};
+        if (*want == *got) return type_differences(scratch, expected);
         return describe_differences(scratch.objects(expected, error),
                                     scratch.objects(kProof, error));
+    }
+
+    // What verify's fingerprint does not see of the types (fleet/dump.h).
+    std::vector<std::string> type_differences(Scratch &scratch, const std::string &expected) {
+        std::string error;
+        const auto want = scratch.model(expected, error);
+        const auto got = want ? scratch.model(kProof, error) : std::nullopt;
+        if (!got) return {error};
+        return shoal::type_differences(*want, *got);
     }
 
     int prove(Scratch &scratch, const std::vector<const Version *> &generated,
