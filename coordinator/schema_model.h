@@ -4,10 +4,10 @@
 // schema's own objects unqualified and other schemas' objects qualified), and
 // written back as canonical SQL. Modelled: tables with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
-// constraints (primary key, unique, check, foreign key), indexes and
-// sequences. Every other object the snapshot finds is kept as an Unmodelled
-// entry, by kind and name, so that no command can drop or ignore it in
-// silence. Pure: no I/O.
+// constraints (primary key, unique, check, foreign key), indexes,
+// sequences, enums, domains and composite types. Every other object the
+// snapshot finds is kept as an Unmodelled entry, by kind and name, so that no
+// command can drop or ignore it in silence. Pure: no I/O.
 #pragma once
 
 #include <map>

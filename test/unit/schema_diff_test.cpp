@@ -576,7 +576,7 @@ TEST(SchemaTypes, ARenameMarkerBeforeCreateTypeRenamesTheType) {
     std::vector<Problem> problems;
     const std::vector<Rename> renames = find_renames(
         {schema_file("-- shoal:renamed-from feeling\nCREATE TYPE mood AS ENUM ('a');\n"
-                     "CREATE DOMAIN posint AS integer; -- shoal:renamed-from natural\n")},
+                     "CREATE DOMAIN posint AS integer; -- shoal:renamed-from whole\n")},
         problems);
     EXPECT_TRUE(problems.empty());
     ASSERT_EQ(renames.size(), 2u);
@@ -584,14 +584,14 @@ TEST(SchemaTypes, ARenameMarkerBeforeCreateTypeRenamesTheType) {
     std::vector<CatalogRow> before = mood({"a"});
     before[0].name = "feeling";
     for (size_t i = 1; i < before.size(); ++i) before[i].table = "feeling";
-    before.push_back(domain("natural", "integer"));
+    before.push_back(domain("whole", "integer"));
     const RenamePlan p =
         plan_renames(renames, build_model(before),
                      build_model(with(mood({"a"}), {domain("posint", "integer")})));
     EXPECT_TRUE(p.problems.empty());
     EXPECT_EQ(p.up, (std::vector<std::string>{"ALTER TYPE feeling RENAME TO mood",
-                                              "ALTER TYPE natural RENAME TO posint"}));
-    EXPECT_EQ(p.dn, (std::vector<std::string>{"ALTER TYPE posint RENAME TO natural",
+                                              "ALTER TYPE whole RENAME TO posint"}));
+    EXPECT_EQ(p.dn, (std::vector<std::string>{"ALTER TYPE posint RENAME TO whole",
                                               "ALTER TYPE mood RENAME TO feeling"}));
 }
 
