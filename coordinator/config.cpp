@@ -229,6 +229,23 @@ void add_connection_options(po::options_description &group) {
     // clang-format on
 }
 
+// --lock-timeout, --retry-for and --retries: every command that changes schemas.
+void add_lock_policy_options(po::options_description &options) {
+    // clang-format off
+    options.add_options()
+        ("lock-timeout", po::value<std::string>()->value_name("TIME"),
+         "how long a statement waits for a lock before the schema is retried: the "
+         "application's worst wait behind a migration (default 1s; a version's "
+         "$lock_timeout wins)")
+        ("retry-for", po::value<std::string>()->value_name("TIME"),
+         "how long a schema keeps retrying after its first lock timeout, with "
+         "exponential backoff (default 1min; a version's $retry_for wins)")
+        ("retries", po::value<std::string>()->value_name("N"),
+         "at most N retries of a schema's lock timeouts (default: as many as "
+         "--retry-for allows; a version's $retries wins)");
+    // clang-format on
+}
+
 // The options a command takes. `pg_mig_style`: no subcommand was given, so
 // every option and pg-mig's action flags are accepted.
 po::options_description options_for(Command command, bool pg_mig_style, bool with_hidden) {
@@ -294,17 +311,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
              "append one JSON line per event of the run to FILE (docs/json.md)")
             ("metrics", po::value<std::string>()->value_name("FILE"),
              "write the run's figures to FILE at its end, in Prometheus' text format "
-             "(for node_exporter's textfile collector)")
-            ("lock-timeout", po::value<std::string>()->value_name("TIME"),
-             "how long a statement waits for a lock before the schema is retried: the "
-             "application's worst wait behind a migration (default 1s; a version's "
-             "$lock_timeout wins)")
-            ("retry-for", po::value<std::string>()->value_name("TIME"),
-             "how long a schema keeps retrying after its first lock timeout, with "
-             "exponential backoff (default 1min; a version's $retry_for wins)")
-            ("retries", po::value<std::string>()->value_name("N"),
-             "at most N retries of a schema's lock timeouts (default: as many as "
-             "--retry-for allows; a version's $retries wins)");
+             "(for node_exporter's textfile collector)");
+        add_lock_policy_options(run);
         if (pg_mig_style || command == Command::Apply) {
             run.add_options()
                 ("force", "run before.sql and after.sql even when nothing is pending")
@@ -376,8 +384,13 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("allow-hazard", po::value<std::vector<std::string>>()->composing()->value_name("KIND"),
                  "write a hazardous change instead of refusing it (repeatable): drop-table, "
                  "drop-column, type-change, volatile-default, generated-column, not-null-column, "
-                 "enum-label");
+                 "enum-label, matview-recreate");
         all.add(schema);
+    }
+    if (is_online_change(command) && !pg_mig_style) {
+        po::options_description online_change("Lock policy (each schema's one transaction)");
+        add_lock_policy_options(online_change);
+        all.add(online_change);
     }
     if (is_steering(command) && !pg_mig_style) {
         po::options_description steer("Steering");

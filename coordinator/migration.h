@@ -46,12 +46,15 @@ struct Directives {
 // An online version's declaration (online_change.h, docs/online.md): a column's type
 // changed in phases (expand, backfill, contract) instead of one ALTER TABLE.
 struct OnlineChange {
-    SourceLocation where;  // the `-- shoal $online=` line
+    SourceLocation where;                   // the `-- shoal $online=` line
+    std::string operation = "column_type";  // or set_not_null, check, foreign_key
     std::string table;
-    std::string column;
-    std::string type;  // the new type, as SQL
-    std::string up;    // old -> new, an expression over the column's name
-    std::string down;  // new -> old, the same
+    std::string column;           // foreign_key: its columns, comma separated
+    std::string type;             // the new type, as SQL
+    std::string up;               // old -> new, an expression over the column's name
+    std::string down;             // new -> old, the same
+    std::string constraint_name;  // set_not_null, check, foreign_key
+    std::string definition;       // check: its condition; foreign_key: what it references
     int batch_rows = 1000;
     int batch_delay_ms = 0;
 };

@@ -5,9 +5,12 @@
 // problem with file:line, never a half-expanded fleet.
 #include "online_change.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
+#include "lock_policy.h"
 #include "report.h"
 #include "text.h"
 
@@ -15,8 +18,43 @@ namespace shoal {
 namespace {
 
 // Operations the design names but this version does not run yet.
-const std::set<std::string> kNotYetSupported = {"set_not_null", "computed_column", "foreign_key",
-                                                "check"};
+const std::set<std::string> kNotYetSupported = {"computed_column"};
+
+// What each operation's declaration must and may say, and where each key goes.
+struct OperationKeys {
+    std::vector<std::string> required;
+    std::vector<std::string> optional;
+};
+const std::map<std::string, OperationKeys> kOperations = {
+    {"column_type",
+     {{"$online_table", "$online_column", "$online_type", "$online_up", "$online_down"},
+      {"$online_batch_rows", "$online_batch_delay"}}},
+    {"set_not_null", {{"$online_table", "$online_column"}, {"$online_name"}}},
+    {"check", {{"$online_table", "$online_name", "$online_definition"}, {}}},
+    {"foreign_key",
+     {{"$online_table", "$online_name", "$online_column", "$online_references"}, {}}},
+};
+
+std::string *text_field(OnlineChange &change, const std::string &name) {
+    const std::map<std::string, std::string OnlineChange::*> fields = {
+        {"$online_table", &OnlineChange::table},
+        {"$online_column", &OnlineChange::column},
+        {"$online_type", &OnlineChange::type},
+        {"$online_up", &OnlineChange::up},
+        {"$online_down", &OnlineChange::down},
+        {"$online_name", &OnlineChange::constraint_name},
+        {"$online_definition", &OnlineChange::definition},
+        {"$online_references", &OnlineChange::definition},
+    };
+    const auto field = fields.find(name);
+    return field == fields.end() ? nullptr : &(change.*(field->second));
+}
+
+std::string known_operations() {
+    std::vector<std::string> names;
+    for (const auto &[name, keys] : kOperations) names.push_back(name);
+    return join(names, ", ");
+}
 
 bool ends_with(const std::string &text, const std::string &tail) {
     return text.size() >= tail.size() &&
@@ -94,50 +132,70 @@ void read_online_declaration(const std::string &file, const std::string &text,
     }
     if (kNotYetSupported.count(first.value)) {
         problems.push_back({where, "online operation " + first.value +
-                                       " is not yet supported (this shoal runs column_type)"});
+                                       " is not yet supported (this shoal runs " +
+                                       known_operations() + ")"});
         return;
     }
-    if (first.value != "column_type") {
+    const auto operation_keys = kOperations.find(first.value);
+    if (operation_keys == kOperations.end()) {
         problems.push_back({where, "unknown online operation \"" + first.value +
-                                       "\" (known: column_type; not yet supported: "
-                                       "set_not_null, computed_column, foreign_key, check)"});
+                                       "\" (known: " + known_operations() +
+                                       "; not yet supported: computed_column)"});
         return;
     }
+    const OperationKeys &keys = operation_keys->second;
     for (const Statement &statement : statements)
         problems.push_back({statement.where,
                             "an online version holds only its declaration; this statement "
                             "belongs in a version of its own"});
     OnlineChange change;
     change.where = where;
-    const std::map<std::string, std::string *> required = {{"$online_table", &change.table},
-                                                           {"$online_column", &change.column},
-                                                           {"$online_type", &change.type},
-                                                           {"$online_up", &change.up},
-                                                           {"$online_down", &change.down}};
+    change.operation = first.value;
     bool complete = true;
-    for (const auto &[name, field] : required) {
+    for (const std::string &name : keys.required) {
         auto line = lines.find(name);
         if (line == lines.end() || line->second.value.empty()) {
-            problems.push_back({where, "online column_type needs -- shoal " + name + "=…"});
+            problems.push_back(
+                {where, "online " + change.operation + " needs -- shoal " + name + "=…"});
             complete = false;
-        } else {
-            *field = line->second.value;
         }
     }
+    const auto takes = [&](const std::string &name) {
+        return std::count(keys.required.begin(), keys.required.end(), name) +
+                   std::count(keys.optional.begin(), keys.optional.end(), name) >
+               0;
+    };
     for (const auto &[name, line] : lines) {
         const SourceLocation at{file, line.number};
-        if (name == "$online_batch_rows") {
+        if (name == "$online") continue;
+        if (!takes(name)) {
+            problems.push_back({at, "unknown online directive " + name + " (for online " +
+                                        change.operation + ")"});
+            complete = false;
+        } else if (name == "$online_batch_rows") {
             if (!parse_count(line.value, 1000000, change.batch_rows) || change.batch_rows == 0)
                 problems.push_back({at, name + " must be a count of rows from 1 to 1000000"});
         } else if (name == "$online_batch_delay") {
             if (!parse_ms(line.value, change.batch_delay_ms))
                 problems.push_back({at, name + " must be a duration up to 600s (50, 50ms, 2s)"});
-        } else if (name != "$online" && !required.count(name)) {
-            problems.push_back({at, "unknown online directive " + name});
-            complete = false;
+        } else {
+            *text_field(change, name) = line.value;
         }
     }
+    if (change.operation == "set_not_null" && change.constraint_name.empty())
+        change.constraint_name = change.column.substr(0, 50) + "_not_null";
     if (complete && problems.empty()) online = change;
+}
+
+std::vector<std::string> constraint_columns(const OnlineChange &change) {
+    std::vector<std::string> columns;
+    size_t start = 0;
+    while (start <= change.column.size()) {
+        const size_t comma = std::min(change.column.find(',', start), change.column.size());
+        columns.push_back(trim(change.column.substr(start, comma - start)));
+        start = comma + 1;
+    }
+    return columns;
 }
 
 std::string online_note(const OnlineChange &change) {
@@ -158,6 +216,14 @@ bool hold_at_online(Plan &plan) {
                     break;
                 }
     return any;
+}
+
+std::string backfill_progress(long long done, long long total, double rows_per_second) {
+    std::string text = std::to_string(done) + "/" + std::to_string(total) + " rows";
+    if (rows_per_second <= 0 || done >= total) return text;
+    const long left_seconds = static_cast<long>(std::ceil((total - done) / rows_per_second));
+    return text + ", " + std::to_string(std::llround(rows_per_second)) + " rows/s, about " +
+           duration_text(left_seconds * 1000) + " left";
 }
 
 std::vector<std::string> not_ready_to_complete(const std::vector<OnlineShard> &shards) {

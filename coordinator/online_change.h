@@ -18,13 +18,18 @@ namespace shoal {
 bool is_online_directive(const std::string &name);
 
 // Reads the declaration of `file` (its text and statements as split): sets
-// `online` when the file declares `$online=column_type` with its table,
-// column, type, up and down, and adds a problem with file:line for anything
-// else: a missing or unknown key, an operation not supported yet, a statement
-// beside the declaration, a declaration outside an .up.sql file.
+// `online` when the file declares an operation (column_type, set_not_null,
+// check, foreign_key) with every key it needs, and adds a problem with
+// file:line for anything else: a missing key or one the operation does not
+// take, an operation not supported yet, a statement beside the declaration, a
+// declaration outside an .up.sql file.
 void read_online_declaration(const std::string &file, const std::string &text,
                              const std::vector<Statement> &statements,
                              std::optional<OnlineChange> &online, std::vector<Problem> &problems);
+
+// The columns of an online set_not_null or foreign_key: `$online_column`
+// split at commas, each trimmed (the extension quotes them).
+std::vector<std::string> constraint_columns(const OnlineChange &change);
 
 // What lint says of an online version: "file:line: note: …", that pg-mig
 // cannot run it and what runs it instead.
@@ -34,6 +39,11 @@ std::string online_note(const OnlineChange &change);
 // step is its expand, and nothing after it may run before its contract
 // (`shoal complete`) puts it in the stamp. Returns whether any step is online.
 bool hold_at_online(Plan &plan);
+
+// A backfill's rows and, once a rate is known, its ETA: "1200/3000 rows,
+// 400 rows/s, about 5 s left" (`rows_per_second` <= 0: no rate yet, the
+// rows alone).
+std::string backfill_progress(long long done, long long total, double rows_per_second);
 
 // What `shoal complete` and `shoal abort` find for a schema that should hold
 // the version: its state in shoal.online_state, or none.

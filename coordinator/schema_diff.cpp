@@ -2,13 +2,18 @@
 // Step (its statements up and their undo); steps are grouped into phases that
 // become versions, in the order an online change needs them:
 //
+//   remove-comments  COMMENT ON … IS NULL of comments that go, or whose
+//               object goes or is recreated (undo puts them back last)
 //   add-value   ALTER TYPE … ADD VALUE of each enum that gains labels: a
 //               version of its own, committed before any version uses them
 //   drop-index  one solo version per index to drop: DROP INDEX CONCURRENTLY
-//   main        renames, constraint and table and column drops, sequences,
-//               types new and changed, new tables (with their indexes and
-//               foreign keys: they are empty), added and altered columns,
-//               types dropped
+//   main        renames, trigger and policy drops, row level security off,
+//               constraint and table and column drops, sequences, types new
+//               and changed, routines the tables may call, new tables (with
+//               their indexes and foreign keys: they are empty), added and
+//               altered columns, routines that need the tables, routine
+//               drops, types dropped, new triggers and policies, row level
+//               security on
 //   build       one solo version per index to build on an existing table:
 //               CREATE [UNIQUE] INDEX CONCURRENTLY (an index replaced: the new
 //               one under a temporary name, the old one dropped, then renamed)
@@ -18,6 +23,8 @@
 //               (and a domain's CHECK, NOT VALID)
 //   validate    VALIDATE CONSTRAINT of each of them
 //   not-null    SET NOT NULL (the valid CHECK spares the scan), DROP the CHECK
+//   set-comments  COMMENT ON … IS of comments new or changed, or on an
+//               object recreated
 //
 // A version's undo is its steps' undo in reverse order.
 #include "schema_diff.h"
@@ -44,7 +51,24 @@ struct Step {
     bool tail = false;  // solo: the last statement up and down runs in the recording transaction
 };
 
-enum Phase { AddValue, DropIndex, Main, Build, Constrain, Validate, NotNull, kPhases };
+// lint reads the name list of DROP TRIGGER and DROP POLICY (table, then the
+// object) as a schema-qualified name.
+const char *const kOnTableWaiver =
+    "require-schema-unqualified DROP TRIGGER and DROP POLICY name the table the object is on, "
+    "not a schema";
+
+enum Phase {
+    RemoveComments,
+    AddValue,
+    DropIndex,
+    Main,
+    Build,
+    Constrain,
+    Validate,
+    NotNull,
+    SetComments,
+    kPhases
+};
 
 // The lint rule each hazard's statement breaks, waived when the hazard is allowed.
 std::vector<std::string> hazard_waivers(const std::string &kind) {
@@ -155,6 +179,11 @@ class Planner {
             add(Main, step);
         }
         rename_constraints();
+        recreated_views_ = views_to_recreate();
+        drop_triggers();
+        drop_views();
+        drop_policies();
+        row_security(false);
         drop_constraints();
         drop_tables();
         drop_columns();
@@ -163,11 +192,19 @@ class Planner {
         alter_enums();
         alter_domains();
         alter_composites();
+        create_routines(false);
         create_tables();
         columns();
+        create_routines(true);
+        create_views();
+        drop_routines();
         drop_types();
+        create_triggers();
+        create_policies();
+        row_security(true);
         constraints();
         indexes();
+        comments();
         // Labels are added to a type under its new name: the renames go first.
         if (!renames.up.empty() && !phases_[AddValue].empty()) {
             phases_[AddValue].insert(phases_[AddValue].begin(), phases_[Main].front());
@@ -185,6 +222,7 @@ class Planner {
     // (table, name) of the constraints rename_constraints() renames, under
     // their old name and their new one: neither dropped nor added.
     std::set<std::pair<std::string, std::string>> renamed_constraints_;
+    std::set<std::string> recreated_views_;  // dropped and created (views_to_recreate)
 
     void add(Phase phase, Step step) {
         if (phase == DropIndex || phase == Build)
@@ -802,6 +840,27 @@ class Planner {
                              &from, &to);
     }
 
+    // Whether the plan replaces type `name` by a new one (recreate_type): its
+    // columns are rewritten, its comments go with the old type.
+    bool type_recreated(const std::string &name) const {
+        const EnumType *enum_before = current_.enum_type(name);
+        const EnumType *enum_after = desired_.enum_type(name);
+        if (enum_before && enum_after && enum_before->labels != enum_after->labels &&
+            !added_labels(*enum_before, *enum_after))
+            return true;
+        const Domain *domain_before = current_.domain(name);
+        const Domain *domain_after = desired_.domain(name);
+        if (domain_before && domain_after &&
+            (domain_before->base_type != domain_after->base_type ||
+             domain_before->collation != domain_after->collation))
+            return true;
+        const CompositeType *composite_before = current_.composite(name);
+        const CompositeType *composite_after = desired_.composite(name);
+        return composite_before && composite_after &&
+               !(composite_before->attributes == composite_after->attributes) &&
+               !attributes_in_place(*composite_before, *composite_after);
+    }
+
     // An attribute whose type changes, or attributes in another order: the
     // type is recreated (no ALTER ATTRIBUTE … TYPE while a column uses it).
     void alter_composites() {
@@ -833,6 +892,355 @@ class Planner {
                                        " is the type of no column: no value is lost");
             }
             add(Main, step);
+        }
+    }
+
+    // A routine whose kind, arguments or result change: CREATE OR REPLACE
+    // cannot change them, so it is dropped and created.
+    bool routine_recreated(const std::string &signature) const {
+        const Routine *before = current_.routine(signature);
+        const Routine *after = desired_.routine(signature);
+        return before && after && (before->kind != after->kind || before->fixed != after->fixed);
+    }
+
+    bool trigger_changes(const Trigger &before) const {
+        const Trigger *after = desired_.trigger(before.table, before.name);
+        return !after || after->definition != before.definition ||
+               routine_recreated(before.function) || recreated_views_.count(before.table);
+    }
+
+    static std::string drop_trigger_sql(const Trigger &trigger) {
+        return "DROP TRIGGER " + q(trigger.name) + " ON " + q(trigger.table);
+    }
+
+    // Triggers gone or changed, first: before the tables, columns and
+    // routines they need go (undo creates them last, once those are back).
+    void drop_triggers() {
+        for (const Trigger &before : current_.triggers)
+            if (trigger_changes(before)) {
+                Step step{"drop trigger " + before.table + "." + before.name,
+                          {drop_trigger_sql(before)},
+                          {before.definition}};
+                step.waivers.push_back(kOnTableWaiver);
+                add(Main, step);
+            }
+    }
+
+    // Triggers new or changed, once their tables and routines exist.
+    void create_triggers() {
+        for (const Trigger &after : desired_.triggers) {
+            const Trigger *before = current_.trigger(after.table, after.name);
+            if (before && !trigger_changes(*before)) continue;
+            add(Main, Step{"create trigger " + after.table + "." + after.name,
+                           {after.definition},
+                           {drop_trigger_sql(after)}});
+        }
+    }
+
+    // Routines new or changed: those the tables may call before the tables,
+    // those that need the tables after the columns.
+    void create_routines(bool after_tables) {
+        for (const Routine &after : desired_.routines) {
+            if (after.after_tables != after_tables) continue;
+            const Routine *before = current_.routine(after.signature);
+            if (!before) {
+                add(Main, Step{"create routine " + after.signature,
+                               {after.definition},
+                               {after.drop_sql()}});
+            } else if (routine_recreated(after.signature)) {
+                add(Main, Step{"recreate routine " + after.signature,
+                               {before->drop_sql(), after.definition},
+                               {after.drop_sql(), before->definition}});
+            } else if (before->definition != after.definition) {
+                add(Main, Step{"replace routine " + after.signature,
+                               {after.definition},
+                               {before->definition}});
+            }
+        }
+    }
+
+    // Routines gone, once nothing that goes with them calls them.
+    void drop_routines() {
+        for (const Routine &before : current_.routines)
+            if (!desired_.routine(before.signature))
+                add(Main, Step{"drop routine " + before.signature,
+                               {before.drop_sql()},
+                               {before.definition}});
+    }
+
+    // CREATE OR REPLACE VIEW may only append columns to a plain view.
+    static bool view_replaceable(const View &before, const View &after) {
+        return before.kind == 'v' && after.kind == 'v' && before.options == after.options &&
+               after.columns.size() >= before.columns.size() &&
+               std::equal(before.columns.begin(), before.columns.end(), after.columns.begin());
+    }
+
+    // The views (of both models) to drop and create: those changed in a way
+    // CREATE OR REPLACE cannot say (a materialized view, any change), those
+    // that read a column that goes or changes type, or call a routine that
+    // goes or is recreated, and then those that read any of them.
+    std::set<std::string> views_to_recreate() const {
+        std::set<std::string> recreated, recreated_types;
+        for (const SchemaModel *model : {&current_, &desired_}) {
+            for (const EnumType &type : model->enums)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+            for (const Domain &type : model->domains)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+            for (const CompositeType &type : model->composites)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+        }
+        const auto table_changes = [&](const std::string &name) {
+            const Table *before = current_.table(name);
+            const Table *after = desired_.table(name);
+            if (!before || !after) return false;
+            for (const Column &column : before->columns) {
+                const Column *now = after->column(column.name);
+                if (!now || now->type != column.type || now->collation != column.collation ||
+                    now->generated != column.generated)
+                    return true;
+                // A column of a type replaced is moved over to the new type.
+                for (const std::string &type : recreated_types)
+                    if (column.type == q(type) || column.type == q(type) + "[]") return true;
+            }
+            return false;
+        };
+        for (const View &before : current_.views) {
+            const View *after = desired_.view(before.name);
+            if (!after) continue;
+            bool recreate = !(before == *after) && !view_replaceable(before, *after);
+            for (const std::string &relation : before.relations)
+                recreate = recreate || table_changes(relation);
+            for (const std::string &routine : before.routines)
+                recreate = recreate || !desired_.routine(routine) || routine_recreated(routine);
+            if (recreate) recreated.insert(before.name);
+        }
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (const View &before : current_.views)
+                if (desired_.view(before.name) && !recreated.count(before.name))
+                    for (const std::string &relation : before.relations)
+                        if (relation != before.name && current_.view(relation) &&
+                            (recreated.count(relation) || !desired_.view(relation))) {
+                            recreated.insert(before.name);
+                            grew = true;
+                            break;
+                        }
+        }
+        return recreated;
+    }
+
+    // A view with, for a materialized one, its indexes.
+    std::vector<std::string> view_with_indexes(const SchemaModel &model, const View &view) const {
+        std::vector<std::string> statements{view.create_sql()};
+        for (const Index &index : model.indexes)
+            if (index.table == view.name) statements.push_back(index.definition);
+        return statements;
+    }
+
+    // Views gone or recreated, those that read others first, early: before
+    // the tables, columns and routines they read change.
+    void drop_views() {
+        const std::vector<const View *> order = views_in_order(current_);
+        for (auto view = order.rbegin(); view != order.rend(); ++view) {
+            const View &before = **view;
+            const bool recreated = recreated_views_.count(before.name) > 0;
+            if (desired_.view(before.name) && !recreated) continue;
+            // A materialized view that goes has its indexes dropped concurrently
+            // before (indexes()); one recreated takes them with it, and back.
+            Step step{"drop view " + before.name,
+                      {before.drop_sql()},
+                      recreated ? view_with_indexes(current_, before)
+                                : std::vector<std::string>{before.create_sql()}};
+            if (recreated && before.kind == 'm') {
+                step.hazard = "matview-recreate";
+                step.why = "materialized view " + before.name +
+                           " is dropped and created: creating it runs its query, as a refresh "
+                           "does, under an ACCESS EXCLUSIVE lock";
+            }
+            add(Main, step);
+        }
+    }
+
+    // Views new, recreated or replaced, each after the views it reads, once
+    // the tables and routines exist.
+    void create_views() {
+        for (const View *view : views_in_order(desired_)) {
+            const View &after = *view;
+            const View *before = current_.view(after.name);
+            if (!before || recreated_views_.count(after.name)) {
+                // A new materialized view's indexes are built after it, concurrently (indexes()).
+                add(Main, Step{"create view " + after.name,
+                               before ? view_with_indexes(desired_, after)
+                                      : std::vector<std::string>{after.create_sql()},
+                               {after.drop_sql()}});
+            } else if (!(*before == after)) {
+                std::string replace = after.create_sql();
+                replace.replace(0, std::string("CREATE").size(), "CREATE OR REPLACE");
+                // Undo: CREATE OR REPLACE cannot take the appended columns away.
+                add(Main, Step{"replace view " + after.name,
+                               {replace},
+                               {after.drop_sql(), before->create_sql()}});
+            }
+        }
+    }
+
+    // ALTER POLICY changes roles and expressions, but cannot take an
+    // expression away (nor add one back, for the undo): otherwise drop, create.
+    static bool policy_alterable(const Policy &before, const Policy &after) {
+        return before.kind == after.kind && before.command == after.command &&
+               before.using_expr.empty() == after.using_expr.empty() &&
+               before.check_expr.empty() == after.check_expr.empty();
+    }
+
+    bool policy_recreated(const Policy &before) const {
+        const Policy *after = desired_.policy(before.table, before.name);
+        return !after || !policy_alterable(before, *after);
+    }
+
+    static std::string drop_policy_sql(const Policy &policy) {
+        return "DROP POLICY " + q(policy.name) + " ON " + q(policy.table);
+    }
+
+    // Policies gone or recreated, early: before their tables, columns and
+    // routines go.
+    void drop_policies() {
+        for (const Policy &before : current_.policies)
+            if (policy_recreated(before)) {
+                Step step{"drop policy " + before.table + "." + before.name,
+                          {drop_policy_sql(before)},
+                          {before.create_sql()}};
+                step.waivers.push_back(kOnTableWaiver);
+                add(Main, step);
+            }
+    }
+
+    void create_policies() {
+        for (const Policy &after : desired_.policies) {
+            const Policy *before = current_.policy(after.table, after.name);
+            if (!before || policy_recreated(*before)) {
+                add(Main, Step{"create policy " + after.table + "." + after.name,
+                               {after.create_sql()},
+                               {drop_policy_sql(after)}});
+            } else if (!(*before == after)) {
+                const auto alter = [](const Policy &p) {
+                    return "ALTER POLICY " + q(p.name) + " ON " + q(p.table) + " TO " + p.roles +
+                           (p.using_expr.empty() ? "" : " USING (" + p.using_expr + ")") +
+                           (p.check_expr.empty() ? "" : " WITH CHECK (" + p.check_expr + ")");
+                };
+                add(Main, Step{"alter policy " + after.table + "." + after.name,
+                               {alter(after)},
+                               {alter(*before)}});
+            }
+        }
+    }
+
+    // Row level security switched off (or no longer forced) first, before a
+    // table can go; switched on once its policies exist. A table that is not
+    // there counts as off.
+    void row_security(bool on) {
+        std::set<std::string> tables;
+        for (const SchemaModel *model : {&current_, &desired_})
+            for (const RowSecurity &table : model->row_security) tables.insert(table.table);
+        for (const std::string &table : tables) {
+            const RowSecurity before = current_.row_security_of(table);
+            const RowSecurity after = desired_.row_security_of(table);
+            for (const bool forced : {false, true}) {
+                const bool was = forced ? before.forced : before.enabled;
+                const bool is = forced ? after.forced : after.enabled;
+                if (was == is || is != on) continue;
+                const char *verb =
+                    forced ? (on ? "force" : "no force") : (on ? "enable" : "disable");
+                add(Main, Step{std::string(verb) + " row level security of " + table,
+                               {row_security_sql(table, forced, on)},
+                               {row_security_sql(table, forced, !on)}});
+            }
+        }
+    }
+
+    // The COMMENT ON targets of the objects the plan drops and creates again
+    // (their comment goes with them).
+    std::set<std::string> recreated_targets() const {
+        std::set<std::string> targets;
+        for (const Index &before : current_.indexes)
+            if (const Index *after = desired_.index(before.name))
+                if (after->definition != before.definition)
+                    targets.insert("INDEX " + q(before.name));
+        for (const Constraint &before : current_.constraints)
+            if (const Constraint *after = desired_.constraint(before.table, before.name))
+                if (after->type != before.type || after->definition != before.definition)
+                    targets.insert("CONSTRAINT " + q(before.name) + " ON " + q(before.table));
+        for (const Table &table : current_.tables)
+            if (const Table *after = desired_.table(table.name))
+                for (const Column &column : table.columns)
+                    if (const Column *now = after->column(column.name))
+                        if (now->generated != column.generated)
+                            targets.insert("COLUMN " + q(table.name) + "." + q(column.name));
+        for (const Routine &before : current_.routines)
+            if (routine_recreated(before.signature))
+                targets.insert((before.kind == 'p' ? "PROCEDURE " : "FUNCTION ") +
+                               before.signature);
+        for (const Trigger &before : current_.triggers)
+            if (desired_.trigger(before.table, before.name) && trigger_changes(before))
+                targets.insert("TRIGGER " + q(before.name) + " ON " + q(before.table));
+        for (const Policy &before : current_.policies)
+            if (desired_.policy(before.table, before.name) && policy_recreated(before))
+                targets.insert("POLICY " + q(before.name) + " ON " + q(before.table));
+        // An enum that gains labels is recreated by its undo.
+        for (const EnumType &before : current_.enums)
+            if (const EnumType *after = desired_.enum_type(before.name))
+                if (after->labels != before.labels) targets.insert("TYPE " + q(before.name));
+        for (const CompositeType &before : current_.composites)
+            if (type_recreated(before.name)) {
+                targets.insert("TYPE " + q(before.name));
+                for (const Column &attribute : before.attributes)
+                    targets.insert("COLUMN " + q(before.name) + "." + q(attribute.name));
+            }
+        for (const Domain &before : current_.domains) {
+            const Domain *after = desired_.domain(before.name);
+            if (!after) continue;
+            const bool recreated = type_recreated(before.name);
+            if (recreated) targets.insert("TYPE " + q(before.name));
+            for (const DomainConstraint &constraint : before.constraints) {
+                const auto now = std::find_if(
+                    after->constraints.begin(), after->constraints.end(),
+                    [&](const DomainConstraint &c) { return c.name == constraint.name; });
+                if (recreated || now == after->constraints.end() ||
+                    now->definition != constraint.definition)
+                    targets.insert("CONSTRAINT " + q(constraint.name) + " ON DOMAIN " +
+                                   q(before.name));
+            }
+        }
+        for (const std::string &name : recreated_views_) {
+            const View &view = *current_.view(name);
+            targets.insert((view.kind == 'm' ? "MATERIALIZED VIEW " : "VIEW ") + q(name));
+            for (const std::string &column : view.columns)
+                targets.insert("COLUMN " + q(name) + "." + column.substr(0, column.find(' ')));
+            for (const Index &index : current_.indexes)
+                if (index.table == name) targets.insert("INDEX " + q(index.name));
+        }
+        return targets;
+    }
+
+    // A comment gone (or on an object dropped or recreated) is removed in the
+    // first version, before its object can go; a comment new or changed (or
+    // on a recreated object) is set in the last, once its object exists.
+    void comments() {
+        const std::set<std::string> recreated = recreated_targets();
+        for (const Comment &before : current_.comments) {
+            const Comment *after = desired_.comment(before.target);
+            if (after && !recreated.count(before.target)) continue;
+            add(RemoveComments, Step{"remove comment on " + before.target,
+                                     {comment_sql(before.target, nullptr)},
+                                     {comment_sql(before.target, &before)}});
+        }
+        for (const Comment &after : desired_.comments) {
+            const Comment *before = current_.comment(after.target);
+            if (before && before->text == after.text && !recreated.count(after.target)) continue;
+            add(SetComments,
+                Step{"comment on " + after.target,
+                     {comment_sql(after.target, &after)},
+                     {comment_sql(after.target,
+                                  before && !recreated.count(after.target) ? before : nullptr)}});
         }
     }
 
@@ -930,7 +1338,7 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
 const std::vector<std::string> &hazard_kinds() {
     static const std::vector<std::string> kinds = {
         "drop-table",       "drop-column",     "type-change", "volatile-default",
-        "generated-column", "not-null-column", "enum-label"};
+        "generated-column", "not-null-column", "enum-label",  "matview-recreate"};
     return kinds;
 }
 

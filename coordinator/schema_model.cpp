@@ -27,6 +27,17 @@ void sort_by(std::vector<T> &items, Key key) {
 
 std::string q(const std::string &name) { return quote_identifier(name); }
 
+// The lines of `text` ("" has none).
+std::vector<std::string> lines_of(const std::string &text) {
+    std::vector<std::string> lines;
+    for (size_t at = 0; at < text.size();) {
+        const size_t end = std::min(text.find('\n', at), text.size());
+        lines.push_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    return lines;
+}
+
 // A table's name as part of a file name: what is not a letter, digit, - or _
 // becomes _ (the file's text keeps the real name).
 std::string file_name_part(std::string name) {
@@ -162,6 +173,101 @@ bool DomainConstraint::validated() const {
     return Constraint{"", name, 'c', definition, ""}.validated();
 }
 
+std::string Routine::drop_sql() const {
+    return std::string(kind == 'p' ? "DROP PROCEDURE " : "DROP FUNCTION ") + signature;
+}
+
+const Routine *SchemaModel::routine(const std::string &signature) const {
+    for (const Routine &r : routines)
+        if (r.signature == signature) return &r;
+    return nullptr;
+}
+
+const Trigger *SchemaModel::trigger(const std::string &table, const std::string &name) const {
+    for (const Trigger &t : triggers)
+        if (t.table == table && t.name == name) return &t;
+    return nullptr;
+}
+
+const Comment *SchemaModel::comment(const std::string &target) const {
+    for (const Comment &c : comments)
+        if (c.target == target) return &c;
+    return nullptr;
+}
+
+RowSecurity SchemaModel::row_security_of(const std::string &table) const {
+    for (const RowSecurity &r : row_security)
+        if (r.table == table) return r;
+    return RowSecurity{table};
+}
+
+const Policy *SchemaModel::policy(const std::string &table, const std::string &name) const {
+    for (const Policy &p : policies)
+        if (p.table == table && p.name == name) return &p;
+    return nullptr;
+}
+
+bool Policy::operator==(const Policy &other) const {
+    return std::tie(table, name, kind, command, roles, using_expr, check_expr) ==
+           std::tie(other.table, other.name, other.kind, other.command, other.roles,
+                    other.using_expr, other.check_expr);
+}
+
+std::string Policy::create_sql() const {
+    return "CREATE POLICY " + q(name) + " ON " + q(table) + " AS " + kind + " FOR " + command +
+           " TO " + roles + (using_expr.empty() ? "" : " USING (" + using_expr + ")") +
+           (check_expr.empty() ? "" : " WITH CHECK (" + check_expr + ")");
+}
+
+std::string row_security_sql(const std::string &table, bool forced, bool on) {
+    const char *verb = forced ? (on ? "FORCE" : "NO FORCE") : (on ? "ENABLE" : "DISABLE");
+    return "ALTER TABLE " + q(table) + " " + verb + " ROW LEVEL SECURITY";
+}
+
+const View *SchemaModel::view(const std::string &name) const {
+    for (const View &v : views)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+bool View::operator==(const View &other) const {
+    return std::tie(name, kind, query, columns, options) ==
+           std::tie(other.name, other.kind, other.query, other.columns, other.options);
+}
+
+std::string View::create_sql() const {
+    return std::string(kind == 'm' ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ") + q(name) +
+           (options.empty() ? "" : " WITH (" + options + ")") + " AS\n" + query;
+}
+
+std::string View::drop_sql() const {
+    return std::string(kind == 'm' ? "DROP MATERIALIZED VIEW " : "DROP VIEW ") + q(name);
+}
+
+std::vector<const View *> views_in_order(const SchemaModel &model) {
+    std::vector<const View *> order;
+    std::set<std::string> placed;
+    // Each round places, by name, every view whose views are placed; a cycle
+    // PostgreSQL does not allow would end the rounds with the rest by name.
+    for (bool progress = true; progress && order.size() < model.views.size();) {
+        progress = false;
+        for (const View &view : model.views) {
+            if (placed.count(view.name)) continue;
+            const bool ready = std::all_of(
+                view.relations.begin(), view.relations.end(), [&](const std::string &relation) {
+                    return relation == view.name || !model.view(relation) || placed.count(relation);
+                });
+            if (!ready) continue;
+            order.push_back(&view);
+            placed.insert(view.name);
+            progress = true;
+        }
+    }
+    for (const View &view : model.views)
+        if (!placed.count(view.name)) order.push_back(&view);
+    return order;
+}
+
 SchemaModel build_model(const std::vector<CatalogRow> &rows) {
     SchemaModel model;
     std::map<std::string, std::vector<std::pair<int, Column>>>
@@ -182,6 +288,32 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
         } else if (row.kind == "sequence") {
             model.sequences.push_back(
                 Sequence{row.name, row.definition, detail(row, 0), detail(row, 1)});
+        } else if (row.kind == "routine") {
+            // pg_get_functiondef ends with a newline; the statement does not.
+            std::string definition = row.definition;
+            while (!definition.empty() && definition.back() == '\n') definition.pop_back();
+            model.routines.push_back(Routine{row.name,
+                                             detail(row, 0).empty() ? 'f' : detail(row, 0)[0],
+                                             definition, detail(row, 1), detail(row, 2) == "t"});
+        } else if (row.kind == "trigger") {
+            model.triggers.push_back(Trigger{row.table, row.name, row.definition, detail(row, 0)});
+        } else if (row.kind == "comment") {
+            model.comments.push_back(Comment{row.name, row.definition});
+        } else if (row.kind == "row security") {
+            model.row_security.push_back(
+                RowSecurity{row.table, detail(row, 0) == "t", detail(row, 1) == "t"});
+        } else if (row.kind == "view") {
+            // pg_get_viewdef starts with a space and ends with ';'.
+            std::string query = row.definition;
+            query.erase(0, query.find_first_not_of(" \n"));
+            while (!query.empty() && (query.back() == ';' || query.back() == '\n'))
+                query.pop_back();
+            model.views.push_back(View{row.name, detail(row, 0).empty() ? 'v' : detail(row, 0)[0],
+                                       query, lines_of(detail(row, 1)), detail(row, 4),
+                                       lines_of(detail(row, 2)), lines_of(detail(row, 3))});
+        } else if (row.kind == "policy") {
+            model.policies.push_back(Policy{row.table, row.name, row.definition, detail(row, 0),
+                                            detail(row, 1), detail(row, 2), detail(row, 3)});
         } else {
             model.unmodelled.push_back(Unmodelled{row.table, row.name});
         }
@@ -193,6 +325,12 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
     sort_by(model.indexes, [](const Index &i) { return i.name; });
     sort_by(model.sequences, [](const Sequence &s) { return s.name; });
     sort_by(model.unmodelled, [](const Unmodelled &u) { return std::tie(u.kind, u.name); });
+    sort_by(model.routines, [](const Routine &r) { return r.signature; });
+    sort_by(model.triggers, [](const Trigger &t) { return std::tie(t.table, t.name); });
+    sort_by(model.comments, [](const Comment &c) { return c.target; });
+    sort_by(model.row_security, [](const RowSecurity &r) { return r.table; });
+    sort_by(model.policies, [](const Policy &p) { return std::tie(p.table, p.name); });
+    sort_by(model.views, [](const View &v) { return v.name; });
     return model;
 }
 
@@ -268,6 +406,44 @@ std::vector<std::string> unmodelled_lines(const SchemaModel &model) {
     return lines;
 }
 
+namespace {
+
+// dump_files' routines before the tables (a default or check may call them)
+// or after them, views (with a materialized view's indexes), triggers, policies and row level
+// security, then every comment.
+void add_routines_triggers_comments(const SchemaModel &model, const std::string &header,
+                                    std::map<std::string, std::string> &files) {
+    std::string before, after, triggers, security, comments;
+    for (const Routine &routine : model.routines)
+        (routine.after_tables ? after : before) += routine.definition + ";\n";
+    for (const Trigger &trigger : model.triggers) triggers += trigger.definition + ";\n";
+    std::string views;
+    for (const View *view : views_in_order(model)) {
+        views += view->create_sql() + ";\n";
+        for (const Index &index : model.indexes)
+            if (index.table == view->name) views += index.definition + ";\n";
+    }
+    for (const Policy &policy : model.policies) security += policy.create_sql() + ";\n";
+    for (const RowSecurity &table : model.row_security)
+        for (const bool forced : {false, true})
+            if (forced ? table.forced : table.enabled)
+                security += row_security_sql(table.table, forced, true) + ";\n";
+    for (const Comment &comment : model.comments)
+        comments += comment_sql(comment.target, &comment) + ";\n";
+    const std::pair<const char *, const std::string *> parts[] = {
+        {"05_routines.sql", &before},       {"50_routines.sql", &after},
+        {"55_views.sql", &views},           {"60_triggers.sql", &triggers},
+        {"70_row_security.sql", &security}, {"95_comments.sql", &comments}};
+    for (const auto &[file, text] : parts)
+        if (!text->empty()) files[file] = header + *text;
+}
+
+}  // namespace
+
+std::string comment_sql(const std::string &target, const Comment *comment) {
+    return "COMMENT ON " + target + " IS " + (comment ? comment->text : std::string("NULL"));
+}
+
 std::map<std::string, std::string> dump_files(const SchemaModel &model,
                                               std::vector<std::string> &blocked) {
     blocked = unmodelled_lines(model);
@@ -281,7 +457,7 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     if (!sequences.empty()) files["00_sequences.sql"] = header + sequences;
     std::string types;
     for (const std::string &statement : create_types_sql(model)) types += statement + ";\n";
-    if (!types.empty()) files["05_types.sql"] = header + types;
+    if (!types.empty()) files["03_types.sql"] = header + types;
     for (const Table &table : model.tables) {
         std::string text = header + create_table_sql(model, table) + ";\n";
         for (const Constraint &constraint : model.constraints)
@@ -302,6 +478,7 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     for (const Constraint &constraint : model.constraints)
         if (constraint.type == 'f') foreign_keys += add_constraint_sql(constraint) + ";\n";
     if (!foreign_keys.empty()) files["90_foreign_keys.sql"] = header + foreign_keys;
+    add_routines_triggers_comments(model, header, files);
     return files;
 }
 
@@ -373,6 +550,11 @@ std::vector<std::string> create_types_sql(const SchemaModel &model) {
     return statements;
 }
 
+namespace {
+
+// The types' statements present in one model and not the other: the
+// fingerprint is blind to a domain's collation and to the order of a
+// composite type's attributes.
 std::vector<std::string> type_differences(const SchemaModel &want, const SchemaModel &got) {
     const auto lines = [](const SchemaModel &model) {
         std::set<std::string> found;
@@ -386,6 +568,34 @@ std::vector<std::string> type_differences(const SchemaModel &want, const SchemaM
     for (const std::string &line : gotten)
         if (!wanted.count(line)) differences.push_back("found: " + line);
     return differences;
+}
+
+}  // namespace
+
+std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
+                                                     const SchemaModel &got) {
+    std::vector<std::string> lines;
+    for (const Routine &want : expected.routines) {
+        const Routine *have = got.routine(want.signature);
+        if (!have)
+            lines.push_back("routine " + want.signature + " is missing");
+        else if (have->definition != want.definition)
+            lines.push_back("routine " + want.signature + " differs: " + have->definition);
+    }
+    for (const Routine &have : got.routines)
+        if (!expected.routine(have.signature))
+            lines.push_back("routine " + have.signature + " is extra");
+    for (const Comment &want : expected.comments) {
+        const Comment *have = got.comment(want.target);
+        if (!have || have->text != want.text)
+            lines.push_back("comment on " + want.target + " is " +
+                            (have ? have->text : std::string("missing")) + ", not " + want.text);
+    }
+    for (const Comment &have : got.comments)
+        if (!expected.comment(have.target))
+            lines.push_back("comment on " + have.target + " is extra: " + have.text);
+    for (std::string &line : type_differences(expected, got)) lines.push_back(std::move(line));
+    return lines;
 }
 
 }  // namespace shoal

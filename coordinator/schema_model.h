@@ -5,9 +5,11 @@
 // written back as canonical SQL. Modelled: tables with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
 // constraints (primary key, unique, check, foreign key), indexes,
-// sequences, enums, domains and composite types. Every other object the
-// snapshot finds is kept as an Unmodelled entry, by kind and name, so that no
-// command can drop or ignore it in silence. Pure: no I/O.
+// sequences, enums, domains and composite types, functions and procedures,
+// views and materialized views, triggers on tables and views, comments, row
+// level security and policies. Every other object the snapshot finds is kept
+// as an Unmodelled entry, by kind and name, so that no command can drop or
+// ignore it in silence. Pure: no I/O.
 #pragma once
 
 #include <map>
@@ -103,17 +105,89 @@ struct Unmodelled {
     std::string name;
 };
 
+// A function or procedure. Its signature is what DROP names and what
+// overloads differ by; CREATE OR REPLACE keeps it when `fixed` is unchanged.
+struct Routine {
+    std::string signature;   // name(argument types), regprocedure's text
+    char kind = 'f';         // 'f' function, 'p' procedure
+    std::string definition;  // pg_get_functiondef: CREATE OR REPLACE FUNCTION name(…) …
+    std::string fixed;       // arguments with names and defaults, and the result
+    // Created after the tables: it depends on them (or their row types), or its
+    // body is SQL text, which PostgreSQL checks when it is created.
+    bool after_tables = false;
+
+    std::string drop_sql() const;
+};
+
+struct Trigger {
+    std::string table;
+    std::string name;
+    std::string definition;  // pg_get_triggerdef
+    std::string function;    // the signature of the routine it executes
+};
+
+// COMMENT ON `target` IS `text`.
+struct Comment {
+    std::string target;  // "TABLE users", "COLUMN users.email", "FUNCTION f(integer)", …
+    std::string text;    // a literal, quote_literal's
+};
+
+// A table whose row level security is enabled or forced.
+struct RowSecurity {
+    std::string table;
+    bool enabled = false, forced = false;
+};
+
+struct Policy {
+    std::string table;
+    std::string name;
+    std::string kind;                    // PERMISSIVE or RESTRICTIVE
+    std::string command;                 // ALL, SELECT, INSERT, UPDATE or DELETE
+    std::string roles;                   // "PUBLIC", "a, b": as TO lists them
+    std::string using_expr, check_expr;  // "" when none
+
+    bool operator==(const Policy &other) const;
+    std::string create_sql() const;
+};
+
+// A view or materialized view.
+struct View {
+    std::string name;
+    char kind = 'v';                     // 'v' view, 'm' materialized view
+    std::string query;                   // pg_get_viewdef
+    std::vector<std::string> columns;    // "name type", in order
+    std::string options;                 // reloptions ("security_barrier=true, …"), "" none
+    std::vector<std::string> relations;  // tables and views of the schema it reads
+    std::vector<std::string> routines;   // signatures of the schema's routines it calls
+
+    bool operator==(const View &other) const;
+    std::string create_sql() const;
+    std::string drop_sql() const;
+};
+
 struct SchemaModel {
-    std::vector<Table> tables;            // by name
-    std::vector<Constraint> constraints;  // by table, then name
-    std::vector<Index> indexes;           // by name
-    std::vector<Sequence> sequences;      // by name
-    std::vector<Unmodelled> unmodelled;   // by kind, then name
+    std::vector<Table> tables;              // by name
+    std::vector<Constraint> constraints;    // by table, then name
+    std::vector<Index> indexes;             // by name
+    std::vector<Sequence> sequences;        // by name
+    std::vector<Unmodelled> unmodelled;     // by kind, then name
+    std::vector<Routine> routines;          // by signature
+    std::vector<Trigger> triggers;          // by table, then name
+    std::vector<Comment> comments;          // by target
+    std::vector<RowSecurity> row_security;  // by table
+    std::vector<Policy> policies;           // by table, then name
+    std::vector<View> views;                // by name
 
     const Table *table(const std::string &name) const;
     const Constraint *constraint(const std::string &table, const std::string &name) const;
     const Index *index(const std::string &name) const;
     const Sequence *sequence(const std::string &name) const;
+    const Routine *routine(const std::string &signature) const;
+    const Trigger *trigger(const std::string &table, const std::string &name) const;
+    const Comment *comment(const std::string &target) const;
+    RowSecurity row_security_of(const std::string &table) const;
+    const Policy *policy(const std::string &table, const std::string &name) const;
+    const View *view(const std::string &name) const;
 
     std::vector<EnumType> enums;            // by name
     std::vector<Domain> domains;            // by name
@@ -134,6 +208,14 @@ struct SchemaModel {
 //   domain:     base type is `definition`; collation, not_null (t/f), default
 //   domain constraint: `table` is the domain
 //   composite type, and its attributes as `attribute` rows laid out as columns
+//   routine:    kind (f/p), fixed, after_tables (t/f)
+//   trigger:    function
+//   comment:    `name` is the target, `definition` the text
+//   row security: enabled (t/f), forced (t/f)
+//   policy:     `definition` is PERMISSIVE or RESTRICTIVE; command, roles,
+//               using, check
+//   view:       `definition` is the query; kind (v/m), columns and
+//               relations and routines (each separated by "\n"), options
 SchemaModel build_model(const std::vector<CatalogRow> &rows);
 
 // `name` as PostgreSQL's quote_ident writes it: unquoted when it is a plain
@@ -175,10 +257,22 @@ std::string create_composite_sql(const CompositeType &type, const std::string &n
 // Every statement that creates the model's types, in the order they load:
 // enums, domains, composite types (each kind by name).
 std::vector<std::string> create_types_sql(const SchemaModel &model);
-// How the types of `got` differ from those of `want`, one line per type
-// ("expected: CREATE TYPE …", "found: …"); empty when they are the same.
-// verify's fingerprint is blind to a domain's collation and to the order of a
-// composite type's attributes: the proofs compare these as well.
-std::vector<std::string> type_differences(const SchemaModel &want, const SchemaModel &got);
+
+// The views of `model`, each after the views it reads, else by name.
+std::vector<const View *> views_in_order(const SchemaModel &model);
+
+// ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY (`forced`: [NO] FORCE).
+std::string row_security_sql(const std::string &table, bool forced, bool on);
+
+// COMMENT ON target IS text, or IS NULL when `comment` is null.
+std::string comment_sql(const std::string &target, const Comment *comment);
+
+// What differs between two models in the kinds verify's fingerprint does not
+// see whole (a routine's argument defaults, cost, SQL-standard body; comments;
+// a domain's collation, the order of a composite type's attributes), one line
+// each: the proofs of generate and dump compare these besides the fingerprint.
+// A type that differs is one "expected: CREATE …" line and one "found: …".
+std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
+                                                     const SchemaModel &got);
 
 }  // namespace shoal

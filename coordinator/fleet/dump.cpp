@@ -130,6 +130,13 @@ std::optional<SchemaModel> Scratch::model(const std::string &schema, std::string
         if (out.kind == "index") out.definition = unqualified(out.definition);
         if (out.kind == "constraint" && out.details.size() > 1)
             out.details[1] = unqualified(out.details[1]);
+        // pg_get_triggerdef qualifies the table, pg_get_functiondef the routine, always.
+        if (out.kind == "trigger") out.definition = unqualified(out.definition);
+        if (out.kind == "routine")
+            for (const std::string head :
+                 {"CREATE OR REPLACE FUNCTION ", "CREATE OR REPLACE PROCEDURE "})
+                if (out.definition.rfind(head + quote_identifier(schema) + ".", 0) == 0)
+                    out.definition.erase(head.size(), quote_identifier(schema).size() + 1);
         rows.push_back(std::move(out));
     }
     return build_model(rows);
@@ -266,8 +273,10 @@ int command_dump(const Config &config, const MigrationDir &dir) {
                  (rebuilt = scratch.fingerprint(copy, error)) && *original != *rebuilt)
             problems = describe_differences(scratch.objects(reference->schema, error),
                                             scratch.objects(copy, error));
-        else if (const auto copied = error.empty() ? scratch.model(copy, error) : std::nullopt)
-            problems = type_differences(*model, *copied);  // what the fingerprint cannot see
+        // What the fingerprint does not see whole, the models compare.
+        if (problems.empty() && error.empty())
+            if (const auto copied = scratch.model(copy, error))
+                problems = unfingerprinted_differences(*model, *copied);
         if (!error.empty()) problems.push_back(error);
     }
     scratch.roll_back();

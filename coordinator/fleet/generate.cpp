@@ -256,24 +256,21 @@ class Generate {
     }
 
     // What differs between the proof schema and `expected`, by their
-    // fingerprints and then their objects; empty when nothing does.
+    // fingerprints and then their objects, and by what only their models
+    // hold; empty when nothing does.
     std::vector<std::string> differences(Scratch &scratch, const std::string &expected) {
         std::string error;
         const auto want = scratch.fingerprint(expected, error);
         const auto got = want ? scratch.fingerprint(kProof, error) : std::nullopt;
         if (!got) return {error};
-        if (*want == *got) return type_differences(scratch, expected);
-        return describe_differences(scratch.objects(expected, error),
-                                    scratch.objects(kProof, error));
-    }
-
-    // What verify's fingerprint does not see of the types (fleet/dump.h).
-    std::vector<std::string> type_differences(Scratch &scratch, const std::string &expected) {
-        std::string error;
-        const auto want = scratch.model(expected, error);
-        const auto got = want ? scratch.model(kProof, error) : std::nullopt;
-        if (!got) return {error};
-        return shoal::type_differences(*want, *got);
+        if (*want != *got)
+            return describe_differences(scratch.objects(expected, error),
+                                        scratch.objects(kProof, error));
+        // What the fingerprint does not see whole (docs/generate.md), the models compare.
+        const auto want_model = scratch.model(expected, error);
+        const auto got_model = want_model ? scratch.model(kProof, error) : std::nullopt;
+        if (!got_model) return {error};
+        return unfingerprinted_differences(*want_model, *got_model);
     }
 
     int prove(Scratch &scratch, const std::vector<const Version *> &generated,

@@ -11,9 +11,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 
 #include "digest.h"
+#include "json.h"
 #include "lock_policy.h"
 #include "fleet/event_loop.h"
 #include "fleet/queries.h"
@@ -28,9 +30,6 @@
 namespace shoal::fleet {
 namespace {
 
-// A batch or a contract that waited lock_timeout for a lock is tried again,
-// after 200 ms × 2^(n-1), this many times.
-constexpr int kRetries = 5;
 constexpr auto kPausePoll = std::chrono::milliseconds(250);
 constexpr auto kProgressEvery = std::chrono::seconds(2);
 
@@ -39,13 +38,50 @@ void wait_until(Clock::time_point until) {
     while (!interrupted() && Clock::now() < until) wait_and_step({}, until);
 }
 
-std::chrono::milliseconds backoff(int attempt) {
-    return std::chrono::milliseconds(std::min(15000, 200 << std::min(attempt - 1, 10)));
-}
+// A batch, contract or abort that timed out on a lock is retried as the
+// driver retries a step (lock_policy.h): backoff with jitter, for up to the
+// policy's retry_for after its first lock timeout, at most its retries.
+class LockRetries {
+  public:
+    // After a lock timeout at `now`: the wait before the next try, or none
+    // when the policy gives up.
+    std::optional<std::chrono::milliseconds> after_timeout(const LockPolicy &policy,
+                                                           Clock::time_point now) {
+        if (count_ == 0) first_ = now;
+        const auto since_first =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - first_);
+        const auto wait = retry_wait(policy, count_ + 1, since_first, jitter());
+        if (wait) ++count_;
+        return wait;
+    }
+    void succeeded() { count_ = 0; }
+    // "retry 2/5 in 870 ms (58 s left of retry_for 1 min)", as the driver says it.
+    std::string describe(const LockPolicy &policy, std::chrono::milliseconds wait) const {
+        const long since_first =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - first_).count();
+        return "retry " + std::to_string(count_) +
+               (policy.retries >= 0 ? "/" + std::to_string(policy.retries) : "") + " in " +
+               std::to_string(wait.count()) + " ms (" +
+               duration_text(std::max<long>(0, policy.retry_for_ms - since_first)) +
+               " left of retry_for " + duration_text(policy.retry_for_ms) + ")";
+    }
+    // Why a lock timeout is final: the detail the driver gives a step's.
+    std::string gave_up(const LockPolicy &policy) const {
+        return "no retry left after " + std::to_string(count_) +
+               (count_ == 1 ? " retry" : " retries") + " (lock_timeout " +
+               duration_text(policy.lock_timeout_ms) + ", retry_for " +
+               duration_text(policy.retry_for_ms) +
+               (policy.retries >= 0 ? ", retries " + std::to_string(policy.retries) : "") + ")";
+    }
 
-int lock_timeout_of(const Version &version, const DriveSettings &settings) {
-    return settings.lock_policy.under(version.up.directives).lock_timeout_ms;
-}
+  private:
+    static double jitter() {
+        static std::mt19937 random{std::random_device{}()};
+        return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+    }
+    int count_ = 0;
+    Clock::time_point first_{};
+};
 
 // One row of shoal.online_state.
 struct OnlineRow {
@@ -53,7 +89,8 @@ struct OnlineRow {
     std::string version;
     std::string state;
     long long done = 0;
-    long long total = -1;  // -1: not counted yet
+    long long total = -1;                    // -1: not counted yet
+    double expanded_at = 0, updated_at = 0;  // seconds since the epoch
 };
 
 // Every node's shoal.online_state; a node that cannot say is named on stderr
@@ -70,9 +107,10 @@ std::vector<std::vector<OnlineRow>> read_online_rows(const std::vector<Node *> &
             continue;
         }
         for (const auto &row : outcomes[i].results.at(0).rows)
-            rows[i].push_back(OnlineRow{row.at(0).value_or(""), row.at(1).value_or(""),
-                                        row.at(2).value_or(""), std::stoll(row.at(3).value_or("0")),
-                                        row.at(4) ? std::stoll(*row.at(4)) : -1});
+            rows[i].push_back(OnlineRow{
+                row.at(0).value_or(""), row.at(1).value_or(""), row.at(2).value_or(""),
+                std::stoll(row.at(3).value_or("0")), row.at(4) ? std::stoll(*row.at(4)) : -1,
+                std::stod(row.at(5).value_or("0")), std::stod(row.at(6).value_or("0"))});
     }
     return rows;
 }
@@ -107,7 +145,7 @@ struct Shard {
     const Version *version = nullptr;
     long long done = 0;
     long long total = -1;
-    int attempts = 0;  // lock timeouts in a row
+    LockRetries retries;
     Clock::time_point not_before{};
 };
 
@@ -126,11 +164,15 @@ class Backfill {
     void add(size_t node, std::string schema, const Version &version, long long done,
              long long total) {
         queues_[node].push_back(shards_.size());
-        shards_.push_back(Shard{node, std::move(schema), &version, done, total});
+        shards_.push_back(Shard{node, std::move(schema), &version, done, total, {}, {}});
+        done_before_ += done;
     }
     BackfillResult run();
 
   private:
+    LockPolicy policy_of(const Version &version) const {
+        return settings_.lock_policy.under(version.up.directives);
+    }
     bool open_workers();
     void take_result(Worker &worker, const Outcome &outcome);
     void report_progress(bool force);
@@ -143,6 +185,8 @@ class Backfill {
     std::vector<Worker> workers_;
     BackfillResult result_;
     Clock::time_point last_report_{};
+    Clock::time_point started_ = Clock::now();
+    long long done_before_ = 0;  // rows the shards had done when this run began
 };
 
 bool Backfill::open_workers() {
@@ -188,7 +232,10 @@ void Backfill::report_progress(bool force) {
         done += shard.done;
         total += std::max(shard.total, shard.done);
     }
-    progress_.note("backfill: " + std::to_string(done) + "/" + std::to_string(total) + " rows, " +
+    // The rate of this run: a rerun's rows done before it do not count.
+    const double seconds = std::chrono::duration<double>(now - started_).count();
+    const double rate = seconds > 0 ? (done - done_before_) / seconds : 0;
+    progress_.note("backfill: " + backfill_progress(done, total, rate) + ", " +
                    std::to_string(result_.backfilled) + "/" + std::to_string(shards_.size()) +
                    " schema(s) backfilled");
 }
@@ -203,22 +250,29 @@ void Backfill::take_result(Worker &worker, const Outcome &outcome) {
             worker.shard.reset();
             return;
         }
-        if (outcome.error->is_retryable() && ++shard.attempts <= kRetries) {
+        const LockPolicy policy = policy_of(*shard.version);
+        const auto wait = outcome.error->is_retryable()
+                              ? shard.retries.after_timeout(policy, Clock::now())
+                              : std::nullopt;
+        if (wait) {
             progress_.retried();
-            progress_.note("retry " + std::to_string(shard.attempts) + " of backfill " + node +
-                           " " + shard.schema + ": " + outcome.error->message);
-            shard.not_before = Clock::now() + backoff(shard.attempts);
+            progress_.note(shard.retries.describe(policy, *wait) + ": backfill " + node + " " +
+                           shard.schema + ": " + outcome.error->message);
+            shard.not_before = Clock::now() + *wait;
             queues_[shard.node].push_back(*worker.shard);
         } else {
+            std::string detail = outcome.error->detail;
+            if (outcome.error->is_retryable())
+                detail += (detail.empty() ? "" : "\n") + shard.retries.gave_up(policy);
             result_.errors.push_back({node, shard.schema, shard.version->name,
-                                      outcome.error->message, outcome.error->detail,
-                                      outcome.error->hint, outcome.error->sqlstate});
+                                      outcome.error->message, detail, outcome.error->hint,
+                                      outcome.error->sqlstate});
         }
         worker.shard.reset();
         return;
     }
     const Rows &row = outcome.results.back();
-    shard.attempts = 0;
+    shard.retries.succeeded();
     shard.done = std::stoll(row.value(0, 1));
     shard.total = row.value(0, 2).empty() ? -1 : std::stoll(row.value(0, 2));
     if (row.value(0, 0) == "backfilled") {
@@ -274,12 +328,17 @@ BackfillResult Backfill::run() {
             delay_ms = std::max(delay_ms, change.batch_delay_ms);
             connections.push_back(worker.connection.get());
             sending.push_back(&worker);
-            batches.push_back(
-                Batch{Query{queries::kLocalTimeouts.text,
-                            {std::to_string(lock_timeout_of(*shard.version, settings_)), "0"}},
-                      Query{queries::kOnlineBackfill.text,
+            // A constraint's backfill is its validation, in one transaction.
+            batches.push_back(Batch{
+                Query{queries::kLocalTimeouts.text,
+                      {std::to_string(policy_of(*shard.version).lock_timeout_ms), "0"}},
+                change.operation == "column_type"
+                    ? Query{queries::kOnlineBackfill.text,
                             {shard.schema, shard.version->name, std::to_string(change.batch_rows)},
-                            "shoal_backfill"}});
+                            "shoal_backfill"}
+                    : Query{queries::kOnlineValidate.text,
+                            {shard.schema, shard.version->name},
+                            "shoal_validate"}});
         }
         if (connections.empty()) {
             if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
@@ -332,6 +391,11 @@ class OnlineChangeCommand {
         unlock_run(nodes_);
         return code;
     }
+    // Says why the command stopped before changing anything, on stderr and
+    // with --json as the document.
+    int stopped(ExitCode code, const std::vector<std::string> &messages);
+    // What was changed, as text or the --json document; the exit code.
+    int report();
     // Mismatching rows per schema; false when a node could not say.
     bool check_mismatches(const std::vector<std::vector<std::string>> &schemas);
     void change_each(std::vector<std::deque<std::string>> queues);
@@ -341,6 +405,7 @@ class OnlineChangeCommand {
     const bool completing_;
     const Version *version_ = nullptr;
     std::vector<Node> nodes_;
+    std::vector<std::string> standbys_;
     std::vector<Node *> usable_;
     std::vector<std::string> changed_, unchanged_;
     std::vector<SchemaError> errors_;
@@ -378,8 +443,9 @@ bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::st
 }
 
 void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queues) {
-    const int lock_ms = LockPolicy{}.under(version_->up.directives).lock_timeout_ms;
-    std::vector<int> attempts(usable_.size(), 0);
+    const LockPolicy policy = config_.lock_policy.under(version_->up.directives);
+    const std::string lock_ms = std::to_string(policy.lock_timeout_ms);
+    std::vector<LockRetries> retries(usable_.size());
     while (!interrupted()) {
         std::vector<Node *> nodes;
         std::vector<size_t> which;
@@ -389,7 +455,7 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
             nodes.push_back(usable_[i]);
             which.push_back(i);
             batches.push_back(
-                Batch{Query{queries::kLocalTimeouts.text, {std::to_string(lock_ms), "0"}},
+                Batch{Query{queries::kLocalTimeouts.text, {lock_ms, "0"}},
                       Query{(completing_ ? queries::kOnlineContract : queries::kOnlineAbort).text,
                             {queues[i].front(), version_->name}}});
         }
@@ -405,20 +471,26 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
                     nodes[n]->usable = false;
                     continue;
                 }
-                if (error->is_retryable() && ++attempts[i] <= kRetries) {
-                    std::cerr << "shoal: retry " << attempts[i] << " of " << where << ": "
-                              << error->message << "\n";
-                    retry_at = std::max(retry_at, Clock::now() + backoff(attempts[i]));
+                const auto wait = error->is_retryable()
+                                      ? retries[i].after_timeout(policy, Clock::now())
+                                      : std::nullopt;
+                if (wait) {
+                    std::cerr << "shoal: " << retries[i].describe(policy, *wait) << ": " << where
+                              << ": " << error->message << "\n";
+                    retry_at = std::max(retry_at, Clock::now() + *wait);
                     continue;
                 }
+                std::string detail = error->detail;
+                if (error->is_retryable())
+                    detail += (detail.empty() ? "" : "\n") + retries[i].gave_up(policy);
                 errors_.push_back({nodes[n]->spec.display, schema, version_->name, error->message,
-                                   error->detail, error->hint, error->sqlstate});
+                                   detail, error->hint, error->sqlstate});
             } else {
                 const std::string answer = outcomes[n].results.back().value(0, 0);
                 (answer == "applied" || answer == "aborted" ? changed_ : unchanged_)
                     .push_back(where);
             }
-            attempts[i] = 0;
+            retries[i].succeeded();
             queues[i].pop_front();
         }
         wait_until(retry_at);
@@ -426,39 +498,79 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
     for (const auto &queue : queues) not_done_ += queue.size();
 }
 
+int OnlineChangeCommand::stopped(ExitCode code, const std::vector<std::string> &messages) {
+    for (const std::string &message : messages) std::cerr << "shoal: " << message << "\n";
+    if (config_.json)
+        std::cout << json_text(json_stopped(command_name(config_.command), code,
+                                            json_messages(messages), Json::array(),
+                                            unread_of(nodes_), standbys_))
+                  << std::endl;
+    return to_int(code);
+}
+
+int OnlineChangeCommand::report() {
+    const std::string command = command_name(config_.command);
+    const ExitCode code = interrupted()      ? ExitCode::Interrupted
+                          : not_done_ > 0    ? ExitCode::Unreachable
+                          : !errors_.empty() ? ExitCode::MigrationFailed
+                                             : ExitCode::Ok;
+    if (config_.json) {
+        std::cout << json_text(json_answer(command, code,
+                                           {{"version", version_->name},
+                                            {"changed", changed_.size()},
+                                            {"changed_where", collapse(changed_)},
+                                            {"unchanged", unchanged_.size()},
+                                            {"unchanged_where", collapse(unchanged_)},
+                                            {"schema_errors", json_schema_errors(errors_)},
+                                            {"not_done", not_done_}},
+                                           json_error_groups(group_errors(errors_)),
+                                           unread_of(nodes_), standbys_))
+                  << std::endl;
+        return to_int(code);
+    }
+    std::cout << command << " " << version_->name << ": " << changed_.size() << " schema(s) "
+              << (completing_ ? "contracted, the version applied" : "aborted, the expand removed");
+    if (!unchanged_.empty()) std::cout << "; " << unchanged_.size() << " already so";
+    std::cout << "\n";
+    for (const SchemaError &error : errors_)
+        std::cerr << "shoal: " << error.node << " " << error.schema << ": " << error.message
+                  << (error.detail.empty() ? "" : "\n  " + error.detail) << "\n";
+    if (not_done_) std::cerr << "shoal: " << not_done_ << " schema(s) not done\n";
+    return to_int(code);
+}
+
 int OnlineChangeCommand::run() {
     const std::string command = command_name(config_.command);
     version_ = find_version(dir_, config_.version);
-    if (!version_ || !version_->up.online) {
-        std::cerr << "shoal: " << command << ": " << printable(config_.version)
-                  << (version_ ? " is not an online version (no -- shoal $online= in its .up.sql)"
-                               : " is no version of " + dir_.path)
-                  << "; nothing changed\n";
-        return to_int(ExitCode::Usage);
-    }
+    if (!version_ || !version_->up.online)
+        return stopped(
+            ExitCode::Usage,
+            {command + ": " + printable(config_.version) +
+             (version_ ? " is not an online version (no -- shoal $online= in its .up.sql)"
+                       : " is no version of " + dir_.path) +
+             "; nothing changed"});
     nodes_ = connect_nodes(config_.nodes);
-    skip_standbys(nodes_);
+    standbys_ = skip_standbys(nodes_);
     for (const Node &node : nodes_)
-        if (!node.usable) {
-            std::cerr << "shoal: " << node.spec.display << ": " << node.problem
-                      << "; nothing changed\n";
-            return to_int(connect_failure_code(nodes_));
-        }
+        if (!node.usable)
+            return stopped(connect_failure_code(nodes_),
+                           {node.spec.display + ": " + node.problem + "; nothing changed"});
     usable_ = usable_nodes(nodes_);
     if (!check_extensions(usable_, ExtensionMode::Check)) {
+        std::vector<std::string> problems;
         for (const Node *node : usable_)
-            if (!node->usable)
-                std::cerr << "shoal: " << node->spec.display << ": " << node->problem << "\n";
-        return to_int(left_out_code(nodes_));
+            if (!node->usable) problems.push_back(node->spec.display + ": " + node->problem);
+        return stopped(left_out_code(nodes_), problems);
     }
     const LockResult lock = lock_run(usable_, code_digest(dir_));
     if (!lock.ok) {
-        for (const std::string &message : lock.messages)
-            std::cerr << "shoal: run lock: " << message << "\n";
-        return finish(to_int(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable));
+        std::vector<std::string> messages;
+        for (const std::string &message : lock.messages) messages.push_back("run lock: " + message);
+        return finish(
+            stopped(lock.held_elsewhere ? ExitCode::LockHeld : ExitCode::Unreachable, messages));
     }
     if (!read_stamps(usable_) || !narrow_to_targets(usable_, config_.target))
-        return finish(to_int(ExitCode::Unreachable));
+        return finish(stopped(ExitCode::Unreachable, {}));
     const auto lacking = schemas_lacking(usable_, *version_);
     const auto rows = read_online_rows(usable_);
     std::vector<OnlineShard> shards;
@@ -476,41 +588,38 @@ int OnlineChangeCommand::run() {
             queues[i].push_back(schema);
         }
     if (completing_) {
-        const auto not_ready = not_ready_to_complete(shards);
+        std::vector<std::string> not_ready;
+        for (const std::string &line : not_ready_to_complete(shards))
+            not_ready.push_back("complete: " + line);
         if (!not_ready.empty()) {
-            for (const std::string &line : not_ready)
-                std::cerr << "shoal: complete: " << line << "\n";
-            std::cerr << "shoal: complete " << version_->name
-                      << " refused: every targeted schema must finish its backfill first (shoal "
-                         "apply); nothing changed\n";
-            return finish(to_int(ExitCode::NotUpToDate));
+            not_ready.push_back("complete " + version_->name +
+                                " refused: every targeted schema must finish its backfill first "
+                                "(shoal apply); nothing changed");
+            return finish(stopped(ExitCode::NotUpToDate, not_ready));
         }
-        if (!check_mismatches(expanded)) {
-            std::cerr << "shoal: complete " << version_->name
-                      << " refused by the final check; nothing changed\n";
-            return finish(to_int(ExitCode::NotUpToDate));
-        }
+        // A constraint's proof is its validation; a column's, no row out of step.
+        if (version_->up.online->operation == "column_type" && !check_mismatches(expanded))
+            return finish(stopped(
+                ExitCode::NotUpToDate,
+                {"complete " + version_->name + " refused by the final check; nothing changed"}));
     }
     change_each(std::move(queues));
-    std::cout << command << " " << version_->name << ": " << changed_.size() << " schema(s) "
-              << (completing_ ? "contracted, the version applied" : "aborted, the expand removed");
-    if (!unchanged_.empty()) std::cout << "; " << unchanged_.size() << " already so";
-    std::cout << "\n";
-    for (const SchemaError &error : errors_)
-        std::cerr << "shoal: " << error.node << " " << error.schema << ": " << error.message
-                  << "\n";
-    if (not_done_) std::cerr << "shoal: " << not_done_ << " schema(s) not done\n";
-    const ExitCode code = interrupted()      ? ExitCode::Interrupted
-                          : not_done_ > 0    ? ExitCode::Unreachable
-                          : !errors_.empty() ? ExitCode::MigrationFailed
-                                             : ExitCode::Ok;
-    return finish(to_int(code));
+    return finish(report());
 }
 
 }  // namespace
 
 Query online_expand_step(const std::string &schema, const Version &version) {
     const OnlineChange &change = *version.up.online;
+    if (change.operation != "column_type")
+        return Query{
+            queries::kOnlineAddConstraint.text,
+            {schema, version.name, version.up.checksum, change.operation, change.table,
+             change.constraint_name,
+             change.operation == "check" ? std::nullopt
+                                         : std::optional(text_array(constraint_columns(change))),
+             change.definition.empty() ? std::nullopt : std::optional(change.definition)},
+            "shoal_add_constraint"};
     return Query{queries::kOnlineExpand.text,
                  {schema, version.name, version.up.checksum, change.table, change.column,
                   change.type, change.up, change.down},
@@ -543,21 +652,34 @@ int command_online_change(const Config &config, const MigrationDir &dir) {
 
 void print_online_states(const std::vector<Node *> &nodes) {
     const auto rows = read_online_rows(nodes);
+    // Per version: the schemas by state, and the rows and time its backfill took.
+    struct Version {
+        std::map<std::string, size_t> states;
+        long long done = 0, total = 0;
+        double first_expanded = 0, last_updated = 0;
+    };
     for (size_t i = 0; i < nodes.size(); ++i) {
-        std::map<std::string, std::map<std::string, size_t>> states;  // version → state → schemas
-        std::map<std::string, std::pair<long long, long long>> rows_of;  // version → done, total
+        std::map<std::string, Version> versions;
         for (const OnlineRow &row : rows[i]) {
-            ++states[row.version][row.state];
-            rows_of[row.version].first += row.done;
-            rows_of[row.version].second += std::max(row.total, row.done);
+            Version &version = versions[row.version];
+            ++version.states[row.state];
+            version.done += row.done;
+            version.total += std::max(row.total, row.done);
+            if (version.first_expanded == 0 || row.expanded_at < version.first_expanded)
+                version.first_expanded = row.expanded_at;
+            version.last_updated = std::max(version.last_updated, row.updated_at);
         }
-        for (const auto &[version, counts] : states) {
+        for (const auto &[name, version] : versions) {
             std::vector<std::string> parts;
-            for (const auto &[state, count] : counts)
+            for (const auto &[state, count] : version.states)
                 parts.push_back(std::to_string(count) + " " + state);
-            std::cout << nodes[i]->spec.display << ": online " << version << ": "
-                      << join(parts, ", ") << " (" << rows_of[version].first << "/"
-                      << rows_of[version].second << " rows backfilled)\n";
+            // While it backfills, the node's rate since the first expand gives the ETA.
+            const double seconds = version.last_updated - version.first_expanded;
+            const double rate =
+                version.states.count("backfilling") && seconds > 0 ? version.done / seconds : 0;
+            std::cout << nodes[i]->spec.display << ": online " << name << ": " << join(parts, ", ")
+                      << " (backfilled " << backfill_progress(version.done, version.total, rate)
+                      << ")\n";
         }
     }
 }

@@ -38,7 +38,9 @@ BackfillResult backfill(const std::vector<Node *> &nodes, const MigrationDir &di
 int command_online_change(const Config &config, const MigrationDir &dir);
 
 // status: one line per node and online version between expand and contract
-// ("online V: 3 backfilled, 1 backfilling (1200/3000 rows)"); nothing when none.
+// ("online V: 3 backfilled, 1 backfilling (backfilled 1200/3000 rows, 400
+// rows/s, about 5 s left)", the rate and ETA while a shard backfills);
+// nothing when none.
 void print_online_states(const std::vector<Node *> &nodes);
 
 }  // namespace shoal::fleet

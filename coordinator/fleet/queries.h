@@ -417,7 +417,15 @@ inline const Sql kSchemaSnapshot{
     "            WHERE dp.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
     "              AND dp.refclassid OPERATOR(pg_catalog.=) "
     "'pg_catalog.pg_class'::pg_catalog.regclass"
-    "              AND dp.deptype IN ('a', 'i'))"
+    "              AND dp.deptype IN ('a', 'i')),"
+    // The schema's functions and procedures but its stamp (pg-mig's and shoal's).
+    " proc AS (SELECT p.* FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace "
+    "OPERATOR(pg_catalog.=) "
+    "ns.oid"
+    "           WHERE p.prokind IN ('f', 'p')"
+    "             AND NOT (p.pronargs OPERATOR(pg_catalog.=) 0"
+    "                      AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'"
+    "                           OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$')))"
     " SELECT 'table', '', t.relname, '', '', '', '', '', '', '' FROM tbl t"
     " UNION ALL"
     " SELECT 'column', t.relname, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),"
@@ -505,17 +513,190 @@ inline const Sql kSchemaSnapshot{
     "   JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid"
     "   LEFT JOIN pg_catalog.pg_collation co ON co.oid OPERATOR(pg_catalog.=) a.attcollation"
     "  WHERE r.relkind OPERATOR(pg_catalog.=) 'c'"
+    // Routines, triggers, comments, row level security (schema_model.h Routine,
+    // Trigger, Comment, RowSecurity, Policy).
+    // A routine: its signature (regprocedure), pg_get_functiondef, then prokind,
+    // what CREATE OR REPLACE cannot change, whether it is created after the tables.
+    " UNION ALL"
+    " SELECT 'routine', '', p.oid::pg_catalog.regprocedure::text, "
+    "pg_catalog.pg_get_functiondef(p.oid),"
+    "        p.prokind::text,"
+    "        pg_catalog.concat(pg_catalog.pg_get_function_arguments(p.oid), ' RETURNS ',"
+    "          pg_catalog.pg_get_function_result(p.oid)),"
+    "        CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_depend dp"
+    "          WHERE dp.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "            AND dp.objid OPERATOR(pg_catalog.=) p.oid"
+    "            AND ((dp.refclassid OPERATOR(pg_catalog.=) "
+    "'pg_catalog.pg_class'::pg_catalog.regclass"
+    "                  AND dp.refobjid IN (SELECT oid FROM rel))"
+    "              OR (dp.refclassid OPERATOR(pg_catalog.=) "
+    "'pg_catalog.pg_type'::pg_catalog.regclass"
+    "                  AND dp.refobjid IN (SELECT ty.oid FROM pg_catalog.pg_type ty"
+    "                    JOIN rel r ON r.oid OPERATOR(pg_catalog.=) ty.typrelid))))"
+    "               OR (p.prolang OPERATOR(pg_catalog.=) (SELECT l.oid FROM pg_catalog.pg_language "
+    "l"
+    "                     WHERE l.lanname OPERATOR(pg_catalog.=) 'sql') AND p.prosqlbody IS NULL)"
+    "             THEN 't' ELSE 'f' END,"
+    "        '', '', ''"
+    "   FROM proc p"
+    // A trigger on a table or a view: pg_get_triggerdef, then the signature of its function.
+    " UNION ALL"
+    " SELECT 'trigger', t.relname, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid),"
+    "        g.tgfoid::pg_catalog.regprocedure::text, '', '', '', '', ''"
+    "   FROM rel t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid"
+    "  WHERE NOT g.tgisinternal AND g.tgconstraint OPERATOR(pg_catalog.=) 0"
+    "    AND (t.oid IN (SELECT oid FROM tbl) OR t.relkind OPERATOR(pg_catalog.=) 'v')"
+    // A view: pg_get_viewdef, then its kind (v/m), its columns ("name type"),
+    // the relations and routines of the schema its query reads (pg_depend of
+    // its rewrite rule), each a line, and its options.
+    " UNION ALL"
+    " SELECT 'view', '', v.relname, pg_catalog.pg_get_viewdef(v.oid), v.relkind::text,"
+    "        (SELECT pg_catalog.string_agg(pg_catalog.concat(pg_catalog.quote_ident(a.attname), ' "
+    "',"
+    "            pg_catalog.format_type(a.atttypid, a.atttypmod)), E'\\n' ORDER BY a.attnum)"
+    "           FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) v.oid"
+    "            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped),"
+    "        COALESCE((SELECT pg_catalog.string_agg(DISTINCT r.relname, E'\\n')"
+    "           FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d"
+    "             ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+    "            AND d.objid OPERATOR(pg_catalog.=) w.oid"
+    "            AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+    "           JOIN rel r ON r.oid OPERATOR(pg_catalog.=) d.refobjid"
+    "          WHERE w.ev_class OPERATOR(pg_catalog.=) v.oid"
+    "            AND r.oid OPERATOR(pg_catalog.<>) v.oid), ''),"
+    "        COALESCE((SELECT pg_catalog.string_agg(DISTINCT p.oid::pg_catalog.regprocedure::text,"
+    "            E'\\n')"
+    "           FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d"
+    "             ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+    "            AND d.objid OPERATOR(pg_catalog.=) w.oid"
+    "            AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "           JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) d.refobjid"
+    "           JOIN ns ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid"
+    "          WHERE w.ev_class OPERATOR(pg_catalog.=) v.oid), ''),"
+    "        COALESCE(pg_catalog.array_to_string(v.reloptions, ', '), ''), ''"
+    "   FROM rel v WHERE v.relkind IN ('v', 'm')"
+    // A materialized view's index, as a table's.
+    " UNION ALL"
+    " SELECT 'index', m.relname, i.relname, pg_catalog.pg_get_indexdef(i.oid), '', '', '', '', '', "
+    "''"
+    "   FROM pg_catalog.pg_index x JOIN rel i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid"
+    "   JOIN rel m ON m.oid OPERATOR(pg_catalog.=) x.indrelid AND m.relkind OPERATOR(pg_catalog.=) "
+    "'m'"
+    "  WHERE x.indisvalid"
+    // A comment: the object as COMMENT ON names it, the text as a literal.
+    " UNION ALL"
+    " SELECT 'comment', '', m.target, pg_catalog.quote_literal(m.description), '', '', '', '', '', "
+    "''"
+    "   FROM ("
+    "   SELECT pg_catalog.concat(CASE WHEN d.objsubid OPERATOR(pg_catalog.>) 0 THEN 'COLUMN'"
+    "            ELSE CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'"
+    "              WHEN 'S' THEN 'SEQUENCE' WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX'"
+    "              WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END END,"
+    "            ' ', pg_catalog.quote_ident(r.relname),"
+    "            CASE WHEN d.objsubid OPERATOR(pg_catalog.>) 0"
+    "              THEN pg_catalog.concat('.', pg_catalog.quote_ident(a.attname)) END) AS target,"
+    "          d.description"
+    "     FROM rel r JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) r.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+    "     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid"
+    "      AND a.attnum OPERATOR(pg_catalog.=) d.objsubid"
+    "   UNION ALL SELECT pg_catalog.concat('CONSTRAINT ', pg_catalog.quote_ident(k.conname), ' ON "
+    "',"
+    "            CASE WHEN k.contypid OPERATOR(pg_catalog.<>) 0"
+    "              THEN pg_catalog.concat('DOMAIN ', pg_catalog.format_type(k.contypid, NULL))"
+    "              ELSE pg_catalog.quote_ident(r.relname) END), d.description"
+    "     FROM pg_catalog.pg_constraint k JOIN ns ON k.connamespace OPERATOR(pg_catalog.=) ns.oid"
+    "     LEFT JOIN rel r ON r.oid OPERATOR(pg_catalog.=) k.conrelid"
+    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) k.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+    "   UNION ALL SELECT pg_catalog.concat(CASE p.prokind WHEN 'p' THEN 'PROCEDURE '"
+    "            WHEN 'a' THEN 'AGGREGATE ' ELSE 'FUNCTION ' END, p.oid::pg_catalog.regprocedure),"
+    "          d.description"
+    "     FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid"
+    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "   UNION ALL SELECT pg_catalog.concat('TRIGGER ', pg_catalog.quote_ident(g.tgname), ' ON ',"
+    "            pg_catalog.quote_ident(r.relname)), d.description"
+    "     FROM rel r JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) r.oid"
+    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) g.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass"
+    "   UNION ALL SELECT pg_catalog.concat('POLICY ', pg_catalog.quote_ident(p.polname), ' ON ',"
+    "            pg_catalog.quote_ident(r.relname)), d.description"
+    "     FROM rel r JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) r.oid"
+    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass"
+    "   UNION ALL SELECT pg_catalog.concat('TYPE ', pg_catalog.format_type(ty.oid, NULL)), "
+    "d.description"
+    "     FROM pg_catalog.pg_type ty JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
+    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) ty.oid"
+    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass) m"
+    // Row level security of a table: enabled (t/f), forced (t/f).
+    " UNION ALL"
+    " SELECT 'row security', t.relname, '', '',"
+    "        CASE WHEN t.relrowsecurity THEN 't' ELSE 'f' END,"
+    "        CASE WHEN c.relforcerowsecurity THEN 't' ELSE 'f' END, '', '', '', ''"
+    "   FROM tbl t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.oid"
+    "  WHERE t.relrowsecurity OR c.relforcerowsecurity"
+    // A policy: PERMISSIVE or RESTRICTIVE, then its command, roles, USING and
+    // WITH CHECK expressions ("" when none).
+    " UNION ALL"
+    " SELECT 'policy', t.relname, p.polname::text,"
+    "        CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+    "        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+    "          WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,"
+    "        (SELECT pg_catalog.string_agg(CASE WHEN r.role OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
+    "            ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.role)) END, ', '"
+    "            ORDER BY 1) FROM pg_catalog.unnest(p.polroles) r(role)),"
+    "        COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),"
+    "        COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''), '', ''"
+    "   FROM tbl t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid"
+    // Not modelled: a view's column default, privileges on a view or a routine.
+    " UNION ALL"
+    " SELECT 'unmodelled', 'default of view column', pg_catalog.concat(v.relname, '.', a.attname),"
+    "        '', '', '', '', '', '', ''"
+    "   FROM rel v JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) v.oid"
+    "   JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) v.oid"
+    "    AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
+    "  WHERE v.relkind IN ('v', 'm')"
+    " UNION ALL"
+    " SELECT 'unmodelled', 'privileges on', v.relname, '', '', '', '', '', '', ''"
+    "   FROM rel v WHERE v.relkind IN ('v', 'm') AND v.relacl IS NOT NULL"
+    " UNION ALL"
+    " SELECT 'unmodelled', 'privileges on routine', p.oid::pg_catalog.regprocedure::text,"
+    "        '', '', '', '', '', '', ''"
+    "   FROM proc p WHERE p.proacl IS NOT NULL"
+    // Created again, a materialized view is populated.
+    " UNION ALL"
+    " SELECT 'unmodelled', 'unpopulated materialized view', v.relname, '', '', '', '', '', '', ''"
+    "   FROM rel v JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.oid"
+    "  WHERE v.relkind OPERATOR(pg_catalog.=) 'm' AND NOT c.relispopulated"
+    // What the routines, triggers and comments above cannot say: a routine whose
+    // settings name its own schema (the name differs per shard), a trigger
+    // disabled or enabled for replication only.
+    " UNION ALL"
+    " SELECT 'unmodelled', 'own schema in the settings of routine',"
+    "        p.oid::pg_catalog.regprocedure::text, '', '', '', '', '', '', ''"
+    "   FROM proc p"
+    "  WHERE EXISTS (SELECT FROM pg_catalog.unnest(p.proconfig) setting,"
+    "          pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.substr(setting, 13), ', ')) "
+    "item"
+    "         WHERE pg_catalog.starts_with(setting, 'search_path=')"
+    "           AND item IN ($1, pg_catalog.quote_ident($1)))"
+    " UNION ALL"
+    " SELECT 'unmodelled', 'enabled state of trigger', pg_catalog.concat(t.relname, '.', g.tgname),"
+    "        '', '', '', '', '', '', ''"
+    "   FROM tbl t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid"
+    "  WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'O'"
     " UNION ALL"
     " SELECT 'unmodelled', u.what, u.name, '', '', '', '', '', '', '' FROM ("
     "   SELECT CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'"
     "            WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table'"
     "            ELSE 'partition' END AS what, r.relname AS name"
-    "     FROM rel r WHERE r.relkind IN ('v', 'm', 'f', 'p') OR r.relispartition"
+    "     FROM rel r WHERE r.relkind IN ('f', 'p') OR r.relispartition"
     "   UNION ALL SELECT 'unlogged table', relname FROM tbl WHERE relpersistence "
     "OPERATOR(pg_catalog.=) 'u'"
     "   UNION ALL SELECT 'storage parameters of table', relname FROM tbl WHERE reloptions IS NOT "
     "NULL"
-    "   UNION ALL SELECT 'row level security of table', relname FROM tbl WHERE relrowsecurity"
     "   UNION ALL SELECT 'privileges on', relname FROM rel WHERE relacl IS NOT NULL"
     "          AND relkind IN ('r', 'S')"
     "   UNION ALL SELECT 'inheritance of table', t.relname FROM tbl t"
@@ -550,32 +731,20 @@ inline const Sql kSchemaSnapshot{
     "     FROM pg_catalog.pg_type ty JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
     "    WHERE ty.typtype IN ('r', 'm', 'b', 'p')"
     "      AND ty.typcategory OPERATOR(pg_catalog.<>) 'A'"
-    "   UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'"
-    "            WHEN 'w' THEN 'window function' ELSE 'function' END,"
+    "   UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END,"
     "          pg_catalog.concat(p.proname, '(', "
     "pg_catalog.pg_get_function_identity_arguments(p.oid), ')')"
     "     FROM pg_catalog.pg_proc p JOIN ns ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid"
-    "    WHERE NOT (p.pronargs OPERATOR(pg_catalog.=) 0"
-    "               AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'"
-    "                    OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$'))"
+    "    WHERE p.prokind IN ('a', 'w')"
     "   UNION ALL SELECT 'trigger', pg_catalog.concat(r.relname, '.', g.tgname)"
     "     FROM rel r JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) r.oid"
-    "    WHERE NOT g.tgisinternal"
+    "    WHERE NOT g.tgisinternal AND r.relkind NOT IN ('r', 'v')"
     "   UNION ALL SELECT 'policy', pg_catalog.concat(r.relname, '.', p.polname)"
     "     FROM rel r JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) r.oid"
+    "    WHERE r.relkind OPERATOR(pg_catalog.<>) 'r'"
     "   UNION ALL SELECT 'rule', pg_catalog.concat(r.relname, '.', w.rulename)"
     "     FROM rel r JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.oid"
     "    WHERE w.rulename OPERATOR(pg_catalog.<>) '_RETURN'"
-    "   UNION ALL SELECT 'comment on', CASE WHEN d.objsubid OPERATOR(pg_catalog.=) 0 THEN r.relname"
-    "            ELSE pg_catalog.concat(r.relname, '.', a.attname) END"
-    "     FROM rel r JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) r.oid"
-    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-    "     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid"
-    "      AND a.attnum OPERATOR(pg_catalog.=) d.objsubid"
-    "   UNION ALL SELECT 'comment on constraint', pg_catalog.concat(t.relname, '.', k.conname)"
-    "     FROM tbl t JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) t.oid"
-    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) k.oid"
-    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
     "   UNION ALL SELECT 'statistics object', s.stxname::text FROM pg_catalog.pg_statistic_ext s"
     "     JOIN ns ON s.stxnamespace OPERATOR(pg_catalog.=) ns.oid"
     "   UNION ALL SELECT 'collation', c.collname::text FROM pg_catalog.pg_collation c"
@@ -591,26 +760,14 @@ inline const Sql kSchemaSnapshot{
     "     JOIN ns ON c.connamespace OPERATOR(pg_catalog.=) ns.oid"
     // What the types' model leaves out.
     "   UNION ALL SELECT 'typed table', relname FROM rel WHERE reloftype OPERATOR(pg_catalog.<>) 0"
-    "   UNION ALL SELECT pg_catalog.concat_ws(' ',"
-    "            CASE WHEN d.objoid IS NOT NULL THEN 'comment' END,"
-    "            CASE WHEN ty.typacl IS NOT NULL THEN 'privileges' END, 'on type'),"
-    "          ty.typname::text"
+    // (comments on types and their constraints are modelled, as comments).
+    "   UNION ALL SELECT 'privileges on type', ty.typname::text"
     "     FROM pg_catalog.pg_type ty JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
-    "     LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) ty.oid"
-    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
     "    WHERE ty.typtype IN ('e', 'd', 'c') AND ty.typcategory OPERATOR(pg_catalog.<>) 'A'"
-    "      AND (d.objoid IS NOT NULL OR ty.typacl IS NOT NULL)"
+    "      AND ty.typacl IS NOT NULL"
     "      AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c"
     "            WHERE c.oid OPERATOR(pg_catalog.=) ty.typrelid"
-    "              AND c.relkind OPERATOR(pg_catalog.<>) 'c')"
-    "   UNION ALL SELECT 'comment on domain constraint',"
-    "          pg_catalog.concat(ty.typname, '.', k.conname)"
-    "     FROM pg_catalog.pg_constraint k"
-    "     JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) k.contypid"
-    "     JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
-    "     JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) k.oid"
-    "      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass) "
-    "u",
+    "              AND c.relkind OPERATOR(pg_catalog.<>) 'c')) u",
     1};
 // ---- online versions (extension 1.8, docs/online.md) -------------------------------
 
@@ -628,11 +785,22 @@ inline const Sql kOnlineMismatches{"SELECT shoal.online_mismatches($1, $2)", 2};
 inline const Sql kOnlineContract{"SELECT shoal.online_contract($1, $2)", 2};
 // $1 schema, $2 version. → text: 'aborted' or 'not expanded'.
 inline const Sql kOnlineAbort{"SELECT shoal.online_abort($1, $2)", 2};
+// $1 schema, $2 version, $3 checksum, $4 operation (set_not_null, check,
+// foreign_key), $5 table, $6 constraint name, $7 columns text[] (set_not_null,
+// foreign_key), $8 definition (check: its condition; foreign_key: what it
+// references). → text: 'expanded', 'already expanded' or 'already applied'.
+inline const Sql kOnlineAddConstraint{
+    "SELECT shoal.online_add_constraint($1, $2, $3, $4, $5, $6, $7::text[], $8)", 8};
+// $1 schema, $2 version. An online constraint validated. → state text,
+// rows_done bigint, rows_total bigint (as kOnlineBackfill).
+inline const Sql kOnlineValidate{
+    "SELECT state, rows_done, rows_total FROM shoal.online_validate($1, $2)", 2};
 // No parameters. → schema, version, state, rows_done, rows_total (NULL until
-// the first batch) of every online version between expand and contract.
+// the first batch), expanded_at and updated_at as seconds since the epoch, of
+// every online version between expand and contract.
 inline const Sql kOnlineStates{
-    "SELECT schema, version, state, rows_done, rows_total FROM shoal.online_state"
-    " ORDER BY version, schema",
+    "SELECT schema, version, state, rows_done, rows_total, extract(epoch FROM expanded_at),"
+    " extract(epoch FROM updated_at) FROM shoal.online_state ORDER BY version, schema",
     0};
 
 // Every statement above, for the test that checks each one's parameters.
@@ -701,6 +869,8 @@ inline const std::vector<const Sql *> kEvery{
     &kOnlineContract,
     &kOnlineAbort,
     &kOnlineStates,
+    &kOnlineAddConstraint,
+    &kOnlineValidate,
 };
 
 }  // namespace shoal::fleet::queries

@@ -44,8 +44,10 @@ run_shoal tablelock "$BASIC" apply
 waiting=$(migdir waiting "$V4.up.sql" "-- \$lock_timeout=200
 -- \$retries=20
 ALTER TABLE users ADD COLUMN waited int;" "$V4.dn.sql" "ALTER TABLE users DROP COLUMN waited;")
-psql -X -q -h 127.0.0.1 -p "${PORT[node1]}" -U postgres -d tablelock \
-  -c "BEGIN; LOCK TABLE sh0000.users; SELECT pg_sleep(2); COMMIT;" >/dev/null &
+# The holder keeps its lock until the test has seen a retry, then is terminated:
+# released by the test, not by a timer that a slow machine could outlast.
+PGAPPNAME=lock-holder psql -X -q -h 127.0.0.1 -p "${PORT[node1]}" -U postgres -d tablelock \
+  -c "BEGIN; LOCK TABLE sh0000.users; SELECT pg_sleep(120); COMMIT;" >/dev/null 2>&1 &
 holder=$!
 lock_taken() {
   [ "$(q node1 tablelock "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
@@ -53,8 +55,14 @@ lock_taken() {
 }
 wait_for 30 lock_taken
 ok $? "another session holds an exclusive lock on sh0000.users"
-run_shoal tablelock "$waiting" apply
+start_shoal tablelock "$waiting" "$WORK/waiting.log" apply
+retried() { grep -q "^retry .*sh0000 $V4: canceling statement due to lock timeout" "$WORK/waiting.log"; }
+wait_for 60 retried
+ok $? "the run retries while the lock is held"
+q node1 tablelock "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-holder'" >/dev/null
 wait "$holder"
+wait "$SHOAL_PID"
+RC=$? OUT=$(cat "$WORK/waiting.log")
 is "$RC" 0 "apply succeeds once the lock is released"
 retries=$(grep -c "^retry .*sh0000 $V4: canceling statement due to lock timeout" <<<"$OUT")
 ok "$([ "$retries" -ge 1 ]; echo $?)" "the version was retried after lock timeouts ($retries retries)"

@@ -81,22 +81,24 @@ for gap in $gaps; do
   ok "$([ "$gap" -lt $((POLL_MS / 2)) ]; echo $?)" "median gap between steps on a node ${gap} ms, under half a poll interval"
 done
 
+slow=$(migdir slow "$GATE_SQL
+CREATE TABLE t4 (id int);")
+at_gate() { [ "$(waiting_at_gate "$1")" -eq 3 ]; }  # a step on every node
+
 echo "# 3. pause from SQL holds new transactions, resume goes on"
 fleet_create steer 10
 run_shoal steer "$BASIC" apply
-slow=$(migdir slow "-- \$delay=200
-CREATE TABLE t4 (id int);")
-applies() { sum_all steer "SELECT count(*) FROM shoal.event WHERE action = 'apply' AND version = '$V4'"; }
-started() { [ "$(applies)" -ge 1 ]; }  # a predicate: wait_for evaluates it again each poll
+close_gate steer "${NODES[@]}"
 start_shoal steer "$slow" "$WORK/pause.log" apply --parallelism 1
 run=$SHOAL_PID
-wait_for 30 started
-ok $? "the run started"
+wait_for 60 at_gate steer
+ok $? "the run started: a step on every node waits at the gate"
 is "$(q node2 steer "SELECT shoal.pause('deploy hold')")" paused "shoal.pause() on node2"
 paused_at=$(q node2 steer "SELECT changed_at FROM shoal.control_state()")
 said_paused() { grep -q "paused by postgres on 127.0.0.1:${PORT[node2]}: deploy hold" "$WORK/pause.log"; }
 wait_for 30 said_paused
 ok $? "the coordinator says who paused it, where and why"
+open_gate steer
 # Let the pause last a second by the servers' clock, then look at what started.
 pause_lasted() { [ "$(q node2 steer "SELECT clock_timestamp() > '$paused_at'::timestamptz + interval '1 s'")" = t ]; }
 wait_for 30 pause_lasted
@@ -116,12 +118,13 @@ is "$(q node2 steer "SELECT string_agg(action, ',' ORDER BY id) FROM shoal.event
 echo "# 4. cancel from SQL ends the run; nothing half applied; a rerun completes"
 fleet_create cancel 10
 run_shoal cancel "$BASIC" apply
-applies() { sum_all cancel "SELECT count(*) FROM shoal.event WHERE action = 'apply' AND version = '$V4'"; }
+close_gate cancel "${NODES[@]}"
 start_shoal cancel "$slow" "$WORK/cancel.log" apply --parallelism 1
 run=$SHOAL_PID
-wait_for 30 started
-ok $? "the run started"
+wait_for 60 at_gate cancel
+ok $? "the run started: a step on every node waits at the gate"
 is "$(q node3 cancel "SELECT shoal.cancel('wrong build')")" cancelled "shoal.cancel() on node3"
+open_gate cancel
 wait "$run"
 is "$?" 8 "the run exits with the cancelled code"
 like "$(cat "$WORK/cancel.log")" "cancelled by postgres on 127.0.0.1:${PORT[node3]}: wrong build" "it says who cancelled, where and why"

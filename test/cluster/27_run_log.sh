@@ -22,7 +22,7 @@ with_v4() {  # NAME UP_SQL → a copy of basic plus V4 with that body
 }
 FAILING=$(with_v4 failing "CREATE TABLE t4 (id int);
 DO \$\$ BEGIN IF to_regclass('broken') IS NOT NULL THEN RAISE EXCEPTION 'broken in %', current_schema(); END IF; END \$\$;")
-SLOW=$(with_v4 slow "-- \$delay=400
+GATED=$(with_v4 gated "$GATE_SQL
 CREATE TABLE t4 (id int);")
 
 # Evaluates a Python expression over the last run in $LOG (`log`, `events(name)`)
@@ -103,15 +103,17 @@ is "$(find "$WORK" -name 'shoal.prom.tmp*' | wc -l)" 0 "no temporary metrics fil
 echo "# 3. SIGINT: what happened is logged and measured"
 fleet_create interrupted 4
 run_shoal interrupted "$BASIC" apply
-logged_before=$(wc -l <"$LOG")
-some_applied() {  # read from the log itself: cheaper than asking the servers
-  [ "$(tail -n +$((logged_before + 1)) "$LOG" | grep -c '"event":"step_finished"')" -ge 2 ]
+close_gate interrupted node2
+start_shoal interrupted "$GATED" "$WORK/int.out" apply --parallelism 1 --log-json "$LOG" --metrics "$PROM"
+others_done_node2_waits() {  # nodes 1 and 3 finished their four schemas; node2 is at the gate
+  [ "$(applies_on node1 interrupted $V4)" -eq 4 ] && [ "$(applies_on node3 interrupted $V4)" -eq 4 ] &&
+    [ "$(waiting_at_gate interrupted)" -eq 1 ]
 }
-start_shoal interrupted "$SLOW" "$WORK/int.out" apply --parallelism 1 --log-json "$LOG" --metrics "$PROM"
-wait_for 30 some_applied
+wait_for 60 others_done_node2_waits
 kill -INT "$SHOAL_PID"
 wait "$SHOAL_PID"
 is "$?" 130 "the interrupted run exits 130"
+open_gate interrupted
 done_v4=$(sum_all interrupted "SELECT count(*) FROM shoal.event WHERE action = 'apply' AND version = '$V4'")
 is "$(read_outputs "len(events('interrupted')), len(events('step_finished')), log[-1]['exit_code']")" "(1, $done_v4, 130)" \
   "the log has the interrupt, a finished line per committed step, and the end"
@@ -122,9 +124,10 @@ ok "$([ "$done_v4" -lt 12 ]; echo $?)" "the run stopped early ($done_v4 of 12)"
 echo "# 4. a node lost mid-run appears in both"
 fleet_create lost 4
 run_shoal lost "$BASIC" apply
-node2_started() { [ "$(applies_on node2 lost $V4)" -ge 1 ]; }
-start_shoal lost "$SLOW" "$WORK/lost.out" apply --parallelism 1 --log-json "$LOG" --metrics "$PROM"
-wait_for 30 node2_started
+close_gate lost node2
+start_shoal lost "$GATED" "$WORK/lost.out" apply --parallelism 1 --log-json "$LOG" --metrics "$PROM"
+node2_waits() { [ "$(waiting_at_gate lost)" -eq 1 ]; }
+wait_for 60 node2_waits
 pgserver_kill node2
 wait "$SHOAL_PID"
 is "$?" 5 "the run exits with the partial-run code"

@@ -4,7 +4,10 @@
 # it says "no changes"; then the corpus of test/generate/, each case a desired
 # schema: generate → the golden files → lint → apply → verify clean and
 # `generate --check` clean → undo → the original fingerprint → apply again for
-# the next case; then a dump of enums, domains and composite types. Also: hazards refused by name, an object kind nobody models
+# the next case (04-07: enums, domains and composite types created, altered
+# and dropped, and a dump of them under a hostile search_path; 08-10:
+# routines, views, triggers, policies and comments, and a dump of them that
+# generates no changes). Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
@@ -51,13 +54,13 @@ gen "$WORK/dump" roundtrip@sh --check
 is "$RC" 0 "generate --check agrees"
 
 echo "# 2. what blocks a plan, and what it refuses"
-mkdir -p "$WORK/view"
-cp "$WORK"/dump/* "$WORK/view"
-echo "CREATE VIEW named AS SELECT name FROM users;" >"$WORK/view/50_view.sql"
-gen "$WORK/view" view@sh
+mkdir -p "$WORK/rule"
+cp "$WORK"/dump/* "$WORK/rule"
+echo "CREATE RULE named AS ON INSERT TO users DO INSTEAD NOTHING;" >"$WORK/rule/50_rule.sql"
+gen "$WORK/rule" rule@sh
 is "$RC" 3 "an object of a kind not modelled blocks generate"
-like "$OUT" "^  view named \(in $WORK/view\)$" "naming it and its kind"
-gen "$WORK/view" view@sh --check
+like "$OUT" "^  rule users\.named \(in $WORK/rule\)$" "naming it and its kind"
+gen "$WORK/rule" rule@sh --check
 is "$RC" 3 "and --check"
 gen "$CORPUS/03_drop/schema" drop@sh
 is "$RC" 3 "hazards are refused"
@@ -129,13 +132,24 @@ run_case 06_types_drop --allow-hazard enum-label --allow-hazard type-change --al
 echo "# 3b. dump with enums, domains and composite types: a round trip, whatever the search_path"
 run_shoal "$DB" "$MIG" dump --out "$WORK/dump-types"
 is "$RC" 0 "dump of a shard with types exits 0"
-is "$(grep -c '^CREATE \(TYPE\|DOMAIN\)' "$WORK/dump-types/05_types.sql")" 3 "its types come in a file of their own"
+is "$(grep -c '^CREATE \(TYPE\|DOMAIN\)' "$WORK/dump-types/03_types.sql")" 3 "its types come in a file of their own"
 OUT=$(PGOPTIONS="-c search_path=sh0001,public" "$SHOAL" dump --out "$WORK/dump-types-hostile" --migdir "$MIG" \
   --hosts "$(hosts "$DB")" --user postgres 2>&1)
 is "$(diff -r "$WORK/dump-types" "$WORK/dump-types-hostile" && echo same)" "same" \
   "the same files under a hostile search_path"
 gen "$WORK/dump-types" roundtrip@sh
 like "$OUT" "^No changes: " "generate from that dump finds no changes"
+run_case 07_types_gone --allow-hazard drop-table --allow-hazard drop-column
+run_case 08_code_create
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump-code"
+is "$RC" 0 "dump writes routines, views, triggers, policies and comments"
+is "$(ls "$WORK/dump-code" | tr '\n' ' ')" \
+  "00_sequences.sql 05_routines.sql 10_table_coupons.sql 10_table_orders.sql 10_table_users.sql 50_routines.sql 55_views.sql 60_triggers.sql 70_row_security.sql 90_foreign_keys.sql 95_comments.sql " \
+  "routines around the tables, then views, triggers, row level security, foreign keys, comments"
+gen "$WORK/dump-code" roundtrip@sh --check
+is "$RC" 0 "generate --check from that dump finds no changes"
+run_case 09_code_alter --allow-hazard matview-recreate
+run_case 10_code_drop --allow-hazard drop-table
 
 echo "# 4. a drifted shard is named and not planned from"
 q node2 "$DB" "CREATE INDEX drift_idx ON sh0001.users (email)"

@@ -7,6 +7,12 @@
 # every backfill finished and when the final check finds a row out of step;
 # abort leaves the fingerprint as before the expand; a table without a primary
 # key is refused; a second coordinator is refused while the first holds the run.
+# A transaction holding a shard's table is outlasted by the lock policy's
+# retries during an expand and a contract, and the application's longest lock
+# wait (sampled from pg_locks) stays within the lock_timeout. The constraints
+# (set_not_null, check, foreign_key) run under the writer too: a NULL stops
+# its shard with the rows' count, complete waits for every validation, a
+# SIGKILL then abort leaves the fingerprints as before (--json).
 source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
@@ -64,11 +70,48 @@ writer() {  # NODE K
   exec {pace}<>"$WORK/never"
   while [ ! -e "$WORK/stop" ]; do
     for shard in "sh000$2" "sh000$(($2 + 3))"; do
-      echo "INSERT INTO $shard.orders (amount) VALUES (7);"
+      echo "INSERT INTO $shard.orders (amount, note) VALUES (7, 'w');"
       echo "UPDATE $shard.orders SET amount = amount + 1 WHERE id = 1 + (random() * $ROWS)::int;"
     done
     read -r -t 0.02 -u "$pace"
-  done | psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >/dev/null 2>>"$WORK/writer.err"
+  done | PGAPPNAME=app psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >/dev/null 2>>"$WORK/writer.err"
+}
+# The application's lock waits: every 50 ms, on node k, the longest the
+# writer's session has been waiting for a lock (pg_locks.waitstart), in ms,
+# into $WORK/waits.k until $WORK/stop exists.
+sampler() {  # NODE K
+  local pace
+  exec {pace}<>"$WORK/never"
+  while [ ! -e "$WORK/stop" ]; do
+    echo "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - l.waitstart) * 1000), 0)::int
+            FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.application_name = 'app';"
+    read -r -t 0.05 -u "$pace"
+  done | psql -X -q -At -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >"$WORK/waits.$2" 2>&1
+}
+longest_wait() { cat "$WORK"/waits.* | sort -n | tail -1; }
+# A transaction of the test's holding SCHEMA.orders (ACCESS SHARE: the
+# application's writes pass, shoal's ALTERs wait) until release_orders.
+hold_orders() {  # NODE SCHEMA
+  mkfifo "$WORK/hold"
+  psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online <"$WORK/hold" >/dev/null &
+  HOLDER=$!
+  exec {HOLD}>"$WORK/hold"
+  echo "BEGIN; LOCK TABLE $2.orders IN ACCESS SHARE MODE; SELECT 1;" >&"$HOLD"
+  wait_for 10 holding "$1" "$2"
+}
+holding() {  # NODE SCHEMA
+  [ "$(q "$1" online "SELECT count(*) FROM pg_locks WHERE relation = '$2.orders'::regclass
+        AND mode = 'AccessShareLock' AND granted AND pid <> pg_backend_pid()")" -ge 1 ]
+}
+release_orders() {
+  echo "COMMIT;" >&"$HOLD"
+  exec {HOLD}>&-
+  wait "$HOLDER"
+  rm "$WORK/hold"
+}
+run_lock_free() { [ "$(sum_all online "SELECT count(*) FROM shoal.run_lock")" -eq 0 ]; }
+retried_on() {  # FILE SCHEMA: shoal's output says it retried SCHEMA after a lock timeout
+  grep -q "retry 1.* in .* ms (.* left of retry_for .*$2.*lock timeout" "$1"
 }
 writes() {  # → rows the writer inserted, over the fleet
   local k n total=0
@@ -89,7 +132,10 @@ fleet_create online 2
 run_shoal online "$FIRST" apply
 is "$RC" 0 "setup: every shard has the table"
 BEFORE=$(fingerprints online)
-for k in 0 1 2; do writer "${NODES[$k]}" "$k" & done
+for k in 0 1 2; do
+  writer "${NODES[$k]}" "$k" &
+  sampler "${NODES[$k]}" "$k" &
+done
 wait_for 20 writes_grew 5
 ok $? "the writer writes"
 start_shoal online "$MIG" "$WORK/killed.log" apply
@@ -135,10 +181,17 @@ HISTORY=$("$SHOAL" history --migdir "$MIG" --hosts "$(hosts online)" --user post
 is "$(grep -c "$V2 *expand" <<<"$HISTORY")" 6 "history has an expand event per shard"
 is "$(grep -c "$V2 *backfilled" <<<"$HISTORY")" 6 "and a backfilled one"
 
-echo "# 5. complete: the version applied on every shard, the writer never failed"
+echo "# 5. complete, outlasting a held lock: the version applied on every shard, the writer never failed"
 before_complete=$(writes)
-run_shoal online "$MIG" complete "$V2"
-is "$RC" 0 "exit 0"
+hold_orders node2 sh0001
+start_shoal online "$MIG" "$WORK/complete.log" complete "$V2"
+wait_for 30 retried_on "$WORK/complete.log" sh0001
+ok $? "the contract of sh0001 timed out on the held lock and is retried"
+release_orders
+wait_for 60 ended
+wait "$SHOAL_PID"
+is "$?" 0 "exit 0"
+OUT=$(cat "$WORK/complete.log")
 like "$OUT" "complete $V2: 6 schema\(s\) contracted" "says what it did"
 is "$(count_at online "$V2")" 6 "every stamp ends with the version"
 is "$(q_all online "SELECT DISTINCT format_type(atttypid, 0) || ' ' || attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'orders' AND attname = 'amount'" | sort -u)" \
@@ -151,6 +204,9 @@ wait_for 20 writes_grew "$before_complete"
 ok $? "the writer goes on after the contract"
 touch "$WORK/stop"
 wait $(jobs -p) 2>/dev/null
+wait_ms=$(longest_wait)
+is "$(( wait_ms > 500 && wait_ms <= 2000 + 100 ))" 1 \
+  "the application queued behind shoal's lock requests, never longer than the lock_timeout 2 s (longest wait sampled: $wait_ms ms)"
 touch "$WORK/writer.err"
 is "$(wc -l <"$WORK/writer.err")" 0 "the writer saw no error during expand, backfill and contract ($(writes) writes)"
 [ -s "$WORK/writer.err" ] && head -5 "$WORK/writer.err" | sed 's/^/# /'
@@ -166,8 +222,16 @@ cat >"$MIG/$V3.up.sql" <<'SQL'
 SQL
 : >"$MIG/$V3.dn.sql"
 BEFORE=$(fingerprints online)
-run_shoal online "$MIG" apply
-is "$RC" 0 "expand and backfill: exit 0"
+# A transaction holds sh0000's table: the expand waits its lock_timeout, backs
+# off and retries, and gets through once the test ends that transaction.
+hold_orders node1 sh0000
+start_shoal online "$MIG" "$WORK/note.log" apply
+wait_for 30 retried_on "$WORK/note.log" sh0000
+ok $? "the expand of sh0000 timed out on the held lock and is retried"
+release_orders
+wait_for 60 ended
+wait "$SHOAL_PID"
+is "$?" 0 "expand and backfill: exit 0"
 is "$(q_all online "SELECT DISTINCT state FROM shoal.online" | sort -u)" "backfilled" "backfilled"
 q node1 online "SET session_replication_role = replica; UPDATE sh0000.orders SET note_shoal_new = 'x' WHERE id = 1" >/dev/null
 run_shoal online "$MIG" complete "$V3"
@@ -195,5 +259,93 @@ is "$RC" 1 "exit 1: the version failed"
 like "$OUT" "table sh000[0-5].log has no primary key" "the reason names the table"
 is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "nothing was expanded"
 is "$(count_at online "$V4")" 6 "the schemas stay at the version before"
+
+echo "# 8. online constraints under the writer: set_not_null stops where a NULL is; check outlives a SIGKILL and aborts cleanly; foreign_key"
+CONS=$WORK/cons
+mkdir -p "$CONS"
+cp "$NOKEY/$V1".* "$NOKEY/$V2".* "$NOKEY/$V4".* "$CONS/"
+V6=20250101000006.customers.sh
+V7=20250101000007.note-present.sh
+V8=20250101000008.amount-positive.sh
+V9=20250101000009.customer-fk.sh
+cat >"$CONS/$V6.up.sql" <<'SQL'
+CREATE TABLE customers (id int PRIMARY KEY);
+INSERT INTO customers SELECT generate_series(1, 10);
+ALTER TABLE orders ADD COLUMN customer_id int;
+UPDATE orders SET note = 'n' WHERE note IS NULL;
+SQL
+echo "DROP TABLE customers; ALTER TABLE orders DROP COLUMN customer_id;" >"$CONS/$V6.dn.sql"
+rm -f "$WORK/stop" "$WORK"/waits.*
+: >"$WORK/writer.err"
+for k in 0 1 2; do
+  writer "${NODES[$k]}" "$k" &
+  sampler "${NODES[$k]}" "$k" &
+done
+run_shoal online "$CONS" apply
+is "$RC" 0 "setup: customers, and a note on every row"
+# Two rows outside the writer's reach keep a NULL note on sh0002.
+q node3 online "INSERT INTO sh0002.orders (id, amount, note) VALUES (1000001, 1, NULL), (1000002, 1, NULL)" >/dev/null
+printf -- '-- shoal $online=set_not_null\n-- shoal $online_table=orders\n-- shoal $online_column=note\n-- shoal $lock_timeout=2s\n' >"$CONS/$V7.up.sql"
+printf -- '-- shoal $online=check\n-- shoal $online_table=orders\n-- shoal $online_name=amount_positive\n-- shoal $online_definition=amount > 0\n-- shoal $lock_timeout=2s\n' >"$CONS/$V8.up.sql"
+printf -- '-- shoal $online=foreign_key\n-- shoal $online_table=orders\n-- shoal $online_name=orders_customer_fk\n-- shoal $online_column=customer_id\n-- shoal $online_references=customers (id)\n-- shoal $lock_timeout=2s\n' >"$CONS/$V9.up.sql"
+echo "ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;" >"$CONS/$V7.dn.sql"
+echo "ALTER TABLE orders DROP CONSTRAINT amount_positive;" >"$CONS/$V8.dn.sql"
+echo "ALTER TABLE orders DROP CONSTRAINT orders_customer_fk;" >"$CONS/$V9.dn.sql"
+constraints() {  # NAME → "validated" per shard holding the constraint, one per line
+  q_all online "SELECT convalidated FROM pg_constraint WHERE conname = '$1'" | sort | uniq -c | tr -s ' '
+}
+run_shoal online "$CONS" apply
+is "$RC" 1 "set_not_null: exit 1, the shard with NULLs failed its validation"
+like "$OUT" "2 row\(s\) of sh0002.orders break constraint note_not_null" "the reason counts the rows"
+is "$(q_all online "SELECT schema || ' ' || state FROM shoal.online WHERE state <> 'backfilled'")" "sh0002 expanded" \
+  "sh0002 stays expanded"
+is "$(sum_all online "SELECT count(*) FROM shoal.online WHERE state = 'backfilled'")" 5 "every other shard is validated"
+run_shoal online "$CONS" complete "$V7"
+is "$RC" 6 "complete before every validation is refused"
+like "$OUT" "1 schema\(s\) expanded: .*sh0002" "naming the shard"
+q node3 online "UPDATE sh0002.orders SET note = 'fixed' WHERE note IS NULL" >/dev/null
+run_shoal online "$CONS" apply
+is "$RC" 0 "the rerun validates sh0002"
+run_shoal online "$CONS" complete "$V7"
+is "$RC" 0 "complete: exit 0"
+is "$(q_all online "SELECT a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'orders' AND a.attname = 'note'" | sort -u)" \
+  "t" "note is NOT NULL on every shard"
+is "$(sum_all online "SELECT count(*) FROM pg_constraint WHERE conname = 'note_not_null'")" 0 "and its check is gone"
+
+BEFORE=$(fingerprints online)
+hold_orders node1 sh0000
+start_shoal online "$CONS" "$WORK/check.log" apply
+wait_for 30 retried_on "$WORK/check.log" sh0000
+ok $? "check: the expand of sh0000 waits for the held lock"
+kill -9 "$SHOAL_PID"
+wait "$SHOAL_PID" 2>/dev/null
+release_orders
+# The killed run's backends end once they notice their client is gone.
+wait_for 10 run_lock_free
+ok $? "the killed run's lock is gone"
+run_shoal online "$CONS" abort "$V8" --json
+is "$RC" 0 "abort after the SIGKILL: exit 0"
+is "$(json_shape online_change "$OUT")" "" "abort --json prints docs/json.md's document"
+is "$(json_eval 'd["version"] + " " + str(d["changed"] > 0)' "$OUT")" "$V8 True" "naming the version and what it aborted"
+is "$(fingerprints online)" "$BEFORE" "every fingerprint is what it was before the expand"
+is "$(sum_all online "SELECT count(*) FROM pg_constraint WHERE conname = 'amount_positive'")" 0 "no constraint is left"
+run_shoal online "$CONS" apply
+is "$RC" 0 "apply again: expanded and validated"
+run_shoal online "$CONS" complete "$V8"
+is "$RC" 0 "complete: exit 0"
+is "$(constraints amount_positive)" " 6 t" "amount_positive is validated on every shard"
+
+run_shoal online "$CONS" apply
+is "$RC" 0 "foreign_key: expanded and validated"
+run_shoal online "$CONS" complete "$V9"
+is "$RC" 0 "complete: exit 0"
+is "$(constraints orders_customer_fk)" " 6 t" "orders_customer_fk is validated on every shard"
+is "$(count_at online "$V9")" 6 "every stamp ends with the version"
+is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "no online state is left"
+touch "$WORK/stop"
+wait $(jobs -p) 2>/dev/null
+is "$(wc -l <"$WORK/writer.err")" 0 "the writer saw no error during the constraints' phases ($(writes) writes)"
+wait_ms=$(longest_wait)
+is "$(( wait_ms <= 2000 + 100 ))" 1 "its longest lock wait stays within the lock_timeout 2 s ($wait_ms ms)"
 
 done_testing

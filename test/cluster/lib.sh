@@ -60,10 +60,8 @@ done_testing() {
 
 cluster_start() {
   local node
-  for node in "${NODES[@]}"; do
-    pgserver_start "$node" || { echo "not ok - could not start $node"; exit 1; }
-    PORT[$node]=$PGSERVER_PORT
-  done
+  pgserver_start "${NODES[@]}" || { echo "not ok - could not start the nodes"; exit 1; }
+  for node in "${NODES[@]}"; do PORT[$node]=${PGSERVER_PORTS[$node]}; done
   # PostgreSQL 15's default copies a template through the WAL; a file copy is
   # faster for fleet_create's small databases (and the only way before 15).
   CREATEDB_STRATEGY=
@@ -130,6 +128,37 @@ run_shoal() {
   shift 2
   OUT=$("$SHOAL" "$@" --migdir "$migdir" --hosts "$(hosts "$db")" --user postgres 2>&1)
   RC=$?
+}
+
+# --- a gate that steps wait at ---------------------------------------------------
+
+# A version that starts with GATE_SQL waits, on a node where the test closed the
+# gate, until the test opens it (for up to 2 minutes): a run is then mid-step for
+# as long as the test needs, however slow the machine, instead of for a $delay that
+# a loaded machine can outlast before the test acts.
+GATE_SQL='-- shoal $lock_timeout=2min
+LOCK TABLE public.gate IN ACCESS SHARE MODE;'
+
+close_gate() {  # DB NODE… → a session on each NODE holds the gate until open_gate
+  local db=$1 node
+  shift
+  q_all "$db" "CREATE TABLE IF NOT EXISTS public.gate ()"
+  for node in "$@"; do
+    PGAPPNAME=shoal-test-gate psql -X -q -h 127.0.0.1 -p "${PORT[$node]}" -U postgres -d "$db" \
+      -c "BEGIN; LOCK TABLE public.gate; SELECT pg_sleep(600); COMMIT;" >/dev/null 2>&1 &
+  done
+  _gate_held() { [ "$(sum_all "$1" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                   WHERE c.relname = 'gate' AND l.mode = 'AccessExclusiveLock' AND l.granted")" -eq "$2" ]; }
+  wait_for 30 _gate_held "$db" $#
+}
+
+waiting_at_gate() {  # DB → how many steps wait at the gate, over the fleet
+  sum_all "$1" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                WHERE c.relname = 'gate' AND NOT l.granted"
+}
+
+open_gate() {  # DB → lets every waiting step go
+  q_all "$1" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'shoal-test-gate'" >/dev/null
 }
 
 # --- --json documents ----------------------------------------------------------

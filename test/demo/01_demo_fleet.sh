@@ -7,7 +7,7 @@
 # can be stopped and started again.
 source "$(dirname "$0")/../cluster/lib.sh"
 cd "$CLUSTER_ROOT"
-WORK=$(mktemp -d /tmp/shoal-demo.XXXXXX)
+WORK=$(mktemp -d "$PGSERVER_TMP/shoal-demo.XXXXXX")
 chmod 755 "$WORK"  # the servers run as postgres
 PGSERVER_ROOT=$WORK/fleet  # the servers the demo starts, for the cleanup
 trap 'pgserver_cleanup; rm -rf "$WORK"' EXIT

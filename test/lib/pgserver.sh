@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL servers for tests and demos. Source this file, then:
 #
-#   pgserver_start NAME       a fresh cluster (a copy of one initdb) + start it;
-#                             sets PGSERVER_PORT, PGSERVER_DIR, PGSERVER_SOCK and
-#                             records it for cleanup
+#   pgserver_start NAME…      a fresh cluster (a copy of one initdb) + start it;
+#                             sets PGSERVER_PORT, PGSERVER_DIR, PGSERVER_SOCK (of
+#                             the last NAME) and PGSERVER_PORTS[NAME], and records
+#                             it for cleanup; several NAMEs start at once
 #   pgserver_stop NAME        stop one server (fast shutdown)
 #   pgserver_kill NAME        stop one server with -m immediate (crash simulation)
 #   pgserver_restart NAME     start a stopped server again on the same port
@@ -15,7 +16,7 @@
 #   pgserver_cleanup          stop every server this shell started and delete them
 #
 # Each server lives in its own directory under $PGSERVER_ROOT (a fresh mktemp dir
-# unless set), listens on 127.0.0.1 on a free port and on a private Unix socket
+# under $PGSERVER_TMP unless set), listens on 127.0.0.1 on a free port and on a private Unix socket
 # in that directory, trusts local connections, and runs with fsync=off because
 # a test's data is worth nothing after the test. As root the server runs as the
 # `postgres` OS user, since initdb refuses to run as root.
@@ -33,6 +34,16 @@ PGSERVER_BIN=${PGSERVER_BIN:-$(pg_config --bindir)}
 # suite calls psql thousands of times.
 PATH=$PGSERVER_BIN:$PATH
 PGSERVER_ROOT=${PGSERVER_ROOT:-}
+# Servers and their initdb template live in memory (tmpfs) where there is room: a
+# suite writes and deletes gigabytes of throwaway data, and on a virtual disk the
+# deletes alone took most of a minute per script while other scripts wrote.
+if [ -z "${PGSERVER_TMP:-}" ]; then
+  PGSERVER_TMP=/tmp
+  if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -ge $((4 * 1024 * 1024)) ] 2>/dev/null; then
+    PGSERVER_TMP=/dev/shm
+  fi
+fi
 PGSERVER_EXTRA_CONF=${PGSERVER_EXTRA_CONF:-}
 declare -gA PGSERVER_PORTS=()
 
@@ -54,13 +65,30 @@ _pgserver_ctl() {
     -l "$PGSERVER_ROOT/$name/server.log" -w -t 60 "$@" >/dev/null
 }
 
-pgserver_start() {
-  local name=$1
+pgserver_start() {  # NAME… (several start at once)
+  local name pid pids=() failed=0
   if [ -z "$PGSERVER_ROOT" ]; then
-    PGSERVER_ROOT=$(mktemp -d /tmp/shoal-pg.XXXXXX)
+    PGSERVER_ROOT=$(mktemp -d "$PGSERVER_TMP/shoal-pg.XXXXXX")
     chmod 755 "$PGSERVER_ROOT"
     trap pgserver_cleanup EXIT
   fi
+  if [ $# -eq 1 ]; then
+    _pgserver_create "$1"
+    return
+  fi
+  # Each in a subshell, which cannot set our variables: each leaves its port in a file.
+  for name in "$@"; do
+    { _pgserver_create "$name" && echo "$PGSERVER_PORT" >"$PGSERVER_ROOT/$name/port"; } &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || return 1
+  for name in "$@"; do PGSERVER_PORTS[$name]=$(cat "$PGSERVER_ROOT/$name/port"); done
+  PGSERVER_PORT=${PGSERVER_PORTS[$name]} PGSERVER_DIR=$PGSERVER_ROOT/$name PGSERVER_SOCK=$PGSERVER_ROOT/$name/sock
+}
+
+_pgserver_create() {  # NAME → a copy of the template, started
+  local name=$1
   local dir="$PGSERVER_ROOT/$name"
   mkdir -p "$dir/sock"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
@@ -77,7 +105,7 @@ pgserver_start() {
 _pgserver_template() {
   local logdir=$1 key template fresh
   key=$(printf '%s\n' "$PGSERVER_BIN" "$("$PGSERVER_BIN/initdb" --version)" | md5sum | cut -c1-12)
-  template=${PGSERVER_TEMPLATE_ROOT:-/tmp}/shoal-pg-template.$(id -u).$key
+  template=${PGSERVER_TEMPLATE_ROOT:-$PGSERVER_TMP}/shoal-pg-template.$(id -u).$key
   if [ ! -f "$template/PG_VERSION" ]; then
     fresh=$(mktemp -d "$template.XXXXXX")
     [ "$(id -u)" -eq 0 ] && chown postgres: "$fresh"
@@ -157,10 +185,13 @@ pgserver_restart() { _pgserver_ctl "$1" start; }
 
 pgserver_cleanup() {
   [ -n "$PGSERVER_ROOT" ] && [ -d "$PGSERVER_ROOT" ] || return 0
-  local dir
+  local dir pid stops=()
   for dir in "$PGSERVER_ROOT"/*/data; do
-    [ -f "$dir/postmaster.pid" ] && _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$dir" stop -m immediate >/dev/null 2>&1
+    [ -f "$dir/postmaster.pid" ] || continue
+    _pgserver_as_owner "$PGSERVER_BIN/pg_ctl" -D "$dir" stop -m immediate >/dev/null 2>&1 &
+    stops+=($!)
   done
+  for pid in "${stops[@]}"; do wait "$pid"; done
   [ -z "${PGSERVER_KEEP:-}" ] && rm -rf "$PGSERVER_ROOT"
   return 0
 }

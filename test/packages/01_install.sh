@@ -19,7 +19,7 @@ shoal_deb=$DEB_DIR/shoal_${release}_$arch.deb
 extension_deb=$DEB_DIR/postgresql-${PG_VERSION}-shoal_${release}_$arch.deb
 libdir=$("$PGSERVER_BIN/pg_config" --pkglibdir)
 extdir=$("$PGSERVER_BIN/pg_config" --sharedir)/extension
-WORK=$(mktemp -d /tmp/shoal-packages.XXXXXX)
+WORK=$(mktemp -d "$PGSERVER_TMP/shoal-packages.XXXXXX")
 chmod 755 "$WORK"  # the demo's servers run as postgres
 PGSERVER_ROOT=$WORK/fleet
 

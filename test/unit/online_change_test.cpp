@@ -71,10 +71,60 @@ TEST(Online, AStatementBesideTheDeclarationIsAProblemAtItsLine) {
 }
 
 TEST(Online, OperationsNotYetSupportedAreNamed) {
-    LoadResult r = load_with_up("-- a comment\n-- shoal $online=set_not_null\n");
+    LoadResult r = load_with_up("-- a comment\n-- shoal $online=computed_column\n");
     EXPECT_EQ(problems_of(r),
-              "mig/20250102000000.widen.sh.up.sql:2: online operation set_not_null is not yet "
-              "supported (this shoal runs column_type)\n");
+              "mig/20250102000000.widen.sh.up.sql:2: online operation computed_column is not yet "
+              "supported (this shoal runs check, column_type, foreign_key, set_not_null)\n");
+}
+
+TEST(Online, SetNotNullNamesItsCheckAfterTheColumn) {
+    LoadResult r = load_with_up(
+        "-- shoal $online=set_not_null\n-- shoal $online_table=orders\n-- shoal "
+        "$online_column=note\n");
+    ASSERT_TRUE(r.ok()) << problems_of(r);
+    const OnlineChange &change = *r.dir.versions.at(1).up.online;
+    EXPECT_EQ(change.operation, "set_not_null");
+    EXPECT_EQ(change.table, "orders");
+    EXPECT_EQ(constraint_columns(change), std::vector<std::string>{"note"});
+    EXPECT_EQ(change.constraint_name, "note_not_null");
+    LoadResult named = load_with_up(
+        "-- shoal $online=set_not_null\n-- shoal $online_table=orders\n-- shoal "
+        "$online_column=note\n-- shoal $online_name=orders_note_present\n");
+    ASSERT_TRUE(named.ok()) << problems_of(named);
+    EXPECT_EQ(named.dir.versions.at(1).up.online->constraint_name, "orders_note_present");
+}
+
+TEST(Online, CheckAndForeignKeyDeclarations) {
+    LoadResult check = load_with_up(
+        "-- shoal $online=check\n-- shoal $online_table=orders\n-- shoal "
+        "$online_name=amount_positive\n-- shoal $online_definition=amount > 0\n");
+    ASSERT_TRUE(check.ok()) << problems_of(check);
+    EXPECT_EQ(check.dir.versions.at(1).up.online->definition, "amount > 0");
+    EXPECT_EQ(check.dir.versions.at(1).up.online->constraint_name, "amount_positive");
+    LoadResult key = load_with_up(
+        "-- shoal $online=foreign_key\n-- shoal $online_table=lines\n-- shoal "
+        "$online_name=lines_order_fk\n-- shoal $online_column=order_id, region\n"
+        "-- shoal $online_references=orders (id, region) ON DELETE CASCADE\n");
+    ASSERT_TRUE(key.ok()) << problems_of(key);
+    const OnlineChange &change = *key.dir.versions.at(1).up.online;
+    EXPECT_EQ(constraint_columns(change), (std::vector<std::string>{"order_id", "region"}));
+    EXPECT_EQ(change.definition, "orders (id, region) ON DELETE CASCADE");
+}
+
+TEST(Online, EachOperationTakesOnlyItsKeys) {
+    const std::string check = problems_of(
+        load_with_up("-- shoal $online=check\n-- shoal $online_table=orders\n-- shoal "
+                     "$online_definition=amount > 0\n-- shoal $online_batch_rows=10\n"));
+    EXPECT_NE(check.find(":1: online check needs -- shoal $online_name="), std::string::npos)
+        << check;
+    EXPECT_NE(check.find(":4: unknown online directive $online_batch_rows (for online check)"),
+              std::string::npos)
+        << check;
+    const std::string key = problems_of(
+        load_with_up("-- shoal $online=foreign_key\n-- shoal $online_table=lines\n-- shoal "
+                     "$online_name=fk\n-- shoal $online_column=order_id\n"));
+    EXPECT_NE(key.find("online foreign_key needs -- shoal $online_references="), std::string::npos)
+        << key;
 }
 
 TEST(Online, UnknownOperationAndKeysAreProblems) {
@@ -153,6 +203,14 @@ TEST(Online, CompleteWaitsForEveryBackfill) {
                                      {"n2", "sh4", "backfilling"}}),
               (std::vector<std::string>{"2 schema(s) backfilling: n1 sh2, n2 sh4",
                                         "1 schema(s) not expanded: n2 sh3"}));
+}
+
+TEST(Online, BackfillProgressGivesTheRateAndWhatIsLeft) {
+    EXPECT_EQ(backfill_progress(0, 3000, 0), "0/3000 rows");
+    EXPECT_EQ(backfill_progress(1200, 3000, 400), "1200/3000 rows, 400 rows/s, about 5 s left");
+    EXPECT_EQ(backfill_progress(1000, 49000, 400), "1000/49000 rows, 400 rows/s, about 2 min left");
+    EXPECT_EQ(backfill_progress(2999, 3000, 7.4), "2999/3000 rows, 7 rows/s, about 1 s left");
+    EXPECT_EQ(backfill_progress(3000, 3000, 400), "3000/3000 rows");
 }
 
 }  // namespace

@@ -430,8 +430,8 @@ TEST(SchemaTypes, TheModelKeepsLabelAndAttributeOrderAndDumpsTypesBeforeTables) 
     std::vector<std::string> blocked;
     const auto files = dump_files(model, blocked);
     EXPECT_TRUE(blocked.empty());
-    ASSERT_TRUE(files.count("05_types.sql"));
-    EXPECT_EQ(files.at("05_types.sql"),
+    ASSERT_TRUE(files.count("03_types.sql"));
+    EXPECT_EQ(files.at("03_types.sql"),
               "-- Written by `shoal dump`: one shard's structure, names unqualified.\n"
               "CREATE TYPE mood AS ENUM ('z', 'it''s');\n"
               "CREATE DOMAIN code AS text COLLATE \"C\";\n"
@@ -439,7 +439,7 @@ TEST(SchemaTypes, TheModelKeepsLabelAndAttributeOrderAndDumpsTypesBeforeTables) 
               "((VALUE > 0));\n"
               "ALTER DOMAIN posint ADD CONSTRAINT small CHECK ((VALUE < 100)) NOT VALID;\n"
               "CREATE TYPE pair AS (a posint, b text);\n");
-    EXPECT_EQ(files.begin()->first, "05_types.sql");  // loaded before the tables
+    EXPECT_EQ(files.begin()->first, "03_types.sql");  // loaded before the tables
 }
 
 TEST(SchemaTypes, NewLabelsAreAddedInAVersionOfTheirOwnBeforeAnyOther) {
@@ -460,6 +460,29 @@ TEST(SchemaTypes, NewLabelsAreAddedInAVersionOfTheirOwnBeforeAnyOther) {
                   "DROP TYPE mood", "ALTER TYPE mood_shoal_new RENAME TO mood",
                   "ALTER TABLE users ALTER COLUMN feeling SET DEFAULT 'a'::mood"}));
     EXPECT_EQ(p.versions.size(), 1u);
+}
+
+// A comment on a type or a domain's check is modelled: removed first and set
+// again last when the type (or, for an enum gaining labels, its undo) recreates
+// it, or the check is replaced.
+TEST(SchemaTypes, CommentsOnRecreatedTypesAndChecksAreSetAgain) {
+    const CatalogRow on_mood{"comment", "", "TYPE mood", "'how one feels'", {}};
+    const ChangePlan labels =
+        plan(with(users_feeling({"a"}), {on_mood}), with(users_feeling({"a", "b"}), {on_mood}));
+    EXPECT_EQ(labels.changes, (std::vector<std::string>{"remove comment on TYPE mood",
+                                                        "enum mood labels ('a', 'b'), was ('a')",
+                                                        "comment on TYPE mood"}));
+    const CatalogRow on_check{"comment", "", "CONSTRAINT positive ON DOMAIN posint", "'> 0'", {}};
+    const ChangePlan check =
+        plan({domain("posint", "integer"),
+              domain_check("posint", "positive", "CHECK ((VALUE > 0))"), on_check},
+             {domain("posint", "integer"),
+              domain_check("posint", "positive", "CHECK ((VALUE > 1))"), on_check});
+    EXPECT_EQ(check.changes.front(), "remove comment on CONSTRAINT positive ON DOMAIN posint");
+    EXPECT_EQ(check.changes.back(), "comment on CONSTRAINT positive ON DOMAIN posint");
+    const ChangePlan same = plan({domain("posint", "integer"), on_check},
+                                 {domain("posint", "integer", true), on_check});
+    EXPECT_EQ(same.changes, std::vector<std::string>{"domain posint becomes NOT NULL"});
 }
 
 TEST(SchemaTypes, ARemovedOrMovedLabelIsAHazardThenTheTypeIsRecreated) {
@@ -601,12 +624,12 @@ TEST(SchemaTypes, TypeDifferencesNameACollationAndAnAttributeOrder) {
                                            {"composite type", "", "pair", "", {}},
                                            attribute("pair", "a", "integer", 1),
                                            attribute("pair", "b", "text", 2)});
-    EXPECT_TRUE(type_differences(plain, plain).empty());
+    EXPECT_TRUE(unfingerprinted_differences(plain, plain).empty());
     const SchemaModel other = build_model({domain("code", "text", false, "", "\"C\""),
                                            {"composite type", "", "pair", "", {}},
                                            attribute("pair", "a", "integer", 2),
                                            attribute("pair", "b", "text", 1)});
-    EXPECT_EQ(type_differences(plain, other),
+    EXPECT_EQ(unfingerprinted_differences(plain, other),
               (std::vector<std::string>{"expected: CREATE DOMAIN code AS text",
                                         "expected: CREATE TYPE pair AS (a integer, b text)",
                                         "found: CREATE DOMAIN code AS text COLLATE \"C\"",

@@ -1,0 +1,8 @@
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id),
+    total numeric(12,2) NOT NULL DEFAULT 1 CHECK (total >= 0),
+    note varchar(200) COLLATE "C",
+    doubled numeric GENERATED ALWAYS AS (total * 2) STORED
+);
+CREATE INDEX orders_user ON orders (user_id) INCLUDE (total) WHERE note IS NOT NULL;
