@@ -26,6 +26,9 @@
 //   set-comments  COMMENT ON … IS of comments new or changed, or on an
 //               object recreated
 //
+// The renames move to the front of remove-comments, else of add-value, when
+// that phase has steps: both name objects by their new names.
+//
 // A version's undo is its steps' undo in reverse order.
 #include "schema_diff.h"
 
@@ -205,11 +208,14 @@ class Planner {
         constraints();
         indexes();
         comments();
-        // Labels are added to a type under its new name: the renames go first.
-        if (!renames.up.empty() && !phases_[AddValue].empty()) {
-            phases_[AddValue].insert(phases_[AddValue].begin(), phases_[Main].front());
-            phases_[Main].erase(phases_[Main].begin());
-        }
+        // Comments are removed and labels added under the new names: the
+        // renames go first, in the first version.
+        for (const Phase early : {RemoveComments, AddValue})
+            if (!renames.up.empty() && !phases_[early].empty()) {
+                phases_[early].insert(phases_[early].begin(), phases_[Main].front());
+                phases_[Main].erase(phases_[Main].begin());
+                break;
+            }
         return finish(std::move(plan));
     }
 
@@ -1189,8 +1195,12 @@ class Planner {
         for (const EnumType &before : current_.enums)
             if (const EnumType *after = desired_.enum_type(before.name))
                 if (after->labels != before.labels) targets.insert("TYPE " + q(before.name));
+        // A composite type whose undo recreates it (an attribute dropped in
+        // place comes back last) loses its comments there.
         for (const CompositeType &before : current_.composites)
-            if (type_recreated(before.name)) {
+            if (const CompositeType *after = desired_.composite(before.name);
+                after && !(after->attributes == before.attributes) &&
+                (!attributes_in_place(before, *after) || !attributes_in_place(*after, before))) {
                 targets.insert("TYPE " + q(before.name));
                 for (const Column &attribute : before.attributes)
                     targets.insert("COLUMN " + q(before.name) + "." + q(attribute.name));

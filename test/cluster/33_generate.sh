@@ -125,7 +125,9 @@ like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^-- shoal:hazard drop-table: table a
   "an allowed hazard is named at the top of its file"
 run_case 04_types_create
 run_case 05_types_alter
-like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TYPE invoice_status ADD VALUE 'draft' BEFORE 'new';$" \
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TYPE status RENAME TO invoice_status;$" \
+  "05_types_alter: the enum is renamed in the first version, before its comment is removed"
+like "$(cat "$MIG/${VERSIONS[1]}.up.sql")" "^ALTER TYPE invoice_status ADD VALUE 'draft' BEFORE 'new';$" \
   "05_types_alter: new labels are added in a version of their own, after the enum's rename"
 run_case 06_types_drop --allow-hazard enum-label --allow-hazard type-change --allow-hazard drop-column
 

@@ -5,3 +5,6 @@ CREATE DOMAIN money_amount AS numeric(12,2) CONSTRAINT money_amount_positive CHE
 CREATE DOMAIN email_address AS text COLLATE "C" CONSTRAINT email_address_at CHECK (VALUE LIKE '%@%');
 CREATE TYPE address AS (street text, city text COLLATE "C", zip integer);
 CREATE TYPE point2 AS (x double precision, y double precision);
+COMMENT ON TYPE status IS 'an invoice''s state';
+COMMENT ON CONSTRAINT email_address_at ON DOMAIN email_address IS 'one @';
+COMMENT ON COLUMN address.city IS 'C collation';

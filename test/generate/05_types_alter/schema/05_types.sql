@@ -10,3 +10,6 @@ CREATE DOMAIN email_address AS text COLLATE "C" CONSTRAINT email_address_at CHEC
 -- An attribute added to a type a column uses.
 CREATE TYPE address AS (street text, city text COLLATE "C", zip integer, country text);
 CREATE TYPE point2 AS (x double precision, y double precision);
+COMMENT ON TYPE invoice_status IS 'an invoice''s state';
+COMMENT ON CONSTRAINT email_address_at ON DOMAIN email_address IS 'one @';
+COMMENT ON COLUMN address.city IS 'C collation';

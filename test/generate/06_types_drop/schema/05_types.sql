@@ -5,3 +5,6 @@
 CREATE TYPE invoice_status AS ENUM ('new', 'paid', 'void');
 CREATE DOMAIN email_address AS varchar(320) COLLATE "C" CONSTRAINT email_address_at CHECK (VALUE ~ '^[^@]+@[^@]+$');
 CREATE TYPE address AS (street text, city text COLLATE "C", country text);
+COMMENT ON TYPE invoice_status IS 'an invoice''s state';
+COMMENT ON CONSTRAINT email_address_at ON DOMAIN email_address IS 'one @';
+COMMENT ON COLUMN address.city IS 'C collation';
