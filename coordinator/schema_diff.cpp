@@ -4,23 +4,30 @@
 //
 //   remove-comments  COMMENT ON … IS NULL of comments that go, or whose
 //               object goes or is recreated (undo puts them back last)
+//   add-value   ALTER TYPE … ADD VALUE of each enum that gains labels: a
+//               version of its own, committed before any version uses them
 //   drop-index  one solo version per index to drop: DROP INDEX CONCURRENTLY
 //   main        renames, trigger and policy drops, row level security off,
-//               constraint and table and column drops, sequences, routines
-//               the tables may call, new tables (with their indexes and
-//               foreign keys: they are empty), added and altered columns,
-//               routines that need the tables, routine drops, new triggers
-//               and policies, row level security on
+//               constraint and table and column drops, sequences, types new
+//               and changed, routines the tables may call, new tables (with
+//               their indexes and foreign keys: they are empty), added and
+//               altered columns, routines that need the tables, routine
+//               drops, types dropped, new triggers and policies, row level
+//               security on
 //   build       one solo version per index to build on an existing table:
 //               CREATE [UNIQUE] INDEX CONCURRENTLY (an index replaced: the new
 //               one under a temporary name, the old one dropped, then renamed)
 //   constrain   CHECK and FOREIGN KEY added NOT VALID, UNIQUE and PRIMARY KEY
 //               added USING the index built before, CHECK (c IS NOT NULL)
 //               NOT VALID for a column that becomes NOT NULL
+//               (and a domain's CHECK, NOT VALID)
 //   validate    VALIDATE CONSTRAINT of each of them
 //   not-null    SET NOT NULL (the valid CHECK spares the scan), DROP the CHECK
 //   set-comments  COMMENT ON … IS of comments new or changed, or on an
 //               object recreated
+//
+// The renames move to the front of remove-comments, else of add-value, when
+// that phase has steps: both name objects by their new names.
 //
 // A version's undo is its steps' undo in reverse order.
 #include "schema_diff.h"
@@ -55,6 +62,7 @@ const char *const kOnTableWaiver =
 
 enum Phase {
     RemoveComments,
+    AddValue,
     DropIndex,
     Main,
     Build,
@@ -73,6 +81,7 @@ std::vector<std::string> hazard_waivers(const std::string &kind) {
     if (kind == "volatile-default") return {"adding-field-with-default"};
     if (kind == "generated-column") return {"adding-field-with-default", "ban-drop-column"};
     if (kind == "not-null-column") return {"adding-not-nullable-field"};
+    if (kind == "enum-label") return {"changing-column-type"};
     return {};
 }
 
@@ -134,6 +143,17 @@ Step table_step(const SchemaModel &model, const Table &table) {
     return step;
 }
 
+// SET DEFAULT or DROP DEFAULT (a default `before` and `after`, "" for none)
+// after `alter` (ALTER TABLE t ALTER COLUMN c , ALTER DOMAIN d ).
+Step default_change(const std::string &what, const std::string &alter, const std::string &before,
+                    const std::string &after) {
+    const auto set = [&](const std::string &expr) {
+        return expr.empty() ? alter + "DROP DEFAULT" : alter + "SET DEFAULT " + expr;
+    };
+    return Step{
+        what + " default " + (after.empty() ? "dropped" : after), {set(after)}, {set(before)}};
+}
+
 Step swapped(Step step) {
     std::swap(step.up, step.dn);
     return step;
@@ -154,12 +174,14 @@ class Planner {
         if (!renames.up.empty()) {
             Step step{join(renames.changes, "; "), renames.up, renames.dn};
             for (const std::string &change : renames.changes)
-                step.waivers.push_back(
-                    std::string(change.rfind("rename table", 0) == 0 ? "renaming-table"
-                                                                     : "renaming-column") +
-                    " asked for by a shoal:renamed-from marker in the desired schema");
+                if (change.rfind("rename type", 0) != 0)
+                    step.waivers.push_back(
+                        std::string(change.rfind("rename table", 0) == 0 ? "renaming-table"
+                                                                         : "renaming-column") +
+                        " asked for by a shoal:renamed-from marker in the desired schema");
             add(Main, step);
         }
+        rename_constraints();
         recreated_views_ = views_to_recreate();
         drop_triggers();
         drop_views();
@@ -169,18 +191,31 @@ class Planner {
         drop_tables();
         drop_columns();
         sequences();
+        create_types();
+        alter_enums();
+        alter_domains();
+        alter_composites();
         create_routines(false);
         create_tables();
         columns();
         create_routines(true);
         create_views();
         drop_routines();
+        drop_types();
         create_triggers();
         create_policies();
         row_security(true);
         constraints();
         indexes();
         comments();
+        // Comments are removed and labels added under the new names: the
+        // renames go first, in the first version.
+        for (const Phase early : {RemoveComments, AddValue})
+            if (!renames.up.empty() && !phases_[early].empty()) {
+                phases_[early].insert(phases_[early].begin(), phases_[Main].front());
+                phases_[Main].erase(phases_[Main].begin());
+                break;
+            }
         return finish(std::move(plan));
     }
 
@@ -189,7 +224,10 @@ class Planner {
     const SchemaModel &desired_;
     const GenerateOptions &options_;
     std::vector<Step> phases_[kPhases];
-    std::vector<Step> solo_[kPhases];        // DropIndex and Build: one version per step
+    std::vector<Step> solo_[kPhases];  // DropIndex and Build: one version per step
+    // (table, name) of the constraints rename_constraints() renames, under
+    // their old name and their new one: neither dropped nor added.
+    std::set<std::pair<std::string, std::string>> renamed_constraints_;
     std::set<std::string> recreated_views_;  // dropped and created (views_to_recreate)
 
     void add(Phase phase, Step step) {
@@ -211,13 +249,41 @@ class Planner {
         return before && after && before->column(column) && !after->column(column);
     }
 
+    // A constraint that differs only by its name is renamed in place. A table
+    // renamed by marker keeps the name PostgreSQL gave its key (legacy_pkey)
+    // where the desired schema has archive_pkey: dropped in the main version
+    // and added back versions later, the key would be missing in between, and
+    // its index built again.
+    void rename_constraints() {
+        for (const Constraint &before : current_.constraints) {
+            if (desired_.constraint(before.table, before.name)) continue;
+            for (const Constraint &after : desired_.constraints) {
+                if (after.table != before.table || after.type != before.type ||
+                    after.definition != before.definition ||
+                    current_.constraint(after.table, after.name) ||
+                    renamed_constraints_.count({after.table, after.name}))
+                    continue;
+                const std::string rename = alter_table(before.table) + "RENAME CONSTRAINT ";
+                add(Main, Step{"rename constraint " + before.table + "." + before.name + " to " +
+                                   after.name,
+                               {rename + q(before.name) + " TO " + q(after.name)},
+                               {rename + q(after.name) + " TO " + q(before.name)}});
+                renamed_constraints_.insert({before.table, before.name});
+                renamed_constraints_.insert({after.table, after.name});
+                break;
+            }
+        }
+    }
+
     // Constraints that go or change, foreign keys first (they depend on the
     // others' indexes); those of a dropped table only when foreign keys (the
     // rest goes with the table, and comes back with it on undo).
     void drop_constraints() {
         for (const bool foreign : {true, false})
             for (const Constraint &before : current_.constraints) {
-                if ((before.type == 'f') != foreign) continue;
+                if ((before.type == 'f') != foreign ||
+                    renamed_constraints_.count({before.table, before.name}))
+                    continue;
                 const Constraint *after = desired_.constraint(before.table, before.name);
                 if (after && after->type == before.type && after->definition == before.definition)
                     continue;
@@ -397,16 +463,9 @@ class Planner {
                        "EXCLUSIVE lock";
             add(Main, step);
         }
-        if (before.default_expr != after.default_expr) {
-            const auto set = [&](const Column &c) {
-                return c.default_expr.empty() ? alter + "DROP DEFAULT"
-                                              : alter + "SET DEFAULT " + c.default_expr;
-            };
-            add(Main, Step{"column " + name + " default " +
-                               (after.default_expr.empty() ? "dropped" : after.default_expr),
-                           {set(after)},
-                           {set(before)}});
-        }
+        if (before.default_expr != after.default_expr)
+            add(Main,
+                default_change("column " + name, alter, before.default_expr, after.default_expr));
         if (before.identity != after.identity) {
             const auto identity = [](char kind) {
                 return std::string(kind == 'a' ? "ALWAYS" : "BY DEFAULT");
@@ -455,7 +514,8 @@ class Planner {
     // in its CREATE TABLE, or as validated foreign keys).
     void constraints() {
         for (const Constraint &after : desired_.constraints) {
-            if (table_new(after.table)) continue;
+            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}))
+                continue;
             const Constraint *before = current_.constraint(after.table, after.name);
             if (before && before->type == after.type && before->definition == after.definition)
                 continue;
@@ -519,6 +579,326 @@ class Planner {
         Step step{"replace index " + after.name, recipe(after), recipe(before)};
         step.tail = true;  // the rename runs in the transaction that records the version
         return step;
+    }
+
+    // ---- types: enums, domains, composite types ----
+
+    // The columns the plan keeps (of tables neither new nor dropped) whose
+    // type is `type` or an array of it, as (table, column).
+    std::vector<std::pair<std::string, const Column *>> columns_of_type(
+        const std::string &type) const {
+        std::vector<std::pair<std::string, const Column *>> found;
+        for (const Table &table : current_.tables)
+            for (const Column &column : table.columns)
+                if (!table_dropped(table.name) && !column_dropped(table.name, column.name) &&
+                    (column.type == q(type) || column.type == q(type) + "[]"))
+                    found.emplace_back(table.name, &column);
+        return found;
+    }
+
+    // Type `name` replaced by the one `create` makes under a temporary name:
+    // every column of it moved over (its default dropped and set again, as a
+    // default is not cast), the old type dropped, the new one renamed.
+    // `keyword` is TYPE or DOMAIN. A value moves through its text form; a
+    // composite one (`from` to `to`) attribute by attribute, by name.
+    std::vector<std::string> recreate_type(const std::string &name, const std::string &keyword,
+                                           std::vector<std::string> create,
+                                           const CompositeType *from = nullptr,
+                                           const CompositeType *to = nullptr) const {
+        const std::string temporary = q(temporary_name(name, "_shoal_new"));
+        std::vector<std::string> sql = std::move(create), defaults;
+        for (const auto &[table, column] : columns_of_type(name)) {
+            const std::string alter = alter_table(table) + "ALTER COLUMN " + q(column->name) + " ";
+            const std::string type = temporary + (column->type == q(name) ? "" : "[]");
+            if (!column->default_expr.empty()) {
+                sql.push_back(alter + "DROP DEFAULT");
+                defaults.push_back(alter + "SET DEFAULT " + column->default_expr);
+            }
+            const std::string value = q(column->name);
+            std::string moved = value + "::text::" + type;
+            if (from && to && type == temporary) {
+                std::vector<std::string> fields;
+                for (const Column &attribute : to->attributes)
+                    fields.push_back(has_attribute(*from, attribute.name)
+                                         ? "(" + value + ")." + q(attribute.name)
+                                         : "NULL");
+                moved = "CASE WHEN " + value + " IS DISTINCT FROM NULL THEN ROW(" +
+                        join(fields, ", ") + ")::" + temporary + " END";
+            }
+            sql.push_back(alter + "TYPE " + type +
+                          (column->collation.empty() ? "" : " COLLATE " + column->collation) +
+                          " USING " + moved);
+        }
+        sql.push_back("DROP " + keyword + " " + q(name));
+        sql.push_back("ALTER " + keyword + " " + temporary + " RENAME TO " + q(name));
+        sql.insert(sql.end(), defaults.begin(), defaults.end());
+        return sql;
+    }
+
+    // The statements that create `domain` under `name`, its constraints that
+    // are not valid added after.
+    static std::vector<std::string> domain_sql(Domain domain, const std::string &name) {
+        domain.name = name;
+        std::vector<std::string> sql{create_domain_sql(domain, name)};
+        for (const DomainConstraint &constraint : domain.constraints)
+            if (!constraint.validated())
+                sql.push_back(add_domain_constraint_sql(domain, constraint));
+        return sql;
+    }
+
+    void create_types() {
+        for (const EnumType &type : desired_.enums)
+            if (!current_.enum_type(type.name))
+                add(Main, Step{"create enum " + type.name,
+                               {create_enum_sql(type, type.name)},
+                               {"DROP TYPE " + q(type.name)}});
+        for (const Domain &domain : desired_.domains)
+            if (!current_.domain(domain.name))
+                add(Main, Step{"create domain " + domain.name,
+                               domain_sql(domain, domain.name),
+                               {"DROP DOMAIN " + q(domain.name)}});
+        for (const CompositeType &type : desired_.composites)
+            if (!current_.composite(type.name))
+                add(Main, Step{"create composite type " + type.name,
+                               {create_composite_sql(type, type.name)},
+                               {"DROP TYPE " + q(type.name)}});
+    }
+
+    // Composite types first, enums last: the reverse of their creation.
+    void drop_types() {
+        for (const CompositeType &type : current_.composites)
+            if (!desired_.composite(type.name))
+                add(Main, Step{"drop composite type " + type.name,
+                               {"DROP TYPE " + q(type.name)},
+                               {create_composite_sql(type, type.name)}});
+        for (const Domain &domain : current_.domains)
+            if (!desired_.domain(domain.name))
+                add(Main, Step{"drop domain " + domain.name,
+                               {"DROP DOMAIN " + q(domain.name)},
+                               domain_sql(domain, domain.name)});
+        for (const EnumType &type : current_.enums)
+            if (!desired_.enum_type(type.name))
+                add(Main, Step{"drop enum " + type.name,
+                               {"DROP TYPE " + q(type.name)},
+                               {create_enum_sql(type, type.name)}});
+    }
+
+    // ADD VALUE for each label of `to` that `from` lacks, placed BEFORE or
+    // AFTER its neighbour; nullopt when `from`'s labels are not all in `to` in
+    // the same order (no ALTER removes or moves a label).
+    static std::optional<std::vector<std::string>> added_labels(const EnumType &from,
+                                                                const EnumType &to) {
+        size_t kept = 0;
+        for (const std::string &label : to.labels)
+            if (kept < from.labels.size() && label == from.labels[kept]) ++kept;
+        if (kept != from.labels.size()) return std::nullopt;
+        std::vector<std::string> sql;
+        for (size_t i = 0; i < to.labels.size(); ++i) {
+            const auto &old = from.labels;
+            if (std::find(old.begin(), old.end(), to.labels[i]) != old.end()) continue;
+            std::string add =
+                "ALTER TYPE " + q(to.name) + " ADD VALUE " + quote_literal(to.labels[i]);
+            if (i > 0)
+                add += " AFTER " + quote_literal(to.labels[i - 1]);
+            else if (!old.empty())
+                add += " BEFORE " + quote_literal(old.front());
+            sql.push_back(add);
+        }
+        return sql;
+    }
+
+    std::vector<std::string> enum_sql(const EnumType &from, const EnumType &to) const {
+        if (auto added = added_labels(from, to)) return *added;
+        return recreate_type(to.name, "TYPE",
+                             {create_enum_sql(to, temporary_name(to.name, "_shoal_new"))});
+    }
+
+    // New labels are added in a version of their own: a label added in a
+    // transaction cannot be used before it commits. Their undo recreates the
+    // type, as no ALTER removes a label.
+    void alter_enums() {
+        for (const EnumType &after : desired_.enums) {
+            const EnumType *before = current_.enum_type(after.name);
+            if (!before || before->labels == after.labels) continue;
+            const auto labels = [](const EnumType &type) {
+                std::vector<std::string> quoted;
+                for (const std::string &label : type.labels) quoted.push_back(quote_literal(label));
+                return "(" + join(quoted, ", ") + ")";
+            };
+            Step step{
+                "enum " + after.name + " labels " + labels(after) + ", was " + labels(*before),
+                enum_sql(*before, after), enum_sql(after, *before)};
+            if (added_labels(*before, after)) {
+                add(AddValue, step);
+                continue;
+            }
+            step.hazard = "enum-label";
+            step.why = "enum " + after.name +
+                       " loses or reorders labels: it is replaced by a new type and every column "
+                       "of it is rewritten under an ACCESS EXCLUSIVE lock; a row holding a "
+                       "removed label makes it fail";
+            add(Main, step);
+        }
+    }
+
+    void alter_domains() {
+        for (const Domain &after : desired_.domains) {
+            const Domain *before = current_.domain(after.name);
+            if (!before) continue;
+            const std::string name = after.name;
+            const std::string alter = "ALTER DOMAIN " + q(name) + " ";
+            if (before->base_type != after.base_type || before->collation != after.collation) {
+                const auto recreate = [&](const Domain &to) {
+                    return recreate_type(name, "DOMAIN",
+                                         domain_sql(to, temporary_name(name, "_shoal_new")));
+                };
+                Step step{
+                    "domain " + name + " type " + after.base_type + ", was " + before->base_type,
+                    recreate(after), recreate(*before)};
+                step.hazard = "type-change";
+                step.why = "domain " + name +
+                           " changes its type or collation: it is replaced by "
+                           "a new domain and every column of it is rewritten under an ACCESS "
+                           "EXCLUSIVE lock";
+                add(Main, step);
+                continue;
+            }
+            if (before->default_expr != after.default_expr)
+                add(Main, default_change("domain " + name, alter, before->default_expr,
+                                         after.default_expr));
+            if (before->not_null != after.not_null) {
+                const auto set = [&](bool not_null) {
+                    return alter + (not_null ? "SET NOT NULL" : "DROP NOT NULL");
+                };
+                add(Main,
+                    Step{"domain " + name + (after.not_null ? " becomes" : " drops") + " NOT NULL",
+                         {set(after.not_null)},
+                         {set(before->not_null)}});
+            }
+            domain_constraints(*before, after);
+        }
+    }
+
+    // A constraint gone or changed is dropped; a new one is added NOT VALID,
+    // then validated in a later version, as a table's CHECK.
+    void domain_constraints(const Domain &before, const Domain &after) {
+        const auto find = [](const Domain &domain, const std::string &name) {
+            for (const DomainConstraint &c : domain.constraints)
+                if (c.name == name) return &c;
+            return static_cast<const DomainConstraint *>(nullptr);
+        };
+        const std::string alter = "ALTER DOMAIN " + q(after.name) + " ";
+        for (const DomainConstraint &old : before.constraints) {
+            const DomainConstraint *now = find(after, old.name);
+            if (now && now->definition == old.definition) continue;
+            add(Main, Step{"drop constraint " + old.name + " of domain " + after.name,
+                           {alter + "DROP CONSTRAINT " + q(old.name)},
+                           {add_domain_constraint_sql(before, old)}});
+        }
+        for (const DomainConstraint &now : after.constraints) {
+            const DomainConstraint *old = find(before, now.name);
+            if (old && old->definition == now.definition) continue;
+            const std::string name = now.name + " of domain " + after.name;
+            DomainConstraint not_valid = now;
+            if (now.validated()) not_valid.definition += " NOT VALID";
+            add(Constrain, Step{"add constraint " + name + " NOT VALID",
+                                {add_domain_constraint_sql(after, not_valid)},
+                                {alter + "DROP CONSTRAINT " + q(now.name)}});
+            if (now.validated())
+                add(Validate, Step{"validate constraint " + name,
+                                   {alter + "VALIDATE CONSTRAINT " + q(now.name)},
+                                   {}});
+        }
+    }
+
+    // DROP and ADD ATTRIBUTE when they give `to`'s attributes in `to`'s
+    // order (an added one comes last), else nullopt.
+    static bool has_attribute(const CompositeType &type, const std::string &name) {
+        return type.attributes.end() !=
+               std::find_if(type.attributes.begin(), type.attributes.end(),
+                            [&](const Column &attribute) { return attribute.name == name; });
+    }
+
+    static std::optional<std::vector<std::string>> attributes_in_place(const CompositeType &from,
+                                                                       const CompositeType &to) {
+        const std::string alter = "ALTER TYPE " + q(to.name) + " ";
+        std::vector<std::string> sql;
+        std::vector<Column> result;
+        for (const Column &attribute : from.attributes)
+            if (has_attribute(to, attribute.name))
+                result.push_back(attribute);
+            else
+                sql.push_back(alter + "DROP ATTRIBUTE " + q(attribute.name));
+        for (const Column &attribute : to.attributes)
+            if (!has_attribute(from, attribute.name)) {
+                sql.push_back(alter + "ADD ATTRIBUTE " + column_sql(attribute));
+                result.push_back(attribute);
+            }
+        if (!(result == to.attributes)) return std::nullopt;
+        return sql;
+    }
+
+    std::vector<std::string> composite_sql(const CompositeType &from,
+                                           const CompositeType &to) const {
+        if (auto in_place = attributes_in_place(from, to)) return *in_place;
+        return recreate_type(to.name, "TYPE",
+                             {create_composite_sql(to, temporary_name(to.name, "_shoal_new"))},
+                             &from, &to);
+    }
+
+    // Whether the plan replaces type `name` by a new one (recreate_type): its
+    // columns are rewritten, its comments go with the old type.
+    bool type_recreated(const std::string &name) const {
+        const EnumType *enum_before = current_.enum_type(name);
+        const EnumType *enum_after = desired_.enum_type(name);
+        if (enum_before && enum_after && enum_before->labels != enum_after->labels &&
+            !added_labels(*enum_before, *enum_after))
+            return true;
+        const Domain *domain_before = current_.domain(name);
+        const Domain *domain_after = desired_.domain(name);
+        if (domain_before && domain_after &&
+            (domain_before->base_type != domain_after->base_type ||
+             domain_before->collation != domain_after->collation))
+            return true;
+        const CompositeType *composite_before = current_.composite(name);
+        const CompositeType *composite_after = desired_.composite(name);
+        return composite_before && composite_after &&
+               !(composite_before->attributes == composite_after->attributes) &&
+               !attributes_in_place(*composite_before, *composite_after);
+    }
+
+    // An attribute whose type changes, or attributes in another order: the
+    // type is recreated (no ALTER ATTRIBUTE … TYPE while a column uses it).
+    void alter_composites() {
+        for (const CompositeType &after : desired_.composites) {
+            const CompositeType *before = current_.composite(after.name);
+            if (!before || before->attributes == after.attributes) continue;
+            const std::string name = after.name;
+            Step step{"composite type " + name + " attributes", composite_sql(*before, after),
+                      composite_sql(after, *before)};
+            const bool used = !columns_of_type(name).empty();
+            const auto in_place = attributes_in_place(*before, after);
+            const bool drops =
+                in_place &&
+                std::any_of(in_place->begin(), in_place->end(), [](const std::string &sql) {
+                    return sql.find(" DROP ATTRIBUTE ") != std::string::npos;
+                });
+            if (used && !in_place) {
+                step.hazard = "type-change";
+                step.why = "composite type " + name +
+                           " changes an attribute's type or the attributes' order: it is "
+                           "replaced by a new type and every column of it is rewritten under an "
+                           "ACCESS EXCLUSIVE lock";
+            } else if (used && drops) {
+                step.hazard = "drop-column";
+                step.why = "composite type " + name +
+                           " loses an attribute: its values in every column of the type are lost";
+            } else if (drops) {
+                step.waivers.push_back("ban-drop-column composite type " + name +
+                                       " is the type of no column: no value is lost");
+            }
+            add(Main, step);
+        }
     }
 
     // A routine whose kind, arguments or result change: CREATE OR REPLACE
@@ -606,7 +986,15 @@ class Planner {
     // that read a column that goes or changes type, or call a routine that
     // goes or is recreated, and then those that read any of them.
     std::set<std::string> views_to_recreate() const {
-        std::set<std::string> recreated;
+        std::set<std::string> recreated, recreated_types;
+        for (const SchemaModel *model : {&current_, &desired_}) {
+            for (const EnumType &type : model->enums)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+            for (const Domain &type : model->domains)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+            for (const CompositeType &type : model->composites)
+                if (type_recreated(type.name)) recreated_types.insert(type.name);
+        }
         const auto table_changes = [&](const std::string &name) {
             const Table *before = current_.table(name);
             const Table *after = desired_.table(name);
@@ -616,6 +1004,9 @@ class Planner {
                 if (!now || now->type != column.type || now->collation != column.collation ||
                     now->generated != column.generated)
                     return true;
+                // A column of a type replaced is moved over to the new type.
+                for (const std::string &type : recreated_types)
+                    if (column.type == q(type) || column.type == q(type) + "[]") return true;
             }
             return false;
         };
@@ -800,6 +1191,35 @@ class Planner {
         for (const Policy &before : current_.policies)
             if (desired_.policy(before.table, before.name) && policy_recreated(before))
                 targets.insert("POLICY " + q(before.name) + " ON " + q(before.table));
+        // An enum that gains labels is recreated by its undo.
+        for (const EnumType &before : current_.enums)
+            if (const EnumType *after = desired_.enum_type(before.name))
+                if (after->labels != before.labels) targets.insert("TYPE " + q(before.name));
+        // A composite type whose undo recreates it (an attribute dropped in
+        // place comes back last) loses its comments there.
+        for (const CompositeType &before : current_.composites)
+            if (const CompositeType *after = desired_.composite(before.name);
+                after && !(after->attributes == before.attributes) &&
+                (!attributes_in_place(before, *after) || !attributes_in_place(*after, before))) {
+                targets.insert("TYPE " + q(before.name));
+                for (const Column &attribute : before.attributes)
+                    targets.insert("COLUMN " + q(before.name) + "." + q(attribute.name));
+            }
+        for (const Domain &before : current_.domains) {
+            const Domain *after = desired_.domain(before.name);
+            if (!after) continue;
+            const bool recreated = type_recreated(before.name);
+            if (recreated) targets.insert("TYPE " + q(before.name));
+            for (const DomainConstraint &constraint : before.constraints) {
+                const auto now = std::find_if(
+                    after->constraints.begin(), after->constraints.end(),
+                    [&](const DomainConstraint &c) { return c.name == constraint.name; });
+                if (recreated || now == after->constraints.end() ||
+                    now->definition != constraint.definition)
+                    targets.insert("CONSTRAINT " + q(constraint.name) + " ON DOMAIN " +
+                                   q(before.name));
+            }
+        }
         for (const std::string &name : recreated_views_) {
             const View &view = *current_.view(name);
             targets.insert((view.kind == 'm' ? "MATERIALIZED VIEW " : "VIEW ") + q(name));
@@ -895,12 +1315,40 @@ std::string folded(const std::string &written) {
     return name;
 }
 
+// ---- types: enums, domains, composite types ----
+
+bool has_type(const SchemaModel &model, const std::string &name) {
+    return model.enum_type(name) || model.domain(name) || model.composite(name);
+}
+
+// ALTER TYPE … RENAME (a domain's too) for the markers before CREATE TYPE
+// and CREATE DOMAIN, checked as a table's.
+void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &current,
+                       const SchemaModel &desired, RenamePlan &plan) {
+    for (const Rename &rename : renames) {
+        if (!rename.type) continue;
+        if (has_type(current, rename.table) && !has_type(current, rename.from)) continue;
+        if (!has_type(current, rename.from) || has_type(desired, rename.from) ||
+            !has_type(desired, rename.table) || has_type(current, rename.table)) {
+            plan.problems.push_back(
+                {rename.where, "type " + rename.table + " renamed from " + rename.from +
+                                   ": the reference shard must have " + rename.from + " and not " +
+                                   rename.table + ", the desired schema the other way round"});
+            continue;
+        }
+        plan.up.push_back("ALTER TYPE " + q(rename.from) + " RENAME TO " + q(rename.table));
+        plan.dn.insert(plan.dn.begin(),
+                       "ALTER TYPE " + q(rename.table) + " RENAME TO " + q(rename.from));
+        plan.changes.push_back("rename type " + rename.from + " to " + rename.table);
+    }
+}
+
 }  // namespace
 
 const std::vector<std::string> &hazard_kinds() {
     static const std::vector<std::string> kinds = {
-        "drop-table",       "drop-column",     "type-change",     "volatile-default",
-        "generated-column", "not-null-column", "matview-recreate"};
+        "drop-table",       "drop-column",     "type-change", "volatile-default",
+        "generated-column", "not-null-column", "enum-label",  "matview-recreate"};
     return kinds;
 }
 
@@ -911,6 +1359,8 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
         R"(^\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?)" + ident,
         std::regex::icase);
     static const std::regex column_line(R"(^\s*\(?\s*)" + ident);
+    static const std::regex create_type(R"(^\s*CREATE\s+(?:TYPE|DOMAIN)\s+)" + ident,
+                                        std::regex::icase);
     static const std::regex not_a_column(
         R"(^(constraint|primary|unique|check|foreign|exclude|like|create|alter|drop)$)",
         std::regex::icase);
@@ -939,6 +1389,10 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                     pending->table = table;
                     renames.push_back(*pending);
                 }
+            } else if (pending && std::regex_search(code, name, create_type)) {
+                pending->table = folded(name[1]);
+                pending->type = true;
+                renames.push_back(*pending);
             } else if (pending) {
                 if (!table.empty() && std::regex_search(code, name, column_line) &&
                     !std::regex_match(name[1].str(), not_a_column)) {
@@ -966,7 +1420,7 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
     RenamePlan plan;
     std::map<std::string, std::string> tables;  // new → old, for the columns' table
     for (const Rename &rename : renames) {
-        if (!rename.column.empty()) continue;
+        if (!rename.column.empty() || rename.type) continue;
         // A marker whose rename the reference already has is history: nothing to do.
         if (current.table(rename.table) && !current.table(rename.from)) continue;
         if (!current.table(rename.from) || desired.table(rename.from) ||
@@ -983,6 +1437,7 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
                        "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from));
         plan.changes.push_back("rename table " + rename.from + " to " + rename.table);
     }
+    plan_type_renames(renames, current, desired, plan);
     for (const Rename &rename : renames) {
         if (rename.column.empty()) continue;
         const auto old_table = tables.find(rename.table);

@@ -19,13 +19,14 @@ namespace shoal {
 const std::vector<std::string> &hazard_kinds();
 
 // A `-- shoal:renamed-from OLD` marker of the desired schema: the table (or
-// column `column` of `table`) defined on the marker's line, or on the first
-// line of code after it, was called `from`.
+// column `column` of `table`, or the type when `type`) defined on the
+// marker's line, or on the first line of code after it, was called `from`.
 struct Rename {
     std::string table;
     std::string column;  // "" for a table
     std::string from;
     SourceLocation where;
+    bool type = false;  // CREATE TYPE or CREATE DOMAIN `table`
 };
 
 // The markers of the desired schema's files (resolved, as loaded). A marker

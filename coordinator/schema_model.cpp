@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "pg_parse.h"
+#include "report.h"
 
 namespace shoal {
 namespace {
@@ -43,6 +44,77 @@ std::string file_name_part(std::string name) {
     for (char &c : name)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
     return name;
+}
+
+template <typename T>
+const T *named(const std::vector<T> &items, const std::string &name) {
+    for (const T &item : items)
+        if (item.name == name) return &item;
+    return nullptr;
+}
+
+template <typename T>
+void in_position_order(std::vector<std::pair<int, T>> &found, std::vector<T> &into) {
+    std::sort(found.begin(), found.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (auto &entry : found) into.push_back(std::move(entry.second));
+}
+
+int position_of(const std::string &text) { return text.empty() ? 0 : std::stoi(text); }
+
+// A column row (and an attribute row, laid out the same) as a Column.
+Column column_of(const CatalogRow &row) {
+    Column column;
+    column.name = row.name;
+    column.type = row.definition;
+    column.collation = detail(row, 0);
+    column.not_null = detail(row, 1) == "t";
+    column.default_expr = detail(row, 2);
+    column.identity = detail(row, 3).empty() ? 0 : detail(row, 3)[0];
+    column.generated = detail(row, 4);
+    return column;
+}
+
+// The parts of types that arrive as rows of their own, in any order.
+struct TypeParts {
+    std::map<std::string, std::vector<std::pair<int, std::string>>> labels;  // enum → …
+    std::map<std::string, std::vector<std::pair<int, Column>>> attributes;   // composite → …
+    std::map<std::string, std::vector<DomainConstraint>> constraints;        // domain → …
+};
+
+// A row of the types' kinds into `model` or `parts` (finish_types puts the
+// parts in); false when the row is of another kind.
+bool build_type(SchemaModel &model, const CatalogRow &row, TypeParts &parts) {
+    if (row.kind == "enum") {
+        model.enums.push_back(EnumType{row.name, {}});
+    } else if (row.kind == "enum label") {
+        parts.labels[row.table].emplace_back(position_of(detail(row, 0)), row.name);
+    } else if (row.kind == "domain") {
+        model.domains.push_back(Domain{
+            row.name, row.definition, detail(row, 0), detail(row, 2), detail(row, 1) == "t", {}});
+    } else if (row.kind == "domain constraint") {
+        parts.constraints[row.table].push_back(DomainConstraint{row.name, row.definition});
+    } else if (row.kind == "composite type") {
+        model.composites.push_back(CompositeType{row.name, {}});
+    } else if (row.kind == "attribute") {
+        parts.attributes[row.table].emplace_back(position_of(detail(row, 5)), column_of(row));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void finish_types(SchemaModel &model, TypeParts &parts) {
+    for (EnumType &type : model.enums) in_position_order(parts.labels[type.name], type.labels);
+    for (CompositeType &type : model.composites)
+        in_position_order(parts.attributes[type.name], type.attributes);
+    for (Domain &domain : model.domains) {
+        domain.constraints = parts.constraints[domain.name];
+        sort_by(domain.constraints, [](const DomainConstraint &c) { return c.name; });
+    }
+    sort_by(model.enums, [](const EnumType &t) { return t.name; });
+    sort_by(model.domains, [](const Domain &d) { return d.name; });
+    sort_by(model.composites, [](const CompositeType &t) { return t.name; });
 }
 
 }  // namespace
@@ -87,6 +159,18 @@ const Sequence *SchemaModel::sequence(const std::string &name) const {
     for (const Sequence &s : sequences)
         if (s.name == name) return &s;
     return nullptr;
+}
+
+const EnumType *SchemaModel::enum_type(const std::string &name) const { return named(enums, name); }
+
+const Domain *SchemaModel::domain(const std::string &name) const { return named(domains, name); }
+
+const CompositeType *SchemaModel::composite(const std::string &name) const {
+    return named(composites, name);
+}
+
+bool DomainConstraint::validated() const {
+    return Constraint{"", name, 'c', definition, ""}.validated();
 }
 
 std::string Routine::drop_sql() const {
@@ -188,20 +272,13 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
     SchemaModel model;
     std::map<std::string, std::vector<std::pair<int, Column>>>
         columns;  // table → (position, column)
+    TypeParts parts;
     for (const CatalogRow &row : rows) {
+        if (build_type(model, row, parts)) continue;
         if (row.kind == "table") {
             model.tables.push_back(Table{row.name, {}});
         } else if (row.kind == "column") {
-            Column column;
-            column.name = row.name;
-            column.type = row.definition;
-            column.collation = detail(row, 0);
-            column.not_null = detail(row, 1) == "t";
-            column.default_expr = detail(row, 2);
-            column.identity = detail(row, 3).empty() ? 0 : detail(row, 3)[0];
-            column.generated = detail(row, 4);
-            const int position = detail(row, 5).empty() ? 0 : std::stoi(detail(row, 5));
-            columns[row.table].emplace_back(position, column);
+            columns[row.table].emplace_back(position_of(detail(row, 5)), column_of(row));
         } else if (row.kind == "constraint") {
             const std::string &type = detail(row, 0);
             model.constraints.push_back(Constraint{
@@ -241,12 +318,8 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
             model.unmodelled.push_back(Unmodelled{row.table, row.name});
         }
     }
-    for (Table &table : model.tables) {
-        auto &found = columns[table.name];
-        std::sort(found.begin(), found.end(),
-                  [](const auto &a, const auto &b) { return a.first < b.first; });
-        for (auto &entry : found) table.columns.push_back(std::move(entry.second));
-    }
+    for (Table &table : model.tables) in_position_order(columns[table.name], table.columns);
+    finish_types(model, parts);
     sort_by(model.tables, [](const Table &t) { return t.name; });
     sort_by(model.constraints, [](const Constraint &c) { return std::tie(c.table, c.name); });
     sort_by(model.indexes, [](const Index &i) { return i.name; });
@@ -371,31 +444,6 @@ std::string comment_sql(const std::string &target, const Comment *comment) {
     return "COMMENT ON " + target + " IS " + (comment ? comment->text : std::string("NULL"));
 }
 
-std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
-                                                     const SchemaModel &got) {
-    std::vector<std::string> lines;
-    for (const Routine &want : expected.routines) {
-        const Routine *have = got.routine(want.signature);
-        if (!have)
-            lines.push_back("routine " + want.signature + " is missing");
-        else if (have->definition != want.definition)
-            lines.push_back("routine " + want.signature + " differs: " + have->definition);
-    }
-    for (const Routine &have : got.routines)
-        if (!expected.routine(have.signature))
-            lines.push_back("routine " + have.signature + " is extra");
-    for (const Comment &want : expected.comments) {
-        const Comment *have = got.comment(want.target);
-        if (!have || have->text != want.text)
-            lines.push_back("comment on " + want.target + " is " +
-                            (have ? have->text : std::string("missing")) + ", not " + want.text);
-    }
-    for (const Comment &have : got.comments)
-        if (!expected.comment(have.target))
-            lines.push_back("comment on " + have.target + " is extra: " + have.text);
-    return lines;
-}
-
 std::map<std::string, std::string> dump_files(const SchemaModel &model,
                                               std::vector<std::string> &blocked) {
     blocked = unmodelled_lines(model);
@@ -407,6 +455,9 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     for (const Sequence &sequence : model.sequences)
         sequences += create_sequence_sql(sequence) + ";\n";
     if (!sequences.empty()) files["00_sequences.sql"] = header + sequences;
+    std::string types;
+    for (const std::string &statement : create_types_sql(model)) types += statement + ";\n";
+    if (!types.empty()) files["03_types.sql"] = header + types;
     for (const Table &table : model.tables) {
         std::string text = header + create_table_sql(model, table) + ";\n";
         for (const Constraint &constraint : model.constraints)
@@ -429,6 +480,122 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     if (!foreign_keys.empty()) files["90_foreign_keys.sql"] = header + foreign_keys;
     add_routines_triggers_comments(model, header, files);
     return files;
+}
+
+// ---- types: enums, domains, composite types ----
+
+std::string quote_literal(const std::string &text) {
+    std::string quoted = "'";
+    for (char c : text) {
+        if (c == '\'') quoted += c;
+        quoted += c;
+    }
+    return quoted + "'";
+}
+
+std::string create_enum_sql(const EnumType &type, const std::string &name) {
+    std::vector<std::string> labels;
+    for (const std::string &label : type.labels) labels.push_back(quote_literal(label));
+    std::string sql = "CREATE TYPE " + q(name) + " AS ENUM (";
+    for (size_t i = 0; i < labels.size(); ++i) sql += (i ? ", " : "") + labels[i];
+    return sql + ")";
+}
+
+std::string create_domain_sql(const Domain &domain, const std::string &name) {
+    std::string sql = "CREATE DOMAIN " + q(name) + " AS " + domain.base_type;
+    if (!domain.collation.empty()) sql += " COLLATE " + domain.collation;
+    if (!domain.default_expr.empty()) sql += " DEFAULT " + domain.default_expr;
+    if (domain.not_null) sql += " NOT NULL";
+    for (const DomainConstraint &constraint : domain.constraints)
+        if (constraint.validated())
+            sql += " CONSTRAINT " + q(constraint.name) + " " + constraint.definition;
+    return sql;
+}
+
+std::string add_domain_constraint_sql(const Domain &domain, const DomainConstraint &constraint) {
+    return "ALTER DOMAIN " + q(domain.name) + " ADD CONSTRAINT " + q(constraint.name) + " " +
+           constraint.definition;
+}
+
+std::string create_composite_sql(const CompositeType &type, const std::string &name) {
+    std::string sql = "CREATE TYPE " + q(name) + " AS (";
+    for (size_t i = 0; i < type.attributes.size(); ++i)
+        sql += std::string(i ? ", " : "") + column_sql(type.attributes[i]);
+    return sql + ")";
+}
+
+namespace {
+
+// Each type's statements: enums, domains, composite types, each kind by name.
+std::vector<std::vector<std::string>> statements_per_type(const SchemaModel &model) {
+    std::vector<std::vector<std::string>> types;
+    for (const EnumType &type : model.enums) types.push_back({create_enum_sql(type, type.name)});
+    for (const Domain &domain : model.domains) {
+        types.push_back({create_domain_sql(domain, domain.name)});
+        for (const DomainConstraint &constraint : domain.constraints)
+            if (!constraint.validated())
+                types.back().push_back(add_domain_constraint_sql(domain, constraint));
+    }
+    for (const CompositeType &type : model.composites)
+        types.push_back({create_composite_sql(type, type.name)});
+    return types;
+}
+
+}  // namespace
+
+std::vector<std::string> create_types_sql(const SchemaModel &model) {
+    std::vector<std::string> statements;
+    for (const auto &type : statements_per_type(model))
+        statements.insert(statements.end(), type.begin(), type.end());
+    return statements;
+}
+
+namespace {
+
+// The types' statements present in one model and not the other: the
+// fingerprint is blind to a domain's collation and to the order of a
+// composite type's attributes.
+std::vector<std::string> type_differences(const SchemaModel &want, const SchemaModel &got) {
+    const auto lines = [](const SchemaModel &model) {
+        std::set<std::string> found;
+        for (const auto &type : statements_per_type(model)) found.insert(join(type, "; "));
+        return found;
+    };
+    const std::set<std::string> wanted = lines(want), gotten = lines(got);
+    std::vector<std::string> differences;
+    for (const std::string &line : wanted)
+        if (!gotten.count(line)) differences.push_back("expected: " + line);
+    for (const std::string &line : gotten)
+        if (!wanted.count(line)) differences.push_back("found: " + line);
+    return differences;
+}
+
+}  // namespace
+
+std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
+                                                     const SchemaModel &got) {
+    std::vector<std::string> lines;
+    for (const Routine &want : expected.routines) {
+        const Routine *have = got.routine(want.signature);
+        if (!have)
+            lines.push_back("routine " + want.signature + " is missing");
+        else if (have->definition != want.definition)
+            lines.push_back("routine " + want.signature + " differs: " + have->definition);
+    }
+    for (const Routine &have : got.routines)
+        if (!expected.routine(have.signature))
+            lines.push_back("routine " + have.signature + " is extra");
+    for (const Comment &want : expected.comments) {
+        const Comment *have = got.comment(want.target);
+        if (!have || have->text != want.text)
+            lines.push_back("comment on " + want.target + " is " +
+                            (have ? have->text : std::string("missing")) + ", not " + want.text);
+    }
+    for (const Comment &have : got.comments)
+        if (!expected.comment(have.target))
+            lines.push_back("comment on " + have.target + " is extra: " + have.text);
+    for (std::string &line : type_differences(expected, got)) lines.push_back(std::move(line));
+    return lines;
 }
 
 }  // namespace shoal

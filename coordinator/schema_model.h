@@ -5,11 +5,11 @@
 // written back as canonical SQL. Modelled: tables with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
 // constraints (primary key, unique, check, foreign key), indexes,
-// sequences, functions and procedures, views and materialized views,
-// triggers on tables and views, comments, row level security and policies.
-// Every other object the snapshot finds is kept as an Unmodelled
-// entry, by kind and name, so that no command can drop or ignore it in
-// silence. Pure: no I/O.
+// sequences, enums, domains and composite types, functions and procedures,
+// views and materialized views, triggers on tables and views, comments, row
+// level security and policies. Every other object the snapshot finds is kept
+// as an Unmodelled entry, by kind and name, so that no command can drop or
+// ignore it in silence. Pure: no I/O.
 #pragma once
 
 #include <map>
@@ -68,6 +68,34 @@ struct Sequence {
     std::string name;
     std::string definition;                 // AS type INCREMENT BY … CACHE … [NO ]CYCLE
     std::string owned_table, owned_column;  // OWNED BY, "" when none
+};
+
+// ---- types: enums, domains, composite types ----
+
+struct EnumType {
+    std::string name;
+    std::vector<std::string> labels;  // in their sort order
+};
+
+struct DomainConstraint {
+    std::string name;
+    std::string definition;  // pg_get_constraintdef: CHECK (…) [NOT VALID]
+
+    bool validated() const;
+};
+
+struct Domain {
+    std::string name;
+    std::string base_type;     // format_type of the base type with its modifier
+    std::string collation;     // "" or the quoted collation name, when not the base type's
+    std::string default_expr;  // pg_get_expr of the default, "" when none
+    bool not_null = false;
+    std::vector<DomainConstraint> constraints;  // by name
+};
+
+struct CompositeType {
+    std::string name;
+    std::vector<Column> attributes;  // in order; name, type and collation only
 };
 
 // An object of a kind the model does not hold ("view", "function", "trigger",
@@ -160,6 +188,14 @@ struct SchemaModel {
     RowSecurity row_security_of(const std::string &table) const;
     const Policy *policy(const std::string &table, const std::string &name) const;
     const View *view(const std::string &name) const;
+
+    std::vector<EnumType> enums;            // by name
+    std::vector<Domain> domains;            // by name
+    std::vector<CompositeType> composites;  // by name
+
+    const EnumType *enum_type(const std::string &name) const;
+    const Domain *domain(const std::string &name) const;
+    const CompositeType *composite(const std::string &name) const;
 };
 
 // The model of a snapshot's rows (any order). Details per kind:
@@ -168,6 +204,10 @@ struct SchemaModel {
 //   constraint: type (p/u/c/f), index_definition
 //   sequence:   owned_table, owned_column
 //   unmodelled: `table` is the kind, `name` the object
+//   enum label: `table` is the enum, `name` the label; position
+//   domain:     base type is `definition`; collation, not_null (t/f), default
+//   domain constraint: `table` is the domain
+//   composite type, and its attributes as `attribute` rows laid out as columns
 //   routine:    kind (f/p), fixed, after_tables (t/f)
 //   trigger:    function
 //   comment:    `name` is the target, `definition` the text
@@ -204,6 +244,20 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
 // "view v1", "function f(integer)", …, one line per unmodelled object.
 std::vector<std::string> unmodelled_lines(const SchemaModel &model);
 
+// ---- types: enums, domains, composite types ----
+
+// 'text' as a string literal.
+std::string quote_literal(const std::string &text);
+// CREATE TYPE … AS ENUM / CREATE DOMAIN (its valid constraints; the others
+// follow with add_domain_constraint_sql) / CREATE TYPE … AS (…), under `name`.
+std::string create_enum_sql(const EnumType &type, const std::string &name);
+std::string create_domain_sql(const Domain &domain, const std::string &name);
+std::string add_domain_constraint_sql(const Domain &domain, const DomainConstraint &constraint);
+std::string create_composite_sql(const CompositeType &type, const std::string &name);
+// Every statement that creates the model's types, in the order they load:
+// enums, domains, composite types (each kind by name).
+std::vector<std::string> create_types_sql(const SchemaModel &model);
+
 // The views of `model`, each after the views it reads, else by name.
 std::vector<const View *> views_in_order(const SchemaModel &model);
 
@@ -214,8 +268,10 @@ std::string row_security_sql(const std::string &table, bool forced, bool on);
 std::string comment_sql(const std::string &target, const Comment *comment);
 
 // What differs between two models in the kinds verify's fingerprint does not
-// see whole (a routine's argument defaults, cost, SQL-standard body; comments),
-// one line each: the proof compares these besides the fingerprint.
+// see whole (a routine's argument defaults, cost, SQL-standard body; comments;
+// a domain's collation, the order of a composite type's attributes), one line
+// each: the proofs of generate and dump compare these besides the fingerprint.
+// A type that differs is one "expected: CREATE …" line and one "found: …".
 std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
                                                      const SchemaModel &got);
 

@@ -4,8 +4,10 @@
 # it says "no changes"; then the corpus of test/generate/, each case a desired
 # schema: generate → the golden files → lint → apply → verify clean and
 # `generate --check` clean → undo → the original fingerprint → apply again for
-# the next case (08-10: routines, triggers and comments, and a dump of them
-# that generates no changes). Also: hazards refused by name, an object kind nobody models
+# the next case (04-07: enums, domains and composite types created, altered
+# and dropped, and a dump of them under a hostile search_path; 08-10:
+# routines, views, triggers, policies and comments, and a dump of them that
+# generates no changes). Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
@@ -121,6 +123,25 @@ run_case 02_alter
 run_case 03_drop --allow-hazard drop-table --allow-hazard drop-column --allow-hazard type-change
 like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^-- shoal:hazard drop-table: table archive is dropped" \
   "an allowed hazard is named at the top of its file"
+run_case 04_types_create
+run_case 05_types_alter
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TYPE status RENAME TO invoice_status;$" \
+  "05_types_alter: the enum is renamed in the first version, before its comment is removed"
+like "$(cat "$MIG/${VERSIONS[1]}.up.sql")" "^ALTER TYPE invoice_status ADD VALUE 'draft' BEFORE 'new';$" \
+  "05_types_alter: new labels are added in a version of their own, after the enum's rename"
+run_case 06_types_drop --allow-hazard enum-label --allow-hazard type-change --allow-hazard drop-column
+
+echo "# 3b. dump with enums, domains and composite types: a round trip, whatever the search_path"
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump-types"
+is "$RC" 0 "dump of a shard with types exits 0"
+is "$(grep -c '^CREATE \(TYPE\|DOMAIN\)' "$WORK/dump-types/03_types.sql")" 3 "its types come in a file of their own"
+OUT=$(PGOPTIONS="-c search_path=sh0001,public" "$SHOAL" dump --out "$WORK/dump-types-hostile" --migdir "$MIG" \
+  --hosts "$(hosts "$DB")" --user postgres 2>&1)
+is "$(diff -r "$WORK/dump-types" "$WORK/dump-types-hostile" && echo same)" "same" \
+  "the same files under a hostile search_path"
+gen "$WORK/dump-types" roundtrip@sh
+like "$OUT" "^No changes: " "generate from that dump finds no changes"
+run_case 07_types_gone --allow-hazard drop-table --allow-hazard drop-column
 run_case 08_code_create
 run_shoal "$DB" "$MIG" dump --out "$WORK/dump-code"
 is "$RC" 0 "dump writes routines, views, triggers, policies and comments"

@@ -253,6 +253,8 @@ TEST(SchemaDiff, ANewTableIsCreatedWholeInOnePlainVersion) {
                                         "DROP TABLE orders"}));
 }
 
+void expect_loads_and_passes_lint(const ChangePlan &p);
+
 // Whatever the plan, each version loads as a migration and passes lint.
 TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
     std::vector<CatalogRow> desired =
@@ -265,6 +267,10 @@ TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
     desired[2] = column("users", "email", "text", 2, true);
     const ChangePlan p =
         plan(with(users(), {table("legacy")}), desired, {"volatile-default", "drop-table"});
+    expect_loads_and_passes_lint(p);
+}
+
+void expect_loads_and_passes_lint(const ChangePlan &p) {
     ASSERT_TRUE(p.refused.empty());
     test::MemoryFiles files;
     for (size_t i = 0; i < p.versions.size(); ++i) {
@@ -346,6 +352,288 @@ TEST(SchemaDiff, RenamesAreCheckedAgainstBothSides) {
         plan_renames({{"people", "", "users", {"schema/t.sql", 1}}}, desired, desired);
     EXPECT_TRUE(done.problems.empty());
     EXPECT_TRUE(done.up.empty());
+}
+
+// The table renamed by marker, as the plan sees it (renamed on a copy and
+// read again): its key still has PostgreSQL's name for the old table.
+TEST(SchemaDiff, AKeyOnlyRenamedIsRenamedSoTheTableNeverLacksIt) {
+    std::vector<CatalogRow> current = users();
+    current.back().name = "people_pkey";
+    const ChangePlan renamed = plan(current, users());
+    ASSERT_EQ(renamed.versions.size(), 1u);
+    EXPECT_EQ(renamed.changes, std::vector<std::string>{"rename constraint users.people_pkey to "
+                                                        "users_pkey"});
+    EXPECT_EQ(renamed.versions[0].up, std::vector<std::string>{"ALTER TABLE users RENAME "
+                                                               "CONSTRAINT people_pkey TO "
+                                                               "users_pkey"});
+    EXPECT_EQ(renamed.versions[0].dn, std::vector<std::string>{"ALTER TABLE users RENAME "
+                                                               "CONSTRAINT users_pkey TO "
+                                                               "people_pkey"});
+    // A key that changed as well is a new key: dropped and built again.
+    std::vector<CatalogRow> other = users();
+    other.back().definition = "PRIMARY KEY (id, email)";
+    const ChangePlan replaced = plan(current, other);
+    EXPECT_EQ(replaced.changes.front(), "drop constraint users.people_pkey");
+}
+
+// ---- types: enums, domains, composite types ----
+
+CatalogRow enum_type(const std::string &name) { return {"enum", "", name, "", {}}; }
+
+std::vector<CatalogRow> mood(const std::vector<std::string> &labels) {
+    std::vector<CatalogRow> rows{enum_type("mood")};
+    for (size_t i = 0; i < labels.size(); ++i)
+        rows.push_back({"enum label", "mood", labels[i], "", {std::to_string(i + 1)}});
+    return rows;
+}
+
+CatalogRow domain(const std::string &name, const std::string &base, bool not_null = false,
+                  const std::string &default_expr = "", const std::string &collation = "") {
+    return {"domain", "", name, base, {collation, not_null ? "t" : "f", default_expr}};
+}
+
+CatalogRow domain_check(const std::string &domain, const std::string &name,
+                        const std::string &definition) {
+    return {"domain constraint", domain, name, definition, {}};
+}
+
+CatalogRow attribute(const std::string &type, const std::string &name,
+                     const std::string &attribute_type, int position) {
+    return {
+        "attribute", type, name, attribute_type, {"", "", "", "", "", std::to_string(position)}};
+}
+
+// users with a column `feeling mood DEFAULT 'a'::mood`.
+std::vector<CatalogRow> users_feeling(const std::vector<std::string> &labels) {
+    return with(with(users(), mood(labels)),
+                {column("users", "feeling", "mood", 3, false, "'a'::mood")});
+}
+
+TEST(SchemaTypes, TheModelKeepsLabelAndAttributeOrderAndDumpsTypesBeforeTables) {
+    const SchemaModel model = build_model(
+        with(users(), {{"enum label", "mood", "it's", "", {"2"}},
+                       {"enum label", "mood", "z", "", {"1"}},
+                       enum_type("mood"),
+                       domain_check("posint", "positive", "CHECK ((VALUE > 0))"),
+                       domain_check("posint", "small", "CHECK ((VALUE < 100)) NOT VALID"),
+                       domain("posint", "integer", true, "1"),
+                       domain("code", "text", false, "", "\"C\""),
+                       attribute("pair", "b", "text", 2),
+                       attribute("pair", "a", "posint", 1),
+                       {"composite type", "", "pair", "", {}}}));
+    ASSERT_EQ(model.enums.size(), 1u);
+    EXPECT_EQ(model.enums[0].labels, (std::vector<std::string>{"z", "it's"}));
+    ASSERT_EQ(model.domains.size(), 2u);
+    EXPECT_EQ(model.domains[1].constraints.size(), 2u);
+    ASSERT_EQ(model.composites.size(), 1u);
+    EXPECT_EQ(model.composites[0].attributes[0].name, "a");
+    std::vector<std::string> blocked;
+    const auto files = dump_files(model, blocked);
+    EXPECT_TRUE(blocked.empty());
+    ASSERT_TRUE(files.count("03_types.sql"));
+    EXPECT_EQ(files.at("03_types.sql"),
+              "-- Written by `shoal dump`: one shard's structure, names unqualified.\n"
+              "CREATE TYPE mood AS ENUM ('z', 'it''s');\n"
+              "CREATE DOMAIN code AS text COLLATE \"C\";\n"
+              "CREATE DOMAIN posint AS integer DEFAULT 1 NOT NULL CONSTRAINT positive CHECK "
+              "((VALUE > 0));\n"
+              "ALTER DOMAIN posint ADD CONSTRAINT small CHECK ((VALUE < 100)) NOT VALID;\n"
+              "CREATE TYPE pair AS (a posint, b text);\n");
+    EXPECT_EQ(files.begin()->first, "03_types.sql");  // loaded before the tables
+}
+
+TEST(SchemaTypes, NewLabelsAreAddedInAVersionOfTheirOwnBeforeAnyOther) {
+    const ChangePlan p = plan(users_feeling({"a", "c"}), users_feeling({"0", "a", "b", "c", "d"}));
+    ASSERT_FALSE(p.versions.empty());
+    EXPECT_EQ(p.versions[0].up,
+              (std::vector<std::string>{"ALTER TYPE mood ADD VALUE '0' BEFORE 'a'",
+                                        "ALTER TYPE mood ADD VALUE 'b' AFTER 'a'",
+                                        "ALTER TYPE mood ADD VALUE 'd' AFTER 'c'"}));
+    EXPECT_TRUE(p.versions[0].hazards.empty());
+    // No ALTER removes a label: the undo recreates the type with the old ones.
+    EXPECT_EQ(p.versions[0].dn,
+              (std::vector<std::string>{
+                  "CREATE TYPE mood_shoal_new AS ENUM ('a', 'c')",
+                  "ALTER TABLE users ALTER COLUMN feeling DROP DEFAULT",
+                  "ALTER TABLE users ALTER COLUMN feeling TYPE mood_shoal_new USING "
+                  "feeling::text::mood_shoal_new",
+                  "DROP TYPE mood", "ALTER TYPE mood_shoal_new RENAME TO mood",
+                  "ALTER TABLE users ALTER COLUMN feeling SET DEFAULT 'a'::mood"}));
+    EXPECT_EQ(p.versions.size(), 1u);
+}
+
+// A comment on a type or a domain's check is modelled: removed first and set
+// again last when the type (or, for an enum gaining labels, its undo) recreates
+// it, or the check is replaced.
+TEST(SchemaTypes, CommentsOnRecreatedTypesAndChecksAreSetAgain) {
+    const CatalogRow on_mood{"comment", "", "TYPE mood", "'how one feels'", {}};
+    const ChangePlan labels =
+        plan(with(users_feeling({"a"}), {on_mood}), with(users_feeling({"a", "b"}), {on_mood}));
+    EXPECT_EQ(labels.changes, (std::vector<std::string>{"remove comment on TYPE mood",
+                                                        "enum mood labels ('a', 'b'), was ('a')",
+                                                        "comment on TYPE mood"}));
+    const CatalogRow on_check{"comment", "", "CONSTRAINT positive ON DOMAIN posint", "'> 0'", {}};
+    const ChangePlan check =
+        plan({domain("posint", "integer"),
+              domain_check("posint", "positive", "CHECK ((VALUE > 0))"), on_check},
+             {domain("posint", "integer"),
+              domain_check("posint", "positive", "CHECK ((VALUE > 1))"), on_check});
+    EXPECT_EQ(check.changes.front(), "remove comment on CONSTRAINT positive ON DOMAIN posint");
+    EXPECT_EQ(check.changes.back(), "comment on CONSTRAINT positive ON DOMAIN posint");
+    const ChangePlan same = plan({domain("posint", "integer"), on_check},
+                                 {domain("posint", "integer", true), on_check});
+    EXPECT_EQ(same.changes, std::vector<std::string>{"domain posint becomes NOT NULL"});
+}
+
+TEST(SchemaTypes, ARemovedOrMovedLabelIsAHazardThenTheTypeIsRecreated) {
+    const ChangePlan refused = plan(users_feeling({"a", "b"}), users_feeling({"b", "a"}));
+    ASSERT_EQ(refused.refused.size(), 1u);
+    EXPECT_EQ(refused.refused[0].rfind("enum-label: enum mood loses or reorders labels", 0), 0u)
+        << refused.refused[0];
+    const ChangePlan p = plan(users_feeling({"a", "b"}), users_feeling({"a"}), {"enum-label"});
+    ASSERT_EQ(p.versions.size(), 1u);
+    EXPECT_EQ(p.versions[0].up.front(), "CREATE TYPE mood_shoal_new AS ENUM ('a')");
+    EXPECT_EQ(p.versions[0].dn,
+              std::vector<std::string>{"ALTER TYPE mood ADD VALUE 'b' AFTER 'a'"});
+    EXPECT_EQ(p.versions[0].hazards.size(), 1u);
+    expect_loads_and_passes_lint(p);
+}
+
+TEST(SchemaTypes, TypesAreCreatedBeforeTheTablesThatUseThemAndDroppedAfter) {
+    const std::vector<CatalogRow> with_table =
+        with(with(users(), mood({"a"})), {domain("posint", "integer"),
+                                          attribute("pair", "m", "mood", 1),
+                                          {"composite type", "", "pair", "", {}},
+                                          table("moods"),
+                                          column("moods", "m", "mood", 1),
+                                          column("moods", "p", "pair", 2),
+                                          column("moods", "n", "posint", 3)});
+    const ChangePlan created = plan(users(), with_table);
+    ASSERT_EQ(created.versions.size(), 1u);
+    EXPECT_EQ(created.versions[0].up,
+              (std::vector<std::string>{
+                  "CREATE TYPE mood AS ENUM ('a')", "CREATE DOMAIN posint AS integer",
+                  "CREATE TYPE pair AS (m mood)",
+                  "CREATE TABLE moods (\n    m mood,\n    p pair,\n    n posint\n)"}));
+    EXPECT_EQ(created.versions[0].dn,
+              (std::vector<std::string>{"DROP TABLE moods", "DROP TYPE pair", "DROP DOMAIN posint",
+                                        "DROP TYPE mood"}));
+    const ChangePlan dropped = plan(with_table, users(), {"drop-table"});
+    ASSERT_EQ(dropped.versions.size(), 1u);
+    EXPECT_EQ(dropped.versions[0].up,
+              (std::vector<std::string>{"DROP TABLE moods", "DROP TYPE pair", "DROP DOMAIN posint",
+                                        "DROP TYPE mood"}));
+    expect_loads_and_passes_lint(dropped);
+}
+
+TEST(SchemaTypes, ADomainIsAlteredInPlaceItsChecksAddedNotValidThenValidated) {
+    const auto rows = [](bool not_null, const std::string &default_expr,
+                         const std::vector<CatalogRow> &checks) {
+        return with(with(users(), {domain("posint", "integer", not_null, default_expr)}), checks);
+    };
+    const ChangePlan p =
+        plan(rows(false, "", {domain_check("posint", "old", "CHECK ((VALUE <> 7))")}),
+             rows(true, "1", {domain_check("posint", "positive", "CHECK ((VALUE > 0))")}));
+    std::vector<std::vector<std::string>> ups;
+    for (const GeneratedVersion &version : p.versions) ups.push_back(version.up);
+    EXPECT_EQ(ups,
+              (std::vector<std::vector<std::string>>{
+                  {"ALTER DOMAIN posint SET DEFAULT 1", "ALTER DOMAIN posint SET NOT NULL",
+                   "ALTER DOMAIN posint DROP CONSTRAINT old"},
+                  {"ALTER DOMAIN posint ADD CONSTRAINT positive CHECK ((VALUE > 0)) NOT VALID"},
+                  {"ALTER DOMAIN posint VALIDATE CONSTRAINT positive"}}));
+    EXPECT_EQ(p.versions[0].dn,
+              (std::vector<std::string>{
+                  "ALTER DOMAIN posint ADD CONSTRAINT old CHECK ((VALUE <> 7))",
+                  "ALTER DOMAIN posint DROP NOT NULL", "ALTER DOMAIN posint DROP DEFAULT"}));
+    expect_loads_and_passes_lint(p);
+    // Another base type: a new domain, the columns moved over (a hazard).
+    const ChangePlan retyped = plan(
+        with(rows(false, "", {}), {column("users", "n", "posint", 3)}),
+        with(with(users(), {domain("posint", "bigint")}), {column("users", "n", "posint", 3)}));
+    ASSERT_EQ(retyped.refused.size(), 1u);
+    EXPECT_EQ(retyped.refused[0].rfind("type-change: domain posint", 0), 0u);
+}
+
+TEST(SchemaTypes, AttributesAreAddedAndDroppedInPlaceAndRetypedByRecreating) {
+    const auto pair = [](const std::vector<CatalogRow> &attributes, bool used) {
+        std::vector<CatalogRow> rows = with(users(), {{"composite type", "", "pair", "", {}}});
+        if (used) rows.push_back(column("users", "p", "pair", 3));
+        return with(rows, attributes);
+    };
+    const ChangePlan in_place = plan(
+        pair({attribute("pair", "a", "integer", 1), attribute("pair", "b", "text", 2)}, false),
+        pair({attribute("pair", "a", "integer", 1), attribute("pair", "c", "text", 3)}, false));
+    ASSERT_EQ(in_place.versions.size(), 1u);
+    EXPECT_EQ(in_place.versions[0].up,
+              (std::vector<std::string>{"ALTER TYPE pair DROP ATTRIBUTE b",
+                                        "ALTER TYPE pair ADD ATTRIBUTE c text"}));
+    EXPECT_EQ(in_place.versions[0].dn,
+              (std::vector<std::string>{"ALTER TYPE pair DROP ATTRIBUTE c",
+                                        "ALTER TYPE pair ADD ATTRIBUTE b text"}));
+    expect_loads_and_passes_lint(in_place);
+    // Used by a column: a dropped attribute loses its values.
+    const ChangePlan used =
+        plan(pair({attribute("pair", "a", "integer", 1), attribute("pair", "b", "text", 2)}, true),
+             pair({attribute("pair", "a", "integer", 1)}, true));
+    ASSERT_EQ(used.refused.size(), 1u);
+    EXPECT_EQ(used.refused[0].rfind("drop-column: composite type pair", 0), 0u);
+    // A type changed: recreated, and a hazard only when a column uses it.
+    const ChangePlan retyped =
+        plan(pair({attribute("pair", "a", "integer", 1)}, true),
+             pair({attribute("pair", "a", "bigint", 1)}, true), {"type-change"});
+    ASSERT_EQ(retyped.versions.size(), 1u);
+    EXPECT_EQ(retyped.versions[0].up,
+              (std::vector<std::string>{
+                  "CREATE TYPE pair_shoal_new AS (a bigint)",
+                  "ALTER TABLE users ALTER COLUMN p TYPE pair_shoal_new USING CASE WHEN p IS "
+                  "DISTINCT FROM NULL THEN ROW((p).a)::pair_shoal_new END",
+                  "DROP TYPE pair", "ALTER TYPE pair_shoal_new RENAME TO pair"}));
+    expect_loads_and_passes_lint(retyped);
+    EXPECT_TRUE(plan(pair({attribute("pair", "a", "integer", 1)}, false),
+                     pair({attribute("pair", "a", "bigint", 1)}, false))
+                    .refused.empty());
+}
+
+TEST(SchemaTypes, ARenameMarkerBeforeCreateTypeRenamesTheType) {
+    std::vector<Problem> problems;
+    const std::vector<Rename> renames = find_renames(
+        {schema_file("-- shoal:renamed-from feeling\nCREATE TYPE mood AS ENUM ('a');\n"
+                     "CREATE DOMAIN posint AS integer; -- shoal:renamed-from whole\n")},
+        problems);
+    EXPECT_TRUE(problems.empty());
+    ASSERT_EQ(renames.size(), 2u);
+    EXPECT_TRUE(renames[0].type && renames[1].type);
+    std::vector<CatalogRow> before = mood({"a"});
+    before[0].name = "feeling";
+    for (size_t i = 1; i < before.size(); ++i) before[i].table = "feeling";
+    before.push_back(domain("whole", "integer"));
+    const RenamePlan p =
+        plan_renames(renames, build_model(before),
+                     build_model(with(mood({"a"}), {domain("posint", "integer")})));
+    EXPECT_TRUE(p.problems.empty());
+    EXPECT_EQ(p.up, (std::vector<std::string>{"ALTER TYPE feeling RENAME TO mood",
+                                              "ALTER TYPE whole RENAME TO posint"}));
+    EXPECT_EQ(p.dn, (std::vector<std::string>{"ALTER TYPE posint RENAME TO whole",
+                                              "ALTER TYPE mood RENAME TO feeling"}));
+}
+
+// What verify's fingerprint does not see, the proofs see.
+TEST(SchemaTypes, TypeDifferencesNameACollationAndAnAttributeOrder) {
+    const SchemaModel plain = build_model({domain("code", "text"),
+                                           {"composite type", "", "pair", "", {}},
+                                           attribute("pair", "a", "integer", 1),
+                                           attribute("pair", "b", "text", 2)});
+    EXPECT_TRUE(unfingerprinted_differences(plain, plain).empty());
+    const SchemaModel other = build_model({domain("code", "text", false, "", "\"C\""),
+                                           {"composite type", "", "pair", "", {}},
+                                           attribute("pair", "a", "integer", 2),
+                                           attribute("pair", "b", "text", 1)});
+    EXPECT_EQ(unfingerprinted_differences(plain, other),
+              (std::vector<std::string>{"expected: CREATE DOMAIN code AS text",
+                                        "expected: CREATE TYPE pair AS (a integer, b text)",
+                                        "found: CREATE DOMAIN code AS text COLLATE \"C\"",
+                                        "found: CREATE TYPE pair AS (b text, a integer)"}));
 }
 
 }  // namespace

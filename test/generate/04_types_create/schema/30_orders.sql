@@ -1,0 +1,1 @@
+\ir ../../03_drop/schema/30_orders.sql
