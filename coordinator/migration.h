@@ -47,14 +47,16 @@ struct Directives {
 // changed in phases (expand, backfill, contract) instead of one ALTER TABLE.
 struct OnlineChange {
     SourceLocation where;                   // the `-- shoal $online=` line
-    std::string operation = "column_type";  // or set_not_null, check, foreign_key
+    std::string operation = "column_type";  // or set_not_null, check, foreign_key, computed_column
     std::string table;
-    std::string column;           // foreign_key: its columns, comma separated
-    std::string type;             // the new type, as SQL
-    std::string up;               // old -> new, an expression over the column's name
-    std::string down;             // new -> old, the same
+    std::string column;  // foreign_key: its columns, comma separated; computed_column: the new one
+    std::string type;    // the new type, as SQL
+    std::string up;      // old -> new, an expression over the column's name
+                         // (computed_column: over the row's columns)
+    std::string down;    // new -> old, the same
     std::string constraint_name;  // set_not_null, check, foreign_key
     std::string definition;       // check: its condition; foreign_key: what it references
+    bool not_null = false;        // computed_column: NOT NULL at the contract
     int batch_rows = 1000;
     int batch_delay_ms = 0;
 };

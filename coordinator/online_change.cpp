@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 
 #include "lock_policy.h"
 #include "report.h"
@@ -16,9 +15,6 @@
 
 namespace shoal {
 namespace {
-
-// Operations the design names but this version does not run yet.
-const std::set<std::string> kNotYetSupported = {"computed_column"};
 
 // What each operation's declaration must and may say, and where each key goes.
 struct OperationKeys {
@@ -33,6 +29,9 @@ const std::map<std::string, OperationKeys> kOperations = {
     {"check", {{"$online_table", "$online_name", "$online_definition"}, {}}},
     {"foreign_key",
      {{"$online_table", "$online_name", "$online_column", "$online_references"}, {}}},
+    {"computed_column",
+     {{"$online_table", "$online_column", "$online_type", "$online_up"},
+      {"$online_not_null", "$online_batch_rows", "$online_batch_delay"}}},
 };
 
 std::string *text_field(OnlineChange &change, const std::string &name) {
@@ -130,17 +129,10 @@ void read_online_declaration(const std::string &file, const std::string &text,
         problems.push_back({where, lines.begin()->first + " without -- shoal $online=column_type"});
         return;
     }
-    if (kNotYetSupported.count(first.value)) {
-        problems.push_back({where, "online operation " + first.value +
-                                       " is not yet supported (this shoal runs " +
-                                       known_operations() + ")"});
-        return;
-    }
     const auto operation_keys = kOperations.find(first.value);
     if (operation_keys == kOperations.end()) {
         problems.push_back({where, "unknown online operation \"" + first.value +
-                                       "\" (known: " + known_operations() +
-                                       "; not yet supported: computed_column)"});
+                                       "\" (known: " + known_operations() + ")"});
         return;
     }
     const OperationKeys &keys = operation_keys->second;
@@ -178,6 +170,10 @@ void read_online_declaration(const std::string &file, const std::string &text,
         } else if (name == "$online_batch_delay") {
             if (!parse_ms(line.value, change.batch_delay_ms))
                 problems.push_back({at, name + " must be a duration up to 600s (50, 50ms, 2s)"});
+        } else if (name == "$online_not_null") {
+            if (line.value != "1" && line.value != "0")
+                problems.push_back({at, name + " must be 1 or 0"});
+            change.not_null = line.value == "1";
         } else {
             *text_field(change, name) = line.value;
         }
@@ -196,6 +192,16 @@ std::vector<std::string> constraint_columns(const OnlineChange &change) {
         start = comma + 1;
     }
     return columns;
+}
+
+bool backfills_rows(const OnlineChange &change) {
+    return change.operation == "column_type" || change.operation == "computed_column";
+}
+
+std::string mismatched_rows(const std::string &rows, const OnlineChange &change) {
+    if (change.operation == "computed_column")
+        return rows + " row(s) whose " + change.column + " is not " + change.up;
+    return rows + " row(s) whose new column is not up(" + change.column + ")";
 }
 
 std::string online_note(const OnlineChange &change) {

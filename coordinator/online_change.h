@@ -19,10 +19,10 @@ bool is_online_directive(const std::string &name);
 
 // Reads the declaration of `file` (its text and statements as split): sets
 // `online` when the file declares an operation (column_type, set_not_null,
-// check, foreign_key) with every key it needs, and adds a problem with
-// file:line for anything else: a missing key or one the operation does not
-// take, an operation not supported yet, a statement beside the declaration, a
-// declaration outside an .up.sql file.
+// check, foreign_key, computed_column) with every key it needs, and adds a
+// problem with file:line for anything else: a missing key or one the
+// operation does not take, an unknown operation, a statement beside the
+// declaration, a declaration outside an .up.sql file.
 void read_online_declaration(const std::string &file, const std::string &text,
                              const std::vector<Statement> &statements,
                              std::optional<OnlineChange> &online, std::vector<Problem> &problems);
@@ -30,6 +30,15 @@ void read_online_declaration(const std::string &file, const std::string &text,
 // The columns of an online set_not_null or foreign_key: `$online_column`
 // split at commas, each trimmed (the extension quotes them).
 std::vector<std::string> constraint_columns(const OnlineChange &change);
+
+// Whether the operation's backfill rewrites the rows in batches through its
+// trigger (column_type, computed_column), rather than validating a constraint
+// in one statement; only those have rows the final check can find out of step.
+bool backfills_rows(const OnlineChange &change);
+
+// The final check's finding on a shard: "2 row(s) whose new column is not
+// up(amount)", or for a computed column "2 row(s) whose doubled is not amount * 2".
+std::string mismatched_rows(const std::string &rows, const OnlineChange &change);
 
 // What lint says of an online version: "file:line: note: …", that pg-mig
 // cannot run it and what runs it instead.
@@ -50,7 +59,8 @@ std::string backfill_progress(long long done, long long total, double rows_per_s
 struct OnlineShard {
     std::string node;
     std::string schema;
-    std::string state;  // "expanded", "backfilling", "backfilled"; "" when not expanded
+    // "expanded", "backfilling", "indexing", "backfilled"; "" when not expanded
+    std::string state;
 };
 
 // Why `shoal complete` must not contract yet: one line per group of schemas

@@ -147,6 +147,11 @@ struct Shard {
     long long total = -1;
     LockRetries retries;
     Clock::time_point not_before{};
+    // A column type change's indexes on its new column, built once its rows
+    // are (state "indexing"): the statements still to run, once listed; each
+    // runs alone, outside a transaction (CONCURRENTLY).
+    bool indexing = false;
+    std::optional<std::deque<std::string>> builds;
 };
 
 // A worker connection of a node and the shard it backfills.
@@ -162,9 +167,10 @@ class Backfill {
         : nodes_(nodes), settings_(settings), progress_(progress), queues_(nodes.size()) {}
 
     void add(size_t node, std::string schema, const Version &version, long long done,
-             long long total) {
+             long long total, bool indexing) {
         queues_[node].push_back(shards_.size());
-        shards_.push_back(Shard{node, std::move(schema), &version, done, total, {}, {}});
+        shards_.push_back(
+            Shard{node, std::move(schema), &version, done, total, {}, {}, indexing, {}});
         done_before_ += done;
     }
     BackfillResult run();
@@ -174,7 +180,10 @@ class Backfill {
         return settings_.lock_policy.under(version.up.directives);
     }
     bool open_workers();
+    Batch next_request(const Shard &shard) const;
     void take_result(Worker &worker, const Outcome &outcome);
+    void take_index_result(Worker &worker, const Outcome &outcome);
+    void finished(Worker &worker);
     void report_progress(bool force);
 
     const std::vector<Node *> &nodes_;
@@ -240,6 +249,46 @@ void Backfill::report_progress(bool force) {
                    " schema(s) backfilled");
 }
 
+Batch Backfill::next_request(const Shard &shard) const {
+    const std::string lock_ms = std::to_string(policy_of(*shard.version).lock_timeout_ms);
+    // The listing sets the session's lock_timeout, for the builds after it.
+    if (shard.indexing && !shard.builds)
+        return Batch{
+            Query{queries::kOnlineIndexBuilds.text, {shard.schema, shard.version->name, lock_ms}}};
+    if (shard.indexing) return Batch{Query{shard.builds->front()}};
+    const Query timeouts{queries::kLocalTimeouts.text, {lock_ms, "0"}};
+    // A constraint's backfill is its validation, in one transaction.
+    if (!backfills_rows(*shard.version->up.online))
+        return Batch{timeouts, Query{queries::kOnlineValidate.text,
+                                     {shard.schema, shard.version->name},
+                                     "shoal_validate"}};
+    return Batch{timeouts, Query{queries::kOnlineBackfill.text,
+                                 {shard.schema, shard.version->name,
+                                  std::to_string(shard.version->up.online->batch_rows)},
+                                 "shoal_backfill"}};
+}
+
+void Backfill::finished(Worker &worker) {
+    ++result_.backfilled;
+    progress_.step_done();
+    worker.shard.reset();
+}
+
+// A listing of the builds left, or one build done. Built indexes are listed
+// again before the shard counts as backfilled: done when nothing is left.
+void Backfill::take_index_result(Worker &worker, const Outcome &outcome) {
+    Shard &shard = shards_[*worker.shard];
+    if (shard.builds) {
+        shard.builds->pop_front();
+        if (shard.builds->empty()) shard.builds.reset();
+        return;
+    }
+    shard.builds.emplace();
+    for (const auto &row : outcome.results.back().rows)
+        shard.builds->push_back(row.at(0).value_or(""));
+    if (shard.builds->empty()) finished(worker);
+}
+
 void Backfill::take_result(Worker &worker, const Outcome &outcome) {
     Shard &shard = shards_[*worker.shard];
     const std::string &node = nodes_[shard.node]->spec.display;
@@ -250,6 +299,8 @@ void Backfill::take_result(Worker &worker, const Outcome &outcome) {
             worker.shard.reset();
             return;
         }
+        // Listed again at the retry: a killed build's INVALID index is dropped first.
+        shard.builds.reset();
         const LockPolicy policy = policy_of(*shard.version);
         const auto wait = outcome.error->is_retryable()
                               ? shard.retries.after_timeout(policy, Clock::now())
@@ -271,15 +322,15 @@ void Backfill::take_result(Worker &worker, const Outcome &outcome) {
         worker.shard.reset();
         return;
     }
-    const Rows &row = outcome.results.back();
     shard.retries.succeeded();
+    if (shard.indexing) return take_index_result(worker, outcome);
+    const Rows &row = outcome.results.back();
     shard.done = std::stoll(row.value(0, 1));
     shard.total = row.value(0, 2).empty() ? -1 : std::stoll(row.value(0, 2));
-    if (row.value(0, 0) == "backfilled") {
-        ++result_.backfilled;
-        progress_.step_done();
-        worker.shard.reset();
-    }
+    if (row.value(0, 0) != "backfilled") return;
+    // A column type change's rows are done; its indexes are next.
+    shard.indexing = shard.version->up.online->operation == "column_type";
+    if (!shard.indexing) finished(worker);
 }
 
 BackfillResult Backfill::run() {
@@ -324,21 +375,10 @@ BackfillResult Backfill::run() {
                 queue.erase(due);
             }
             const Shard &shard = shards_[*worker.shard];
-            const OnlineChange &change = *shard.version->up.online;
-            delay_ms = std::max(delay_ms, change.batch_delay_ms);
+            delay_ms = std::max(delay_ms, shard.version->up.online->batch_delay_ms);
             connections.push_back(worker.connection.get());
             sending.push_back(&worker);
-            // A constraint's backfill is its validation, in one transaction.
-            batches.push_back(Batch{
-                Query{queries::kLocalTimeouts.text,
-                      {std::to_string(policy_of(*shard.version).lock_timeout_ms), "0"}},
-                change.operation == "column_type"
-                    ? Query{queries::kOnlineBackfill.text,
-                            {shard.schema, shard.version->name, std::to_string(change.batch_rows)},
-                            "shoal_backfill"}
-                    : Query{queries::kOnlineValidate.text,
-                            {shard.schema, shard.version->name},
-                            "shoal_validate"}});
+            batches.push_back(next_request(shard));
         }
         if (connections.empty()) {
             if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
@@ -434,8 +474,7 @@ bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::st
             const std::string rows = outcomes[i].results.at(s).value(0, 0);
             if (rows == "0") continue;
             std::cerr << "shoal: " << usable_[i]->spec.display << " " << schemas[i][s] << ": "
-                      << rows << " row(s) whose new column is not up("
-                      << version_->up.online->column << ")\n";
+                      << mismatched_rows(rows, *version_->up.online) << "\n";
             ok = false;
         }
     }
@@ -598,7 +637,7 @@ int OnlineChangeCommand::run() {
             return finish(stopped(ExitCode::NotUpToDate, not_ready));
         }
         // A constraint's proof is its validation; a column's, no row out of step.
-        if (version_->up.online->operation == "column_type" && !check_mismatches(expanded))
+        if (backfills_rows(*version_->up.online) && !check_mismatches(expanded))
             return finish(stopped(
                 ExitCode::NotUpToDate,
                 {"complete " + version_->name + " refused by the final check; nothing changed"}));
@@ -611,6 +650,11 @@ int OnlineChangeCommand::run() {
 
 Query online_expand_step(const std::string &schema, const Version &version) {
     const OnlineChange &change = *version.up.online;
+    if (change.operation == "computed_column")
+        return Query{queries::kOnlineCompute.text,
+                     {schema, version.name, version.up.checksum, change.table, change.column,
+                      change.type, change.up, change.not_null ? "true" : "false"},
+                     "shoal_compute"};
     if (change.operation != "column_type")
         return Query{
             queries::kOnlineAddConstraint.text,
@@ -641,7 +685,7 @@ BackfillResult backfill(const std::vector<Node *> &nodes, const MigrationDir &di
                 std::any_of(states[i].schemas.begin(), states[i].schemas.end(),
                             [&](const SchemaState &s) { return s.schema == row.schema; });
             if (version && version->up.online && targeted && row.state != "backfilled")
-                run.add(i, row.schema, *version, row.done, row.total);
+                run.add(i, row.schema, *version, row.done, row.total, row.state == "indexing");
         }
     return run.run();
 }

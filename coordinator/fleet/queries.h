@@ -791,10 +791,22 @@ inline const Sql kOnlineAbort{"SELECT shoal.online_abort($1, $2)", 2};
 // references). → text: 'expanded', 'already expanded' or 'already applied'.
 inline const Sql kOnlineAddConstraint{
     "SELECT shoal.online_add_constraint($1, $2, $3, $4, $5, $6, $7::text[], $8)", 8};
+// $1 schema, $2 version, $3 checksum, $4 table, $5 the new column, $6 its
+// type, $7 its expression over the row's columns, $8 boolean: NOT NULL at the
+// contract. → text: 'expanded', 'already expanded' or 'already applied'.
+inline const Sql kOnlineCompute{
+    "SELECT shoal.online_compute($1, $2, $3, $4, $5, $6, $7, $8::boolean)", 8};
 // $1 schema, $2 version. An online constraint validated. → state text,
 // rows_done bigint, rows_total bigint (as kOnlineBackfill).
 inline const Sql kOnlineValidate{
     "SELECT state, rows_done, rows_total FROM shoal.online_validate($1, $2)", 2};
+// $1 schema, $2 version, $3 lock_timeout ms for this session (the builds run
+// alone after it, outside a transaction). → text: each statement still to run
+// to build the version's indexes on its new column, in order.
+inline const Sql kOnlineIndexBuilds{
+    "SELECT b FROM pg_catalog.set_config('lock_timeout', $3, false),"
+    " shoal.online_index_builds($1, $2) AS b",
+    3};
 // No parameters. → schema, version, state, rows_done, rows_total (NULL until
 // the first batch), expanded_at and updated_at as seconds since the epoch, of
 // every online version between expand and contract.
@@ -871,6 +883,8 @@ inline const std::vector<const Sql *> kEvery{
     &kOnlineStates,
     &kOnlineAddConstraint,
     &kOnlineValidate,
+    &kOnlineCompute,
+    &kOnlineIndexBuilds,
 };
 
 }  // namespace shoal::fleet::queries

@@ -12,7 +12,11 @@
 # wait (sampled from pg_locks) stays within the lock_timeout. The constraints
 # (set_not_null, check, foreign_key) run under the writer too: a NULL stops
 # its shard with the rows' count, complete waits for every validation, a
-# SIGKILL then abort leaves the fingerprints as before (--json).
+# SIGKILL then abort leaves the fingerprints as before (--json). A computed
+# column too: abort after a SIGKILL mid-backfill, then SIGKILL and rerun
+# (rewrites counted), the application deployed before complete, zero errors;
+# hostile names, and an expression failing on one shard's row stops that
+# shard alone until the row is fixed.
 source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
@@ -63,17 +67,30 @@ backfilled_at_least() { [ "$(online_sum online rows_done)" -ge "$1" ]; }
 lock_held() { [ "$(sum_all online "SELECT count(*) FROM shoal.run_lock WHERE pid IS NOT NULL")" -ge 3 ]; }
 ended() { ! kill -0 "$SHOAL_PID" 2>/dev/null; }
 # The application: on node k, shards k and k+3, through one psql session per
-# node: an INSERT and an UPDATE on each shard every 20 ms (read -t on a FIFO
-# nobody writes paces the loop without a process per turn), until $WORK/stop
+# node: an INSERT and an UPDATE of one row by its key (random() in a
+# subquery: evaluated once, not per row scanned) on each shard every 20 ms
+# (read -t on a FIFO nobody writes paces the loop without a process per
+# turn), until $WORK/stop
 # exists. Whatever psql says on stderr is an error of the application's.
+# APP_DOUBLED=1: the application deployed for the computed column doubled,
+# which it writes itself; APP_ITEMS=1: it writes items too.
 mkfifo "$WORK/never"
 writer() {  # NODE K
   local shard pace
   exec {pace}<>"$WORK/never"
   while [ ! -e "$WORK/stop" ]; do
     for shard in "sh000$2" "sh000$(($2 + 3))"; do
+      if [ "${APP_ITEMS:-0}" = 1 ]; then
+        echo "INSERT INTO $shard.items (code, note) SELECT max(code) + 1, 'w' FROM $shard.items;"
+        echo "UPDATE $shard.items SET note = note || '.' WHERE id = (SELECT 1 + (random() * $ROWS)::int);"
+      fi
+      if [ "${APP_DOUBLED:-0}" = 1 ]; then
+        echo "INSERT INTO $shard.orders (amount, note, doubled) VALUES (7, 'w', 15);"
+        echo "UPDATE $shard.orders SET amount = amount + 1, doubled = (amount + 1) * 2 + length(note) WHERE id = (SELECT 1 + (random() * $ROWS)::int);"
+        continue
+      fi
       echo "INSERT INTO $shard.orders (amount, note) VALUES (7, 'w');"
-      echo "UPDATE $shard.orders SET amount = amount + 1 WHERE id = 1 + (random() * $ROWS)::int;"
+      echo "UPDATE $shard.orders SET amount = amount + 1 WHERE id = (SELECT 1 + (random() * $ROWS)::int);"
     done
     read -r -t 0.02 -u "$pace"
   done | PGAPPNAME=app psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >/dev/null 2>>"$WORK/writer.err"
@@ -92,13 +109,15 @@ sampler() {  # NODE K
 }
 longest_wait() { cat "$WORK"/waits.* | sort -n | tail -1; }
 # A transaction of the test's holding SCHEMA.orders (ACCESS SHARE: the
-# application's writes pass, shoal's ALTERs wait) until release_orders.
-hold_orders() {  # NODE SCHEMA
+# application's writes pass, shoal's ALTERs wait) until release_orders. In
+# ISOLATION "REPEATABLE READ" it holds its snapshot too: a CREATE INDEX
+# CONCURRENTLY in the database waits for it.
+hold_orders() {  # NODE SCHEMA [ISOLATION]
   mkfifo "$WORK/hold"
   psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online <"$WORK/hold" >/dev/null &
   HOLDER=$!
   exec {HOLD}>"$WORK/hold"
-  echo "BEGIN; LOCK TABLE $2.orders IN ACCESS SHARE MODE; SELECT 1;" >&"$HOLD"
+  echo "BEGIN ISOLATION LEVEL ${3:-READ COMMITTED}; LOCK TABLE $2.orders IN ACCESS SHARE MODE; SELECT 1;" >&"$HOLD"
   wait_for 10 holding "$1" "$2"
 }
 holding() {  # NODE SCHEMA
@@ -113,7 +132,7 @@ release_orders() {
 }
 run_lock_free() { [ "$(sum_all online "SELECT count(*) FROM shoal.run_lock")" -eq 0 ]; }
 retried_on() {  # FILE SCHEMA: shoal's output says it retried SCHEMA after a lock timeout
-  grep -q "retry 1.* in .* ms (.* left of retry_for .*$2.*lock timeout" "$1"
+  grep -qs "retry 1.* in .* ms (.* left of retry_for .*$2.*lock timeout" "$1"
 }
 writes() {  # → rows the writer inserted, over the fleet
   local k n total=0
@@ -296,15 +315,20 @@ echo "ALTER TABLE orders DROP CONSTRAINT orders_customer_fk;" >"$CONS/$V9.dn.sql
 constraints() {  # NAME → "validated" per shard holding the constraint, one per line
   q_all online "SELECT convalidated FROM pg_constraint WHERE conname = '$1'" | sort | uniq -c | tr -s ' '
 }
-run_shoal online "$CONS" apply
-is "$RC" 1 "set_not_null: exit 1, the shard with NULLs failed its validation"
-like "$OUT" "2 row\(s\) of sh0002.orders break constraint note_not_null" "the reason counts the rows"
-is "$(q_all online "SELECT schema || ' ' || state FROM shoal.online WHERE state <> 'backfilled'")" "sh0002 expanded" \
-  "sh0002 stays expanded"
-is "$(sum_all online "SELECT count(*) FROM shoal.online WHERE state = 'backfilled'")" 5 "every other shard is validated"
-run_shoal online "$CONS" complete "$V7"
-is "$RC" 6 "complete before every validation is refused"
-like "$OUT" "1 schema\(s\) expanded: .*sh0002" "naming the shard"
+# apply stops SCHEMA alone with REASON: it stays in STATE, the other five
+# shards finish, and complete is refused naming it.
+one_shard_stopped() {  # MIGDIR VERSION SCHEMA STATE REASON
+  run_shoal online "$1" apply
+  is "$RC" 1 "exit 1: $3 failed"
+  like "$OUT" "$5" "the reason"
+  is "$(q_all online "SELECT schema || ' ' || state FROM shoal.online WHERE state <> 'backfilled'")" "$3 $4" "$3 stays $4"
+  is "$(sum_all online "SELECT count(*) FROM shoal.online WHERE state = 'backfilled'")" 5 "every other shard is done"
+  run_shoal online "$1" complete "$2"
+  is "$RC" 6 "complete is refused"
+  like "$OUT" "1 schema\(s\) $4: .*$3" "naming the shard"
+}
+# set_not_null: the NULLs fail sh0002's validation, counted.
+one_shard_stopped "$CONS" "$V7" sh0002 expanded "2 row\(s\) of sh0002.orders break constraint note_not_null"
 q node3 online "UPDATE sh0002.orders SET note = 'fixed' WHERE note IS NULL" >/dev/null
 run_shoal online "$CONS" apply
 is "$RC" 0 "the rerun validates sh0002"
@@ -347,6 +371,208 @@ is "$(sum_all online "SELECT count(*) FROM shoal.online")" 0 "no online state is
 touch "$WORK/stop"
 wait $(jobs -p) 2>/dev/null
 is "$(wc -l <"$WORK/writer.err")" 0 "the writer saw no error during the constraints' phases ($(writes) writes)"
+wait_ms=$(longest_wait)
+is "$(( wait_ms <= 2000 + 100 ))" 1 "its longest lock wait stays within the lock_timeout 2 s ($wait_ms ms)"
+
+echo "# 9. computed_column under the writer: SIGKILL mid-backfill then abort; SIGKILL again, rerun, complete"
+COMP=$WORK/comp
+mkdir -p "$COMP"
+cp "$CONS"/* "$COMP/"
+V10=20250101000010.doubled.sh
+cat >"$COMP/$V10.up.sql" <<'SQL'
+-- shoal $online=computed_column
+-- shoal $online_table=orders
+-- shoal $online_column=doubled
+-- shoal $online_type=bigint
+-- shoal $online_up=amount * 2 + length(note)
+-- shoal $online_not_null=1
+-- shoal $online_batch_rows=20
+-- shoal $online_batch_delay=200ms
+-- shoal $lock_timeout=2s
+SQL
+echo "ALTER TABLE orders DROP COLUMN doubled;" >"$COMP/$V10.dn.sql"
+rewrites() { sum_all online "SELECT coalesce(sum(last_value), 0) FROM pg_sequences WHERE sequencename = 'shoal_rewrites'"; }
+start_app() {
+  rm -f "$WORK/stop"
+  for k in 0 1 2; do
+    writer "${NODES[$k]}" "$k" &
+    sampler "${NODES[$k]}" "$k" &
+  done
+}
+stop_app() {
+  touch "$WORK/stop"
+  wait $(jobs -p) 2>/dev/null
+}
+kill_mid_backfill() {  # LOG
+  start_shoal online "$COMP" "$1" apply
+  wait_for 30 backfilled_at_least $((ROWS * 6 / 4))
+  ok $? "the backfill is under way"
+  kill -9 "$SHOAL_PID"
+  wait "$SHOAL_PID" 2>/dev/null
+  like "$(q_all online "SELECT DISTINCT state FROM shoal.online")" "backfilling" "killed mid-backfill"
+  wait_for 10 run_lock_free
+}
+rm -f "$WORK"/waits.*
+: >"$WORK/writer.err"
+# The marker is the greatest key at the expand: rows the application inserts
+# later must get greater keys, or the backfill rewrites them too. Section 8's
+# two rows with keys far above the sequence's go.
+q node3 online "DELETE FROM sh0002.orders WHERE id > 1000000" >/dev/null
+BEFORE=$(fingerprints online)
+start_app
+kill_mid_backfill "$WORK/doubled-killed.log"
+run_shoal online "$COMP" abort "$V10"
+is "$RC" 0 "abort after a partial backfill: exit 0"
+is "$(fingerprints online)" "$BEFORE" "every fingerprint is what it was before the expand"
+is "$(sum_all online "SELECT count(*) FROM pg_attribute WHERE attname = 'doubled' AND NOT attisdropped")" 0 "no column doubled is left"
+is "$(sum_all online "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'shoal_sync%'")" 0 "nor a trigger"
+BEFORE_REWRITES=$(rewrites)
+kill_mid_backfill "$WORK/doubled-killed-again.log"
+run_shoal online "$COMP" apply
+is "$RC" 0 "the rerun finishes the backfill"
+is "$(q_all online "SELECT DISTINCT state FROM shoal.online" | sort -u)" "backfilled" "every shard is backfilled"
+TOTAL=$(online_sum online rows_total)
+REWRITES=$(( $(rewrites) - BEFORE_REWRITES ))
+is "$(( REWRITES * 100 <= TOTAL * 105 && REWRITES >= TOTAL ))" 1 "rows rewritten $REWRITES: every row, at most 1.05 x $TOTAL"
+is "$(sum_all online "SELECT count(*) FROM pg_constraint WHERE conname = 'doubled_not_null' AND convalidated")" 6 \
+  "the NOT NULL check is validated on every shard"
+# The application is deployed: it writes doubled itself from now on.
+stop_app
+APP_DOUBLED=1 start_app
+wait_for 20 writes_grew "$(writes)"
+ok $? "the deployed application writes"
+run_shoal online "$COMP" complete "$V10"
+is "$RC" 0 "complete: exit 0"
+is "$(count_at online "$V10")" 6 "every stamp ends with the version"
+is "$(q_all online "SELECT DISTINCT a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'orders' AND a.attname = 'doubled'" | sort -u)" \
+  "t" "doubled is NOT NULL on every shard"
+is "$(sum_all online "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'shoal_sync%'")" 0 "the trigger is gone: the application maintains doubled"
+is "$(sum_all online "SELECT count(*) FROM pg_constraint WHERE conname = 'doubled_not_null'")" 0 "and the check"
+wait_for 20 writes_grew "$(writes)"
+ok $? "the application goes on after the contract"
+stop_app
+count_in_shards() {  # DB QUERY (with %I for the shard) → its count summed over every shard of the fleet
+  sum_all "$1" "SELECT coalesce(sum((xpath('/row/n/text()', query_to_xml(format(\$q\$SELECT count(*) AS n $2\$q\$, nspname),
+                  false, true, '')))[1]::text::bigint), 0) FROM pg_namespace WHERE nspname ~ '^sh[0-9]+$'"
+}
+is "$(count_in_shards online "FROM %I.orders WHERE doubled IS DISTINCT FROM amount * 2 + length(note)")" 0 \
+  "every row's doubled is amount * 2 + length(note), the rows the application wrote meanwhile too"
+is "$(wc -l <"$WORK/writer.err")" 0 "the application saw no error during expand, abort, backfill and contract ($(writes) writes)"
+[ -s "$WORK/writer.err" ] && head -5 "$WORK/writer.err" | sed 's/^/# /'
+wait_ms=$(longest_wait)
+is "$(( wait_ms <= 2000 + 100 ))" 1 "its longest lock wait stays within the lock_timeout 2 s ($wait_ms ms)"
+
+echo "# 10. computed_column with hostile names; its expression fails on one shard's row"
+V11=20250101000011.odd-items.sh
+V12=20250101000012.per-unit.sh
+# sh0003 has one row with "QTY" = 0: the expression divides by it.
+cat >"$COMP/$V11.up.sql" <<'SQL'
+CREATE TABLE "Odd Items" ("Item ID" int PRIMARY KEY, "Unit Price" int NOT NULL, "QTY" int NOT NULL);
+INSERT INTO "Odd Items" SELECT g, 10 * g, 1 + g % 5 FROM generate_series(1, 100) g;
+INSERT INTO "Odd Items" SELECT 101, 5, 0 WHERE current_schema = 'sh0003';
+SQL
+echo 'DROP TABLE "Odd Items";' >"$COMP/$V11.dn.sql"
+cat >"$COMP/$V12.up.sql" <<'SQL'
+-- shoal $online=computed_column
+-- shoal $online_table=Odd Items
+-- shoal $online_column=Per "Unit"
+-- shoal $online_type=numeric(12,2)
+-- shoal $online_up="Unit Price"::numeric / "QTY"
+-- shoal $online_not_null=1
+-- shoal $online_batch_rows=30
+SQL
+echo 'ALTER TABLE "Odd Items" DROP COLUMN "Per ""Unit""";' >"$COMP/$V12.dn.sql"
+# The failed batch rolled back: sh0003 stays backfilling.
+one_shard_stopped "$COMP" "$V12" sh0003 backfilling "division by zero — 1 schema: .*sh0003"
+q node1 online 'UPDATE sh0003."Odd Items" SET "QTY" = 1 WHERE "QTY" = 0' >/dev/null
+run_shoal online "$COMP" apply
+is "$RC" 0 "with the row fixed, the rerun backfills sh0003"
+run_shoal online "$COMP" complete "$V12"
+is "$RC" 0 "complete: exit 0"
+is "$(count_in_shards online "FROM %I.\"Odd Items\" WHERE \"Per \"\"Unit\"\"\" IS DISTINCT FROM round(\"Unit Price\"::numeric / \"QTY\", 2)")" 0 \
+  "every row's \"Per \"\"Unit\"\"\" is its expression"
+is "$(q_all online "SELECT DISTINCT attnotnull FROM pg_attribute WHERE attname = 'Per \"Unit\"'" | sort -u)" "t" "NOT NULL on every shard"
+is "$(count_at online "$V12")" 6 "every stamp ends with the version"
+
+echo "# 11. a key column's type under the writer: the primary key int -> bigint, killed while its index builds;"
+echo "#     a unique index, a partial index and a unique constraint on the column, aborted once built"
+V13=20250101000013.items.sh
+V14=20250101000014.items-id.sh
+V15=20250101000015.items-code.sh
+cat >"$COMP/$V13.up.sql" <<SQL
+CREATE TABLE items (id serial PRIMARY KEY, code int NOT NULL, note text);
+CREATE UNIQUE INDEX items_code_key ON items (code) INCLUDE (note);
+CREATE INDEX items_code_noted ON items (code DESC) WHERE note IS NOT NULL;
+ALTER TABLE items ADD CONSTRAINT items_code_unique UNIQUE (code);
+INSERT INTO items (code, note) SELECT g, CASE WHEN g % 2 = 0 THEN 'n' END FROM generate_series(1, $ROWS) g;
+CREATE TRIGGER count_rewrite AFTER UPDATE ON items FOR EACH ROW
+  WHEN (current_setting('application_name') LIKE 'shoal apply%') EXECUTE FUNCTION count_rewrite();
+SQL
+echo "DROP TABLE items;" >"$COMP/$V13.dn.sql"
+run_shoal online "$COMP" apply
+is "$RC" 0 "setup: items on every shard"
+rm -f "$WORK"/waits.*
+: >"$WORK/writer.err"
+APP_DOUBLED=1 APP_ITEMS=1 start_app
+printf -- '-- shoal $online=column_type\n-- shoal $online_table=items\n-- shoal $online_column=id\n-- shoal $online_type=bigint\n-- shoal $online_up=id::bigint\n-- shoal $online_down=id::integer\n-- shoal $online_batch_rows=50\n-- shoal $lock_timeout=2s\n' >"$COMP/$V14.up.sql"
+echo "ALTER TABLE items ALTER COLUMN id TYPE integer;" >"$COMP/$V14.dn.sql"
+invalid_indexes() { sum_all online "SELECT count(*) FROM pg_index WHERE NOT indisvalid"; }
+# A snapshot held on node1: its shards' CREATE INDEX CONCURRENTLY waits for it
+# past the lock_timeout, fails (leaving an INVALID index) and is retried.
+hold_orders node1 sh0000 "REPEATABLE READ"
+BEFORE_REWRITES=$(rewrites)
+start_shoal online "$COMP" "$WORK/items-id.log" apply
+wait_for 60 retried_on "$WORK/items-id.log" sh000[03]
+ok $? "the primary key's build on node1 timed out behind the snapshot and is retried"
+is "$(( $(invalid_indexes) >= 1 ))" 1 "the failed build left an INVALID index"
+kill -9 "$SHOAL_PID"
+wait "$SHOAL_PID" 2>/dev/null
+release_orders
+wait_for 10 run_lock_free
+like "$(q node1 online "SELECT DISTINCT state FROM shoal.online_state")" "indexing" "node1's shards are indexing"
+run_shoal online "$COMP" complete "$V14"
+is "$RC" 6 "complete before every index is built is refused"
+like "$OUT" "schema\(s\) indexing: .*sh000[03]" "naming the shards"
+run_shoal online "$COMP" apply
+is "$RC" 0 "the rerun builds what is left"
+is "$(q_all online "SELECT DISTINCT state FROM shoal.online_state" | sort -u)" "backfilled" "every shard is backfilled"
+is "$(invalid_indexes)" 0 "no INVALID index is left"
+TOTAL=$(online_sum online rows_total)
+REWRITES=$(( $(rewrites) - BEFORE_REWRITES ))
+is "$(( REWRITES * 100 <= TOTAL * 105 && REWRITES >= TOTAL ))" 1 "rows rewritten $REWRITES: every row, at most 1.05 x $TOTAL"
+run_shoal online "$COMP" complete "$V14"
+is "$RC" 0 "complete: exit 0"
+is "$(q_all online "SELECT DISTINCT format_type(a.atttypid, 0) || ' ' || k.contype::text || ' ' || k.conname FROM pg_constraint k
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) WHERE k.conrelid::regclass::text LIKE 'sh%.items' AND k.contype = 'p'" | sort -u)" \
+  "bigint p items_pkey" "items' primary key is items_pkey on a bigint id everywhere"
+is "$(sum_all online "SELECT count(*) FROM pg_constraint WHERE conname = 'items_pkey'")" 6 "on every shard"
+
+index_definitions() {  # every index and constraint of items over the fleet, with the schema mapped away
+  q_all online "SELECT regexp_replace(pg_get_indexdef(indexrelid), 'sh[0-9]+', 'S') FROM pg_index WHERE indrelid::regclass::text LIKE 'sh%.items'
+                UNION ALL SELECT conname || ' ' || contype::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text LIKE 'sh%.items'" | sort
+}
+printf -- '-- shoal $online=column_type\n-- shoal $online_table=items\n-- shoal $online_column=code\n-- shoal $online_type=bigint\n-- shoal $online_up=code::bigint\n-- shoal $online_down=code::integer\n-- shoal $lock_timeout=2s\n' >"$COMP/$V15.up.sql"
+echo "ALTER TABLE items ALTER COLUMN code TYPE integer;" >"$COMP/$V15.dn.sql"
+BEFORE=$(fingerprints online)
+INDEXES=$(index_definitions)
+run_shoal online "$COMP" apply
+is "$RC" 0 "code: expanded, backfilled, its indexes built"
+is "$(sum_all online "SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE c.relname LIKE 'items_code%_shoal_new' AND x.indisvalid")" 18 \
+  "three indexes on the new column per shard"
+run_shoal online "$COMP" abort "$V15"
+is "$RC" 0 "abort: exit 0"
+is "$(fingerprints online)" "$BEFORE" "every fingerprint is what it was before the expand"
+is "$(sum_all online "SELECT count(*) FROM pg_class WHERE relname LIKE '%shoal_new%'")" 0 "no index on the new column is left"
+run_shoal online "$COMP" apply
+is "$RC" 0 "expanded again"
+run_shoal online "$COMP" complete "$V15"
+is "$RC" 0 "complete: exit 0"
+is "$(q_all online "SELECT DISTINCT format_type(atttypid, 0) FROM pg_attribute WHERE attrelid::regclass::text LIKE 'sh%.items' AND attname = 'code'" | sort -u)" \
+  "bigint" "code is bigint everywhere"
+is "$(index_definitions)" "$INDEXES" "the unique index, the partial index and the unique constraint are what they were, on the new column"
+stop_app
+is "$(wc -l <"$WORK/writer.err")" 0 "the application saw no error ($(writes) writes)"
+[ -s "$WORK/writer.err" ] && head -5 "$WORK/writer.err" | sed 's/^/# /'
 wait_ms=$(longest_wait)
 is "$(( wait_ms <= 2000 + 100 ))" 1 "its longest lock wait stays within the lock_timeout 2 s ($wait_ms ms)"
 

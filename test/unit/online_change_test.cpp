@@ -70,11 +70,60 @@ TEST(Online, AStatementBesideTheDeclarationIsAProblemAtItsLine) {
         << problems_of(r);
 }
 
-TEST(Online, OperationsNotYetSupportedAreNamed) {
-    LoadResult r = load_with_up("-- a comment\n-- shoal $online=computed_column\n");
-    EXPECT_EQ(problems_of(r),
-              "mig/20250102000000.widen.sh.up.sql:2: online operation computed_column is not yet "
-              "supported (this shoal runs check, column_type, foreign_key, set_not_null)\n");
+TEST(Online, ComputedColumnDeclaration) {
+    LoadResult r = load_with_up(
+        "-- shoal $online=computed_column\n-- shoal $online_table=Order Lines\n"
+        "-- shoal $online_column=Line \"Total\"\n-- shoal $online_type=numeric(12,2)\n"
+        "-- shoal $online_up=\"Unit Price\" * qty\n-- shoal $online_not_null=1\n"
+        "-- shoal $online_batch_rows=100\n");
+    ASSERT_TRUE(r.ok()) << problems_of(r);
+    const OnlineChange &change = *r.dir.versions.at(1).up.online;
+    EXPECT_EQ(change.operation, "computed_column");
+    EXPECT_EQ(change.table, "Order Lines");
+    EXPECT_EQ(change.column, "Line \"Total\"");
+    EXPECT_EQ(change.type, "numeric(12,2)");
+    EXPECT_EQ(change.up, "\"Unit Price\" * qty");
+    EXPECT_TRUE(change.not_null);
+    EXPECT_EQ(change.batch_rows, 100);
+    LoadResult nullable = load_with_up(
+        "-- shoal $online=computed_column\n-- shoal $online_table=orders\n-- shoal "
+        "$online_column=doubled\n-- shoal $online_type=bigint\n-- shoal $online_up=amount * 2\n");
+    ASSERT_TRUE(nullable.ok()) << problems_of(nullable);
+    EXPECT_FALSE(nullable.dir.versions.at(1).up.online->not_null);
+}
+
+TEST(Online, TheFinalCheckSaysWhatIsOutOfStep) {
+    OnlineChange widen;
+    widen.column = "amount";
+    EXPECT_TRUE(backfills_rows(widen));
+    EXPECT_EQ(mismatched_rows("2", widen), "2 row(s) whose new column is not up(amount)");
+    OnlineChange computed;
+    computed.operation = "computed_column";
+    computed.column = "doubled";
+    computed.up = "amount * 2";
+    EXPECT_TRUE(backfills_rows(computed));
+    EXPECT_EQ(mismatched_rows("1", computed), "1 row(s) whose doubled is not amount * 2");
+    OnlineChange check;
+    check.operation = "check";
+    EXPECT_FALSE(backfills_rows(check));
+}
+
+TEST(Online, ComputedColumnTakesNoDownAndAYesOrNoNotNull) {
+    const std::string problems = problems_of(load_with_up(
+        "-- shoal $online=computed_column\n-- shoal $online_table=orders\n-- shoal "
+        "$online_column=doubled\n-- shoal $online_type=bigint\n-- shoal $online_up=amount * 2\n"
+        "-- shoal $online_down=doubled / 2\n-- shoal $online_not_null=yes\n"));
+    EXPECT_NE(problems.find(":6: unknown online directive $online_down (for online "
+                            "computed_column)"),
+              std::string::npos)
+        << problems;
+    EXPECT_NE(problems.find(":7: $online_not_null must be 1 or 0"), std::string::npos) << problems;
+    const std::string missing = problems_of(
+        load_with_up("-- shoal $online=computed_column\n-- shoal $online_table=orders\n-- shoal "
+                     "$online_column=doubled\n-- shoal $online_type=bigint\n"));
+    EXPECT_NE(missing.find(":1: online computed_column needs -- shoal $online_up="),
+              std::string::npos)
+        << missing;
 }
 
 TEST(Online, SetNotNullNamesItsCheckAfterTheColumn) {
