@@ -405,7 +405,7 @@ stop_app() {
 }
 kill_mid_backfill() {  # LOG
   start_shoal online "$COMP" "$1" apply
-  wait_for 30 backfilled_at_least $((ROWS * 6 / 4))
+  wait_for 90 backfilled_at_least $((ROWS * 6 / 4))
   ok $? "the backfill is under way"
   kill -9 "$SHOAL_PID"
   wait "$SHOAL_PID" 2>/dev/null
