@@ -11,6 +11,7 @@
 
 #include "pg_parse.h"
 #include "report.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -483,15 +484,6 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
 }
 
 // ---- types: enums, domains, composite types ----
-
-std::string quote_literal(const std::string &text) {
-    std::string quoted = "'";
-    for (char c : text) {
-        if (c == '\'') quoted += c;
-        quoted += c;
-    }
-    return quoted + "'";
-}
 
 std::string create_enum_sql(const EnumType &type, const std::string &name) {
     std::vector<std::string> labels;

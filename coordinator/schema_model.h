@@ -246,8 +246,6 @@ std::vector<std::string> unmodelled_lines(const SchemaModel &model);
 
 // ---- types: enums, domains, composite types ----
 
-// 'text' as a string literal.
-std::string quote_literal(const std::string &text);
 // CREATE TYPE … AS ENUM / CREATE DOMAIN (its valid constraints; the others
 // follow with add_domain_constraint_sql) / CREATE TYPE … AS (…), under `name`.
 std::string create_enum_sql(const EnumType &type, const std::string &name);
