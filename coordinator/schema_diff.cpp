@@ -521,6 +521,10 @@ class Planner {
                 continue;
             const std::string name = after.table + "." + after.name;
             const std::string drop = alter_table(after.table) + "DROP CONSTRAINT " + q(after.name);
+            if (after.type == 'x') {
+                add_exclusion_constraint(after);
+                continue;
+            }
             if (after.type == 'p' || after.type == 'u') {
                 add(Build, Step{"build the index of constraint " + name,
                                 {index_sql(after.index_definition, after.name, after.name, true)},
@@ -544,6 +548,22 @@ class Planner {
                          {alter_table(after.table) + "VALIDATE CONSTRAINT " + q(after.name)},
                          {}});
         }
+    }
+
+    // An exclusion constraint has no NOT VALID and no USING INDEX: adding
+    // one builds its index and checks every row under an ACCESS EXCLUSIVE
+    // lock, so on an existing table it is a hazard (a new table has it in its
+    // CREATE TABLE).
+    void add_exclusion_constraint(const Constraint &after) {
+        const std::string name = after.table + "." + after.name;
+        Step step{"add exclusion constraint " + name,
+                  {add_constraint_sql(after)},
+                  {alter_table(after.table) + "DROP CONSTRAINT " + q(after.name)}};
+        step.hazard = "exclusion-constraint-scan";
+        step.why = "exclusion constraint " + name +
+                   " is added to an existing table: its index is built and every row checked "
+                   "under an ACCESS EXCLUSIVE lock (no NOT VALID, no USING INDEX)";
+        add(Constrain, step);
     }
 
     void indexes() {
@@ -1347,8 +1367,9 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
 
 const std::vector<std::string> &hazard_kinds() {
     static const std::vector<std::string> kinds = {
-        "drop-table",       "drop-column",     "type-change", "volatile-default",
-        "generated-column", "not-null-column", "enum-label",  "matview-recreate"};
+        "drop-table",       "drop-column",      "type-change",
+        "volatile-default", "generated-column", "not-null-column",
+        "enum-label",       "matview-recreate", "exclusion-constraint-scan"};
     return kinds;
 }
 

@@ -4,7 +4,7 @@
 // schema's own objects unqualified and other schemas' objects qualified), and
 // written back as canonical SQL. Modelled: tables with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
-// constraints (primary key, unique, check, foreign key), indexes,
+// constraints (primary key, unique, check, foreign key, exclusion), indexes,
 // sequences, enums, domains and composite types, functions and procedures,
 // views and materialized views, triggers on tables and views, comments, row
 // level security and policies. Every other object the snapshot finds is kept
@@ -51,7 +51,7 @@ struct Table {
 struct Constraint {
     std::string table;
     std::string name;
-    char type = 'c';               // 'p' primary key, 'u' unique, 'c' check, 'f' foreign key
+    char type = 'c';  // 'p' primary key, 'u' unique, 'c' check, 'f' foreign key, 'x' exclusion
     std::string definition;        // pg_get_constraintdef (ends with NOT VALID when not validated)
     std::string index_definition;  // 'p' and 'u': pg_get_indexdef of its index
 

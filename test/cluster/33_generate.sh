@@ -7,7 +7,7 @@
 # the next case (04-07: enums, domains and composite types created, altered
 # and dropped, and a dump of them under a hostile search_path; 08-10:
 # routines, views, triggers, policies and comments, and a dump of them that
-# generates no changes). Also: hazards refused by name, an object kind nobody models
+# generates no changes; 11: exclusion constraints). Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
@@ -152,6 +152,14 @@ gen "$WORK/dump-code" roundtrip@sh --check
 is "$RC" 0 "generate --check from that dump finds no changes"
 run_case 09_code_alter --allow-hazard matview-recreate
 run_case 10_code_drop --allow-hazard drop-table
+
+echo "# 3d. exclusion constraints (btree_gist's opclasses, in public)"
+for node in "${NODES[@]}"; do q "$node" "$DB" "CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"; done
+gen "$CORPUS/11_exclusion/schema" exclusion@sh
+is "$RC" 3 "an exclusion constraint added to an existing table is refused"
+like "$OUT" "exclusion-constraint-scan: exclusion constraint orders\.orders_one_note_per_user is added to an existing table" \
+  "naming it and its KIND"
+run_case 11_exclusion --allow-hazard exclusion-constraint-scan
 
 echo "# 4. a drifted shard is named and not planned from"
 q node2 "$DB" "CREATE INDEX drift_idx ON sh0001.users (email)"
