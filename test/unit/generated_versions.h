@@ -1,11 +1,14 @@
-// For the tests of generate's plans: that every version of a plan, written as
-// generate writes it, loads as a migration and its up file passes shoal lint
-// (errors waived or none). Shared by schema_diff_test and schema_code_test.
+// For the tests of generate's plans: the plan between two models built from
+// catalog rows, and that every version of a plan, written as generate writes
+// it, loads as a migration and its up file passes shoal lint (errors waived
+// or none). Shared by the schema_*_test files.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "lint.h"
 #include "memory_files.h"
@@ -13,6 +16,21 @@
 #include "schema_diff.h"
 
 namespace shoal::test {
+
+// `rows` and then `more`.
+inline std::vector<CatalogRow> with(std::vector<CatalogRow> rows,
+                                    const std::vector<CatalogRow> &more) {
+    rows.insert(rows.end(), more.begin(), more.end());
+    return rows;
+}
+
+// The plan from the model of `current` to that of `desired`, no renames.
+inline ChangePlan plan(const std::vector<CatalogRow> &current,
+                       const std::vector<CatalogRow> &desired, std::set<std::string> allowed = {}) {
+    GenerateOptions options;
+    options.allowed_hazards = std::move(allowed);
+    return plan_changes(build_model(current), build_model(desired), {}, options);
+}
 
 inline void expect_loads_and_passes_lint(const ChangePlan &p) {
     ASSERT_TRUE(p.refused.empty());

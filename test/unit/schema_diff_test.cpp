@@ -46,17 +46,8 @@ std::vector<CatalogRow> users() {
                        "CREATE UNIQUE INDEX users_pkey ON users USING btree (id)")};
 }
 
-std::vector<CatalogRow> with(std::vector<CatalogRow> rows, const std::vector<CatalogRow> &more) {
-    rows.insert(rows.end(), more.begin(), more.end());
-    return rows;
-}
-
-ChangePlan plan(const std::vector<CatalogRow> &current, const std::vector<CatalogRow> &desired,
-                std::set<std::string> allowed = {}) {
-    GenerateOptions options;
-    options.allowed_hazards = std::move(allowed);
-    return plan_changes(build_model(current), build_model(desired), {}, options);
-}
+using test::plan;
+using test::with;
 
 std::string up_text(const ChangePlan &plan, size_t i) {
     return version_file_text(plan.versions.at(i), true, GenerateOptions{});
