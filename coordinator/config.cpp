@@ -384,7 +384,7 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                 ("allow-hazard", po::value<std::vector<std::string>>()->composing()->value_name("KIND"),
                  "write a hazardous change instead of refusing it (repeatable): drop-table, "
                  "drop-column, type-change, volatile-default, generated-column, not-null-column, "
-                 "enum-label, matview-recreate");
+                 "enum-label, matview-recreate, exclusion-constraint-scan");
         all.add(schema);
     }
     if (is_online_change(command) && !pg_mig_style) {

@@ -25,15 +25,11 @@ bool is_variable_char(char c) {
            static_cast<unsigned char>(c) >= 0x80;
 }
 
-// libpq's PQescapeLiteral: a value with a backslash becomes an E'' string.
-std::string quote_literal(const std::string &value) {
-    bool has_backslash = value.find('\\') != std::string::npos;
-    std::string out = has_backslash ? " E'" : "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\') out += c;
-        out += c;
-    }
-    return out + "'";
+// libpq's PQescapeLiteral: quote_literal's, with a space before an E'' string
+// so that it cannot join a word before it.
+std::string psql_literal(const std::string &value) {
+    const std::string literal = quote_literal(value);
+    return literal[0] == 'E' ? " " + literal : literal;
 }
 
 // libpq's PQescapeIdentifier.
@@ -262,7 +258,7 @@ size_t Resolver::interpolate(const std::string &text, size_t pos, std::string &o
             auto var = vars_.find(name);
             if (std::all_of(name.begin(), name.end(), is_variable_char) && var != vars_.end()) {
                 const std::string inserted =
-                    quote == '\'' ? quote_literal(var->second) : quote_identifier(var->second);
+                    quote == '\'' ? psql_literal(var->second) : quote_identifier(var->second);
                 out += inserted;
                 note_secret(name, inserted);
                 return close + 1 - pos;

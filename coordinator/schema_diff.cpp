@@ -138,6 +138,7 @@ Step table_step(const SchemaModel &model, const Table &table) {
         if (index.table == table.name) step.up.push_back(index.definition);
     for (const Sequence &sequence : model.sequences)
         if (sequence.owned_table == table.name) step.up.push_back(sequence_owner_sql(sequence));
+    for (std::string &sql : table_options_sql(table)) step.up.push_back(std::move(sql));
     // Its owned sequences go with the table.
     step.dn.push_back("DROP TABLE " + q(table.name));
     return step;
@@ -198,6 +199,7 @@ class Planner {
         create_routines(false);
         create_tables();
         columns();
+        storage();
         create_routines(true);
         create_views();
         drop_routines();
@@ -208,6 +210,7 @@ class Planner {
         constraints();
         indexes();
         comments();
+        grants();
         // Comments are removed and labels added under the new names: the
         // renames go first, in the first version.
         for (const Phase early : {RemoveComments, AddValue})
@@ -319,6 +322,8 @@ class Planner {
                 for (const Sequence &sequence : current_.sequences)
                     if (owned(sequence)) step.dn.push_back(create_sequence_sql(sequence));
                 step.dn.push_back(alter_table(table.name) + "ADD COLUMN " + column_sql(column));
+                for (std::string &sql : column_options_sql(table.name, column))
+                    step.dn.push_back(std::move(sql));
                 for (const Sequence &sequence : current_.sequences)
                     if (owned(sequence)) step.dn.push_back(sequence_owner_sql(sequence));
                 step.hazard = "drop-column";
@@ -521,6 +526,10 @@ class Planner {
                 continue;
             const std::string name = after.table + "." + after.name;
             const std::string drop = alter_table(after.table) + "DROP CONSTRAINT " + q(after.name);
+            if (after.type == 'x') {
+                add_exclusion_constraint(after);
+                continue;
+            }
             if (after.type == 'p' || after.type == 'u') {
                 add(Build, Step{"build the index of constraint " + name,
                                 {index_sql(after.index_definition, after.name, after.name, true)},
@@ -544,6 +553,76 @@ class Planner {
                          {alter_table(after.table) + "VALIDATE CONSTRAINT " + q(after.name)},
                          {}});
         }
+    }
+
+    // Storage parameters, column storage, compression and statistics targets
+    // of the tables that stay (a new table gets them with its CREATE TABLE, a
+    // dropped column's come back with it on undo). None rewrites the table:
+    // each applies to what is written or analyzed next.
+    void storage() {
+        for (const Table &after : desired_.tables) {
+            const Table *before = current_.table(after.name);
+            if (!before) continue;
+            if (before->options != after.options)
+                add(Main, Step{"storage parameters of table " + after.name,
+                               options_change(*before, after), options_change(after, *before)});
+            for (const Column &column : after.columns) {
+                const Column *was = before->column(column.name);
+                Column none;  // a new column's, before it is added: every default
+                none.name = column.name;
+                const std::string up = column_storage_change(after.name, was ? *was : none, column);
+                if (!up.empty())
+                    add(Main, Step{"storage of column " + after.name + "." + column.name,
+                                   {up},
+                                   {column_storage_change(after.name, column, was ? *was : none)}});
+            }
+        }
+    }
+
+    // From one table's storage parameters to another's: RESET of every one
+    // `from` has, then SET of those `to` has, in their order (each SET appends
+    // to the array, whose order verify's fingerprint sees).
+    static std::vector<std::string> options_change(const Table &from, const Table &to) {
+        std::vector<std::string> reset, sql;
+        for (const std::string &option : from.options)
+            reset.push_back(option.substr(0, option.find('=')));
+        if (!reset.empty())
+            sql.push_back(alter_table(to.name) + "RESET (" + join(reset, ", ") + ")");
+        if (!to.options.empty()) sql.push_back(set_options_sql(to.name, to.options));
+        return sql;
+    }
+
+    // ALTER TABLE … ALTER COLUMN … SET STORAGE, SET COMPRESSION, SET
+    // STATISTICS from one column's to another's (the same column of `table`),
+    // "" when they agree.
+    static std::string column_storage_change(const std::string &table, const Column &from,
+                                             const Column &to) {
+        const std::string alter = "ALTER COLUMN " + q(to.name) + " ";
+        std::vector<std::string> sql;
+        const std::string storage = effective_storage(to, from);
+        if (storage != effective_storage(from, to)) sql.push_back(alter + "SET STORAGE " + storage);
+        if (to.compression != from.compression)
+            sql.push_back(alter + "SET COMPRESSION " +
+                          (to.compression.empty() ? std::string("default") : to.compression));
+        if (to.statistics != from.statistics)
+            sql.push_back(alter + "SET STATISTICS " + std::to_string(to.statistics));
+        return sql.empty() ? "" : alter_table(table) + join(sql, ", ");
+    }
+
+    // An exclusion constraint has no NOT VALID and no USING INDEX: adding
+    // one builds its index and checks every row under an ACCESS EXCLUSIVE
+    // lock, so on an existing table it is a hazard (a new table has it in its
+    // CREATE TABLE).
+    void add_exclusion_constraint(const Constraint &after) {
+        const std::string name = after.table + "." + after.name;
+        Step step{"add exclusion constraint " + name,
+                  {add_constraint_sql(after)},
+                  {alter_table(after.table) + "DROP CONSTRAINT " + q(after.name)}};
+        step.hazard = "exclusion-constraint-scan";
+        step.why = "exclusion constraint " + name +
+                   " is added to an existing table: its index is built and every row checked "
+                   "under an ACCESS EXCLUSIVE lock (no NOT VALID, no USING INDEX)";
+        add(Constrain, step);
     }
 
     void indexes() {
@@ -1254,6 +1333,81 @@ class Planner {
         }
     }
 
+    // ---- privileges ----
+
+    // Whether `model` has the object (and column) `grant` names.
+    static bool has_object(const SchemaModel &model, const Grant &grant) {
+        const size_t space = grant.target.find(' ');
+        const std::string kind = grant.target.substr(0, space);
+        const std::string name = grant.target.substr(space + 1);
+        const auto quoted = [&](const auto &items) {
+            return std::any_of(items.begin(), items.end(),
+                               [&](const auto &item) { return q(item.name) == name; });
+        };
+        if (kind == "SEQUENCE") return quoted(model.sequences);
+        if (kind == "FUNCTION" || kind == "PROCEDURE") return model.routine(name) != nullptr;
+        if (kind == "TYPE")
+            return quoted(model.enums) || quoted(model.domains) || quoted(model.composites);
+        for (const Table &table : model.tables)
+            if (q(table.name) == name)
+                return grant.column.empty() ||
+                       std::any_of(table.columns.begin(), table.columns.end(),
+                                   [&](const Column &c) { return q(c.name) == grant.column; });
+        for (const View &view : model.views)
+            if (q(view.name) == name)
+                return grant.column.empty() ||
+                       std::any_of(view.columns.begin(), view.columns.end(),
+                                   [&](const std::string &c) {
+                                       return c.rfind(grant.column + " ", 0) == 0;
+                                   });
+        return false;
+    }
+
+    // Whether the plan drops and creates again the object (or column) of
+    // `grant`, given the COMMENT ON targets of what it recreates: its
+    // privileges go with it.
+    static bool object_recreated(const Grant &grant, const std::set<std::string> &recreated) {
+        const std::string name = grant.target.substr(grant.target.find(' ') + 1);
+        if (grant.target.rfind("TABLE ", 0) != 0) return recreated.count(grant.target) > 0;
+        return recreated.count("VIEW " + name) || recreated.count("MATERIALIZED VIEW " + name) ||
+               (!grant.column.empty() && recreated.count("COLUMN " + name + "." + grant.column));
+    }
+
+    // GRANT or REVOKE of `grant`'s privilege from level `from` to `to`, and back.
+    void privilege_step(Phase phase, const Grant &grant, int from, int to) {
+        if (from == to) return;
+        add(phase, Step{std::string(to > from ? "grant " : "revoke ") + grant.privilege +
+                            (grant.column.empty() ? "" : " (" + grant.column + ")") + " on " +
+                            grant.target + (to > from ? " to " : " from ") + grant.grantee,
+                        {grant_sql(grant, from, to)},
+                        {grant_sql(grant, to, from)}});
+    }
+
+    // Privileges are taken away in the first version (those of an object that
+    // goes or is recreated too: their undo gives them back last, once the
+    // object is back) and given in the last, once every object exists (on a
+    // recreated object again). A grant to the owner is implicit: the model
+    // holds none.
+    void grants() {
+        const std::set<std::string> recreated = recreated_targets();
+        std::map<std::string, const Grant *> keys;
+        for (const SchemaModel *model : {&current_, &desired_})
+            for (const Grant &grant : model->grants) keys.emplace(grant.key(), &grant);
+        for (const auto &[key, grant] : keys) {
+            const Grant *before = current_.grant(key);
+            const Grant *after = desired_.grant(key);
+            const int was = before ? before->level : grant->default_level;
+            const int is = after ? after->level : grant->default_level;
+            const bool existed = has_object(current_, *grant);
+            const bool stays = has_object(desired_, *grant);
+            const int between = !existed || !stays || object_recreated(*grant, recreated)
+                                    ? grant->default_level
+                                    : std::min(was, is);
+            if (existed) privilege_step(RemoveComments, *grant, was, between);
+            if (stays) privilege_step(SetComments, *grant, between, is);
+        }
+    }
+
     // Each phase's steps as versions; hazards not allowed are refused.
     ChangePlan finish(ChangePlan plan) {
         const auto version_of = [&](const std::vector<Step> &steps, bool solo) {
@@ -1347,8 +1501,9 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
 
 const std::vector<std::string> &hazard_kinds() {
     static const std::vector<std::string> kinds = {
-        "drop-table",       "drop-column",     "type-change", "volatile-default",
-        "generated-column", "not-null-column", "enum-label",  "matview-recreate"};
+        "drop-table",       "drop-column",      "type-change",
+        "volatile-default", "generated-column", "not-null-column",
+        "enum-label",       "matview-recreate", "exclusion-constraint-scan"};
     return kinds;
 }
 

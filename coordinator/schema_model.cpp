@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 #include <tuple>
 
 #include "pg_parse.h"
 #include "report.h"
+#include "text.h"
 
 namespace shoal {
 namespace {
@@ -102,6 +104,38 @@ bool build_type(SchemaModel &model, const CatalogRow &row, TypeParts &parts) {
         return false;
     }
     return true;
+}
+
+// The storage rows, which name tables and columns that may come later.
+struct StorageParts {
+    std::map<std::string, std::vector<std::string>> options;  // table → storage parameters
+    std::map<std::pair<std::string, std::string>, const CatalogRow *> columns;  // (table, column)
+};
+
+bool build_storage(const CatalogRow &row, StorageParts &parts) {
+    if (row.kind == "table options")
+        parts.options[row.table] = lines_of(row.definition);
+    else if (row.kind == "column options")
+        parts.columns[{row.table, row.name}] = &row;
+    else
+        return false;
+    return true;
+}
+
+void finish_storage(SchemaModel &model, const StorageParts &parts) {
+    for (Table &table : model.tables) {
+        if (const auto options = parts.options.find(table.name); options != parts.options.end())
+            table.options = options->second;
+        for (Column &column : table.columns) {
+            const auto found = parts.columns.find({table.name, column.name});
+            if (found == parts.columns.end()) continue;
+            const CatalogRow &row = *found->second;
+            column.type_storage = detail(row, 1);
+            column.storage = detail(row, 0) == column.type_storage ? "" : detail(row, 0);
+            column.compression = detail(row, 2);
+            column.statistics = detail(row, 3).empty() ? -1 : std::stoi(detail(row, 3));
+        }
+    }
 }
 
 void finish_types(SchemaModel &model, TypeParts &parts) {
@@ -273,8 +307,10 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
     std::map<std::string, std::vector<std::pair<int, Column>>>
         columns;  // table → (position, column)
     TypeParts parts;
+    StorageParts storage;
     for (const CatalogRow &row : rows) {
         if (build_type(model, row, parts)) continue;
+        if (build_storage(row, storage)) continue;
         if (row.kind == "table") {
             model.tables.push_back(Table{row.name, {}});
         } else if (row.kind == "column") {
@@ -311,6 +347,9 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
             model.views.push_back(View{row.name, detail(row, 0).empty() ? 'v' : detail(row, 0)[0],
                                        query, lines_of(detail(row, 1)), detail(row, 4),
                                        lines_of(detail(row, 2)), lines_of(detail(row, 3))});
+        } else if (row.kind == "grant") {
+            model.grants.push_back(Grant{row.table, detail(row, 0), row.name, row.definition,
+                                         position_of(detail(row, 1)), position_of(detail(row, 2))});
         } else if (row.kind == "policy") {
             model.policies.push_back(Policy{row.table, row.name, row.definition, detail(row, 0),
                                             detail(row, 1), detail(row, 2), detail(row, 3)});
@@ -319,6 +358,7 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
         }
     }
     for (Table &table : model.tables) in_position_order(columns[table.name], table.columns);
+    finish_storage(model, storage);
     finish_types(model, parts);
     sort_by(model.tables, [](const Table &t) { return t.name; });
     sort_by(model.constraints, [](const Constraint &c) { return std::tie(c.table, c.name); });
@@ -331,6 +371,7 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
     sort_by(model.row_security, [](const RowSecurity &r) { return r.table; });
     sort_by(model.policies, [](const Policy &p) { return std::tie(p.table, p.name); });
     sort_by(model.views, [](const View &v) { return v.name; });
+    sort_by(model.grants, [](const Grant &g) { return g.key(); });
     return model;
 }
 
@@ -384,6 +425,51 @@ std::string create_table_sql(const SchemaModel &model, const Table &table) {
     return sql + (items.empty() ? ")" : "\n)");
 }
 
+namespace {
+
+// A storage parameter "name=value" as SET (…) takes it: a number or a word
+// as it is, anything else as a literal.
+std::string option_sql(const std::string &option) {
+    static const std::regex plain(R"(^(-?[0-9]+(\.[0-9]+)?|[a-z_][a-z0-9_]*)$)");
+    const size_t equals = option.find('=');
+    if (equals == std::string::npos) return option;
+    const std::string value = option.substr(equals + 1);
+    return option.substr(0, equals + 1) +
+           (std::regex_match(value, plain) ? value : quote_literal(value));
+}
+
+}  // namespace
+
+std::vector<std::string> column_options_sql(const std::string &table, const Column &column) {
+    const std::string alter = "ALTER TABLE " + q(table) + " ALTER COLUMN " + q(column.name) + " ";
+    std::vector<std::string> sql;
+    if (!column.storage.empty()) sql.push_back(alter + "SET STORAGE " + column.storage);
+    if (!column.compression.empty()) sql.push_back(alter + "SET COMPRESSION " + column.compression);
+    if (column.statistics >= 0)
+        sql.push_back(alter + "SET STATISTICS " + std::to_string(column.statistics));
+    return sql;
+}
+
+std::string set_options_sql(const std::string &table, const std::vector<std::string> &options) {
+    std::vector<std::string> items;
+    for (const std::string &option : options) items.push_back(option_sql(option));
+    return "ALTER TABLE " + q(table) + " SET (" + join(items, ", ") + ")";
+}
+
+std::string effective_storage(const Column &column, const Column &other) {
+    if (!column.storage.empty()) return column.storage;
+    return column.type_storage.empty() ? other.type_storage : column.type_storage;
+}
+
+std::vector<std::string> table_options_sql(const Table &table) {
+    std::vector<std::string> sql;
+    if (!table.options.empty()) sql.push_back(set_options_sql(table.name, table.options));
+    for (const Column &column : table.columns)
+        for (std::string &statement : column_options_sql(table.name, column))
+            sql.push_back(std::move(statement));
+    return sql;
+}
+
 std::string add_constraint_sql(const Constraint &constraint) {
     return "ALTER TABLE " + q(constraint.table) + " ADD CONSTRAINT " + q(constraint.name) + " " +
            constraint.definition;
@@ -410,7 +496,7 @@ namespace {
 
 // dump_files' routines before the tables (a default or check may call them)
 // or after them, views (with a materialized view's indexes), triggers, policies and row level
-// security, then every comment.
+// security, then every comment, then the privileges.
 void add_routines_triggers_comments(const SchemaModel &model, const std::string &header,
                                     std::map<std::string, std::string> &files) {
     std::string before, after, triggers, security, comments;
@@ -430,15 +516,47 @@ void add_routines_triggers_comments(const SchemaModel &model, const std::string 
                 security += row_security_sql(table.table, forced, true) + ";\n";
     for (const Comment &comment : model.comments)
         comments += comment_sql(comment.target, &comment) + ";\n";
+    std::string grants;
+    for (const Grant &grant : model.grants)
+        grants += grant_sql(grant, grant.default_level, grant.level) + ";\n";
     const std::pair<const char *, const std::string *> parts[] = {
         {"05_routines.sql", &before},       {"50_routines.sql", &after},
         {"55_views.sql", &views},           {"60_triggers.sql", &triggers},
-        {"70_row_security.sql", &security}, {"95_comments.sql", &comments}};
+        {"70_row_security.sql", &security}, {"95_comments.sql", &comments},
+        {"97_grants.sql", &grants}};
     for (const auto &[file, text] : parts)
         if (!text->empty()) files[file] = header + *text;
 }
 
 }  // namespace
+
+std::string Grant::key() const {
+    return target + (column.empty() ? "" : " (" + column + ")") + " " + grantee + " " + privilege;
+}
+
+const Grant *SchemaModel::grant(const std::string &key) const {
+    for (const Grant &g : grants)
+        if (g.key() == key) return &g;
+    return nullptr;
+}
+
+std::vector<std::string> granted_roles(const SchemaModel &model) {
+    std::set<std::string> roles;
+    for (const Grant &grant : model.grants)
+        if (grant.grantee != "PUBLIC") roles.insert(grant.grantee);
+    return {roles.begin(), roles.end()};
+}
+
+std::string grant_sql(const Grant &grant, int from, int to) {
+    if (from == to) return "";
+    const std::string what = grant.privilege +
+                             (grant.column.empty() ? "" : " (" + grant.column + ")") + " ON " +
+                             grant.target;
+    if (to > from)
+        return "GRANT " + what + " TO " + grant.grantee + (to == 2 ? " WITH GRANT OPTION" : "");
+    return std::string("REVOKE ") + (to == 1 ? "GRANT OPTION FOR " : "") + what + " FROM " +
+           grant.grantee;
+}
 
 std::string comment_sql(const std::string &target, const Comment *comment) {
     return "COMMENT ON " + target + " IS " + (comment ? comment->text : std::string("NULL"));
@@ -460,6 +578,7 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     if (!types.empty()) files["03_types.sql"] = header + types;
     for (const Table &table : model.tables) {
         std::string text = header + create_table_sql(model, table) + ";\n";
+        for (const std::string &statement : table_options_sql(table)) text += statement + ";\n";
         for (const Constraint &constraint : model.constraints)
             if (constraint.table == table.name && constraint.type != 'f' &&
                 !inline_constraint(constraint))
@@ -483,15 +602,6 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
 }
 
 // ---- types: enums, domains, composite types ----
-
-std::string quote_literal(const std::string &text) {
-    std::string quoted = "'";
-    for (char c : text) {
-        if (c == '\'') quoted += c;
-        quoted += c;
-    }
-    return quoted + "'";
-}
 
 std::string create_enum_sql(const EnumType &type, const std::string &name) {
     std::vector<std::string> labels;
@@ -570,6 +680,36 @@ std::vector<std::string> type_differences(const SchemaModel &want, const SchemaM
     return differences;
 }
 
+// The storage the fingerprint does not see: TOAST storage parameters (it has
+// the table's own), column storage, compression and statistics targets.
+std::vector<std::string> storage_differences(const SchemaModel &want, const SchemaModel &got) {
+    std::vector<std::string> lines;
+    for (const Table &expected : want.tables) {
+        const Table *found = got.table(expected.name);
+        if (!found) continue;
+        if (found->options != expected.options)
+            lines.push_back("storage parameters of table " + expected.name + " are (" +
+                            join(found->options, ", ") + "), not (" + join(expected.options, ", ") +
+                            ")");
+        for (const Column &column : expected.columns) {
+            const Column *have = found->column(column.name);
+            if (!have) continue;
+            const auto differs = [&](const std::string &what, const std::string &is,
+                                     const std::string &not_) {
+                if (is != not_)
+                    lines.push_back(what + " of column " + expected.name + "." + column.name +
+                                    " is " + (is.empty() ? "the default" : is) + ", not " +
+                                    (not_.empty() ? "the default" : not_));
+            };
+            differs("storage", effective_storage(*have, column), effective_storage(column, *have));
+            differs("compression", have->compression, column.compression);
+            differs("statistics target", std::to_string(have->statistics),
+                    std::to_string(column.statistics));
+        }
+    }
+    return lines;
+}
+
 }  // namespace
 
 std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,
@@ -595,6 +735,23 @@ std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected
         if (!expected.comment(have.target))
             lines.push_back("comment on " + have.target + " is extra: " + have.text);
     for (std::string &line : type_differences(expected, got)) lines.push_back(std::move(line));
+    for (std::string &line : storage_differences(expected, got)) lines.push_back(std::move(line));
+    const auto level = [](int n) {
+        return std::string(n == 2   ? "granted with grant option"
+                           : n == 1 ? "granted"
+                                    : "not granted");
+    };
+    for (const Grant &want : expected.grants) {
+        const Grant *have = got.grant(want.key());
+        const int found = have ? have->level : want.default_level;
+        if (found != want.level)
+            lines.push_back("privilege " + want.key() + " is " + level(found) +
+                            " (expected: " + level(want.level) + ")");
+    }
+    for (const Grant &have : got.grants)
+        if (!expected.grant(have.key()))
+            lines.push_back("privilege " + have.key() + " is " + level(have.level) +
+                            " (expected: " + level(have.default_level) + ")");
     return lines;
 }
 

@@ -4,7 +4,7 @@
 // schema's own objects unqualified and other schemas' objects qualified), and
 // written back as canonical SQL. Modelled: tables with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
-// constraints (primary key, unique, check, foreign key), indexes,
+// constraints (primary key, unique, check, foreign key, exclusion), indexes,
 // sequences, enums, domains and composite types, functions and procedures,
 // views and materialized views, triggers on tables and views, comments, row
 // level security and policies. Every other object the snapshot finds is kept
@@ -37,6 +37,13 @@ struct Column {
     std::string default_expr;  // pg_get_expr of the default, "" when none
     char identity = 0;         // 'a' ALWAYS, 'd' BY DEFAULT, 0 none
     std::string generated;     // the stored generated expression, "" when none
+    // Storage, none of which rewrites the table when it changes, and none of
+    // which operator== compares (storage_differences() does): a table's
+    // column only.
+    std::string storage = {};       // PLAIN, EXTERNAL, EXTENDED or MAIN; "" when the type's
+    std::string type_storage = {};  // the type's, known when the column has a column options row
+    std::string compression = {};   // pglz or lz4, "" for the default
+    int statistics = -1;            // the statistics target, -1 for the default
 
     bool operator==(const Column &other) const;
 };
@@ -46,12 +53,16 @@ struct Table {
     std::vector<Column> columns;  // in attnum order
 
     const Column *column(const std::string &name) const;
+
+    // Storage parameters, "name=value", in their array's order, then the
+    // TOAST table's as "toast.name=value".
+    std::vector<std::string> options = {};
 };
 
 struct Constraint {
     std::string table;
     std::string name;
-    char type = 'c';               // 'p' primary key, 'u' unique, 'c' check, 'f' foreign key
+    char type = 'c';  // 'p' primary key, 'u' unique, 'c' check, 'f' foreign key, 'x' exclusion
     std::string definition;        // pg_get_constraintdef (ends with NOT VALID when not validated)
     std::string index_definition;  // 'p' and 'u': pg_get_indexdef of its index
 
@@ -165,6 +176,23 @@ struct View {
     std::string drop_sql() const;
 };
 
+// A privilege that differs from what its object has by default: the owner's
+// own privileges (implicit, never written) and PUBLIC's defaults (EXECUTE on
+// routines, USAGE on types).
+struct Grant {
+    std::string target;     // as GRANT names the object: "TABLE users" (a view too),
+                            // "SEQUENCE s", "FUNCTION f(integer)", "PROCEDURE p()", "TYPE t"
+    std::string column;     // the quoted column, "" for the object itself
+    std::string grantee;    // the quoted role, or PUBLIC
+    std::string privilege;  // SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES,
+                            // TRIGGER, USAGE, EXECUTE
+    int level = 0;          // 0 none, 1 granted, 2 with grant option
+    int default_level = 0;  // the same for the object as it is created
+
+    // The object, the column, the role and the privilege.
+    std::string key() const;
+};
+
 struct SchemaModel {
     std::vector<Table> tables;              // by name
     std::vector<Constraint> constraints;    // by table, then name
@@ -196,11 +224,17 @@ struct SchemaModel {
     const EnumType *enum_type(const std::string &name) const;
     const Domain *domain(const std::string &name) const;
     const CompositeType *composite(const std::string &name) const;
+
+    std::vector<Grant> grants = {};  // by key
+
+    const Grant *grant(const std::string &key) const;
 };
 
 // The model of a snapshot's rows (any order). Details per kind:
 //   column:     type is `definition`; collation, not_null (t/f), default,
 //               identity (a/d/""), generated, position (attnum)
+//   table options: `definition` holds the storage parameters, one a line
+//   column options: storage, the type's storage, compression, statistics target
 //   constraint: type (p/u/c/f), index_definition
 //   sequence:   owned_table, owned_column
 //   unmodelled: `table` is the kind, `name` the object
@@ -214,6 +248,8 @@ struct SchemaModel {
 //   row security: enabled (t/f), forced (t/f)
 //   policy:     `definition` is PERMISSIVE or RESTRICTIVE; command, roles,
 //               using, check
+//   grant:      `table` is the target, `name` the grantee, `definition` the
+//               privilege; column, level, default level
 //   view:       `definition` is the query; kind (v/m), columns and
 //               relations and routines (each separated by "\n"), options
 SchemaModel build_model(const std::vector<CatalogRow> &rows);
@@ -223,6 +259,16 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows);
 std::string quote_identifier(const std::string &name);
 
 // SQL pieces shared by dump and generate, each one statement without the ';'.
+// ALTER TABLE … SET (storage parameters), and per column ALTER COLUMN … SET
+// STORAGE, SET COMPRESSION, SET STATISTICS: what CREATE TABLE does not say.
+std::vector<std::string> table_options_sql(const Table &table);
+std::vector<std::string> column_options_sql(const std::string &table, const Column &column);
+// ALTER TABLE … SET (options), each "name=value".
+std::string set_options_sql(const std::string &table, const std::vector<std::string> &options);
+// The storage of `column` (of a table, or new: all default), its type's when
+// not set; `other` is the same column on the other side of a comparison,
+// which knows its type's storage when `column` has no column options row.
+std::string effective_storage(const Column &column, const Column &other);
 std::string column_sql(const Column &column);
 // CREATE TABLE with its columns and the constraints that belong inside it
 // (primary key, unique, check; validated ones only).
@@ -246,8 +292,6 @@ std::vector<std::string> unmodelled_lines(const SchemaModel &model);
 
 // ---- types: enums, domains, composite types ----
 
-// 'text' as a string literal.
-std::string quote_literal(const std::string &text);
 // CREATE TYPE … AS ENUM / CREATE DOMAIN (its valid constraints; the others
 // follow with add_domain_constraint_sql) / CREATE TYPE … AS (…), under `name`.
 std::string create_enum_sql(const EnumType &type, const std::string &name);
@@ -264,12 +308,21 @@ std::vector<const View *> views_in_order(const SchemaModel &model);
 // ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY (`forced`: [NO] FORCE).
 std::string row_security_sql(const std::string &table, bool forced, bool on);
 
+// The roles `model` grants privileges to (quoted, PUBLIC left out), each once, sorted.
+std::vector<std::string> granted_roles(const SchemaModel &model);
+
+// GRANT or REVOKE that takes `grant`'s privilege from level `from` to `to`
+// (0 none, 1 granted, 2 with grant option); "" when they are equal.
+std::string grant_sql(const Grant &grant, int from, int to);
+
 // COMMENT ON target IS text, or IS NULL when `comment` is null.
 std::string comment_sql(const std::string &target, const Comment *comment);
 
 // What differs between two models in the kinds verify's fingerprint does not
 // see whole (a routine's argument defaults, cost, SQL-standard body; comments;
-// a domain's collation, the order of a composite type's attributes), one line
+// a domain's collation, the order of a composite type's attributes; column
+// storage, compression, statistics targets, TOAST storage parameters;
+// privileges), one line
 // each: the proofs of generate and dump compare these besides the fingerprint.
 // A type that differs is one "expected: CREATE …" line and one "found: …".
 std::vector<std::string> unfingerprinted_differences(const SchemaModel &expected,

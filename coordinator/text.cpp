@@ -183,4 +183,14 @@ std::string utc_text(std::time_t when, const char *format) {
     return std::string(text, std::strftime(text, sizeof text, format, &parts));
 }
 
+std::string quote_literal(const std::string &value) {
+    const bool has_backslash = value.find('\\') != std::string::npos;
+    std::string quoted = has_backslash ? "E'" : "'";
+    for (char c : value) {
+        if (c == '\'' || (has_backslash && c == '\\')) quoted += c;
+        quoted += c;
+    }
+    return quoted + "'";
+}
+
 }  // namespace shoal

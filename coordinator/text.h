@@ -46,6 +46,11 @@ std::string trim(const std::string &text);
 // added when anything was cut.
 std::string shortened(const std::string &text, std::size_t max);
 
+// `value` as a SQL string literal, as PostgreSQL's quote_literal() writes it:
+// quotes doubled; with a backslash, the E'' form with backslashes doubled, so
+// it reads the same whatever standard_conforming_strings is.
+std::string quote_literal(const std::string &value);
+
 // `when` in UTC through strftime's `format` ("%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%SZ").
 std::string utc_text(std::time_t when, const char *format);
 

@@ -18,6 +18,8 @@
 #include "commands.h"
 #include "disk_files.h"
 #include "fleet/dump.h"
+#include "fleet/event_loop.h"
+#include "fleet/queries.h"
 #include "lint.h"
 #include "migration_dir.h"
 #include "schema_diff.h"
@@ -64,8 +66,9 @@ class Generate {
         if (const ExitCode opened = open_fleet(config_, nodes); opened != ExitCode::Ok)
             return to_int(opened);
         std::string error;
+        fleet_ = usable_nodes(nodes);
         const std::optional<Reference> reference =
-            choose_reference(usable_nodes(nodes), dir_, prefix_, "", error);
+            choose_reference(fleet_, dir_, prefix_, "", error);
         if (!reference) return fail(ExitCode::BadMigrations, error);
         reference_ = *reference;
         for (const std::string &drifted : reference_.drifted)
@@ -84,6 +87,7 @@ class Generate {
     GenerateOptions options_;
     std::string prefix_, title_;
     Reference reference_;
+    std::vector<Node *> fleet_;
 
     std::string source() const { return reference_.node->spec.display + ":" + reference_.schema; }
 
@@ -157,7 +161,34 @@ class Generate {
         }
         if (!plan.refused.empty())
             return fail(ExitCode::BadMigrations, "hazards refused:", plan.refused);
+        if (const int missing = check_roles(*desired); missing != 0) return missing;
         return prove_and_write(scratch, plan, *reference);
+    }
+
+    // Every role the desired schema grants to must exist on every node (the
+    // reference's node has them: the desired schema loaded there), or the
+    // versions would fail on the others.
+    int check_roles(const SchemaModel &desired) {
+        const std::vector<std::string> roles = granted_roles(desired);
+        if (roles.empty()) return 0;
+        std::vector<Batch> batches;
+        for (size_t i = 0; i < fleet_.size(); ++i)
+            batches.push_back({Query{queries::kMissingRoles.text, {text_array(roles)}}});
+        const auto outcomes = exchange(controls(fleet_), std::move(batches));
+        std::vector<std::string> missing;
+        for (size_t i = 0; i < fleet_.size(); ++i) {
+            if (outcomes[i].error)
+                return fail(ExitCode::Unreachable,
+                            fleet_[i]->spec.display + ": " + outcomes[i].error->to_string());
+            for (const auto &row : outcomes[i].results.at(0).rows)
+                missing.push_back("role " + row.at(0).value_or("") + " does not exist on " +
+                                  fleet_[i]->spec.display);
+        }
+        if (missing.empty()) return 0;
+        return fail(ExitCode::BadMigrations,
+                    "the desired schema grants privileges to roles that are missing (create them "
+                    "on every node first):",
+                    missing);
     }
 
     // The statements that rebuild `model` in an empty schema: its dump.

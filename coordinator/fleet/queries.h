@@ -425,7 +425,55 @@ inline const Sql kSchemaSnapshot{
     "           WHERE p.prokind IN ('f', 'p')"
     "             AND NOT (p.pronargs OPERATOR(pg_catalog.=) 0"
     "                      AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'"
-    "                           OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$')))"
+    "                           OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$'))),"
+    // Privileges (schema_model.h Grant): per object as GRANT names it (and
+    // column), its owner, and each (grantee, privilege) whose level (0 none, 1
+    // granted, 2 with grant option) differs from the object's default ACL's.
+    " acl AS (SELECT o.target, o.col, o.owner, e.grantee, e.privilege, e.level, e.default_level"
+    "   FROM (SELECT pg_catalog.concat(CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END,"
+    "                  pg_catalog.quote_ident(r.relname)) AS target, '' AS col, c.relowner AS "
+    "owner,"
+    "                c.relacl AS acl,"
+    "                pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' "
+    "                  END::pg_catalog.\"char\", c.relowner) AS dflt"
+    "           FROM rel r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
+    "          WHERE (r.oid IN (SELECT oid FROM tbl) OR r.relkind IN ('v', 'm', 'S'))"
+    "            AND NOT EXISTS (SELECT FROM owner ow WHERE ow.seq OPERATOR(pg_catalog.=) r.oid"
+    "                  AND ow.deptype OPERATOR(pg_catalog.=) 'i')"
+    "         UNION ALL"
+    "         SELECT pg_catalog.concat('TABLE ', pg_catalog.quote_ident(r.relname)),"
+    "                pg_catalog.quote_ident(a.attname), c.relowner, a.attacl,"
+    "                NULL::pg_catalog.aclitem[]"
+    "           FROM rel r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid"
+    "           JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid"
+    "            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+    "          WHERE r.oid IN (SELECT oid FROM tbl) OR r.relkind IN ('v', 'm')"
+    "         UNION ALL"
+    "         SELECT pg_catalog.concat(CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' "
+    "END,"
+    "                  p.oid::pg_catalog.regprocedure), '', p.proowner, p.proacl,"
+    "                pg_catalog.acldefault('f'::pg_catalog.\"char\", p.proowner)"
+    "           FROM proc p"
+    "         UNION ALL"
+    "         SELECT pg_catalog.concat('TYPE ', pg_catalog.format_type(ty.oid, NULL)), '',"
+    "                ty.typowner, ty.typacl, pg_catalog.acldefault('T'::pg_catalog.\"char\", "
+    "ty.typowner)"
+    "           FROM pg_catalog.pg_type ty JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
+    "          WHERE ty.typtype IN ('e', 'd', 'c') AND ty.typcategory OPERATOR(pg_catalog.<>) 'A'"
+    "            AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c"
+    "                  WHERE c.oid OPERATOR(pg_catalog.=) ty.typrelid"
+    "                    AND c.relkind OPERATOR(pg_catalog.<>) 'c')) o"
+    "   CROSS JOIN LATERAL (SELECT x.grantee, x.privilege_type AS privilege,"
+    "          pg_catalog.max(CASE WHEN x.side THEN x.level ELSE 0 END) AS level,"
+    "          pg_catalog.max(CASE WHEN x.side THEN 0 ELSE x.level END) AS default_level"
+    "     FROM (SELECT true AS side, a.grantee, a.privilege_type,"
+    "                  CASE WHEN a.is_grantable THEN 2 ELSE 1 END AS level"
+    "             FROM pg_catalog.aclexplode(o.acl) a"
+    "           UNION ALL SELECT false, d.grantee, d.privilege_type,"
+    "                  CASE WHEN d.is_grantable THEN 2 ELSE 1 END"
+    "             FROM pg_catalog.aclexplode(o.dflt) d) x"
+    "    GROUP BY x.grantee, x.privilege_type) e"
+    "  WHERE o.acl IS NOT NULL AND e.level OPERATOR(pg_catalog.<>) e.default_level)"
     " SELECT 'table', '', t.relname, '', '', '', '', '', '', '' FROM tbl t"
     " UNION ALL"
     " SELECT 'column', t.relname, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),"
@@ -451,7 +499,7 @@ inline const Sql kSchemaSnapshot{
     "END,"
     "        '', '', '', ''"
     "   FROM tbl t JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) t.oid"
-    "  WHERE k.contype IN ('c', 'f') OR (k.contype IN ('p', 'u') AND NOT k.condeferrable)"
+    "  WHERE k.contype IN ('c', 'f', 'x') OR (k.contype IN ('p', 'u') AND NOT k.condeferrable)"
     " UNION ALL"
     " SELECT 'index', t.relname, i.relname, pg_catalog.pg_get_indexdef(i.oid), '', '', '', '', '', "
     "''"
@@ -650,7 +698,47 @@ inline const Sql kSchemaSnapshot{
     "        COALESCE(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),"
     "        COALESCE(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''), '', ''"
     "   FROM tbl t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid"
-    // Not modelled: a view's column default, privileges on a view or a routine.
+    // Storage (schema_model.h Table::options, Column::storage …): a table's
+    // storage parameters, then its TOAST table's (as toast.NAME), each a line
+    // in the order of their arrays (verify's fingerprint has that order); a
+    // column's storage (and its type's), compression and statistics target,
+    // when one of them is not the default.
+    " UNION ALL"
+    " SELECT 'table options', t.relname, '', pg_catalog.array_to_string(o.options, E'\\n'),"
+    "        '', '', '', '', '', ''"
+    "   FROM tbl t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.oid"
+    "   CROSS JOIN LATERAL (SELECT pg_catalog.array_agg(x.option ORDER BY x.toast, x.position)"
+    "          AS options FROM (SELECT false AS toast, r.option, r.position"
+    "            FROM pg_catalog.unnest(t.reloptions) WITH ORDINALITY AS r(option, position)"
+    "          UNION ALL SELECT true, pg_catalog.concat('toast.', r.option), r.position"
+    "            FROM pg_catalog.pg_class tc, pg_catalog.unnest(tc.reloptions)"
+    "                 WITH ORDINALITY AS r(option, position)"
+    "           WHERE tc.oid OPERATOR(pg_catalog.=) c.reltoastrelid) x) o"
+    "  WHERE o.options IS NOT NULL"
+    " UNION ALL"
+    " SELECT 'column options', t.relname, a.attname::text, '',"
+    "        CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'"
+    "          ELSE 'EXTENDED' END,"
+    "        CASE ty.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'"
+    "          ELSE 'EXTENDED' END,"
+    "        CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' ELSE '' END,"
+    "        CASE WHEN a.attstattarget OPERATOR(pg_catalog.>=) 0 THEN a.attstattarget::text"
+    "          ELSE '' END, '', ''"
+    "   FROM tbl t JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) t.oid"
+    "    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+    "   JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid"
+    "  WHERE a.attstorage OPERATOR(pg_catalog.<>) ty.typstorage"
+    "     OR a.attcompression OPERATOR(pg_catalog.<>) '' OR a.attstattarget "
+    "OPERATOR(pg_catalog.>=) 0"
+    // A privilege of another role than the object's owner: its object (as
+    // GRANT names it), the grantee, the privilege; column, level, default level.
+    " UNION ALL"
+    " SELECT 'grant', g.target, CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
+    "          ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,"
+    "        g.privilege, g.col, g.level::text, g.default_level::text, '', '', ''"
+    "   FROM acl g WHERE g.grantee OPERATOR(pg_catalog.<>) g.owner"
+    // Not modelled: a view's column default; the owner's own privileges taken
+    // away or given with grant option.
     " UNION ALL"
     " SELECT 'unmodelled', 'default of view column', pg_catalog.concat(v.relname, '.', a.attname),"
     "        '', '', '', '', '', '', ''"
@@ -659,12 +747,11 @@ inline const Sql kSchemaSnapshot{
     "    AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
     "  WHERE v.relkind IN ('v', 'm')"
     " UNION ALL"
-    " SELECT 'unmodelled', 'privileges on', v.relname, '', '', '', '', '', '', ''"
-    "   FROM rel v WHERE v.relkind IN ('v', 'm') AND v.relacl IS NOT NULL"
-    " UNION ALL"
-    " SELECT 'unmodelled', 'privileges on routine', p.oid::pg_catalog.regprocedure::text,"
+    " SELECT 'unmodelled', 'privileges of the owner on',"
+    "        pg_catalog.concat(g.target, CASE WHEN g.col OPERATOR(pg_catalog.<>) ''"
+    "          THEN pg_catalog.concat(' (', g.col, ')') END, ' ', g.privilege),"
     "        '', '', '', '', '', '', ''"
-    "   FROM proc p WHERE p.proacl IS NOT NULL"
+    "   FROM acl g WHERE g.grantee OPERATOR(pg_catalog.=) g.owner"
     // Created again, a materialized view is populated.
     " UNION ALL"
     " SELECT 'unmodelled', 'unpopulated materialized view', v.relname, '', '', '', '', '', '', ''"
@@ -695,34 +782,25 @@ inline const Sql kSchemaSnapshot{
     "     FROM rel r WHERE r.relkind IN ('f', 'p') OR r.relispartition"
     "   UNION ALL SELECT 'unlogged table', relname FROM tbl WHERE relpersistence "
     "OPERATOR(pg_catalog.=) 'u'"
-    "   UNION ALL SELECT 'storage parameters of table', relname FROM tbl WHERE reloptions IS NOT "
-    "NULL"
-    "   UNION ALL SELECT 'privileges on', relname FROM rel WHERE relacl IS NOT NULL"
-    "          AND relkind IN ('r', 'S')"
+    "   UNION ALL SELECT 'privileges on identity sequence', r.relname FROM rel r"
+    "          JOIN owner ow ON ow.seq OPERATOR(pg_catalog.=) r.oid"
+    "         WHERE r.relacl IS NOT NULL AND ow.deptype OPERATOR(pg_catalog.=) 'i'"
     "   UNION ALL SELECT 'inheritance of table', t.relname FROM tbl t"
     "          JOIN pg_catalog.pg_inherits h ON h.inhrelid OPERATOR(pg_catalog.=) t.oid"
-    "   UNION ALL SELECT pg_catalog.concat_ws(' ',"
-    "            CASE WHEN a.attstorage OPERATOR(pg_catalog.<>) ty.typstorage THEN 'storage' END,"
-    "            CASE WHEN a.attcompression OPERATOR(pg_catalog.<>) '' THEN 'compression' END,"
-    "            CASE WHEN a.attstattarget OPERATOR(pg_catalog.>=) 0 THEN 'statistics target' END,"
-    "            CASE WHEN a.attacl IS NOT NULL THEN 'privileges' END,"
-    "            CASE WHEN n_distinct THEN 'n_distinct' END, 'of column'),"
+    "   UNION ALL SELECT 'n_distinct of column',"
     "          pg_catalog.concat(t.relname, '.', a.attname)"
     "     FROM tbl t JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) t.oid"
     "      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-    "     JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid"
     // PostgreSQL's own attribute options are n_distinct and n_distinct_inherited.
     "     CROSS JOIN LATERAL (SELECT EXISTS (SELECT FROM pg_catalog.unnest(a.attoptions) o"
     "            WHERE o OPERATOR(pg_catalog.~) '^n_distinct') AS n_distinct) x"
-    "    WHERE a.attstorage OPERATOR(pg_catalog.<>) ty.typstorage"
-    "       OR a.attcompression OPERATOR(pg_catalog.<>) '' OR a.attstattarget "
-    "OPERATOR(pg_catalog.>=) 0"
-    "       OR a.attacl IS NOT NULL OR n_distinct"
-    "   UNION ALL SELECT CASE k.contype WHEN 'x' THEN 'exclusion constraint'"
+    "    WHERE n_distinct"
+    "   UNION ALL SELECT CASE k.contype"
     "            WHEN 't' THEN 'constraint trigger' ELSE 'deferrable constraint' END,"
     "          pg_catalog.concat(t.relname, '.', k.conname)"
     "     FROM tbl t JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) t.oid"
-    "    WHERE k.contype IN ('x', 't') OR (k.contype IN ('p', 'u') AND k.condeferrable)"
+    "    WHERE k.contype OPERATOR(pg_catalog.=) 't' OR (k.contype IN ('p', 'u') AND "
+    "k.condeferrable)"
     "   UNION ALL SELECT 'invalid index', i.relname FROM pg_catalog.pg_index x"
     "     JOIN rel i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid WHERE NOT x.indisvalid"
     "   UNION ALL SELECT CASE ty.typtype"
@@ -760,14 +838,22 @@ inline const Sql kSchemaSnapshot{
     "     JOIN ns ON c.connamespace OPERATOR(pg_catalog.=) ns.oid"
     // What the types' model leaves out.
     "   UNION ALL SELECT 'typed table', relname FROM rel WHERE reloftype OPERATOR(pg_catalog.<>) 0"
-    // (comments on types and their constraints are modelled, as comments).
-    "   UNION ALL SELECT 'privileges on type', ty.typname::text"
-    "     FROM pg_catalog.pg_type ty JOIN ns ON ty.typnamespace OPERATOR(pg_catalog.=) ns.oid"
-    "    WHERE ty.typtype IN ('e', 'd', 'c') AND ty.typcategory OPERATOR(pg_catalog.<>) 'A'"
-    "      AND ty.typacl IS NOT NULL"
-    "      AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c"
-    "            WHERE c.oid OPERATOR(pg_catalog.=) ty.typrelid"
-    "              AND c.relkind OPERATOR(pg_catalog.<>) 'c')) u",
+    // (comments on types and their constraints are modelled, as comments;
+    // default privileges of the schema would give objects created later
+    // privileges no statement of the desired schema shows).
+    "   UNION ALL SELECT 'default privileges in the schema for',"
+    "          pg_catalog.concat(CASE WHEN d.defaclrole OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'"
+    "            ELSE pg_catalog.pg_get_userbyid(d.defaclrole) END, ' on ', d.defaclobjtype)"
+    "     FROM pg_catalog.pg_default_acl d JOIN ns ON d.defaclnamespace OPERATOR(pg_catalog.=) "
+    "ns.oid"
+    "   ) u",
+    1};
+// $1 text[] of role names as quote_ident writes them. → name text: each that no
+// role of the node has (generate: the roles the desired schema grants to).
+inline const Sql kMissingRoles{
+    "SELECT r FROM pg_catalog.unnest($1::text[]) r WHERE NOT EXISTS (SELECT FROM "
+    "pg_catalog.pg_roles o WHERE pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.=) r) "
+    "ORDER BY 1",
     1};
 // ---- online versions (extension 1.8, docs/online.md) -------------------------------
 
@@ -875,6 +961,7 @@ inline const std::vector<const Sql *> kEvery{
     &kTraceSizes,
     &kTraceSnapshot,
     &kSchemaSnapshot,
+    &kMissingRoles,
     &kOnlineExpand,
     &kOnlineBackfill,
     &kOnlineMismatches,

@@ -7,7 +7,10 @@
 # the next case (04-07: enums, domains and composite types created, altered
 # and dropped, and a dump of them under a hostile search_path; 08-10:
 # routines, views, triggers, policies and comments, and a dump of them that
-# generates no changes). Also: hazards refused by name, an object kind nobody models
+# generates no changes; 11-12: exclusion constraints; 12-13: storage
+# parameters, column storage, compression, statistics targets; 13-14:
+# privileges, with hostile role names, a role missing, a role with fewer
+# rights, and a dump of them that generates no changes). Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
@@ -152,6 +155,60 @@ gen "$WORK/dump-code" roundtrip@sh --check
 is "$RC" 0 "generate --check from that dump finds no changes"
 run_case 09_code_alter --allow-hazard matview-recreate
 run_case 10_code_drop --allow-hazard drop-table
+
+echo "# 3d. exclusion constraints (btree_gist's opclasses, in public)"
+for node in "${NODES[@]}"; do q "$node" "$DB" "CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"; done
+gen "$CORPUS/11_exclusion/schema" exclusion@sh
+is "$RC" 3 "an exclusion constraint added to an existing table is refused"
+like "$OUT" "exclusion-constraint-scan: exclusion constraint orders\.orders_one_note_per_user is added to an existing table" \
+  "naming it and its KIND"
+run_case 11_exclusion --allow-hazard exclusion-constraint-scan
+
+echo "# 3e. storage: parameters (the TOAST table's too), column storage, compression, statistics"
+run_case 12_storage --allow-hazard exclusion-constraint-scan
+is "$(q node1 "$DB" "SELECT attstorage::text || attcompression::text FROM pg_attribute
+      WHERE attrelid = 'sh0000.users'::regclass AND attname = 'full_name'")" "el" \
+  "12_storage: the column's storage and compression are on the shard"
+is "$(q node1 "$DB" "SELECT reloptions FROM pg_class WHERE oid = (SELECT reltoastrelid FROM pg_class
+      WHERE oid = 'sh0000.bookings'::regclass)")" "{autovacuum_enabled=false}" \
+  "12_storage: and the TOAST table's storage parameter"
+
+echo "# 3f. privileges: hostile role names, a role missing, a role with fewer rights"
+for node in "${NODES[@]}"; do
+  q "$node" "$DB" "CREATE ROLE app_reader; CREATE ROLE \"Report \"\"Writer\"\" X\"; CREATE ROLE nobody"
+done
+q node1 "$DB" "CREATE ROLE only_on_node1"
+mkdir -p "$WORK/ghost" "$WORK/partial"
+cp "$CORPUS"/13_grants/schema/* "$WORK/ghost"
+cp "$CORPUS"/13_grants/schema/* "$WORK/partial"
+echo "GRANT SELECT ON users TO ghost;" >"$WORK/ghost/99_ghost.sql"
+gen "$WORK/ghost" ghost@sh
+is "$RC" 3 "a grant to a role that does not exist fails the desired schema's load"
+like "$OUT" "99_ghost\.sql:1: .*role \"ghost\" does not exist" "naming the file, the line and the role"
+echo "GRANT SELECT ON users TO only_on_node1;" >"$WORK/partial/99_partial.sql"
+gen "$WORK/partial" partial@sh
+is "$RC" 3 "a role missing on another node than the reference's is refused"
+like "$OUT" "^  role only_on_node1 does not exist on 127\.0\.0\.1:${PORT[node2]}(/$DB)?$" \
+  "naming the role and the node"
+is "$(new_versions | grep -c '\.partial\.' || true)" 0 "and nothing was written"
+run_case 13_grants
+q node1 "$DB" "GRANT USAGE ON SCHEMA sh0000 TO app_reader, nobody"
+is "$(q node1 "$DB" "SET ROLE app_reader; SELECT count(*) FROM sh0000.users")" "2" \
+  "13_grants: the role with fewer rights reads what was granted to it"
+is "$(q node1 "$DB" "SELECT has_function_privilege('app_reader', 'sh0000.room_count()', 'EXECUTE'),
+      has_type_privilege('app_reader', 'sh0000.booking_kind', 'USAGE')")" "t|t" \
+  "13_grants: and may call the function and use the type"
+like "$(q node1 "$DB" "SET ROLE app_reader; UPDATE sh0000.users SET full_name = full_name" 2>&1)" \
+  "permission denied for table users" "13_grants: and nothing more"
+like "$(q node1 "$DB" "SET ROLE nobody; SELECT sh0000.room_count()" 2>&1)" \
+  "permission denied for function room_count" "13_grants: PUBLIC's EXECUTE was taken away"
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump-grants"
+is "$RC" 0 "dump of a shard with privileges and storage exits 0"
+like "$(cat "$WORK/dump-grants/97_grants.sql")" '^GRANT UPDATE \(full_name\) ON TABLE users TO "Report ""Writer"" X";$' \
+  "privileges come last, roles quoted"
+gen "$WORK/dump-grants" roundtrip@sh --check
+is "$RC" 0 "generate --check from that dump finds no changes"
+run_case 14_grants_alter
 
 echo "# 4. a drifted shard is named and not planned from"
 q node2 "$DB" "CREATE INDEX drift_idx ON sh0001.users (email)"

@@ -124,5 +124,14 @@ TEST(Shortened, NeverCutsACharacterInTwo) {
     EXPECT_FALSE(find_text_flaw(shortened("表表表表", 7)));
 }
 
+// PostgreSQL's quote_literal: a backslash makes an E'' string, whatever
+// standard_conforming_strings is; the comments the snapshot reads are so written.
+TEST(QuoteLiteral, AsPostgresWritesIt) {
+    EXPECT_EQ(quote_literal(""), "''");
+    EXPECT_EQ(quote_literal("it's"), "'it''s'");
+    EXPECT_EQ(quote_literal("a\\b'c"), "E'a\\\\b''c'");
+    EXPECT_EQ(quote_literal("line\nnext"), "'line\nnext'");
+}
+
 }  // namespace
 }  // namespace shoal
