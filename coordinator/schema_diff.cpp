@@ -174,7 +174,7 @@ class Planner {
         if (!renames.up.empty()) {
             Step step{join(renames.changes, "; "), renames.up, renames.dn};
             for (const std::string &change : renames.changes)
-                if (change.rfind("rename type", 0) != 0)
+                if (change.rfind("rename table", 0) == 0 || change.rfind("rename column", 0) == 0)
                     step.waivers.push_back(
                         std::string(change.rfind("rename table", 0) == 0 ? "renaming-table"
                                                                          : "renaming-column") +
@@ -1343,6 +1343,97 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
     }
 }
 
+// ---- renames of indexes and constraints ----
+
+// Whether `name` is taken in `model` by a relation (a table, index, sequence,
+// view, composite type, or the index of a primary key or unique constraint):
+// they share one namespace, which an index renamed, or a key, must not collide in.
+bool relation_named(const SchemaModel &model, const std::string &name) {
+    if (model.table(name) || model.index(name) || model.sequence(name) || model.view(name) ||
+        model.composite(name))
+        return true;
+    return std::any_of(model.constraints.begin(), model.constraints.end(),
+                       [&](const Constraint &c) {
+                           return (c.type == 'p' || c.type == 'u') && c.name == name;
+                       });
+}
+
+// What a marker renames, as one key: two markers with the same key claim one
+// old object.
+std::string renamed_object(const Rename &rename) {
+    if (rename.type) return "type " + rename.from;
+    if (!rename.index.empty()) return "index " + rename.from;
+    if (!rename.constraint.empty()) return "constraint " + rename.table + "." + rename.from;
+    if (!rename.column.empty()) return "column " + rename.table + "." + rename.from;
+    return "table " + rename.from;
+}
+
+// ALTER INDEX … RENAME and ALTER TABLE … RENAME CONSTRAINT (a key's index is
+// renamed with it) for the markers before CREATE INDEX and a named
+// constraint, after the tables' renames (`tables`: new name → old). Also
+// refuses two markers that claim one old object, of any kind.
+void plan_index_and_constraint_renames(const std::vector<Rename> &renames,
+                                       const SchemaModel &current, const SchemaModel &desired,
+                                       const std::map<std::string, std::string> &tables,
+                                       RenamePlan &plan) {
+    std::map<std::string, const Rename *> claimed;
+    for (const Rename &rename : renames) {
+        const auto [first, fresh] = claimed.emplace(renamed_object(rename), &rename);
+        if (!fresh)
+            plan.problems.push_back({rename.where, "a second marker renames " + first->first +
+                                                       ", which the marker at " +
+                                                       to_string(first->second->where) +
+                                                       " renames already"});
+    }
+    for (const Rename &rename : renames) {
+        if (rename.index.empty()) continue;
+        if (current.index(rename.index) && !current.index(rename.from)) continue;
+        if (!current.index(rename.from) || desired.index(rename.from) ||
+            !desired.index(rename.index) || relation_named(current, rename.index)) {
+            plan.problems.push_back(
+                {rename.where, "index " + rename.index + " renamed from " + rename.from +
+                                   ": the reference shard must have index " + rename.from +
+                                   " and nothing named " + rename.index +
+                                   ", the desired schema index " + rename.index + " and not " +
+                                   rename.from});
+            continue;
+        }
+        plan.up.push_back("ALTER INDEX " + q(rename.from) + " RENAME TO " + q(rename.index));
+        plan.dn.insert(plan.dn.begin(),
+                       "ALTER INDEX " + q(rename.index) + " RENAME TO " + q(rename.from));
+        plan.changes.push_back("rename index " + rename.from + " to " + rename.index);
+    }
+    for (const Rename &rename : renames) {
+        if (rename.constraint.empty()) continue;
+        const auto old_table = tables.find(rename.table);
+        const std::string before =
+            old_table == tables.end() ? rename.table : old_table->second;
+        if (current.constraint(before, rename.constraint) &&
+            !current.constraint(before, rename.from))
+            continue;
+        const Constraint *after = desired.constraint(rename.table, rename.constraint);
+        const bool key = after && (after->type == 'p' || after->type == 'u');
+        if (!current.constraint(before, rename.from) ||
+            desired.constraint(rename.table, rename.from) || !after ||
+            current.constraint(before, rename.constraint) ||
+            (key && relation_named(current, rename.constraint))) {
+            plan.problems.push_back(
+                {rename.where, "constraint " + rename.table + "." + rename.constraint +
+                                   " renamed from " + rename.from +
+                                   ": the reference shard's table must have " + rename.from +
+                                   " and not " + rename.constraint +
+                                   (key ? " (nor a relation of that name)" : "") +
+                                   ", the desired schema's the other way round"});
+            continue;
+        }
+        const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME CONSTRAINT ";
+        plan.up.push_back(alter + q(rename.from) + " TO " + q(rename.constraint));
+        plan.dn.insert(plan.dn.begin(), alter + q(rename.constraint) + " TO " + q(rename.from));
+        plan.changes.push_back("rename constraint " + rename.table + "." + rename.from + " to " +
+                               rename.constraint);
+    }
+}
+
 }  // namespace
 
 const std::vector<std::string> &hazard_kinds() {
@@ -1365,6 +1456,16 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
         R"(^(constraint|primary|unique|check|foreign|exclude|like|create|alter|drop)$)",
         std::regex::icase);
     static const std::regex table_end(R"(^\s*\))");
+    static const std::regex create_index(
+        R"(^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?)" +
+            ident + R"((?:\s+ON\s+(?:ONLY\s+)?)" + ident + ")?",
+        std::regex::icase);
+    static const std::regex constraint_line(R"(^\s*,?\s*CONSTRAINT\s+)" + ident,
+                                            std::regex::icase);
+    static const std::regex add_constraint(
+        R"(^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)" + ident +
+            R"(\s+ADD\s+CONSTRAINT\s+)" + ident,
+        std::regex::icase);
     std::vector<Rename> renames;
     for (const Script &file : files) {
         std::string table;  // the CREATE TABLE the lines belong to
@@ -1393,6 +1494,16 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                 pending->table = folded(name[1]);
                 pending->type = true;
                 renames.push_back(*pending);
+            } else if (pending && std::regex_search(code, name, create_index)) {
+                pending->index = folded(name[1]);
+                pending->table = name[2].matched ? folded(name[2]) : "";
+                renames.push_back(*pending);
+            } else if (pending && ((!table.empty() &&
+                                    std::regex_search(code, name, constraint_line)) ||
+                                   std::regex_search(code, name, add_constraint))) {
+                pending->table = name.size() > 2 ? folded(name[1]) : table;
+                pending->constraint = folded(name[name.size() - 1]);
+                renames.push_back(*pending);
             } else if (pending) {
                 if (!table.empty() && std::regex_search(code, name, column_line) &&
                     !std::regex_match(name[1].str(), not_a_column)) {
@@ -1402,7 +1513,8 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                 } else {
                     problems.push_back({pending->where,
                                         "a shoal:renamed-from marker must stand on or before a "
-                                        "CREATE TABLE or a column definition"});
+                                        "CREATE TABLE, a column definition, CREATE TYPE, CREATE "
+                                        "DOMAIN, CREATE INDEX or a named constraint"});
                 }
             }
             pending.reset();
@@ -1420,7 +1532,9 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
     RenamePlan plan;
     std::map<std::string, std::string> tables;  // new → old, for the columns' table
     for (const Rename &rename : renames) {
-        if (!rename.column.empty() || rename.type) continue;
+        if (!rename.column.empty() || rename.type || !rename.index.empty() ||
+            !rename.constraint.empty())
+            continue;
         // A marker whose rename the reference already has is history: nothing to do.
         if (current.table(rename.table) && !current.table(rename.from)) continue;
         if (!current.table(rename.from) || desired.table(rename.from) ||
@@ -1460,6 +1574,7 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
         plan.changes.push_back("rename column " + rename.table + "." + rename.from + " to " +
                                rename.column);
     }
+    plan_index_and_constraint_renames(renames, current, desired, tables, plan);
     return plan;
 }
 

@@ -160,4 +160,37 @@ is "$RC" 6 "generate --check exits 6 when shards at head differ"
 like "$OUT" "^shard 127\.0\.0\.1:${PORT[node2]}:sh0001 differs from 127\.0\.0\.1:[0-9]+:sh000[02]$" \
   "naming the drifted shard and planning from another"
 
+echo "# 5. renames of indexes and constraints (a fleet of their own, from the base: 21-23)"
+DB=generate_renames
+MIG=$WORK/mig-renames
+mkdir -p "$MIG"
+cp "$CORPUS"/base/* "$MIG"
+fleet_create "$DB" 1
+run_shoal "$DB" "$MIG" apply
+is "$RC" 0 "the base applies to the second fleet"
+DONE=()
+run_case 21_renames_create
+mkdir -p "$WORK/bad-renames"
+sed 's/renamed-from users_mail/renamed-from users_nothing/' "$CORPUS/22_renames_alter/schema/10_users.sql" \
+  >"$WORK/bad-renames/10_users.sql"
+cp "$CORPUS/22_renames_alter/schema/20_legacy.sql" "$WORK/bad-renames"
+gen "$WORK/bad-renames" renames@sh
+is "$RC" 3 "a marker naming an index the reference does not have stops generate"
+like "$OUT" "^  $WORK/bad-renames/10_users\.sql:7: index users_email renamed from users_nothing: " \
+  "naming the marker's file and line"
+sed 's/renamed-from legacy_by_payload/renamed-from payload_unique/' \
+  "$CORPUS/22_renames_alter/schema/20_legacy.sql" >"$WORK/bad-renames/20_legacy.sql"
+cp "$CORPUS/22_renames_alter/schema/10_users.sql" "$WORK/bad-renames"
+gen "$WORK/bad-renames" renames@sh
+is "$RC" 3 "a marker naming a constraint's index as an index stops generate"
+like "$OUT" "20_legacy\.sql:9: index legacy_payload_lower renamed from payload_unique: " "naming it"
+run_case 22_renames_alter
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER INDEX legacy_by_payload RENAME TO legacy_payload_lower;$" \
+  "22_renames_alter: an index is renamed in place"
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TABLE legacy RENAME CONSTRAINT legacy_pkey TO legacy_id;$" \
+  "22_renames_alter: a key is renamed in place, its index with it"
+is "$(q node1 "$DB" "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'sh0000.legacy'::regclass AND indisprimary")" \
+  "sh0000.legacy_id" "22_renames_alter: the key's index has the key's new name"
+run_case 23_renames_drop
+
 done_testing
