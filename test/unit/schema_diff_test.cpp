@@ -365,7 +365,7 @@ TEST(SchemaDiff, RenameMarkersNameAnIndexOrAConstraint) {
                      "    CONSTRAINT \"Positive\" CHECK (id > 0) -- shoal:renamed-from positive\n"
                      ");\n"
                      "-- shoal:renamed-from users_mail\n"
-                     "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Users_Email\" ON ONLY users "
+                     "CREATE UNIQUE INDEX IF NOT EXISTS \"Users_Email\" ON ONLY users "
                      "(id);\n"
                      "CREATE INDEX users_id ON users (id); -- shoal:renamed-from by_id\n"
                      "-- shoal:renamed-from fk\n"
@@ -394,10 +394,10 @@ std::vector<CatalogRow> users_with(const std::string &name, const std::string &c
 TEST(SchemaDiff, AnIndexAndAConstraintAreRenamedByMarker) {
     const SchemaModel current = build_model(users_with("users_mail", "positive"));
     const SchemaModel desired = build_model(users_with("users_email", "users_id_positive"));
-    const RenamePlan ok =
-        plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
-                      {"users", "", "positive", {"schema/t.sql", 2}, false, "", "users_id_positive"}},
-                     current, desired);
+    const RenamePlan ok = plan_renames(
+        {{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+         {"users", "", "positive", {"schema/t.sql", 2}, false, "", "users_id_positive"}},
+        current, desired);
     EXPECT_TRUE(ok.problems.empty());
     EXPECT_EQ(ok.up, (std::vector<std::string>{
                          "ALTER INDEX users_mail RENAME TO users_email",
@@ -405,14 +405,14 @@ TEST(SchemaDiff, AnIndexAndAConstraintAreRenamedByMarker) {
     EXPECT_EQ(ok.dn, (std::vector<std::string>{
                          "ALTER TABLE users RENAME CONSTRAINT users_id_positive TO positive",
                          "ALTER INDEX users_email RENAME TO users_mail"}));
-    EXPECT_EQ(ok.changes, (std::vector<std::string>{
-                              "rename index users_mail to users_email",
-                              "rename constraint users.positive to users_id_positive"}));
+    EXPECT_EQ(ok.changes,
+              (std::vector<std::string>{"rename index users_mail to users_email",
+                                        "rename constraint users.positive to users_id_positive"}));
     // Once applied, the markers describe history.
-    EXPECT_TRUE(plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false,
-                               "users_email", ""}},
-                             desired, desired)
-                    .up.empty());
+    EXPECT_TRUE(
+        plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""}},
+                     desired, desired)
+            .up.empty());
 }
 
 TEST(SchemaDiff, AKeyIsRenamedUnderItsTablesNewName) {
@@ -447,33 +447,32 @@ TEST(SchemaDiff, IndexAndConstraintRenamesThatCannotBeNameTheirMarker) {
                   "schema/t.sql:4: index users_email renamed from nothing: the reference shard "
                   "must have index nothing and nothing named users_email, the desired schema "
                   "index users_email and not nothing"});
-    EXPECT_EQ(plan_renames({{"users", "", "nothing", {"schema/t.sql", 4}, false, "",
-                             "users_id_positive"}},
-                           current, desired)
+    EXPECT_EQ(plan_renames(
+                  {{"users", "", "nothing", {"schema/t.sql", 4}, false, "", "users_id_positive"}},
+                  current, desired)
                   .problems.size(),
               1u);
     // Two markers that claim one old index.
     const SchemaModel two = build_model(
         with(users_with("users_email", "positive"), {index("users", "users_lower", "email")}));
-    const RenamePlan claimed = plan_renames(
-        {{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
-         {"users", "", "users_mail", {"schema/t.sql", 5}, false, "users_lower", ""}},
-        current, two);
+    const RenamePlan claimed =
+        plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+                      {"users", "", "users_mail", {"schema/t.sql", 5}, false, "users_lower", ""}},
+                     current, two);
     ASSERT_FALSE(claimed.problems.empty());
     EXPECT_EQ(problems(claimed).front(),
               "schema/t.sql:5: a second marker renames index users_mail, which the marker at "
               "schema/t.sql:1 renames already");
     // A new name the reference has for another relation (a table), or for
     // another constraint of the table.
-    const SchemaModel taken = build_model(with(users_with("users_mail", "positive"),
-                                               {table("users_email"),
-                                                constraint("users", "users_id_positive", 'c',
-                                                           "CHECK ((id < 100))")}));
-    EXPECT_EQ(plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false,
-                             "users_email", ""},
-                            {"users", "", "positive", {"schema/t.sql", 2}, false, "",
-                             "users_id_positive"}},
-                           taken, desired)
+    const SchemaModel taken =
+        build_model(with(users_with("users_mail", "positive"),
+                         {table("users_email"),
+                          constraint("users", "users_id_positive", 'c', "CHECK ((id < 100))")}));
+    EXPECT_EQ(plan_renames(
+                  {{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+                   {"users", "", "positive", {"schema/t.sql", 2}, false, "", "users_id_positive"}},
+                  taken, desired)
                   .problems.size(),
               2u);
 }
