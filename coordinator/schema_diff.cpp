@@ -52,6 +52,9 @@ struct Step {
     std::string why = {};                   // the hazard's reason, for the refusal and the file
     std::vector<std::string> waivers = {};  // lint rules the statements break by design, with why
     bool tail = false;  // solo: the last statement up and down runs in the recording transaction
+    // solo: how many last statements up and down run in the recording
+    // transaction, when more than `tail`'s one
+    size_t up_tail = 0, dn_tail = 0;
 };
 
 // lint reads the name list of DROP TRIGGER and DROP POLICY (table, then the
@@ -129,16 +132,9 @@ Step table_step(const SchemaModel &model, const Table &table) {
         if (sequence.owned_table == table.name) {
             step.up.push_back(create_sequence_sql(sequence));
         }
-    step.up.push_back(create_table_sql(model, table));
-    for (const Constraint &constraint : model.constraints)
-        if (constraint.table == table.name && constraint.type != 'f' &&
-            !inline_constraint(constraint))
-            step.up.push_back(add_constraint_sql(constraint));
-    for (const Index &index : model.indexes)
-        if (index.table == table.name) step.up.push_back(index.definition);
-    for (const Sequence &sequence : model.sequences)
-        if (sequence.owned_table == table.name) step.up.push_back(sequence_owner_sql(sequence));
-    // Its owned sequences go with the table.
+    for (const std::string &statement : create_table_statements(model, table))
+        step.up.push_back(statement);
+    // Its owned sequences (and a partitioned table's partitions) go with the table.
     step.dn.push_back("DROP TABLE " + q(table.name));
     return step;
 }
@@ -181,6 +177,7 @@ class Planner {
                         " asked for by a shoal:renamed-from marker in the desired schema");
             add(Main, step);
         }
+        blocked_partition_changes(plan);
         rename_constraints();
         recreated_views_ = views_to_recreate();
         drop_triggers();
@@ -188,6 +185,7 @@ class Planner {
         drop_policies();
         row_security(false);
         drop_constraints();
+        drop_partitioned_indexes();
         drop_tables();
         drop_columns();
         sequences();
@@ -256,7 +254,7 @@ class Planner {
     // its index built again.
     void rename_constraints() {
         for (const Constraint &before : current_.constraints) {
-            if (desired_.constraint(before.table, before.name)) continue;
+            if (desired_.constraint(before.table, before.name) || !before.parent.empty()) continue;
             for (const Constraint &after : desired_.constraints) {
                 if (after.table != before.table || after.type != before.type ||
                     after.definition != before.definition ||
@@ -282,7 +280,8 @@ class Planner {
         for (const bool foreign : {true, false})
             for (const Constraint &before : current_.constraints) {
                 if ((before.type == 'f') != foreign ||
-                    renamed_constraints_.count({before.table, before.name}))
+                    renamed_constraints_.count({before.table, before.name}) ||
+                    !before.parent.empty())
                     continue;
                 const Constraint *after = desired_.constraint(before.table, before.name);
                 if (after && after->type == before.type && after->definition == before.definition)
@@ -296,7 +295,7 @@ class Planner {
 
     void drop_tables() {
         for (const Table &table : current_.tables) {
-            if (!table_dropped(table.name)) continue;
+            if (!table_dropped(table.name) || table_dropped(table.parent)) continue;
             Step step = swapped(table_step(current_, table));
             step.change = "drop table " + table.name;
             step.hazard = "drop-table";
@@ -379,7 +378,7 @@ class Planner {
     // New tables: empty, so their indexes and foreign keys need no online recipe.
     void create_tables() {
         for (const Table &table : desired_.tables) {
-            if (!table_new(table.name)) continue;
+            if (!table_new(table.name) || table_new(table.parent)) continue;
             Step step = table_step(desired_, table);
             step.change = "create table " + table.name;
             // Undo: the owned sequences must outlive DROP TABLE only when they
@@ -514,7 +513,8 @@ class Planner {
     // in its CREATE TABLE, or as validated foreign keys).
     void constraints() {
         for (const Constraint &after : desired_.constraints) {
-            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}))
+            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}) ||
+                !after.parent.empty())
                 continue;
             const Constraint *before = current_.constraint(after.table, after.name);
             if (before && before->type == after.type && before->definition == after.definition)
@@ -549,12 +549,14 @@ class Planner {
     void indexes() {
         for (const Index &before : current_.indexes) {
             if (desired_.index(before.name) || table_dropped(before.table)) continue;
+            if (!before.parent.empty() || partitioned(current_, before.table)) continue;
             add(DropIndex, Step{"drop index " + before.name,
                                 {drop_index_concurrently(before.name)},
                                 {index_sql(before.definition, before.name, before.name, true)}});
         }
         for (const Index &after : desired_.indexes) {
             if (table_new(after.table)) continue;  // built with its table
+            if (!after.parent.empty() || build_partitioned_index(after)) continue;
             const Index *before = current_.index(after.name);
             if (!before) {
                 add(Build, Step{"create index " + after.name,
@@ -579,6 +581,103 @@ class Planner {
         Step step{"replace index " + after.name, recipe(after), recipe(before)};
         step.tail = true;  // the rename runs in the transaction that records the version
         return step;
+    }
+
+    // ---- partitioned tables and partitions ----
+
+    bool partitioned(const SchemaModel &model, const std::string &table) const {
+        const Table *found = model.table(table);
+        return found && !found->partition_key.empty();
+    }
+
+    // What has no online recipe: a table partitioned otherwise (its key, or as
+    // whose partition with which bound), a key or a foreign key added to a
+    // partitioned table that exists (ADD … USING INDEX and NOT VALID foreign
+    // keys are refused on one). Each blocks the plan by name.
+    void blocked_partition_changes(ChangePlan &plan) const {
+        for (const Table &after : desired_.tables) {
+            const Table *before = current_.table(after.name);
+            if (before && (before->partition_key != after.partition_key ||
+                           before->parent != after.parent || before->bound != after.bound))
+                plan.blocked.push_back(
+                    "partitioning of table " + after.name + " changes (" + partitioning(*before) +
+                    " to " + partitioning(after) +
+                    "): no online recipe; create the new table beside it and move the rows in "
+                    "versions of your own");
+        }
+        for (const Constraint &after : desired_.constraints) {
+            if (after.type == 'c' || !partitioned(current_, after.table)) continue;
+            const Constraint *before = current_.constraint(after.table, after.name);
+            if (!before || before->definition != after.definition)
+                plan.blocked.push_back("constraint " + after.table + "." + after.name +
+                                       " added to partitioned table " + after.table +
+                                       ": no online recipe for a key or a foreign key there");
+        }
+    }
+
+    static std::string partitioning(const Table &table) {
+        if (!table.parent.empty()) return "partition of " + table.parent + " " + table.bound;
+        return table.partition_key.empty() ? "not partitioned"
+                                           : "partitioned by " + table.partition_key;
+    }
+
+    // The statements that create index `index` of a partitioned table with its
+    // partitions' indexes (named as `model` has them), at once.
+    std::vector<std::string> partitioned_index_sql(const SchemaModel &model,
+                                                   const Index &index) const {
+        std::vector<std::string> sql;
+        for (const Index &child : model.indexes)
+            if (child.parent == index.name) sql.push_back(child.definition);
+        sql.push_back(index.definition);
+        for (const std::string &attach : attach_index_partitions_sql(model, index.name))
+            sql.push_back(attach);
+        return sql;
+    }
+
+    // An index of a partitioned table gone or changed (built again below)
+    // cannot be dropped concurrently: DROP INDEX (its partitions' go with it),
+    // in the main version under $lock_timeout, before partitions come and go
+    // (its undo then finds the partitions it had).
+    void drop_partitioned_indexes() {
+        for (const Index &before : current_.indexes) {
+            const Index *after = desired_.index(before.name);
+            if (!partitioned(current_, before.table) || table_dropped(before.table) ||
+                (after && after->definition == before.definition))
+                continue;
+            Step step{"drop index " + before.name + " of partitioned table " + before.table,
+                      {"DROP INDEX " + q(before.name)},
+                      partitioned_index_sql(current_, before)};
+            step.waivers.push_back(
+                "require-concurrent-index-deletion an index of a partitioned table cannot be "
+                "dropped concurrently");
+            add(Main, step);
+        }
+    }
+
+    // An index new (or changed: dropped above, then built again) on a partitioned
+    // table that exists cannot be built CONCURRENTLY: each partition's is built
+    // concurrently, then the table's own is created ON ONLY it (building
+    // nothing) and they are attached to it, in the transaction that records
+    // the version, so the table's index is never left invalid. False when
+    // `after` is not on a partitioned table.
+    bool build_partitioned_index(const Index &after) {
+        if (!partitioned(desired_, after.table)) return false;
+        const Index *before = current_.index(after.name);
+        if (before && before->definition == after.definition) return true;
+        Step step{"create index " + after.name + " of partitioned table " + after.table, {}, {}};
+        for (const Index &child : desired_.indexes)
+            if (child.parent == after.name)
+                step.up.push_back(index_sql(child.definition, child.name, child.name, true));
+        step.up_tail = 1;
+        step.up.push_back(after.definition);
+        for (const std::string &attach : attach_index_partitions_sql(desired_, after.name)) {
+            step.up.push_back(attach);
+            ++step.up_tail;
+        }
+        step.dn = {"DROP INDEX " + q(after.name)};
+        step.dn_tail = 1;
+        add(Build, step);
+        return true;
     }
 
     // ---- types: enums, domains, composite types ----
@@ -1281,9 +1380,9 @@ class Planner {
             for (auto step = steps.rbegin(); step != steps.rend(); ++step)
                 version.dn.insert(version.dn.end(), step->dn.begin(), step->dn.end());
             if (solo) {
-                const size_t tail = steps.front().tail ? 1 : 0;
-                version.up_transaction_from = version.up.size() - tail;
-                version.dn_transaction_from = version.dn.size() - tail;
+                const Step &step = steps.front();
+                version.up_transaction_from = version.up.size() - (step.tail ? 1 : step.up_tail);
+                version.dn_transaction_from = version.dn.size() - (step.tail ? 1 : step.dn_tail);
             }
             version.purpose = join(purposes, "; ");
             std::sort(version.waivers.begin(), version.waivers.end());
@@ -1352,10 +1451,9 @@ bool relation_named(const SchemaModel &model, const std::string &name) {
     if (model.table(name) || model.index(name) || model.sequence(name) || model.view(name) ||
         model.composite(name))
         return true;
-    return std::any_of(model.constraints.begin(), model.constraints.end(),
-                       [&](const Constraint &c) {
-                           return (c.type == 'p' || c.type == 'u') && c.name == name;
-                       });
+    return std::any_of(
+        model.constraints.begin(), model.constraints.end(),
+        [&](const Constraint &c) { return (c.type == 'p' || c.type == 'u') && c.name == name; });
 }
 
 // What a marker renames, as one key: two markers with the same key claim one
@@ -1460,8 +1558,7 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
         R"(^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?)" +
             ident + R"((?:\s+ON\s+(?:ONLY\s+)?)" + ident + ")?",
         std::regex::icase);
-    static const std::regex constraint_line(R"(^\s*,?\s*CONSTRAINT\s+)" + ident,
-                                            std::regex::icase);
+    static const std::regex constraint_line(R"(^\s*,?\s*CONSTRAINT\s+)" + ident, std::regex::icase);
     static const std::regex add_constraint(
         R"(^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)" + ident +
             R"(\s+ADD\s+CONSTRAINT\s+)" + ident,
@@ -1498,9 +1595,9 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                 pending->index = folded(name[1]);
                 pending->table = name[2].matched ? folded(name[2]) : "";
                 renames.push_back(*pending);
-            } else if (pending && ((!table.empty() &&
-                                    std::regex_search(code, name, constraint_line)) ||
-                                   std::regex_search(code, name, add_constraint))) {
+            } else if (pending &&
+                       ((!table.empty() && std::regex_search(code, name, constraint_line)) ||
+                        std::regex_search(code, name, add_constraint))) {
                 pending->table = name.size() > 2 ? folded(name[1]) : table;
                 pending->constraint = folded(name[name.size() - 1]);
                 renames.push_back(*pending);

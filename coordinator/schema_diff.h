@@ -28,8 +28,9 @@ struct Rename {
     std::string from;
     SourceLocation where;
     bool type = false;       // CREATE TYPE or CREATE DOMAIN `table`
-    std::string index;       // CREATE INDEX `index` (ON `table`, "" when not on its line)
-    std::string constraint;  // CONSTRAINT `constraint` in CREATE TABLE `table` or its ADD CONSTRAINT
+    std::string index = {};  // CREATE INDEX `index` (ON `table`, "" when not on its line)
+    std::string constraint =
+        {};  // CONSTRAINT `constraint` in CREATE TABLE `table` or its ADD CONSTRAINT
 };
 
 // The markers of the desired schema's files (resolved, as loaded). A marker
@@ -70,7 +71,8 @@ struct ChangePlan {
     std::vector<std::string> changes;  // what differs, one line each, in plan order
     std::vector<GeneratedVersion> versions;
     std::vector<std::string> refused;  // hazards not allowed, each with its reason and KIND
-    std::vector<std::string> blocked;  // unmodelled objects of either side
+    std::vector<std::string>
+        blocked;  // unmodelled objects of either side, changes without a recipe
     bool empty() const { return changes.empty(); }
 };
 

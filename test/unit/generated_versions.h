@@ -1,0 +1,33 @@
+// What every test of generate's plans checks of them: each version loads as a
+// migration (from memory) and its up script passes shoal lint, an error only
+// where the version waives it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "lint.h"
+#include "memory_files.h"
+#include "migration_dir.h"
+#include "report.h"
+#include "schema_diff.h"
+
+namespace shoal::test {
+
+inline void expect_loads_and_passes_lint(const ChangePlan &p) {
+    ASSERT_TRUE(p.refused.empty());
+    MemoryFiles files;
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+        const std::string name = "mig/2025010100000" + std::to_string(i) + ".g.sh";
+        files.files[name + ".up.sql"] = version_file_text(p.versions[i], true, GenerateOptions{});
+        files.files[name + ".dn.sql"] = version_file_text(p.versions[i], false, GenerateOptions{});
+    }
+    const LoadResult loaded = load_migration_dir("mig", files);
+    ASSERT_TRUE(loaded.ok()) << format_problems(loaded.problems);
+    ASSERT_EQ(loaded.dir.versions.size(), p.versions.size());
+    for (const Version &version : loaded.dir.versions)
+        for (const LintFinding &finding : lint_script(version.up, {"sh"}))
+            EXPECT_TRUE(finding.severity == Severity::Warning || finding.waived)
+                << finding.rule << " at " << to_string(finding.where);
+}
+
+}  // namespace shoal::test
