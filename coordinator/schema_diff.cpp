@@ -1414,6 +1414,14 @@ std::string folded(const std::string &written) {
     return name;
 }
 
+// One rename: `up`, its undo `dn` (the undo runs newest first), and what it
+// does for people.
+void add_rename(RenamePlan &plan, std::string up, std::string dn, std::string change) {
+    plan.up.push_back(std::move(up));
+    plan.dn.insert(plan.dn.begin(), std::move(dn));
+    plan.changes.push_back(std::move(change));
+}
+
 // ---- types: enums, domains, composite types ----
 
 bool has_type(const SchemaModel &model, const std::string &name) {
@@ -1435,10 +1443,9 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
                                    rename.table + ", the desired schema the other way round"});
             continue;
         }
-        plan.up.push_back("ALTER TYPE " + q(rename.from) + " RENAME TO " + q(rename.table));
-        plan.dn.insert(plan.dn.begin(),
-                       "ALTER TYPE " + q(rename.table) + " RENAME TO " + q(rename.from));
-        plan.changes.push_back("rename type " + rename.from + " to " + rename.table);
+        add_rename(plan, "ALTER TYPE " + q(rename.from) + " RENAME TO " + q(rename.table),
+                   "ALTER TYPE " + q(rename.table) + " RENAME TO " + q(rename.from),
+                   "rename type " + rename.from + " to " + rename.table);
     }
 }
 
@@ -1496,16 +1503,14 @@ void plan_index_and_constraint_renames(const std::vector<Rename> &renames,
                                    rename.from});
             continue;
         }
-        plan.up.push_back("ALTER INDEX " + q(rename.from) + " RENAME TO " + q(rename.index));
-        plan.dn.insert(plan.dn.begin(),
-                       "ALTER INDEX " + q(rename.index) + " RENAME TO " + q(rename.from));
-        plan.changes.push_back("rename index " + rename.from + " to " + rename.index);
+        add_rename(plan, "ALTER INDEX " + q(rename.from) + " RENAME TO " + q(rename.index),
+                   "ALTER INDEX " + q(rename.index) + " RENAME TO " + q(rename.from),
+                   "rename index " + rename.from + " to " + rename.index);
     }
     for (const Rename &rename : renames) {
         if (rename.constraint.empty()) continue;
         const auto old_table = tables.find(rename.table);
-        const std::string before =
-            old_table == tables.end() ? rename.table : old_table->second;
+        const std::string before = old_table == tables.end() ? rename.table : old_table->second;
         if (current.constraint(before, rename.constraint) &&
             !current.constraint(before, rename.from))
             continue;
@@ -1525,10 +1530,10 @@ void plan_index_and_constraint_renames(const std::vector<Rename> &renames,
             continue;
         }
         const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME CONSTRAINT ";
-        plan.up.push_back(alter + q(rename.from) + " TO " + q(rename.constraint));
-        plan.dn.insert(plan.dn.begin(), alter + q(rename.constraint) + " TO " + q(rename.from));
-        plan.changes.push_back("rename constraint " + rename.table + "." + rename.from + " to " +
-                               rename.constraint);
+        add_rename(
+            plan, alter + q(rename.from) + " TO " + q(rename.constraint),
+            alter + q(rename.constraint) + " TO " + q(rename.from),
+            "rename constraint " + rename.table + "." + rename.from + " to " + rename.constraint);
     }
 }
 
@@ -1643,10 +1648,9 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
             continue;
         }
         tables[rename.table] = rename.from;
-        plan.up.push_back("ALTER TABLE " + q(rename.from) + " RENAME TO " + q(rename.table));
-        plan.dn.insert(plan.dn.begin(),
-                       "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from));
-        plan.changes.push_back("rename table " + rename.from + " to " + rename.table);
+        add_rename(plan, "ALTER TABLE " + q(rename.from) + " RENAME TO " + q(rename.table),
+                   "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from),
+                   "rename table " + rename.from + " to " + rename.table);
     }
     plan_type_renames(renames, current, desired, plan);
     for (const Rename &rename : renames) {
@@ -1666,10 +1670,9 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
             continue;
         }
         const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME COLUMN ";
-        plan.up.push_back(alter + q(rename.from) + " TO " + q(rename.column));
-        plan.dn.insert(plan.dn.begin(), alter + q(rename.column) + " TO " + q(rename.from));
-        plan.changes.push_back("rename column " + rename.table + "." + rename.from + " to " +
-                               rename.column);
+        add_rename(plan, alter + q(rename.from) + " TO " + q(rename.column),
+                   alter + q(rename.column) + " TO " + q(rename.from),
+                   "rename column " + rename.table + "." + rename.from + " to " + rename.column);
     }
     plan_index_and_constraint_renames(renames, current, desired, tables, plan);
     return plan;

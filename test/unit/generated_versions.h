@@ -1,9 +1,12 @@
-// What every test of generate's plans checks of them: each version loads as a
-// migration (from memory) and its up script passes shoal lint, an error only
-// where the version waives it.
+// Helpers of the tests of generate's plans: a plan between two models built
+// from snapshot rows, and what every such test checks of one: each version
+// loads as a migration (from memory) and its up script passes shoal lint, an
+// error only where the version waives it.
 #pragma once
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "lint.h"
 #include "memory_files.h"
@@ -12,6 +15,19 @@
 #include "schema_diff.h"
 
 namespace shoal::test {
+
+inline std::vector<CatalogRow> with(std::vector<CatalogRow> rows,
+                                    const std::vector<CatalogRow> &more) {
+    rows.insert(rows.end(), more.begin(), more.end());
+    return rows;
+}
+
+inline ChangePlan plan(const std::vector<CatalogRow> &current,
+                       const std::vector<CatalogRow> &desired, std::set<std::string> allowed = {}) {
+    GenerateOptions options;
+    options.allowed_hazards = std::move(allowed);
+    return plan_changes(build_model(current), build_model(desired), {}, options);
+}
 
 inline void expect_loads_and_passes_lint(const ChangePlan &p) {
     ASSERT_TRUE(p.refused.empty());

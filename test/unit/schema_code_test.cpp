@@ -6,6 +6,7 @@
 // fingerprint. No database: test/cluster/33_generate.sh runs the corpus.
 #include <gtest/gtest.h>
 
+#include "generated_versions.h"
 #include "lint.h"
 #include "memory_files.h"
 #include "migration_dir.h"
@@ -224,19 +225,8 @@ TEST(SchemaCode, VersionsWithRoutinesTriggersAndCommentsLoadAndPassLint) {
     const ChangePlan p = plan(plus(kTable, {comment("TABLE t", "'old'")}),
                               plus(kTable, {kTwice, stamp, trigger("t_stamp", "stamp()"),
                                             comment("FUNCTION twice(integer)", "'doubles'")}));
-    test::MemoryFiles files;
-    for (size_t i = 0; i < p.versions.size(); ++i) {
-        const std::string name = "mig/2025010100000" + std::to_string(i) + ".g.sh";
-        files.files[name + ".up.sql"] = version_file_text(p.versions[i], true, GenerateOptions{});
-        files.files[name + ".dn.sql"] = version_file_text(p.versions[i], false, GenerateOptions{});
-    }
-    const LoadResult loaded = load_migration_dir("mig", files);
-    ASSERT_TRUE(loaded.ok()) << format_problems(loaded.problems);
-    ASSERT_EQ(loaded.dir.versions.size(), 3u);  // remove comments, main, set comments
-    for (const Version &version : loaded.dir.versions)
-        for (const LintFinding &finding : lint_script(version.up, {"sh"}))
-            EXPECT_TRUE(finding.severity == Severity::Warning || finding.waived)
-                << finding.rule << " at " << to_string(finding.where);
+    ASSERT_EQ(p.versions.size(), 3u);  // remove comments, main, set comments
+    test::expect_loads_and_passes_lint(p);
 }
 
 CatalogRow view(const std::string &name, const std::string &query, const std::string &columns,

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lint.h"
+#include "generated_versions.h"
 #include "memory_files.h"
 #include "migration_dir.h"
 #include "report.h"
@@ -49,17 +50,9 @@ std::vector<CatalogRow> users() {
                        "CREATE UNIQUE INDEX users_pkey ON users USING btree (id)")};
 }
 
-std::vector<CatalogRow> with(std::vector<CatalogRow> rows, const std::vector<CatalogRow> &more) {
-    rows.insert(rows.end(), more.begin(), more.end());
-    return rows;
-}
-
-ChangePlan plan(const std::vector<CatalogRow> &current, const std::vector<CatalogRow> &desired,
-                std::set<std::string> allowed = {}) {
-    GenerateOptions options;
-    options.allowed_hazards = std::move(allowed);
-    return plan_changes(build_model(current), build_model(desired), {}, options);
-}
+using test::expect_loads_and_passes_lint;
+using test::plan;
+using test::with;
 
 std::string up_text(const ChangePlan &plan, size_t i) {
     return version_file_text(plan.versions.at(i), true, GenerateOptions{});
@@ -254,8 +247,6 @@ TEST(SchemaDiff, ANewTableIsCreatedWholeInOnePlainVersion) {
                                         "DROP TABLE orders"}));
 }
 
-void expect_loads_and_passes_lint(const ChangePlan &p);
-
 // Whatever the plan, each version loads as a migration and passes lint.
 TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
     std::vector<CatalogRow> desired =
@@ -269,23 +260,6 @@ TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
     const ChangePlan p =
         plan(with(users(), {table("legacy")}), desired, {"volatile-default", "drop-table"});
     expect_loads_and_passes_lint(p);
-}
-
-void expect_loads_and_passes_lint(const ChangePlan &p) {
-    ASSERT_TRUE(p.refused.empty());
-    test::MemoryFiles files;
-    for (size_t i = 0; i < p.versions.size(); ++i) {
-        const std::string name = "mig/2025010100000" + std::to_string(i) + ".g.sh";
-        files.files[name + ".up.sql"] = version_file_text(p.versions[i], true, GenerateOptions{});
-        files.files[name + ".dn.sql"] = version_file_text(p.versions[i], false, GenerateOptions{});
-    }
-    const LoadResult loaded = load_migration_dir("mig", files);
-    ASSERT_TRUE(loaded.ok()) << format_problems(loaded.problems);
-    ASSERT_EQ(loaded.dir.versions.size(), p.versions.size());
-    for (const Version &version : loaded.dir.versions)
-        for (const LintFinding &finding : lint_script(version.up, {"sh"}))
-            EXPECT_TRUE(finding.severity == Severity::Warning || finding.waived)
-                << finding.rule << " at " << to_string(finding.where);
 }
 
 TEST(SchemaDiff, TheProofRunsSoloStatementsWithoutConcurrently) {

@@ -68,28 +68,17 @@ std::vector<CatalogRow> events(bool with_index = true) {
     return rows;
 }
 
-std::vector<CatalogRow> with(std::vector<CatalogRow> rows, const std::vector<CatalogRow> &more) {
-    rows.insert(rows.end(), more.begin(), more.end());
-    return rows;
-}
-
 std::vector<CatalogRow> without(std::vector<CatalogRow> rows, const std::string &table) {
-    rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [&](const CatalogRow &row) {
-                                  return row.name == table || row.table == table;
-                              }),
+    rows.erase(std::remove_if(
+                   rows.begin(), rows.end(),
+                   [&](const CatalogRow &row) { return row.name == table || row.table == table; }),
                rows.end());
     return rows;
 }
 
-ChangePlan plan(const std::vector<CatalogRow> &current, const std::vector<CatalogRow> &desired,
-                std::set<std::string> allowed = {}) {
-    GenerateOptions options;
-    options.allowed_hazards = std::move(allowed);
-    return plan_changes(build_model(current), build_model(desired), {}, options);
-}
-
 using test::expect_loads_and_passes_lint;
+using test::plan;
+using test::with;
 
 TEST(SchemaPartitions, TheModelKeepsTheKeyTheBoundsAndWhatIsAttached) {
     const SchemaModel model = build_model(events());
@@ -146,10 +135,11 @@ TEST(SchemaPartitions, ANewPartitionedTableIsCreatedWithItsPartitionsInOneVersio
 // PostgreSQL creates the new partition's key and index, attached, under the
 // names the desired schema's have (it made them the same way).
 TEST(SchemaPartitions, APartitionAddedToATableIsCreatedAsAPartitionOfIt) {
-    const ChangePlan p = plan(
-        events(), with(events(), with({partition("events_2025", "FOR VALUES FROM ('2025-01-01') "
-                                                                "TO ('2026-01-01')")},
-                                      partition_objects("events_2025"))));
+    const ChangePlan p =
+        plan(events(), with(events(), with({partition("events_2025",
+                                                      "FOR VALUES FROM ('2025-01-01') "
+                                                      "TO ('2026-01-01')")},
+                                           partition_objects("events_2025"))));
     ASSERT_EQ(p.versions.size(), 1u);
     EXPECT_EQ(p.versions[0].up,
               std::vector<std::string>{"CREATE TABLE events_2025 PARTITION OF events FOR VALUES "
@@ -208,6 +198,27 @@ TEST(SchemaPartitions, AnIndexOfAPartitionedTableIsBuiltPartitionByPartition) {
     expect_loads_and_passes_lint(dropped);
 }
 
+TEST(SchemaPartitions, NamesAreQuotedWhereverTheyAreWritten) {
+    const SchemaModel model =
+        build_model({{"table", "", "Events", "", {"LIST (kind)", "", ""}},
+                     column("Events", "kind", "text", 1),
+                     {"table", "", "select", "", {"", "Events", "FOR VALUES IN ('a')"}},
+                     {"index",
+                      "Events",
+                      "By Kind",
+                      "CREATE INDEX \"By Kind\" ON ONLY \"Events\" USING btree (kind)",
+                      {""}},
+                     {"index",
+                      "select",
+                      "select_kind_idx",
+                      "CREATE INDEX select_kind_idx ON \"select\" USING btree (kind)",
+                      {"By Kind"}}});
+    EXPECT_EQ(create_partition_sql(*model.table("select")),
+              "CREATE TABLE \"select\" PARTITION OF \"Events\" FOR VALUES IN ('a')");
+    EXPECT_EQ(attach_index_partitions_sql(model, "By Kind"),
+              std::vector<std::string>{"ALTER INDEX \"By Kind\" ATTACH PARTITION select_kind_idx"});
+}
+
 TEST(SchemaPartitions, ChangesWithoutAnOnlineRecipeBlockThePlanByName) {
     std::vector<CatalogRow> by_list = events();
     by_list[0].details[0] = "LIST (kind)";
@@ -219,14 +230,15 @@ TEST(SchemaPartitions, ChangesWithoutAnOnlineRecipeBlockThePlanByName) {
     std::vector<CatalogRow> other_bound = events();
     other_bound[6].details[2] = "FOR VALUES FROM ('2023-01-01') TO ('2025-01-01')";
     EXPECT_EQ(plan(events(), other_bound).blocked.size(), 1u);
-    std::vector<CatalogRow> unique = with(
-        events(), {{"constraint",
-                    "events",
-                    "events_kind_key",
-                    "UNIQUE (kind, day)",
-                    {"u", "CREATE UNIQUE INDEX events_kind_key ON ONLY events USING btree (kind, "
+    std::vector<CatalogRow> unique =
+        with(events(), {{"constraint",
+                         "events",
+                         "events_kind_key",
+                         "UNIQUE (kind, day)",
+                         {"u",
+                          "CREATE UNIQUE INDEX events_kind_key ON ONLY events USING btree (kind, "
                           "day)",
-                     ""}}});
+                          ""}}});
     EXPECT_EQ(plan(events(), unique).blocked,
               std::vector<std::string>{"constraint events.events_kind_key added to partitioned "
                                        "table events: no online recipe for a key or a foreign "
