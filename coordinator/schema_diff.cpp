@@ -52,6 +52,9 @@ struct Step {
     std::string why = {};                   // the hazard's reason, for the refusal and the file
     std::vector<std::string> waivers = {};  // lint rules the statements break by design, with why
     bool tail = false;  // solo: the last statement up and down runs in the recording transaction
+    // solo: how many last statements up and down run in the recording
+    // transaction, when more than `tail`'s one
+    size_t up_tail = 0, dn_tail = 0;
 };
 
 // lint reads the name list of DROP TRIGGER and DROP POLICY (table, then the
@@ -129,17 +132,9 @@ Step table_step(const SchemaModel &model, const Table &table) {
         if (sequence.owned_table == table.name) {
             step.up.push_back(create_sequence_sql(sequence));
         }
-    step.up.push_back(create_table_sql(model, table));
-    for (const Constraint &constraint : model.constraints)
-        if (constraint.table == table.name && constraint.type != 'f' &&
-            !inline_constraint(constraint))
-            step.up.push_back(add_constraint_sql(constraint));
-    for (const Index &index : model.indexes)
-        if (index.table == table.name) step.up.push_back(index.definition);
-    for (const Sequence &sequence : model.sequences)
-        if (sequence.owned_table == table.name) step.up.push_back(sequence_owner_sql(sequence));
-    for (std::string &sql : table_options_sql(table)) step.up.push_back(std::move(sql));
-    // Its owned sequences go with the table.
+    for (const std::string &statement : create_table_statements(model, table))
+        step.up.push_back(statement);
+    // Its owned sequences (and a partitioned table's partitions) go with the table.
     step.dn.push_back("DROP TABLE " + q(table.name));
     return step;
 }
@@ -175,13 +170,14 @@ class Planner {
         if (!renames.up.empty()) {
             Step step{join(renames.changes, "; "), renames.up, renames.dn};
             for (const std::string &change : renames.changes)
-                if (change.rfind("rename type", 0) != 0)
+                if (change.rfind("rename table", 0) == 0 || change.rfind("rename column", 0) == 0)
                     step.waivers.push_back(
                         std::string(change.rfind("rename table", 0) == 0 ? "renaming-table"
                                                                          : "renaming-column") +
                         " asked for by a shoal:renamed-from marker in the desired schema");
             add(Main, step);
         }
+        blocked_partition_changes(plan);
         rename_constraints();
         recreated_views_ = views_to_recreate();
         drop_triggers();
@@ -189,6 +185,7 @@ class Planner {
         drop_policies();
         row_security(false);
         drop_constraints();
+        drop_partitioned_indexes();
         drop_tables();
         drop_columns();
         sequences();
@@ -259,7 +256,7 @@ class Planner {
     // its index built again.
     void rename_constraints() {
         for (const Constraint &before : current_.constraints) {
-            if (desired_.constraint(before.table, before.name)) continue;
+            if (desired_.constraint(before.table, before.name) || !before.parent.empty()) continue;
             for (const Constraint &after : desired_.constraints) {
                 if (after.table != before.table || after.type != before.type ||
                     after.definition != before.definition ||
@@ -285,7 +282,8 @@ class Planner {
         for (const bool foreign : {true, false})
             for (const Constraint &before : current_.constraints) {
                 if ((before.type == 'f') != foreign ||
-                    renamed_constraints_.count({before.table, before.name}))
+                    renamed_constraints_.count({before.table, before.name}) ||
+                    !before.parent.empty())
                     continue;
                 const Constraint *after = desired_.constraint(before.table, before.name);
                 if (after && after->type == before.type && after->definition == before.definition)
@@ -299,7 +297,7 @@ class Planner {
 
     void drop_tables() {
         for (const Table &table : current_.tables) {
-            if (!table_dropped(table.name)) continue;
+            if (!table_dropped(table.name) || table_dropped(table.parent)) continue;
             Step step = swapped(table_step(current_, table));
             step.change = "drop table " + table.name;
             step.hazard = "drop-table";
@@ -384,7 +382,7 @@ class Planner {
     // New tables: empty, so their indexes and foreign keys need no online recipe.
     void create_tables() {
         for (const Table &table : desired_.tables) {
-            if (!table_new(table.name)) continue;
+            if (!table_new(table.name) || table_new(table.parent)) continue;
             Step step = table_step(desired_, table);
             step.change = "create table " + table.name;
             // Undo: the owned sequences must outlive DROP TABLE only when they
@@ -519,7 +517,8 @@ class Planner {
     // in its CREATE TABLE, or as validated foreign keys).
     void constraints() {
         for (const Constraint &after : desired_.constraints) {
-            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}))
+            if (table_new(after.table) || renamed_constraints_.count({after.table, after.name}) ||
+                !after.parent.empty())
                 continue;
             const Constraint *before = current_.constraint(after.table, after.name);
             if (before && before->type == after.type && before->definition == after.definition)
@@ -628,12 +627,14 @@ class Planner {
     void indexes() {
         for (const Index &before : current_.indexes) {
             if (desired_.index(before.name) || table_dropped(before.table)) continue;
+            if (!before.parent.empty() || partitioned(current_, before.table)) continue;
             add(DropIndex, Step{"drop index " + before.name,
                                 {drop_index_concurrently(before.name)},
                                 {index_sql(before.definition, before.name, before.name, true)}});
         }
         for (const Index &after : desired_.indexes) {
             if (table_new(after.table)) continue;  // built with its table
+            if (!after.parent.empty() || build_partitioned_index(after)) continue;
             const Index *before = current_.index(after.name);
             if (!before) {
                 add(Build, Step{"create index " + after.name,
@@ -658,6 +659,103 @@ class Planner {
         Step step{"replace index " + after.name, recipe(after), recipe(before)};
         step.tail = true;  // the rename runs in the transaction that records the version
         return step;
+    }
+
+    // ---- partitioned tables and partitions ----
+
+    bool partitioned(const SchemaModel &model, const std::string &table) const {
+        const Table *found = model.table(table);
+        return found && !found->partition_key.empty();
+    }
+
+    // What has no online recipe: a table partitioned otherwise (its key, or as
+    // whose partition with which bound), a key or a foreign key added to a
+    // partitioned table that exists (ADD … USING INDEX and NOT VALID foreign
+    // keys are refused on one). Each blocks the plan by name.
+    void blocked_partition_changes(ChangePlan &plan) const {
+        for (const Table &after : desired_.tables) {
+            const Table *before = current_.table(after.name);
+            if (before && (before->partition_key != after.partition_key ||
+                           before->parent != after.parent || before->bound != after.bound))
+                plan.blocked.push_back(
+                    "partitioning of table " + after.name + " changes (" + partitioning(*before) +
+                    " to " + partitioning(after) +
+                    "): no online recipe; create the new table beside it and move the rows in "
+                    "versions of your own");
+        }
+        for (const Constraint &after : desired_.constraints) {
+            if (after.type == 'c' || !partitioned(current_, after.table)) continue;
+            const Constraint *before = current_.constraint(after.table, after.name);
+            if (!before || before->definition != after.definition)
+                plan.blocked.push_back("constraint " + after.table + "." + after.name +
+                                       " added to partitioned table " + after.table +
+                                       ": no online recipe for a key or a foreign key there");
+        }
+    }
+
+    static std::string partitioning(const Table &table) {
+        if (!table.parent.empty()) return "partition of " + table.parent + " " + table.bound;
+        return table.partition_key.empty() ? "not partitioned"
+                                           : "partitioned by " + table.partition_key;
+    }
+
+    // The statements that create index `index` of a partitioned table with its
+    // partitions' indexes (named as `model` has them), at once.
+    std::vector<std::string> partitioned_index_sql(const SchemaModel &model,
+                                                   const Index &index) const {
+        std::vector<std::string> sql;
+        for (const Index &child : model.indexes)
+            if (child.parent == index.name) sql.push_back(child.definition);
+        sql.push_back(index.definition);
+        for (const std::string &attach : attach_index_partitions_sql(model, index.name))
+            sql.push_back(attach);
+        return sql;
+    }
+
+    // An index of a partitioned table gone or changed (built again below)
+    // cannot be dropped concurrently: DROP INDEX (its partitions' go with it),
+    // in the main version under $lock_timeout, before partitions come and go
+    // (its undo then finds the partitions it had).
+    void drop_partitioned_indexes() {
+        for (const Index &before : current_.indexes) {
+            const Index *after = desired_.index(before.name);
+            if (!partitioned(current_, before.table) || table_dropped(before.table) ||
+                (after && after->definition == before.definition))
+                continue;
+            Step step{"drop index " + before.name + " of partitioned table " + before.table,
+                      {"DROP INDEX " + q(before.name)},
+                      partitioned_index_sql(current_, before)};
+            step.waivers.push_back(
+                "require-concurrent-index-deletion an index of a partitioned table cannot be "
+                "dropped concurrently");
+            add(Main, step);
+        }
+    }
+
+    // An index new (or changed: dropped above, then built again) on a partitioned
+    // table that exists cannot be built CONCURRENTLY: each partition's is built
+    // concurrently, then the table's own is created ON ONLY it (building
+    // nothing) and they are attached to it, in the transaction that records
+    // the version, so the table's index is never left invalid. False when
+    // `after` is not on a partitioned table.
+    bool build_partitioned_index(const Index &after) {
+        if (!partitioned(desired_, after.table)) return false;
+        const Index *before = current_.index(after.name);
+        if (before && before->definition == after.definition) return true;
+        Step step{"create index " + after.name + " of partitioned table " + after.table, {}, {}};
+        for (const Index &child : desired_.indexes)
+            if (child.parent == after.name)
+                step.up.push_back(index_sql(child.definition, child.name, child.name, true));
+        step.up_tail = 1;
+        step.up.push_back(after.definition);
+        for (const std::string &attach : attach_index_partitions_sql(desired_, after.name)) {
+            step.up.push_back(attach);
+            ++step.up_tail;
+        }
+        step.dn = {"DROP INDEX " + q(after.name)};
+        step.dn_tail = 1;
+        add(Build, step);
+        return true;
     }
 
     // ---- types: enums, domains, composite types ----
@@ -1435,9 +1533,9 @@ class Planner {
             for (auto step = steps.rbegin(); step != steps.rend(); ++step)
                 version.dn.insert(version.dn.end(), step->dn.begin(), step->dn.end());
             if (solo) {
-                const size_t tail = steps.front().tail ? 1 : 0;
-                version.up_transaction_from = version.up.size() - tail;
-                version.dn_transaction_from = version.dn.size() - tail;
+                const Step &step = steps.front();
+                version.up_transaction_from = version.up.size() - (step.tail ? 1 : step.up_tail);
+                version.dn_transaction_from = version.dn.size() - (step.tail ? 1 : step.dn_tail);
             }
             version.purpose = join(purposes, "; ");
             std::sort(version.waivers.begin(), version.waivers.end());
@@ -1469,6 +1567,14 @@ std::string folded(const std::string &written) {
     return name;
 }
 
+// One rename: `up`, its undo `dn` (the undo runs newest first), and what it
+// does for people.
+void add_rename(RenamePlan &plan, std::string up, std::string dn, std::string change) {
+    plan.up.push_back(std::move(up));
+    plan.dn.insert(plan.dn.begin(), std::move(dn));
+    plan.changes.push_back(std::move(change));
+}
+
 // ---- types: enums, domains, composite types ----
 
 bool has_type(const SchemaModel &model, const std::string &name) {
@@ -1490,10 +1596,97 @@ void plan_type_renames(const std::vector<Rename> &renames, const SchemaModel &cu
                                    rename.table + ", the desired schema the other way round"});
             continue;
         }
-        plan.up.push_back("ALTER TYPE " + q(rename.from) + " RENAME TO " + q(rename.table));
-        plan.dn.insert(plan.dn.begin(),
-                       "ALTER TYPE " + q(rename.table) + " RENAME TO " + q(rename.from));
-        plan.changes.push_back("rename type " + rename.from + " to " + rename.table);
+        add_rename(plan, "ALTER TYPE " + q(rename.from) + " RENAME TO " + q(rename.table),
+                   "ALTER TYPE " + q(rename.table) + " RENAME TO " + q(rename.from),
+                   "rename type " + rename.from + " to " + rename.table);
+    }
+}
+
+// ---- renames of indexes and constraints ----
+
+// Whether `name` is taken in `model` by a relation (a table, index, sequence,
+// view, composite type, or the index of a primary key or unique constraint):
+// they share one namespace, which an index renamed, or a key, must not collide in.
+bool relation_named(const SchemaModel &model, const std::string &name) {
+    if (model.table(name) || model.index(name) || model.sequence(name) || model.view(name) ||
+        model.composite(name))
+        return true;
+    return std::any_of(
+        model.constraints.begin(), model.constraints.end(),
+        [&](const Constraint &c) { return (c.type == 'p' || c.type == 'u') && c.name == name; });
+}
+
+// What a marker renames, as one key: two markers with the same key claim one
+// old object.
+std::string renamed_object(const Rename &rename) {
+    if (rename.type) return "type " + rename.from;
+    if (!rename.index.empty()) return "index " + rename.from;
+    if (!rename.constraint.empty()) return "constraint " + rename.table + "." + rename.from;
+    if (!rename.column.empty()) return "column " + rename.table + "." + rename.from;
+    return "table " + rename.from;
+}
+
+// ALTER INDEX … RENAME and ALTER TABLE … RENAME CONSTRAINT (a key's index is
+// renamed with it) for the markers before CREATE INDEX and a named
+// constraint, after the tables' renames (`tables`: new name → old). Also
+// refuses two markers that claim one old object, of any kind.
+void plan_index_and_constraint_renames(const std::vector<Rename> &renames,
+                                       const SchemaModel &current, const SchemaModel &desired,
+                                       const std::map<std::string, std::string> &tables,
+                                       RenamePlan &plan) {
+    std::map<std::string, const Rename *> claimed;
+    for (const Rename &rename : renames) {
+        const auto [first, fresh] = claimed.emplace(renamed_object(rename), &rename);
+        if (!fresh)
+            plan.problems.push_back({rename.where, "a second marker renames " + first->first +
+                                                       ", which the marker at " +
+                                                       to_string(first->second->where) +
+                                                       " renames already"});
+    }
+    for (const Rename &rename : renames) {
+        if (rename.index.empty()) continue;
+        if (current.index(rename.index) && !current.index(rename.from)) continue;
+        if (!current.index(rename.from) || desired.index(rename.from) ||
+            !desired.index(rename.index) || relation_named(current, rename.index)) {
+            plan.problems.push_back(
+                {rename.where, "index " + rename.index + " renamed from " + rename.from +
+                                   ": the reference shard must have index " + rename.from +
+                                   " and nothing named " + rename.index +
+                                   ", the desired schema index " + rename.index + " and not " +
+                                   rename.from});
+            continue;
+        }
+        add_rename(plan, "ALTER INDEX " + q(rename.from) + " RENAME TO " + q(rename.index),
+                   "ALTER INDEX " + q(rename.index) + " RENAME TO " + q(rename.from),
+                   "rename index " + rename.from + " to " + rename.index);
+    }
+    for (const Rename &rename : renames) {
+        if (rename.constraint.empty()) continue;
+        const auto old_table = tables.find(rename.table);
+        const std::string before = old_table == tables.end() ? rename.table : old_table->second;
+        if (current.constraint(before, rename.constraint) &&
+            !current.constraint(before, rename.from))
+            continue;
+        const Constraint *after = desired.constraint(rename.table, rename.constraint);
+        const bool key = after && (after->type == 'p' || after->type == 'u');
+        if (!current.constraint(before, rename.from) ||
+            desired.constraint(rename.table, rename.from) || !after ||
+            current.constraint(before, rename.constraint) ||
+            (key && relation_named(current, rename.constraint))) {
+            plan.problems.push_back(
+                {rename.where, "constraint " + rename.table + "." + rename.constraint +
+                                   " renamed from " + rename.from +
+                                   ": the reference shard's table must have " + rename.from +
+                                   " and not " + rename.constraint +
+                                   (key ? " (nor a relation of that name)" : "") +
+                                   ", the desired schema's the other way round"});
+            continue;
+        }
+        const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME CONSTRAINT ";
+        add_rename(
+            plan, alter + q(rename.from) + " TO " + q(rename.constraint),
+            alter + q(rename.constraint) + " TO " + q(rename.from),
+            "rename constraint " + rename.table + "." + rename.from + " to " + rename.constraint);
     }
 }
 
@@ -1520,6 +1713,15 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
         R"(^(constraint|primary|unique|check|foreign|exclude|like|create|alter|drop)$)",
         std::regex::icase);
     static const std::regex table_end(R"(^\s*\))");
+    static const std::regex create_index(
+        R"(^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?)" +
+            ident + R"((?:\s+ON\s+(?:ONLY\s+)?)" + ident + ")?",
+        std::regex::icase);
+    static const std::regex constraint_line(R"(^\s*,?\s*CONSTRAINT\s+)" + ident, std::regex::icase);
+    static const std::regex add_constraint(
+        R"(^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)" + ident +
+            R"(\s+ADD\s+CONSTRAINT\s+)" + ident,
+        std::regex::icase);
     std::vector<Rename> renames;
     for (const Script &file : files) {
         std::string table;  // the CREATE TABLE the lines belong to
@@ -1548,6 +1750,16 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                 pending->table = folded(name[1]);
                 pending->type = true;
                 renames.push_back(*pending);
+            } else if (pending && std::regex_search(code, name, create_index)) {
+                pending->index = folded(name[1]);
+                pending->table = name[2].matched ? folded(name[2]) : "";
+                renames.push_back(*pending);
+            } else if (pending &&
+                       ((!table.empty() && std::regex_search(code, name, constraint_line)) ||
+                        std::regex_search(code, name, add_constraint))) {
+                pending->table = name.size() > 2 ? folded(name[1]) : table;
+                pending->constraint = folded(name[name.size() - 1]);
+                renames.push_back(*pending);
             } else if (pending) {
                 if (!table.empty() && std::regex_search(code, name, column_line) &&
                     !std::regex_match(name[1].str(), not_a_column)) {
@@ -1557,7 +1769,8 @@ std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<P
                 } else {
                     problems.push_back({pending->where,
                                         "a shoal:renamed-from marker must stand on or before a "
-                                        "CREATE TABLE or a column definition"});
+                                        "CREATE TABLE, a column definition, CREATE TYPE, CREATE "
+                                        "DOMAIN, CREATE INDEX or a named constraint"});
                 }
             }
             pending.reset();
@@ -1575,7 +1788,9 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
     RenamePlan plan;
     std::map<std::string, std::string> tables;  // new → old, for the columns' table
     for (const Rename &rename : renames) {
-        if (!rename.column.empty() || rename.type) continue;
+        if (!rename.column.empty() || rename.type || !rename.index.empty() ||
+            !rename.constraint.empty())
+            continue;
         // A marker whose rename the reference already has is history: nothing to do.
         if (current.table(rename.table) && !current.table(rename.from)) continue;
         if (!current.table(rename.from) || desired.table(rename.from) ||
@@ -1587,10 +1802,9 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
             continue;
         }
         tables[rename.table] = rename.from;
-        plan.up.push_back("ALTER TABLE " + q(rename.from) + " RENAME TO " + q(rename.table));
-        plan.dn.insert(plan.dn.begin(),
-                       "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from));
-        plan.changes.push_back("rename table " + rename.from + " to " + rename.table);
+        add_rename(plan, "ALTER TABLE " + q(rename.from) + " RENAME TO " + q(rename.table),
+                   "ALTER TABLE " + q(rename.table) + " RENAME TO " + q(rename.from),
+                   "rename table " + rename.from + " to " + rename.table);
     }
     plan_type_renames(renames, current, desired, plan);
     for (const Rename &rename : renames) {
@@ -1610,11 +1824,11 @@ RenamePlan plan_renames(const std::vector<Rename> &renames, const SchemaModel &c
             continue;
         }
         const std::string alter = "ALTER TABLE " + q(rename.table) + " RENAME COLUMN ";
-        plan.up.push_back(alter + q(rename.from) + " TO " + q(rename.column));
-        plan.dn.insert(plan.dn.begin(), alter + q(rename.column) + " TO " + q(rename.from));
-        plan.changes.push_back("rename column " + rename.table + "." + rename.from + " to " +
-                               rename.column);
+        add_rename(plan, alter + q(rename.from) + " TO " + q(rename.column),
+                   alter + q(rename.column) + " TO " + q(rename.from),
+                   "rename column " + rename.table + "." + rename.from + " to " + rename.column);
     }
+    plan_index_and_constraint_renames(renames, current, desired, tables, plan);
     return plan;
 }
 

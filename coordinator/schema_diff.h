@@ -19,25 +19,35 @@ namespace shoal {
 const std::vector<std::string> &hazard_kinds();
 
 // A `-- shoal:renamed-from OLD` marker of the desired schema: the table (or
-// column `column` of `table`, or the type when `type`) defined on the
-// marker's line, or on the first line of code after it, was called `from`.
+// column `column` of `table`, or the type when `type`, or index `index`, or
+// constraint `constraint` of `table`) defined on the marker's line, or on the
+// first line of code after it, was called `from`.
 struct Rename {
     std::string table;
     std::string column;  // "" for a table
     std::string from;
     SourceLocation where;
-    bool type = false;  // CREATE TYPE or CREATE DOMAIN `table`
+    bool type = false;       // CREATE TYPE or CREATE DOMAIN `table`
+    std::string index = {};  // CREATE INDEX `index` (ON `table`, "" when not on its line)
+    std::string constraint =
+        {};  // CONSTRAINT `constraint` in CREATE TABLE `table` or its ADD CONSTRAINT
 };
 
 // The markers of the desired schema's files (resolved, as loaded). A marker
-// that stands before anything but a CREATE TABLE or a column definition is a
-// problem with its file:line.
+// that stands before anything but a CREATE TABLE, a column definition, a
+// CREATE TYPE or CREATE DOMAIN, a CREATE INDEX or a named constraint (a
+// `CONSTRAINT name` line of a CREATE TABLE, or ALTER TABLE … ADD CONSTRAINT
+// name) is a problem with its file:line.
 std::vector<Rename> find_renames(const std::vector<Script> &files, std::vector<Problem> &problems);
 
 // The ALTER … RENAME statements of `renames` (up, and their undo in `dn`),
 // checked against both models: the old name must exist in `current` and not
-// in `desired`, the new one in `desired` and not in `current`. A marker whose
-// rename `current` already has (the new name, not the old) asks for nothing.
+// in `desired`, the new one in `desired` and not in `current` (an index's, or
+// a primary key's or unique constraint's, not as any relation: they share one
+// namespace); no two markers may rename one object. A marker whose rename
+// `current` already has (the new name, not the old) asks for nothing. Tables
+// are renamed first, then types, columns, indexes and constraints, each
+// under its table's new name.
 struct RenamePlan {
     std::vector<std::string> up, dn;
     std::vector<std::string> changes;  // "rename table a to b"
@@ -61,7 +71,8 @@ struct ChangePlan {
     std::vector<std::string> changes;  // what differs, one line each, in plan order
     std::vector<GeneratedVersion> versions;
     std::vector<std::string> refused;  // hazards not allowed, each with its reason and KIND
-    std::vector<std::string> blocked;  // unmodelled objects of either side
+    std::vector<std::string>
+        blocked;  // unmodelled objects of either side, changes without a recipe
     bool empty() const { return changes.empty(); }
 };
 

@@ -312,15 +312,17 @@ SchemaModel build_model(const std::vector<CatalogRow> &rows) {
         if (build_type(model, row, parts)) continue;
         if (build_storage(row, storage)) continue;
         if (row.kind == "table") {
-            model.tables.push_back(Table{row.name, {}});
+            model.tables.push_back(
+                Table{row.name, {}, detail(row, 0), detail(row, 1), detail(row, 2)});
         } else if (row.kind == "column") {
             columns[row.table].emplace_back(position_of(detail(row, 5)), column_of(row));
         } else if (row.kind == "constraint") {
             const std::string &type = detail(row, 0);
-            model.constraints.push_back(Constraint{
-                row.table, row.name, type.empty() ? 'c' : type[0], row.definition, detail(row, 1)});
+            model.constraints.push_back(Constraint{row.table, row.name,
+                                                   type.empty() ? 'c' : type[0], row.definition,
+                                                   detail(row, 1), detail(row, 2)});
         } else if (row.kind == "index") {
-            model.indexes.push_back(Index{row.table, row.name, row.definition});
+            model.indexes.push_back(Index{row.table, row.name, row.definition, detail(row, 0)});
         } else if (row.kind == "sequence") {
             model.sequences.push_back(
                 Sequence{row.name, row.definition, detail(row, 0), detail(row, 1)});
@@ -416,13 +418,44 @@ bool inline_constraint(const Constraint &constraint) {
 std::string create_table_sql(const SchemaModel &model, const Table &table) {
     std::vector<std::string> items;
     for (const Column &column : table.columns) items.push_back(column_sql(column));
+    // A partitioned table's keys come after its partitions' (create_partitioned_table_sql).
     for (const Constraint &constraint : model.constraints)
-        if (constraint.table == table.name && inline_constraint(constraint))
+        if (constraint.table == table.name && inline_constraint(constraint) &&
+            (table.partition_key.empty() || constraint.type == 'c'))
             items.push_back("CONSTRAINT " + q(constraint.name) + " " + constraint.definition);
     std::string sql = "CREATE TABLE " + q(table.name) + " (";
     for (size_t i = 0; i < items.size(); ++i)
         sql += std::string(i ? "," : "") + "\n    " + items[i];
-    return sql + (items.empty() ? ")" : "\n)");
+    return sql + (items.empty() ? ")" : "\n)") +
+           (table.partition_key.empty() ? "" : " PARTITION BY " + table.partition_key);
+}
+
+std::vector<std::string> create_table_statements(const SchemaModel &model, const Table &table) {
+    std::vector<std::string> statements;
+    if (!table.partition_key.empty()) {
+        statements = create_partitioned_table_sql(model, table);
+    } else {
+        statements.push_back(table.parent.empty() ? create_table_sql(model, table)
+                                                  : create_partition_sql(table));
+        // A partition's keys and indexes attached to its table's come with it.
+        for (const Constraint &constraint : model.constraints)
+            if (constraint.table == table.name && constraint.type != 'f' &&
+                constraint.parent.empty() &&
+                (!inline_constraint(constraint) || !table.parent.empty()))
+                statements.push_back(add_constraint_sql(constraint));
+        for (const Index &index : model.indexes)
+            if (index.table == table.name && index.parent.empty())
+                statements.push_back(index.definition);
+        for (const Sequence &sequence : model.sequences)
+            if (sequence.owned_table == table.name)
+                statements.push_back(sequence_owner_sql(sequence));
+    }
+    // Storage parameters and column options last: the table's, and its partitions'
+    // (created with it).
+    for (const Table &each : model.tables)
+        if (each.name == table.name || (!table.partition_key.empty() && each.parent == table.name))
+            for (std::string &sql : table_options_sql(each)) statements.push_back(std::move(sql));
+    return statements;
 }
 
 namespace {
@@ -577,16 +610,10 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     for (const std::string &statement : create_types_sql(model)) types += statement + ";\n";
     if (!types.empty()) files["03_types.sql"] = header + types;
     for (const Table &table : model.tables) {
-        std::string text = header + create_table_sql(model, table) + ";\n";
-        for (const std::string &statement : table_options_sql(table)) text += statement + ";\n";
-        for (const Constraint &constraint : model.constraints)
-            if (constraint.table == table.name && constraint.type != 'f' &&
-                !inline_constraint(constraint))
-                text += add_constraint_sql(constraint) + ";\n";
-        for (const Index &index : model.indexes)
-            if (index.table == table.name) text += index.definition + ";\n";
-        for (const Sequence &sequence : model.sequences)
-            if (sequence.owned_table == table.name) text += sequence_owner_sql(sequence) + ";\n";
+        if (!table.parent.empty()) continue;  // in its partitioned table's file
+        std::string text = header;
+        for (const std::string &statement : create_table_statements(model, table))
+            text += statement + ";\n";
         // Two names that differ only where file_name_part changes them still get a file each.
         std::string file = "10_table_" + file_name_part(table.name);
         for (int n = 2; files.count(file + ".sql"); ++n)
@@ -599,6 +626,64 @@ std::map<std::string, std::string> dump_files(const SchemaModel &model,
     if (!foreign_keys.empty()) files["90_foreign_keys.sql"] = header + foreign_keys;
     add_routines_triggers_comments(model, header, files);
     return files;
+}
+
+// ---- partitioned tables and partitions ----
+
+std::string create_partition_sql(const Table &partition) {
+    return "CREATE TABLE " + q(partition.name) + " PARTITION OF " + q(partition.parent) + " " +
+           partition.bound;
+}
+
+std::vector<std::string> attach_index_partitions_sql(const SchemaModel &model,
+                                                     const std::string &index) {
+    std::vector<std::string> sql;
+    const auto attach = [&](const std::string &child) {
+        sql.push_back("ALTER INDEX " + q(index) + " ATTACH PARTITION " + q(child));
+    };
+    for (const Index &child : model.indexes)
+        if (child.parent == index) attach(child.name);
+    // A key's index has the key's name.
+    for (const Constraint &child : model.constraints)
+        if (child.parent == index) attach(child.name);
+    return sql;
+}
+
+std::vector<std::string> create_partitioned_table_sql(const SchemaModel &model, const Table &root) {
+    std::vector<std::string> sql{create_table_sql(model, root)};
+    std::vector<const Table *> partitions;
+    for (const Table &partition : model.tables)
+        if (partition.parent == root.name) partitions.push_back(&partition);
+    for (const Table *partition : partitions) sql.push_back(create_partition_sql(*partition));
+    for (const Table *partition : partitions) {
+        for (const Constraint &constraint : model.constraints)
+            if (constraint.table == partition->name && constraint.type != 'f')
+                sql.push_back(add_constraint_sql(constraint));
+        for (const Index &index : model.indexes)
+            if (index.table == partition->name) sql.push_back(index.definition);
+    }
+    for (const Constraint &constraint : model.constraints) {
+        if (constraint.table != root.name || constraint.type == 'f' ||
+            (constraint.type == 'c' && inline_constraint(constraint)))
+            continue;
+        if (constraint.type == 'c') {
+            sql.push_back(add_constraint_sql(constraint));
+            continue;
+        }
+        sql.push_back("ALTER TABLE ONLY " + q(root.name) + " ADD CONSTRAINT " + q(constraint.name) +
+                      " " + constraint.definition);
+        for (const std::string &attach : attach_index_partitions_sql(model, constraint.name))
+            sql.push_back(attach);
+    }
+    for (const Index &index : model.indexes) {
+        if (index.table != root.name) continue;
+        sql.push_back(index.definition);
+        for (const std::string &attach : attach_index_partitions_sql(model, index.name))
+            sql.push_back(attach);
+    }
+    for (const Sequence &sequence : model.sequences)
+        if (sequence.owned_table == root.name) sql.push_back(sequence_owner_sql(sequence));
+    return sql;
 }
 
 // ---- types: enums, domains, composite types ----

@@ -2,7 +2,8 @@
 // from the rows of the catalog snapshot (fleet/dump.h reads them with
 // search_path set to exactly that schema, so every definition names the
 // schema's own objects unqualified and other schemas' objects qualified), and
-// written back as canonical SQL. Modelled: tables with their columns (type,
+// written back as canonical SQL. Modelled: tables (partitioned tables and
+// their partitions too) with their columns (type,
 // collation, NOT NULL, default, identity, stored generated expression),
 // constraints (primary key, unique, check, foreign key, exclusion), indexes,
 // sequences, enums, domains and composite types, functions and procedures,
@@ -50,10 +51,13 @@ struct Column {
 
 struct Table {
     std::string name;
-    std::vector<Column> columns;  // in attnum order
+    std::vector<Column> columns;  // in attnum order (a partition's are its table's: none)
 
     const Column *column(const std::string &name) const;
 
+    std::string partition_key = {};  // pg_get_partkeydef ("RANGE (day)"), "" when not partitioned
+    std::string parent = {};         // a partition's partitioned table, "" when not a partition
+    std::string bound = {};          // a partition's: "FOR VALUES FROM (…) TO (…)", "DEFAULT"
     // Storage parameters, "name=value", in their array's order, then the
     // TOAST table's as "toast.name=value".
     std::vector<std::string> options = {};
@@ -67,12 +71,19 @@ struct Constraint {
     std::string index_definition;  // 'p' and 'u': pg_get_indexdef of its index
 
     bool validated() const;
+
+    // A partition's key attached to its partitioned table's key `parent`
+    // (it comes and goes with it), "" otherwise.
+    std::string parent = {};
 };
 
 struct Index {
     std::string table;
     std::string name;
-    std::string definition;  // pg_get_indexdef: CREATE [UNIQUE ]INDEX name ON table USING …
+    std::string definition;  // pg_get_indexdef: CREATE [UNIQUE ]INDEX name ON [ONLY ]table USING …
+    // A partition's index attached to its partitioned table's index `parent`
+    // (it comes and goes with it), "" otherwise.
+    std::string parent = {};
 };
 
 struct Sequence {
@@ -231,11 +242,13 @@ struct SchemaModel {
 };
 
 // The model of a snapshot's rows (any order). Details per kind:
+//   table:      partition_key, parent, bound
+//   index:      parent
 //   column:     type is `definition`; collation, not_null (t/f), default,
 //               identity (a/d/""), generated, position (attnum)
 //   table options: `definition` holds the storage parameters, one a line
 //   column options: storage, the type's storage, compression, statistics target
-//   constraint: type (p/u/c/f), index_definition
+//   constraint: type (p/u/c/f), index_definition, parent
 //   sequence:   owned_table, owned_column
 //   unmodelled: `table` is the kind, `name` the object
 //   enum label: `table` is the enum, `name` the label; position
@@ -254,6 +267,20 @@ struct SchemaModel {
 //               relations and routines (each separated by "\n"), options
 SchemaModel build_model(const std::vector<CatalogRow> &rows);
 
+// ---- partitioned tables and partitions ----
+
+// CREATE TABLE … PARTITION OF … FOR VALUES … (or DEFAULT).
+std::string create_partition_sql(const Table &partition);
+// ALTER INDEX `index` ATTACH PARTITION for each partition's index attached to it.
+std::vector<std::string> attach_index_partitions_sql(const SchemaModel &model,
+                                                     const std::string &index);
+// Every statement that creates partitioned table `root` as `model` has it,
+// names included: the table (its valid checks inline), its partitions, their
+// keys and indexes, then its own keys and indexes created ON ONLY it with the
+// partitions' attached to them (PostgreSQL would name the partitions' own
+// otherwise), its other constraints but foreign keys, its owned sequences.
+std::vector<std::string> create_partitioned_table_sql(const SchemaModel &model, const Table &root);
+
 // `name` as PostgreSQL's quote_ident writes it: unquoted when it is a plain
 // lower-case identifier that is not a reserved word, else in double quotes.
 std::string quote_identifier(const std::string &name);
@@ -271,8 +298,14 @@ std::string set_options_sql(const std::string &table, const std::vector<std::str
 std::string effective_storage(const Column &column, const Column &other);
 std::string column_sql(const Column &column);
 // CREATE TABLE with its columns and the constraints that belong inside it
-// (primary key, unique, check; validated ones only).
+// (primary key, unique, check; validated ones only; a partitioned table's
+// checks only, then PARTITION BY its key).
 std::string create_table_sql(const SchemaModel &model, const Table &table);
+// What creates `table` with its constraints but foreign keys, its indexes and
+// its sequences' ownership: dump's table file, generate's new table. A
+// partitioned table's has its partitions (create_partitioned_table_sql); a
+// partition's alone is CREATE TABLE … PARTITION OF, with what is its own.
+std::vector<std::string> create_table_statements(const SchemaModel &model, const Table &table);
 // Whether create_table_sql writes `constraint` inside its table's CREATE TABLE.
 bool inline_constraint(const Constraint &constraint);
 std::string add_constraint_sql(const Constraint &constraint);

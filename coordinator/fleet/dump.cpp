@@ -111,12 +111,17 @@ std::optional<SchemaModel> Scratch::model(const std::string &schema, std::string
         error = "reading " + schema + ": " + outcome.error->to_string();
         return std::nullopt;
     }
-    // pg_get_indexdef qualifies the table whatever the search_path: the one
-    // place where the schema's own name is taken out here.
-    const std::string qualified = " ON " + quote_identifier(schema) + ".";
+    // pg_get_indexdef qualifies the table whatever the search_path (ON ONLY
+    // it, a partitioned table's): the one place where the schema's own name is
+    // taken out here.
     const auto unqualified = [&](std::string definition) {
-        const size_t at = definition.find(qualified);
-        if (at != std::string::npos) definition.replace(at, qualified.size(), " ON ");
+        for (const std::string on : {" ON ", " ON ONLY "}) {
+            const std::string qualified = on + quote_identifier(schema) + ".";
+            const size_t at = definition.find(qualified);
+            if (at == std::string::npos) continue;
+            definition.replace(at, qualified.size(), on);
+            break;
+        }
         return definition;
     };
     std::vector<CatalogRow> rows;

@@ -153,6 +153,10 @@ class Generate {
             if (!current) return fail(ExitCode::Unreachable, error);
         }
         const ChangePlan plan = plan_changes(*current, *desired, rename_plan, options_);
+        if (!plan.blocked.empty())
+            return fail(ExitCode::BadMigrations,
+                        "changes shoal has no online recipe for block the plan (docs/generate.md):",
+                        plan.blocked);
         if (config_.generate_check) return check(plan);
         if (plan.empty()) {
             std::cout << "No changes: " << config_.schema_dir << " is the structure of " << source()

@@ -10,7 +10,10 @@
 # generates no changes; 11-12: exclusion constraints; 12-13: storage
 # parameters, column storage, compression, statistics targets; 13-14:
 # privileges, with hostile role names, a role missing, a role with fewer
-# rights, and a dump of them that generates no changes). Also: hazards refused by name, an object kind nobody models
+# rights, and a dump of them that generates no changes; 21-23 on a fleet of
+# their own: indexes and constraints renamed by marker; 24-26: partitioned
+# tables and partitions, and their dump).
+# Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
@@ -216,5 +219,65 @@ gen "$CORPUS/03_drop/schema" drift@sh --check
 is "$RC" 6 "generate --check exits 6 when shards at head differ"
 like "$OUT" "^shard 127\.0\.0\.1:${PORT[node2]}:sh0001 differs from 127\.0\.0\.1:[0-9]+:sh000[02]$" \
   "naming the drifted shard and planning from another"
+
+echo "# 5. renames of indexes and constraints (a fleet of their own, from the base: 21-23)"
+DB=generate_renames
+MIG=$WORK/mig-renames
+mkdir -p "$MIG"
+cp "$CORPUS"/base/* "$MIG"
+fleet_create "$DB" 1
+run_shoal "$DB" "$MIG" apply
+is "$RC" 0 "the base applies to the second fleet"
+DONE=()
+run_case 21_renames_create
+mkdir -p "$WORK/bad-renames"
+sed 's/renamed-from users_mail/renamed-from users_nothing/' "$CORPUS/22_renames_alter/schema/10_users.sql" \
+  >"$WORK/bad-renames/10_users.sql"
+cp "$CORPUS/22_renames_alter/schema/20_legacy.sql" "$WORK/bad-renames"
+gen "$WORK/bad-renames" renames@sh
+is "$RC" 3 "a marker naming an index the reference does not have stops generate"
+like "$OUT" "^  $WORK/bad-renames/10_users\.sql:7: index users_email renamed from users_nothing: " \
+  "naming the marker's file and line"
+sed 's/renamed-from legacy_by_payload/renamed-from payload_unique/' \
+  "$CORPUS/22_renames_alter/schema/20_legacy.sql" >"$WORK/bad-renames/20_legacy.sql"
+cp "$CORPUS/22_renames_alter/schema/10_users.sql" "$WORK/bad-renames"
+gen "$WORK/bad-renames" renames@sh
+is "$RC" 3 "a marker naming a constraint's index as an index stops generate"
+like "$OUT" "20_legacy\.sql:9: index legacy_payload_lower renamed from payload_unique: " "naming it"
+run_case 22_renames_alter
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER INDEX legacy_by_payload RENAME TO legacy_payload_lower;$" \
+  "22_renames_alter: an index is renamed in place"
+like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TABLE legacy RENAME CONSTRAINT legacy_pkey TO legacy_id;$" \
+  "22_renames_alter: a key is renamed in place, its index with it"
+is "$(q node1 "$DB" "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'sh0000.legacy'::regclass AND indisprimary")" \
+  "sh0000.legacy_id" "22_renames_alter: the key's index has the key's new name"
+run_case 23_renames_drop
+
+echo "# 6. partitioned tables and partitions (24-26, on the same fleet)"
+run_case 24_partitions_create
+run_case 25_partitions_alter --allow-hazard drop-table
+like "$(cat "$MIG/${VERSIONS[2]}.up.sql")" "^CREATE INDEX events_user_day ON ONLY events USING btree \(user_id, day\);$" \
+  "25_partitions_alter: the partitioned table's index is created ON ONLY it, after its partitions'"
+run_shoal "$DB" "$MIG" dump --out "$WORK/dump-partitions"
+is "$RC" 0 "dump of partitioned tables exits 0"
+like "$(cat "$WORK/dump-partitions/10_table_events.sql")" "^ALTER INDEX events_user_day ATTACH PARTITION events_2025_user_id_day_idx;$" \
+  "a partitioned table's file holds its partitions, their indexes attached by name"
+gen "$WORK/dump-partitions" roundtrip@sh --check
+is "$RC" 0 "generate --check from that dump finds no changes"
+mkdir -p "$WORK/repartitioned"
+cp "$CORPUS/25_partitions_alter/schema/10_tables.sql" "$WORK/repartitioned"
+sed 's/PARTITION BY LIST (code)/PARTITION BY HASH (code)/; s/FOR VALUES IN (.de., .fr.)/FOR VALUES WITH (MODULUS 1, REMAINDER 0)/; /regions_other/d' \
+  "$CORPUS/25_partitions_alter/schema/20_partitioned.sql" >"$WORK/repartitioned/20_partitioned.sql"
+gen "$WORK/repartitioned" repartition@sh
+is "$RC" 3 "a partition key that changes blocks generate"
+like "$OUT" "^  partitioning of table regions changes \(partitioned by LIST \(code\) to partitioned by HASH \(code\)\): no online recipe" \
+  "naming the table, the old key and the new"
+cp "$CORPUS/25_partitions_alter/schema/20_partitioned.sql" "$WORK/repartitioned/20_partitioned.sql"
+echo "CREATE TABLE regions_asia PARTITION OF regions FOR VALUES IN ('jp') PARTITION BY LIST (code);" \
+  >>"$WORK/repartitioned/20_partitioned.sql"
+gen "$WORK/repartitioned" subpartition@sh
+is "$RC" 3 "a sub-partitioned table blocks generate"
+like "$OUT" "^  sub-partitioned table regions_asia \(in $WORK/repartitioned\)$" "naming it and its kind"
+run_case 26_partitions_drop --allow-hazard drop-table
 
 done_testing

@@ -13,6 +13,7 @@
 #include "lint.h"
 #include "memory_files.h"
 #include "migration_dir.h"
+#include "report.h"
 #include "schema_diff.h"
 
 namespace shoal::test {

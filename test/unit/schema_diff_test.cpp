@@ -46,6 +46,7 @@ std::vector<CatalogRow> users() {
                        "CREATE UNIQUE INDEX users_pkey ON users USING btree (id)")};
 }
 
+using test::expect_loads_and_passes_lint;
 using test::plan;
 using test::with;
 
@@ -242,8 +243,6 @@ TEST(SchemaDiff, ANewTableIsCreatedWholeInOnePlainVersion) {
                                         "DROP TABLE orders"}));
 }
 
-using test::expect_loads_and_passes_lint;
-
 // Whatever the plan, each version loads as a migration and passes lint.
 TEST(SchemaDiff, EveryGeneratedVersionLoadsAndPassesLint) {
     std::vector<CatalogRow> desired =
@@ -300,7 +299,7 @@ TEST(SchemaDiff, RenameMarkersNameATableOrAColumn) {
 
 TEST(SchemaDiff, AMarkerBeforeAnythingElseIsAProblem) {
     std::vector<Problem> problems;
-    find_renames({schema_file("-- shoal:renamed-from old_idx\nCREATE INDEX i ON t (a);\n")},
+    find_renames({schema_file("-- shoal:renamed-from old_view\nCREATE VIEW v AS SELECT 1;\n")},
                  problems);
     ASSERT_EQ(problems.size(), 1u);
     EXPECT_EQ(problems[0].where.line, 1);
@@ -324,6 +323,146 @@ TEST(SchemaDiff, RenamesAreCheckedAgainstBothSides) {
         plan_renames({{"people", "", "users", {"schema/t.sql", 1}}}, desired, desired);
     EXPECT_TRUE(done.problems.empty());
     EXPECT_TRUE(done.up.empty());
+}
+
+TEST(SchemaDiff, RenameMarkersNameAnIndexOrAConstraint) {
+    std::vector<Problem> problems;
+    const std::vector<Rename> renames = find_renames(
+        {schema_file("CREATE TABLE users (\n"
+                     "    id bigint,\n"
+                     "    -- shoal:renamed-from people_pkey\n"
+                     "    CONSTRAINT users_pkey PRIMARY KEY (id),\n"
+                     "    CONSTRAINT \"Positive\" CHECK (id > 0) -- shoal:renamed-from positive\n"
+                     ");\n"
+                     "-- shoal:renamed-from users_mail\n"
+                     "CREATE UNIQUE INDEX IF NOT EXISTS \"Users_Email\" ON ONLY users "
+                     "(id);\n"
+                     "CREATE INDEX users_id ON users (id); -- shoal:renamed-from by_id\n"
+                     "-- shoal:renamed-from fk\n"
+                     "ALTER TABLE ONLY users ADD CONSTRAINT users_fk FOREIGN KEY (id) "
+                     "REFERENCES users (id);\n")},
+        problems);
+    EXPECT_TRUE(problems.empty());
+    ASSERT_EQ(renames.size(), 5u);
+    const auto key = [](const Rename &r) {
+        return r.table + "|" + r.constraint + "|" + r.index + "|" + r.from;
+    };
+    EXPECT_EQ(key(renames[0]), "users|users_pkey||people_pkey");
+    EXPECT_EQ(key(renames[1]), "users|Positive||positive");
+    EXPECT_EQ(key(renames[2]), "users||Users_Email|users_mail");
+    EXPECT_EQ(key(renames[3]), "users||users_id|by_id");
+    EXPECT_EQ(key(renames[4]), "users|users_fk||fk");
+    EXPECT_EQ(renames[0].where.line, 3);
+}
+
+// users with an index `name` on email and a check `check` on id.
+std::vector<CatalogRow> users_with(const std::string &name, const std::string &check) {
+    return with(users(), {index("users", name, "email"),
+                          constraint("users", check, 'c', "CHECK ((id > 0))")});
+}
+
+TEST(SchemaDiff, AnIndexAndAConstraintAreRenamedByMarker) {
+    const SchemaModel current = build_model(users_with("users_mail", "positive"));
+    const SchemaModel desired = build_model(users_with("users_email", "users_id_positive"));
+    const RenamePlan ok = plan_renames(
+        {{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+         {"users", "", "positive", {"schema/t.sql", 2}, false, "", "users_id_positive"}},
+        current, desired);
+    EXPECT_TRUE(ok.problems.empty());
+    EXPECT_EQ(ok.up, (std::vector<std::string>{
+                         "ALTER INDEX users_mail RENAME TO users_email",
+                         "ALTER TABLE users RENAME CONSTRAINT positive TO users_id_positive"}));
+    EXPECT_EQ(ok.dn, (std::vector<std::string>{
+                         "ALTER TABLE users RENAME CONSTRAINT users_id_positive TO positive",
+                         "ALTER INDEX users_email RENAME TO users_mail"}));
+    EXPECT_EQ(ok.changes,
+              (std::vector<std::string>{"rename index users_mail to users_email",
+                                        "rename constraint users.positive to users_id_positive"}));
+    // Once applied, the markers describe history.
+    EXPECT_TRUE(
+        plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""}},
+                     desired, desired)
+            .up.empty());
+}
+
+TEST(SchemaDiff, AKeyIsRenamedUnderItsTablesNewName) {
+    std::vector<CatalogRow> people = users();
+    for (CatalogRow &row : people) (row.kind == "table" ? row.name : row.table) = "people";
+    people.back().name = "people_id";
+    std::vector<CatalogRow> desired = users();
+    desired.back().name = "users_id";
+    const RenamePlan p =
+        plan_renames({{"users", "", "people", {"schema/t.sql", 1}},
+                      {"users", "", "people_id", {"schema/t.sql", 3}, false, "", "users_id"}},
+                     build_model(people), build_model(desired));
+    EXPECT_TRUE(p.problems.empty());
+    EXPECT_EQ(p.up, (std::vector<std::string>{"ALTER TABLE people RENAME TO users",
+                                              "ALTER TABLE users RENAME CONSTRAINT people_id "
+                                              "TO users_id"}));
+}
+
+TEST(SchemaDiff, IndexAndConstraintRenamesThatCannotBeNameTheirMarker) {
+    const SchemaModel current = build_model(users_with("users_mail", "positive"));
+    const SchemaModel desired = build_model(users_with("users_email", "users_id_positive"));
+    const auto problems = [](const RenamePlan &p) {
+        std::vector<std::string> lines;
+        for (const Problem &problem : p.problems) lines.push_back(format_problem(problem));
+        return lines;
+    };
+    // An old name the reference does not have.
+    EXPECT_EQ(problems(plan_renames(
+                  {{"users", "", "nothing", {"schema/t.sql", 4}, false, "users_email", ""}},
+                  current, desired)),
+              std::vector<std::string>{
+                  "schema/t.sql:4: index users_email renamed from nothing: the reference shard "
+                  "must have index nothing and nothing named users_email, the desired schema "
+                  "index users_email and not nothing"});
+    EXPECT_EQ(plan_renames(
+                  {{"users", "", "nothing", {"schema/t.sql", 4}, false, "", "users_id_positive"}},
+                  current, desired)
+                  .problems.size(),
+              1u);
+    // Two markers that claim one old index.
+    const SchemaModel two = build_model(
+        with(users_with("users_email", "positive"), {index("users", "users_lower", "email")}));
+    const RenamePlan claimed =
+        plan_renames({{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+                      {"users", "", "users_mail", {"schema/t.sql", 5}, false, "users_lower", ""}},
+                     current, two);
+    ASSERT_FALSE(claimed.problems.empty());
+    EXPECT_EQ(problems(claimed).front(),
+              "schema/t.sql:5: a second marker renames index users_mail, which the marker at "
+              "schema/t.sql:1 renames already");
+    // A new name the reference has for another relation (a table), or for
+    // another constraint of the table.
+    const SchemaModel taken =
+        build_model(with(users_with("users_mail", "positive"),
+                         {table("users_email"),
+                          constraint("users", "users_id_positive", 'c', "CHECK ((id < 100))")}));
+    EXPECT_EQ(plan_renames(
+                  {{"users", "", "users_mail", {"schema/t.sql", 1}, false, "users_email", ""},
+                   {"users", "", "positive", {"schema/t.sql", 2}, false, "", "users_id_positive"}},
+                  taken, desired)
+                  .problems.size(),
+              2u);
+}
+
+// Renamed and changed at once: the rename (on the copy the plan compares, so
+// the names agree), then the online-safe replacement under the new name.
+TEST(SchemaDiff, ARenamedIndexThatChangesIsRenamedThenReplaced) {
+    const SchemaModel renamed_copy = build_model(users_with("users_email", "positive"));
+    std::vector<CatalogRow> changed = users_with("users_email", "positive");
+    changed[changed.size() - 2] = index("users", "users_email", "lower(email)");
+    RenamePlan renames;
+    renames.up = {"ALTER INDEX users_mail RENAME TO users_email"};
+    renames.dn = {"ALTER INDEX users_email RENAME TO users_mail"};
+    renames.changes = {"rename index users_mail to users_email"};
+    const ChangePlan p =
+        plan_changes(renamed_copy, build_model(changed), renames, GenerateOptions{});
+    ASSERT_EQ(p.versions.size(), 2u);
+    EXPECT_EQ(p.versions[0].up, renames.up);
+    EXPECT_TRUE(p.versions[0].waivers.empty());  // lint has no rule against renaming an index
+    EXPECT_EQ(p.versions[1].purpose, "replace index users_email");
 }
 
 // The table renamed by marker, as the plan sees it (renamed on a copy and
