@@ -20,7 +20,7 @@ source "$(dirname "$0")/lib.sh"
 cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
 MIG=$WORK/mig
 mkdir -p "$MIG"
 cp "$CORPUS"/base/* "$MIG"
