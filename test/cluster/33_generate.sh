@@ -10,9 +10,8 @@
 # generates no changes; 11-12: exclusion constraints; 12-13: storage
 # parameters, column storage, compression, statistics targets; 13-14:
 # privileges, with hostile role names, a role missing, a role with fewer
-# rights, and a dump of them that generates no changes; 21-23 on a fleet of
-# their own: indexes and constraints renamed by marker; 24-26: partitioned
-# tables and partitions, and their dump).
+# rights, and a dump of them that generates no changes; 21-26 are
+# 33_generate_renames_partitions.sh's, on a fleet of their own).
 # Also: hazards refused by name, an object kind nobody models
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
@@ -26,16 +25,7 @@ mkdir -p "$MIG"
 cp "$CORPUS"/base/* "$MIG"
 DB=generate
 fleet_create "$DB" 1
-
-fingerprint() {  # NODE SCHEMA
-  q "$1" "$DB" "SELECT fingerprint FROM shoal.schema_fingerprints(ARRAY['$2'])"
-}
-gen() {  # SCHEMA_DIR ARGS… → OUT, RC
-  run_shoal "$DB" "$MIG" generate --schema-dir "$1" "${@:2}"
-}
-new_versions() {  # the versions after the base, oldest first
-  ls "$MIG" | sed -n 's/\.up\.sql$//p' | grep -v '^20250101000000\.' | sort
-}
+source "$(dirname "$0")/generate_corpus.sh"
 
 echo "# 1. dump: deterministic, independent of search_path, and a round trip"
 run_shoal "$DB" "$MIG" apply
@@ -76,51 +66,6 @@ is "$(new_versions)" "" "nothing was written"
 gen "$CORPUS/01_create/schema" create@sh --check
 is "$RC" 6 "generate --check exits 6 when the desired schema is not the head"
 like "$OUT" "^  create table orders$" "naming what differs"
-
-run_case() {  # NAME [ARGS…]: one corpus case, from generate to undo and back
-  local name=$1 expected=$CORPUS/$1/expected before after version k
-  shift
-  before=$(fingerprint node1 sh0000)
-  gen "$CORPUS/$name/schema" "${name#*_}@sh" "$@"
-  is "$RC" 0 "$name: generate exits 0"
-  [ "$RC" = 0 ] || sed 's/^/#   /' <<<"$OUT"
-  mapfile -t VERSIONS < <(new_versions | grep -vxF -f <(printf '%s\n' "${DONE[@]:-}"))
-  if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
-    rm -rf "$expected" && mkdir -p "$expected"
-    k=0
-    for version in "${VERSIONS[@]}"; do
-      k=$((k + 1))
-      cp "$MIG/$version.up.sql" "$expected/$k.up.sql"
-      cp "$MIG/$version.dn.sql" "$expected/$k.dn.sql"
-    done
-  fi
-  is "${#VERSIONS[@]}" "$(($(ls "$expected" | wc -l) / 2))" "$name: as many versions as golden"
-  k=0
-  for version in "${VERSIONS[@]}"; do
-    k=$((k + 1))
-    is "$(cat "$MIG/$version.up.sql")" "$(cat "$expected/$k.up.sql")" "$name: $version.up.sql is golden"
-    is "$(cat "$MIG/$version.dn.sql")" "$(cat "$expected/$k.dn.sql")" "$name: $version.dn.sql is golden"
-  done
-  run_shoal "$DB" "$MIG" lint
-  is "$RC" 0 "$name: lint passes"
-  "$SHOAL" chain --check --migdir "$MIG" >/dev/null
-  is "$?" 0 "$name: chain.txt was updated"
-  run_shoal "$DB" "$MIG" apply
-  is "$RC" 0 "$name: apply exits 0"
-  run_shoal "$DB" "$MIG" verify
-  is "$RC" 0 "$name: verify is clean"
-  gen "$CORPUS/$name/schema" "${name#*_}@sh" --check
-  is "$RC" 0 "$name: generate --check finds no changes"
-  after=$(fingerprint node1 sh0000)
-  for ((k = ${#VERSIONS[@]} - 1; k >= 0; k--)); do
-    run_shoal "$DB" "$MIG" undo "${VERSIONS[$k]}" --yes
-    [ "$RC" = 0 ] || echo "# undo ${VERSIONS[$k]}: $OUT"
-  done
-  is "$(fingerprint node1 sh0000)" "$before" "$name: undo gives the original fingerprint"
-  run_shoal "$DB" "$MIG" apply
-  is "$(fingerprint node1 sh0000)" "$after" "$name: apply again gives the desired one"
-  DONE+=("${VERSIONS[@]}")
-}
 
 echo "# 3. the corpus"
 DONE=()
@@ -219,65 +164,5 @@ gen "$CORPUS/03_drop/schema" drift@sh --check
 is "$RC" 6 "generate --check exits 6 when shards at head differ"
 like "$OUT" "^shard 127\.0\.0\.1:${PORT[node2]}:sh0001 differs from 127\.0\.0\.1:[0-9]+:sh000[02]$" \
   "naming the drifted shard and planning from another"
-
-echo "# 5. renames of indexes and constraints (a fleet of their own, from the base: 21-23)"
-DB=generate_renames
-MIG=$WORK/mig-renames
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-fleet_create "$DB" 1
-run_shoal "$DB" "$MIG" apply
-is "$RC" 0 "the base applies to the second fleet"
-DONE=()
-run_case 21_renames_create
-mkdir -p "$WORK/bad-renames"
-sed 's/renamed-from users_mail/renamed-from users_nothing/' "$CORPUS/22_renames_alter/schema/10_users.sql" \
-  >"$WORK/bad-renames/10_users.sql"
-cp "$CORPUS/22_renames_alter/schema/20_legacy.sql" "$WORK/bad-renames"
-gen "$WORK/bad-renames" renames@sh
-is "$RC" 3 "a marker naming an index the reference does not have stops generate"
-like "$OUT" "^  $WORK/bad-renames/10_users\.sql:7: index users_email renamed from users_nothing: " \
-  "naming the marker's file and line"
-sed 's/renamed-from legacy_by_payload/renamed-from payload_unique/' \
-  "$CORPUS/22_renames_alter/schema/20_legacy.sql" >"$WORK/bad-renames/20_legacy.sql"
-cp "$CORPUS/22_renames_alter/schema/10_users.sql" "$WORK/bad-renames"
-gen "$WORK/bad-renames" renames@sh
-is "$RC" 3 "a marker naming a constraint's index as an index stops generate"
-like "$OUT" "20_legacy\.sql:9: index legacy_payload_lower renamed from payload_unique: " "naming it"
-run_case 22_renames_alter
-like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER INDEX legacy_by_payload RENAME TO legacy_payload_lower;$" \
-  "22_renames_alter: an index is renamed in place"
-like "$(cat "$MIG/${VERSIONS[0]}.up.sql")" "^ALTER TABLE legacy RENAME CONSTRAINT legacy_pkey TO legacy_id;$" \
-  "22_renames_alter: a key is renamed in place, its index with it"
-is "$(q node1 "$DB" "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'sh0000.legacy'::regclass AND indisprimary")" \
-  "sh0000.legacy_id" "22_renames_alter: the key's index has the key's new name"
-run_case 23_renames_drop
-
-echo "# 6. partitioned tables and partitions (24-26, on the same fleet)"
-run_case 24_partitions_create
-run_case 25_partitions_alter --allow-hazard drop-table
-like "$(cat "$MIG/${VERSIONS[2]}.up.sql")" "^CREATE INDEX events_user_day ON ONLY events USING btree \(user_id, day\);$" \
-  "25_partitions_alter: the partitioned table's index is created ON ONLY it, after its partitions'"
-run_shoal "$DB" "$MIG" dump --out "$WORK/dump-partitions"
-is "$RC" 0 "dump of partitioned tables exits 0"
-like "$(cat "$WORK/dump-partitions/10_table_events.sql")" "^ALTER INDEX events_user_day ATTACH PARTITION events_2025_user_id_day_idx;$" \
-  "a partitioned table's file holds its partitions, their indexes attached by name"
-gen "$WORK/dump-partitions" roundtrip@sh --check
-is "$RC" 0 "generate --check from that dump finds no changes"
-mkdir -p "$WORK/repartitioned"
-cp "$CORPUS/25_partitions_alter/schema/10_tables.sql" "$WORK/repartitioned"
-sed 's/PARTITION BY LIST (code)/PARTITION BY HASH (code)/; s/FOR VALUES IN (.de., .fr.)/FOR VALUES WITH (MODULUS 1, REMAINDER 0)/; /regions_other/d' \
-  "$CORPUS/25_partitions_alter/schema/20_partitioned.sql" >"$WORK/repartitioned/20_partitioned.sql"
-gen "$WORK/repartitioned" repartition@sh
-is "$RC" 3 "a partition key that changes blocks generate"
-like "$OUT" "^  partitioning of table regions changes \(partitioned by LIST \(code\) to partitioned by HASH \(code\)\): no online recipe" \
-  "naming the table, the old key and the new"
-cp "$CORPUS/25_partitions_alter/schema/20_partitioned.sql" "$WORK/repartitioned/20_partitioned.sql"
-echo "CREATE TABLE regions_asia PARTITION OF regions FOR VALUES IN ('jp') PARTITION BY LIST (code);" \
-  >>"$WORK/repartitioned/20_partitioned.sql"
-gen "$WORK/repartitioned" subpartition@sh
-is "$RC" 3 "a sub-partitioned table blocks generate"
-like "$OUT" "^  sub-partitioned table regions_asia \(in $WORK/repartitioned\)$" "naming it and its kind"
-run_case 26_partitions_drop --allow-hazard drop-table
 
 done_testing
