@@ -16,6 +16,7 @@
 # blocks the plan by name, a drifted shard is named and never planned from.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/generate_lib.sh"
 cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
@@ -25,7 +26,6 @@ mkdir -p "$MIG"
 cp "$CORPUS"/base/* "$MIG"
 DB=generate
 fleet_create "$DB" 1
-source "$(dirname "$0")/generate_corpus.sh"
 
 echo "# 1. dump: deterministic, independent of search_path, and a round trip"
 run_shoal "$DB" "$MIG" apply

@@ -6,6 +6,7 @@
 # changes and a sub-partitioned table blocking generate by name.
 # GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/generate_lib.sh"
 cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
@@ -15,7 +16,6 @@ mkdir -p "$MIG"
 cp "$CORPUS"/base/* "$MIG"
 DB=generate
 fleet_create "$DB" 1
-source "$(dirname "$0")/generate_corpus.sh"
 run_shoal "$DB" "$MIG" apply
 is "$RC" 0 "the base applies"
 DONE=()

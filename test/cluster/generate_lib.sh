@@ -1,8 +1,8 @@
-# The corpus of test/generate/ against a cluster (sourced by the 33_generate
-# scripts after lib.sh and cluster_start): each case a desired schema, from
-# generate to the golden files, lint, apply, verify, undo and back. Uses $DB
-# (the fleet's database), $MIG (its migration directory) and $CORPUS.
-# GOLDEN_UPDATE=1 rewrites the golden files instead of comparing them.
+#!/usr/bin/env bash
+# What the scripts that run test/generate/'s corpus share (33_generate.sh, 33_generate_renames_partitions.sh,
+# 37_generate_adversary.sh): source it after lib.sh. It uses DB (the fleet's
+# database), MIG (its migration directory), CORPUS (test/generate), DONE (the
+# versions of the cases run before, oldest first) and sets VERSIONS.
 
 fingerprint() {  # NODE SCHEMA
   q "$1" "$DB" "SELECT fingerprint FROM shoal.schema_fingerprints(ARRAY['$2'])"
@@ -58,4 +58,3 @@ run_case() {  # NAME [ARGS…]: one corpus case, from generate to undo and back
   is "$(fingerprint node1 sh0000)" "$after" "$name: apply again gives the desired one"
   DONE+=("${VERSIONS[@]}")
 }
-
