@@ -10,6 +10,7 @@
 #include <map>
 
 #include "lock_policy.h"
+#include "pg_parse.h"
 #include "report.h"
 #include "text.h"
 
@@ -109,6 +110,71 @@ bool parse_ms(const std::string &text, int &out) {
     return out <= 600000;
 }
 
+// The values the extension splices into SQL as written: into the expand's
+// statements and into the sync trigger's body, which then runs on every write
+// of the application. Each must be one piece of SQL of its kind and nothing
+// more: a `;`, a comment or an unbalanced parenthesis could end the piece and
+// carry a statement of its own (`amount) FROM x; DROP TABLE orders; --`),
+// and a subquery would run in every write and make the backfill depend on
+// other tables.
+struct Fragment {
+    std::string what;    // "one type", "one SQL expression" …
+    std::string before;  // the text it must parse within
+    std::string after;
+};
+const std::map<std::string, Fragment> kFragments = {
+    {"$online_type", {"one type", "SELECT (NULL::", ")"}},
+    {"$online_up", {"one SQL expression", "SELECT (", ")"}},
+    {"$online_down", {"one SQL expression", "SELECT (", ")"}},
+    {"$online_definition", {"one SQL condition", "SELECT (", ")"}},
+    {"$online_references",
+     {"one REFERENCES target", "ALTER TABLE t ADD FOREIGN KEY (c) REFERENCES ", " NOT VALID"}},
+};
+
+// Why `value` cannot stand as the fragment `name` is; "" when it can.
+std::string fragment_problem(const std::string &name, const std::string &value) {
+    const auto fragment = kFragments.find(name);
+    if (fragment == kFragments.end()) return "";
+    const std::string must = name + " must be " + fragment->second.what + ": ";
+    const TokenList tokens = scan_sql(value);
+    if (!tokens) return must + "it does not scan (an unterminated quote?)";
+    int depth = 0;
+    for (size_t i = 0; i < tokens->n_tokens; ++i) {
+        switch (tokens->tokens[i]->token) {
+            case PG_QUERY__TOKEN__ASCII_59:
+                return must + "\";\" ends a statement there";
+            case PG_QUERY__TOKEN__SQL_COMMENT:
+            case PG_QUERY__TOKEN__C_COMMENT:
+                return must + "a comment would hide the rest";
+            case PG_QUERY__TOKEN__ASCII_40:
+                ++depth;
+                break;
+            case PG_QUERY__TOKEN__ASCII_41:
+                if (--depth < 0) return must + "a \")\" closes what it did not open";
+                break;
+            case PG_QUERY__TOKEN__SELECT:
+            case PG_QUERY__TOKEN__VALUES:
+            case PG_QUERY__TOKEN__TABLE:
+                return must + "no subquery (the trigger would run it in every write)";
+            default:
+                break;
+        }
+    }
+    if (depth != 0) return must + "a \"(\" is not closed";
+    const ParseTree tree = parse_sql(fragment->second.before + value + fragment->second.after);
+    if (!tree.tree) return must + tree.error;
+    // Balanced and alone inside the parentheses: one target, one command.
+    const PgQuery__Node *statement = tree.tree->stmts[0]->stmt;
+    if (statement->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+        statement->alter_table_stmt->n_cmds != 1)
+        return must + "one constraint's target, not more commands";
+    if (name == "$online_type" &&
+        statement->select_stmt->target_list[0]->res_target->val->node_case !=
+            PG_QUERY__NODE__NODE_TYPE_CAST)
+        return must + "a type name, nothing after it";
+    return "";
+}
+
 }  // namespace
 
 bool is_online_directive(const std::string &name) { return name.compare(0, 7, "$online") == 0; }
@@ -174,6 +240,9 @@ void read_online_declaration(const std::string &file, const std::string &text,
             if (line.value != "1" && line.value != "0")
                 problems.push_back({at, name + " must be 1 or 0"});
             change.not_null = line.value == "1";
+        } else if (const std::string problem = fragment_problem(name, line.value);
+                   !problem.empty()) {
+            problems.push_back({at, problem});
         } else {
             *text_field(change, name) = line.value;
         }

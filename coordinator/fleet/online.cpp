@@ -184,6 +184,10 @@ class Backfill {
     void take_result(Worker &worker, const Outcome &outcome);
     void take_index_result(Worker &worker, const Outcome &outcome);
     void finished(Worker &worker);
+    void not_backfilled(const Shard &shard, const std::string &why) {
+        result_.errors.push_back({nodes_[shard.node]->spec.display, shard.schema,
+                                  shard.version->name, "not backfilled: " + why, ""});
+    }
     void report_progress(bool force);
 
     const std::vector<Node *> &nodes_;
@@ -337,10 +341,7 @@ BackfillResult Backfill::run() {
     if (shards_.empty()) return result_;
     progress_.add_total(shards_.size());
     if (!open_workers()) {
-        for (const Shard &shard : shards_)
-            result_.errors.push_back({nodes_[shard.node]->spec.display, shard.schema,
-                                      shard.version->name,
-                                      "not backfilled: no connection joined the run", ""});
+        for (const Shard &shard : shards_) not_backfilled(shard, "no connection joined the run");
         return result_;
     }
     report_progress(true);
@@ -391,6 +392,12 @@ BackfillResult Backfill::run() {
         if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));
     }
     result_.interrupted = interrupted();
+    // A node whose every backfill connection broke leaves its other shards
+    // queued: each is named, or the summary would pass over them.
+    if (!result_.interrupted && result_.cancelled.empty())
+        for (const auto &queue : queues_)
+            for (size_t s : queue)
+                not_backfilled(shards_[s], "the node's backfill connections broke");
     report_progress(true);
     std::set<std::string> versions;
     for (const Shard &shard : shards_) versions.insert(shard.version->name);
@@ -437,7 +444,7 @@ class OnlineChangeCommand {
     // What was changed, as text or the --json document; the exit code.
     int report();
     // Mismatching rows per schema; false when a node could not say.
-    bool check_mismatches(const std::vector<std::vector<std::string>> &schemas);
+    bool check_mismatches(std::vector<std::deque<std::string>> schemas);
     void change_each(std::vector<std::deque<std::string>> queues);
 
     const Config &config_;
@@ -452,33 +459,48 @@ class OnlineChangeCommand {
     size_t not_done_ = 0;
 };
 
-bool OnlineChangeCommand::check_mismatches(const std::vector<std::vector<std::string>> &schemas) {
-    std::vector<Batch> batches;
-    for (const auto &list : schemas) {
-        Batch batch;
-        for (const std::string &schema : list)
-            batch.push_back(Query{queries::kOnlineMismatches.text, {schema, version_->name}});
-        if (batch.empty()) batch.push_back(Query{queries::kControlState.text});
-        batches.push_back(std::move(batch));
-    }
-    const auto outcomes = exchange(controls(usable_), std::move(batches), std::nullopt);
+bool OnlineChangeCommand::check_mismatches(std::vector<std::deque<std::string>> schemas) {
+    const std::string lock_ms =
+        std::to_string(config_.lock_policy.under(version_->up.directives).lock_timeout_ms);
     bool ok = true;
-    for (size_t i = 0; i < usable_.size(); ++i) {
-        if (outcomes[i].error) {
-            std::cerr << "shoal: " << usable_[i]->spec.display
-                      << ": the final check failed: " << outcomes[i].error->to_string() << "\n";
-            ok = false;
-            continue;
+    // One schema per node a round, each under the round's deadline and the
+    // version's lock_timeout: a frozen node or a lock the application holds is
+    // a refusal naming the node, never a hang (a node's whole list in one
+    // batch could not be bounded: its scans add up).
+    while (!interrupted()) {
+        std::vector<Node *> nodes;
+        std::vector<size_t> which;
+        std::vector<Batch> batches;
+        for (size_t i = 0; i < usable_.size(); ++i) {
+            if (schemas[i].empty()) continue;
+            nodes.push_back(usable_[i]);
+            which.push_back(i);
+            batches.push_back(Batch{
+                Query{queries::kLocalTimeouts.text, {lock_ms, "0"}},
+                Query{queries::kOnlineMismatches.text, {schemas[i].front(), version_->name}}});
         }
-        for (size_t s = 0; s < schemas[i].size(); ++s) {
-            const std::string rows = outcomes[i].results.at(s).value(0, 0);
-            if (rows == "0") continue;
-            std::cerr << "shoal: " << usable_[i]->spec.display << " " << schemas[i][s] << ": "
-                      << mismatched_rows(rows, *version_->up.online) << "\n";
-            ok = false;
+        if (nodes.empty()) return ok;
+        const auto outcomes = exchange(controls(nodes), std::move(batches));
+        for (size_t n = 0; n < nodes.size(); ++n) {
+            auto &queue = schemas[which[n]];
+            const std::string where = nodes[n]->spec.display + " " + queue.front();
+            if (outcomes[n].error) {
+                std::cerr << "shoal: " << where
+                          << ": the final check failed: " << outcomes[n].error->to_string() << "\n";
+                ok = false;
+                queue.clear();  // the node's answer is missing: the refusal is certain
+                continue;
+            }
+            const std::string rows = outcomes[n].results.back().value(0, 0);
+            if (rows != "0") {
+                std::cerr << "shoal: " << where << ": "
+                          << mismatched_rows(rows, *version_->up.online) << "\n";
+                ok = false;
+            }
+            queue.pop_front();
         }
     }
-    return ok;
+    return false;
 }
 
 void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queues) {
@@ -507,6 +529,9 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
             const std::string where = nodes[n]->spec.display + ":" + schema;
             if (const auto &error = outcomes[n].error) {
                 if (nodes[n]->control->state() == Connection::State::Broken) {
+                    // The node is lost for this run: its schemas count as not
+                    // done; say which node and why.
+                    std::cerr << "shoal: " << where << ": " << error->message << "\n";
                     nodes[n]->usable = false;
                     continue;
                 }
@@ -614,7 +639,36 @@ int OnlineChangeCommand::run() {
     const auto rows = read_online_rows(usable_);
     std::vector<OnlineShard> shards;
     std::vector<std::deque<std::string>> queues(usable_.size());
-    std::vector<std::vector<std::string>> expanded(usable_.size());
+    // A stamp that has the version while its online change is still in the
+    // schema was written by something else (pg-mig runs the empty up file and
+    // stamps it; shoal mark): neither the contract (its stamp would be
+    // written twice, its columns swapped behind a stamp that already lied)
+    // nor the abort (leaving the lie) may guess what the user meant.
+    std::vector<std::string> stamped_early;
+    for (size_t i = 0; i < usable_.size(); ++i)
+        for (const OnlineRow &row : rows[i]) {
+            const auto &targeted = usable_[i]->state.schemas;
+            const auto schema =
+                std::find_if(targeted.begin(), targeted.end(),
+                             [&](const SchemaState &s) { return s.schema == row.schema; });
+            if (row.version == version_->name && schema != targeted.end() &&
+                std::any_of(schema->applied.begin(), schema->applied.end(),
+                            [&](const AppliedVersion &v) { return v.name == row.version; }))
+                stamped_early.push_back(usable_[i]->spec.display + " " + row.schema + " (" +
+                                        row.state + ")");
+        }
+    if (!stamped_early.empty())
+        return finish(stopped(
+            ExitCode::NotUpToDate,
+            {command + ": " + std::to_string(stamped_early.size()) + " schema(s) have " +
+                 version_->name +
+                 " in their stamp while its online change is still there, not contracted: " +
+                 join(stamped_early, ", "),
+             command + " " + version_->name +
+                 " refused: something other than shoal complete recorded it (pg-mig, which "
+                 "cannot run an online version, or shoal mark); take it out of those stamps "
+                 "with shoal forget " +
+                 version_->name + " --schemas …, then rerun; nothing changed"}));
     for (size_t i = 0; i < usable_.size(); ++i)
         for (const std::string &schema : lacking[i]) {
             auto row = std::find_if(rows[i].begin(), rows[i].end(), [&](const OnlineRow &r) {
@@ -622,9 +676,7 @@ int OnlineChangeCommand::run() {
             });
             shards.push_back(
                 {usable_[i]->spec.display, schema, row == rows[i].end() ? "" : row->state});
-            if (row == rows[i].end()) continue;
-            expanded[i].push_back(schema);
-            queues[i].push_back(schema);
+            if (row != rows[i].end()) queues[i].push_back(schema);
         }
     if (completing_) {
         std::vector<std::string> not_ready;
@@ -637,9 +689,9 @@ int OnlineChangeCommand::run() {
             return finish(stopped(ExitCode::NotUpToDate, not_ready));
         }
         // A constraint's proof is its validation; a column's, no row out of step.
-        if (backfills_rows(*version_->up.online) && !check_mismatches(expanded))
+        if (backfills_rows(*version_->up.online) && !check_mismatches(queues))
             return finish(stopped(
-                ExitCode::NotUpToDate,
+                interrupted() ? ExitCode::Interrupted : ExitCode::NotUpToDate,
                 {"complete " + version_->name + " refused by the final check; nothing changed"}));
     }
     change_each(std::move(queues));

@@ -59,10 +59,13 @@ SELECT ('{$shards}'::text[])[:k] AS shard \\gset"
   APP_LOAD_DB[$name]=$db
   # The sampler keeps the longest wait it has seen, and says so whenever it
   # grows; likewise the longest hold, from the first sample that saw a shoal
-  # transaction (pid, xact_start) holding an ACCESS EXCLUSIVE lock.
+  # transaction (pid, xact_start) holding an ACCESS EXCLUSIVE lock. Each
+  # sample is its own transaction (the COMMIT, which needs the DO alone in its
+  # -c): one DO-long transaction would hold the database's xmin, and every
+  # CREATE INDEX CONCURRENTLY waits for such a snapshot to end.
   PGAPPNAME=app_load_sampler psql -X -q -h 127.0.0.1 -p "$port" -U "${APP_USER:-postgres}" -d "$db" -c "
     CREATE TEMPORARY TABLE exclusive_seen (pid int, xact_start timestamptz, first timestamptz,
-                                           PRIMARY KEY (pid, xact_start));
+                                           PRIMARY KEY (pid, xact_start));" -c "
     DO \$\$
     DECLARE best float8 := 0; waited float8; best_held float8 := 0; held float8;
     BEGIN
@@ -89,6 +92,7 @@ SELECT ('{$shards}'::text[])[:k] AS shard \\gset"
           RAISE NOTICE 'max_shoal_exclusive_ms %', round(best_held::numeric, 1);
         END IF;
         PERFORM pg_sleep(0.01);
+        COMMIT;
       END LOOP;
     END \$\$" >/dev/null 2>"$APP_LOAD_DIR/$name.sampler" &
   APP_LOAD_SAMPLER[$name]=$!

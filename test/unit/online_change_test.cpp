@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "memory_files.h"
 #include "migration_dir.h"
 
@@ -173,6 +175,53 @@ TEST(Online, EachOperationTakesOnlyItsKeys) {
         load_with_up("-- shoal $online=foreign_key\n-- shoal $online_table=lines\n-- shoal "
                      "$online_name=fk\n-- shoal $online_column=order_id\n"));
     EXPECT_NE(key.find("online foreign_key needs -- shoal $online_references="), std::string::npos)
+        << key;
+}
+
+// Every value the extension splices into SQL (and into the sync trigger, which
+// runs in every write) must be one piece of its kind: nothing can ride in on it.
+TEST(Online, SqlValuesAreOnePieceEach) {
+    const auto with = [](const std::string &key, const std::string &value) {
+        std::string up = kDeclaration;
+        const size_t at = up.find("-- shoal " + key + "=");
+        up.replace(at, up.find('\n', at) - at, "-- shoal " + key + "=" + value);
+        return problems_of(load_with_up(up));
+    };
+    const std::vector<std::tuple<std::string, std::string, std::string>> refused = {
+        {"$online_up", "amount::bigint) FROM x; DROP TABLE orders; --",
+         ":5: $online_up must be one SQL expression: a \")\" closes"},
+        {"$online_up", "amount::bigint; DELETE FROM orders",
+         ":5: $online_up must be one SQL expression: \";\""},
+        {"$online_up", "(amount::bigint", "a \"(\" is not closed"},
+        {"$online_up", "'amount", "it does not scan"},
+        {"$online_up", "(SELECT max(amount) FROM other.orders)", "no subquery"},
+        {"$online_up", "amount::bigint + (TABLE other.t)", "no subquery"},
+        {"$online_down", "amount::integer /* old */",
+         ":6: $online_down must be one SQL expression: a comment"},
+        {"$online_down", "amount::integer -- old", "a comment"},
+        {"$online_type", "bigint DEFAULT 0", ":4: $online_type must be one type: syntax error"},
+        {"$online_type", "bigint COLLATE \"C\"", "a type name, nothing after it"},
+    };
+    for (const auto &[key, value, problem] : refused)
+        EXPECT_NE(with(key, value).find(problem), std::string::npos) << key << "=" << value << ":\n"
+                                                                     << with(key, value);
+    for (const auto &[key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"$online_up", "replace(amount::text, ';', '--')::bigint"},
+             {"$online_up", "(amount * 100)::bigint"},
+             {"$online_type", "timestamp with time zone"},
+             {"$online_type", "numeric(12, 2)[]"},
+             {"$online_type", "\"My Type\""}})
+        EXPECT_EQ(with(key, value), "") << key << "=" << value;
+    const std::string check = problems_of(load_with_up(
+        "-- shoal $online=check\n-- shoal $online_table=orders\n-- shoal $online_name=c\n"
+        "-- shoal $online_definition=amount > 0) NOT VALID, DROP COLUMN note, ADD CHECK (true\n"));
+    EXPECT_NE(check.find(":4: $online_definition must be one SQL condition"), std::string::npos)
+        << check;
+    const std::string key = problems_of(load_with_up(
+        "-- shoal $online=foreign_key\n-- shoal $online_table=lines\n-- shoal $online_name=fk\n"
+        "-- shoal $online_column=order_id\n-- shoal $online_references=orders (id), DROP COLUMN "
+        "x\n"));
+    EXPECT_NE(key.find(":5: $online_references must be one REFERENCES target"), std::string::npos)
         << key;
 }
 
