@@ -96,10 +96,17 @@ void wait_all(const std::vector<Connection *> &connections, Clock::time_point de
 std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
                               std::vector<Batch> batches,
                               std::optional<std::chrono::seconds> limit) {
+    return exchange(connections, std::move(batches),
+                    std::vector<std::optional<std::chrono::seconds>>(connections.size(), limit));
+}
+
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
+                              std::vector<Batch> batches,
+                              const std::vector<std::optional<std::chrono::seconds>> &limits) {
     for (size_t i = 0; i < connections.size(); ++i) {
         if (!connections[i]) continue;
         connections[i]->send(std::move(batches[i]));
-        if (limit) connections[i]->expire_after(*limit);
+        if (limits[i]) connections[i]->expire_after(*limits[i]);
     }
     // Every connection in flight has a deadline of its own, except before.sql
     // and after.sql (std::nullopt), which are bounded by their statement_timeout.

@@ -50,5 +50,9 @@ void wait_all(const std::vector<Connection *> &connections, Clock::time_point de
 std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
                               std::vector<Batch> batches,
                               std::optional<std::chrono::seconds> limit = kRoundDeadline);
+// The same with a limit per batch.
+std::vector<Outcome> exchange(const std::vector<Connection *> &connections,
+                              std::vector<Batch> batches,
+                              const std::vector<std::optional<std::chrono::seconds>> &limits);
 
 }  // namespace shoal::fleet

@@ -255,10 +255,16 @@ void Backfill::report_progress(bool force) {
 
 Batch Backfill::next_request(const Shard &shard) const {
     const std::string lock_ms = std::to_string(policy_of(*shard.version).lock_timeout_ms);
-    // The listing sets the session's lock_timeout, for the builds after it.
-    if (shard.indexing && !shard.builds)
-        return Batch{
-            Query{queries::kOnlineIndexBuilds.text, {shard.schema, shard.version->name, lock_ms}}};
+    // The listing sets the session's timeouts, for the builds after it: the
+    // version's $statement_timeout, else the run's (--statement-timeout).
+    if (shard.indexing && !shard.builds) {
+        const int statement_ms = shard.version->up.directives.statement_timeout_ms >= 0
+                                     ? shard.version->up.directives.statement_timeout_ms
+                                     : settings_.statement_timeout_ms;
+        return Batch{Query{queries::kOnlineIndexBuilds.text,
+                           {shard.schema, shard.version->name, lock_ms,
+                            std::to_string(statement_ms)}}};
+    }
     if (shard.indexing) return Batch{Query{shard.builds->front()}};
     const Query timeouts{queries::kLocalTimeouts.text, {lock_ms, "0"}};
     // A constraint's backfill is its validation, in one transaction.
@@ -361,6 +367,7 @@ BackfillResult Backfill::run() {
         const auto now = Clock::now();
         std::vector<Connection *> connections;
         std::vector<Batch> batches;
+        std::vector<std::optional<std::chrono::seconds>> limits;
         std::vector<Worker *> sending;
         int delay_ms = 0;
         Clock::time_point next_due = Clock::time_point::max();
@@ -380,13 +387,20 @@ BackfillResult Backfill::run() {
             connections.push_back(worker.connection.get());
             sending.push_back(&worker);
             batches.push_back(next_request(shard));
+            // A batch of rows or a listing is a short statement under the round's
+            // deadline. An index build is a step's own statement, bounded only by
+            // its statement_timeout (DESIGN.md, "Liveness"): a big table's build
+            // outlasts any fixed deadline, and one would cut it off at every retry.
+            const bool building = shard.indexing && shard.builds;
+            limits.push_back(building ? std::nullopt
+                                      : std::optional<std::chrono::seconds>(kRoundDeadline));
         }
         if (connections.empty()) {
             if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
             wait_until(next_due);
             continue;
         }
-        const auto outcomes = fleet::exchange(connections, std::move(batches));
+        const auto outcomes = fleet::exchange(connections, std::move(batches), limits);
         for (size_t i = 0; i < sending.size(); ++i) take_result(*sending[i], outcomes[i]);
         report_progress(false);
         if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));

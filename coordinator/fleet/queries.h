@@ -930,13 +930,15 @@ inline const Sql kOnlineCompute{
 // rows_done bigint, rows_total bigint (as kOnlineBackfill).
 inline const Sql kOnlineValidate{
     "SELECT state, rows_done, rows_total FROM shoal.online_validate($1, $2)", 2};
-// $1 schema, $2 version, $3 lock_timeout ms for this session (the builds run
-// alone after it, outside a transaction). → text: each statement still to run
-// to build the version's indexes on its new column, in order.
+// $1 schema, $2 version, $3 lock_timeout ms and $4 statement_timeout ms for
+// this session (the builds run alone after it, outside a transaction). → text:
+// each statement still to run to build the version's indexes on its new
+// column, in order.
 inline const Sql kOnlineIndexBuilds{
-    "SELECT b FROM pg_catalog.set_config('lock_timeout', $3, false),"
+    "SELECT b FROM pg_catalog.set_config('lock_timeout', $3, false) AS l,"
+    " pg_catalog.set_config('statement_timeout', $4, false) AS s,"
     " shoal.online_index_builds($1, $2) AS b",
-    3};
+    4};
 // No parameters. → schema, version, state, rows_done, rows_total (NULL until
 // the first batch), expanded_at and updated_at as seconds since the epoch, of
 // every online version between expand and contract.
