@@ -824,6 +824,11 @@ inline const Sql kSchemaSnapshot{
     "      AND pd.adnum OPERATOR(pg_catalog.=) pa.attnum"
     "    WHERE t.relispartition AND (a.attnotnull OPERATOR(pg_catalog.<>) pa.attnotnull"
     "       OR a.attidentity OPERATOR(pg_catalog.<>) pa.attidentity"
+    // A partition's columns are not in the model: options of their own would
+    // be lost (PARTITION OF copies storage and compression, not statistics).
+    "       OR a.attstorage OPERATOR(pg_catalog.<>) pa.attstorage"
+    "       OR a.attcompression OPERATOR(pg_catalog.<>) pa.attcompression"
+    "       OR a.attstattarget OPERATOR(pg_catalog.<>) pa.attstattarget"
     "       OR COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '')"
     "          OPERATOR(pg_catalog.<>) COALESCE(pg_catalog.pg_get_expr(pd.adbin, pd.adrelid), ''))"
     "   UNION ALL SELECT 'unlogged table', relname FROM tbl WHERE relpersistence "
