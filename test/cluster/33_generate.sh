@@ -22,11 +22,7 @@ cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
-MIG=$WORK/mig
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-DB=generate
-fleet_create "$DB" 1
+base_fleet generate
 
 echo "# 1. dump: deterministic, independent of search_path, and a round trip"
 run_shoal "$DB" "$MIG" apply
@@ -167,11 +163,7 @@ like "$OUT" "^shard 127\.0\.0\.1:${PORT[node2]}:sh0001 differs from 127\.0\.0\.1
   "naming the drifted shard and planning from another"
 
 echo "# 5. renames of indexes and constraints (a fleet of their own, from the base: 21-23)"
-DB=generate_renames
-MIG=$WORK/mig-renames
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-fleet_create "$DB" 1
+base_fleet generate_renames
 run_shoal "$DB" "$MIG" apply
 is "$RC" 0 "the base applies to the second fleet"
 DONE=()

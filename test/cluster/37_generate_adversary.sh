@@ -30,11 +30,7 @@ thaw() {  # every process of a node frozen by freeze
   FROZEN=()
 }
 trap 'thaw; open_gate "$DB" 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
-MIG=$WORK/mig
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-DB=generate_adversary
-fleet_create "$DB" 1
+base_fleet generate_adversary
 run_shoal "$DB" "$MIG" apply
 is "$RC" 0 "the base applies"
 run_shoal "$DB" "$MIG" dump --out "$WORK/head"
