@@ -101,6 +101,12 @@ is "$RC" 0 "notify: a NOTIFY ends with the transaction"
 like "$OUT" "^No changes: " "notify: and changes nothing"
 is "$(fleet_state)" "$BEFORE" "nothing changed on any node: schemas, structures, sequences, no leak"
 is "$(written)" 0 "nothing was written into the migration directory"
+q_all "$DB" "CREATE TABLE public.accounts (id int PRIMARY KEY)"
+hostile legit "CREATE TABLE refs (id int REFERENCES public.accounts (id), note text);
+ALTER TABLE refs ALTER COLUMN note TYPE varchar(100);"
+gen "$WORK/legit" legit@sh --check
+is "$RC" 6 "a foreign key to public's table and a rewrite in the schema stay inside it"
+like "$OUT" "^  create table refs$" "and are planned"
 refused nextval "SELECT nextval('sh0000.users_id_seq');" "99_hostile\.sql: .*sh0000\.users_id_seq"
 
 echo "# 2. one schema directory, reached from other paths"
