@@ -40,7 +40,7 @@ std::optional<Reference> choose_reference(const std::vector<Node *> &nodes, cons
     if (!wanted.empty()) {
         for (Node *node : nodes)
             for (const SchemaState &state : node->state.schemas)
-                if (state.schema == wanted) return Reference{node, wanted, {}};
+                if (state.schema == wanted) return Reference{node, wanted, "", {}};
         error = "no node has schema " + wanted;
         return std::nullopt;
     }
@@ -74,7 +74,8 @@ std::optional<Reference> choose_reference(const std::vector<Node *> &nodes, cons
     auto majority = by_fingerprint.begin();  // ties: the smaller fingerprint, as verify
     for (auto it = by_fingerprint.begin(); it != by_fingerprint.end(); ++it)
         if (it->second.size() > majority->second.size()) majority = it;
-    Reference reference{majority->second.front().first, majority->second.front().second, {}};
+    Reference reference{
+        majority->second.front().first, majority->second.front().second, majority->first, {}};
     for (const auto &[fingerprint, schemas] : by_fingerprint)
         if (fingerprint != majority->first)
             for (const auto &[node, schema] : schemas)
@@ -86,7 +87,7 @@ Outcome Scratch::send(Batch batch) {
     return exchange({node_.control.get()}, {std::move(batch)}).at(0);
 }
 
-std::optional<DbError> Scratch::begin() { return send({Query{queries::kBegin.text}}).error; }
+std::optional<DbError> Scratch::begin() { return send({Query{queries::kBeginScratch.text}}).error; }
 
 std::optional<DbError> Scratch::create_schema(const std::string &name) {
     return send({Query{"CREATE SCHEMA " + node_.control->quote_ident(name)}}).error;
@@ -168,6 +169,19 @@ std::vector<SchemaObject> Scratch::objects(const std::string &schema, std::strin
         objects.push_back(
             SchemaObject{row.at(1).value_or(""), row.at(2).value_or(""), row.at(3).value_or("")});
     return objects;
+}
+
+std::vector<std::string> Scratch::outside(const std::string &schema, const Reference &reference,
+                                          std::string &error) {
+    // search_path as the files left it would name objects from wherever it points.
+    Outcome outcome = send(
+        {Query{queries::kLocalSearchPath.text, {node_.control->quote_ident(schema)}},
+         Query{queries::kOutsideScratch.text, {schema, reference.schema, reference.fingerprint}}});
+    std::vector<std::string> lines;
+    if (outcome.error) error = outcome.error->to_string();
+    if (!outcome.error)
+        for (const auto &row : outcome.results.at(1).rows) lines.push_back(row.at(0).value_or(""));
+    return lines;
 }
 
 void Scratch::roll_back() {

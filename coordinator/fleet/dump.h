@@ -21,6 +21,7 @@ namespace shoal::fleet {
 struct Reference {
     Node *node = nullptr;
     std::string schema;
+    std::string fingerprint;           // verify's, as read before the scratch transaction
     std::vector<std::string> drifted;  // "node:schema" at head with another structure
 };
 
@@ -59,6 +60,11 @@ class Scratch {
     // verify's fingerprint of `schema`, and its object rows (for naming what differs).
     std::optional<std::string> fingerprint(const std::string &schema, std::string &error);
     std::vector<SchemaObject> objects(const std::string &schema, std::string &error);
+    // What the statements run so far did outside `schema`, the scratch schema
+    // they ran in, or to `reference` (which had `fingerprint`): one line each
+    // (queries::kOutsideScratch), none when they kept to `schema`.
+    std::vector<std::string> outside(const std::string &schema, const Reference &reference,
+                                     std::string &error);
     void roll_back();
 
   private:

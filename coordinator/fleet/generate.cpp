@@ -8,7 +8,13 @@
 // desired fingerprint) and then their dn scripts (the original one).
 #include "fleet/generate.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +30,7 @@
 #include "migration_dir.h"
 #include "schema_diff.h"
 #include "schema_files.h"
+#include "text.h"
 
 namespace shoal::fleet {
 
@@ -32,6 +39,28 @@ namespace {
 const char *const kDesired = "shoal_generate_desired";
 const char *const kRenamed = "shoal_generate_renamed";
 const char *const kProof = "shoal_generate_proof";
+
+// One generate at a time per migration directory: two would name their
+// versions after the same newest one, and each write a chain.txt without the
+// other's. An flock on the directory itself leaves no file behind and ends
+// with the process, however it ends.
+class DirectoryLock {
+  public:
+    ~DirectoryLock() {
+        if (fd_ >= 0) close(fd_);
+    }
+    // Why the lock cannot be taken; nullopt once it is held.
+    std::optional<std::string> take(const std::string &dir) {
+        fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ >= 0 && flock(fd_, LOCK_EX | LOCK_NB) == 0) return std::nullopt;
+        if (errno == EWOULDBLOCK)
+            return "another shoal generate is writing into " + dir + ": run one at a time";
+        return "cannot lock " + dir + ": " + std::strerror(errno);
+    }
+
+  private:
+    int fd_ = -1;
+};
 
 class Generate {
   public:
@@ -46,6 +75,8 @@ class Generate {
                 return fail(ExitCode::Usage, "--allow-hazard " + kind +
                                                  " is not a hazard; they are " +
                                                  join(hazard_kinds(), ", "));
+        if (!config_.generate_check)
+            if (const auto busy = lock_.take(dir_.path)) return fail(ExitCode::Usage, *busy);
         Version first;
         const WriteResult named = name_new_version(dir_, config_.generate_name, now_, first);
         if (named.code != ExitCode::Ok) return fail(named.code, join(named.errors, "; "));
@@ -88,6 +119,7 @@ class Generate {
     std::string prefix_, title_;
     Reference reference_;
     std::vector<Node *> fleet_;
+    DirectoryLock lock_;
 
     std::string source() const { return reference_.node->spec.display + ":" + reference_.schema; }
 
@@ -115,11 +147,32 @@ class Generate {
             return fail(ExitCode::Unreachable, failed->to_string());
         for (const Script &file : files) {
             std::vector<std::string> statements;
-            for (const Statement &statement : file.statements) statements.push_back(statement.sql);
+            for (const Statement &statement : file.statements) {
+                // Run in the scratch transaction it would fail; run outside it,
+                // it would commit.
+                if (statement.nontransactional)
+                    return fail(ExitCode::BadMigrations,
+                                to_string(statement.where) + ": \"" + shortened(statement.sql, 60) +
+                                    "\" cannot run in the transaction the desired schema loads "
+                                    "in: write what the shard holds (an index without "
+                                    "CONCURRENTLY: generate builds it concurrently)");
+                statements.push_back(statement.sql);
+            }
             if (auto failed = scratch.run(kDesired, statements))
                 return fail(ExitCode::BadMigrations,
                             to_string(file.statements.at(failed->index).where) + ": " +
                                 failed->error.to_string());
+            // The rollback would hide what a file did elsewhere: the versions
+            // would lack it, and the proof would run where it exists.
+            const std::vector<std::string> outside = scratch.outside(kDesired, reference_, error);
+            if (!error.empty()) return fail(ExitCode::Unreachable, error);
+            std::vector<std::string> lines;
+            for (const std::string &line : outside) lines.push_back(file.path + ": " + line);
+            if (!lines.empty())
+                return fail(ExitCode::BadMigrations,
+                            "the desired schema reaches outside its own schema (it describes one "
+                            "shard, with unqualified names):",
+                            lines);
         }
         const std::optional<SchemaModel> desired = scratch.model(kDesired, error);
         const std::optional<SchemaModel> reference =
@@ -345,8 +398,28 @@ class Generate {
         return 0;
     }
 
+    // Whether the directory still holds the versions it held when it was read
+    // (someone's `shoal new`, or a generate that ended just before this one
+    // took the lock, could have added some) and none of `paths`: "" when so.
+    std::string changed_since_read(const std::vector<std::string> &paths) const {
+        for (const std::string &path : paths)
+            if (std::filesystem::exists(path)) return path + " already exists";
+        std::vector<std::string> read, now;
+        for (const Version &version : dir_.versions) read.push_back(version.name + ".up.sql");
+        for (const std::string &name :
+             DiskFiles().list_files(dir_.path).value_or(std::vector<std::string>{})) {
+            VersionFileName parsed;
+            if (parse_version_file_name(name, parsed) && parsed.up) now.push_back(name);
+        }
+        std::sort(read.begin(), read.end());
+        std::sort(now.begin(), now.end());
+        return now == read ? "" : dir_.path + " changed while generate ran: run it again";
+    }
+
     int write(const MigrationDir &with_new, const std::map<std::string, std::string> &files,
               const std::vector<std::string> &order) {
+        if (const std::string changed = changed_since_read(order); !changed.empty())
+            return fail(ExitCode::Usage, changed);
         for (const std::string &path : order) {
             std::ofstream out(path, std::ios::binary | std::ios::trunc);
             out << files.at(path);

@@ -330,6 +330,9 @@ inline const Sql kPublicSearchPath{"SELECT pg_catalog.set_config('search_path', 
 inline const Sql kBegin{"BEGIN", 0};
 inline const Sql kCommit{"COMMIT", 0};
 inline const Sql kRollback{"ROLLBACK", 0};
+// The scratch transaction of dump and generate: one snapshot, which
+// kOutsideScratch needs.
+inline const Sql kBeginScratch{"BEGIN ISOLATION LEVEL REPEATABLE READ", 0};
 // What DISCARD ALL does, less releasing the run's session locks and the
 // prepared step: a session left as a new one would find it.
 inline const std::vector<Sql> kSessionReset{
@@ -821,6 +824,11 @@ inline const Sql kSchemaSnapshot{
     "      AND pd.adnum OPERATOR(pg_catalog.=) pa.attnum"
     "    WHERE t.relispartition AND (a.attnotnull OPERATOR(pg_catalog.<>) pa.attnotnull"
     "       OR a.attidentity OPERATOR(pg_catalog.<>) pa.attidentity"
+    // A partition's columns are not in the model: options of their own would
+    // be lost (PARTITION OF copies storage and compression, not statistics).
+    "       OR a.attstorage OPERATOR(pg_catalog.<>) pa.attstorage"
+    "       OR a.attcompression OPERATOR(pg_catalog.<>) pa.attcompression"
+    "       OR a.attstattarget OPERATOR(pg_catalog.<>) pa.attstattarget"
     "       OR COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '')"
     "          OPERATOR(pg_catalog.<>) COALESCE(pg_catalog.pg_get_expr(pd.adbin, pd.adrelid), ''))"
     "   UNION ALL SELECT 'unlogged table', relname FROM tbl WHERE relpersistence "
@@ -899,6 +907,60 @@ inline const Sql kMissingRoles{
     "pg_catalog.pg_roles o WHERE pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.=) r) "
     "ORDER BY 1",
     1};
+// $1 the scratch schema a desired schema's files ran in, $2 the reference shard,
+// $3 its fingerprint as the fleet's read found it. Run in the scratch
+// transaction after each file: its REPEATABLE READ snapshot shows no row that
+// another transaction wrote after it began, so a row whose xmin is not older
+// than the transaction's own xid (age <= 0; its subtransactions' are newer)
+// was written by the files. → what text, one row per thing the files did
+// outside their schema, which the rollback would hide from the plan and the
+// proof: a relation outside it written, altered or locked above ACCESS SHARE
+// (but the SHARE ROW EXCLUSIVE a foreign key of the schema takes on the table
+// it references), an object created in another schema, a schema created,
+// altered or dropped, an extension created or altered, the reference changed.
+inline const Sql kOutsideScratch{
+    "WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname OPERATOR(pg_catalog.=) $1)"
+    " SELECT 'relation ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::pg_catalog.text"
+    " OPERATOR(pg_catalog.||) ' locked in ' OPERATOR(pg_catalog.||) l.mode"
+    " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) "
+    "l.relation"
+    " WHERE " +
+        kOwnRelationLocks +
+        " AND l.mode OPERATOR(pg_catalog.<>) 'AccessShareLock'"
+        " AND c.relnamespace NOT IN ((SELECT oid FROM s), 'pg_toast'::pg_catalog.regnamespace,"
+        " pg_catalog.pg_my_temp_schema())"
+        " AND NOT (l.mode OPERATOR(pg_catalog.=) 'ShareRowExclusiveLock' AND EXISTS (SELECT FROM"
+        " pg_catalog.pg_constraint f WHERE f.contype OPERATOR(pg_catalog.=) 'f'"
+        " AND f.connamespace OPERATOR(pg_catalog.=) (SELECT oid FROM s)"
+        " AND f.confrelid OPERATOR(pg_catalog.=) c.oid))"
+        " UNION ALL SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+        " OPERATOR(pg_catalog.||) ' created in schema '"
+        " OPERATOR(pg_catalog.||) d.refobjid::pg_catalog.regnamespace::pg_catalog.text"
+        " FROM pg_catalog.pg_depend d"
+        " WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+        " AND d.refobjid OPERATOR(pg_catalog.<>) (SELECT oid FROM s)"
+        " AND pg_catalog.age(d.xmin) OPERATOR(pg_catalog.<=) 0"
+        " UNION ALL SELECT 'schema ' OPERATOR(pg_catalog.||) "
+        "n.oid::pg_catalog.regnamespace::pg_catalog.text"
+        " OPERATOR(pg_catalog.||) ' created or altered' FROM pg_catalog.pg_namespace n"
+        " WHERE pg_catalog.age(n.xmin) OPERATOR(pg_catalog.<=) 0"
+        " AND n.oid OPERATOR(pg_catalog.<>) (SELECT oid FROM s)"
+        " UNION ALL SELECT 'a schema dropped or altered (' OPERATOR(pg_catalog.||) l.mode"
+        " OPERATOR(pg_catalog.||) ')' FROM pg_catalog.pg_locks l"
+        " WHERE l.locktype OPERATOR(pg_catalog.=) 'object'"
+        " AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()"
+        " AND l.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+        " AND l.objid OPERATOR(pg_catalog.<>) (SELECT oid FROM s)"
+        " AND l.mode OPERATOR(pg_catalog.<>) 'AccessShareLock'"
+        " UNION ALL SELECT 'extension ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(e.extname)"
+        " OPERATOR(pg_catalog.||) ' created or altered' FROM pg_catalog.pg_extension e"
+        " WHERE pg_catalog.age(e.xmin) OPERATOR(pg_catalog.<=) 0"
+        " UNION ALL SELECT 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)"
+        " OPERATOR(pg_catalog.||) ', the shard compared with, changed'"
+        " WHERE NOT EXISTS (SELECT FROM shoal.schema_fingerprints(ARRAY[$2]::pg_catalog.text[]) f"
+        " WHERE f.fingerprint::pg_catalog.text OPERATOR(pg_catalog.=) $3)"
+        " ORDER BY 1",
+    3};
 // ---- online versions (extension 1.8, docs/online.md) -------------------------------
 
 // $1 schema, $2 version, $3 checksum, $4 table, $5 column, $6 new type, $7 up
@@ -1008,6 +1070,8 @@ inline const std::vector<const Sql *> kEvery{
     &kTraceSnapshot,
     &kSchemaSnapshot,
     &kMissingRoles,
+    &kOutsideScratch,
+    &kBeginScratch,
     &kOnlineExpand,
     &kOnlineBackfill,
     &kOnlineMismatches,

@@ -21,11 +21,7 @@ cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
-MIG=$WORK/mig
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-DB=generate
-fleet_create "$DB" 1
+base_fleet generate
 
 echo "# 1. dump: deterministic, independent of search_path, and a round trip"
 run_shoal "$DB" "$MIG" apply

@@ -11,11 +11,7 @@ cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; pgserver_cleanup' EXIT
-MIG=$WORK/mig
-mkdir -p "$MIG"
-cp "$CORPUS"/base/* "$MIG"
-DB=generate
-fleet_create "$DB" 1
+base_fleet generate_renames
 run_shoal "$DB" "$MIG" apply
 is "$RC" 0 "the base applies"
 DONE=()

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# What the scripts that run test/generate/'s corpus share (33_generate.sh, 33_generate_renames_partitions.sh,
+# What the scripts that run test/generate/'s corpus share (33_generate.sh,
+# 33_generate_renames_partitions.sh,
 # 37_generate_adversary.sh): source it after lib.sh. It uses DB (the fleet's
-# database), MIG (its migration directory), CORPUS (test/generate), DONE (the
-# versions of the cases run before, oldest first) and sets VERSIONS.
+# database), MIG (its migration directory), CORPUS (test/generate), WORK (a
+# scratch directory), DONE (the versions of the cases run before, oldest
+# first) and sets VERSIONS.
 
+base_fleet() {  # NAME: DB=NAME, one shard per node, and MIG=$WORK/NAME holding the corpus's base
+  DB=$1
+  MIG=$WORK/$1
+  mkdir -p "$MIG"
+  cp "$CORPUS"/base/* "$MIG"
+  fleet_create "$DB" 1
+}
 fingerprint() {  # NODE SCHEMA
   q "$1" "$DB" "SELECT fingerprint FROM shoal.schema_fingerprints(ARRAY['$2'])"
 }
