@@ -261,9 +261,9 @@ Batch Backfill::next_request(const Shard &shard) const {
         const int statement_ms = shard.version->up.directives.statement_timeout_ms >= 0
                                      ? shard.version->up.directives.statement_timeout_ms
                                      : settings_.statement_timeout_ms;
-        return Batch{Query{queries::kOnlineIndexBuilds.text,
-                           {shard.schema, shard.version->name, lock_ms,
-                            std::to_string(statement_ms)}}};
+        return Batch{
+            Query{queries::kOnlineIndexBuilds.text,
+                  {shard.schema, shard.version->name, lock_ms, std::to_string(statement_ms)}}};
     }
     if (shard.indexing) return Batch{Query{shard.builds->front()}};
     const Query timeouts{queries::kLocalTimeouts.text, {lock_ms, "0"}};
