@@ -3,6 +3,7 @@
 // state it read and executes what it returns.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct SchemaState {
     std::string schema;
     std::vector<AppliedVersion> applied;
     std::string problem = {};
+
+    bool has(const std::string &version) const {
+        return std::any_of(applied.begin(), applied.end(),
+                           [&](const AppliedVersion &v) { return v.name == version; });
+    }
 };
 
 struct NodeState {

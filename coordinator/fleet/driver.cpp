@@ -324,9 +324,7 @@ void Driver::start_step(Worker &worker) {
 
 StepSettings Driver::timeouts_of(const Script &script) const {
     return StepSettings{settings_.lock_policy.under(script.directives).lock_timeout_ms,
-                        script.directives.statement_timeout_ms >= 0
-                            ? script.directives.statement_timeout_ms
-                            : settings_.statement_timeout_ms,
+                        settings_.statement_timeout_for(script.directives),
                         settings_.synchronous_commit};
 }
 

@@ -44,6 +44,12 @@ struct DriveSettings {
     // commit; a crash before it loses a suffix of whole transactions, each with
     // its stamp, and the next run redoes them). true: every commit waits.
     bool synchronous_commit = false;
+
+    // A statement's statement_timeout: the version's $statement_timeout, else the run's.
+    int statement_timeout_for(const Directives &directives) const {
+        return directives.statement_timeout_ms >= 0 ? directives.statement_timeout_ms
+                                                    : statement_timeout_ms;
+    }
 };
 
 // How often the driver reads shoal.control_state() on every node. A pause is

@@ -257,14 +257,11 @@ Batch Backfill::next_request(const Shard &shard) const {
     const std::string lock_ms = std::to_string(policy_of(*shard.version).lock_timeout_ms);
     // The listing sets the session's timeouts, for the builds after it: the
     // version's $statement_timeout, else the run's (--statement-timeout).
-    if (shard.indexing && !shard.builds) {
-        const int statement_ms = shard.version->up.directives.statement_timeout_ms >= 0
-                                     ? shard.version->up.directives.statement_timeout_ms
-                                     : settings_.statement_timeout_ms;
+    if (shard.indexing && !shard.builds)
         return Batch{
             Query{queries::kOnlineIndexBuilds.text,
-                  {shard.schema, shard.version->name, lock_ms, std::to_string(statement_ms)}}};
-    }
+                  {shard.schema, shard.version->name, lock_ms,
+                   std::to_string(settings_.statement_timeout_for(shard.version->up.directives))}}};
     if (shard.indexing) return Batch{Query{shard.builds->front()}};
     const Query timeouts{queries::kLocalTimeouts.text, {lock_ms, "0"}};
     // A constraint's backfill is its validation, in one transaction.
@@ -431,10 +428,7 @@ std::vector<std::vector<std::string>> schemas_lacking(const std::vector<Node *> 
         for (const SchemaState &schema : nodes[i]->state.schemas) {
             if (!schema_matches_prefix(schema.schema, version.prefix) || !schema.problem.empty())
                 continue;
-            const bool has =
-                std::any_of(schema.applied.begin(), schema.applied.end(),
-                            [&](const AppliedVersion &v) { return v.name == version.name; });
-            if (!has) lacking[i].push_back(schema.schema);
+            if (!schema.has(version.name)) lacking[i].push_back(schema.schema);
         }
     return lacking;
 }
@@ -460,6 +454,15 @@ class OnlineChangeCommand {
     // Mismatching rows per schema; false when a node could not say.
     bool check_mismatches(std::vector<std::deque<std::string>> schemas);
     void change_each(std::vector<std::deque<std::string>> queues);
+    // One round: QUERY (schema, version) for the first schema of each usable
+    // node's queue, under LOCK_MS, on every such node at once.
+    struct Round {
+        std::vector<Node *> nodes;
+        std::vector<size_t> which;  // each node's index in usable_ and the queues
+        std::vector<Outcome> outcomes;
+    };
+    Round ask_first_of_each(const std::vector<std::deque<std::string>> &queues,
+                            const queries::Sql &query, const std::string &lock_ms);
 
     const Config &config_;
     const MigrationDir &dir_;
@@ -473,6 +476,22 @@ class OnlineChangeCommand {
     size_t not_done_ = 0;
 };
 
+OnlineChangeCommand::Round OnlineChangeCommand::ask_first_of_each(
+    const std::vector<std::deque<std::string>> &queues, const queries::Sql &query,
+    const std::string &lock_ms) {
+    Round round;
+    std::vector<Batch> batches;
+    for (size_t i = 0; i < usable_.size(); ++i) {
+        if (queues[i].empty() || !usable_[i]->usable) continue;
+        round.nodes.push_back(usable_[i]);
+        round.which.push_back(i);
+        batches.push_back(Batch{Query{queries::kLocalTimeouts.text, {lock_ms, "0"}},
+                                Query{query.text, {queues[i].front(), version_->name}}});
+    }
+    if (!round.nodes.empty()) round.outcomes = exchange(controls(round.nodes), std::move(batches));
+    return round;
+}
+
 bool OnlineChangeCommand::check_mismatches(std::vector<std::deque<std::string>> schemas) {
     const std::string lock_ms =
         std::to_string(config_.lock_policy.under(version_->up.directives).lock_timeout_ms);
@@ -482,19 +501,9 @@ bool OnlineChangeCommand::check_mismatches(std::vector<std::deque<std::string>> 
     // a refusal naming the node, never a hang (a node's whole list in one
     // batch could not be bounded: its scans add up).
     while (!interrupted()) {
-        std::vector<Node *> nodes;
-        std::vector<size_t> which;
-        std::vector<Batch> batches;
-        for (size_t i = 0; i < usable_.size(); ++i) {
-            if (schemas[i].empty()) continue;
-            nodes.push_back(usable_[i]);
-            which.push_back(i);
-            batches.push_back(Batch{
-                Query{queries::kLocalTimeouts.text, {lock_ms, "0"}},
-                Query{queries::kOnlineMismatches.text, {schemas[i].front(), version_->name}}});
-        }
+        const auto [nodes, which, outcomes] =
+            ask_first_of_each(schemas, queries::kOnlineMismatches, lock_ms);
         if (nodes.empty()) return ok;
-        const auto outcomes = exchange(controls(nodes), std::move(batches));
         for (size_t n = 0; n < nodes.size(); ++n) {
             auto &queue = schemas[which[n]];
             const std::string where = nodes[n]->spec.display + " " + queue.front();
@@ -522,20 +531,9 @@ void OnlineChangeCommand::change_each(std::vector<std::deque<std::string>> queue
     const std::string lock_ms = std::to_string(policy.lock_timeout_ms);
     std::vector<LockRetries> retries(usable_.size());
     while (!interrupted()) {
-        std::vector<Node *> nodes;
-        std::vector<size_t> which;
-        std::vector<Batch> batches;
-        for (size_t i = 0; i < usable_.size(); ++i) {
-            if (queues[i].empty() || !usable_[i]->usable) continue;
-            nodes.push_back(usable_[i]);
-            which.push_back(i);
-            batches.push_back(
-                Batch{Query{queries::kLocalTimeouts.text, {lock_ms, "0"}},
-                      Query{(completing_ ? queries::kOnlineContract : queries::kOnlineAbort).text,
-                            {queues[i].front(), version_->name}}});
-        }
+        const auto [nodes, which, outcomes] = ask_first_of_each(
+            queues, completing_ ? queries::kOnlineContract : queries::kOnlineAbort, lock_ms);
         if (nodes.empty()) break;
-        const auto outcomes = exchange(controls(nodes), std::move(batches));
         Clock::time_point retry_at = Clock::now();
         for (size_t n = 0; n < nodes.size(); ++n) {
             const size_t i = which[n];
@@ -666,8 +664,7 @@ int OnlineChangeCommand::run() {
                 std::find_if(targeted.begin(), targeted.end(),
                              [&](const SchemaState &s) { return s.schema == row.schema; });
             if (row.version == version_->name && schema != targeted.end() &&
-                std::any_of(schema->applied.begin(), schema->applied.end(),
-                            [&](const AppliedVersion &v) { return v.name == row.version; }))
+                schema->has(row.version))
                 stamped_early.push_back(usable_[i]->spec.display + " " + row.schema + " (" +
                                         row.state + ")");
         }
