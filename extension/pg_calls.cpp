@@ -42,7 +42,8 @@ extern "C" {
 
 namespace shoal {
 
-std::vector<const char *> text_array_elements(ArrayType *array, const char *what) {
+std::vector<const char *> text_array_elements(ArrayType *array, const char *what,
+                                              bool nulls_allowed) {
     Datum *values = nullptr;
     bool *nulls = nullptr;
     int count = 0;
@@ -52,6 +53,10 @@ std::vector<const char *> text_array_elements(ArrayType *array, const char *what
     std::vector<const char *> elements;
     elements.reserve(count);
     for (int i = 0; i < count; ++i) {
+        if (nulls[i] && nulls_allowed) {
+            elements.push_back(nullptr);
+            continue;
+        }
         if (nulls[i])
             report_error(ERRCODE_NULL_VALUE_NOT_ALLOWED,
                          std::string(what) + " must not contain NULL");
@@ -60,6 +65,27 @@ std::vector<const char *> text_array_elements(ArrayType *array, const char *what
         elements.push_back(element);
     }
     return elements;
+}
+
+ArrayType *text_array(const std::vector<std::optional<std::string>> &elements) {
+    const int count = static_cast<int>(elements.size());
+    std::vector<const char *> texts;
+    for (const auto &element : elements) texts.push_back(element ? element->c_str() : nullptr);
+    const char *const *text_of = texts.data();
+    ArrayType *array = nullptr;
+    pg_guard([&] {
+        Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+        bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * (count + 1)));
+        for (int i = 0; i < count; ++i) {
+            nulls[i] = text_of[i] == nullptr;
+            values[i] = nulls[i] ? 0 : CStringGetTextDatum(text_of[i]);
+        }
+        int dims[1] = {count};
+        int lower_bounds[1] = {1};
+        array = construct_md_array(values, nulls, 1, dims, lower_bounds, TEXTOID, -1, false,
+                                   TYPALIGN_INT);
+    });
+    return array;
 }
 
 void report_error(int sqlstate, const std::string &message, const char *hint, const char *detail) {
@@ -159,6 +185,37 @@ Datum spi_first_row_value(int column, bool &is_null) {
         value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, &is_null);
     });
     return value;
+}
+
+std::vector<std::optional<std::string>> spi_query_first_row(const char *sql,
+                                                            const std::vector<const char *> &args) {
+    const int count = static_cast<int>(args.size());
+    const char *const *arg_texts = args.data();
+    char **columns = nullptr;  // the first row's columns, palloc'd; nullptr when no row
+    int width = 0;
+    pg_guard([&] {
+        Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * (count + 1)));
+        Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+        char *nulls = static_cast<char *>(palloc(count + 1));
+        for (int i = 0; i < count; ++i) {
+            types[i] = TEXTOID;
+            values[i] = arg_texts[i] != nullptr ? CStringGetTextDatum(arg_texts[i]) : 0;
+            nulls[i] = arg_texts[i] != nullptr ? ' ' : 'n';
+        }
+        const int code = SPI_execute_with_args(sql, count, types, values, nulls, false, 0);
+        if (code < 0)
+            elog(ERROR, "shoal: SPI_execute_with_args failed: %s", SPI_result_code_string(code));
+        if (SPI_tuptable == nullptr || SPI_processed == 0) return;
+        width = SPI_tuptable->tupdesc->natts;
+        columns = static_cast<char **>(palloc(sizeof(char *) * (width + 1)));
+        for (int i = 0; i < width; ++i)
+            columns[i] = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1);
+    });
+    std::vector<std::optional<std::string>> row;
+    for (int i = 0; i < width; ++i)
+        row.push_back(columns[i] != nullptr ? std::optional<std::string>(columns[i])
+                                            : std::nullopt);
+    return row;
 }
 
 void lock_schema(const char *schema) {

@@ -4,6 +4,7 @@
 // SHOAL_FUNCTION body, inside a transaction.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,9 @@ extern "C" {
 namespace shoal {
 
 // The elements of a text[] as C strings in the current memory context; a NULL
-// element is an error naming what the array holds.
-std::vector<const char *> text_array_elements(ArrayType *array, const char *what);
+// element is an error naming what the array holds, or with nulls_allowed nullptr.
+std::vector<const char *> text_array_elements(ArrayType *array, const char *what,
+                                              bool nulls_allowed = false);
 
 // Raises a PostgreSQL error (as PgError) with this SQLSTATE, message, hint and
 // detail; error context callbacks active now contribute to it.
@@ -31,6 +33,9 @@ text *make_text(const std::string &value);
 // The bytes of a text datum; the array in an array datum (detoasted).
 std::string text_value(Datum value);
 ArrayType *array_value(Datum value);
+// A one-dimensional text[] of these elements (nullopt: NULL), in the current
+// memory context.
+ArrayType *text_array(const std::vector<std::optional<std::string>> &elements);
 // quote_ident() and quote_literal() as SQL has them.
 std::string quote_ident(const char *name);
 std::string quote_literal(const char *value);
@@ -51,6 +56,11 @@ SPIPlanPtr spi_keep_plan(const char *sql, int arg_count, const Oid *arg_types);
 uint64 spi_execute_plan(SPIPlanPtr plan, const Datum *args, const char *nulls);
 // The value in row 0, column `column` (1-based) of the last query's result.
 Datum spi_first_row_value(int column, bool &is_null);
+// Runs sql (parsed now, not kept) with args as its text parameters $1, $2, ...
+// (nullptr: NULL) and returns its last statement's first row, each column in its
+// text form (nullopt: NULL); no columns when it returned no row.
+std::vector<std::optional<std::string>> spi_query_first_row(const char *sql,
+                                                            const std::vector<const char *> &args);
 
 // Waits for the transaction-level advisory lock shoal takes on a schema before it
 // reads or writes the schema's stamp, after checking that the transaction is READ

@@ -127,8 +127,8 @@ StepFrame current_frame() {
 }
 
 // Raises SH007, naming everything that moved, while the statement that moved it
-// is still the one the error context names.
-void check_frame(const StepFrame &expected, const char *schema, const char *version) {
+// is still the one the error context names. who: what ran ("version V").
+void check_frame(const StepFrame &expected, const char *schema, const std::string &who) {
     const StepFrame now = current_frame();
     std::string moved;
     const auto add = [&moved](const std::string &what) {
@@ -151,9 +151,7 @@ void check_frame(const StepFrame &expected, const char *schema, const char *vers
             " (session advisory locks; no rollback gives them back)");
     if (moved.empty()) return;
     shoal::report_error(
-        kLeftSchema,
-        std::string("version ") + version + " left its step in schema " +
-            shoal::quote_ident(schema) + ": " + moved,
+        kLeftSchema, who + " left its step in schema " + shoal::quote_ident(schema) + ": " + moved,
         "A version runs in its schema as its step's role: it must not RESET ALL, SET ROLE, SET "
         "SESSION AUTHORIZATION or change search_path (set_config included). Qualify names "
         "instead.");
@@ -169,6 +167,25 @@ class StepScope {
     StepScope &operator=(const StepScope &) = delete;
 };
 
+// Runs body in the frame every step's statements run in: search_path exactly
+// `schema`, as the step's role (step_role), StepScope's refusals, the step's
+// temporary objects dropped at its end and every setting put back. body gets a
+// check to call after each statement (SH007 when it left the frame; who names
+// what ran).
+template <typename Body>
+void run_in_step(const char *schema, const std::string &who, Body &&body) {
+    const int guc_level = shoal::enter_schema(schema);
+    const ObjectAddresses *temp_before = shoal::temp_objects();
+    {
+        shoal::RunAs owner(shoal::step_role(schema));
+        const StepFrame frame = current_frame();
+        StepScope step;
+        body([&] { check_frame(frame, schema, who); });
+        shoal::drop_temp_objects_since(temp_before);
+    }
+    shoal::leave_schema(guc_level);
+}
+
 }  // namespace
 
 namespace shoal {
@@ -181,12 +198,7 @@ int run_statements(const char *schema, const char *version,
                      std::to_string(statements.size()) + " statements but " +
                          std::to_string(locations.size()) + " locations");
     RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
-    const int guc_level = enter_schema(schema);
-    const ObjectAddresses *temp_before = temp_objects();
-    {
-        RunAs owner(step_role(schema));
-        const StepFrame frame = current_frame();
-        StepScope step;
+    run_in_step(schema, std::string("version ") + version, [&](const auto &check) {
         ErrorContextScope context(&position);
         for (size_t i = 0; i < statements.size(); ++i) {
             position.statement = statements[i];
@@ -200,12 +212,10 @@ int run_statements(const char *schema, const char *version,
                              "Transaction control (BEGIN, COMMIT, ...) and COPY FROM STDIN do not "
                              "belong in a "
                              "migration run in one transaction.");
-            check_frame(frame, schema, version);
+            check();
         }
         position.statement = nullptr;
-        drop_temp_objects_since(temp_before);
-    }
-    leave_schema(guc_level);
+    });
     return static_cast<int>(statements.size());
 }
 
@@ -224,4 +234,33 @@ SHOAL_FUNCTION(shoal_run_script) {
     const int ran = shoal::run_statements(schema, version, statements, locations);
     shoal::spi_finish();
     PG_RETURN_INT32(ran);
+}
+
+// shoal.execute_in_step(schema, query, args): one query of an online change that
+// touches the schema's objects (its expressions, the backfill's writes that fire
+// the schema's triggers, its DDL), run as a step's statements run, as the
+// schema's owner above all: what the owner planted must not run with the
+// caller's (superuser) rights. The change's state in shoal.online stays the
+// caller's to write. args are text parameters $1, $2, ...; the result is the
+// query's first row, each column as text, or NULL when it returned none.
+SHOAL_FUNCTION(shoal_execute_in_step) {
+    // Plain C calls while no C++ object is alive: an ereport here skips no destructor.
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("shoal.execute_in_step: schema and query must not be NULL")));
+    const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    ArrayType *arg_array = PG_ARGISNULL(2) ? nullptr : PG_GETARG_ARRAYTYPE_P(2);
+
+    const auto args = arg_array != nullptr ? shoal::text_array_elements(arg_array, "args", true)
+                                           : std::vector<const char *>();
+    std::vector<std::optional<std::string>> row;
+    shoal::spi_connect();
+    run_in_step(schema, "an online change's statement", [&](const auto &check) {
+        row = shoal::spi_query_first_row(query, args);
+        check();
+    });
+    shoal::spi_finish();
+    if (row.empty()) PG_RETURN_NULL();
+    return PointerGetDatum(shoal::text_array(row));
 }
