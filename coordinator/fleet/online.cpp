@@ -116,19 +116,33 @@ std::vector<std::vector<OnlineRow>> read_online_rows(const std::vector<Node *> &
 }
 
 // The steering of the fleet between two rounds: "" when running; else why not.
+// lost: the nodes whose control connection broke instead of answering (a
+// frozen node's, at the round deadline), with why, by index in `nodes`.
 struct Steering {
     bool paused = false;
     std::string cancelled;
+    std::vector<std::pair<size_t, std::string>> lost;
 };
 
+// Asks the usable nodes only: a lost node cannot hold the others (as the driver).
 Steering read_steering(const std::vector<Node *> &nodes) {
-    std::vector<Batch> batches(nodes.size(), Batch{Query{queries::kControlState.text}});
-    const auto outcomes = exchange(controls(nodes), std::move(batches));
+    std::vector<Node *> asked;
+    std::vector<size_t> index_of;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i]->usable) {
+            asked.push_back(nodes[i]);
+            index_of.push_back(i);
+        }
+    std::vector<Batch> batches(asked.size(), Batch{Query{queries::kControlState.text}});
+    const auto outcomes = exchange(controls(asked), std::move(batches));
     Steering steering;
-    for (size_t i = 0; i < nodes.size(); ++i) {
+    for (size_t n = 0; n < asked.size(); ++n) {
+        const size_t i = index_of[n];
+        if (outcomes[n].error && nodes[i]->control->state() == Connection::State::Broken)
+            steering.lost.emplace_back(i, outcomes[n].error->message);
         // A node whose state cannot be read counts as running (as the driver).
-        if (outcomes[i].error || outcomes[i].results.at(0).empty()) continue;
-        const Rows &row = outcomes[i].results.at(0);
+        if (outcomes[n].error || outcomes[n].results.at(0).empty()) continue;
+        const Rows &row = outcomes[n].results.at(0);
         if (row.value(0, 0) == "paused") steering.paused = true;
         if (row.value(0, 0) == "cancelled" && steering.cancelled.empty())
             steering.cancelled = "cancelled by " + row.value(0, 1) + " on " +
@@ -188,6 +202,8 @@ class Backfill {
         result_.errors.push_back({nodes_[shard.node]->spec.display, shard.schema,
                                   shard.version->name, "not backfilled: " + why, ""});
     }
+    void lose_node(size_t node, const std::string &why);
+    void lose_nodes_without_workers();
     void report_progress(bool force);
 
     const std::vector<Node *> &nodes_;
@@ -275,6 +291,45 @@ Batch Backfill::next_request(const Shard &shard) const {
                                  "shoal_backfill"}};
 }
 
+// A node lost for this run (its steering read or every worker's batch broke,
+// a frozen node's at the round deadline) gets no more rounds: another one
+// would hold every other node's for one more deadline. Each of its shards not
+// finished is named; the next apply resumes them.
+void Backfill::lose_node(size_t node, const std::string &why) {
+    if (!nodes_[node]->usable) return;
+    nodes_[node]->usable = false;
+    nodes_[node]->problem = why;
+    progress_.note("lost " + nodes_[node]->spec.display + ": " + why);
+    for (const Worker &worker : workers_)
+        if (worker.node == node && worker.shard)
+            not_backfilled(shards_[*worker.shard], "the node was lost: " + why);
+    for (size_t s : queues_[node]) not_backfilled(shards_[s], "the node was lost: " + why);
+    queues_[node].clear();
+    workers_.erase(std::remove_if(workers_.begin(), workers_.end(),
+                                  [node](const Worker &worker) { return worker.node == node; }),
+                   workers_.end());
+}
+
+// A node whose every worker connection broke (a frozen node's, all at the
+// round deadline) is lost as well, as in the driver.
+void Backfill::lose_nodes_without_workers() {
+    for (size_t node = 0; node < nodes_.size(); ++node) {
+        std::optional<std::string> why;
+        for (const Worker &worker : workers_) {
+            if (worker.node != node) continue;
+            if (worker.connection->state() != Connection::State::Broken) {
+                why.reset();
+                break;
+            }
+            if (!why)
+                why = worker.connection->broken_reason()
+                          ? worker.connection->broken_reason()->message
+                          : "connection lost";
+        }
+        if (why) lose_node(node, *why);
+    }
+}
+
 void Backfill::finished(Worker &worker) {
     ++result_.backfilled;
     progress_.step_done();
@@ -350,6 +405,7 @@ BackfillResult Backfill::run() {
     report_progress(true);
     while (!interrupted()) {
         const Steering steering = read_steering(nodes_);
+        for (const auto &[node, why] : steering.lost) lose_node(node, why);
         if (!steering.cancelled.empty()) {
             result_.cancelled = steering.cancelled;
             break;
@@ -399,16 +455,11 @@ BackfillResult Backfill::run() {
         }
         const auto outcomes = fleet::exchange(connections, std::move(batches), limits);
         for (size_t i = 0; i < sending.size(); ++i) take_result(*sending[i], outcomes[i]);
+        lose_nodes_without_workers();
         report_progress(false);
         if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));
     }
     result_.interrupted = interrupted();
-    // A node whose every backfill connection broke leaves its other shards
-    // queued: each is named, or the summary would pass over them.
-    if (!result_.interrupted && result_.cancelled.empty())
-        for (const auto &queue : queues_)
-            for (size_t s : queue)
-                not_backfilled(shards_[s], "the node's backfill connections broke");
     report_progress(true);
     std::set<std::string> versions;
     for (const Shard &shard : shards_) versions.insert(shard.version->name);

@@ -305,3 +305,17 @@ stop_bouncers() {  # every bouncer start_bouncer started; call it from the test'
   local pidfile
   for pidfile in "${BOUNCERS[@]}"; do [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; done
 }
+
+# --- a frozen node ----------------------------------------------------------------
+
+# freeze NODE stops its postmaster and every backend (SIGSTOP): a server that
+# accepts nothing and answers nothing. thaw lets them go on; call it from the
+# test's EXIT trap too.
+FROZEN=()
+freeze() {  # NODE
+  local postmaster
+  postmaster=$(head -1 "$PGSERVER_ROOT/$1/data/postmaster.pid")
+  FROZEN=("$postmaster" $(pgrep -P "$postmaster"))
+  kill -STOP "${FROZEN[@]}"
+}
+thaw() { [ ${#FROZEN[@]} -gt 0 ] && kill -CONT "${FROZEN[@]}" 2>/dev/null; FROZEN=(); }
