@@ -484,3 +484,172 @@ BEGIN
   DELETE FROM shoal.online x WHERE x.schema OPERATOR(pg_catalog.=) o.schema AND x.version OPERATOR(pg_catalog.=) o.version;
 END
 $fn$;
+
+-- shoal.schema_objects (verify, generate) removed the text "<schema>." from a
+-- row's name and definition wherever it appeared: a table named like its own
+-- schema lost its name from its columns' rows, a name ending with the schema's
+-- name lost that end (data_sh0000.id became data_id), so such a shard looked
+-- drifted and generate failed with a misleading "column missing". Now names
+-- are left as the catalogs give them, and in definitions the qualifier goes
+-- only where it begins a name.
+
+-- sql_text without the qualifier ("<quoted schema>.") where it qualifies a
+-- name: not where it ends another name or a quoted one ('data_sh0000.'), nor
+-- where it follows one ("sh0000.sh0000.": the second is a table's). Each
+-- occurrence becomes a marker; a marker after a name's character is put back.
+CREATE FUNCTION shoal.unqualified(sql_text text, qualifier text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT pg_catalog.replace(
+           pg_catalog.regexp_replace(pg_catalog.replace(sql_text, qualifier, E'\x01'),
+                                     E'([[:alnum:]_$."\x01\u0080-\U0010ffff])\x01',
+                                     E'\\1' OPERATOR(pg_catalog.||) pg_catalog.replace(qualifier, E'\\', E'\\\\'), 'g'),
+           E'\x01', '');
+$fn$;
+COMMENT ON FUNCTION shoal.unqualified(text, text) IS
+  'shoal (internal): a definition without its schema''s qualifier where that qualifies a name';
+REVOKE ALL ON FUNCTION shoal.unqualified(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION shoal.schema_objects(schemas text[])
+RETURNS TABLE (schema text, kind text, name text, definition text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH ns AS (
+    SELECT n.oid, n.nspname::text AS schema,
+           pg_catalog.concat(pg_catalog.quote_ident(n.nspname), '.') AS qualifier
+      FROM pg_catalog.pg_namespace n
+     WHERE CASE WHEN schemas IS NULL
+                THEN n.nspname::text OPERATOR(pg_catalog.!~) '^pg_'
+                     AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'
+                ELSE n.nspname::text IN (SELECT pg_catalog.unnest(schemas)) END
+  ), rel AS (
+    SELECT ns.schema, ns.qualifier, c.*
+      FROM ns JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) ns.oid
+  ), object AS (
+    -- One marker row per schema, so that an empty schema is listed too.
+    SELECT ns.schema, 'schema' AS kind, '' AS name, '' AS definition, '' AS qualifier FROM ns
+    UNION ALL
+    SELECT r.schema,
+           CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                          WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'table' END,
+           pg_catalog.quote_ident(r.relname),
+           pg_catalog.concat_ws(' ',
+             CASE WHEN r.relpersistence OPERATOR(pg_catalog.=) 'u' THEN 'unlogged' END,
+             CASE WHEN r.relkind OPERATOR(pg_catalog.=) 'p'
+                  THEN pg_catalog.concat('partition by ', pg_catalog.pg_get_partkeydef(r.oid)) END,
+             CASE WHEN r.relispartition
+                  THEN pg_catalog.concat('partition of ',
+                         (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::text, ', ')
+                            FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) r.oid),
+                         ' ', pg_catalog.pg_get_expr(r.relpartbound, r.oid)) END,
+             CASE WHEN r.relrowsecurity THEN 'row level security' END,
+             CASE WHEN r.relforcerowsecurity THEN 'forced' END,
+             CASE WHEN r.reloptions IS NOT NULL
+                  THEN pg_catalog.concat('with (', pg_catalog.array_to_string(r.reloptions, ', '), ')') END,
+             CASE WHEN r.relkind IN ('v', 'm') THEN pg_catalog.concat('as ', pg_catalog.pg_get_viewdef(r.oid)) END,
+             (SELECT pg_catalog.concat('as ', pg_catalog.format_type(s.seqtypid, NULL),
+                       ' increment ', s.seqincrement, ' minvalue ', s.seqmin, ' maxvalue ', s.seqmax,
+                       ' start ', s.seqstart, ' cache ', s.seqcache,
+                       CASE WHEN s.seqcycle THEN ' cycle' END)
+                FROM pg_catalog.pg_sequence s WHERE s.seqrelid OPERATOR(pg_catalog.=) r.oid)),
+           r.qualifier
+      FROM rel r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+    UNION ALL
+    SELECT r.schema, 'column',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(a.attname)),
+           pg_catalog.concat_ws(' ', 'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+             CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) t.typcollation
+                  THEN pg_catalog.concat('collate ', pg_catalog.quote_ident(co.collname)) END,
+             CASE WHEN a.attnotnull THEN 'not null' END,
+             CASE WHEN a.attgenerated OPERATOR(pg_catalog.=) 's'
+                  THEN pg_catalog.concat('generated always as (', pg_catalog.pg_get_expr(d.adbin, d.adrelid), ') stored')
+                  WHEN d.adbin IS NOT NULL THEN pg_catalog.concat('default ', pg_catalog.pg_get_expr(d.adbin, d.adrelid)) END,
+             CASE a.attidentity WHEN 'a' THEN 'generated always as identity'
+                                WHEN 'd' THEN 'generated by default as identity' END),
+           r.qualifier
+      FROM rel r
+      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+      LEFT JOIN pg_catalog.pg_collation co ON co.oid OPERATOR(pg_catalog.=) a.attcollation
+      LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid
+       AND d.adnum OPERATOR(pg_catalog.=) a.attnum
+     WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
+    UNION ALL
+    SELECT r.schema, 'constraint',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(k.conname)),
+           pg_catalog.pg_get_constraintdef(k.oid), r.qualifier
+      FROM rel r JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT r.schema, 'index', pg_catalog.quote_ident(r.relname),
+           pg_catalog.concat(pg_catalog.pg_get_indexdef(r.oid), CASE WHEN NOT i.indisvalid THEN ' INVALID' END),
+           r.qualifier
+      FROM rel r JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT r.schema, 'trigger',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(g.tgname)),
+           pg_catalog.pg_get_triggerdef(g.oid), r.qualifier
+      FROM rel r JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) r.oid AND NOT g.tgisinternal
+    UNION ALL
+    SELECT r.schema, 'policy',
+           pg_catalog.concat(pg_catalog.quote_ident(r.relname), '.', pg_catalog.quote_ident(p.polname)),
+           pg_catalog.concat_ws(' ', CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END,
+             'for', CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update'
+                                  WHEN 'd' THEN 'delete' ELSE 'all' END,
+             'to', (SELECT pg_catalog.string_agg(CASE WHEN role_oid OPERATOR(pg_catalog.=) 0 THEN 'public'
+                                                      ELSE role_oid::pg_catalog.regrole::text END, ', '
+                                                 ORDER BY role_oid::pg_catalog.regrole::text)
+                      FROM pg_catalog.unnest(p.polroles) AS role_oid),
+             CASE WHEN p.polqual IS NOT NULL
+                  THEN pg_catalog.concat('using (', pg_catalog.pg_get_expr(p.polqual, p.polrelid), ')') END,
+             CASE WHEN p.polwithcheck IS NOT NULL
+                  THEN pg_catalog.concat('with check (', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ')') END),
+           r.qualifier
+      FROM rel r JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) r.oid
+    UNION ALL
+    SELECT ns.schema, 'type', pg_catalog.quote_ident(t.typname),
+           CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e'
+                THEN pg_catalog.concat('enum (', (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '
+                                                                                ORDER BY e.enumsortorder)
+                                                    FROM pg_catalog.pg_enum e
+                                                   WHERE e.enumtypid OPERATOR(pg_catalog.=) t.oid), ')')
+                ELSE pg_catalog.concat_ws(' ', 'domain', pg_catalog.format_type(t.typbasetype, t.typtypmod),
+                       CASE WHEN t.typnotnull THEN 'not null' END,
+                       CASE WHEN t.typdefault IS NOT NULL THEN pg_catalog.concat('default ', t.typdefault) END,
+                       (SELECT pg_catalog.string_agg(pg_catalog.concat('constraint ', pg_catalog.quote_ident(k.conname),
+                                                       ' ', pg_catalog.pg_get_constraintdef(k.oid)), ' '
+                                                     ORDER BY k.conname COLLATE "C")
+                          FROM pg_catalog.pg_constraint k WHERE k.contypid OPERATOR(pg_catalog.=) t.oid)) END,
+           ns.qualifier
+      FROM ns JOIN pg_catalog.pg_type t ON t.typnamespace OPERATOR(pg_catalog.=) ns.oid AND t.typtype IN ('e', 'd')
+    UNION ALL
+    SELECT ns.schema, CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           pg_catalog.concat(pg_catalog.quote_ident(p.proname), '(',
+                             shoal.unqualified(pg_catalog.pg_get_function_identity_arguments(p.oid), ns.qualifier), ')'),
+           pg_catalog.concat_ws(' ', 'returns', pg_catalog.pg_get_function_result(p.oid), 'language', l.lanname,
+             CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' END,
+             CASE WHEN p.proisstrict THEN 'strict' END,
+             CASE WHEN p.prosecdef THEN 'security definer' END,
+             -- The schema in its own search_path setting (pg-mig's SET search_path FROM CURRENT) is normalized too.
+             (SELECT pg_catalog.string_agg(pg_catalog.concat('set ',
+                       CASE WHEN pg_catalog.starts_with(setting, 'search_path=')
+                            THEN (SELECT pg_catalog.concat('search_path=', pg_catalog.string_agg(
+                                           CASE WHEN item OPERATOR(pg_catalog.=) ANY (ARRAY[ns.schema, pg_catalog.quote_ident(ns.schema)])
+                                                THEN '$schema' ELSE item END, ', ' ORDER BY position))
+                                    FROM pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.substr(setting, 13), ', '))
+                                         WITH ORDINALITY AS path(item, position))
+                            ELSE setting END), ' ' ORDER BY setting_position)
+                FROM pg_catalog.unnest(p.proconfig) WITH ORDINALITY AS config(setting, setting_position)),
+             'as', p.prosrc),
+           ns.qualifier
+      FROM ns
+      JOIN pg_catalog.pg_proc p ON p.pronamespace OPERATOR(pg_catalog.=) ns.oid
+      JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+     WHERE NOT (p.pronargs OPERATOR(pg_catalog.=) 0
+                AND (p.proname OPERATOR(pg_catalog.=) 'shoal_stamp_const'
+                     OR p.proname OPERATOR(pg_catalog.~) '^mig_.*_const$'))
+  )
+  -- Names are the catalogs' own, never qualified (a function's argument types
+  -- are, above); the definitions are pg_get_*def's, which qualify the schema's
+  -- objects.
+  SELECT o.schema, o.kind, o.name, shoal.unqualified(o.definition, o.qualifier)
+    FROM object o
+$fn$;
