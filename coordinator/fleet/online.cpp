@@ -30,7 +30,8 @@
 namespace shoal::fleet {
 namespace {
 
-constexpr auto kPausePoll = std::chrono::milliseconds(250);
+// How often the backfill reads the steering (pause, cancel) between batches.
+constexpr auto kSteeringPoll = std::chrono::milliseconds(250);
 constexpr auto kProgressEvery = std::chrono::seconds(2);
 
 // Waits until `until`, or an interrupt.
@@ -173,6 +174,8 @@ struct Worker {
     size_t node = 0;
     std::unique_ptr<Connection> connection;
     std::optional<size_t> shard;
+    bool in_flight = false;        // a batch sent and not yet taken
+    Clock::time_point ready_at{};  // its last batch's delay ends
 };
 
 class Backfill {
@@ -204,6 +207,10 @@ class Backfill {
     }
     void lose_node(size_t node, const std::string &why);
     void lose_nodes_without_workers();
+    void start_batch(Worker &worker, Clock::time_point now, Clock::time_point &wake);
+    void take_finished();
+    bool nothing_left() const;
+    std::vector<Connection *> worker_connections() const;
     void report_progress(bool force);
 
     const std::vector<Node *> &nodes_;
@@ -330,6 +337,62 @@ void Backfill::lose_nodes_without_workers() {
     }
 }
 
+// Sends the worker's next batch when its delay is over: its shard's, or the
+// next shard of its node that is due. Else moves `wake` to when one will be.
+void Backfill::start_batch(Worker &worker, Clock::time_point now, Clock::time_point &wake) {
+    if (worker.connection->state() != Connection::State::Idle) return;
+    if (worker.ready_at > now) {
+        wake = std::min(wake, worker.ready_at);
+        return;
+    }
+    auto &queue = queues_[worker.node];
+    if (!worker.shard) {
+        auto due = std::find_if(queue.begin(), queue.end(),
+                                [&](size_t s) { return shards_[s].not_before <= now; });
+        for (size_t s : queue) wake = std::min(wake, shards_[s].not_before);
+        if (due == queue.end()) return;
+        worker.shard = *due;
+        queue.erase(due);
+    }
+    const Shard &shard = shards_[*worker.shard];
+    worker.connection->send(next_request(shard));
+    worker.in_flight = true;
+    // A batch of rows or a listing is a short statement under the round
+    // deadline. An index build is a step's own statement, bounded only by its
+    // statement_timeout (DESIGN.md, "Liveness"): a big table's build outlasts
+    // any fixed deadline, and one would cut it off at every retry.
+    if (!(shard.indexing && shard.builds)) worker.connection->expire_after(kRoundDeadline);
+}
+
+// Takes the outcome of every batch that ended, then loses the nodes left
+// without a worker.
+void Backfill::take_finished() {
+    for (Worker &worker : workers_) {
+        const auto state = worker.connection->state();
+        if (!worker.in_flight || state == Connection::State::Busy ||
+            state == Connection::State::Connecting)
+            continue;
+        worker.in_flight = false;
+        const int delay_ms = shards_[*worker.shard].version->up.online->batch_delay_ms;
+        worker.ready_at = Clock::now() + std::chrono::milliseconds(delay_ms);
+        take_result(worker, worker.connection->take());
+    }
+    lose_nodes_without_workers();
+    report_progress(false);
+}
+
+bool Backfill::nothing_left() const {
+    return std::all_of(queues_.begin(), queues_.end(), [](const auto &q) { return q.empty(); }) &&
+           std::none_of(workers_.begin(), workers_.end(),
+                        [](const Worker &worker) { return worker.shard.has_value(); });
+}
+
+std::vector<Connection *> Backfill::worker_connections() const {
+    std::vector<Connection *> connections;
+    for (const Worker &worker : workers_) connections.push_back(worker.connection.get());
+    return connections;
+}
+
 void Backfill::finished(Worker &worker) {
     ++result_.backfilled;
     progress_.step_done();
@@ -403,62 +466,38 @@ BackfillResult Backfill::run() {
         return result_;
     }
     report_progress(true);
-    while (!interrupted()) {
-        const Steering steering = read_steering(nodes_);
-        for (const auto &[node, why] : steering.lost) lose_node(node, why);
-        if (!steering.cancelled.empty()) {
+    // Each worker runs its shard's batches one after the other, its version's
+    // batch delay between them: a long statement (an index build, a batch
+    // waiting for a lock) holds only its own worker. The steering is read
+    // between batches, at most every kSteeringPoll: paused, no batch starts;
+    // cancelled or interrupted, none starts and those in flight end (an
+    // interrupt cancels them).
+    Clock::time_point next_steering{};
+    bool paused = false;
+    while (!interrupted() && result_.cancelled.empty()) {
+        auto now = Clock::now();
+        if (now >= next_steering) {
+            const Steering steering = read_steering(nodes_);
+            for (const auto &[node, why] : steering.lost) lose_node(node, why);
             result_.cancelled = steering.cancelled;
-            break;
-        }
-        if (steering.paused) {
-            progress_.set_paused("a paused node");
-            wait_until(Clock::now() + kPausePoll);
+            paused = steering.paused;
+            progress_.set_paused(paused ? "a paused node" : "");
+            next_steering = Clock::now() + kSteeringPoll;
             continue;
         }
-        progress_.set_paused("");
-        // Each idle worker takes the next shard of its node that is due.
-        const auto now = Clock::now();
-        std::vector<Connection *> connections;
-        std::vector<Batch> batches;
-        std::vector<std::optional<std::chrono::seconds>> limits;
-        std::vector<Worker *> sending;
-        int delay_ms = 0;
-        Clock::time_point next_due = Clock::time_point::max();
+        Clock::time_point wake = next_steering;
+        bool busy = false;
         for (Worker &worker : workers_) {
-            if (worker.connection->state() != Connection::State::Idle) continue;
-            auto &queue = queues_[worker.node];
-            if (!worker.shard) {
-                auto due = std::find_if(queue.begin(), queue.end(),
-                                        [&](size_t s) { return shards_[s].not_before <= now; });
-                for (size_t s : queue) next_due = std::min(next_due, shards_[s].not_before);
-                if (due == queue.end()) continue;
-                worker.shard = *due;
-                queue.erase(due);
-            }
-            const Shard &shard = shards_[*worker.shard];
-            delay_ms = std::max(delay_ms, shard.version->up.online->batch_delay_ms);
-            connections.push_back(worker.connection.get());
-            sending.push_back(&worker);
-            batches.push_back(next_request(shard));
-            // A batch of rows or a listing is a short statement under the round's
-            // deadline. An index build is a step's own statement, bounded only by
-            // its statement_timeout (DESIGN.md, "Liveness"): a big table's build
-            // outlasts any fixed deadline, and one would cut it off at every retry.
-            const bool building = shard.indexing && shard.builds;
-            limits.push_back(building ? std::nullopt
-                                      : std::optional<std::chrono::seconds>(kRoundDeadline));
+            if (!worker.in_flight && !paused) start_batch(worker, now, wake);
+            busy = busy || worker.in_flight;
         }
-        if (connections.empty()) {
-            if (next_due == Clock::time_point::max()) break;  // nothing left to backfill
-            wait_until(next_due);
-            continue;
-        }
-        const auto outcomes = fleet::exchange(connections, std::move(batches), limits);
-        for (size_t i = 0; i < sending.size(); ++i) take_result(*sending[i], outcomes[i]);
-        lose_nodes_without_workers();
-        report_progress(false);
-        if (delay_ms > 0) wait_until(Clock::now() + std::chrono::milliseconds(delay_ms));
+        if (!busy && nothing_left()) break;
+        wait_and_step(worker_connections(), wake);
+        take_finished();
     }
+    // What is still in flight ends (cancelled on an interrupt) and counts.
+    wait_all(worker_connections(), Clock::time_point::max());
+    take_finished();
     result_.interrupted = interrupted();
     report_progress(true);
     std::set<std::string> versions;

@@ -6,6 +6,8 @@
 # CREATE UNIQUE INDEX CONCURRENTLY on node1 wait (the version's lock_timeout is
 # 90 s) until the build has run for longer than the round deadline; then the
 # snapshot goes, the build ends, and the change completes on every shard.
+# Meanwhile the other nodes' backfills, a hundred batches each, run to their
+# end: a long statement holds only its own worker.
 source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
@@ -17,7 +19,8 @@ V1=20250101000001.items.sh
 V2=20250101000002.items-id-bigint.sh
 cat >"$MIG/$V1.up.sql" <<'SQL'
 CREATE TABLE items (id int PRIMARY KEY, n int NOT NULL);
-INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+INSERT INTO items SELECT g, g
+  FROM generate_series(1, CASE WHEN current_schema() = 'sh0000' THEN 100 ELSE 2000 END) g;
 SQL
 echo "DROP TABLE items;" >"$MIG/$V1.dn.sql"
 cat >"$MIG/$V2.up.sql" <<'SQL'
@@ -28,6 +31,7 @@ cat >"$MIG/$V2.up.sql" <<'SQL'
 -- shoal $online_up=id::bigint
 -- shoal $online_down=id::integer
 -- shoal $lock_timeout=90s
+-- shoal $online_batch_rows=20
 SQL
 echo "ALTER TABLE items ALTER COLUMN id TYPE integer;" >"$MIG/$V2.dn.sql"
 fleet_create "$DB" 1
@@ -52,6 +56,10 @@ build_outlasted_deadline() {
 start_shoal "$DB" "$MIG" "$WORK/apply.log" apply
 wait_for 100 build_outlasted_deadline
 ok $? "the index build is still running 62 s after it started"
+is "$(q node2 "$DB" "SELECT state || ' ' || rows_done FROM shoal.online_state")" "backfilled 2000" \
+  "meanwhile node2's shard ran its hundred batches to the end"
+is "$(q node3 "$DB" "SELECT state || ' ' || rows_done FROM shoal.online_state")" "backfilled 2000" \
+  "… and node3's"
 echo "COMMIT;" >&"$HOLD"
 exec {HOLD}>&-
 wait "$SHOAL_PID"
