@@ -37,13 +37,9 @@ grant_migrator() {  # DB
       GRANT INSERT ON shoal.script, shoal.event TO shoal_migrator;
       GRANT INSERT, UPDATE, DELETE ON shoal.run, shoal.control TO shoal_migrator;
       GRANT INSERT, UPDATE, DELETE ON shoal.run_record TO shoal_migrator;
-      GRANT CREATE ON SCHEMA public TO shoal_migrator;
-      DO \$\$ DECLARE s text; BEGIN
-        FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
-          EXECUTE format('ALTER SCHEMA %I OWNER TO shoal_migrator', s);
-        END LOOP;
-      END \$\$;" >/dev/null
+      GRANT CREATE ON SCHEMA public TO shoal_migrator;" >/dev/null
   done
+  give_shards "$1" shoal_migrator
 }
 run_as_migrator() {  # DB MIGDIR ARGS… → OUT, RC
   local db=$1 migdir=$2

@@ -120,6 +120,20 @@ _fleet_create_on() {  # K DB SHARDS_PER_NODE
   q "$node" postgres "CREATE DATABASE \"$db\" TEMPLATE $template $CREATEDB_STRATEGY" >/dev/null
 }
 
+# give_shards DB ROLE: on every node, ROLE (created without LOGIN when missing)
+# owns every shard schema.
+give_shards() {
+  local node
+  for node in "${NODES[@]}"; do
+    q "$node" "$1" "DO \$\$ DECLARE s text; BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$2') THEN EXECUTE format('CREATE ROLE %I', '$2'); END IF;
+        FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
+          EXECUTE format('ALTER SCHEMA %I OWNER TO %I', s, '$2');
+        END LOOP;
+      END \$\$;" >/dev/null
+  done
+}
+
 # --- running shoal --------------------------------------------------------------
 
 # run_shoal DB MIGDIR ARGS… → OUT (stdout+stderr) and RC
