@@ -19,9 +19,11 @@ bench/run.py does), and reads around each run
 
 Contenders: shoal as bench/run.py runs it (default parallelism), shoal at
 --parallelism 2 and with --synchronous-commit, the floor at P=2 (its usual best
-P) and at P=4 (shoal's default parallelism on 2 cores), and, for comparison only, "floor+stamp": the floor writing pg-mig's stamp
-(CREATE OR REPLACE FUNCTION mig_versions_const(), as pg-mig and bench/run.py's
-driver do). Each is run --reps times in alternation; medians are printed.
+P) and at P=4 (shoal's default parallelism on 2 cores), and, for comparison
+only, "floor+stamp": the floor also writing pg-mig's stamp (CREATE OR REPLACE
+FUNCTION mig_versions_const(), as pg-mig and bench/run.py's driver do). Each is
+run --reps times in alternation; medians are printed. Results and what they
+mean: bench/results/issue16.md, 2026-12-02.
 """
 
 import argparse
