@@ -207,15 +207,16 @@ def psql_file_cmd(port, path):
             "-d", "bench", "-f", path]
 
 
-def run_floor(fleet, scenario, parallelism, workdir):
-    """P psql processes per node, each running its share of the schemas."""
+def run_floor(fleet, scenario, parallelism, workdir, stamp=False):
+    """P psql processes per node, each running its share of the schemas. `stamp`
+    (bench/wall_parts.py's "floor+stamp", never the floor) also writes pg-mig's stamp."""
     procs = []
     for n, (port, names) in enumerate(zip(fleet.ports, fleet.shards(scenario.schemas))):
         for p in range(parallelism):
             path = os.path.join(workdir, f"floor-{n}-{p}.sql")
             with open(path, "w") as f:
                 for schema in names[p::parallelism]:
-                    f.write("".join(schema_script(schema, scenario, stamp=False)))
+                    f.write("".join(schema_script(schema, scenario, stamp=stamp)))
             procs.append(psql_file_cmd(port, path))
     start = time.monotonic()
     running = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for cmd in procs]
