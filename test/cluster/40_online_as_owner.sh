@@ -46,17 +46,9 @@ echo "ALTER TABLE accounts ALTER COLUMN balance TYPE integer;" >"$MIG/$V2.dn.sql
 
 echo "# shards owned by shard_owner, a role without superuser"
 fleet_create "$DB" 2
+shards_owned_by "$DB" shard_owner
 for node in "${NODES[@]}"; do
-  q "$node" "$DB" "DO \$\$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shard_owner') THEN CREATE ROLE shard_owner; END IF;
-    END \$\$;
-    CREATE TABLE public.seen (who name, what text);
-    GRANT INSERT ON public.seen TO PUBLIC;
-    DO \$\$ DECLARE s text; BEGIN
-      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
-        EXECUTE format('ALTER SCHEMA %I OWNER TO shard_owner', s);
-      END LOOP;
-    END \$\$;" >/dev/null
+  q "$node" "$DB" "CREATE TABLE public.seen (who name, what text); GRANT INSERT ON public.seen TO PUBLIC;" >/dev/null
 done
 is "$(q node1 "$DB" "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" t "the coordinator's role is a superuser"
 run_shoal "$DB" "$MIG" apply --to "$V1"

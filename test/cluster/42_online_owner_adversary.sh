@@ -36,16 +36,7 @@ echo "ALTER TABLE accounts ALTER COLUMN balance TYPE integer;" >"$MIG/$V2.dn.sql
 
 echo "# shards owned by shard_owner, a role without superuser"
 fleet_create "$DB" 2
-for node in "${NODES[@]}"; do
-  q "$node" "$DB" "DO \$\$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shard_owner') THEN CREATE ROLE shard_owner; END IF;
-    END \$\$;
-    DO \$\$ DECLARE s text; BEGIN
-      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
-        EXECUTE format('ALTER SCHEMA %I OWNER TO shard_owner', s);
-      END LOOP;
-    END \$\$;" >/dev/null
-done
+shards_owned_by "$DB" shard_owner
 run_shoal "$DB" "$MIG" apply --to "$V1"
 is "$RC" 0 "accounts created on every shard, owned by shard_owner"
 # sh0004 (node2): a deferred trigger that makes its owner a superuser when it

@@ -207,6 +207,20 @@ count_at() {  # DB VERSION
   sum_all "$1" "SELECT count(*) FROM shoal.stamps() WHERE versions[cardinality(versions)] = '$2'"
 }
 
+# Every sh* schema of DB on every node owned by ROLE, a role without superuser
+# (created where missing): a superuser's steps there run as ROLE.
+shards_owned_by() {  # DB ROLE
+  local node
+  for node in "${NODES[@]}"; do
+    q "$node" "$1" "DO \$\$ DECLARE s text; BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$2') THEN CREATE ROLE $2; END IF;
+        FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sh%' LOOP
+          EXECUTE format('ALTER SCHEMA %I OWNER TO $2', s);
+        END LOOP;
+      END \$\$" >/dev/null
+  done
+}
+
 # shoal.applied agrees with the stamps: same (schema, version) pairs on every node.
 applied_matches_stamps() {  # DB
   local node diff
