@@ -441,10 +441,11 @@ Oid step_role(const char *schema) {
     return role;
 }
 
-RunAs::RunAs(Oid role) {
+RunAs::RunAs(Oid role, bool restricted) {
     if (!OidIsValid(role)) return;
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
-    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
+    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE |
+                                     (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
     switched_ = true;
 }
 

@@ -121,10 +121,14 @@ Oid step_role(const char *schema);
 // Runs the enclosing scope as `role` (InvalidOid: no change), as a SECURITY DEFINER
 // function does (SECURITY_LOCAL_USERID_CHANGE, so SET ROLE is refused), and puts
 // the caller back when the scope is left, by a PgError too; a transaction or
-// subtransaction abort restores it as well.
+// subtransaction abort restores it as well. restricted: also a
+// security-restricted operation, as PostgreSQL runs a table owner's index
+// expressions, which refuses what would run the role's code after the scope
+// (deferred triggers above all, fired at commit as whoever is the user then)
+// but also temporary tables.
 class RunAs {
   public:
-    explicit RunAs(Oid role);
+    RunAs(Oid role, bool restricted);
     ~RunAs();
     RunAs(const RunAs &) = delete;
     RunAs &operator=(const RunAs &) = delete;

@@ -23,6 +23,7 @@
 extern "C" {
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 }
 
 namespace {
@@ -171,13 +172,13 @@ class StepScope {
 // `schema`, as the step's role (step_role), StepScope's refusals, the step's
 // temporary objects dropped at its end and every setting put back. body gets a
 // check to call after each statement (SH007 when it left the frame; who names
-// what ran).
+// what ran). restricted: as the owner, a security-restricted operation (RunAs).
 template <typename Body>
-void run_in_step(const char *schema, const std::string &who, Body &&body) {
+void run_in_step(const char *schema, const std::string &who, bool restricted, Body &&body) {
     const int guc_level = shoal::enter_schema(schema);
     const ObjectAddresses *temp_before = shoal::temp_objects();
     {
-        shoal::RunAs owner(shoal::step_role(schema));
+        shoal::RunAs owner(shoal::step_role(schema), restricted);
         const StepFrame frame = current_frame();
         StepScope step;
         body([&] { check_frame(frame, schema, who); });
@@ -198,7 +199,9 @@ int run_statements(const char *schema, const char *version,
                      std::to_string(statements.size()) + " statements but " +
                          std::to_string(locations.size()) + " locations");
     RunPosition position{version, nullptr, nullptr, 0, static_cast<int>(statements.size())};
-    run_in_step(schema, std::string("version ") + version, [&](const auto &check) {
+    // Not restricted: a version's statements may create temporary tables, which a
+    // security-restricted operation refuses.
+    run_in_step(schema, std::string("version ") + version, false, [&](const auto &check) {
         ErrorContextScope context(&position);
         for (size_t i = 0; i < statements.size(); ++i) {
             position.statement = statements[i];
@@ -249,6 +252,12 @@ SHOAL_FUNCTION(shoal_execute_in_step) {
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("shoal.execute_in_step: schema and query must not be NULL")));
     const char *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    // Without its schema there is no owner to run as, and the query would run
+    // with the caller's rights.
+    if (!SearchSysCacheExists1(NAMESPACENAME, CStringGetDatum(schema)))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_SCHEMA_NAME),
+                        errmsg("shoal.execute_in_step: schema %s does not exist",
+                               quote_identifier(schema))));
     const char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
     ArrayType *arg_array = PG_ARGISNULL(2) ? nullptr : PG_GETARG_ARRAYTYPE_P(2);
 
@@ -256,7 +265,9 @@ SHOAL_FUNCTION(shoal_execute_in_step) {
                                            : std::vector<const char *>();
     std::vector<std::optional<std::string>> row;
     shoal::spi_connect();
-    run_in_step(schema, "an online change's statement", [&](const auto &check) {
+    // Restricted: the owner's deferred trigger, queued by a backfill's UPDATE,
+    // would otherwise fire at the batch's commit with the caller's rights.
+    run_in_step(schema, "an online change's statement", true, [&](const auto &check) {
         row = shoal::spi_query_first_row(query, args);
         check();
     });
