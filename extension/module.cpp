@@ -19,6 +19,7 @@ void _PG_init(void);
 namespace shoal {
 int step_depth = 0;
 bool run_as_owner = true;
+bool firing_step_triggers = false;
 }  // namespace shoal
 
 namespace {
@@ -35,6 +36,11 @@ void refuse_what_outlives_a_step(PlannedStmt *statement, const char *query, bool
                                  ProcessUtilityContext context, ParamListInfo params,
                                  QueryEnvironment *environment, DestReceiver *destination,
                                  QueryCompletion *completion) {
+    if (shoal::firing_step_triggers && IsA(statement->utilityStmt, ConstraintsSetStmt))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("SET CONSTRAINTS cannot run in a trigger a migration step fires "
+                               "at its end: it would defer the trigger's events past the step's "
+                               "role")));
     if (shoal::step_depth > 0) {
         const Node *utility = statement->utilityStmt;
         if (IsA(utility, PrepareStmt))

@@ -31,8 +31,10 @@ extern "C" {
 #include "utils/snapmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/datetime.h"
@@ -439,6 +441,29 @@ Oid step_role(const char *schema) {
         if (!superuser_arg(owner)) role = owner;
     });
     return role;
+}
+
+namespace {
+
+// Sets shoal::firing_step_triggers for one scope, also when it is left by a PgError.
+class FiringStepTriggers {
+  public:
+    FiringStepTriggers() { firing_step_triggers = true; }
+    ~FiringStepTriggers() { firing_step_triggers = false; }
+    FiringStepTriggers(const FiringStepTriggers &) = delete;
+    FiringStepTriggers &operator=(const FiringStepTriggers &) = delete;
+};
+
+}  // namespace
+
+void fire_deferred_triggers() {
+    FiringStepTriggers firing;
+    pg_guard([] {
+        ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
+        all_immediate->constraints = NIL;
+        all_immediate->deferred = false;
+        AfterTriggerSetState(all_immediate);
+    });
 }
 
 RunAs::RunAs(Oid role, bool restricted) {

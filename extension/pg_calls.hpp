@@ -118,6 +118,11 @@ void drop_temp_objects_since(const ObjectAddresses *before);
 // owner is not, and shoal.run_as_owner is on.
 Oid step_role(const char *schema);
 
+// Fires the transaction's deferred trigger events now, as SET CONSTRAINTS ALL
+// IMMEDIATE does (the constraints stay immediate for the rest of the
+// transaction), with shoal::firing_step_triggers set meanwhile.
+void fire_deferred_triggers();
+
 // Runs the enclosing scope as `role` (InvalidOid: no change), as a SECURITY DEFINER
 // function does (SECURITY_LOCAL_USERID_CHANGE, so SET ROLE is refused), and puts
 // the caller back when the scope is left, by a PgError too; a transaction or

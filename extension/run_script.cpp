@@ -172,16 +172,24 @@ class StepScope {
 // `schema`, as the step's role (step_role), StepScope's refusals, the step's
 // temporary objects dropped at its end and every setting put back. body gets a
 // check to call after each statement (SH007 when it left the frame; who names
-// what ran). restricted: as the owner, a security-restricted operation (RunAs).
+// what ran). restricted: as the owner, a security-restricted operation (RunAs);
+// else the step's deferred triggers fire at its end, still as the owner.
 template <typename Body>
 void run_in_step(const char *schema, const std::string &who, bool restricted, Body &&body) {
     const int guc_level = shoal::enter_schema(schema);
     const ObjectAddresses *temp_before = shoal::temp_objects();
     {
-        shoal::RunAs owner(shoal::step_role(schema), restricted);
+        const Oid role = shoal::step_role(schema);
+        shoal::RunAs owner(role, restricted);
         const StepFrame frame = current_frame();
         StepScope step;
         body([&] { check_frame(frame, schema, who); });
+        // The owner's deferred triggers would fire at commit, as the caller:
+        // they fire now, as the owner. (Restricted, none could be queued.)
+        if (OidIsValid(role) && !restricted) {
+            shoal::fire_deferred_triggers();
+            check_frame(frame, schema, who);
+        }
         shoal::drop_temp_objects_since(temp_before);
     }
     shoal::leave_schema(guc_level);

@@ -14,4 +14,10 @@ extern int step_depth;
 // (run_script.cpp), so nothing the owner planted runs with superuser rights.
 extern bool run_as_owner;
 
+// While a step's deferred triggers fire at its end (run_script.cpp), still as
+// the step's role: SET CONSTRAINTS is refused then, so that the triggers'
+// code cannot defer new events past the step to its commit, where they would
+// fire as whoever the user is then (the superuser who applied it).
+extern bool firing_step_triggers;
+
 }  // namespace shoal
