@@ -113,7 +113,8 @@ count_regress() {
 # short scripts fill the slots around them.
 LONGEST_SCRIPTS="test/cluster/34_online.sh test/cluster/33_generate.sh test/cluster/36_online_adversary.sh
   test/cluster/03_faults.sh test/cluster/33_generate_renames_partitions.sh test/cluster/25_mark_baseline.sh
-  test/cluster/37_generate_adversary.sh test/cluster/38_online_long_index_build.sh"
+  test/cluster/37_generate_adversary.sh test/cluster/38_online_long_index_build.sh
+  test/cluster/41_online_frozen_backfill.sh"
 
 # Regress and the demo chain start first, being long single jobs; then the longest
 # scripts, then every other extension and cluster script. Once all have ended, each
