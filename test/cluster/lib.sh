@@ -299,11 +299,14 @@ free_port() {  # → a loopback TCP port nothing listens on
 }
 
 start_bouncer() {  # DIR MODE SERVER_PORT → BOUNCER_PORT (a PgBouncer in DIR, pool_mode MODE)
-  local dir=$1 mode=$2 server_port=$3
-  BOUNCER_PORT=$(free_port)
+  local dir=$1 mode=$2 server_port=$3 attempt
   mkdir -p "$dir"
   echo '"postgres" ""' >"$dir/users.txt"
-  cat >"$dir/pgbouncer.ini" <<INI
+  # Another script's server may take the port between free_port and the bind,
+  # as pgserver.sh allows for: then a new port.
+  for attempt in 1 2 3 4 5; do
+    BOUNCER_PORT=$(free_port)
+    cat >"$dir/pgbouncer.ini" <<INI
 [databases]
 * = host=127.0.0.1 port=$server_port
 [pgbouncer]
@@ -319,11 +322,17 @@ logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 ignore_startup_parameters = extra_float_digits,options
 INI
-  chown -R postgres: "$dir" 2>/dev/null
-  runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$dir/pgbouncer.ini"
-  BOUNCERS+=("$dir/pgbouncer.pid")
-  wait_for 30 psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1
+    : >"$dir/pgbouncer.log"
+    chown -R postgres: "$dir" 2>/dev/null
+    runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" 2>/dev/null || pgbouncer -d "$dir/pgbouncer.ini"
+    BOUNCERS+=("$dir/pgbouncer.pid")
+    wait_for 30 _bouncer_up_or_port_taken "$dir"
+    _bouncer_answers && return 0
+  done
+  return 1
 }
+_bouncer_answers() { psql -X -q -At -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; }
+_bouncer_up_or_port_taken() { _bouncer_answers || grep -q "Address already in use" "$1/pgbouncer.log"; }
 
 stop_bouncers() {  # every bouncer start_bouncer started; call it from the test's EXIT trap
   local pidfile
