@@ -7,20 +7,12 @@
 source "$(dirname "$0")/lib.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
-FROZEN=()
-thaw() { [ ${#FROZEN[@]} -gt 0 ] && kill -CONT "${FROZEN[@]}" 2>/dev/null; FROZEN=(); }
 trap 'thaw; kill -9 $(jobs -p) 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
 
 MIG=$WORK/mig
 doubling_dir "$MIG"
 HEAD=$DOUBLING_HEAD
 
-freeze() {  # NODE: stop its postmaster and every backend
-  local postmaster
-  postmaster=$(head -1 "$PGSERVER_ROOT/$1/data/postmaster.pid")
-  FROZEN=("$postmaster" $(pgrep -P "$postmaster"))
-  kill -STOP "${FROZEN[@]}"
-}
 applies() { sum_all "$1" "SELECT count(*) FROM shoal.event WHERE action = 'apply'"; }
 progressed_to() { [ "$(applies "$1")" -ge "$2" ] || ! kill -0 "$SHOAL_PID" 2>/dev/null; }
 ended() { ! kill -0 "$SHOAL_PID" 2>/dev/null; }

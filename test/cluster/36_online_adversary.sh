@@ -26,8 +26,6 @@ source "$(dirname "$0")/lib.sh"
 source "$CLUSTER_ROOT/test/lib/app_load.sh"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
-FROZEN=()
-thaw() { [ ${#FROZEN[@]} -gt 0 ] && kill -CONT "${FROZEN[@]}" 2>/dev/null; FROZEN=(); }
 trap 'thaw; for n in node1 node2 node3; do [ -n "${APP_LOAD_PGBENCH[$n]:-}" ] && kill -9 "${APP_LOAD_PGBENCH[$n]}" "${APP_LOAD_SAMPLER[$n]}"; done 2>/dev/null;
       kill -9 $(jobs -p) 2>/dev/null; rm -rf "$WORK" "$APP_LOAD_DIR"; pgserver_cleanup' EXIT
 DB=adv
@@ -94,12 +92,6 @@ shoal_waiting() {  # NODE COMMAND PATTERN
 terminate_shoal() {  # NODE COMMAND PATTERN → how many of those sessions were terminated
   q "$1" "$DB" "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE application_name LIKE 'shoal $2%' AND wait_event_type = 'Lock' AND query LIKE '$3') t"
-}
-freeze() {  # NODE: stop its postmaster and every backend
-  local postmaster
-  postmaster=$(head -1 "$PGSERVER_ROOT/$1/data/postmaster.pid")
-  FROZEN=("$postmaster" $(pgrep -P "$postmaster"))
-  kill -STOP "${FROZEN[@]}"
 }
 
 echo "# 1. hostile declarations: refused at load time with file:line, nothing run"

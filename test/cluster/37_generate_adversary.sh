@@ -23,12 +23,6 @@ source "$(dirname "$0")/generate_lib.sh"
 cluster_start
 CORPUS=$CLUSTER_ROOT/test/generate
 WORK=$(mktemp -d)
-FROZEN=()
-thaw() {  # every process of a node frozen by freeze
-  local pid
-  for pid in "${FROZEN[@]}"; do kill -CONT "$pid" 2>/dev/null; done
-  FROZEN=()
-}
 trap 'thaw; open_gate "$DB" 2>/dev/null; rm -rf "$WORK"; pgserver_cleanup' EXIT
 base_fleet generate_adversary
 run_shoal "$DB" "$MIG" apply
@@ -242,12 +236,6 @@ is "$RC" 6 "with CREATE on the database, owning no shard, generate --check reads
 is "$(fleet_state)" "$BEFORE" "and leaves nothing behind"
 
 echo "# 6. a frozen node"
-freeze() {  # NODE: stops its postmaster and every backend
-  local pm
-  pm=$(head -1 "$PGSERVER_ROOT/$1/data/postmaster.pid")
-  FROZEN=("$pm" $(ps -o pid= --ppid "$pm"))
-  kill -STOP "${FROZEN[@]}"
-}
 freeze node2
 START=$SECONDS
 PGCONNECT_TIMEOUT=3 gen "$CORPUS/21_renames_create/schema" frozen@sh  # libpq gives up on the frozen node after 3 s
