@@ -56,6 +56,27 @@ SELECT error_of($$SELECT shoal.mig_apply('t049', '051.ledger.t049', 'ledger')$$)
 -- A version's own deferred foreign keys: checked at the step's end.
 SELECT shoal.mig_apply('t049', '052.cycle.t049', 'cycle');
 SELECT error_of($$SELECT shoal.mig_apply('t049', '053.broken.t049', 'broken')$$) AS broken_key;
+-- A trigger fired at the step's end that runs a step of its own (through a
+-- superuser's SECURITY DEFINER function the owner may call) still cannot defer
+-- once that inner step, which also fired its triggers at its end, returned.
+CREATE FUNCTION public.t049_admin_step() RETURNS int LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT shoal.run_script('t049', 'inner', ARRAY['SELECT 1'], ARRAY['f:1']) $$;
+GRANT EXECUTE ON FUNCTION public.t049_admin_step() TO regress_t049_owner;
+SET ROLE regress_t049_owner;
+CREATE TABLE t049.nest (id int);
+CREATE FUNCTION t049.nest_then_defer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM public.t049_admin_step();
+  SET CONSTRAINTS ALL DEFERRED;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER nest_then_defer AFTER INSERT ON t049.nest DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION t049.nest_then_defer();
+RESET ROLE;
+SELECT shoal.stage('054.nest.t049', 'up', 'nest', ARRAY['INSERT INTO nest VALUES (1)'], ARRAY['f:1']);
+SELECT error_of($$SELECT shoal.mig_apply('t049', '054.nest.t049', 'nest')$$) AS defer_after_inner_step;
 SELECT version FROM shoal.applied WHERE schema = 't049' ORDER BY version;
+DROP FUNCTION public.t049_admin_step();
 DROP SCHEMA t049 CASCADE;
 DROP ROLE regress_t049_owner;
