@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
@@ -24,6 +25,15 @@ namespace shoal::fleet {
 namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
+
+// This machine's kernel boot id, as shoal.server_machine() reads it on a server's:
+// equal ids mean the coordinator runs on that server's machine.
+std::optional<std::string> coordinator_machine() {
+    std::ifstream file("/proc/sys/kernel/random/boot_id");
+    std::string boot_id;
+    if (!std::getline(file, boot_id) || boot_id.empty()) return std::nullopt;
+    return boot_id;
+}
 
 void lose(Node &node, const std::string &what, const DbError &error) {
     node.usable = false;
@@ -201,7 +211,7 @@ bool check_extensions(std::vector<Node *> nodes, ExtensionMode mode) {
         servers.push_back(
             ServerShape{std::atoi(rows.value(0, 0).c_str()), rows.rows.at(0).at(1), free_slots[i]});
     }
-    const std::vector<int> parallelism = default_parallelism(servers);
+    const std::vector<int> parallelism = default_parallelism(servers, coordinator_machine());
     for (size_t i = 0; i < current.size(); ++i) current[i]->default_parallelism = parallelism[i];
     return all_ok;
 }
