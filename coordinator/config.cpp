@@ -298,8 +298,9 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
         po::options_description run("Run");
         run.add_options()
             ("parallelism", po::value<int>()->value_name("N"),
-             "connections per node (default: 2 per CPU of the node's server, shared among "
-             "nodes on one machine, at most 10 and at most half its free connection slots)")
+             "connections per node (default: per CPU of the node's server 1 if shoal runs on "
+             "its machine, else 2; shared among nodes on one machine, at most 10 and at most "
+             "half its free connection slots)")
             ("dry-run", "print the plan and whether before.sql and after.sql would run; change "
                         "nothing, take no lock")
             ("install-extension", "CREATE EXTENSION shoal where it is missing, ALTER EXTENSION shoal "
