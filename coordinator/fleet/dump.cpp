@@ -106,7 +106,7 @@ std::optional<Scratch::Failure> Scratch::run(const std::string &schema,
 
 std::optional<SchemaModel> Scratch::model(const std::string &schema, std::string &error) {
     Outcome outcome =
-        send({Query{queries::kLocalSearchPath.text, {node_.control->quote_ident(schema)}},
+        send({Query{queries::kCatalogReadFrame.text, {node_.control->quote_ident(schema)}},
               Query{queries::kSchemaSnapshot.text, {schema}}});
     if (outcome.error) {
         error = "reading " + schema + ": " + outcome.error->to_string();
@@ -175,7 +175,7 @@ std::vector<std::string> Scratch::outside(const std::string &schema, const Refer
                                           std::string &error) {
     // search_path as the files left it would name objects from wherever it points.
     Outcome outcome = send(
-        {Query{queries::kLocalSearchPath.text, {node_.control->quote_ident(schema)}},
+        {Query{queries::kCatalogReadFrame.text, {node_.control->quote_ident(schema)}},
          Query{queries::kOutsideScratch.text, {schema, reference.schema, reference.fingerprint}}});
     std::vector<std::string> lines;
     if (outcome.error) error = outcome.error->to_string();
