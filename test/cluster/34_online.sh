@@ -68,7 +68,7 @@ lock_held() { [ "$(sum_all online "SELECT count(*) FROM shoal.run_lock WHERE pid
 ended() { ! kill -0 "$SHOAL_PID" 2>/dev/null; }
 # The application: on node k, shards k and k+3, through one psql session per
 # node: an INSERT and an UPDATE of one row by its key (random() in a
-# subquery: evaluated once, not per row scanned) on each shard every 20 ms
+# subquery: evaluated once, not per row scanned) on each shard every 40 ms
 # (read -t on a FIFO nobody writes paces the loop without a process per
 # turn), until $WORK/stop
 # exists. Whatever psql says on stderr is an error of the application's.
@@ -92,10 +92,10 @@ writer() {  # NODE K
       echo "INSERT INTO $shard.orders (amount, note) VALUES (7, 'w');"
       echo "UPDATE $shard.orders SET amount = amount + 1 WHERE id = (SELECT 1 + (random() * $ROWS)::int);"
     done
-    read -r -t 0.02 -u "$pace"
+    read -r -t 0.04 -u "$pace"
   done | PGAPPNAME=app psql -X -q -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >/dev/null 2>>"$WORK/writer.err"
 }
-# The application's lock waits: every 50 ms, on node k, the longest the
+# The application's lock waits: every 100 ms, on node k, the longest the
 # writer's session has been waiting for a lock (pg_locks.waitstart), in ms,
 # into $WORK/waits.k until $WORK/stop exists.
 sampler() {  # NODE K
@@ -104,7 +104,7 @@ sampler() {  # NODE K
   while [ ! -e "$WORK/stop" ]; do
     echo "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - l.waitstart) * 1000), 0)::int
             FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.application_name = 'app';"
-    read -r -t 0.05 -u "$pace"
+    read -r -t 0.1 -u "$pace"
   done | psql -X -q -At -h 127.0.0.1 -p "${PORT[$1]}" -U postgres -d online >"$WORK/waits.$2" 2>&1
 }
 longest_wait() { cat "$WORK"/waits.* | sort -n | tail -1; }
