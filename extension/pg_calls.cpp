@@ -443,27 +443,10 @@ Oid step_role(const char *schema) {
     return role;
 }
 
-namespace {
-
-// Sets shoal::firing_step_triggers for one scope, also when it is left by a PgError.
-// Restores the value it found: a trigger fired here may run a step of its own
-// (through a superuser's SECURITY DEFINER function), whose end must not lift the
-// refusal for the rest of this trigger and the outer step's remaining ones.
-class FiringStepTriggers {
-  public:
-    FiringStepTriggers() : outer_(firing_step_triggers) { firing_step_triggers = true; }
-    ~FiringStepTriggers() { firing_step_triggers = outer_; }
-    FiringStepTriggers(const FiringStepTriggers &) = delete;
-    FiringStepTriggers &operator=(const FiringStepTriggers &) = delete;
-
-  private:
-    bool outer_;
-};
-
-}  // namespace
-
 void fire_deferred_triggers() {
-    FiringStepTriggers firing;
+    // A trigger fired here may run a step of its own (through a superuser's
+    // SECURITY DEFINER function): the flag holds until this scope ends.
+    SetForScope firing(firing_step_triggers, true);
     pg_guard([] {
         ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
         all_immediate->constraints = NIL;

@@ -158,18 +158,8 @@ void check_frame(const StepFrame &expected, const char *schema, const std::strin
         "instead.");
 }
 
-// Marks the statements of a step as running, for the utility hook (step.hpp), also
-// when the scope is left by a PgError.
-class StepScope {
-  public:
-    StepScope() { ++shoal::step_depth; }
-    ~StepScope() { --shoal::step_depth; }
-    StepScope(const StepScope &) = delete;
-    StepScope &operator=(const StepScope &) = delete;
-};
-
 // Runs body in the frame every step's statements run in: search_path exactly
-// `schema`, as the step's role (step_role), StepScope's refusals, the step's
+// `schema`, as the step's role (step_role), step_depth's refusals, the step's
 // temporary objects dropped at its end and every setting put back. body gets a
 // check to call after each statement (SH007 when it left the frame; who names
 // what ran). restricted: as the owner, a security-restricted operation (RunAs);
@@ -182,7 +172,7 @@ void run_in_step(const char *schema, const std::string &who, bool restricted, Bo
         const Oid role = shoal::step_role(schema);
         shoal::RunAs owner(role, restricted);
         const StepFrame frame = current_frame();
-        StepScope step;
+        shoal::SetForScope step(shoal::step_depth, shoal::step_depth + 1);
         body([&] { check_frame(frame, schema, who); });
         // The owner's deferred triggers would fire at commit, as the caller:
         // they fire now, as the owner. (Restricted, none could be queued.)

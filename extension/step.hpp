@@ -20,4 +20,20 @@ extern bool run_as_owner;
 // fire as whoever the user is then (the superuser who applied it).
 extern bool firing_step_triggers;
 
+// Gives one of the flags above a value for the enclosing scope and puts back the
+// one it found, also when the scope is left by a PgError (a nested step's end
+// must not lift its caller's state).
+template <typename T>
+class SetForScope {
+  public:
+    SetForScope(T &target, T value) : target_(target), outer_(target) { target_ = value; }
+    ~SetForScope() { target_ = outer_; }
+    SetForScope(const SetForScope &) = delete;
+    SetForScope &operator=(const SetForScope &) = delete;
+
+  private:
+    T &target_;
+    T outer_;
+};
+
 }  // namespace shoal
