@@ -507,10 +507,9 @@ std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<Run
 }
 
 std::vector<bool> make_durable(std::vector<Node *> nodes) {
-    // Without an xid a commit writes no commit record and waits for nothing.
     auto outcomes =
         exchange(controls(nodes),
-                 std::vector<Batch>(nodes.size(), Batch{Query{queries::kTxidCurrent.text}}));
+                 std::vector<Batch>(nodes.size(), Batch{Query{queries::kDurableCommit.text}}));
     std::vector<bool> confirmed;
     for (size_t i = 0; i < nodes.size(); ++i) {
         confirmed.push_back(!outcomes[i].error);

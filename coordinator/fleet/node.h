@@ -161,7 +161,8 @@ struct RunEnd {
     bool digest_stored = false;
 };
 std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<RunEnd> &ends);
-// One transaction with an xid per node, committed at the server's own
+// One transaction per node that writes WAL (a transactional logical message),
+// committed at the server's own
 // synchronous_commit level: its WAL flush (and wait for synchronous standbys)
 // covers every commit made before it on that node, the asynchronous ones of the
 // run included. Returns, per node, whether it confirmed; a node where it fails

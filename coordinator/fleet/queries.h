@@ -219,9 +219,12 @@ inline const Sql kPgMigSchemas{
 inline const Sql kIsInRecovery{"SELECT pg_catalog.pg_is_in_recovery()", 0};
 // No parameters. → pid int.
 inline const Sql kBackendPid{"SELECT pg_catalog.pg_backend_pid()", 0};
-// No parameters. → xid; gives the transaction an xid, so its commit writes a
-// commit record and waits as synchronous_commit says.
-inline const Sql kTxidCurrent{"SELECT pg_catalog.txid_current()", 0};
+// No parameters. → the message's LSN. A transactional WAL record of its own
+// (executable by PUBLIC, any wal_level), so the commit flushes the WAL up to its
+// commit record and waits as synchronous_commit says: a transaction whose only
+// WAL is its commit record is flushed like an asynchronous one, xid or not.
+inline const Sql kDurableCommit{
+    "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')", 0};
 // No parameters. → every schema's name as text.
 inline const Sql kSchemaNames{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", 0};
 // $1 pids int[] (array literal). → pid int, wait_event_type text, wait_event
@@ -1057,7 +1060,7 @@ inline const std::vector<const Sql *> kEvery{
     &kPgMigSchemas,
     &kIsInRecovery,
     &kBackendPid,
-    &kTxidCurrent,
+    &kDurableCommit,
     &kSchemaNames,
     &kWaits,
     &kLockHolders,

@@ -48,4 +48,27 @@ applied_matches_stamps crash
 ok $? "shoal.applied agrees with the stamps"
 is "$(count_at crash 20250101000003.email-idx.sh)" 29 "every schema but the failed one is at head"
 
+echo "# 3. the durable commit flushes the WAL: nothing the run committed is left unflushed when it closes"
+# An xid alone is not enough: a commit that wrote no WAL before its commit
+# record is flushed like an asynchronous one, whatever synchronous_commit says.
+# A crash of the processes keeps what was written, so the test reads the
+# flush position where the run closes on node2 (shoal.end_run(), the first
+# write after the durable commit), before that statement writes any WAL of its own.
+fleet_create flush 10
+FLUSH=$WORK/flush
+rm -rf "$FLUSH" && cp -r "$DIRS/basic" "$FLUSH" && rm "$FLUSH/before.sql" "$FLUSH/after.sql"
+q node2 flush "CREATE TABLE sh0004.users (id int)"  # a step fails there: no digest is written
+q node2 flush "CREATE TABLE public.wal_at_end_run (unflushed_bytes numeric);
+  CREATE FUNCTION public.wal_at_end_run() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+    INSERT INTO public.wal_at_end_run
+      SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), pg_current_wal_flush_lsn());
+    RETURN NEW;
+  END \$\$;
+  CREATE TRIGGER wal_at_end_run BEFORE UPDATE ON shoal.run_record
+    FOR EACH STATEMENT EXECUTE FUNCTION public.wal_at_end_run();" >/dev/null
+run_shoal flush "$FLUSH" apply
+is "$RC" 1 "apply exits 1 (one schema failed)"
+is "$(q node2 flush "SELECT unflushed_bytes FROM public.wal_at_end_run")" 0 \
+  "when the run closed on node2 every byte of WAL before it was flushed"
+
 done_testing
