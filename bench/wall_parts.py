@@ -18,7 +18,7 @@ bench/run.py does), and reads around each run
   commits    pg_stat_database.xact_commit.
 
 Contenders: shoal as bench/run.py runs it (default parallelism), shoal at
---parallelism 2 and with --synchronous-commit, the floor at P=2 (its usual best
+--parallelism 2 and with --asynchronous-commit, the floor at P=2 (its usual best
 P) and at P=4 (shoal's default parallelism on 2 cores), and, for comparison
 only, "floor+stamp": the floor also writing pg-mig's stamp (CREATE OR REPLACE
 FUNCTION mig_versions_const(), as pg-mig and bench/run.py's driver do). Each is
@@ -108,7 +108,7 @@ def measure(scenario, reps, data_dir):
             contenders = {
                 "shoal": lambda: bench.run_shoal(fleet, migdir),
                 "shoal P=2": lambda: bench.run_shoal(fleet, migdir, "--parallelism", "2"),
-                "shoal-sync": lambda: bench.run_shoal(fleet, migdir, "--synchronous-commit"),
+                "shoal-async": lambda: bench.run_shoal(fleet, migdir, "--asynchronous-commit"),
                 "floor P=2": lambda: bench.run_floor(fleet, scenario, 2, workdir),
                 "floor P=4": lambda: bench.run_floor(fleet, scenario, 4, workdir),
                 "floor+stamp P=2": lambda: bench.run_floor(fleet, scenario, 2, workdir, stamp=True),

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "commit_mode.h"
 #include "lock_policy.h"
 #include "targeting.h"
 #include "waves.h"
@@ -69,12 +70,11 @@ struct Config {
     bool skip_unreachable = false;
     bool install_extension = false;
     bool allow_drift = false;
-    bool synchronous_commit =
-        false;                  // --synchronous-commit: every schema's commit waits for its flush
-    WaveOptions waves;          // --canary N, --waves LIST (apply)
-    FailureLimit max_failures;  // --max-failures, checked between waves; default 0
-    bool yes = false;           // undo --yes: do not ask on a terminal
-    bool chain_check = false;   // chain --check: compare chain.txt, write nothing
+    CommitMode commit_mode = CommitMode::Auto;  // --synchronous-commit, --asynchronous-commit
+    WaveOptions waves;                          // --canary N, --waves LIST (apply)
+    FailureLimit max_failures;                  // --max-failures, checked between waves; default 0
+    bool yes = false;                           // undo --yes: do not ask on a terminal
+    bool chain_check = false;                   // chain --check: compare chain.txt, write nothing
     // history: --version, --action, --since (as given: resolved against the clock
     // when the nodes are read), --limit.
     std::string history_version;

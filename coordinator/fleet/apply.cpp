@@ -8,6 +8,7 @@
 #include "fleet/apply.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <set>
 
@@ -35,6 +36,25 @@
 namespace shoal::fleet {
 
 namespace {
+
+// "commits: synchronous on A (WAL flush 12 µs), asynchronous on B (WAL flush
+// 350 µs)": how each usable node's steps commit (commit_mode.h).
+std::string commit_modes_note(const std::vector<Node> &nodes) {
+    std::string kinds[2];  // asynchronous, synchronous
+    for (const Node &node : nodes) {
+        if (!node.usable) continue;
+        std::string &list = kinds[node.commits_synchronously ? 1 : 0];
+        char flush[48] = "not measured";
+        if (node.wal_flush_micros)
+            std::snprintf(flush, sizeof flush, "WAL flush %.0f µs", *node.wal_flush_micros);
+        list += (list.empty() ? "" : ", ") + node.spec.display + " (" + flush + ")";
+    }
+    std::string note;
+    if (!kinds[1].empty()) note = "synchronous on " + kinds[1];
+    if (!kinds[0].empty())
+        note += (note.empty() ? "" : "; ") + std::string("asynchronous on ") + kinds[0];
+    return note.empty() ? note : "commits: " + note;
+}
 
 // pg-mig's digest markers while an undo is under way and after it: a deploy
 // gate never mistakes a fleet being undone for one at the code's version.
@@ -287,12 +307,12 @@ int Migrate::finish_summary() {
     auto &errors = summary_.drive.errors;
     errors.insert(errors.end(), unreadable_.begin(), unreadable_.end());
     unreadable_.clear();
-    // The chain's transactions committed asynchronously: nothing is reported
-    // done before it is durable. The commit goes to every node that did
+    // Where the chain's transactions committed asynchronously, nothing is
+    // reported done before one flushing commit made it durable. It goes to every node that did
     // steps and still answers on its control connection, a node whose workers
     // were all lost included; a node where it does not confirm (or that could
-    // not be asked) confirmed nothing of the run. With --synchronous-commit
-    // every step's own commit was durable when it returned.
+    // not be asked) confirmed nothing of the run. On a node that commits
+    // synchronously every step's own commit was durable when it returned.
     std::vector<Node *> asked;
     for (Node &node : nodes_) {
         const auto done = summary_.drive.done_on.find(node.spec.display);
@@ -311,7 +331,7 @@ int Migrate::finish_summary() {
             std::find(lost.begin(), lost.end(), node.spec.display) == lost.end())
             lost.push_back(node.spec.display);
         auto done = summary_.drive.done_on.find(node.spec.display);
-        if (config_.synchronous_commit || done == summary_.drive.done_on.end() ||
+        if (node.commits_synchronously || done == summary_.drive.done_on.end() ||
             confirmed.count(&node))
             continue;
         summary_.drive.done -= done->second;
@@ -477,11 +497,18 @@ int Migrate::run() {
         summary_.drive.not_done = steps;
         return finish_summary();
     }
+    choose_commit_modes(usable_nodes(nodes_), config_.commit_mode);
+    for (const Node &node : nodes_)
+        if (node.usable)
+            run_log_.commit_mode(node.spec.display, node.commits_synchronously,
+                                 node.wal_flush_micros);
+    if (const std::string note = commit_modes_note(nodes_);
+        config_.commit_mode == CommitMode::Auto && !note.empty())
+        progress_.note(note);
     DriveSettings settings;
     settings.parallelism = config_.parallelism;
     settings.waves = config_.waves;
     settings.max_failures = config_.max_failures;
-    settings.synchronous_commit = config_.synchronous_commit;
     settings.lock_policy = config_.lock_policy;
     for (int round = 0; step_count(plan) > 0; ++round) {
         if (round == kMaxRounds) {

@@ -196,7 +196,7 @@ class Driver {
     void on_batch(Worker &worker, Outcome outcome);
     void keep_notices(const Worker &worker, const std::vector<DbNotice> &notices);
     void continue_solo(Worker &worker);
-    StepSettings timeouts_of(const Script &script) const;
+    StepSettings settings_of(const Worker &worker, const Script &script) const;
     void start_direct(Worker &worker);
     void on_direct(Worker &worker, Outcome outcome);
     void reset_solo(Worker &worker, std::optional<DbError> error);
@@ -266,8 +266,8 @@ void Driver::start_step(Worker &worker) {
     const Version &version = version_of(unit);
     const Script &script = script_of(unit);
     const std::string &schema = unit.plan->schema;
-    const StepSettings timeouts = timeouts_of(script);
-    const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
+    const StepSettings wanted = settings_of(worker, script);
+    const int lock_ms = wanted.lock_ms, statement_ms = wanted.statement_ms;
     worker.error.reset();
     worker.lock_holders.reset();
     worker.step_started = last_moved_ = Clock::now();
@@ -280,12 +280,11 @@ void Driver::start_step(Worker &worker) {
         // needs no BEGIN and COMMIT to parse and run (3 % of an apply).
         Batch batch;
         // Session-level but inside the step's transaction: kept by its commit,
-        // undone by a rollback. synchronous_commit: see DriveSettings.
-        const StepSettings wanted{lock_ms, statement_ms, settings_.synchronous_commit};
+        // undone by a rollback. synchronous_commit: the node's (commit_mode.h).
         if (worker.session != wanted) {
             batch.push_back(Query{queries::kStepSessionSettings.text,
                                   {std::to_string(lock_ms), std::to_string(statement_ms),
-                                   settings_.synchronous_commit ? "on" : "off"}});
+                                   wanted.synchronous_commit ? "on" : "off"}});
             worker.session = wanted;
         }
         // An online version's step is its expand (fleet/online.h).
@@ -322,10 +321,10 @@ void Driver::start_step(Worker &worker) {
     });
 }
 
-StepSettings Driver::timeouts_of(const Script &script) const {
+StepSettings Driver::settings_of(const Worker &worker, const Script &script) const {
     return StepSettings{settings_.lock_policy.under(script.directives).lock_timeout_ms,
                         settings_.statement_timeout_for(script.directives),
-                        settings_.synchronous_commit};
+                        nodes_[worker.node].commits_synchronously};
 }
 
 // The recording transaction, for what mig_apply cannot run from the staged
@@ -340,8 +339,8 @@ void Driver::start_direct(Worker &worker) {
     const Unit &unit = *worker.unit;
     const std::string &schema = unit.plan->schema;
     const Version &version = version_of(unit);
-    const StepSettings timeouts = timeouts_of(script_of(unit));
-    const int lock_ms = timeouts.lock_ms, statement_ms = timeouts.statement_ms;
+    const StepSettings wanted = settings_of(worker, script_of(unit));
+    const int lock_ms = wanted.lock_ms, statement_ms = wanted.statement_ms;
     worker.phase = Phase::DirectRecord;
     worker.connection->send(Batch{
         Query{queries::kBegin.text},
@@ -567,7 +566,7 @@ void Driver::finish_step(Worker &worker) {
 // Who holds locks in the schema, asked on the step's own connection right
 // after its lock timeout, while the blocker most likely still holds them.
 void Driver::ask_lock_holders(Worker &worker) {
-    const int lock_ms = timeouts_of(script_of(*worker.unit)).lock_ms;
+    const int lock_ms = settings_of(worker, script_of(*worker.unit)).lock_ms;
     worker.phase = Phase::LockHolders;
     worker.connection->send(Batch{Query{
         queries::kLockHolders.text, {worker.unit->plan->schema, std::to_string(lock_ms) + " ms"}}});

@@ -38,12 +38,6 @@ struct DriveSettings {
     int statement_timeout_ms = 0;  // when the version sets no $statement_timeout; 0 = none
     WaveOptions waves;             // canary and waves; none: one wave
     FailureLimit max_failures;     // checked between waves (a canary tolerates none)
-    // false: each schema's transaction commits with synchronous_commit=off and
-    // the caller makes the run durable with make_durable() on every node before
-    // it reports (WAL is one sequence, so that one flush covers every earlier
-    // commit; a crash before it loses a suffix of whole transactions, each with
-    // its stamp, and the next run redoes them). true: every commit waits.
-    bool synchronous_commit = false;
 
     // A statement's statement_timeout: the version's $statement_timeout, else the run's.
     int statement_timeout_for(const Directives &directives) const {

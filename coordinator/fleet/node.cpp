@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
 
+#include "commit_mode.h"
 #include "parallelism.h"
 #include "resolve.h"
 #include "fleet/event_loop.h"
@@ -517,6 +519,48 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
             lose(*nodes[i], "making the run's commits durable failed", *outcomes[i].error);
     }
     return confirmed;
+}
+
+void choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode) {
+    if (mode != CommitMode::Auto) {
+        for (Node *node : nodes) node->commits_synchronously = commits_synchronously(mode, {});
+        return;
+    }
+    // Alternating, so a hiccup of the server's scheduling does not decide for a
+    // kind; the cheapest of each counts (commit_mode.h).
+    constexpr int kRounds = 5;
+    Batch probe;
+    std::vector<std::pair<size_t, bool>> marks;  // result index, synchronous
+    for (int round = 0; round < kRounds; ++round)
+        for (const bool synchronous : {true, false}) {
+            probe.push_back(Query{queries::kBegin.text});
+            marks.emplace_back(probe.size(), synchronous);
+            probe.push_back(Query{queries::kCommitProbeMark.text, {synchronous ? "on" : "off"}});
+            probe.push_back(Query{queries::kCommit.text});
+        }
+    marks.emplace_back(probe.size(), false);
+    probe.push_back(Query{queries::kClockMicros.text});
+    const auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), probe));
+    std::vector<Node *> in_failed_transaction;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        Node &node = *nodes[i];
+        const Outcome &outcome = outcomes[i];
+        node.wal_flush_micros.reset();
+        if (!outcome.error && outcome.results.size() == probe.size()) {
+            std::vector<CommitMark> times;
+            for (const auto &[index, synchronous] : marks)
+                times.push_back(CommitMark{
+                    synchronous, std::strtod(outcome.results[index].value(0, 0).c_str(), nullptr)});
+            node.wal_flush_micros = wal_flush_micros(times);
+        }
+        node.commits_synchronously = commits_synchronously(mode, node.wal_flush_micros);
+        if (outcome.error && node.control->transaction_status() == PQTRANS_INERROR)
+            in_failed_transaction.push_back(&node);
+    }
+    // A probe that failed inside its BEGIN left the session in that transaction.
+    exchange(
+        controls(in_failed_transaction),
+        std::vector<Batch>(in_failed_transaction.size(), Batch{Query{queries::kRollback.text}}));
 }
 
 std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct Node {
     std::string extension_fix;    // the SQL that makes the extension current here, "" when it is
     std::string host;             // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;  // see parallelism.h
+    bool commits_synchronously = false;  // its steps' commits wait for the flush (commit_mode.h)
+    std::optional<double> wal_flush_micros;  // as choose_commit_modes measured it
     bool locked = false;
     int backend_pid = 0;  // the control connection's server process
     NodeState state;      // schemas and stamps as last read
@@ -168,6 +171,11 @@ std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<Run
 // run included. Returns, per node, whether it confirmed; a node where it fails
 // is marked lost (not usable, with the reason in its problem).
 std::vector<bool> make_durable(std::vector<Node *> nodes);
+// Sets each node's commits_synchronously for `mode`; in Auto mode from one probe
+// round trip per node (queries::kCommitProbeMark) that times a WAL flush. A node
+// where the probe fails commits asynchronously; the probe's transactions write
+// nothing but their commit records and a logical message each.
+void choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode);
 // Every node's public.mig_digest_const(), read as pg-mig's deploy gate reads it
 // (Dest.loadDigests calls the function), so no extension is needed: "" where
 // there is none; nullopt where it could not be read (the node is then not usable).

@@ -225,6 +225,18 @@ inline const Sql kBackendPid{"SELECT pg_catalog.pg_backend_pid()", 0};
 // WAL is its commit record is flushed like an asynchronous one, xid or not.
 inline const Sql kDurableCommit{
     "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')", 0};
+// The commit probe (choose_commit_modes): $1 synchronous_commit for this
+// transaction ('on' or 'off'). → µs since the epoch bigint, the server's clock
+// when the statement ran. It writes WAL (a logical message), so a synchronous
+// commit flushes.
+inline const Sql kCommitProbeMark{
+    "SELECT (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint"
+    " FROM pg_catalog.set_config('synchronous_commit', $1, true) AS s,"
+    " pg_catalog.pg_logical_emit_message(true, 'shoal', 'commit probe') AS m",
+    1};
+// No parameters. → µs since the epoch bigint: the probe's last mark.
+inline const Sql kClockMicros{
+    "SELECT (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint", 0};
 // No parameters. → every schema's name as text.
 inline const Sql kSchemaNames{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", 0};
 // $1 pids int[] (array literal). → pid int, wait_event_type text, wait_event
@@ -1061,6 +1073,8 @@ inline const std::vector<const Sql *> kEvery{
     &kIsInRecovery,
     &kBackendPid,
     &kDurableCommit,
+    &kCommitProbeMark,
+    &kClockMicros,
     &kSchemaNames,
     &kWaits,
     &kLockHolders,

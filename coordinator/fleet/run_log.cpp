@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -65,6 +66,14 @@ void RunLog::write(const std::string &event, const Json &fields) {
 void RunLog::run_started(const std::string &command, const std::vector<std::string> &nodes,
                          size_t steps) {
     write("run_started", {{"command", command}, {"nodes", nodes}, {"steps", steps}});
+}
+
+void RunLog::commit_mode(const std::string &node, bool synchronous,
+                         std::optional<double> flush_micros) {
+    write("commit_mode",
+          {{"node", node},
+           {"synchronous", synchronous},
+           {"wal_flush_us", flush_micros ? Json(std::lround(*flush_micros)) : Json()}});
 }
 
 void RunLog::run_finished(const RunSummary &summary, int exit_code) {

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ class RunLog : public RunObserver {
     void run_started(const std::string &command, const std::vector<std::string> &nodes,
                      size_t steps);
     void run_finished(const RunSummary &summary, int exit_code);
+    // How a node's steps commit (commit_mode.h); flush_micros as measured, if it was.
+    void commit_mode(const std::string &node, bool synchronous, std::optional<double> flush_micros);
 
     void step_started(const StepRef &step) override;
     void step_finished(const StepRef &step, double seconds) override;

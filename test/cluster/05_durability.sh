@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Commit durability. Each schema's transaction commits with synchronous_commit
-# off (unless --synchronous-commit) and the run is made durable by one commit at
-# the server's own level per node before anything is reported. These nodes run
-# as an operator would configure them (synchronous_commit = on) and with a WAL
-# writer that waits 10 s, so what the coordinator did not flush is still in
-# shared memory when the servers crash right after the run.
+# Commit durability. Each schema's transaction commits synchronously where a WAL
+# flush is cheap and asynchronously elsewhere (or as --synchronous-commit /
+# --asynchronous-commit say); after asynchronous commits the run is made durable
+# by one flushing commit per node before anything is reported. These nodes run
+# as an operator would configure them (synchronous_commit = on, fsync = on) and
+# with a WAL writer that waits 10 s, so what the coordinator did not flush is
+# still in shared memory when the servers crash right after the run.
 source "$(dirname "$0")/lib.sh"
 PGSERVER_EXTRA_CONF="synchronous_commit = on
+fsync = on
 wal_writer_delay = 10000ms"
 cluster_start
 WORK=$(mktemp -d /tmp/shoal-cluster.XXXXXX)
@@ -23,21 +25,67 @@ modes() {  # DB → the distinct commit modes the schemas' transactions ran with
               FROM shoal.stamps() WHERE schema ~ '^sh[0-9]+$'" | sort -u | paste -sd, -
 }
 
-echo "# 1. the chain's transactions commit asynchronously, unless --synchronous-commit"
+modes_on() {  # NODE DB → the distinct commit modes its schemas' transactions ran with
+  q "$1" "$2" "SELECT DISTINCT (xpath('/row/mode/text()', query_to_xml(
+                format('SELECT mode FROM %I.commit_mode', schema), false, true, '')))[1]::text
+              FROM shoal.stamps() WHERE schema ~ '^sh[0-9]+$'" | sort -u | paste -sd, -
+}
+modes() {  # DB → the distinct commit modes over every node
+  local node
+  for node in "${NODES[@]}"; do modes_on "$node" "$1"; done | tr , '\n' | sort -u | paste -sd, -
+}
+commits_note() {  # the "commits: ..." line of the last run's output
+  grep -o 'commits: .*' <<<"$OUT"
+}
+
+echo "# 1. each node commits the way that is cheaper there, unless told"
 with_mode_version "$WORK/mode"
 fleet_create async 10
-run_shoal async "$WORK/mode" apply
-is "$RC" 0 "apply exits 0"
-is "$(modes async)" off "every schema's transaction ran with synchronous_commit off"
+run_shoal async "$WORK/mode" apply --asynchronous-commit
+is "$RC" 0 "apply --asynchronous-commit exits 0"
+is "$(modes async)" off "with --asynchronous-commit, every schema's transaction ran with synchronous_commit off"
+is "$(commits_note)" "" "a commit mode the user chose is not reported as measured"
 fleet_create sync 10
 run_shoal sync "$WORK/mode" apply --synchronous-commit
 is "$RC" 0 "apply --synchronous-commit exits 0"
 is "$(modes sync)" on "with --synchronous-commit, every one ran with it on"
+run_shoal sync "$WORK/mode" apply --synchronous-commit --asynchronous-commit
+is "$RC" 2 "both flags at once: a usage error"
+like "$OUT" "exclude each other" "which says the two flags exclude each other"
+
+# A flush that waits commit_delay (2 ms, with no other transaction needed) is
+# what a slow disk costs: there the steps commit asynchronously.
+fleet_create slow 10
+for node in "${NODES[@]}"; do
+  q "$node" postgres "ALTER DATABASE slow SET commit_delay = 2000; ALTER DATABASE slow SET commit_siblings = 0"
+done
+run_shoal slow "$WORK/mode" apply --log-json "$WORK/slow.log"
+is "$RC" 0 "apply on nodes whose WAL flush takes 2 ms exits 0"
+is "$(modes slow)" off "their schemas' transactions committed asynchronously"
+like "$(commits_note)" "^commits: asynchronous on [^;]*WAL flush [0-9]+ µs" "the run says so, with the flush it measured"
+is "$(grep -cE '(: |; )synchronous on' <<<"$(commits_note)")" 0 "no node was judged cheap"
+is "$(python3 -c "import json,sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e['event'] == 'commit_mode': print(e['synchronous'], e['wal_flush_us'] >= 2000)" "$WORK/slow.log" | sort | uniq -c | tr -s ' ')" \
+  " 3 False True" "--log-json has each node's commit mode and the flush it measured"
+
+# Without a delay, each node's own measure decides; the output and what ran agree.
+fleet_create auto 10
+run_shoal auto "$WORK/mode" apply
+is "$RC" 0 "apply with the measured default exits 0"
+for node in "${NODES[@]}"; do
+  display=127.0.0.1:${PORT[$node]}
+  kind=$(sed -E "s/^commits: //; s/; /\n/" <<<"$(commits_note)" | grep -F "$display" | grep -oE '^(a?synchronous)')
+  expected=$([ "$kind" = synchronous ] && echo on || echo off)
+  like "$(commits_note)" "$display \\(WAL flush [0-9]+ µs\\)" "$node's WAL flush was measured"
+  is "$(modes_on "$node" auto)" "$expected" "$node is reported as committing $kind, and its schemas did"
+done
 
 echo "# 2. what a run reports done survives a crash of every node right after it"
 fleet_create crash 10
 q node2 crash "CREATE TABLE sh0004.users (id int)"  # the users version fails there
-run_shoal crash "$DIRS/basic" apply --json
+run_shoal crash "$DIRS/basic" apply --json --asynchronous-commit
 is "$RC" 1 "apply exits 1 (one schema failed, so no digest is written at the end)"
 done_reported=$(python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['done'])" <<<"$OUT")
 for node in "${NODES[@]}"; do pgserver_kill "$node"; done
@@ -66,7 +114,7 @@ q node2 flush "CREATE TABLE public.wal_at_end_run (unflushed_bytes numeric);
   END \$\$;
   CREATE TRIGGER wal_at_end_run BEFORE UPDATE ON shoal.run_record
     FOR EACH STATEMENT EXECUTE FUNCTION public.wal_at_end_run();" >/dev/null
-run_shoal flush "$FLUSH" apply
+run_shoal flush "$FLUSH" apply --asynchronous-commit
 is "$RC" 1 "apply exits 1 (one schema failed)"
 is "$(q node2 flush "SELECT unflushed_bytes FROM public.wal_at_end_run")" 0 \
   "when the run closed on node2 every byte of WAL before it was flushed"

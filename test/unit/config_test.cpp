@@ -69,6 +69,19 @@ TEST(Config, TheLockPolicyIsSetPerRun) {
     EXPECT_FALSE(parse({"status", "--migdir", "m", "--retry-for", "1min"}).ok());
 }
 
+TEST(Config, TheCommitModeIsMeasuredUnlessChosen) {
+    EXPECT_EQ(parse({"apply", "--migdir", "m"}).config.commit_mode, CommitMode::Auto);
+    EXPECT_EQ(parse({"undo", "V", "--migdir", "m", "--synchronous-commit"}).config.commit_mode,
+              CommitMode::Synchronous);
+    EXPECT_EQ(parse({"apply", "--migdir", "m", "--asynchronous-commit"}).config.commit_mode,
+              CommitMode::Asynchronous);
+    ConfigResult both =
+        parse({"apply", "--migdir", "m", "--synchronous-commit", "--asynchronous-commit"});
+    ASSERT_EQ(both.errors.size(), 1u);
+    EXPECT_NE(both.errors[0].find("exclude each other"), std::string::npos) << both.errors[0];
+    EXPECT_FALSE(parse({"status", "--migdir", "m", "--asynchronous-commit"}).ok());
+}
+
 TEST(Config, TwoDatabasesOfOneServerAreTwoNodes) {
     ConfigResult r = parse({"apply", "--migdir", "m", "--hosts", "h/a,h/b"});
     ASSERT_TRUE(r.ok()) << r.errors[0];
