@@ -24,8 +24,10 @@ bool commits_synchronously(CommitMode mode, std::optional<double> flush_micros) 
         case CommitMode::Auto:
             break;
     }
-    // Unmeasured: the asynchronous commits, which a slow disk needs most.
-    return flush_micros && *flush_micros <= kCheapWalFlushMicros;
+    // Unmeasured (the probe failed where the connection survived, e.g. a role
+    // that may not write a logical message, so the final durable commit would
+    // fail too): commits that need no durable commit at the end.
+    return !flush_micros || *flush_micros <= kCheapWalFlushMicros;
 }
 
 }  // namespace shoal

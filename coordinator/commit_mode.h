@@ -43,7 +43,8 @@ struct CommitMark {
 std::optional<double> wal_flush_micros(const std::vector<CommitMark> &marks);
 
 // Whether a node's steps commit synchronously, given its measured WAL flush
-// (nullopt: not measured, the probe failed).
+// (nullopt: not measured, the probe failed; then synchronously, which needs no
+// flushing commit at the end).
 bool commits_synchronously(CommitMode mode, std::optional<double> flush_micros);
 
 }  // namespace shoal

@@ -308,16 +308,19 @@ int Migrate::finish_summary() {
     errors.insert(errors.end(), unreadable_.begin(), unreadable_.end());
     unreadable_.clear();
     // Where the chain's transactions committed asynchronously, nothing is
-    // reported done before one flushing commit made it durable. It goes to every node that did
-    // steps and still answers on its control connection, a node whose workers
-    // were all lost included; a node where it does not confirm (or that could
-    // not be asked) confirmed nothing of the run. On a node that commits
-    // synchronously every step's own commit was durable when it returned.
+    // reported done before one flushing commit made it durable. It goes to
+    // every such node that did steps and still answers on its control
+    // connection, a node whose workers were all lost included; a node where it
+    // does not confirm (or that could not be asked) confirmed nothing of the
+    // run. On a node that commits synchronously every step's own commit was
+    // durable when it returned: it is not asked.
     std::vector<Node *> asked;
     for (Node &node : nodes_) {
         const auto done = summary_.drive.done_on.find(node.spec.display);
         const bool did_steps = done != summary_.drive.done_on.end() && done->second > 0;
-        if (did_steps && node.control->state() == Connection::State::Idle) asked.push_back(&node);
+        if (did_steps && !node.commits_synchronously &&
+            node.control->state() == Connection::State::Idle)
+            asked.push_back(&node);
     }
     std::set<const Node *> confirmed;
     const std::vector<bool> answers = make_durable(asked);
@@ -497,7 +500,8 @@ int Migrate::run() {
         summary_.drive.not_done = steps;
         return finish_summary();
     }
-    choose_commit_modes(usable_nodes(nodes_), config_.commit_mode);
+    record(choose_commit_modes(usable_nodes(nodes_), config_.commit_mode), true);
+    count_left_out(plan);
     for (const Node &node : nodes_)
         if (node.usable)
             run_log_.commit_mode(node.spec.display, node.commits_synchronously,

@@ -521,10 +521,10 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
     return confirmed;
 }
 
-void choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode) {
+std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode) {
     if (mode != CommitMode::Auto) {
         for (Node *node : nodes) node->commits_synchronously = commits_synchronously(mode, {});
-        return;
+        return {};
     }
     // Alternating, so a hiccup of the server's scheduling does not decide for a
     // kind; the cheapest of each counts (commit_mode.h).
@@ -561,6 +561,12 @@ void choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode) {
     exchange(
         controls(in_failed_transaction),
         std::vector<Batch>(in_failed_transaction.size(), Batch{Query{queries::kRollback.text}}));
+    // Only a node whose connection is gone leaves the run.
+    std::vector<NodeError> lost = failures_of(nodes, outcomes, "timing a WAL flush");
+    lost.erase(std::remove_if(lost.begin(), lost.end(),
+                              [](const NodeError &error) { return error.node->usable; }),
+               lost.end());
+    return lost;
 }
 
 std::vector<std::optional<std::string>> read_digests(std::vector<Node *> nodes) {

@@ -172,10 +172,11 @@ std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<Run
 // is marked lost (not usable, with the reason in its problem).
 std::vector<bool> make_durable(std::vector<Node *> nodes);
 // Sets each node's commits_synchronously for `mode`; in Auto mode from one probe
-// round trip per node (queries::kCommitProbeMark) that times a WAL flush. A node
-// where the probe fails commits asynchronously; the probe's transactions write
-// nothing but their commit records and a logical message each.
-void choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode);
+// round trip per node (queries::kCommitProbeMark) that times a WAL flush. The
+// probe's transactions write nothing but a logical message each. A node where
+// the probe fails commits synchronously; one whose control connection broke
+// (or timed out) is lost and returned.
+std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode);
 // Every node's public.mig_digest_const(), read as pg-mig's deploy gate reads it
 // (Dest.loadDigests calls the function), so no extension is needed: "" where
 // there is none; nullopt where it could not be read (the node is then not usable).

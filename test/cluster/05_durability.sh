@@ -82,6 +82,30 @@ for node in "${NODES[@]}"; do
   is "$(modes_on "$node" auto)" "$expected" "$node is reported as committing $kind, and its schemas did"
 done
 
+echo "# 1b. a node whose timing never returns (its synchronous standby is gone) leaves the run, by name"
+# The database commits locally, so only a commit that asks for synchronous_commit
+# = on waits for the standby: the probe's first. The test ends that wait by
+# terminating the session, as an operator would, instead of waiting out 60 s.
+fleet_create gone 10
+q node2 postgres "ALTER DATABASE gone SET synchronous_commit = local" >/dev/null
+q node2 postgres "ALTER SYSTEM SET synchronous_standby_names = 'gone_standby'" >/dev/null
+q node2 postgres "SELECT pg_reload_conf()" >/dev/null
+start_shoal gone "$WORK/mode" "$WORK/gone.log" apply
+probe_waits() { [ "$(q node2 postgres "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")" = 1 ]; }
+wait_for 60 probe_waits
+ok $? "the probe's synchronous commit waits for the standby on node2"
+q node2 postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'" >/dev/null
+wait "$SHOAL_PID"
+RC=$? OUT=$(cat "$WORK/gone.log")
+q node2 postgres "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+q node2 postgres "SELECT pg_reload_conf()" >/dev/null
+is "$RC" 1 "apply exits 1 (a node failed a round of the run)"
+like "$OUT" "127.0.0.1:${PORT[node2]}.*timing a WAL flush failed" "node2 is named with what failed"
+like "$OUT" "apply: 62 applied, 0 failed, 31 not done" "node2's steps are not done, the others' applied"
+is "$(q node2 gone "SELECT count(*) FROM shoal.applied")" 0 "nothing ran on node2"
+is "$(q node1 gone "SELECT count(*) FROM shoal.applied")/$(q node3 gone "SELECT count(*) FROM shoal.applied")" \
+  "31/31" "every step ran on node1 and node3"
+
 echo "# 2. what a run reports done survives a crash of every node right after it"
 fleet_create crash 10
 q node2 crash "CREATE TABLE sh0004.users (id int)"  # the users version fails there

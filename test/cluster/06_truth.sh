@@ -59,6 +59,10 @@ is "$RC" 1 "apply exits 1 when a node refuses the digest"
 is "$(json_field digest)" "None" "the JSON claims no digest"
 like "$OUT" "$N2: storing the digest failed: .*must be owner" "node2 is named with the reason"
 is "$(json_field done)" 48 "every version was applied (48 steps)"
+# fsync = off: a WAL flush is a write() the server hardly waits for, so by
+# default every node's steps commit synchronously (05_durability.sh: slow flushes).
+like "$OUT" "commits: synchronous on $N1 \\(WAL flush [0-9]+ µs\\), $N2 \\(WAL flush [0-9]+ µs\\), $N3 " \
+  "where a WAL flush is cheap, a role without rights measures it too, and every node commits synchronously"
 run_as_migrator digest "$DIRS/basic" apply
 is "$RC" 1 "with nothing to do, a digest that cannot be stored still fails the run"
 like "$OUT" "$N2: storing the digest failed" "and says where"
@@ -100,10 +104,6 @@ q node2 fpafter "CREATE TABLE public.break_fingerprint ()"
 run_shoal fpafter "$AFTERFP" apply
 is "$RC" 1 "apply exits 1 when a node cannot store its new fingerprint"
 like "$OUT" "$N2: storing the rerun fingerprint failed: .*return type" "node2 is named with the reason"
-# fsync = off: a WAL flush is a write() the server hardly waits for, so by
-# default every node's steps commit synchronously (05_durability.sh: slow flushes).
-like "$OUT" "commits: synchronous on $N1 \\(WAL flush [0-9]+ µs\\), $N2 \\(WAL flush [0-9]+ µs\\), $N3 " \
-  "where a WAL flush is cheap, every node commits synchronously, and the run says so"
 ok "$(grep -q Succeeded <<<"$OUT"; echo $((1 - $?)))" "it never says Succeeded"
 
 echo "# 8c. re-plan rounds that run out leave steps planned: not done, no digest"
@@ -192,6 +192,24 @@ is "$(json_field done)/$(json_field unconfirmed)/$(json_field not_done)" "58/0/5
 pgserver_kill node2
 pgserver_restart node2
 is "$(q node2 workers "SELECT count(*) FROM shoal.applied")" 16 "node2 kept the 16 after a crash"
+
+echo "# 8g. a node where the role may not write a logical message: unmeasured, so synchronous"
+fleet_create nomessage 5
+grant_migrator nomessage
+q node2 nomessage "REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC" >/dev/null
+run_as_migrator nomessage "$DIRS/basic" apply
+is "$RC" 0 "apply exits 0: no step needed the durable commit node2 could not make"
+like "$OUT" "commits: synchronous on .*$N2 \\(not measured\\)" "node2 was not measured and commits synchronously"
+like "$OUT" "Succeeded" "the run says Succeeded"
+is "$(q node2 nomessage "SELECT count(*) FROM shoal.applied")" 16 "node2's 16 steps are applied"
+fleet_create nomessage_async 5
+grant_migrator nomessage_async
+q node2 nomessage_async "REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC" >/dev/null
+run_as_migrator nomessage_async "$DIRS/basic" apply --asynchronous-commit --json
+is "$RC" 5 "with --asynchronous-commit it cannot make node2's commits durable: exit 5"
+is "$(json_field done)/$(json_field unconfirmed)" "32/16" "node2's 16 steps are unconfirmed"
+like "$OUT" "$N2: making the run's commits durable failed: .*permission denied for function pg_logical_emit_message" \
+  "and the error says why"
 
 echo "# 7. a stamp that cannot be read fails alone, by name; status, verify and trace never drop a node"
 V4=20250101000004.c4.sh

@@ -42,8 +42,8 @@ TEST(CommitsSynchronously, AutoFollowsTheMeasuredFlush) {
     EXPECT_FALSE(commits_synchronously(CommitMode::Auto, 2000.0));
 }
 
-TEST(CommitsSynchronously, AutoWithoutAMeasurementCommitsAsynchronously) {
-    EXPECT_FALSE(commits_synchronously(CommitMode::Auto, std::nullopt));
+TEST(CommitsSynchronously, AutoWithoutAMeasurementCommitsSynchronously) {
+    EXPECT_TRUE(commits_synchronously(CommitMode::Auto, std::nullopt));
 }
 
 TEST(CommitsSynchronously, AForcedModeIgnoresTheMeasurement) {
