@@ -267,6 +267,7 @@ class ShoalRun:
     wall: float
     rss_kib: int
     cpu: float
+    commits: str  # the run's "commits: ..." line: how each node committed ("" when an option chose)
 
 
 def run_shoal(fleet, migdir, *options):
@@ -280,7 +281,8 @@ def run_shoal(fleet, migdir, *options):
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
-    return ShoalRun(wall, rss, user + system)
+    commits = re.search(r"^commits: .*$", proc.stdout, re.MULTILINE)
+    return ShoalRun(wall, rss, user + system, commits.group(0) if commits else "")
 
 
 def steps_of(scenario):
@@ -347,7 +349,7 @@ def bench_scenario(scenario, reps, data_dir, log):
                 result.shoal.append(sh.wall)
                 result.cpu.append(sh.cpu)
                 result.rss_kib = max(result.rss_kib, sh.rss_kib)
-                log(f"   rep {rep + 1}: shoal {sh.wall:.2f}s (cpu {sh.cpu:.2f}s, rss {sh.rss_kib // 1024} MiB)")
+                log(f"   rep {rep + 1}: shoal {sh.wall:.2f}s (cpu {sh.cpu:.2f}s, rss {sh.rss_kib // 1024} MiB; {sh.commits})")
 
             def floor(rep):
                 for p in FLOOR_PARALLELISM:
