@@ -346,7 +346,7 @@ void Driver::start_direct(Worker &worker) {
         Query{queries::kBegin.text},
         Query{queries::kSchemaLocalSettings.text,
               {worker.connection->quote_ident(schema), std::to_string(lock_ms),
-               std::to_string(statement_ms)}},
+               std::to_string(statement_ms), wanted.synchronous_commit ? "on" : "off"}},
         up() ? Query{queries::kMigMark.text, {schema, version.name, script_of(unit).checksum}}
              : Query{queries::kMigForget.text, {schema, version.name}},
     });

@@ -323,12 +323,15 @@ inline const Sql kSchemaSessionSettings{
     " pg_catalog.set_config('lock_timeout', $2, false),"
     " pg_catalog.set_config('statement_timeout', $3, false)",
     3};
-// The same, local to the transaction.
+// The same, local to the transaction, and $4 synchronous_commit ('on' or
+// 'off'): the recording transaction of a solo or direct step commits the
+// node's way, whatever the reset session's default is.
 inline const Sql kSchemaLocalSettings{
     "SELECT pg_catalog.set_config('search_path', $1, true),"
     " pg_catalog.set_config('lock_timeout', $2, true),"
-    " pg_catalog.set_config('statement_timeout', $3, true)",
-    3};
+    " pg_catalog.set_config('statement_timeout', $3, true),"
+    " pg_catalog.set_config('synchronous_commit', $4, true)",
+    4};
 // $1 lock_timeout ms, $2 statement_timeout ms, local to the transaction.
 inline const Sql kLocalTimeouts{
     "SELECT pg_catalog.set_config('lock_timeout', $1, true),"

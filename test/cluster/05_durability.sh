@@ -82,7 +82,30 @@ for node in "${NODES[@]}"; do
   is "$(modes_on "$node" auto)" "$expected" "$node is reported as committing $kind, and its schemas did"
 done
 
-echo "# 1b. a node whose timing never returns (its synchronous standby is gone) leaves the run, by name"
+echo "# 1b. a solo version's recording commit runs with the node's mode, not the session's default"
+# A CONCURRENTLY version's index is built outside a transaction; the transaction
+# after it records the version. Its session was reset before it, so it would
+# commit with the database's default: off here, on nodes judged synchronous,
+# which are not asked for the durable commit at the end.
+SOLO=$WORK/solo
+mkdir -p "$SOLO"
+printf 'CREATE TABLE tbl (a int);\n' >"$SOLO/20250101000001.tbl.sh.up.sql"
+printf 'DROP TABLE tbl;\n' >"$SOLO/20250101000001.tbl.sh.dn.sql"
+cat >"$SOLO/20250101000002.a-idx.sh.up.sql" <<'SQL'
+COMMIT;
+CREATE INDEX CONCURRENTLY a_idx ON tbl(a);
+BEGIN;
+CREATE TABLE commit_mode AS SELECT current_setting('synchronous_commit') AS mode;
+SQL
+printf 'DROP TABLE commit_mode;\nDROP INDEX a_idx;\n' >"$SOLO/20250101000002.a-idx.sh.dn.sql"
+fleet_create solo 5
+for node in "${NODES[@]}"; do q "$node" postgres "ALTER DATABASE solo SET synchronous_commit = off"; done
+run_shoal solo "$SOLO" apply
+is "$RC" 0 "apply of a CONCURRENTLY version exits 0"
+like "$(commits_note)" "^commits: synchronous on [^;]*$" "every node was judged synchronous"
+is "$(modes solo)" on "the version's recording transaction committed synchronously on every node"
+
+echo "# 1c. a node whose timing never returns (its synchronous standby is gone) leaves the run, by name"
 # The database commits locally, so only a commit that asks for synchronous_commit
 # = on waits for the standby: the probe's first. The test ends that wait by
 # terminating the session, as an operator would, instead of waiting out 60 s.
