@@ -305,7 +305,8 @@ po::options_description options_for(Command command, bool pg_mig_style, bool wit
                         "nothing, take no lock")
             ("install-extension", "CREATE EXTENSION shoal where it is missing, ALTER EXTENSION shoal "
                                   "UPDATE where it is old (with --dry-run: say so per node)")
-            ("synchronous-commit", "every schema's commit waits for its WAL flush (default: on each "
+            ("synchronous-commit", "every schema's commit waits for its WAL flush, at the session's "
+                                   "synchronous_commit level, at least local (default: on each "
                                    "node where a flush takes at most 100 µs, measured at the start)")
             ("asynchronous-commit", "no schema's commit waits for its WAL flush; one flushing commit "
                                     "per node makes the run durable before it reports (default: on "

@@ -39,15 +39,15 @@ namespace {
 
 // "commits: synchronous on A (WAL flush 12 µs), asynchronous on B (WAL flush
 // 350 µs)": how each usable node's steps commit (commit_mode.h).
-std::string commit_modes_note(const std::vector<Node> &nodes) {
+std::string commit_modes_note(const std::vector<Node *> &nodes) {
     std::string kinds[2];  // asynchronous, synchronous
-    for (const Node &node : nodes) {
-        if (!node.usable) continue;
-        std::string &list = kinds[node.commits_synchronously ? 1 : 0];
+    for (const Node *node : nodes) {
+        if (!node->usable) continue;
+        std::string &list = kinds[node->commits_synchronously ? 1 : 0];
         char flush[48] = "not measured";
-        if (node.wal_flush_micros)
-            std::snprintf(flush, sizeof flush, "WAL flush %.0f µs", *node.wal_flush_micros);
-        list += (list.empty() ? "" : ", ") + node.spec.display + " (" + flush + ")";
+        if (node->wal_flush_micros)
+            std::snprintf(flush, sizeof flush, "WAL flush %.0f µs", *node->wal_flush_micros);
+        list += (list.empty() ? "" : ", ") + node->spec.display + " (" + flush + ")";
     }
     std::string note;
     if (!kinds[1].empty()) note = "synchronous on " + kinds[1];
@@ -500,13 +500,21 @@ int Migrate::run() {
         summary_.drive.not_done = steps;
         return finish_summary();
     }
-    record(choose_commit_modes(usable_nodes(nodes_), config_.commit_mode), true);
+    // Only where steps will run: a node with nothing to do is not written to.
+    // A node that a re-plan round gives steps later commits asynchronously.
+    std::vector<Node *> stepping;
+    for (size_t i = 0; i < planned_.size(); ++i)
+        if (planned_[i]->usable &&
+            std::any_of(plan.nodes[i].schemas.begin(), plan.nodes[i].schemas.end(),
+                        [](const SchemaPlan &schema) { return !schema.steps.empty(); }))
+            stepping.push_back(planned_[i]);
+    record(choose_commit_modes(stepping, config_.commit_mode), true);
     count_left_out(plan);
-    for (const Node &node : nodes_)
-        if (node.usable)
-            run_log_.commit_mode(node.spec.display, node.commits_synchronously,
-                                 node.wal_flush_micros);
-    if (const std::string note = commit_modes_note(nodes_);
+    for (const Node *node : stepping)
+        if (node->usable)
+            run_log_.commit_mode(node->spec.display, node->commits_synchronously,
+                                 node->wal_flush_micros);
+    if (const std::string note = commit_modes_note(stepping);
         config_.commit_mode == CommitMode::Auto && !note.empty())
         progress_.note(note);
     DriveSettings settings;

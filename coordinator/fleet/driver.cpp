@@ -197,6 +197,8 @@ class Driver {
     void keep_notices(const Worker &worker, const std::vector<DbNotice> &notices);
     void continue_solo(Worker &worker);
     StepSettings settings_of(const Worker &worker, const Script &script) const;
+    // The synchronous_commit value the worker's node commits steps with.
+    const std::string &synchronous_commit_of(const Worker &worker) const;
     void start_direct(Worker &worker);
     void on_direct(Worker &worker, Outcome outcome);
     void reset_solo(Worker &worker, std::optional<DbError> error);
@@ -284,7 +286,7 @@ void Driver::start_step(Worker &worker) {
         if (worker.session != wanted) {
             batch.push_back(Query{queries::kStepSessionSettings.text,
                                   {std::to_string(lock_ms), std::to_string(statement_ms),
-                                   wanted.synchronous_commit ? "on" : "off"}});
+                                   synchronous_commit_of(worker)}});
             worker.session = wanted;
         }
         // An online version's step is its expand (fleet/online.h).
@@ -327,6 +329,12 @@ StepSettings Driver::settings_of(const Worker &worker, const Script &script) con
                         nodes_[worker.node].commits_synchronously};
 }
 
+const std::string &Driver::synchronous_commit_of(const Worker &worker) const {
+    static const std::string off = "off";
+    const Node &node = nodes_[worker.node];
+    return node.commits_synchronously ? node.synchronous_level : off;
+}
+
 // The recording transaction, for what mig_apply cannot run from the staged
 // script: a solo version's statements after its solo part (pg-mig's `COMMIT; …
 // BEGIN; …`; none for a plain solo version), and a whole version holding what
@@ -346,7 +354,7 @@ void Driver::start_direct(Worker &worker) {
         Query{queries::kBegin.text},
         Query{queries::kSchemaLocalSettings.text,
               {worker.connection->quote_ident(schema), std::to_string(lock_ms),
-               std::to_string(statement_ms), wanted.synchronous_commit ? "on" : "off"}},
+               std::to_string(statement_ms)}},
         up() ? Query{queries::kMigMark.text, {schema, version.name, script_of(unit).checksum}}
              : Query{queries::kMigForget.text, {schema, version.name}},
     });
@@ -367,6 +375,8 @@ void Driver::on_direct(Worker &worker, Outcome outcome) {
             Batch batch{Query{queries::kRunAsOwner.text, {worker.unit->plan->schema}}};
             for (size_t i = script.transaction_from; i < script.statements.size(); ++i)
                 batch.push_back(Query{script.statements[i].sql, {}});
+            batch.push_back(
+                Query{queries::kLocalSynchronousCommit.text, {synchronous_commit_of(worker)}});
             batch.push_back(Query{queries::kCommit.text});
             worker.phase = Phase::DirectStatements;
             worker.connection->send(std::move(batch));

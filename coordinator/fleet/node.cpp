@@ -522,31 +522,32 @@ std::vector<bool> make_durable(std::vector<Node *> nodes) {
 }
 
 std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode) {
-    if (mode != CommitMode::Auto) {
-        for (Node *node : nodes) node->commits_synchronously = commits_synchronously(mode, {});
-        return {};
-    }
-    // Alternating, so a hiccup of the server's scheduling does not decide for a
-    // kind; the cheapest of each counts (commit_mode.h).
-    constexpr int kRounds = 5;
-    Batch probe;
+    // First the level a synchronous commit asks for; in Auto mode then the
+    // probe, alternating kinds so that a hiccup of the server's scheduling does
+    // not decide for one; the cheapest of each counts (commit_mode.h).
+    constexpr int kRounds = 8;
+    Batch batch{Query{queries::kSynchronousLevel.text}};
     std::vector<std::pair<size_t, bool>> marks;  // result index, synchronous
-    for (int round = 0; round < kRounds; ++round)
+    for (int round = 0; mode == CommitMode::Auto && round < kRounds; ++round)
         for (const bool synchronous : {true, false}) {
-            probe.push_back(Query{queries::kBegin.text});
-            marks.emplace_back(probe.size(), synchronous);
-            probe.push_back(Query{queries::kCommitProbeMark.text, {synchronous ? "on" : "off"}});
-            probe.push_back(Query{queries::kCommit.text});
+            batch.push_back(Query{queries::kBegin.text});
+            marks.emplace_back(batch.size(), synchronous);
+            batch.push_back(
+                Query{queries::kCommitProbeMark.text, {synchronous ? "true" : "false"}});
+            batch.push_back(Query{queries::kCommit.text});
         }
-    marks.emplace_back(probe.size(), false);
-    probe.push_back(Query{queries::kClockMicros.text});
-    const auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), probe));
+    if (!marks.empty()) {
+        marks.emplace_back(batch.size(), false);
+        batch.push_back(Query{queries::kClockMicros.text});
+    }
+    const auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch));
     std::vector<Node *> in_failed_transaction;
     for (size_t i = 0; i < nodes.size(); ++i) {
         Node &node = *nodes[i];
         const Outcome &outcome = outcomes[i];
+        if (!outcome.results.empty()) node.synchronous_level = outcome.results[0].value(0, 0);
         node.wal_flush_micros.reset();
-        if (!outcome.error && outcome.results.size() == probe.size()) {
+        if (!marks.empty() && !outcome.error && outcome.results.size() == batch.size()) {
             std::vector<CommitMark> times;
             for (const auto &[index, synchronous] : marks)
                 times.push_back(CommitMark{

@@ -34,7 +34,8 @@ struct Node {
     std::string host;             // as libpq resolved it: per-host limits key on it
     int default_parallelism = 1;  // see parallelism.h
     bool commits_synchronously = false;  // its steps' commits wait for the flush (commit_mode.h)
-    std::optional<double> wal_flush_micros;  // as choose_commit_modes measured it
+    std::string synchronous_level = "local";  // their synchronous_commit then (kSynchronousLevel)
+    std::optional<double> wal_flush_micros;   // as choose_commit_modes measured it
     bool locked = false;
     int backend_pid = 0;  // the control connection's server process
     NodeState state;      // schemas and stamps as last read
@@ -171,11 +172,11 @@ std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<Run
 // run included. Returns, per node, whether it confirmed; a node where it fails
 // is marked lost (not usable, with the reason in its problem).
 std::vector<bool> make_durable(std::vector<Node *> nodes);
-// Sets each node's commits_synchronously for `mode`; in Auto mode from one probe
-// round trip per node (queries::kCommitProbeMark) that times a WAL flush. The
-// probe's transactions write nothing but a logical message each. A node where
-// the probe fails commits synchronously; one whose control connection broke
-// (or timed out) is lost and returned.
+// Sets each node's commits_synchronously for `mode` and its synchronous_level,
+// in one round trip per node; in Auto mode the same round trip times a WAL
+// flush (queries::kCommitProbeMark), with transactions that write nothing but a
+// logical message each. A node where the probe fails commits synchronously;
+// one whose control connection broke (or timed out) is lost and returned.
 std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, CommitMode mode);
 // Every node's public.mig_digest_const(), read as pg-mig's deploy gate reads it
 // (Dest.loadDigests calls the function), so no extension is needed: "" where

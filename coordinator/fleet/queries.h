@@ -219,20 +219,34 @@ inline const Sql kPgMigSchemas{
 inline const Sql kIsInRecovery{"SELECT pg_catalog.pg_is_in_recovery()", 0};
 // No parameters. → pid int.
 inline const Sql kBackendPid{"SELECT pg_catalog.pg_backend_pid()", 0};
+// The session's synchronous_commit, but at least 'local': how a commit that
+// must be durable when it returns commits here. The operator's level where it
+// is one (remote_apply waits for the standbys as configured), never a forced
+// 'on' (a database set to 'local' does not wait for a standby).
+inline const std::string kSynchronousLevelExpression =
+    "CASE pg_catalog.current_setting('synchronous_commit') WHEN 'off' THEN 'local'"
+    " ELSE pg_catalog.current_setting('synchronous_commit') END";
+// No parameters. → the synchronous level (above) text.
+inline const Sql kSynchronousLevel{"SELECT " + kSynchronousLevelExpression, 0};
 // No parameters. → the message's LSN. A transactional WAL record of its own
 // (executable by PUBLIC, any wal_level), so the commit flushes the WAL up to its
-// commit record and waits as synchronous_commit says: a transaction whose only
+// commit record and waits at the synchronous level: a transaction whose only
 // WAL is its commit record is flushed like an asynchronous one, xid or not.
 inline const Sql kDurableCommit{
-    "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')", 0};
-// The commit probe (choose_commit_modes): $1 synchronous_commit for this
-// transaction ('on' or 'off'). → µs since the epoch bigint, the server's clock
-// when the statement ran. It writes WAL (a logical message), so a synchronous
-// commit flushes.
+    "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')"
+    " FROM pg_catalog.set_config('synchronous_commit', " +
+        kSynchronousLevelExpression + ", true) AS s",
+    0};
+// The commit probe (choose_commit_modes): $1 boolean, whether this transaction
+// commits at the synchronous level (else 'off'). → µs since the epoch bigint,
+// the server's clock when the statement ran. It writes WAL (a logical
+// message), so a synchronous commit flushes.
 inline const Sql kCommitProbeMark{
     "SELECT (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint"
-    " FROM pg_catalog.set_config('synchronous_commit', $1, true) AS s,"
-    " pg_catalog.pg_logical_emit_message(true, 'shoal', 'commit probe') AS m",
+    " FROM pg_catalog.set_config('synchronous_commit', CASE WHEN $1::boolean THEN " +
+        kSynchronousLevelExpression +
+        " ELSE 'off' END, true) AS s,"
+        " pg_catalog.pg_logical_emit_message(true, 'shoal', 'commit probe') AS m",
     1};
 // No parameters. → µs since the epoch bigint: the probe's last mark.
 inline const Sql kClockMicros{
@@ -323,15 +337,18 @@ inline const Sql kSchemaSessionSettings{
     " pg_catalog.set_config('lock_timeout', $2, false),"
     " pg_catalog.set_config('statement_timeout', $3, false)",
     3};
-// The same, local to the transaction, and $4 synchronous_commit ('on' or
-// 'off'): the recording transaction of a solo or direct step commits the
-// node's way, whatever the reset session's default is.
+// The same, local to the transaction.
 inline const Sql kSchemaLocalSettings{
     "SELECT pg_catalog.set_config('search_path', $1, true),"
     " pg_catalog.set_config('lock_timeout', $2, true),"
-    " pg_catalog.set_config('statement_timeout', $3, true),"
-    " pg_catalog.set_config('synchronous_commit', $4, true)",
-    4};
+    " pg_catalog.set_config('statement_timeout', $3, true)",
+    3};
+// $1 synchronous_commit, local to the transaction. Sent right before the
+// COMMIT of a recording transaction, after the version's statements: its
+// session was reset (the database's default), and a `SET LOCAL
+// synchronous_commit` of the version's own must not decide how the stamp commits.
+inline const Sql kLocalSynchronousCommit{
+    "SELECT pg_catalog.set_config('synchronous_commit', $1, true)", 1};
 // $1 lock_timeout ms, $2 statement_timeout ms, local to the transaction.
 inline const Sql kLocalTimeouts{
     "SELECT pg_catalog.set_config('lock_timeout', $1, true),"
@@ -1075,6 +1092,7 @@ inline const std::vector<const Sql *> kEvery{
     &kPgMigSchemas,
     &kIsInRecovery,
     &kBackendPid,
+    &kSynchronousLevel,
     &kDurableCommit,
     &kCommitProbeMark,
     &kClockMicros,
@@ -1086,6 +1104,7 @@ inline const std::vector<const Sql *> kEvery{
     &kStepSessionSettings,
     &kSchemaSessionSettings,
     &kSchemaLocalSettings,
+    &kLocalSynchronousCommit,
     &kLocalTimeouts,
     &kLocalSearchPath,
     &kCatalogReadFrame,
