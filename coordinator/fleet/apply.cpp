@@ -129,6 +129,9 @@ class Migrate {
     void record(const std::vector<NodeError> &errors, bool leave_run);
     // Steps of planned nodes that became unusable before the drive: not done.
     void count_left_out(const Plan &plan);
+    // How each node the plan gives steps commits them, chosen once per node and
+    // run (commit_mode.h), noted and logged; a node lost meanwhile is left out.
+    void choose_commit_modes_for(const Plan &plan);
     // Schemas whose stamp the nodes could not read (never planned), once each:
     // failed by name; they join the summary's errors at the end, so that the
     // rest of the run (re-plan rounds included) goes on meanwhile.
@@ -175,6 +178,7 @@ class Migrate {
     RunSummary summary_;
     std::set<std::string> reported_;   // nodes whose problem was printed
     std::set<const Node *> left_out_;  // nodes whose planned steps count as not done
+    std::set<const Node *> commit_mode_chosen_;
     std::vector<SchemaError> unreadable_;
     std::set<std::pair<std::string, std::string>> unreadable_seen_;  // (node, schema)
     Clock::time_point started_ = Clock::now();
@@ -239,6 +243,27 @@ void Migrate::count_left_out(const Plan &plan) {
         for (const SchemaPlan &schema : plan.nodes[i].schemas)
             summary_.drive.not_done += schema.steps.size();
     }
+}
+
+void Migrate::choose_commit_modes_for(const Plan &plan) {
+    // Only where steps will run: a node with nothing to do is not written to.
+    std::vector<Node *> stepping;
+    for (size_t i = 0; i < planned_.size(); ++i)
+        if (planned_[i]->usable && !commit_mode_chosen_.count(planned_[i]) &&
+            std::any_of(plan.nodes[i].schemas.begin(), plan.nodes[i].schemas.end(),
+                        [](const SchemaPlan &schema) { return !schema.steps.empty(); }))
+            stepping.push_back(planned_[i]);
+    if (stepping.empty()) return;
+    commit_mode_chosen_.insert(stepping.begin(), stepping.end());
+    record(choose_commit_modes(stepping, config_.commit_mode), true);
+    count_left_out(plan);
+    for (const Node *node : stepping)
+        if (node->usable)
+            run_log_.commit_mode(node->spec.display, node->commits_synchronously,
+                                 node->wal_flush_micros);
+    if (const std::string note = commit_modes_note(stepping);
+        config_.commit_mode == CommitMode::Auto && !note.empty())
+        progress_.note(note);
 }
 
 void Migrate::note_unreadable() {
@@ -500,23 +525,6 @@ int Migrate::run() {
         summary_.drive.not_done = steps;
         return finish_summary();
     }
-    // Only where steps will run: a node with nothing to do is not written to.
-    // A node that a re-plan round gives steps later commits asynchronously.
-    std::vector<Node *> stepping;
-    for (size_t i = 0; i < planned_.size(); ++i)
-        if (planned_[i]->usable &&
-            std::any_of(plan.nodes[i].schemas.begin(), plan.nodes[i].schemas.end(),
-                        [](const SchemaPlan &schema) { return !schema.steps.empty(); }))
-            stepping.push_back(planned_[i]);
-    record(choose_commit_modes(stepping, config_.commit_mode), true);
-    count_left_out(plan);
-    for (const Node *node : stepping)
-        if (node->usable)
-            run_log_.commit_mode(node->spec.display, node->commits_synchronously,
-                                 node->wal_flush_micros);
-    if (const std::string note = commit_modes_note(stepping);
-        config_.commit_mode == CommitMode::Auto && !note.empty())
-        progress_.note(note);
     DriveSettings settings;
     settings.parallelism = config_.parallelism;
     settings.waves = config_.waves;
@@ -532,6 +540,7 @@ int Migrate::run() {
                 " rounds: every round created schemas that match a prefix");
             break;
         }
+        choose_commit_modes_for(plan);
         // A node that cannot stage is left out of this run; the others go on.
         nodes = usable_nodes(nodes_);
         if (!stage_plan(planned_, dir_, plan))

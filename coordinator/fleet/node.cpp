@@ -477,7 +477,8 @@ std::vector<NodeError> write_fingerprints(std::vector<Node *> nodes,
                                           const std::string &what) {
     std::vector<Batch> batches;
     for (const std::string &value : values)
-        batches.push_back(Batch{Query{queries::kSetRerunFingerprint.text, {value}}});
+        batches.push_back(Batch{Query{queries::kAtSynchronousLevel.text},
+                                Query{queries::kSetRerunFingerprint.text, {value}}});
     return failures_of(nodes, exchange(controls(nodes), std::move(batches)), what);
 }
 
@@ -485,7 +486,8 @@ std::vector<NodeError> set_digests(std::vector<Node *> nodes, const std::string 
                                    const std::string &what) {
     auto outcomes = exchange(
         controls(nodes),
-        std::vector<Batch>(nodes.size(), Batch{Query{queries::kSetDigest.text, {digest}}}));
+        std::vector<Batch>(nodes.size(), Batch{Query{queries::kAtSynchronousLevel.text},
+                                               Query{queries::kSetDigest.text, {digest}}}));
     return failures_of(nodes, outcomes, what);
 }
 

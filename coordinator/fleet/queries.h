@@ -228,6 +228,12 @@ inline const std::string kSynchronousLevelExpression =
     " ELSE pg_catalog.current_setting('synchronous_commit') END";
 // No parameters. → the synchronous level (above) text.
 inline const Sql kSynchronousLevel{"SELECT " + kSynchronousLevelExpression, 0};
+// No parameters. Sets synchronous_commit to the synchronous level for the
+// batch's transaction: a write the summary reports (digest, fingerprint) is
+// flushed when it returns, also on a node not asked for the durable commit.
+inline const Sql kAtSynchronousLevel{
+    "SELECT pg_catalog.set_config('synchronous_commit', " + kSynchronousLevelExpression + ", true)",
+    0};
 // No parameters. → the message's LSN. A transactional WAL record of its own
 // (executable by PUBLIC, any wal_level), so the commit flushes the WAL up to its
 // commit record and waits at the synchronous level: a transaction whose only
@@ -1093,6 +1099,7 @@ inline const std::vector<const Sql *> kEvery{
     &kIsInRecovery,
     &kBackendPid,
     &kSynchronousLevel,
+    &kAtSynchronousLevel,
     &kDurableCommit,
     &kCommitProbeMark,
     &kClockMicros,

@@ -146,6 +146,26 @@ for line in open(sys.argv[1]):
     if e['event'] == 'commit_mode': print(e['node'])" "$WORK/nine.log")" "127.0.0.1:${PORT[node1]}" \
   "only node1, which has steps, was timed"
 
+echo "# 1d. a node that only a re-plan round gives steps is timed and commits its way too"
+# The first plan has steps on node1 only (a new shard there); before.sql creates
+# one on node2 after the plan, so node2's steps come in the re-plan round.
+fleet_create replan 3
+run_shoal replan "$WORK/mode" apply
+is "$RC" 0 "the fleet is at head"
+q node1 replan "CREATE SCHEMA sh9999" >/dev/null
+cp -r "$WORK/mode" "$WORK/replan"
+printf "DO \$\$ BEGIN IF current_setting('port') = '%s' THEN CREATE SCHEMA IF NOT EXISTS sh9990; END IF; END \$\$;\n" \
+  "${PORT[node2]}" >>"$WORK/replan/before.sql"
+run_shoal replan "$WORK/replan" apply --log-json "$WORK/replan.log"
+is "$RC" 0 "apply with a re-plan round exits 0"
+like "$OUT" "planned again" "node2's steps came in a re-plan round"
+is "$(python3 -c "import json,sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e['event'] == 'commit_mode': print(e['node'], e['synchronous'])" "$WORK/replan.log" | paste -sd';' -)" \
+  "127.0.0.1:${PORT[node1]} True;127.0.0.1:${PORT[node2]} True" "both nodes were timed, each when it got steps"
+is "$(q node2 replan "SELECT mode FROM sh9990.commit_mode")" on "node2's late steps committed synchronously"
+
 echo "# 2. what a run reports done survives a crash of every node right after it"
 for mode in synchronous asynchronous; do
   db=crash_$mode
@@ -161,6 +181,23 @@ for mode in synchronous asynchronous; do
   applied_matches_stamps "$db"
   ok $? "$mode: shoal.applied agrees with the stamps"
   is "$(count_at "$db" 20250101000003.email-idx.sh)" 29 "$mode: every schema but the failed one is at head"
+done
+
+echo "# 2b. the digest a run reports survives a crash, also where the database commits with 'off'"
+# The digest is written after the last step, on the control connection, at the
+# session's level; a node that committed synchronously is not asked for the
+# durable commit that would flush it.
+for mode in synchronous asynchronous; do
+  db=digest_$mode
+  fleet_create "$db" 3
+  for node in "${NODES[@]}"; do q "$node" postgres "ALTER DATABASE $db SET synchronous_commit = off" >/dev/null; done
+  run_shoal "$db" "$DIRS/basic" apply --json "--$mode-commit"
+  is "$RC" 0 "$mode: apply exits 0"
+  reported=$(json_eval "d['digest']" "$(tail -1 <<<"$OUT")")
+  for node in "${NODES[@]}"; do pgserver_kill "$node"; done
+  for node in "${NODES[@]}"; do pgserver_restart "$node"; done
+  is "$(q_all "$db" "SELECT shoal.digest()" | sort -u)" "$reported" \
+    "$mode: after the crash every node holds the digest the run reported"
 done
 
 echo "# 3. the durable commit flushes the WAL: nothing the run committed is left unflushed when it closes"
