@@ -149,9 +149,13 @@ Plan plan_undo(const MigrationDir &dir, const std::vector<NodeState> &nodes,
 
 size_t step_count(const Plan &plan) {
     size_t count = 0;
-    for (const NodePlan &node : plan.nodes) {
-        for (const SchemaPlan &schema : node.schemas) count += schema.steps.size();
-    }
+    for (const NodePlan &node : plan.nodes) count += step_count(node);
+    return count;
+}
+
+size_t step_count(const NodePlan &node) {
+    size_t count = 0;
+    for (const SchemaPlan &schema : node.schemas) count += schema.steps.size();
     return count;
 }
 

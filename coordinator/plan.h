@@ -90,7 +90,8 @@ Plan plan_apply(const MigrationDir &dir, const std::vector<NodeState> &nodes,
 Plan plan_undo(const MigrationDir &dir, const std::vector<NodeState> &nodes,
                const std::string &version);
 
-// Number of steps over all nodes and schemas.
+// Number of steps over all nodes and schemas, and on one node.
 size_t step_count(const Plan &plan);
+size_t step_count(const NodePlan &node);
 
 }  // namespace shoal

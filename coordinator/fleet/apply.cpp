@@ -240,8 +240,7 @@ void Migrate::record(const std::vector<NodeError> &errors, bool leave_run) {
 void Migrate::count_left_out(const Plan &plan) {
     for (size_t i = 0; i < planned_.size(); ++i) {
         if (planned_[i]->usable || !left_out_.insert(planned_[i]).second) continue;
-        for (const SchemaPlan &schema : plan.nodes[i].schemas)
-            summary_.drive.not_done += schema.steps.size();
+        summary_.drive.not_done += step_count(plan.nodes[i]);
     }
 }
 
@@ -250,8 +249,7 @@ void Migrate::choose_commit_modes_for(const Plan &plan) {
     std::vector<Node *> stepping;
     for (size_t i = 0; i < planned_.size(); ++i)
         if (planned_[i]->usable && !commit_mode_chosen_.count(planned_[i]) &&
-            std::any_of(plan.nodes[i].schemas.begin(), plan.nodes[i].schemas.end(),
-                        [](const SchemaPlan &schema) { return !schema.steps.empty(); }))
+            step_count(plan.nodes[i]) > 0)
             stepping.push_back(planned_[i]);
     if (stepping.empty()) return;
     commit_mode_chosen_.insert(stepping.begin(), stepping.end());

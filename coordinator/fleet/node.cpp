@@ -513,7 +513,8 @@ std::vector<NodeError> end_runs(std::vector<Node *> nodes, const std::vector<Run
 std::vector<bool> make_durable(std::vector<Node *> nodes) {
     auto outcomes =
         exchange(controls(nodes),
-                 std::vector<Batch>(nodes.size(), Batch{Query{queries::kDurableCommit.text}}));
+                 std::vector<Batch>(nodes.size(), Batch{Query{queries::kAtSynchronousLevel.text},
+                                                        Query{queries::kDurableCommit.text}}));
     std::vector<bool> confirmed;
     for (size_t i = 0; i < nodes.size(); ++i) {
         confirmed.push_back(!outcomes[i].error);
@@ -527,10 +528,10 @@ std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, Com
     // First the level a synchronous commit asks for; in Auto mode then the
     // probe, alternating kinds so that a hiccup of the server's scheduling does
     // not decide for one; the cheapest of each counts (commit_mode.h).
-    constexpr int kRounds = 8;
+    const int rounds = mode == CommitMode::Auto ? 8 : 0;
     Batch batch{Query{queries::kSynchronousLevel.text}};
     std::vector<std::pair<size_t, bool>> marks;  // result index, synchronous
-    for (int round = 0; mode == CommitMode::Auto && round < kRounds; ++round)
+    for (int round = 0; round < rounds; ++round)
         for (const bool synchronous : {true, false}) {
             batch.push_back(Query{queries::kBegin.text});
             marks.emplace_back(batch.size(), synchronous);
@@ -543,7 +544,6 @@ std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, Com
         batch.push_back(Query{queries::kClockMicros.text});
     }
     const auto outcomes = exchange(controls(nodes), std::vector<Batch>(nodes.size(), batch));
-    std::vector<Node *> in_failed_transaction;
     for (size_t i = 0; i < nodes.size(); ++i) {
         Node &node = *nodes[i];
         const Outcome &outcome = outcomes[i];
@@ -557,13 +557,8 @@ std::vector<NodeError> choose_commit_modes(const std::vector<Node *> &nodes, Com
             node.wal_flush_micros = wal_flush_micros(times);
         }
         node.commits_synchronously = commits_synchronously(mode, node.wal_flush_micros);
-        if (outcome.error && node.control->transaction_status() == PQTRANS_INERROR)
-            in_failed_transaction.push_back(&node);
     }
-    // A probe that failed inside its BEGIN left the session in that transaction.
-    exchange(
-        controls(in_failed_transaction),
-        std::vector<Batch>(in_failed_transaction.size(), Batch{Query{queries::kRollback.text}}));
+    roll_back_where_needed(nodes);  // a probe that failed inside its BEGIN
     // Only a node whose connection is gone leaves the run.
     std::vector<NodeError> lost = failures_of(nodes, outcomes, "timing a WAL flush");
     lost.erase(std::remove_if(lost.begin(), lost.end(),

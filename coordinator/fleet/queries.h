@@ -236,27 +236,27 @@ inline const Sql kAtSynchronousLevel{
     0};
 // No parameters. → the message's LSN. A transactional WAL record of its own
 // (executable by PUBLIC, any wal_level), so the commit flushes the WAL up to its
-// commit record and waits at the synchronous level: a transaction whose only
-// WAL is its commit record is flushed like an asynchronous one, xid or not.
+// commit record and waits at the synchronous level (kAtSynchronousLevel first,
+// in the same batch): a transaction whose only WAL is its commit record is
+// flushed like an asynchronous one, xid or not.
 inline const Sql kDurableCommit{
-    "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')"
-    " FROM pg_catalog.set_config('synchronous_commit', " +
-        kSynchronousLevelExpression + ", true) AS s",
-    0};
+    "SELECT pg_catalog.pg_logical_emit_message(true, 'shoal', 'durable')", 0};
+// The server's clock, in µs since the epoch, bigint.
+inline const std::string kClockMicrosExpression =
+    "(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint";
 // The commit probe (choose_commit_modes): $1 boolean, whether this transaction
-// commits at the synchronous level (else 'off'). → µs since the epoch bigint,
-// the server's clock when the statement ran. It writes WAL (a logical
-// message), so a synchronous commit flushes.
+// commits at the synchronous level (else 'off'). → the clock (above) when the
+// statement ran. It writes WAL (a logical message), so a synchronous commit
+// flushes.
 inline const Sql kCommitProbeMark{
-    "SELECT (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint"
-    " FROM pg_catalog.set_config('synchronous_commit', CASE WHEN $1::boolean THEN " +
+    "SELECT " + kClockMicrosExpression +
+        " FROM pg_catalog.set_config('synchronous_commit', CASE WHEN $1::boolean THEN " +
         kSynchronousLevelExpression +
         " ELSE 'off' END, true) AS s,"
         " pg_catalog.pg_logical_emit_message(true, 'shoal', 'commit probe') AS m",
     1};
-// No parameters. → µs since the epoch bigint: the probe's last mark.
-inline const Sql kClockMicros{
-    "SELECT (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint", 0};
+// No parameters. → the clock (above): the probe's last mark.
+inline const Sql kClockMicros{"SELECT " + kClockMicrosExpression, 0};
 // No parameters. → every schema's name as text.
 inline const Sql kSchemaNames{"SELECT n.nspname::text FROM pg_catalog.pg_namespace n", 0};
 // $1 pids int[] (array literal). → pid int, wait_event_type text, wait_event
